@@ -1,0 +1,13 @@
+package dev.s3c.contracts;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * How a function's code is called. HANDLER: the code is a script defining {@code handler(input, context)}
+ * (or {@code module.exports.handler}); it is evaluated once per context and the handler is called per
+ * invocation. BODY: the original product's style, a function body that reads {@code input} and returns.
+ */
+public enum CodeStyle {
+    @JsonProperty("handler") HANDLER,
+    @JsonProperty("body") BODY
+}

@@ -1,0 +1,18 @@
+package dev.s3c.contracts;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Why an execution did not succeed, in OpenWhisk's spirit: the function's own fault (USER_ERROR, TIMEOUT),
+ * the caller's or the function's state (REJECTED), or the platform's (SYSTEM_ERROR).
+ */
+public enum ErrorType {
+    /** The function threw, rejected its promise, or returned something that is not JSON. */
+    @JsonProperty("user_error") USER_ERROR,
+    /** The function ran past its timeout, or returned a promise that can never settle. */
+    @JsonProperty("timeout") TIMEOUT,
+    /** The function could not be run at all: unknown, deleted or inactive function, or bad input. */
+    @JsonProperty("rejected") REJECTED,
+    /** The platform failed; not the function's fault. */
+    @JsonProperty("system_error") SYSTEM_ERROR
+}

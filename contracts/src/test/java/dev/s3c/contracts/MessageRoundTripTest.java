@@ -1,0 +1,71 @@
+package dev.s3c.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class MessageRoundTripTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:15:30.123456Z");
+
+    private static <T> T roundTrip(T value, Class<T> type) {
+        JsonSerde<T> serde = new JsonSerde<>(type);
+        byte[] bytes = serde.serializer().serialize("t", value);
+        return serde.deserializer().deserialize("t", bytes);
+    }
+
+    @Test
+    void functionDefinitionRoundTrips() {
+        var def = new FunctionDefinition("6566f1c2a1b2c3d4e5f60718", "fib", 3, "return 1;", CodeStyle.BODY,
+                30_000, 3, FunctionStatus.ACTIVE, T0);
+        assertThat(roundTrip(def, FunctionDefinition.class)).isEqualTo(def);
+    }
+
+    @Test
+    void invocationRequestedRoundTripsWithAnyJsonInput() {
+        JsonNode input = JsonCodec.readTree("{\"n\":20,\"tags\":[\"a\",null,1.5],\"deep\":{\"x\":true}}");
+        var req = new InvocationRequested("e-1", "f-1", 2, input, T0, "gw-1");
+        InvocationRequested back = roundTrip(req, InvocationRequested.class);
+        assertThat(back).isEqualTo(req);
+        assertThat(back.input().get("n").asInt()).isEqualTo(20);
+    }
+
+    @Test
+    void invocationCompletedRoundTripsBothOutcomes() {
+        var ok = new InvocationCompleted("e-1", "f-1", 1, ExecutionStatus.SUCCEEDED, JsonCodec.readTree("6765"), null,
+                "hello\n", 12, 1, "exec-1/0", true, T0, T0.plusMillis(3), T0.plusMillis(15), null);
+        assertThat(roundTrip(ok, InvocationCompleted.class)).isEqualTo(ok);
+
+        var failed = new InvocationCompleted("e-2", "f-1", 1, ExecutionStatus.TIMED_OUT, null,
+                new ExecutionError(ErrorType.TIMEOUT, "TimeoutError", "ran past 100 ms", 3, 7, "at <js> :3:7"),
+                "", 100, 1, "exec-1/1", false, T0, T0, T0, "gw-2");
+        assertThat(roundTrip(failed, InvocationCompleted.class)).isEqualTo(failed);
+    }
+
+    @Test
+    void enumsUseLowercaseWireNames() {
+        var failed = new InvocationCompleted("e", "f", 1, ExecutionStatus.TIMED_OUT, null,
+                ExecutionError.of(ErrorType.USER_ERROR, "boom"), "", 0, 1, "i", false, T0, T0, T0, null);
+        String json = new String(JsonCodec.toBytes(failed), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"status\":\"timed_out\"").contains("\"type\":\"user_error\"")
+                .contains("\"requestedAt\":\"2026-11-27T10:15:30.123456Z\"");
+    }
+
+    @Test
+    void unknownFieldsFromNewerWritersAreIgnored() {
+        String json = "{\"executionId\":\"e\",\"functionId\":\"f\",\"functionVersion\":1,\"input\":null,"
+                + "\"requestedAt\":\"2026-11-27T10:15:30Z\",\"replyTo\":null,\"addedLater\":42}";
+        InvocationRequested req = JsonCodec.fromJson(json, InvocationRequested.class);
+        assertThat(req.executionId()).isEqualTo("e");
+    }
+
+    @Test
+    void tombstonesStayNull() {
+        JsonSerde<FunctionDefinition> serde = new JsonSerde<>(FunctionDefinition.class);
+        assertThat(serde.serializer().serialize("t", null)).isNull();
+        assertThat(serde.deserializer().deserialize("t", null)).isNull();
+    }
+}

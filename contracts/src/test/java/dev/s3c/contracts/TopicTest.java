@@ -1,0 +1,24 @@
+package dev.s3c.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class TopicTest {
+
+    @Test
+    void namesAreUniqueAndPrefixed() {
+        assertThat(Arrays.stream(Topic.values()).map(Topic::topicName).distinct().count())
+                .isEqualTo(Topic.values().length);
+        assertThat(Topic.values()).allSatisfy(t -> assertThat(t.topicName()).startsWith("s3c."));
+    }
+
+    @Test
+    void definitionsAreCompactedAndInvocationsAllowTenInstances() {
+        assertThat(Topic.FUNCTION_DEFINITIONS.newTopic().configs()).containsEntry("cleanup.policy", "compact");
+        // the pool may grow to 10 consumer threads; each needs a partition to be useful
+        assertThat(Topic.INVOCATIONS.partitions()).isGreaterThanOrEqualTo(10);
+        assertThat(Topic.INVOCATIONS.newTopic().numPartitions()).isEqualTo(Topic.INVOCATIONS.partitions());
+    }
+}

@@ -1,0 +1,326 @@
+package dev.s3c.executor.runtime;
+
+import dev.s3c.contracts.CodeStyle;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.FunctionDefinition;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.SandboxPolicy;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.SourceSection;
+import org.graalvm.polyglot.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox of one executor instance: warm GraalJS contexts per function version, used by one thread at a
+ * time. A context is thrown away after a cancellation or a failed initialisation, so no run sees a broken one.
+ */
+public final class FunctionSandbox implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FunctionSandbox.class);
+
+    /** Offset of user code on line 1 in the BODY wrapper; columns on that line are reported without it. */
+    static final String BODY_HEADER = "(function (input, context) {";
+
+    private static final String PRELUDE = "var module = { exports: {} }; var exports = module.exports;";
+
+    // Evaluated before user code, so it holds the intrinsics as they were before the function could patch them.
+    private static final String INVOKER = """
+            (function () {
+              'use strict';
+              const stringify = JSON.stringify, parse = JSON.parse, assign = Object.assign;
+              const resolve = Promise.resolve.bind(Promise), now = Date.now;
+              function describe(e) {
+                if (e instanceof Error) {
+                  return { name: String(e.name), message: String(e.message), stack: String(e.stack || '') };
+                }
+                let m;
+                try { m = String(e); } catch (x) { m = Object.prototype.toString.call(e); }
+                return { name: 'Error', message: m, stack: '' };
+              }
+              function encode(v) {
+                try {
+                  const s = stringify(v === undefined ? null : v);
+                  if (s === undefined) {
+                    return { state: 'rejected', error: { name: 'TypeError',
+                      message: 'result is not JSON-serialisable (a ' + typeof v + ')', stack: '' } };
+                  }
+                  return { state: 'fulfilled', output: s };
+                } catch (e) {
+                  const d = describe(e);
+                  d.message = 'result is not JSON-serialisable: ' + d.message;
+                  return { state: 'rejected', error: d };
+                }
+              }
+              return function (fn, inputJson, contextJson) {
+                const box = { state: 'pending' };
+                let r;
+                try {
+                  const ctx = parse(contextJson);
+                  const deadline = now() + ctx.timeoutMs;
+                  ctx.getRemainingTimeInMillis = () => Math.max(0, deadline - now());
+                  r = fn(parse(inputJson), ctx);
+                } catch (e) {
+                  box.state = 'rejected';
+                  box.error = describe(e);
+                  return box;
+                }
+                if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+                  resolve(r).then(v => { assign(box, encode(v)); },
+                                  e => { box.state = 'rejected'; box.error = describe(e); });
+                } else {
+                  assign(box, encode(r));
+                }
+                return box;
+              };
+            })()
+            """;
+
+    private static final String RESOLVE_HANDLER = """
+            (function () {
+              if (module && typeof module.exports === 'function') return module.exports;
+              if (module && module.exports && typeof module.exports.handler === 'function') return module.exports.handler;
+              if (typeof handler === 'function') return handler;
+              return undefined;
+            })()
+            """;
+
+    private final JsEngine engine;
+    private final Watchdog watchdog;
+    private final SandboxLimits limits;
+    private final Map<String, Loaded> warm;
+
+    public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
+        this.engine = engine;
+        this.watchdog = watchdog;
+        this.limits = limits;
+        this.warm = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
+                if (size() > limits.contextsPerInstance()) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+
+    /**
+     * Runs one invocation of {@code function}; never throws for anything the function does.
+     *
+     * @param inputJson the input as JSON text
+     * @param contextJson the invocation context as a JSON object with at least {@code timeoutMs}
+     */
+    public RunOutcome run(FunctionDefinition function, String inputJson, String contextJson) {
+        String key = function.id() + ":" + function.version();
+        Loaded loaded = warm.get(key);
+        boolean cold = loaded == null;
+        long start = System.nanoTime();
+        if (cold) {
+            loaded = newLoaded();
+        }
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Loaded target = loaded;
+        ScheduledFuture<?> deadline = watchdog.schedule(() -> {
+            cancelled.set(true);
+            target.context.close(true);
+        }, function.timeoutMs());
+        try {
+            if (cold) {
+                load(loaded, function);
+            }
+            Value box = loaded.invoker.execute(loaded.function, inputJson, contextJson);
+            deadline.cancel(false);
+            long durationMs = elapsedMs(start);
+            if (cancelled.get()) {
+                return timedOut(function, loaded, durationMs, cold);
+            }
+            if (cold) {
+                warm.put(key, loaded);
+            }
+            return settle(function, loaded, box, durationMs, cold);
+        } catch (PolyglotException e) {
+            deadline.cancel(false);
+            long durationMs = elapsedMs(start);
+            discard(key, loaded);
+            if (e.isCancelled() || cancelled.get()) {
+                return timedOut(function, loaded, durationMs, cold);
+            }
+            if (e.isHostException() || e.isInternalError()) {
+                log.error("Sandbox fault running function {} v{}", function.id(), function.version(), e);
+                return RunOutcome.failed(ExecutionError.of(ErrorType.SYSTEM_ERROR, "sandbox fault: " + e.getMessage()),
+                        loaded.console.drain(), durationMs, cold);
+            }
+            return RunOutcome.failed(fromPolyglot(function, e), loaded.console.drain(), durationMs, cold);
+        } catch (HandlerMissing e) {
+            deadline.cancel(false);
+            discard(key, loaded);
+            return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
+                    elapsedMs(start), cold);
+        } catch (IllegalStateException e) {
+            // a context closed by the watchdog between two calls
+            deadline.cancel(false);
+            discard(key, loaded);
+            if (cancelled.get()) {
+                return timedOut(function, loaded, elapsedMs(start), cold);
+            }
+            throw e;
+        }
+    }
+
+    private RunOutcome settle(FunctionDefinition function, Loaded loaded, Value box, long durationMs, boolean cold) {
+        String state = box.getMember("state").asString();
+        String logs = loaded.console.drain();
+        return switch (state) {
+            case "fulfilled" -> {
+                String output = box.getMember("output").asString();
+                if (output.length() > limits.outputBytes()) {
+                    yield RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR,
+                            "result is " + output.length() + " characters of JSON; the limit is " + limits.outputBytes()),
+                            logs, durationMs, cold);
+                }
+                yield RunOutcome.succeeded(output, logs, durationMs, cold);
+            }
+            case "rejected" -> {
+                Value error = box.getMember("error");
+                String stack = error.getMember("stack").asString();
+                int[] position = position(function, stack);
+                yield RunOutcome.failed(new ExecutionError(ErrorType.USER_ERROR, error.getMember("name").asString(),
+                        error.getMember("message").asString(), position == null ? null : position[0],
+                        position == null ? null : position[1], stack.isEmpty() ? null : stack), logs, durationMs, cold);
+            }
+            // nothing can settle it later: the sandbox has no timers or I/O, and the job queue is drained
+            default -> RunOutcome.failed(new ExecutionError(ErrorType.TIMEOUT, "TimeoutError",
+                    "the function returned a promise that never settles", null, null, null), logs, durationMs, cold);
+        };
+    }
+
+    private RunOutcome timedOut(FunctionDefinition function, Loaded loaded, long durationMs, boolean cold) {
+        return RunOutcome.failed(new ExecutionError(ErrorType.TIMEOUT, "TimeoutError",
+                "the function ran past its timeout of " + function.timeoutMs() + " ms", null, null, null),
+                loaded.console.drain(), durationMs, cold);
+    }
+
+    private Loaded newLoaded() {
+        BoundedOutput console = new BoundedOutput(limits.consoleBytes());
+        Context context = Context.newBuilder("js")
+                .engine(engine.engine())
+                .sandbox(SandboxPolicy.CONSTRAINED)
+                .out(console)
+                .err(console)
+                // no file loading, no print to the JVM's stdout, no Graal-specific globals
+                .option("js.load", "false")
+                .option("js.print", "false")
+                .option("js.graal-builtin", "false")
+                .build();
+        return new Loaded(context, console);
+    }
+
+    private void load(Loaded loaded, FunctionDefinition function) {
+        Context context = loaded.context;
+        loaded.invoker = context.eval(engine.source("invoker", "s3c-invoker.js", INVOKER));
+        String name = sourceName(function);
+        if (function.style() == CodeStyle.BODY) {
+            loaded.function = context.eval(engine.source(key(function), name, BODY_HEADER + function.code() + "\n})"));
+        } else {
+            context.eval(engine.source("prelude", "s3c-prelude.js", PRELUDE));
+            context.eval(engine.source(key(function), name, function.code()));
+            loaded.function = context.eval(engine.source("resolve", "s3c-resolve.js", RESOLVE_HANDLER));
+            if (loaded.function.isNull()) {
+                throw new HandlerMissing();
+            }
+        }
+    }
+
+    private void discard(String key, Loaded loaded) {
+        warm.remove(key);
+        loaded.close();
+    }
+
+    private static ExecutionError fromPolyglot(FunctionDefinition function, PolyglotException e) {
+        SourceSection at = e.getSourceLocation();
+        Integer line = null;
+        Integer column = null;
+        if (at != null && at.getSource().getName().equals(sourceName(function))) {
+            line = at.getStartLine();
+            column = at.getStartColumn();
+            if (function.style() == CodeStyle.BODY && line == 1) {
+                column = Math.max(1, column - BODY_HEADER.length());
+            }
+        }
+        String name = e.isSyntaxError() ? "SyntaxError" : e.isResourceExhausted() ? "RangeError" : "Error";
+        return new ExecutionError(ErrorType.USER_ERROR, name, e.getMessage(), line, column, null);
+    }
+
+    /** Line and column of the first stack frame in the function's own code. */
+    private static int[] position(FunctionDefinition function, String stack) {
+        Matcher m = Pattern.compile(Pattern.quote(sourceName(function)) + ":(\\d+):(\\d+)").matcher(stack);
+        if (!m.find()) {
+            return null;
+        }
+        int line = Integer.parseInt(m.group(1));
+        int column = Integer.parseInt(m.group(2));
+        if (function.style() == CodeStyle.BODY && line == 1) {
+            column = Math.max(1, column - BODY_HEADER.length());
+        }
+        return new int[] {line, column};
+    }
+
+    static String sourceName(FunctionDefinition function) {
+        return "fn-" + function.id() + "-v" + function.version() + ".js";
+    }
+
+    private static String key(FunctionDefinition function) {
+        return "fn:" + function.id() + ":" + function.version() + ":" + function.style();
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** Number of warm contexts held; for tests and metrics. */
+    public int warmContexts() {
+        return warm.size();
+    }
+
+    @Override
+    public void close() {
+        warm.values().forEach(Loaded::close);
+        warm.clear();
+    }
+
+    private static final class Loaded {
+        final Context context;
+        final BoundedOutput console;
+        Value invoker;
+        Value function;
+
+        Loaded(Context context, BoundedOutput console) {
+            this.context = context;
+            this.console = console;
+        }
+
+        void close() {
+            try {
+                context.close(true);
+            } catch (RuntimeException e) {
+                log.debug("Closing a context failed", e);
+            }
+        }
+    }
+
+    private static final class HandlerMissing extends RuntimeException {
+        HandlerMissing() {
+            super("the code defines no function named handler (nor module.exports.handler)");
+        }
+    }
+}

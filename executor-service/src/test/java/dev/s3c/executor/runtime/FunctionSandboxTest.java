@@ -1,0 +1,220 @@
+package dev.s3c.executor.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3c.contracts.CodeStyle;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.FunctionDefinition;
+import dev.s3c.contracts.FunctionStatus;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class FunctionSandboxTest {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static JsEngine engine;
+    private static Watchdog watchdog;
+
+    @BeforeAll
+    static void start() {
+        engine = new JsEngine();
+        watchdog = new Watchdog();
+    }
+
+    @AfterAll
+    static void stop() {
+        watchdog.close();
+        engine.close();
+    }
+
+    private static FunctionDefinition fn(CodeStyle style, String code) {
+        return fn(style, code, 2_000);
+    }
+
+    private static FunctionDefinition fn(CodeStyle style, String code, int timeoutMs) {
+        return new FunctionDefinition("f" + IDS.incrementAndGet(), "test", 1, code, style, timeoutMs, 0,
+                FunctionStatus.ACTIVE, Instant.now());
+    }
+
+    private static RunOutcome run(FunctionSandbox sandbox, FunctionDefinition f, String input) {
+        return sandbox.run(f, input, "{\"timeoutMs\":" + f.timeoutMs() + ",\"executionId\":\"e1\"}");
+    }
+
+    private FunctionSandbox sandbox() {
+        return new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());
+    }
+
+    @Test
+    void runsTheOriginalBodyStyle() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.BODY, """
+                    function fib(n) { return n <= 1 ? n : fib(n - 1) + fib(n - 2); }
+                    return fib(input.n);""");
+            RunOutcome first = run(sandbox, f, "{\"n\":20}");
+            assertThat(first.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            assertThat(first.outputJson()).isEqualTo("6765");
+            assertThat(first.coldStart()).isTrue();
+            RunOutcome second = run(sandbox, f, "{\"n\":10}");
+            assertThat(second.outputJson()).isEqualTo("55");
+            assertThat(second.coldStart()).isFalse();
+        }
+    }
+
+    @Test
+    void runsHandlerStyleSyncAsyncAndModuleExports() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var sync = fn(CodeStyle.HANDLER, "function handler(input, context) { return {echo: input, id: context.executionId}; }");
+            assertThat(run(sandbox, sync, "[1,2]").outputJson()).isEqualTo("{\"echo\":[1,2],\"id\":\"e1\"}");
+
+            var async = fn(CodeStyle.HANDLER, """
+                    const handler = async (input) => {
+                      const x = await Promise.resolve(input.a);
+                      return x * 2;
+                    };""");
+            assertThat(run(sandbox, async, "{\"a\":21}").outputJson()).isEqualTo("42");
+
+            var exported = fn(CodeStyle.HANDLER, "module.exports.handler = (input) => input.text.split('').reverse().join('');");
+            assertThat(run(sandbox, exported, "{\"text\":\"abc\"}").outputJson()).isEqualTo("\"cba\"");
+        }
+    }
+
+    @Test
+    void capturesConsoleOutputPerInvocation() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.BODY, "console.log('hello', input); console.error('oops'); return null;");
+            RunOutcome out = run(sandbox, f, "7");
+            assertThat(out.logs()).isEqualTo("hello 7\noops\n");
+            assertThat(out.outputJson()).isEqualTo("null");
+            assertThat(run(sandbox, f, "8").logs()).isEqualTo("hello 8\noops\n");
+        }
+    }
+
+    @Test
+    void boundsConsoleOutput() {
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, new SandboxLimits(100, 1000, 4, 0))) {
+            var f = fn(CodeStyle.BODY, "for (let i = 0; i < 100; i++) console.log('line ' + i); return 1;");
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.logs()).startsWith("line 0\n").contains("[console output truncated:");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+        }
+    }
+
+    @Test
+    void thrownErrorsAreUserErrorsWithTheirPosition() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.BODY, "const x = 1;\nthrow new TypeError('bad thing');");
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().type()).isEqualTo(ErrorType.USER_ERROR);
+            assertThat(out.error().name()).isEqualTo("TypeError");
+            assertThat(out.error().message()).isEqualTo("bad thing");
+            assertThat(out.error().line()).isEqualTo(2);
+
+            var rejecting = fn(CodeStyle.HANDLER, "async function handler() { throw new Error('async boom'); }");
+            RunOutcome rejected = run(sandbox, rejecting, "null");
+            assertThat(rejected.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(rejected.error().message()).isEqualTo("async boom");
+
+            var thrownString = fn(CodeStyle.BODY, "throw 'just a string';");
+            assertThat(run(sandbox, thrownString, "null").error().message()).isEqualTo("just a string");
+        }
+    }
+
+    @Test
+    void infiniteLoopTimesOutAndTheInstanceKeepsWorking() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var loop = fn(CodeStyle.BODY, "while (true) {}", 200);
+            RunOutcome out = run(sandbox, loop, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(out.error().type()).isEqualTo(ErrorType.TIMEOUT);
+            assertThat(out.durationMs()).isGreaterThanOrEqualTo(190);
+
+            var ok = fn(CodeStyle.BODY, "return input + 1;");
+            assertThat(run(sandbox, ok, "1").outputJson()).isEqualTo("2");
+            // the loop's context was thrown away; a new run of it starts cold again
+            assertThat(run(sandbox, loop, "null").coldStart()).isTrue();
+        }
+    }
+
+    @Test
+    void neverSettlingPromiseIsATimeout() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.HANDLER, "function handler() { return new Promise(() => {}); }");
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(out.error().message()).contains("never settles");
+        }
+    }
+
+    @Test
+    void resultsThatAreNotJsonAreUserErrors() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "const a = {}; a.self = a; return a;"), "null").error().message())
+                    .startsWith("result is not JSON-serialisable");
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return 10n;"), "null").error().message())
+                    .startsWith("result is not JSON-serialisable");
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return () => 1;"), "null").error().message())
+                    .startsWith("result is not JSON-serialisable");
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return undefined;"), "null").outputJson()).isEqualTo("null");
+        }
+    }
+
+    @Test
+    void handlerStyleWithoutHandlerIsAUserError() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            RunOutcome out = run(sandbox, fn(CodeStyle.HANDLER, "const notIt = 1;"), "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().message()).contains("handler");
+        }
+    }
+
+    @Test
+    void hostAccessIsDenied() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.BODY, """
+                    const seen = [];
+                    for (const name of ['Java', 'Polyglot', 'require', 'process', 'load', 'print', 'Graal']) {
+                      if (typeof globalThis[name] !== 'undefined') seen.push(name);
+                    }
+                    return seen;""");
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            assertThat(out.outputJson()).isEqualTo("[]");
+        }
+    }
+
+    @Test
+    void stateDoesNotLeakBetweenFunctions() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var polluter = fn(CodeStyle.BODY, "Object.prototype.polluted = 'yes'; globalThis.shared = 1; return 1;");
+            var victim = fn(CodeStyle.BODY, "return [({}).polluted === undefined, typeof shared];");
+            run(sandbox, polluter, "null");
+            assertThat(run(sandbox, victim, "null").outputJson()).isEqualTo("[true,\"undefined\"]");
+        }
+    }
+
+    @Test
+    void ordinaryRecursionFitsAndRunawayRecursionIsAnError() throws Exception {
+        // executor instances run on threads with a large stack, as here
+        var task = new java.util.concurrent.FutureTask<Void>(this::recursion, null);
+        Thread thread = new Thread(null, task, "big-stack", SandboxLimits.defaults().stackBytes());
+        thread.start();
+        task.get();
+    }
+
+    private void recursion() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var deep = fn(CodeStyle.BODY, "function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } return d(input);");
+            RunOutcome ok = run(sandbox, deep, "5000");
+            assertThat(ok.outputJson()).as("%s", ok.error()).isEqualTo("5000");
+            var runaway = fn(CodeStyle.BODY, "function r() { return r() + 1; } return r();");
+            RunOutcome out = run(sandbox, runaway, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().name()).isEqualTo("RangeError");
+        }
+    }
+}
