@@ -9,5 +9,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public enum CodeStyle {
     @JsonProperty("handler") HANDLER,
-    @JsonProperty("body") BODY
+    @JsonProperty("body") BODY;
+
+    /**
+     * BODY code runs as {@code BODY_HEADER + code + "\n})"}. Gateway (which checks code) and executor (which runs
+     * it) must agree on it: user code starts on line 1 after this header, so only columns on line 1 shift.
+     */
+    public static final String BODY_HEADER = "(function (input, context) {";
+    public static final String BODY_FOOTER = "\n})";
 }

@@ -27,8 +27,7 @@ public final class FunctionSandbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FunctionSandbox.class);
 
-    /** Offset of user code on line 1 in the BODY wrapper; columns on that line are reported without it. */
-    static final String BODY_HEADER = "(function (input, context) {";
+    private static final String BODY_HEADER = CodeStyle.BODY_HEADER;
 
     private static final String PRELUDE = "var module = { exports: {} }; var exports = module.exports;";
 
@@ -192,7 +191,7 @@ public final class FunctionSandbox implements AutoCloseable {
             }
             case "rejected" -> {
                 Value error = box.getMember("error");
-                String stack = error.getMember("stack").asString();
+                String stack = userFrames(error.getMember("stack").asString());
                 int[] position = position(function, stack);
                 yield RunOutcome.failed(new ExecutionError(ErrorType.USER_ERROR, error.getMember("name").asString(),
                         error.getMember("message").asString(), position == null ? null : position[0],
@@ -230,7 +229,7 @@ public final class FunctionSandbox implements AutoCloseable {
         loaded.invoker = context.eval(engine.source("invoker", "s3c-invoker.js", INVOKER));
         String name = sourceName(function);
         if (function.style() == CodeStyle.BODY) {
-            loaded.function = context.eval(engine.source(key(function), name, BODY_HEADER + function.code() + "\n})"));
+            loaded.function = context.eval(engine.source(key(function), name, BODY_HEADER + function.code() + CodeStyle.BODY_FOOTER));
         } else {
             context.eval(engine.source("prelude", "s3c-prelude.js", PRELUDE));
             context.eval(engine.source(key(function), name, function.code()));
@@ -273,6 +272,12 @@ public final class FunctionSandbox implements AutoCloseable {
             column = Math.max(1, column - BODY_HEADER.length());
         }
         return new int[] {line, column};
+    }
+
+    /** The stack without the platform's own wrapper frames. */
+    private static String userFrames(String stack) {
+        return stack.lines().filter(line -> !line.contains("s3c-invoker.js") && !line.contains("s3c-resolve.js"))
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     static String sourceName(FunctionDefinition function) {

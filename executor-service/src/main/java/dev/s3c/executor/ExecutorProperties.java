@@ -1,0 +1,52 @@
+package dev.s3c.executor;
+
+import dev.s3c.executor.runtime.SandboxLimits;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of one executor process.
+ *
+ * @param instances consumer threads (instances) this process starts with
+ * @param instanceIdPrefix how this process names its instances; defaults to host and pid
+ * @param definitionWait how long an invocation waits for its function's definition to reach this process
+ * @param batchBudget after this long on one poll's batch, commit what is done and poll again (keeps the consumer
+ *        in its group when functions are slow)
+ */
+@ConfigurationProperties("s3c.executor")
+public record ExecutorProperties(
+        @DefaultValue("3") int instances,
+        String instanceIdPrefix,
+        @DefaultValue("10s") Duration definitionWait,
+        @DefaultValue("30s") Duration batchBudget,
+        @DefaultValue Sandbox sandbox) {
+
+    public String instancePrefix() {
+        if (instanceIdPrefix != null && !instanceIdPrefix.isBlank()) {
+            return instanceIdPrefix;
+        }
+        // "pid@host"
+        String runtime = ManagementFactory.getRuntimeMXBean().getName();
+        int at = runtime.indexOf('@');
+        return at < 0 ? "executor-" + runtime : runtime.substring(at + 1) + "-" + runtime.substring(0, at);
+    }
+
+    /**
+     * @param consoleBytes console output kept per invocation
+     * @param outputBytes largest JSON result accepted
+     * @param contextsPerInstance warm contexts each instance keeps
+     * @param stackBytes stack size of instance threads
+     */
+    public record Sandbox(
+            @DefaultValue("65536") int consoleBytes,
+            @DefaultValue("1048576") int outputBytes,
+            @DefaultValue("64") int contextsPerInstance,
+            @DefaultValue("16777216") long stackBytes) {
+
+        public SandboxLimits limits() {
+            return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.s3c.executor.invoke;
+
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.Topic;
+import dev.s3c.executor.ExecutorProperties;
+import dev.s3c.executor.catalog.FunctionCatalog;
+import dev.s3c.executor.runtime.FunctionSandbox;
+import dev.s3c.executor.runtime.JsEngine;
+import dev.s3c.executor.runtime.SandboxLimits;
+import dev.s3c.executor.runtime.Watchdog;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
+
+/**
+ * The executor instances of this process: one Kafka consumer thread each, in the executor consumer group on the
+ * invocations topic, each with its own sandbox. Instances can be added and removed one at a time.
+ */
+@Component
+public class ExecutorPool implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(ExecutorPool.class);
+
+    private final ExecutorProperties properties;
+    private final JsEngine engine;
+    private final Watchdog watchdog;
+    private final InvocationProcessor processor;
+    private final KafkaTemplate<String, InvocationCompleted> results;
+    private final MeterRegistry meters;
+    private final DefaultKafkaConsumerFactory<String, byte[]> consumers;
+    private final List<Instance> instances = new ArrayList<>();
+    private int nextIndex;
+    private volatile boolean running;
+
+    public ExecutorPool(ExecutorProperties properties, KafkaProperties kafka, JsEngine engine, Watchdog watchdog,
+            FunctionCatalog catalog, KafkaTemplate<String, InvocationCompleted> results, MeterRegistry meters) {
+        this.properties = properties;
+        this.engine = engine;
+        this.watchdog = watchdog;
+        this.processor = new InvocationProcessor(catalog, properties.definitionWait());
+        this.results = results;
+        this.meters = meters;
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
+        Gauge.builder("s3c.executor.graaljs.optimizing", engine, e -> e.optimizing() ? 1 : 0)
+                .description("1 when GraalJS runs with the optimizing compiler, 0 in interpreter-only fallback")
+                .register(meters);
+    }
+
+    /** Sets the number of instances of this process, starting or stopping consumer threads one at a time. */
+    public synchronized void resize(int target) {
+        int wanted = Math.max(0, target);
+        while (instances.size() < wanted) {
+            Instance instance = newInstance();
+            instances.add(instance);
+            instance.container.start();
+            log.info("Started executor instance {} ({} running)", instance.id, instances.size());
+        }
+        while (instances.size() > wanted) {
+            Instance instance = instances.removeLast();
+            // stop() finishes the batch in hand and commits it before leaving the group
+            instance.container.stop();
+            instance.sandbox.close();
+            log.info("Stopped executor instance {} ({} running)", instance.id, instances.size());
+        }
+    }
+
+    public synchronized int size() {
+        return instances.size();
+    }
+
+    public synchronized List<String> instanceIds() {
+        return instances.stream().map(i -> i.id).toList();
+    }
+
+    private Instance newInstance() {
+        String id = properties.instancePrefix() + "/" + nextIndex++;
+        SandboxLimits limits = properties.sandbox().limits();
+        FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
+
+        ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName());
+        container.setAckMode(ContainerProperties.AckMode.MANUAL);
+        container.setMessageListener(new InvocationBatchListener(id, sandbox, processor, results,
+                properties.batchBudget(), meters));
+        SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
+        // deep enough stacks for ordinary JS recursion
+        threads.setThreadFactory(r -> new Thread(null, r, "s3c-instance-" + id, limits.stackBytes()));
+        container.setListenerTaskExecutor(threads);
+        container.setClientId("s3c-executor-" + id.replace('/', '-'));
+
+        var listenerContainer = new KafkaMessageListenerContainer<>(consumers, container);
+        // a failed publish leaves the batch uncommitted; it is retried, never skipped
+        listenerContainer.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
+        listenerContainer.setBeanName("s3c-instance-" + id);
+        return new Instance(id, listenerContainer, sandbox);
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        log.info("Executor pool starting {} instances; GraalJS mode: {}", properties.instances(), engine.mode());
+        resize(properties.instances());
+    }
+
+    @Override
+    public void stop() {
+        resize(0);
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return FunctionCatalog.PHASE + 10;
+    }
+
+    private record Instance(String id, KafkaMessageListenerContainer<String, byte[]> container, FunctionSandbox sandbox) {
+    }
+}

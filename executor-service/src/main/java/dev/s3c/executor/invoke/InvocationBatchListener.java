@@ -1,0 +1,116 @@
+package dev.s3c.executor.invoke;
+
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import dev.s3c.executor.runtime.FunctionSandbox;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.BatchAcknowledgingMessageListener;
+import org.springframework.kafka.support.Acknowledgment;
+
+/**
+ * The loop body of one executor instance: runs each invocation of a polled batch and publishes its result. Offsets
+ * are committed only after every result of the committed part is acknowledged by the broker, so a crash anywhere
+ * means the invocation runs again, never that it is lost.
+ */
+final class InvocationBatchListener implements BatchAcknowledgingMessageListener<String, byte[]> {
+
+    static final String REPLY_TO_HEADER = "s3c-reply-to";
+    private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
+
+    private final String instanceId;
+    private final FunctionSandbox sandbox;
+    private final InvocationProcessor processor;
+    private final KafkaTemplate<String, InvocationCompleted> results;
+    private final Duration batchBudget;
+    private final MeterRegistry meters;
+
+    InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, InvocationCompleted> results, Duration batchBudget, MeterRegistry meters) {
+        this.instanceId = instanceId;
+        this.sandbox = sandbox;
+        this.processor = processor;
+        this.results = results;
+        this.batchBudget = batchBudget;
+        this.meters = meters;
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack) {
+        long start = System.nanoTime();
+        List<CompletableFuture<?>> sends = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            if (i > 0 && System.nanoTime() - start > batchBudget.toNanos()) {
+                // slow functions: commit what is done, let the rest come back on the next poll
+                awaitAll(sends);
+                ack.nack(i, Duration.ZERO);
+                return;
+            }
+            InvocationCompleted result = process(records.get(i));
+            if (result != null) {
+                meters.counter("s3c.executor.invocations", "status", result.status().wire()).increment();
+                sends.add(publish(result));
+            }
+        }
+        awaitAll(sends);
+        ack.acknowledge();
+    }
+
+    private InvocationCompleted process(ConsumerRecord<String, byte[]> record) {
+        InvocationRequested request;
+        try {
+            request = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+        } catch (RuntimeException e) {
+            log.warn("Unreadable invocation {} at {}-{}@{}: {}", record.key(), record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            if (record.key() == null) {
+                return null;
+            }
+            String text = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
+            InvocationRequested unreadable = new InvocationRequested(record.key(), null, 0, null, Instant.now(), null);
+            return InvocationProcessor.rejected(unreadable, "unreadable invocation request ("
+                    + Math.min(text.length(), 200) + " characters)", instanceId, Instant.now());
+        }
+        try {
+            return processor.process(request, sandbox, instanceId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + request.executionId(), e);
+        }
+    }
+
+    private CompletableFuture<?> publish(InvocationCompleted result) {
+        var record = new ProducerRecord<>(Topic.INVOCATION_RESULTS.topicName(), result.executionId(), result);
+        if (result.replyTo() != null) {
+            record.headers().add(REPLY_TO_HEADER, result.replyTo().getBytes(StandardCharsets.UTF_8));
+        }
+        return results.send(record);
+    }
+
+    private static void awaitAll(List<CompletableFuture<?>> sends) {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing results", e);
+        } catch (ExecutionException | TimeoutException e) {
+            // the batch is not committed and comes again: results are idempotent by execution id
+            throw new IllegalStateException("publishing results failed", e);
+        }
+    }
+}

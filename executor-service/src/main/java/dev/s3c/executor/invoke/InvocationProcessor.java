@@ -1,0 +1,66 @@
+package dev.s3c.executor.invoke;
+
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.FunctionDefinition;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.executor.catalog.FunctionCatalog;
+import dev.s3c.executor.runtime.FunctionSandbox;
+import dev.s3c.executor.runtime.RunOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/** Turns one invocation request into its one result, on the calling instance's sandbox. */
+final class InvocationProcessor {
+
+    private final FunctionCatalog catalog;
+    private final Duration definitionWait;
+
+    InvocationProcessor(FunctionCatalog catalog, Duration definitionWait) {
+        this.catalog = catalog;
+        this.definitionWait = definitionWait;
+    }
+
+    InvocationCompleted process(InvocationRequested request, FunctionSandbox sandbox, String instanceId)
+            throws InterruptedException {
+        Instant started = Instant.now();
+        FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), definitionWait);
+        FunctionDefinition function = lookup.definition();
+        if (function == null) {
+            String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
+                    : "function " + request.functionId() + " is unknown to this executor";
+            return rejected(request, why, instanceId, started);
+        }
+        if (!function.active()) {
+            return rejected(request, "function " + function.name() + " is inactive", instanceId, started);
+        }
+        RunOutcome outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
+        JsonNode output = outcome.outputJson() == null ? null : JsonCodec.readTree(outcome.outputJson());
+        return new InvocationCompleted(request.executionId(), request.functionId(), function.version(), outcome.status(),
+                output, outcome.error(), outcome.logs(), outcome.durationMs(), 1, instanceId, outcome.coldStart(),
+                request.requestedAt(), started, Instant.now(), request.replyTo());
+    }
+
+    static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId, Instant started) {
+        return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(),
+                ExecutionStatus.REJECTED, null, ExecutionError.of(ErrorType.REJECTED, why), "", 0, 1, instanceId, false,
+                request.requestedAt(), started, Instant.now(), request.replyTo());
+    }
+
+    private static String contextJson(InvocationRequested request, FunctionDefinition function) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("executionId", request.executionId());
+        context.put("functionId", function.id());
+        context.put("functionName", function.name());
+        context.put("functionVersion", function.version());
+        context.put("attempt", 1);
+        context.put("timeoutMs", function.timeoutMs());
+        return JsonCodec.toJson(context);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.s3c.gateway;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class GatewayApplication {
+
+    /** Each service reads its own config file, so all of them can share one classpath (local-cluster). */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(GatewayApplication.class).properties("spring.config.name=gateway");
+    }
+
+    public static void main(String[] args) {
+        builder().run(args);
+    }
+}

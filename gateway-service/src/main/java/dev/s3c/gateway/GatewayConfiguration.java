@@ -1,0 +1,35 @@
+package dev.s3c.gateway;
+
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+@Configuration(proxyBeanMethods = false)
+class GatewayConfiguration {
+
+    /** The gateway writes function definitions, so it declares their topic. */
+    @Bean
+    NewTopic functionDefinitionsTopic() {
+        return Topic.FUNCTION_DEFINITIONS.newTopic();
+    }
+
+    /** The gateway writes invocations, so it declares their topic. */
+    @Bean
+    NewTopic invocationsTopic() {
+        return Topic.INVOCATIONS.newTopic();
+    }
+
+    /** One producer for both topics; values are contract records as JSON, null stays a tombstone. */
+    @Bean
+    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
+        var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
+                new StringSerializer(), (topic, value) -> value == null ? null : JsonCodec.toBytes(value));
+        return new KafkaTemplate<>(factory);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.s3c.gateway.api;
+
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+
+/** Every refusal becomes a JSON body naming the field and the reason. */
+@RestControllerAdvice
+class ApiErrorHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrorHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ApiError> api(ApiException e, ServerWebExchange exchange) {
+        return body(e.status(), e.getMessage(), e.errors(), exchange);
+    }
+
+    @ExceptionHandler(ServerWebInputException.class)
+    ResponseEntity<ApiError> input(ServerWebInputException e, ServerWebExchange exchange) {
+        Throwable cause = e.getMostSpecificCause();
+        if (cause instanceof DataBufferLimitException) {
+            return tooLarge(exchange);
+        }
+        String field = e.getMethodParameter() != null && e.getMethodParameter().getParameterName() != null
+                ? e.getMethodParameter().getParameterName() : "body";
+        return body(HttpStatus.BAD_REQUEST, e.getReason(), List.of(new FieldError(field, String.valueOf(e.getReason()))),
+                exchange);
+    }
+
+    @ExceptionHandler(DataBufferLimitException.class)
+    ResponseEntity<ApiError> limit(DataBufferLimitException e, ServerWebExchange exchange) {
+        return tooLarge(exchange);
+    }
+
+    @ExceptionHandler(UnsupportedMediaTypeStatusException.class)
+    ResponseEntity<ApiError> mediaType(UnsupportedMediaTypeStatusException e, ServerWebExchange exchange) {
+        return body(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON with Content-Type: application/json",
+                List.of(new FieldError("Content-Type", "must be application/json")), exchange);
+    }
+
+    @ExceptionHandler(MethodNotAllowedException.class)
+    ResponseEntity<ApiError> method(MethodNotAllowedException e, ServerWebExchange exchange) {
+        return body(HttpStatus.METHOD_NOT_ALLOWED, e.getReason(), List.of(), exchange);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ApiError> unexpected(Exception e, ServerWebExchange exchange) {
+        log.error("Unexpected failure on {}", exchange.getRequest().getPath(), e);
+        return body(HttpStatus.INTERNAL_SERVER_ERROR, "internal error", List.of(), exchange);
+    }
+
+    private ResponseEntity<ApiError> tooLarge(ServerWebExchange exchange) {
+        return body(HttpStatus.CONTENT_TOO_LARGE, "request body too large",
+                List.of(new FieldError("body", "is larger than the server accepts")), exchange);
+    }
+
+    static ResponseEntity<ApiError> body(HttpStatus status, String message, List<FieldError> errors,
+            ServerWebExchange exchange) {
+        return ResponseEntity.status(status).body(new ApiError(Instant.now(), exchange.getRequest().getPath().value(),
+                status.value(), status.getReasonPhrase(), message, errors));
+    }
+}

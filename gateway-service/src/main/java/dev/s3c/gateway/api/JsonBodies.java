@@ -1,0 +1,61 @@
+package dev.s3c.gateway.api;
+
+import dev.s3c.contracts.JsonCodec;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
+
+/** Request bodies are parsed here rather than by the codec, so malformed JSON gets an answer with its position. */
+public final class JsonBodies {
+
+    private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{24}");
+    private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private JsonBodies() {
+    }
+
+    /** The body as a JSON tree; an empty body is a missing node. */
+    public static JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return MissingNode.getInstance();
+        }
+        try {
+            return JsonCodec.readTree(body);
+        } catch (JacksonException e) {
+            TokenStreamLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            String what = e.getOriginalMessage();
+            int newline = what.indexOf('\n');
+            throw ApiException.badRequest("body", "is not valid JSON" + where + ": "
+                    + (newline < 0 ? what : what.substring(0, newline)));
+        }
+    }
+
+    /** A JSON object body, refusing other JSON values. */
+    public static JsonNode parseObject(String body) {
+        JsonNode node = parse(body);
+        if (node.isMissingNode()) {
+            throw ApiException.badRequest("body", "is required (a JSON object)");
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest("body", "must be a JSON object");
+        }
+        return node;
+    }
+
+    public static String functionId(String id) {
+        if (id == null || !OBJECT_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters)");
+        }
+        return id;
+    }
+
+    public static String executionId(String id) {
+        if (id == null || !UUID.matcher(id).matches()) {
+            throw ApiException.badRequest("id", "must be an execution id (a UUID)");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.s3c.gateway.executions;
+
+import static dev.s3c.contracts.ExecutionRecord.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import java.time.Instant;
+import java.util.Date;
+import org.bson.Document;
+import tools.jackson.databind.JsonNode;
+
+/** An execution as the API shows it: from a live result, a stored record, or a just-accepted request. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExecutionView(
+        String executionId,
+        String functionId,
+        Long functionVersion,
+        ExecutionStatus status,
+        JsonNode input,
+        JsonNode output,
+        ExecutionError error,
+        String logs,
+        Long durationMs,
+        Integer attempts,
+        String instanceId,
+        Boolean coldStart,
+        Instant requestedAt,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    public static ExecutionView of(InvocationCompleted r) {
+        return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), r.status(), null,
+                r.status() == ExecutionStatus.SUCCEEDED ? r.output() : null, r.error(), r.logs(), r.durationMs(),
+                r.attempt(), r.instanceId(), r.coldStart(), r.requestedAt(), r.startedAt(), r.finishedAt());
+    }
+
+    public static ExecutionView queued(InvocationRequested r) {
+        return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), ExecutionStatus.QUEUED, r.input(),
+                null, null, null, null, 0, null, null, r.requestedAt(), null, null);
+    }
+
+    public static ExecutionView of(Document d) {
+        ExecutionStatus status = ExecutionStatus.fromWire(d.getString(STATUS)).orElse(ExecutionStatus.QUEUED);
+        Document e = d.get(ERROR, Document.class);
+        ExecutionError error = e == null ? null : new ExecutionError(
+                enumOf(e.getString(ERROR_TYPE)), e.getString(ERROR_NAME), e.getString(ERROR_MESSAGE),
+                e.getInteger(ERROR_LINE), e.getInteger(ERROR_COLUMN), e.getString(ERROR_STACK));
+        return new ExecutionView(d.getString(ID), d.getString(FUNCTION_ID), number(d.get(FUNCTION_VERSION)), status,
+                json(d.getString(INPUT)), status == ExecutionStatus.SUCCEEDED ? json(d.getString(OUTPUT)) : null, error,
+                d.getString(LOGS), number(d.get(DURATION_MS)), d.getInteger(ATTEMPTS), d.getString(INSTANCE_ID),
+                d.getBoolean(COLD_START), instant(d.get(REQUESTED_AT)), instant(d.get(STARTED_AT)),
+                instant(d.get(FINISHED_AT)));
+    }
+
+    private static ErrorType enumOf(String wire) {
+        for (ErrorType t : ErrorType.values()) {
+            if (t.name().equalsIgnoreCase(wire)) {
+                return t;
+            }
+        }
+        return ErrorType.SYSTEM_ERROR;
+    }
+
+    private static JsonNode json(String text) {
+        return text == null ? null : JsonCodec.readTree(text);
+    }
+
+    private static Long number(Object value) {
+        return value instanceof Number n ? n.longValue() : null;
+    }
+
+    private static Instant instant(Object value) {
+        return value instanceof Date date ? date.toInstant() : null;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.s3c.gateway.functions;
+
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.JsonBodies;
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/** The original product's functions routes. */
+@RestController
+@RequestMapping("/api/functions")
+class FunctionController {
+
+    static final int MAX_PAGE_SIZE = 200;
+
+    private final FunctionService functions;
+    private final long maxCodeBytes;
+
+    FunctionController(FunctionService functions, GatewayProperties properties) {
+        this.functions = functions;
+        this.maxCodeBytes = properties.maxCodeSize().toBytes();
+    }
+
+    @PostMapping
+    Mono<ResponseEntity<FunctionDocument>> create(@RequestBody(required = false) String body) {
+        return Mono.fromCallable(() -> FunctionSpec.parse(JsonBodies.parseObject(body), true, maxCodeBytes))
+                .flatMap(functions::create)
+                .map(saved -> ResponseEntity.created(URI.create("/api/functions/" + saved.id())).body(saved));
+    }
+
+    @GetMapping
+    Mono<Page> list(@RequestParam(defaultValue = "0") String page, @RequestParam(defaultValue = "20") String size,
+            @RequestParam(required = false) String name) {
+        int p = bounded("page", page, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
+        int s = bounded("size", size, 1, MAX_PAGE_SIZE);
+        return functions.list(name, p, s).map(FunctionDocument::withoutCode).collectList()
+                .zipWith(functions.count(name))
+                .map(t -> new Page(t.getT1(), p, s, t.getT2()));
+    }
+
+    @GetMapping("/{id}")
+    Mono<FunctionDocument> get(@PathVariable String id) {
+        return functions.find(JsonBodies.functionId(id))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
+    }
+
+    @PutMapping("/{id}")
+    Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body) {
+        return Mono.fromCallable(() -> {
+            JsonBodies.functionId(id);
+            return FunctionSpec.parse(JsonBodies.parseObject(body), false, maxCodeBytes);
+        }).flatMap(spec -> functions.update(id, spec));
+    }
+
+    @DeleteMapping("/{id}")
+    Mono<ResponseEntity<Void>> delete(@PathVariable String id) {
+        return Mono.fromCallable(() -> JsonBodies.functionId(id))
+                .flatMap(functions::delete)
+                .thenReturn(ResponseEntity.status(HttpStatus.NO_CONTENT).<Void>build());
+    }
+
+    static int bounded(String field, String text, int min, int max) {
+        try {
+            int value = Integer.parseInt(text.strip());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest(field, "must be a whole number between " + min + " and " + max);
+    }
+
+    /** One page of functions (without their code; GET one function for it). */
+    record Page(List<FunctionDocument> items, int page, int size, long total) {
+    }
+}

@@ -1,0 +1,133 @@
+package dev.s3c.gateway.functions;
+
+import dev.s3c.contracts.CodeStyle;
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.bson.types.ObjectId;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.data.domain.Sort;
+import org.springframework.data.mongodb.core.FindAndReplaceOptions;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.data.mongodb.core.index.Index;
+import org.springframework.data.mongodb.core.query.Criteria;
+import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Functions: stored in MongoDB (the gateway is the one writer of {@code functions}), then published to the
+ * definitions topic. Store first, publish second: a failed publish is repaired by the republish at start-up.
+ */
+@Service
+public class FunctionService {
+
+    private final ReactiveMongoTemplate mongo;
+    private final DefinitionPublisher publisher;
+    private final CodeChecker checker;
+
+    FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker) {
+        this.mongo = mongo;
+        this.publisher = publisher;
+        this.checker = checker;
+    }
+
+    Mono<Void> ensureIndexes() {
+        return mongo.indexOps(FunctionDocument.COLLECTION)
+                .createIndex(new Index().on("name", Sort.Direction.ASC).unique().named("name_unique"))
+                .then();
+    }
+
+    public Mono<FunctionDocument> find(String id) {
+        return mongo.findById(id, FunctionDocument.class);
+    }
+
+    Flux<FunctionDocument> list(String name, int page, int size) {
+        return mongo.find(listQuery(name).with(Sort.by("createdAt", "_id")).skip((long) page * size).limit(size),
+                FunctionDocument.class);
+    }
+
+    Mono<Long> count(String name) {
+        return mongo.count(listQuery(name), FunctionDocument.class);
+    }
+
+    Flux<FunctionDocument> all() {
+        return mongo.findAll(FunctionDocument.class);
+    }
+
+    private static Query listQuery(String name) {
+        return name == null ? new Query() : Query.query(Criteria.where("name").is(name));
+    }
+
+    Mono<FunctionDocument> create(FunctionSpec spec) {
+        CodeStyle style = check(spec.code());
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        FunctionConfig defaults = FunctionConfig.defaults();
+        var doc = new FunctionDocument(new ObjectId().toHexString(), spec.name(),
+                spec.description() == null ? "" : spec.description(), spec.code(), style,
+                new FunctionConfig(spec.timeoutMs() == null ? defaults.timeoutMs() : spec.timeoutMs(),
+                        spec.retryCount() == null ? defaults.retryCount() : spec.retryCount()),
+                spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
+        return mongo.insert(doc)
+                .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
+                .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
+    }
+
+    Mono<FunctionDocument> update(String id, FunctionSpec spec) {
+        CodeStyle checkedStyle = spec.code() == null ? null : check(spec.code());
+        return find(id)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(current -> {
+                    var config = new FunctionConfig(
+                            spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
+                            spec.retryCount() == null ? current.config().retryCount() : spec.retryCount());
+                    var next = new FunctionDocument(id,
+                            spec.name() == null ? current.name() : spec.name(),
+                            spec.description() == null ? current.description() : spec.description(),
+                            spec.code() == null ? current.code() : spec.code(),
+                            checkedStyle == null ? current.style() : checkedStyle,
+                            config,
+                            spec.status() == null ? current.status() : spec.status(),
+                            current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                    // optimistic: only replace the version we read
+                    Query same = Query.query(Criteria.where("_id").is(id).and("version").is(current.version()));
+                    return mongo.findAndReplace(same, next, FindAndReplaceOptions.options().returnNew())
+                            .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
+                            .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
+                                    "function " + id + " was changed concurrently; read it again and retry",
+                                    List.of(new FieldError("version", "is no longer " + current.version())))));
+                })
+                .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
+    }
+
+    Mono<Void> delete(String id) {
+        return mongo.findAndRemove(Query.query(Criteria.where("_id").is(id)), FunctionDocument.class)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(removed -> publisher.tombstone(id));
+    }
+
+    /** Publishes every stored function again: repairs the topic after a lost publish or a fresh broker. */
+    Mono<Long> republishAll() {
+        return all().concatMap(doc -> publisher.publish(doc.definition())).count();
+    }
+
+    private CodeStyle check(String code) {
+        try {
+            return checker.check(code);
+        } catch (CodeChecker.CodeSyntaxException e) {
+            String reason = "does not parse: " + e.getMessage() + " (line " + e.line + ", column " + e.column + ")";
+            throw new ApiException(HttpStatus.BAD_REQUEST, "code " + reason,
+                    List.of(new FieldError("code", reason, e.line, e.column)));
+        }
+    }
+
+    private static ApiException nameTaken(String name) {
+        return new ApiException(HttpStatus.CONFLICT, "a function named '" + name + "' already exists",
+                List.of(new FieldError("name", "is already taken")));
+    }
+}

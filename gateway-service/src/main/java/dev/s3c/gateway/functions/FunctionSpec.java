@@ -1,0 +1,115 @@
+package dev.s3c.gateway.functions;
+
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A validated create or update request. On update, absent fields are null and keep their stored value.
+ */
+record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
+        FunctionStatus status) {
+
+    static final int MAX_NAME = 64;
+    static final int MAX_DESCRIPTION = 1024;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]*");
+
+    /** Reads and checks every field, reporting all problems at once. */
+    static FunctionSpec parse(JsonNode body, boolean creating, long maxCodeBytes) {
+        List<FieldError> errors = new ArrayList<>();
+        String name = string(body, "name", errors);
+        if (name != null) {
+            name = name.strip();
+            if (name.isEmpty() || name.length() > MAX_NAME) {
+                errors.add(new FieldError("name", "must be 1 to " + MAX_NAME + " characters"));
+            } else if (!NAME.matcher(name).matches()) {
+                errors.add(new FieldError("name", "may contain letters, digits, spaces, '.', '_' and '-', "
+                        + "and must start with a letter or digit"));
+            }
+        } else if (creating && !hasField(errors, "name")) {
+            errors.add(new FieldError("name", "is required"));
+        }
+        String description = string(body, "description", errors);
+        if (description != null && description.length() > MAX_DESCRIPTION) {
+            errors.add(new FieldError("description", "must be at most " + MAX_DESCRIPTION + " characters"));
+        }
+        String code = string(body, "code", errors);
+        boolean codeTooLarge = false;
+        if (code != null) {
+            if (code.isBlank()) {
+                errors.add(new FieldError("code", "must not be blank"));
+            } else if (code.getBytes(StandardCharsets.UTF_8).length > maxCodeBytes) {
+                errors.add(new FieldError("code", "is larger than " + maxCodeBytes + " bytes"));
+                codeTooLarge = true;
+            }
+        } else if (creating && !hasField(errors, "code")) {
+            errors.add(new FieldError("code", "is required"));
+        }
+        Integer timeoutMs = null;
+        Integer retryCount = null;
+        JsonNode config = body.get("config");
+        if (config != null && !config.isNull()) {
+            if (!config.isObject()) {
+                errors.add(new FieldError("config", "must be an object"));
+            } else {
+                timeoutMs = integer(config, "config.timeoutMs", "timeoutMs", FunctionConfig.MIN_TIMEOUT_MS,
+                        FunctionConfig.MAX_TIMEOUT_MS, errors);
+                retryCount = integer(config, "config.retryCount", "retryCount", 0, FunctionConfig.MAX_RETRIES, errors);
+            }
+        }
+        FunctionStatus status = null;
+        String statusText = string(body, "status", errors);
+        if (statusText != null) {
+            status = FunctionStatus.fromWire(statusText).orElse(null);
+            if (status == null) {
+                errors.add(new FieldError("status", "must be \"active\" or \"inactive\""));
+            }
+        }
+        if (!errors.isEmpty()) {
+            HttpStatus http = codeTooLarge && errors.size() == 1 ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST;
+            throw new ApiException(http, "invalid function: " + errors.getFirst().field() + " "
+                    + errors.getFirst().reason(), errors);
+        }
+        return new FunctionSpec(name, description, code, timeoutMs, retryCount, status);
+    }
+
+    private static boolean hasField(List<FieldError> errors, String field) {
+        return errors.stream().anyMatch(e -> e.field().equals(field));
+    }
+
+    private static String string(JsonNode body, String field, List<FieldError> errors) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isString()) {
+            errors.add(new FieldError(field, "must be a string"));
+            return null;
+        }
+        return node.asString();
+    }
+
+    private static Integer integer(JsonNode config, String path, String field, int min, int max,
+            List<FieldError> errors) {
+        JsonNode node = config.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            errors.add(new FieldError(path, "must be a whole number between " + min + " and " + max));
+            return null;
+        }
+        int value = node.asInt();
+        if (value < min || value > max) {
+            errors.add(new FieldError(path, "must be between " + min + " and " + max + ", was " + value));
+            return null;
+        }
+        return value;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.s3c.gateway.invoke;
+
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.Topic;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.executions.ExecutionView;
+import dev.s3c.gateway.functions.FunctionService;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.NullNode;
+
+/**
+ * {@code POST /api/functions/{id}/execute}: checks the function, publishes the invocation, then either waits for
+ * the result (default) or answers 202 with where to poll.
+ */
+@RestController
+class InvocationController {
+
+    private final FunctionService functions;
+    private final KafkaTemplate<String, Object> kafka;
+    private final PendingResults pending;
+    private final RecentlyAccepted recent;
+    private final GatewayProperties properties;
+
+    InvocationController(FunctionService functions, KafkaTemplate<String, Object> kafka, PendingResults pending,
+            RecentlyAccepted recent, GatewayProperties properties) {
+        this.functions = functions;
+        this.kafka = kafka;
+        this.pending = pending;
+        this.recent = recent;
+        this.properties = properties;
+    }
+
+    @PostMapping("/api/functions/{id}/execute")
+    Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
+            @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait) {
+        return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id), parseMode(mode), parseWait(wait),
+                        input(body)))
+                .flatMap(call -> functions.find(call.functionId)
+                        .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                        .flatMap(function -> {
+                            if (function.status() != FunctionStatus.ACTIVE) {
+                                return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + function.name()
+                                        + " is inactive; activate it with PUT {\"status\":\"active\"}",
+                                        List.of(new FieldError("status", "is inactive"))));
+                            }
+                            var request = new InvocationRequested(UUID.randomUUID().toString(), function.id(),
+                                    function.version(), call.input, Instant.now(),
+                                    call.sync ? properties.instanceId() : null);
+                            return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
+                        }));
+    }
+
+    private Mono<ResponseEntity<?>> invokeAsync(InvocationRequested request) {
+        return publish(request).thenReturn(accepted(request));
+    }
+
+    private Mono<ResponseEntity<?>> invokeAndWait(InvocationRequested request, Duration wait) {
+        Mono<InvocationCompleted> result = pending.register(request.executionId());
+        return publish(request)
+                .then(result.timeout(wait))
+                .<ResponseEntity<?>>map(r -> ResponseEntity.ok(ExecutionView.of(r)))
+                .onErrorResume(TimeoutException.class, e -> Mono.just(accepted(request)))
+                .doFinally(signal -> pending.forget(request.executionId()));
+    }
+
+    private Mono<Void> publish(InvocationRequested request) {
+        return Mono.fromFuture(() -> kafka.send(Topic.INVOCATIONS.topicName(), request.executionId(), request))
+                .doOnSuccess(sent -> recent.add(request))
+                .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()))
+                .then();
+    }
+
+    private static ResponseEntity<?> accepted(InvocationRequested request) {
+        URI location = URI.create("/api/executions/" + request.executionId());
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location)
+                .body(new Accepted(request.executionId(), request.functionId(), ExecutionStatus.QUEUED,
+                        location.toString()));
+    }
+
+    private JsonNode input(String body) {
+        if (body != null && body.getBytes(StandardCharsets.UTF_8).length > properties.maxInputSize().toBytes()) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "input is larger than "
+                    + properties.maxInputSize().toBytes() + " bytes",
+                    List.of(new FieldError("input", "is larger than " + properties.maxInputSize().toBytes() + " bytes")));
+        }
+        JsonNode node = JsonBodies.parse(body);
+        if (node.isMissingNode()) {
+            return NullNode.getInstance();
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
+        }
+        JsonNode input = node.get("input");
+        return input == null ? NullNode.getInstance() : input;
+    }
+
+    private static boolean parseMode(String mode) {
+        return switch (mode.strip()) {
+            case "sync" -> true;
+            case "async" -> false;
+            default -> throw ApiException.badRequest("mode", "must be \"sync\" or \"async\"");
+        };
+    }
+
+    private Duration parseWait(String wait) {
+        if (wait == null || wait.isBlank()) {
+            return properties.syncWait();
+        }
+        Duration max = properties.maxSyncWait();
+        String text = wait.strip();
+        try {
+            Duration asked = text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)))
+                    : text.endsWith("s") ? Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)))
+                    : Duration.ofSeconds(Long.parseLong(text));
+            if (!asked.isNegative() && asked.compareTo(max) <= 0) {
+                return asked;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
+    }
+
+    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input) {
+    }
+
+    /** The answer when the result is not there yet. */
+    record Accepted(String executionId, String functionId, ExecutionStatus status, String location) {
+    }
+}

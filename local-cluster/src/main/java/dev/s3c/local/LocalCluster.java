@@ -1,0 +1,258 @@
+package dev.s3c.local;
+
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.contracts.Topic;
+import dev.s3c.executor.ExecutorApplication;
+import dev.s3c.gateway.GatewayApplication;
+import dev.s3c.monitor.MonitorApplication;
+import dev.s3c.scaler.ScalerApplication;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The whole platform in one JVM: a KRaft broker (or an external Kafka), a MongoDB-wire server (in memory, on disk,
+ * or an external MongoDB), and the four services as separate Spring contexts, each on its own port and config.
+ * Used by the one-command local run and by the end-to-end tests, so both exercise the same wiring.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
+
+    /**
+     * @param kafkaBootstrap an external Kafka to use, or null to start a broker in this JVM
+     * @param mongoUri an external MongoDB to use, or null to start a MongoDB-wire server in this JVM
+     * @param dataDir where the embedded MongoDB-wire server keeps its data; null keeps it in memory
+     * @param mongoPort port of the embedded MongoDB-wire server (0: any free port)
+     * @param gatewayPort port of the first gateway (0: any free port); the other services take ports 0 or the next ones
+     * @param executorInstances consumer threads of the executor
+     */
+    public record Options(String kafkaBootstrap, String mongoUri, Path dataDir, int mongoPort, int gatewayPort,
+            int executorPort, int monitorPort, int scalerPort, int executorInstances) {
+
+        public static Options forTests(String kafkaBootstrap, String mongoUri) {
+            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3);
+        }
+    }
+
+    private final Options options;
+    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+    private final List<ConfigurableApplicationContext> gateways = new ArrayList<>();
+    private EmbeddedKafkaKraftBroker broker;
+    private MongoServer mongoServer;
+    private String kafkaBootstrap;
+    private String mongoUri;
+    private ConfigurableApplicationContext executor;
+    private ConfigurableApplicationContext monitor;
+    private ConfigurableApplicationContext scaler;
+
+    private LocalCluster(Options options) {
+        this.options = options;
+    }
+
+    public static LocalCluster start(Options options) {
+        LocalCluster cluster = new LocalCluster(options);
+        try {
+            cluster.startInfrastructure();
+            cluster.startGateway("gateway-1", options.gatewayPort());
+            cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
+                    "--s3c.executor.instances=" + options.executorInstances());
+            cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
+            cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
+            for (ConfigurableApplicationContext context : cluster.contexts) {
+                cluster.awaitHealthy(context);
+            }
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void startInfrastructure() {
+        if (options.kafkaBootstrap() == null) {
+            broker = new EmbeddedKafkaKraftBroker(1, 1);
+            broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));
+            broker.afterPropertiesSet();
+            kafkaBootstrap = broker.getBrokersAsString();
+            log.info("Started a KRaft broker at {}", kafkaBootstrap);
+        } else {
+            kafkaBootstrap = options.kafkaBootstrap();
+        }
+        if (options.mongoUri() == null) {
+            MongoBackend backend;
+            if (options.dataDir() == null) {
+                backend = new MemoryBackend();
+            } else {
+                try {
+                    Files.createDirectories(options.dataDir());
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot create " + options.dataDir(), e);
+                }
+                backend = new H2Backend(options.dataDir().resolve("mongo.mv").toString());
+            }
+            mongoServer = new MongoServer(backend);
+            mongoServer.bind("127.0.0.1", options.mongoPort());
+            InetSocketAddress address = mongoServer.getLocalAddress();
+            mongoUri = "mongodb://127.0.0.1:" + address.getPort() + "/s3c";
+            log.info("Started a MongoDB-wire server at {} ({})", mongoUri,
+                    options.dataDir() == null ? "in memory" : "data in " + options.dataDir());
+        } else {
+            mongoUri = options.mongoUri();
+        }
+        createTopics();
+    }
+
+    /**
+     * Each service declares the topics it writes; creating them all here first lets the services start in any order
+     * without consumers waiting on a topic their writer has not declared yet.
+     */
+    private void createTopics() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap))) {
+            for (Topic topic : Topic.values()) {
+                try {
+                    admin.createTopics(List.of(topic.newTopic())).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + topic.topicName(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + kafkaBootstrap + " did not answer", e);
+        }
+    }
+
+    /** Starts one more gateway instance (they share the database and topics); returns its base URL. */
+    public String startGateway(String instanceId, int port) {
+        ConfigurableApplicationContext gateway = run(GatewayApplication.builder(), port,
+                "--s3c.gateway.instance-id=" + instanceId);
+        awaitHealthy(gateway);
+        gateways.add(gateway);
+        return baseUrl(gateway);
+    }
+
+    private ConfigurableApplicationContext run(SpringApplicationBuilder builder, int port, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=" + port,
+                "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
+                "--spring.mongodb.uri=" + mongoUri,
+                // the MongoDB-wire server does not implement 'hello'
+                "--management.health.mongodb.enabled=" + (mongoServer == null)));
+        args.addAll(Arrays.asList(extra));
+        ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));
+        contexts.add(context);
+        return context;
+    }
+
+    private void awaitHealthy(ConfigurableApplicationContext context) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI health = URI.create(baseUrl(context) + "/actuator/health");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                last = response.body();
+            } catch (java.io.IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException(health + " is not healthy after 90 s: " + last);
+    }
+
+    public static String baseUrl(ConfigurableApplicationContext context) {
+        return "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
+    }
+
+    public String gatewayUrl() {
+        return baseUrl(gateways.getFirst());
+    }
+
+    public List<String> gatewayUrls() {
+        return gateways.stream().map(LocalCluster::baseUrl).toList();
+    }
+
+    public String executorUrl() {
+        return baseUrl(executor);
+    }
+
+    public String monitorUrl() {
+        return baseUrl(monitor);
+    }
+
+    public String scalerUrl() {
+        return baseUrl(scaler);
+    }
+
+    public String kafkaBootstrap() {
+        return kafkaBootstrap;
+    }
+
+    public String mongoUri() {
+        return mongoUri;
+    }
+
+    public ConfigurableApplicationContext executor() {
+        return executor;
+    }
+
+    /** Stops the services (newest first, so producers stop before consumers), then the broker and the store. */
+    @Override
+    public void close() {
+        for (ConfigurableApplicationContext context : contexts.reversed()) {
+            try {
+                context.close();
+            } catch (RuntimeException e) {
+                log.warn("Stopping a service failed", e);
+            }
+        }
+        contexts.clear();
+        if (broker != null) {
+            broker.destroy();
+            broker = null;
+        }
+        if (mongoServer != null) {
+            mongoServer.shutdownNow();
+            mongoServer = null;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.s3c.local;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ./run-local.sh}: everything on this machine, no Docker. Settings come from the environment:
+ * KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI point at external ones instead of the embedded ones, S3C_DATA_DIR says
+ * where the embedded store keeps its data (default ./data), GATEWAY_PORT (8080) and the next three ports for the
+ * executor, monitor and scaler, EXECUTOR_INSTANCES (3), MONGODB_PORT (27017).
+ */
+public final class LocalClusterMain {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalClusterMain.class);
+
+    private LocalClusterMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int gatewayPort = intEnv("GATEWAY_PORT", 8080);
+        var options = new LocalCluster.Options(
+                blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS")),
+                blankToNull(System.getenv("MONGODB_URI")),
+                Path.of(env("S3C_DATA_DIR", "data")).toAbsolutePath(),
+                intEnv("MONGODB_PORT", 27017),
+                gatewayPort,
+                intEnv("EXECUTOR_PORT", gatewayPort + 1),
+                intEnv("MONITOR_PORT", gatewayPort + 2),
+                intEnv("SCALER_PORT", gatewayPort + 3),
+                intEnv("EXECUTOR_INSTANCES", 3));
+        LocalCluster cluster = LocalCluster.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Stopping S3 for Compute...");
+            cluster.close();
+            stopped.countDown();
+        }, "s3c-shutdown"));
+        String banner = String.join(System.lineSeparator(),
+                "",
+                "  S3 for Compute is running.",
+                "    API (gateway):  " + cluster.gatewayUrl() + "/api/functions",
+                "    Prometheus:     " + cluster.gatewayUrl() + "/actuator/prometheus  (gateway)",
+                "                    " + cluster.executorUrl() + "/actuator/prometheus  (executor)",
+                "                    " + cluster.monitorUrl() + "/actuator/prometheus  (monitor)",
+                "                    " + cluster.scalerUrl() + "/actuator/prometheus  (scaler)",
+                "    Kafka:          " + cluster.kafkaBootstrap(),
+                "    MongoDB:        " + cluster.mongoUri(),
+                "  Try:  curl -s '" + cluster.gatewayUrl() + "/api/functions?name=fibonacci'",
+                "  Ctrl-C stops everything.",
+                "");
+        log.info("{}", banner);
+        stopped.await();
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static int intEnv(String name, int fallback) {
+        return Integer.parseInt(env(name, String.valueOf(fallback)));
+    }
+}

@@ -1,0 +1,117 @@
+package dev.s3c.monitor.executions;
+
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.WriteModel;
+import dev.s3c.contracts.ExecutionRecord;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * Persists every accepted invocation and every result into {@code executions} (the monitor is its one writer):
+ * one bulk of idempotent upserts per polled batch, committed to Kafka only after MongoDB acknowledged it.
+ */
+@Component
+class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(ExecutionRecorder.class);
+
+    private final ReactiveMongoTemplate mongo;
+    private final ConcurrentMessageListenerContainer<String, byte[]> container;
+    private final Counter recorded;
+
+    ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
+        this.mongo = mongo;
+        this.recorded = meters.counter("s3c.monitor.executions.recorded");
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        ContainerProperties props = new ContainerProperties(Topic.INVOCATIONS.topicName(),
+                Topic.INVOCATION_RESULTS.topicName());
+        props.setAckMode(ContainerProperties.AckMode.BATCH);
+        props.setMessageListener(this);
+        props.setClientId("s3c-monitor-executions");
+        container = new ConcurrentMessageListenerContainer<>(consumers, props);
+        container.setConcurrency(2);
+        // MongoDB unreachable: keep the batch and try again, nothing is skipped
+        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
+        container.setBeanName("s3c-monitor-executions");
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+        List<WriteModel<Document>> writes = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
+                    writes.add(ExecutionUpserts.requested(JsonCodec.fromBytes(record.value(), InvocationRequested.class)));
+                } else {
+                    writes.add(ExecutionUpserts.completed(JsonCodec.fromBytes(record.value(), InvocationCompleted.class)));
+                }
+            } catch (RuntimeException e) {
+                log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                        e.getMessage());
+            }
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        mongo.getCollection(ExecutionRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(true))))
+                // two upserts of a new id racing from both topics: the loser retries and updates
+                .retryWhen(Retry.backoff(5, Duration.ofMillis(20)))
+                .block(Duration.ofSeconds(60));
+        recorded.increment(writes.size());
+    }
+
+    Mono<Void> ensureIndexes() {
+        return mongo.getCollection(ExecutionRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.createIndex(Indexes.compoundIndex(Indexes.ascending(ExecutionRecord.FUNCTION_ID),
+                        Indexes.descending(ExecutionRecord.REQUESTED_AT)))))
+                .then();
+    }
+
+    @Override
+    public void start() {
+        ensureIndexes().block(Duration.ofSeconds(60));
+        container.start();
+    }
+
+    @Override
+    public void stop() {
+        container.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return container.isRunning();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.s3c.monitor.executions;
+
+import static dev.s3c.contracts.ExecutionRecord.*;
+
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.WriteModel;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Locale;
+import org.bson.Document;
+
+/**
+ * The upserts that fold requests and results into one execution document per execution id. They commute: a request
+ * never overwrites a final status, so it does not matter which of the two topics is read first, nor how often.
+ */
+final class ExecutionUpserts {
+
+    private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
+
+    private ExecutionUpserts() {
+    }
+
+    static WriteModel<Document> requested(InvocationRequested r) {
+        Document set = new Document(INPUT, JsonCodec.toJson(r.input()))
+                .append(REQUESTED_AT, date(r.requestedAt()));
+        Document setOnInsert = new Document(STATUS, ExecutionStatus.QUEUED.wire())
+                .append(FUNCTION_ID, r.functionId())
+                .append(FUNCTION_VERSION, r.functionVersion())
+                .append(ATTEMPTS, 0)
+                .append(UPDATED_AT, new Date());
+        return new UpdateOneModel<>(new Document(ID, r.executionId()),
+                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
+    }
+
+    static WriteModel<Document> completed(InvocationCompleted r) {
+        Document set = new Document(STATUS, r.status().wire())
+                .append(FUNCTION_ID, r.functionId())
+                .append(FUNCTION_VERSION, r.functionVersion())
+                .append(OUTPUT, r.status() == ExecutionStatus.SUCCEEDED ? JsonCodec.toJson(r.output()) : null)
+                .append(ERROR, error(r.error()))
+                .append(LOGS, r.logs())
+                .append(DURATION_MS, r.durationMs())
+                .append(ATTEMPTS, r.attempt())
+                .append(INSTANCE_ID, r.instanceId())
+                .append(COLD_START, r.coldStart())
+                .append(STARTED_AT, date(r.startedAt()))
+                .append(FINISHED_AT, date(r.finishedAt()))
+                .append(UPDATED_AT, new Date());
+        Document setOnInsert = new Document(REQUESTED_AT, date(r.requestedAt()));
+        return new UpdateOneModel<>(new Document(ID, r.executionId()),
+                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
+    }
+
+    private static Document error(ExecutionError e) {
+        if (e == null) {
+            return null;
+        }
+        return new Document(ERROR_TYPE, e.type() == null ? null : e.type().name().toLowerCase(Locale.ROOT))
+                .append(ERROR_NAME, e.name())
+                .append(ERROR_MESSAGE, e.message())
+                .append(ERROR_LINE, e.line())
+                .append(ERROR_COLUMN, e.column())
+                .append(ERROR_STACK, e.stack());
+    }
+
+    private static Date date(Instant instant) {
+        return instant == null ? null : Date.from(instant);
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts the whole platform on this machine, no Docker: a KRaft broker, a MongoDB-wire server keeping its data
+# in ./data, and the gateway, executor, monitor and scaler. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/java-home.sh
+
+if [ "${SKIP_BUILD:-}" != "1" ]; then
+  echo "Building (first time: a few minutes to download dependencies)..."
+  ./mvnw -q -B install -DskipTests
+fi
+
+JAR=local-cluster/target/local-cluster-0.1.0-SNAPSHOT-exec.jar
+JVMCI=local-cluster/target/jvmci
+mkdir -p logs
+# GraalJS with the Graal JIT: without these flags functions run interpreter-only (10-50x slower on hot code)
+exec "$JAVA_HOME/bin/java" \
+  -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$JVMCI" \
+  --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  ${S3C_JAVA_OPTS:--Xmx4g} \
+  -jar "$JAR" "$@"
