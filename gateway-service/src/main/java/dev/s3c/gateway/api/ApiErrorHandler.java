@@ -9,7 +9,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.server.ContentTooLargeException;
 import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
@@ -23,6 +25,11 @@ class ApiErrorHandler {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ApiError> api(ApiException e, ServerWebExchange exchange) {
         return body(e.status(), e.getMessage(), e.errors(), exchange);
+    }
+
+    @ExceptionHandler(ContentTooLargeException.class)
+    ResponseEntity<ApiError> contentTooLarge(ContentTooLargeException e, ServerWebExchange exchange) {
+        return tooLarge(exchange);
     }
 
     @ExceptionHandler(ServerWebInputException.class)
@@ -51,6 +58,12 @@ class ApiErrorHandler {
     @ExceptionHandler(MethodNotAllowedException.class)
     ResponseEntity<ApiError> method(MethodNotAllowedException e, ServerWebExchange exchange) {
         return body(HttpStatus.METHOD_NOT_ALLOWED, e.getReason(), List.of(), exchange);
+    }
+
+    @ExceptionHandler(ResponseStatusException.class)
+    ResponseEntity<ApiError> status(ResponseStatusException e, ServerWebExchange exchange) {
+        HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
+        return body(status == null ? HttpStatus.BAD_REQUEST : status, String.valueOf(e.getReason()), List.of(), exchange);
     }
 
     @ExceptionHandler(Exception.class)

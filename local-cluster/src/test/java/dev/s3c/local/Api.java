@@ -1,0 +1,76 @@
+package dev.s3c.local;
+
+import dev.s3c.contracts.JsonCodec;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
+
+/** A small HTTP client for the platform's REST API, as a user's program would call it. */
+final class Api {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final String base;
+
+    Api(String base) {
+        this.base = base;
+    }
+
+    record Response(int status, JsonNode body, HttpResponse<String> raw) {
+        String location() {
+            return raw.headers().firstValue("Location").orElse(null);
+        }
+    }
+
+    Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    Response post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response put(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    CompletableFuture<Response> postAsync(String path, String json) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString()).thenApply(Api::response);
+    }
+
+    private static Response send(HttpRequest.Builder request) {
+        try {
+            return response(HTTP.send(request.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Response response(HttpResponse<String> raw) {
+        JsonNode body = raw.body() == null || raw.body().isBlank() ? MissingNode.getInstance()
+                : JsonCodec.readTree(raw.body());
+        return new Response(raw.statusCode(), body, raw);
+    }
+
+    static String json(Object value) {
+        return JsonCodec.toJson(value);
+    }
+}

@@ -1,0 +1,264 @@
+package dev.s3c.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The pipeline end to end, through the REST API only: gateway, Kafka, executor, monitor, MongoDB. Subclasses say
+ * which Kafka and MongoDB it runs on.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class PipelineContract {
+
+    private LocalCluster cluster;
+    private Api gatewayA;
+    private Api gatewayB;
+
+    abstract LocalCluster startCluster();
+
+    @BeforeAll
+    void start() {
+        cluster = startCluster();
+        gatewayA = new Api(cluster.gatewayUrl());
+        gatewayB = new Api(cluster.startGateway("gateway-2", 0));
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private String create(String name, String code) {
+        return create(name, code, Map.of());
+    }
+
+    private String create(String name, String code, Map<String, Object> config) {
+        Api.Response created = gatewayA.post("/api/functions", Api.json(Map.of("name", name, "code", code,
+                "config", config)));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        return created.body().get("id").asString();
+    }
+
+    @Test
+    void theOriginalSamplesAreSeededAndRunSynchronously() {
+        JsonNode page = gatewayA.get("/api/functions?name=fibonacci").body();
+        assertThat(page.get("total").asInt()).isEqualTo(1);
+        String fib = page.get("items").get(0).get("id").asString();
+
+        Api.Response result = gatewayA.post("/api/functions/" + fib + "/execute", "{\"input\":{\"n\":20}}");
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.body().get("status").asString()).isEqualTo("succeeded");
+        assertThat(result.body().get("output").asInt()).isEqualTo(6765);
+        assertThat(result.body().get("attempts").asInt()).isEqualTo(1);
+        assertThat(result.body().get("instanceId").asString()).isNotBlank();
+
+        JsonNode all = gatewayA.get("/api/functions?size=50").body();
+        List<String> names = new ArrayList<>();
+        all.get("items").forEach(f -> names.add(f.get("name").asString()));
+        assertThat(names).contains("fibonacci", "reverse-string", "array-sum", "prime-checker");
+        assertThat(run(all, "reverse-string", "{\"input\":{\"text\":\"hello\"}}").asString()).isEqualTo("olleh");
+        assertThat(run(all, "array-sum", "{\"input\":{\"numbers\":[1,2,3.5]}}").asDouble()).isEqualTo(6.5);
+        assertThat(run(all, "prime-checker", "{\"input\":{\"number\":97}}").get("isPrime").asBoolean()).isTrue();
+    }
+
+    private JsonNode run(JsonNode functions, String name, String body) {
+        for (JsonNode f : functions.get("items")) {
+            if (f.get("name").asString().equals(name)) {
+                Api.Response r = gatewayB.post("/api/functions/" + f.get("id").asString() + "/execute", body);
+                assertThat(r.body().get("status").asString()).as("%s", r.body()).isEqualTo("succeeded");
+                return r.body().get("output");
+            }
+        }
+        throw new AssertionError("no function " + name);
+    }
+
+    @Test
+    void asyncInvocationIsQueuedThenPolledToItsResultOnEitherGateway() {
+        String id = create("greeter", """
+                async function handler(input, context) {
+                  console.log('greeting', input.name);
+                  return { greeting: 'hello ' + input.name, execution: context.executionId };
+                }""");
+        Api.Response accepted = gatewayA.post("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"name\":\"ada\"}}");
+        assertThat(accepted.status()).isEqualTo(202);
+        String executionId = accepted.body().get("executionId").asString();
+        assertThat(accepted.location()).isEqualTo("/api/executions/" + executionId);
+        assertThat(accepted.body().get("status").asString()).isEqualTo("queued");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Api.Response polled = gatewayB.get(accepted.location());
+            assertThat(polled.status()).isEqualTo(200);
+            assertThat(polled.body().get("status").asString()).isEqualTo("succeeded");
+        });
+        JsonNode done = gatewayB.get(accepted.location()).body();
+        assertThat(done.get("output").get("greeting").asString()).isEqualTo("hello ada");
+        assertThat(done.get("output").get("execution").asString()).isEqualTo(executionId);
+        assertThat(done.get("logs").asString()).isEqualTo("greeting ada\n");
+        assertThat(done.get("input").get("name").asString()).isEqualTo("ada");
+
+        JsonNode logs = gatewayA.get("/api/functions/" + id + "/logs?status=succeeded&limit=10").body();
+        assertThat(logs.size()).isEqualTo(1);
+        assertThat(logs.get(0).get("executionId").asString()).isEqualTo(executionId);
+    }
+
+    @Test
+    void aSyncCallerGetsItsResultFromWhicheverGatewayItCalled() {
+        String id = create("doubler", "return input * 2;");
+        for (int i = 0; i < 5; i++) {
+            Api.Response onB = gatewayB.post("/api/functions/" + id + "/execute", "{\"input\":" + i + "}");
+            assertThat(onB.status()).isEqualTo(200);
+            assertThat(onB.body().get("output").asInt()).isEqualTo(i * 2);
+            Api.Response onA = gatewayA.post("/api/functions/" + id + "/execute", "{\"input\":" + i + "}");
+            assertThat(onA.status()).isEqualTo(200);
+            assertThat(onA.body().get("output").asInt()).isEqualTo(i * 2);
+        }
+    }
+
+    @Test
+    void failuresInUserCodeAreResults() {
+        String thrower = create("thrower", "console.log('about to fail');\nthrow new Error('boom');");
+        Api.Response failed = gatewayA.post("/api/functions/" + thrower + "/execute", "{}");
+        assertThat(failed.status()).isEqualTo(200);
+        assertThat(failed.body().get("status").asString()).isEqualTo("failed");
+        assertThat(failed.body().get("error").get("type").asString()).isEqualTo("user_error");
+        assertThat(failed.body().get("error").get("message").asString()).isEqualTo("boom");
+        assertThat(failed.body().get("error").get("line").asInt()).isEqualTo(2);
+        assertThat(failed.body().get("logs").asString()).isEqualTo("about to fail\n");
+
+        String looper = create("looper", "while (true) {}", Map.of("timeoutMs", 300));
+        Api.Response timedOut = gatewayA.post("/api/functions/" + looper + "/execute", "{}");
+        assertThat(timedOut.status()).isEqualTo(200);
+        assertThat(timedOut.body().get("status").asString()).isEqualTo("timed_out");
+    }
+
+    @Test
+    void aSlowResultTurnsIntoA202WithWhereToPoll() {
+        String id = create("slow", "const end = Date.now() + 1500; while (Date.now() < end) {} return 'done';");
+        Api.Response early = gatewayA.post("/api/functions/" + id + "/execute?wait=0", "{}");
+        assertThat(early.status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayA.get(early.location()).body().get("status").asString()).isEqualTo("succeeded"));
+    }
+
+    @Test
+    void updatesMakeANewVersionAndDeletesStopTheFunction() {
+        String id = create("versioned", "return 'v1';");
+        assertThat(gatewayA.post("/api/functions/" + id + "/execute", "{}").body().get("output").asString())
+                .isEqualTo("v1");
+        Api.Response updated = gatewayA.put("/api/functions/" + id, "{\"code\":\"return 'v2';\"}");
+        assertThat(updated.status()).isEqualTo(200);
+        assertThat(updated.body().get("version").asLong()).isEqualTo(2);
+        Api.Response second = gatewayB.post("/api/functions/" + id + "/execute", "{}");
+        assertThat(second.body().get("output").asString()).isEqualTo("v2");
+        assertThat(second.body().get("functionVersion").asLong()).isEqualTo(2);
+
+        assertThat(gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}").status()).isEqualTo(200);
+        Api.Response inactive = gatewayA.post("/api/functions/" + id + "/execute", "{}");
+        assertThat(inactive.status()).isEqualTo(409);
+        assertThat(inactive.body().get("errors").get(0).get("field").asString()).isEqualTo("status");
+
+        assertThat(gatewayA.delete("/api/functions/" + id).status()).isEqualTo(204);
+        assertThat(gatewayA.get("/api/functions/" + id).status()).isEqualTo(404);
+        assertThat(gatewayB.post("/api/functions/" + id + "/execute", "{}").status()).isEqualTo(404);
+        assertThat(gatewayA.delete("/api/functions/" + id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void badInputsGetClearFourHundredsAndChangeNothing() {
+        String id = create("kept", "return 1;");
+        long before = gatewayA.get("/api/functions").body().get("total").asLong();
+
+        assertError(gatewayA.post("/api/functions", "{\"name\": \"x\", "), 400, "body");
+        assertError(gatewayA.post("/api/functions", "[1,2]"), 400, "body");
+        assertError(gatewayA.post("/api/functions", "{\"code\":\"return 1;\"}"), 400, "name");
+        assertError(gatewayA.post("/api/functions", "{\"name\":\"kept\",\"code\":\"return 2;\"}"), 409, "name");
+        Api.Response syntax = gatewayA.post("/api/functions", "{\"name\":\"broken\",\"code\":\"let a = 1;\\nlet b = ;\"}");
+        assertError(syntax, 400, "code");
+        assertThat(syntax.body().get("errors").get(0).get("line").asInt()).isEqualTo(2);
+        assertThat(syntax.body().get("errors").get(0).get("column").asInt()).isEqualTo(9);
+        String huge = "return 1;" + " ".repeat(300 * 1024);
+        assertError(gatewayA.post("/api/functions", Api.json(Map.of("name", "huge", "code", huge))), 413, "code");
+        assertError(gatewayA.post("/api/functions", "{\"name\":\"cfg\",\"code\":\"return 1;\",\"config\":{\"timeoutMs\":50}}"),
+                400, "config.timeoutMs");
+        assertError(gatewayA.post("/api/functions", "{\"name\":\"cfg\",\"code\":\"return 1;\",\"config\":{\"retryCount\":11}}"),
+                400, "config.retryCount");
+        assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"timeoutMs\":\"fast\"}}"), 400, "config.timeoutMs");
+
+        assertError(gatewayA.get("/api/functions/not-an-id"), 400, "id");
+        assertThat(gatewayA.get("/api/functions/0123456789abcdef01234567").status()).isEqualTo(404);
+        assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
+        assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");
+        assertError(gatewayA.post("/api/functions/" + id + "/execute?mode=later", "{}"), 400, "mode");
+        assertError(gatewayA.post("/api/functions/" + id + "/execute?wait=999", "{}"), 400, "wait");
+        assertError(gatewayA.get("/api/executions/nope"), 400, "id");
+        assertThat(gatewayA.get("/api/executions/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);
+        assertError(gatewayA.get("/api/functions/" + id + "/logs?status=weird"), 400, "status");
+        assertError(gatewayA.get("/api/functions?size=0"), 400, "size");
+
+        assertThat(gatewayA.get("/api/functions").body().get("total").asLong()).isEqualTo(before);
+        Api.Response kept = gatewayA.get("/api/functions/" + id);
+        assertThat(kept.body().get("code").asString()).isEqualTo("return 1;");
+        assertThat(kept.body().get("version").asLong()).isEqualTo(1);
+    }
+
+    private static void assertError(Api.Response response, int status, String field) {
+        assertThat(response.status()).as("%s", response.body()).isEqualTo(status);
+        assertThat(response.body().get("status").asInt()).isEqualTo(status);
+        assertThat(response.body().get("message").asString()).isNotBlank();
+        List<String> fields = new ArrayList<>();
+        response.body().get("errors").forEach(e -> fields.add(e.get("field").asString()));
+        assertThat(fields).contains(field);
+    }
+
+    @Test
+    void aThousandAsyncInvocationsEachEndInExactlyOneRecord() throws Exception {
+        String id = create("counter", "function handler(input) { return input.i + 1; }");
+        int total = 1000;
+        Semaphore inFlight = new Semaphore(50);
+        List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            inFlight.acquire();
+            Api gateway = i % 2 == 0 ? gatewayA : gatewayB;
+            calls.add(gateway.postAsync("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}")
+                    .whenComplete((r, e) -> inFlight.release()));
+        }
+        Set<String> accepted = new HashSet<>();
+        for (CompletableFuture<Api.Response> call : calls) {
+            Api.Response r = call.get();
+            assertThat(r.status()).isEqualTo(202);
+            accepted.add(r.body().get("executionId").asString());
+        }
+        assertThat(accepted).hasSize(total);
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(gatewayA.get("/api/functions/" + id + "/logs?status=succeeded&limit=1000").body().size())
+                        .isEqualTo(total));
+        JsonNode records = gatewayA.get("/api/functions/" + id + "/logs?limit=1000").body();
+        List<String> recorded = new ArrayList<>();
+        Set<Integer> outputs = new HashSet<>();
+        records.forEach(r -> {
+            recorded.add(r.get("executionId").asString());
+            outputs.add(r.get("output").asInt());
+            assertThat(r.get("input").get("i").asInt() + 1).isEqualTo(r.get("output").asInt());
+        });
+        assertThat(recorded).hasSize(total).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(recorded)).isEqualTo(accepted);
+        assertThat(outputs).hasSize(total);
+    }
+}
