@@ -1,0 +1,68 @@
+package dev.s3c.gateway.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+
+class FunctionSpecTest {
+
+    private static FunctionSpec create(String json) {
+        return FunctionSpec.parse(JsonCodec.readTree(json), true, 256 * 1024);
+    }
+
+    private static ApiException refused(String json, boolean creating) {
+        return catchThrowableOfType(ApiException.class,
+                () -> FunctionSpec.parse(JsonCodec.readTree(json), creating, 256 * 1024));
+    }
+
+    @Test
+    void acceptsAFullFunction() {
+        FunctionSpec spec = create("{\"name\":\" fib \",\"description\":\"d\",\"code\":\"return 1;\","
+                + "\"config\":{\"timeoutMs\":100,\"retryCount\":10},\"status\":\"inactive\"}");
+        assertThat(spec.name()).isEqualTo("fib");
+        assertThat(spec.timeoutMs()).isEqualTo(100);
+        assertThat(spec.retryCount()).isEqualTo(10);
+        assertThat(spec.status()).isEqualTo(FunctionStatus.INACTIVE);
+    }
+
+    @Test
+    void reportsEveryBadFieldAtOnce() {
+        ApiException e = refused("{\"name\":\"\",\"code\":7,\"config\":{\"timeoutMs\":300001,\"retryCount\":-1},"
+                + "\"status\":\"paused\"}", true);
+        assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(e.errors()).extracting(FieldError::field)
+                .containsExactly("name", "code", "config.timeoutMs", "config.retryCount", "status");
+    }
+
+    @Test
+    void requiresNameAndCodeOnlyWhenCreating() {
+        assertThat(refused("{}", true).errors()).extracting(FieldError::field).containsExactly("name", "code");
+        FunctionSpec update = FunctionSpec.parse(JsonCodec.readTree("{\"status\":\"active\"}"), false, 10);
+        assertThat(update.name()).isNull();
+        assertThat(update.code()).isNull();
+    }
+
+    @Test
+    void oversizedCodeAloneIs413() {
+        ApiException e = catchThrowableOfType(ApiException.class, () -> FunctionSpec.parse(
+                JsonCodec.readTree("{\"name\":\"big\",\"code\":\"" + "x".repeat(11) + "\"}"), true, 10));
+        assertThat(e.status()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
+        assertThat(e.errors().getFirst().field()).isEqualTo("code");
+    }
+
+    @Test
+    void rejectsNamesThatAreNotIdentifiersAndFractionalNumbers() {
+        assertThat(refused("{\"name\":\"-x\",\"code\":\"return 1;\"}", true).errors().getFirst().field())
+                .isEqualTo("name");
+        assertThat(refused("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":{\"timeoutMs\":1000.5}}", true)
+                .errors().getFirst().field()).isEqualTo("config.timeoutMs");
+        assertThat(refused("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":[]}", true)
+                .errors().getFirst().field()).isEqualTo("config");
+    }
+}

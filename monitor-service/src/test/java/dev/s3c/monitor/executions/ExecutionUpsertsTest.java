@@ -1,0 +1,111 @@
+package dev.s3c.monitor.executions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import java.time.Instant;
+import java.util.List;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/** The upserts on a real MongoDB-wire server: in either order, any number of times, one correct document. */
+class ExecutionUpsertsTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    private MongoServer server;
+    private MongoClient client;
+    private MongoCollection<Document> executions;
+
+    @BeforeEach
+    void start() {
+        server = new MongoServer(new MemoryBackend());
+        String uri = server.bindAndGetConnectionString();
+        client = com.mongodb.reactivestreams.client.MongoClients.create(uri);
+        executions = client.getDatabase("s3c").getCollection("executions");
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    private void write(Object... messages) {
+        var writes = java.util.Arrays.stream(messages).map(m -> m instanceof InvocationRequested r
+                ? ExecutionUpserts.requested(r) : ExecutionUpserts.completed((InvocationCompleted) m)).toList();
+        Mono.from(executions.bulkWrite(writes, new BulkWriteOptions().ordered(true))).block();
+    }
+
+    private List<Document> all() {
+        return reactor.core.publisher.Flux.from(executions.find()).collectList().block();
+    }
+
+    private static InvocationRequested request() {
+        return new InvocationRequested("e-1", "f-1", 1, JsonCodec.readTree("{\"n\":20}"), T0, null);
+    }
+
+    private static InvocationCompleted result(ExecutionStatus status) {
+        return new InvocationCompleted("e-1", "f-1", 2, status,
+                status == ExecutionStatus.SUCCEEDED ? JsonCodec.readTree("6765") : null,
+                status == ExecutionStatus.SUCCEEDED ? null : ExecutionError.of(ErrorType.USER_ERROR, "boom"),
+                "log\n", 12, 1, "i-0", true, T0, T0.plusMillis(5), T0.plusMillis(17), null);
+    }
+
+    @Test
+    void requestThenResultEndsSucceeded() {
+        write(request());
+        assertThat(all().getFirst().getString("status")).isEqualTo("queued");
+        write(result(ExecutionStatus.SUCCEEDED));
+        assertFinal();
+    }
+
+    @Test
+    void resultBeforeRequestStillEndsSucceededWithItsInput() {
+        write(result(ExecutionStatus.SUCCEEDED));
+        write(request());
+        assertFinal();
+    }
+
+    @Test
+    void duplicatesInOneBatchLeaveOneDocument() {
+        write(request(), result(ExecutionStatus.SUCCEEDED), request(), result(ExecutionStatus.SUCCEEDED));
+        assertFinal();
+    }
+
+    @Test
+    void failuresKeepTheErrorAndNoOutput() {
+        write(request(), result(ExecutionStatus.FAILED));
+        Document d = all().getFirst();
+        assertThat(d.getString("status")).isEqualTo("failed");
+        assertThat(d.get("output")).isNull();
+        assertThat(d.get("error", Document.class).getString("type")).isEqualTo("user_error");
+        assertThat(d.get("error", Document.class).getString("message")).isEqualTo("boom");
+    }
+
+    private void assertFinal() {
+        List<Document> docs = all();
+        assertThat(docs).hasSize(1);
+        Document d = docs.getFirst();
+        assertThat(d.getString("_id")).isEqualTo("e-1");
+        assertThat(d.getString("status")).isEqualTo("succeeded");
+        assertThat(d.getString("input")).isEqualTo("{\"n\":20}");
+        assertThat(d.getString("output")).isEqualTo("6765");
+        // the version that actually ran, not the one requested
+        assertThat(d.getLong("functionVersion")).isEqualTo(2);
+        assertThat(d.getInteger("attempts")).isEqualTo(1);
+    }
+}
