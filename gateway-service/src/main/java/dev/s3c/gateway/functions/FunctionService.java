@@ -30,6 +30,9 @@ public class FunctionService {
     private final ReactiveMongoTemplate mongo;
     private final DefinitionPublisher publisher;
     private final CodeChecker checker;
+    private final java.util.Map<String, Cached> lookups = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static final java.time.Duration LOOKUP_TTL = java.time.Duration.ofSeconds(1);
 
     FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker) {
         this.mongo = mongo;
@@ -45,6 +48,30 @@ public class FunctionService {
 
     public Mono<FunctionDocument> find(String id) {
         return mongo.findById(id, FunctionDocument.class);
+    }
+
+    /**
+     * The function as the invoke path sees it: read from MongoDB at most once per {@link #LOOKUP_TTL} per gateway.
+     * Another gateway's change shows here within that time; the executor decides by its own, current view anyway.
+     */
+    public Mono<FunctionDocument> lookup(String id) {
+        Cached cached = lookups.get(id);
+        if (cached != null && cached.expiresAt > System.nanoTime()) {
+            return Mono.justOrEmpty(cached.function);
+        }
+        return find(id)
+                .doOnNext(f -> remember(id, f))
+                .switchIfEmpty(Mono.fromRunnable(() -> remember(id, null)));
+    }
+
+    private void remember(String id, FunctionDocument function) {
+        if (lookups.size() > 100_000) {
+            lookups.clear();
+        }
+        lookups.put(id, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
+    }
+
+    private record Cached(FunctionDocument function, long expiresAt) {
     }
 
     Flux<FunctionDocument> list(String name, int page, int size) {
@@ -75,6 +102,7 @@ public class FunctionService {
                 spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
         return mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
+                .doOnNext(saved -> lookups.remove(saved.id()))
                 .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
     }
 
@@ -102,12 +130,14 @@ public class FunctionService {
                                     "function " + id + " was changed concurrently; read it again and retry",
                                     List.of(new FieldError("version", "is no longer " + current.version())))));
                 })
+                .doOnNext(saved -> lookups.remove(id))
                 .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
     }
 
     Mono<Void> delete(String id) {
         return mongo.findAndRemove(Query.query(Criteria.where("_id").is(id)), FunctionDocument.class)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .doOnNext(removed -> lookups.remove(id))
                 .flatMap(removed -> publisher.tombstone(id));
     }
 

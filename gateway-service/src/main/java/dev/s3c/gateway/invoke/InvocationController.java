@@ -57,7 +57,7 @@ class InvocationController {
             @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait) {
         return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id), parseMode(mode), parseWait(wait),
                         input(body)))
-                .flatMap(call -> functions.find(call.functionId)
+                .flatMap(call -> functions.lookup(call.functionId)
                         .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                         .flatMap(function -> {
                             if (function.status() != FunctionStatus.ACTIVE) {

@@ -1,0 +1,149 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Load generator for a running platform (./run-local.sh): throughput of async invocations of a trivial function,
+ * counted where they complete (the executor's s3c_executor_invocations_total), and latency of sync invocations.
+ *
+ *   java bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
+ */
+public class Bench {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        String gateway = arg(args, 0, "http://localhost:8080");
+        String executor = arg(args, 1, "http://localhost:8081");
+        int count = Integer.parseInt(arg(args, 2, "20000"));
+        int concurrency = Integer.parseInt(arg(args, 3, "64"));
+        int syncCount = Integer.parseInt(arg(args, 4, "2000"));
+
+        String id = functionId(gateway);
+        // warm up the path and the JIT a little
+        runAsync(gateway, id, 2000, concurrency);
+        awaitCompleted(executor, completed(executor) , 0);
+
+        double before = completed(executor);
+        long start = System.nanoTime();
+        int accepted = runAsync(gateway, id, count, concurrency);
+        double acceptSeconds = (System.nanoTime() - start) / 1e9;
+        awaitCompleted(executor, before, count);
+        double totalSeconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("async: %d accepted in %.2f s (%.0f/s accepted), all %d completed in %.2f s (%.0f/s completed)%n",
+                accepted, acceptSeconds, accepted / acceptSeconds, count, totalSeconds, count / totalSeconds);
+
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        Semaphore slots = new Semaphore(16);
+        List<CompletableFuture<?>> calls = new ArrayList<>();
+        long syncStart = System.nanoTime();
+        for (int i = 0; i < syncCount; i++) {
+            slots.acquire();
+            long t0 = System.nanoTime();
+            calls.add(post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}")
+                    .thenAccept(r -> {
+                        if (r.statusCode() != 200) {
+                            throw new IllegalStateException("sync call answered " + r.statusCode() + ": " + r.body());
+                        }
+                        latencies.add(System.nanoTime() - t0);
+                    })
+                    .whenComplete((r, e) -> slots.release()));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+        double syncSeconds = (System.nanoTime() - syncStart) / 1e9;
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        System.out.printf("sync: %d calls, 16 concurrent, %.0f/s; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+                syncCount, syncCount / syncSeconds, pct(sorted, 50), pct(sorted, 95), pct(sorted, 99));
+    }
+
+    private static int runAsync(String gateway, String id, int count, int concurrency) throws InterruptedException {
+        Semaphore slots = new Semaphore(concurrency);
+        AtomicInteger accepted = new AtomicInteger();
+        List<CompletableFuture<?>> calls = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            slots.acquire();
+            calls.add(post(gateway + "/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}")
+                    .thenAccept(r -> {
+                        if (r.statusCode() == 202) {
+                            accepted.incrementAndGet();
+                        } else {
+                            throw new IllegalStateException("async call answered " + r.statusCode() + ": " + r.body());
+                        }
+                    })
+                    .whenComplete((r, e) -> slots.release()));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+        return accepted.get();
+    }
+
+    private static void awaitCompleted(String executor, double before, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        double last = -1;
+        while (System.nanoTime() < deadline) {
+            double now = completed(executor);
+            if (now - before >= count && now == last) {
+                return;
+            }
+            last = now;
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("not all invocations completed in 10 minutes");
+    }
+
+    /** Sum of s3c_executor_invocations_total over all statuses. */
+    private static double completed(String executor) throws Exception {
+        String text = HTTP.send(HttpRequest.newBuilder(URI.create(executor + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^s3c_executor_invocations_total\\{[^}]*} ([0-9.eE+]+)").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+
+    private static String functionId(String gateway) throws Exception {
+        String body = "{\"name\":\"bench-echo\",\"code\":\"function handler(input) { return input; }\"}";
+        HttpResponse<String> created = post(gateway + "/api/functions", body).join();
+        if (created.statusCode() != 201 && created.statusCode() != 409) {
+            throw new IllegalStateException("cannot create the bench function: " + created.body());
+        }
+        String page = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/functions?name=bench-echo")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("\"id\":\"([0-9a-f]{24})\"").matcher(page);
+        if (!m.find()) {
+            throw new IllegalStateException("no bench function in " + page);
+        }
+        return m.group(1);
+    }
+
+    private static CompletableFuture<HttpResponse<String>> post(String url, String json) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static double pct(List<Long> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1);
+        return sorted.get(Math.max(0, i)) / 1e6;
+    }
+
+    private static String arg(String[] args, int i, String fallback) {
+        return args.length > i ? args[i] : fallback;
+    }
+}
