@@ -27,7 +27,7 @@ public class Bench {
         String gateway = arg(args, 0, "http://localhost:8080");
         String executor = arg(args, 1, "http://localhost:8081");
         int count = Integer.parseInt(arg(args, 2, "20000"));
-        int concurrency = Integer.parseInt(arg(args, 3, "64"));
+        int concurrency = Integer.parseInt(arg(args, 3, "256"));
         int syncCount = Integer.parseInt(arg(args, 4, "2000"));
 
         String id = functionId(gateway);

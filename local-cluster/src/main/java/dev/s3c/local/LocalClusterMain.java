@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code ./run-local.sh}: everything on this machine, no Docker. Settings come from the environment:
  * KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI point at external ones instead of the embedded ones, S3C_DATA_DIR says
- * where the embedded store keeps its data (default ./data), GATEWAY_PORT (8080) and the next three ports for the
+ * where the embedded store keeps its data (default ./data; "memory" for none), GATEWAY_PORT (8080) and the next three ports for the
  * executor, monitor and scaler, EXECUTOR_INSTANCES (3), MONGODB_PORT (27017).
  */
 public final class LocalClusterMain {
@@ -23,7 +23,8 @@ public final class LocalClusterMain {
         var options = new LocalCluster.Options(
                 blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS")),
                 blankToNull(System.getenv("MONGODB_URI")),
-                Path.of(env("S3C_DATA_DIR", "data")).toAbsolutePath(),
+                // S3C_DATA_DIR=memory keeps the embedded store in memory (benchmarks)
+                "memory".equals(env("S3C_DATA_DIR", "data")) ? null : Path.of(env("S3C_DATA_DIR", "data")).toAbsolutePath(),
                 intEnv("MONGODB_PORT", 27017),
                 gatewayPort,
                 intEnv("EXECUTOR_PORT", gatewayPort + 1),

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -68,19 +69,29 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
 
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-        List<WriteModel<Document>> writes = new ArrayList<>(records.size());
+        // per execution: its request and its latest result in this batch, so both fold into one write
+        Map<String, InvocationRequested> requests = new LinkedHashMap<>();
+        Map<String, InvocationCompleted> results = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
-                    writes.add(ExecutionUpserts.requested(JsonCodec.fromBytes(record.value(), InvocationRequested.class)));
+                    InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+                    requests.put(r.executionId(), r);
                 } else {
-                    writes.add(ExecutionUpserts.completed(JsonCodec.fromBytes(record.value(), InvocationCompleted.class)));
+                    InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
+                    results.put(r.executionId(), r);
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                         e.getMessage());
             }
         }
+        List<WriteModel<Document>> writes = new ArrayList<>(requests.size() + results.size());
+        requests.forEach((id, request) -> {
+            InvocationCompleted result = results.remove(id);
+            writes.add(result == null ? ExecutionUpserts.requested(request) : ExecutionUpserts.both(request, result));
+        });
+        results.values().forEach(result -> writes.add(ExecutionUpserts.completed(result)));
         if (writes.isEmpty()) {
             return;
         }
@@ -89,7 +100,7 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
                 // two upserts of a new id racing from both topics: the loser retries and updates
                 .retryWhen(Retry.backoff(5, Duration.ofMillis(20)))
                 .block(Duration.ofSeconds(60));
-        recorded.increment(writes.size());
+        recorded.increment(records.size());
     }
 
     Mono<Void> ensureIndexes() {

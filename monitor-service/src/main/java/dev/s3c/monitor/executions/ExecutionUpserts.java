@@ -27,19 +27,36 @@ final class ExecutionUpserts {
     }
 
     static WriteModel<Document> requested(InvocationRequested r) {
-        Document set = new Document(INPUT, JsonCodec.toJson(r.input()))
+        return upsert(r.executionId(), requestSet(r), requestSetOnInsert(r));
+    }
+
+    static WriteModel<Document> completed(InvocationCompleted r) {
+        return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
+    }
+
+    /** Request and result of one execution seen in the same batch: one write instead of two. */
+    static WriteModel<Document> both(InvocationRequested request, InvocationCompleted result) {
+        Document set = requestSet(request);
+        set.putAll(resultSet(result));
+        return upsert(result.executionId(), set, null);
+    }
+
+    private static Document requestSet(InvocationRequested r) {
+        return new Document(INPUT, JsonCodec.toJson(r.input()))
                 .append(REQUESTED_AT, date(r.requestedAt()));
-        Document setOnInsert = new Document(STATUS, ExecutionStatus.QUEUED.wire())
+    }
+
+    // a request never overwrites what a result already set
+    private static Document requestSetOnInsert(InvocationRequested r) {
+        return new Document(STATUS, ExecutionStatus.QUEUED.wire())
                 .append(FUNCTION_ID, r.functionId())
                 .append(FUNCTION_VERSION, r.functionVersion())
                 .append(ATTEMPTS, 0)
                 .append(UPDATED_AT, new Date());
-        return new UpdateOneModel<>(new Document(ID, r.executionId()),
-                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
     }
 
-    static WriteModel<Document> completed(InvocationCompleted r) {
-        Document set = new Document(STATUS, r.status().wire())
+    private static Document resultSet(InvocationCompleted r) {
+        return new Document(STATUS, r.status().wire())
                 .append(FUNCTION_ID, r.functionId())
                 .append(FUNCTION_VERSION, r.functionVersion())
                 .append(OUTPUT, r.status() == ExecutionStatus.SUCCEEDED ? JsonCodec.toJson(r.output()) : null)
@@ -52,9 +69,14 @@ final class ExecutionUpserts {
                 .append(STARTED_AT, date(r.startedAt()))
                 .append(FINISHED_AT, date(r.finishedAt()))
                 .append(UPDATED_AT, new Date());
-        Document setOnInsert = new Document(REQUESTED_AT, date(r.requestedAt()));
-        return new UpdateOneModel<>(new Document(ID, r.executionId()),
-                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
+    }
+
+    private static WriteModel<Document> upsert(String id, Document set, Document setOnInsert) {
+        Document update = new Document("$set", set);
+        if (setOnInsert != null) {
+            update.append("$setOnInsert", setOnInsert);
+        }
+        return new UpdateOneModel<>(new Document(ID, id), update, UPSERT);
     }
 
     private static Document error(ExecutionError e) {

@@ -87,6 +87,15 @@ class ExecutionUpsertsTest {
     }
 
     @Test
+    void requestAndResultFoldedIntoOneWrite() {
+        Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.both(request(), result(ExecutionStatus.SUCCEEDED))))).block();
+        assertFinal();
+        // a late duplicate of the request changes nothing
+        write(request());
+        assertFinal();
+    }
+
+    @Test
     void failuresKeepTheErrorAndNoOutput() {
         write(request(), result(ExecutionStatus.FAILED));
         Document d = all().getFirst();
