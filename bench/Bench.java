@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * Load generator for a running platform (./run-local.sh): throughput of async invocations of a trivial function,
  * counted where they complete (the executor's s3c_executor_invocations_total), and latency of sync invocations.
  *
- *   java bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
+ *   java [-Dwarmup=30000] bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
  */
 public class Bench {
 
@@ -31,8 +31,9 @@ public class Bench {
         int syncCount = Integer.parseInt(arg(args, 4, "2000"));
 
         String id = functionId(gateway);
-        // warm up the path and the JIT a little
-        runAsync(gateway, id, 2000, concurrency);
+        // the JVM's and GraalJS's JITs need tens of seconds of CPU on two cores before numbers mean anything
+        int warmup = Integer.parseInt(System.getProperty("warmup", "30000"));
+        runAsync(gateway, id, warmup, concurrency);
         awaitCompleted(executor, completed(executor) , 0);
 
         double before = completed(executor);
