@@ -19,7 +19,10 @@ public enum Topic {
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000))),
     /** Writer: executor. One final result per execution, keyed by execution id. */
     INVOCATION_RESULTS("s3c.invocation-results", 12,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000)));
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000))),
+    /** Writer: executor. Executions still running after a moment, keyed by execution id; only worth a day. */
+    INVOCATION_STARTS("s3c.invocation-starts", 12,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
 
     private final String topicName;
     private final int partitions;

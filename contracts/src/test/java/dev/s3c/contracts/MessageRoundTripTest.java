@@ -46,6 +46,12 @@ class MessageRoundTripTest {
     }
 
     @Test
+    void invocationStartedRoundTrips() {
+        var started = new InvocationStarted("e-1", "f-1", 4, "exec-1/2", 1, T0);
+        assertThat(roundTrip(started, InvocationStarted.class)).isEqualTo(started);
+    }
+
+    @Test
     void enumsUseLowercaseWireNames() {
         var failed = new InvocationCompleted("e", "f", 1, ExecutionStatus.TIMED_OUT, null,
                 ExecutionError.of(ErrorType.USER_ERROR, "boom"), "", 0, 1, "i", false, T0, T0, T0, null);

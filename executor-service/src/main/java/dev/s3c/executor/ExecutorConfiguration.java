@@ -1,7 +1,6 @@
 package dev.s3c.executor;
 
-import dev.s3c.contracts.InvocationCompleted;
-import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.Watchdog;
@@ -32,10 +31,17 @@ class ExecutorConfiguration {
         return new Watchdog();
     }
 
+    /** The executor announces running executions, so it declares that topic. */
     @Bean
-    KafkaTemplate<String, InvocationCompleted> resultsTemplate(KafkaProperties kafka) {
-        var factory = new DefaultKafkaProducerFactory<>(kafka.buildProducerProperties(), new StringSerializer(),
-                JsonSerde.of(InvocationCompleted.class).serializer());
+    NewTopic invocationStartsTopic() {
+        return Topic.INVOCATION_STARTS.newTopic();
+    }
+
+    /** One producer for results and running notices; values are contract records as JSON. */
+    @Bean
+    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
+        var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
+                new StringSerializer(), (topic, value) -> value == null ? null : JsonCodec.toBytes(value));
         return new KafkaTemplate<>(factory);
     }
 }

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param definitionWait how long an invocation waits for its function's definition to reach this process
  * @param batchBudget after this long on one poll's batch, commit what is done and poll again (keeps the consumer
  *        in its group when functions are slow)
+ * @param runningNotice an execution still running after this long is announced, so pollers see "running"
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
@@ -21,6 +22,7 @@ public record ExecutorProperties(
         String instanceIdPrefix,
         @DefaultValue("10s") Duration definitionWait,
         @DefaultValue("30s") Duration batchBudget,
+        @DefaultValue("1s") Duration runningNotice,
         @DefaultValue Sandbox sandbox) {
 
     public String instancePrefix() {

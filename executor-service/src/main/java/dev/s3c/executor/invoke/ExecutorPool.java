@@ -1,6 +1,5 @@
 package dev.s3c.executor.invoke;
 
-import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.ExecutorProperties;
 import dev.s3c.executor.catalog.FunctionCatalog;
@@ -14,6 +13,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -43,19 +44,28 @@ public class ExecutorPool implements SmartLifecycle {
     private final JsEngine engine;
     private final Watchdog watchdog;
     private final InvocationProcessor processor;
-    private final KafkaTemplate<String, InvocationCompleted> results;
+    private final KafkaTemplate<String, Object> results;
     private final MeterRegistry meters;
     private final DefaultKafkaConsumerFactory<String, byte[]> consumers;
+    private final ExecutorService notices;
     private final List<Instance> instances = new ArrayList<>();
     private int nextIndex;
     private volatile boolean running;
 
     public ExecutorPool(ExecutorProperties properties, KafkaProperties kafka, JsEngine engine, Watchdog watchdog,
-            FunctionCatalog catalog, KafkaTemplate<String, InvocationCompleted> results, MeterRegistry meters) {
+            FunctionCatalog catalog, KafkaTemplate<String, Object> results, MeterRegistry meters) {
         this.properties = properties;
         this.engine = engine;
         this.watchdog = watchdog;
-        this.processor = new InvocationProcessor(catalog, properties.definitionWait());
+        // notices are sent off the watchdog thread, which must never wait on Kafka
+        this.notices = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "s3c-running-notices");
+            t.setDaemon(true);
+            return t;
+        });
+        this.processor = new InvocationProcessor(catalog, properties.definitionWait(), watchdog,
+                properties.runningNotice(), started -> notices.execute(() ->
+                        results.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)));
         this.results = results;
         this.meters = meters;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
@@ -125,6 +135,7 @@ public class ExecutorPool implements SmartLifecycle {
     @Override
     public void stop() {
         resize(0);
+        notices.shutdown();
         running = false;
     }
 

@@ -36,12 +36,12 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
     private final String instanceId;
     private final FunctionSandbox sandbox;
     private final InvocationProcessor processor;
-    private final KafkaTemplate<String, InvocationCompleted> results;
+    private final KafkaTemplate<String, Object> results;
     private final Duration batchBudget;
     private final MeterRegistry meters;
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
-            KafkaTemplate<String, InvocationCompleted> results, Duration batchBudget, MeterRegistry meters) {
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
         this.instanceId = instanceId;
         this.sandbox = sandbox;
         this.processor = processor;
@@ -95,7 +95,7 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
     }
 
     private CompletableFuture<?> publish(InvocationCompleted result) {
-        var record = new ProducerRecord<>(Topic.INVOCATION_RESULTS.topicName(), result.executionId(), result);
+        var record = new ProducerRecord<String, Object>(Topic.INVOCATION_RESULTS.topicName(), result.executionId(), result);
         if (result.replyTo() != null) {
             record.headers().add(REPLY_TO_HEADER, result.replyTo().getBytes(StandardCharsets.UTF_8));
         }

@@ -6,14 +6,18 @@ import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.FunctionDefinition;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.executor.catalog.FunctionCatalog;
 import dev.s3c.executor.runtime.FunctionSandbox;
 import dev.s3c.executor.runtime.RunOutcome;
+import dev.s3c.executor.runtime.Watchdog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
 
 /** Turns one invocation request into its one result, on the calling instance's sandbox. */
@@ -21,30 +25,48 @@ final class InvocationProcessor {
 
     private final FunctionCatalog catalog;
     private final Duration definitionWait;
+    private final Watchdog watchdog;
+    private final Duration runningNotice;
+    private final Consumer<InvocationStarted> starts;
 
-    InvocationProcessor(FunctionCatalog catalog, Duration definitionWait) {
+    /**
+     * @param runningNotice after this long, a still-running execution is announced through {@code starts}
+     */
+    InvocationProcessor(FunctionCatalog catalog, Duration definitionWait, Watchdog watchdog, Duration runningNotice,
+            Consumer<InvocationStarted> starts) {
         this.catalog = catalog;
         this.definitionWait = definitionWait;
+        this.watchdog = watchdog;
+        this.runningNotice = runningNotice;
+        this.starts = starts;
     }
 
     InvocationCompleted process(InvocationRequested request, FunctionSandbox sandbox, String instanceId)
             throws InterruptedException {
-        Instant started = Instant.now();
+        Instant startedAt = Instant.now();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), definitionWait);
         FunctionDefinition function = lookup.definition();
         if (function == null) {
             String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
                     : "function " + request.functionId() + " is unknown to this executor";
-            return rejected(request, why, instanceId, started);
+            return rejected(request, why, instanceId, startedAt);
         }
         if (!function.active()) {
-            return rejected(request, "function " + function.name() + " is inactive", instanceId, started);
+            return rejected(request, "function " + function.name() + " is inactive", instanceId, startedAt);
         }
-        RunOutcome outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
+        var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId, 1,
+                startedAt);
+        ScheduledFuture<?> notice = watchdog.schedule(() -> starts.accept(started), runningNotice.toMillis());
+        RunOutcome outcome;
+        try {
+            outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
+        } finally {
+            notice.cancel(false);
+        }
         JsonNode output = outcome.outputJson() == null ? null : JsonCodec.readTree(outcome.outputJson());
         return new InvocationCompleted(request.executionId(), request.functionId(), function.version(), outcome.status(),
                 output, outcome.error(), outcome.logs(), outcome.durationMs(), 1, instanceId, outcome.coldStart(),
-                request.requestedAt(), started, Instant.now(), request.replyTo());
+                request.requestedAt(), startedAt, Instant.now(), request.replyTo());
     }
 
     static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId, Instant started) {

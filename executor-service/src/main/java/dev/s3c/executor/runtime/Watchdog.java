@@ -18,7 +18,7 @@ public final class Watchdog implements AutoCloseable {
         timer.setRemoveOnCancelPolicy(true);
     }
 
-    ScheduledFuture<?> schedule(Runnable action, long delayMs) {
+    public ScheduledFuture<?> schedule(Runnable action, long delayMs) {
         return timer.schedule(action, delayMs, TimeUnit.MILLISECONDS);
     }
 

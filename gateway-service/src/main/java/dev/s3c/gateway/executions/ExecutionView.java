@@ -46,6 +46,10 @@ public record ExecutionView(
 
     public static ExecutionView of(Document d) {
         ExecutionStatus status = ExecutionStatus.fromWire(d.getString(STATUS)).orElse(ExecutionStatus.QUEUED);
+        if (status == ExecutionStatus.QUEUED && d.get(STARTED_AT) != null) {
+            // an executor announced it is still running it (final statuses always win)
+            status = ExecutionStatus.RUNNING;
+        }
         Document e = d.get(ERROR, Document.class);
         ExecutionError error = e == null ? null : new ExecutionError(
                 enumOf(e.getString(ERROR_TYPE)), e.getString(ERROR_NAME), e.getString(ERROR_MESSAGE),

@@ -6,6 +6,7 @@ import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import io.micrometer.core.instrument.Counter;
@@ -56,7 +57,7 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         ContainerProperties props = new ContainerProperties(Topic.INVOCATIONS.topicName(),
-                Topic.INVOCATION_RESULTS.topicName());
+                Topic.INVOCATION_RESULTS.topicName(), Topic.INVOCATION_STARTS.topicName());
         props.setAckMode(ContainerProperties.AckMode.BATCH);
         props.setMessageListener(this);
         props.setClientId("s3c-monitor-executions");
@@ -72,11 +73,15 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
         // per execution: its request and its latest result in this batch, so both fold into one write
         Map<String, InvocationRequested> requests = new LinkedHashMap<>();
         Map<String, InvocationCompleted> results = new LinkedHashMap<>();
+        Map<String, InvocationStarted> starts = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
                     InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
                     requests.put(r.executionId(), r);
+                } else if (record.topic().equals(Topic.INVOCATION_STARTS.topicName())) {
+                    InvocationStarted r = JsonCodec.fromBytes(record.value(), InvocationStarted.class);
+                    starts.put(r.executionId(), r);
                 } else {
                     InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
                     results.put(r.executionId(), r);
@@ -86,12 +91,15 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
                         e.getMessage());
             }
         }
-        List<WriteModel<Document>> writes = new ArrayList<>(requests.size() + results.size());
+        // a result says everything a start notice would
+        starts.keySet().removeAll(results.keySet());
+        List<WriteModel<Document>> writes = new ArrayList<>(requests.size() + results.size() + starts.size());
         requests.forEach((id, request) -> {
             InvocationCompleted result = results.remove(id);
             writes.add(result == null ? ExecutionUpserts.requested(request) : ExecutionUpserts.both(request, result));
         });
         results.values().forEach(result -> writes.add(ExecutionUpserts.completed(result)));
+        starts.values().forEach(start -> writes.add(ExecutionUpserts.started(start)));
         if (writes.isEmpty()) {
             return;
         }

@@ -9,6 +9,7 @@ import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import java.time.Instant;
 import java.util.Date;
@@ -32,6 +33,19 @@ final class ExecutionUpserts {
 
     static WriteModel<Document> completed(InvocationCompleted r) {
         return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
+    }
+
+    /**
+     * A still-running execution: when and where it started. Status stays as it is ("queued" when new); readers show
+     * a queued execution that has started as running, so this never races with a final status.
+     */
+    static WriteModel<Document> started(InvocationStarted r) {
+        return upsert(r.executionId(), new Document(STARTED_AT, date(r.startedAt())).append(INSTANCE_ID, r.instanceId()),
+                new Document(STATUS, ExecutionStatus.QUEUED.wire())
+                        .append(FUNCTION_ID, r.functionId())
+                        .append(FUNCTION_VERSION, r.functionVersion())
+                        .append(ATTEMPTS, 0)
+                        .append(UPDATED_AT, new Date()));
     }
 
     /** Request and result of one execution seen in the same batch: one write instead of two. */

@@ -96,6 +96,22 @@ class ExecutionUpsertsTest {
     }
 
     @Test
+    void aStartNoticeNeverUndoesAResult() {
+        write(request());
+        Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.started(
+                new dev.s3c.contracts.InvocationStarted("e-1", "f-1", 2, "i-0", 1, T0.plusMillis(5)))))).block();
+        Document running = all().getFirst();
+        assertThat(running.getString("status")).isEqualTo("queued");
+        assertThat(running.get("startedAt")).isNotNull();
+        assertThat(running.getString("instanceId")).isEqualTo("i-0");
+        write(result(ExecutionStatus.SUCCEEDED));
+        // late start notice after the result
+        Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.started(
+                new dev.s3c.contracts.InvocationStarted("e-1", "f-1", 2, "i-0", 1, T0.plusMillis(5)))))).block();
+        assertFinal();
+    }
+
+    @Test
     void failuresKeepTheErrorAndNoOutput() {
         write(request(), result(ExecutionStatus.FAILED));
         Document d = all().getFirst();
