@@ -41,7 +41,7 @@ class ExecutorConfiguration {
     @Bean
     KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
-                new StringSerializer(), (topic, value) -> value == null ? null : JsonCodec.toBytes(value));
+                new StringSerializer(), JsonCodec.kafkaSerializer());
         return new KafkaTemplate<>(factory);
     }
 }

@@ -29,7 +29,7 @@ class GatewayConfiguration {
     @Bean
     KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
-                new StringSerializer(), (topic, value) -> value == null ? null : JsonCodec.toBytes(value));
+                new StringSerializer(), JsonCodec.kafkaSerializer());
         return new KafkaTemplate<>(factory);
     }
 }

@@ -33,6 +33,11 @@ final class Api {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** The body as text, for non-JSON endpoints such as Prometheus. */
+    String raw(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET()).raw().body();
+    }
+
     Response post(String path, String json) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
@@ -65,7 +70,8 @@ final class Api {
     }
 
     private static Response response(HttpResponse<String> raw) {
-        JsonNode body = raw.body() == null || raw.body().isBlank() ? MissingNode.getInstance()
+        String type = raw.headers().firstValue("Content-Type").orElse("");
+        JsonNode body = raw.body() == null || raw.body().isBlank() || !type.contains("json") ? MissingNode.getInstance()
                 : JsonCodec.readTree(raw.body());
         return new Response(raw.statusCode(), body, raw);
     }

@@ -269,5 +269,27 @@ abstract class PipelineContract {
         assertThat(recorded).hasSize(total).doesNotHaveDuplicates();
         assertThat(new HashSet<>(recorded)).isEqualTo(accepted);
         assertThat(outputs).hasSize(total);
+
+        // the scaler's probe sees the executor group drained
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(metric(cluster.scalerUrl(), "s3c_scaler_executor_lag")).isZero());
+    }
+
+    @Test
+    void theExecutorReportsItsInstancesAndThatGraalJsRunsWithTheJit() {
+        assertThat(metric(cluster.executorUrl(), "s3c_executor_instances")).isEqualTo(3.0);
+        // the test JVM starts with the Graal compiler on the upgrade module path, as the local run does
+        assertThat(metric(cluster.executorUrl(), "s3c_executor_graaljs_optimizing")).isEqualTo(1.0);
+    }
+
+    /** The first value of a metric on a service's Prometheus endpoint. */
+    private static double metric(String baseUrl, String name) {
+        String text = new Api(baseUrl).raw("/actuator/prometheus");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "\\{[^}]*} ([-0-9.eE+]+)$")
+                .matcher(text);
+        if (!m.find()) {
+            throw new AssertionError(name + " not exported by " + baseUrl);
+        }
+        return Double.parseDouble(m.group(1));
     }
 }

@@ -45,6 +45,19 @@ public final class JsonBodies {
         return node;
     }
 
+    /** A whole-number query parameter within bounds, or a 400 naming it. */
+    public static int boundedInt(String field, String text, int min, int max) {
+        try {
+            int value = Integer.parseInt(text.strip());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest(field, "must be a whole number between " + min + " and " + max);
+    }
+
     public static String functionId(String id) {
         if (id == null || !OBJECT_ID.matcher(id).matches()) {
             throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters)");

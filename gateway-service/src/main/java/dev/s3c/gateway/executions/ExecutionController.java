@@ -47,7 +47,7 @@ class ExecutionController {
     Mono<List<ExecutionView>> logs(@PathVariable String id, @RequestParam(required = false) String status,
             @RequestParam(defaultValue = "50") String limit) {
         JsonBodies.functionId(id);
-        int max = parseLimit(limit);
+        int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
         Criteria criteria = Criteria.where(ExecutionRecord.FUNCTION_ID).is(id);
         if (status != null && !status.isBlank()) {
             ExecutionStatus wanted = ExecutionStatus.fromWire(status.strip()).orElseThrow(() -> ApiException.badRequest(
@@ -59,15 +59,4 @@ class ExecutionController {
         return mongo.find(query, Document.class, ExecutionRecord.COLLECTION).map(ExecutionView::of).collectList();
     }
 
-    private static int parseLimit(String text) {
-        try {
-            int value = Integer.parseInt(text.strip());
-            if (value >= 1 && value <= MAX_LIMIT) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ApiException.badRequest("limit", "must be a whole number between 1 and " + MAX_LIMIT);
-    }
 }

@@ -43,8 +43,8 @@ class FunctionController {
     @GetMapping
     Mono<Page> list(@RequestParam(defaultValue = "0") String page, @RequestParam(defaultValue = "20") String size,
             @RequestParam(required = false) String name) {
-        int p = bounded("page", page, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
-        int s = bounded("size", size, 1, MAX_PAGE_SIZE);
+        int p = JsonBodies.boundedInt("page", page, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
+        int s = JsonBodies.boundedInt("size", size, 1, MAX_PAGE_SIZE);
         return functions.list(name, p, s).map(FunctionDocument::withoutCode).collectList()
                 .zipWith(functions.count(name))
                 .map(t -> new Page(t.getT1(), p, s, t.getT2()));
@@ -71,17 +71,6 @@ class FunctionController {
                 .thenReturn(ResponseEntity.status(HttpStatus.NO_CONTENT).<Void>build());
     }
 
-    static int bounded(String field, String text, int min, int max) {
-        try {
-            int value = Integer.parseInt(text.strip());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ApiException.badRequest(field, "must be a whole number between " + min + " and " + max);
-    }
 
     /** One page of functions (without their code; GET one function for it). */
     record Page(List<FunctionDocument> items, int page, int size, long total) {
