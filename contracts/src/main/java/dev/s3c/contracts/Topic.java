@@ -13,16 +13,25 @@ public enum Topic {
     /** Writer: gateway. Compacted: the latest definition per function id, tombstones for deletes. */
     FUNCTION_DEFINITIONS("s3c.function-definitions", 3,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")),
+                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /** Writer: gateway. Keyed by execution id so a hot function spreads over all partitions. */
     INVOCATIONS("s3c.invocations", 12,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000))),
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /** Writer: executor. One final result per execution, keyed by execution id. */
     INVOCATION_RESULTS("s3c.invocation-results", 12,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000))),
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /** Writer: executor. Executions still running after a moment, keyed by execution id; only worth a day. */
     INVOCATION_STARTS("s3c.invocation-starts", 12,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
+
+    /**
+     * Largest message on the invocation topics: inputs and outputs are bounded at 1 MiB, code at 256 KiB, plus
+     * envelope and logs. Producers set max.request.size to match.
+     */
+    public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final String topicName;
     private final int partitions;

@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param batchBudget after this long on one poll's batch, commit what is done and poll again (keeps the consumer
  *        in its group when functions are slow)
  * @param runningNotice an execution still running after this long is announced, so pollers see "running"
+ * @param stopTimeout how long stopping an instance waits for its running function; past it the function is
+ *        cancelled and its invocation, uncommitted, runs again elsewhere
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
@@ -23,6 +25,7 @@ public record ExecutorProperties(
         @DefaultValue("10s") Duration definitionWait,
         @DefaultValue("30s") Duration batchBudget,
         @DefaultValue("1s") Duration runningNotice,
+        @DefaultValue("30s") Duration stopTimeout,
         @DefaultValue Sandbox sandbox) {
 
     public String instancePrefix() {

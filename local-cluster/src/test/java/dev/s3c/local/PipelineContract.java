@@ -141,6 +141,13 @@ abstract class PipelineContract {
         assertThat(failed.body().get("error").get("line").asInt()).isEqualTo(2);
         assertThat(failed.body().get("logs").asString()).isEqualTo("about to fail\n");
 
+        // valid JSON, but nested deeper than the platform carries: a user error, not a stuck batch
+        String deep = create("deep", "let a = 0; for (let i = 0; i < 600; i++) a = [a]; return a;");
+        Api.Response tooDeep = gatewayA.post("/api/functions/" + deep + "/execute", "{}");
+        assertThat(tooDeep.status()).isEqualTo(200);
+        assertThat(tooDeep.body().get("status").asString()).isEqualTo("failed");
+        assertThat(tooDeep.body().get("error").get("message").asString()).startsWith("result cannot be carried");
+
         String looper = create("looper", "while (true) {}", Map.of("timeoutMs", 300));
         Api.Response timedOut = gatewayA.post("/api/functions/" + looper + "/execute", "{}");
         assertThat(timedOut.status()).isEqualTo(200);

@@ -1,7 +1,7 @@
 package dev.s3c.executor.catalog;
 
 import dev.s3c.contracts.FunctionDefinition;
-import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ public class FunctionCatalog implements SmartLifecycle {
     private final Object changed = new Object();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running;
-    private volatile KafkaConsumer<String, FunctionDefinition> consumer;
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread reader;
 
     public FunctionCatalog(KafkaProperties kafka) {
@@ -85,12 +86,13 @@ public class FunctionCatalog implements SmartLifecycle {
         return functions.size();
     }
 
-    void apply(ConsumerRecord<String, FunctionDefinition> record) {
+    void apply(ConsumerRecord<String, byte[]> record) {
         String id = record.key();
         if (id == null) {
             return;
         }
-        FunctionDefinition def = record.value();
+        FunctionDefinition def = record.value() == null ? null
+                : JsonCodec.fromBytes(record.value(), FunctionDefinition.class);
         if (def == null) {
             functions.remove(id);
             deleted.add(id);
@@ -119,9 +121,9 @@ public class FunctionCatalog implements SmartLifecycle {
     }
 
     private void read() {
-        JsonSerde<FunctionDefinition> serde = JsonSerde.of(FunctionDefinition.class);
-        try (KafkaConsumer<String, FunctionDefinition> c =
-                new KafkaConsumer<>(consumerConfig, new StringDeserializer(), serde.deserializer())) {
+        // bytes, decoded per record: one unreadable definition is skipped, it does not stop the reader
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             List<TopicPartition> partitions = awaitPartitions(c);
             if (partitions.isEmpty()) {
@@ -131,7 +133,7 @@ public class FunctionCatalog implements SmartLifecycle {
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
             while (running) {
-                for (ConsumerRecord<String, FunctionDefinition> record : c.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
                     try {
                         apply(record);
                     } catch (RuntimeException e) {
@@ -153,7 +155,7 @@ public class FunctionCatalog implements SmartLifecycle {
         }
     }
 
-    private List<TopicPartition> awaitPartitions(KafkaConsumer<String, FunctionDefinition> c) {
+    private List<TopicPartition> awaitPartitions(KafkaConsumer<String, byte[]> c) {
         String topic = Topic.FUNCTION_DEFINITIONS.topicName();
         while (running) {
             List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(5));
@@ -174,7 +176,7 @@ public class FunctionCatalog implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        KafkaConsumer<String, FunctionDefinition> c = consumer;
+        KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }

@@ -88,9 +88,8 @@ public class ExecutorPool implements SmartLifecycle {
         }
         while (instances.size() > wanted) {
             Instance instance = instances.removeLast();
-            // stop() finishes the batch in hand and commits it before leaving the group
-            instance.container.stop();
-            instance.sandbox.close();
+            // the batch in hand finishes and commits first; the sandbox closes only once its thread has left
+            instance.container.stop(instance.sandbox::close);
             log.info("Stopped executor instance {} ({} running)", instance.id, instances.size());
         }
     }
@@ -117,6 +116,8 @@ public class ExecutorPool implements SmartLifecycle {
         threads.setThreadFactory(r -> new Thread(null, r, "s3c-instance-" + id, limits.stackBytes()));
         container.setListenerTaskExecutor(threads);
         container.setClientId("s3c-executor-" + id.replace('/', '-'));
+        // wait for a running function to finish before giving up on an orderly stop
+        container.setShutdownTimeout(properties.stopTimeout().toMillis());
 
         var listenerContainer = new KafkaMessageListenerContainer<>(consumers, container);
         // a failed publish leaves the batch uncommitted; it is retried, never skipped

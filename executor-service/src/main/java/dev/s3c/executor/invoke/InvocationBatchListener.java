@@ -4,7 +4,9 @@ import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.contracts.ErrorType;
 import dev.s3c.executor.runtime.FunctionSandbox;
+import dev.s3c.executor.runtime.SandboxClosedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -91,6 +93,14 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + request.executionId(), e);
+        } catch (SandboxClosedException e) {
+            // stopping: leave this batch uncommitted so the invocation runs again
+            throw e;
+        } catch (RuntimeException e) {
+            // a platform fault on this one record must not hold up the batch forever: it ends in a result
+            log.error("System error running {}", request.executionId(), e);
+            return InvocationProcessor.failed(request, ErrorType.SYSTEM_ERROR,
+                    "system error: " + e.getClass().getSimpleName(), instanceId, Instant.now());
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /** Turns one invocation request into its one result, on the calling instance's sandbox. */
@@ -46,6 +47,11 @@ final class InvocationProcessor {
         Instant startedAt = Instant.now();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), definitionWait);
         FunctionDefinition function = lookup.definition();
+        if (function != null && function.version() < request.functionVersion()) {
+            // never run an older version than the caller was promised
+            return failed(request, ErrorType.SYSTEM_ERROR, "version " + request.functionVersion() + " of function "
+                    + request.functionId() + " has not reached this executor yet", instanceId, startedAt);
+        }
         if (function == null) {
             String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
                     : "function " + request.functionId() + " is unknown to this executor";
@@ -63,16 +69,33 @@ final class InvocationProcessor {
         } finally {
             notice.cancel(false);
         }
-        JsonNode output = outcome.outputJson() == null ? null : JsonCodec.readTree(outcome.outputJson());
-        return new InvocationCompleted(request.executionId(), request.functionId(), function.version(), outcome.status(),
-                output, outcome.error(), outcome.logs(), outcome.durationMs(), 1, instanceId, outcome.coldStart(),
+        JsonNode output = null;
+        ExecutionStatus status = outcome.status();
+        ExecutionError error = outcome.error();
+        if (outcome.outputJson() != null) {
+            try {
+                output = JsonCodec.readTree(outcome.outputJson());
+            } catch (JacksonException e) {
+                // valid JSON from JSON.stringify, but beyond what the platform carries (e.g. nested too deep)
+                status = ExecutionStatus.FAILED;
+                error = ExecutionError.of(ErrorType.USER_ERROR, "result cannot be carried: " + e.getOriginalMessage());
+            }
+        }
+        return new InvocationCompleted(request.executionId(), request.functionId(), function.version(), status,
+                output, error, outcome.logs(), outcome.durationMs(), 1, instanceId, outcome.coldStart(),
                 request.requestedAt(), startedAt, Instant.now(), request.replyTo());
     }
 
     static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId, Instant started) {
-        return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(),
-                ExecutionStatus.REJECTED, null, ExecutionError.of(ErrorType.REJECTED, why), "", 0, 1, instanceId, false,
-                request.requestedAt(), started, Instant.now(), request.replyTo());
+        return failed(request, ErrorType.REJECTED, why, instanceId, started);
+    }
+
+    static InvocationCompleted failed(InvocationRequested request, ErrorType type, String why, String instanceId,
+            Instant started) {
+        ExecutionStatus status = type == ErrorType.REJECTED ? ExecutionStatus.REJECTED : ExecutionStatus.FAILED;
+        return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(), status,
+                null, ExecutionError.of(type, why), "", 0, 1, instanceId, false, request.requestedAt(), started,
+                Instant.now(), request.replyTo());
     }
 
     private static String contextJson(InvocationRequested request, FunctionDefinition function) {

@@ -4,10 +4,11 @@ import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.FunctionDefinition;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Context;
@@ -29,38 +30,62 @@ public final class FunctionSandbox implements AutoCloseable {
 
     private static final String BODY_HEADER = CodeStyle.BODY_HEADER;
 
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int CANCELLED = 2;
+    /** Error messages and stacks are cut to these lengths: a result must stay far below Kafka's message limit. */
+    static final int MAX_MESSAGE = 8 * 1024;
+    static final int MAX_STACK = 16 * 1024;
+
     private static final String PRELUDE = "var module = { exports: {} }; var exports = module.exports;";
 
     // Evaluated before user code, so it holds the intrinsics as they were before the function could patch them.
     private static final String INVOKER = """
             (function () {
               'use strict';
-              const stringify = JSON.stringify, parse = JSON.parse, assign = Object.assign;
-              const resolve = Promise.resolve.bind(Promise), now = Date.now;
-              function describe(e) {
-                if (e instanceof Error) {
-                  return { name: String(e.name), message: String(e.message), stack: String(e.stack || '') };
-                }
-                let m;
-                try { m = String(e); } catch (x) { m = Object.prototype.toString.call(e); }
-                return { name: 'Error', message: m, stack: '' };
-              }
-              function encode(v) {
+              const stringify = JSON.stringify, parse = JSON.parse, create = Object.create;
+              const resolve = Promise.resolve.bind(Promise), now = Date.now, toStr = String;
+              const isError = (e) => e instanceof Error;
+              const MAX_MESSAGE = %d, MAX_STACK = %d;
+              const cut = (text, max) => text.length > max ? text.slice(0, max) + '... [truncated]' : text;
+              // the box the host reads has no prototype and only string members: a function that plants getters
+              // or setters on Object.prototype cannot run code while the host reads it
+              function fail(box, e) {
+                let name = 'Error', message = '', stack = '';
                 try {
-                  const s = stringify(v === undefined ? null : v);
-                  if (s === undefined) {
-                    return { state: 'rejected', error: { name: 'TypeError',
-                      message: 'result is not JSON-serialisable (a ' + typeof v + ')', stack: '' } };
+                  if (isError(e)) {
+                    name = toStr(e.name); message = toStr(e.message); stack = toStr(e.stack || '');
+                  } else {
+                    message = toStr(e);
                   }
-                  return { state: 'fulfilled', output: s };
-                } catch (e) {
-                  const d = describe(e);
-                  d.message = 'result is not JSON-serialisable: ' + d.message;
-                  return { state: 'rejected', error: d };
+                } catch (x) {
+                  message = 'the thrown value could not be described';
                 }
+                box.state = 'rejected';
+                box.name = cut(name, 200);
+                box.message = cut(message, MAX_MESSAGE);
+                box.stack = cut(stack, MAX_STACK);
+              }
+              function succeed(box, v) {
+                let s;
+                try {
+                  s = stringify(v === undefined ? null : v);
+                } catch (e) {
+                  fail(box, e);
+                  box.message = 'result is not JSON-serialisable: ' + box.message;
+                  return;
+                }
+                if (s === undefined) {
+                  box.state = 'rejected'; box.name = 'TypeError'; box.stack = '';
+                  box.message = 'result is not JSON-serialisable (a ' + typeof v + ')';
+                  return;
+                }
+                box.state = 'fulfilled';
+                box.output = s;
               }
               return function (fn, inputJson, contextJson) {
-                const box = { state: 'pending' };
+                const box = create(null);
+                box.state = 'pending';
                 let r;
                 try {
                   const ctx = parse(contextJson);
@@ -68,20 +93,18 @@ public final class FunctionSandbox implements AutoCloseable {
                   ctx.getRemainingTimeInMillis = () => Math.max(0, deadline - now());
                   r = fn(parse(inputJson), ctx);
                 } catch (e) {
-                  box.state = 'rejected';
-                  box.error = describe(e);
+                  fail(box, e);
                   return box;
                 }
                 if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
-                  resolve(r).then(v => { assign(box, encode(v)); },
-                                  e => { box.state = 'rejected'; box.error = describe(e); });
+                  resolve(r).then(v => succeed(box, v), e => fail(box, e));
                 } else {
-                  assign(box, encode(r));
+                  succeed(box, r);
                 }
                 return box;
               };
             })()
-            """;
+            """.formatted(MAX_MESSAGE, MAX_STACK);
 
     private static final String RESOLVE_HANDLER = """
             (function () {
@@ -127,74 +150,90 @@ public final class FunctionSandbox implements AutoCloseable {
         if (cold) {
             loaded = newLoaded();
         }
-        AtomicBoolean cancelled = new AtomicBoolean();
+        // the run and the watchdog race for this; whoever moves it off RUNNING decides the context's fate
+        AtomicInteger state = new AtomicInteger(RUNNING);
         Loaded target = loaded;
         ScheduledFuture<?> deadline = watchdog.schedule(() -> {
-            cancelled.set(true);
-            target.context.close(true);
+            if (state.compareAndSet(RUNNING, CANCELLED)) {
+                target.context.close(true);
+            }
         }, function.timeoutMs());
         try {
             if (cold) {
                 load(loaded, function);
             }
             Value box = loaded.invoker.execute(loaded.function, inputJson, contextJson);
-            deadline.cancel(false);
-            long durationMs = elapsedMs(start);
-            if (cancelled.get()) {
-                return timedOut(function, loaded, durationMs, cold);
+            // still under the deadline: reading the result must not escape it
+            RunOutcome outcome = settle(function, loaded, box, elapsedMs(start), cold);
+            if (!state.compareAndSet(RUNNING, DONE)) {
+                discard(key, loaded);
+                return timedOut(function, loaded, elapsedMs(start), cold);
             }
+            deadline.cancel(false);
             if (cold) {
                 warm.put(key, loaded);
             }
-            return settle(function, loaded, box, durationMs, cold);
+            return outcome;
         } catch (PolyglotException e) {
+            boolean ours = !state.compareAndSet(RUNNING, DONE);
             deadline.cancel(false);
             long durationMs = elapsedMs(start);
             discard(key, loaded);
-            if (e.isCancelled() || cancelled.get()) {
+            if (ours) {
                 return timedOut(function, loaded, durationMs, cold);
+            }
+            if (e.isCancelled()) {
+                // closed from outside (the instance or the engine is shutting down): no result, run it again later
+                throw new SandboxClosedException(e);
             }
             if (e.isHostException() || e.isInternalError()) {
                 log.error("Sandbox fault running function {} v{}", function.id(), function.version(), e);
-                return RunOutcome.failed(ExecutionError.of(ErrorType.SYSTEM_ERROR, "sandbox fault: " + e.getMessage()),
-                        loaded.console.drain(), durationMs, cold);
+                return RunOutcome.failed(ExecutionError.of(ErrorType.SYSTEM_ERROR, "sandbox fault: "
+                        + truncate(e.getMessage(), MAX_MESSAGE)), loaded.console.drain(), durationMs, cold);
             }
             return RunOutcome.failed(fromPolyglot(function, e), loaded.console.drain(), durationMs, cold);
         } catch (HandlerMissing e) {
+            boolean ours = !state.compareAndSet(RUNNING, DONE);
             deadline.cancel(false);
             discard(key, loaded);
+            if (ours) {
+                return timedOut(function, loaded, elapsedMs(start), cold);
+            }
             return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
                     elapsedMs(start), cold);
         } catch (IllegalStateException e) {
-            // a context closed by the watchdog between two calls
+            // the context was closed under us
+            boolean ours = !state.compareAndSet(RUNNING, DONE);
             deadline.cancel(false);
             discard(key, loaded);
-            if (cancelled.get()) {
+            if (ours) {
                 return timedOut(function, loaded, elapsedMs(start), cold);
             }
-            throw e;
+            throw new SandboxClosedException(e);
         }
     }
 
     private RunOutcome settle(FunctionDefinition function, Loaded loaded, Value box, long durationMs, boolean cold) {
+        // the box has no prototype and holds only strings (see INVOKER): nothing here runs guest code
         String state = box.getMember("state").asString();
         String logs = loaded.console.drain();
         return switch (state) {
             case "fulfilled" -> {
                 String output = box.getMember("output").asString();
-                if (output.length() > limits.outputBytes()) {
+                long bytes = output.length() * 3L <= limits.outputBytes() ? output.length()
+                        : output.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > limits.outputBytes()) {
                     yield RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR,
-                            "result is " + output.length() + " characters of JSON; the limit is " + limits.outputBytes()),
+                            "result is " + bytes + " bytes of JSON; the limit is " + limits.outputBytes()),
                             logs, durationMs, cold);
                 }
                 yield RunOutcome.succeeded(output, logs, durationMs, cold);
             }
             case "rejected" -> {
-                Value error = box.getMember("error");
-                String stack = userFrames(error.getMember("stack").asString());
+                String stack = userFrames(box.getMember("stack").asString());
                 int[] position = position(function, stack);
-                yield RunOutcome.failed(new ExecutionError(ErrorType.USER_ERROR, error.getMember("name").asString(),
-                        error.getMember("message").asString(), position == null ? null : position[0],
+                yield RunOutcome.failed(new ExecutionError(ErrorType.USER_ERROR, box.getMember("name").asString(),
+                        box.getMember("message").asString(), position == null ? null : position[0],
                         position == null ? null : position[1], stack.isEmpty() ? null : stack), logs, durationMs, cold);
             }
             // nothing can settle it later: the sandbox has no timers or I/O, and the job queue is drained
@@ -257,7 +296,7 @@ public final class FunctionSandbox implements AutoCloseable {
             }
         }
         String name = e.isSyntaxError() ? "SyntaxError" : e.isResourceExhausted() ? "RangeError" : "Error";
-        return new ExecutionError(ErrorType.USER_ERROR, name, e.getMessage(), line, column, null);
+        return new ExecutionError(ErrorType.USER_ERROR, name, truncate(e.getMessage(), MAX_MESSAGE), line, column, null);
     }
 
     /** Line and column of the first stack frame in the function's own code. */
@@ -272,6 +311,13 @@ public final class FunctionSandbox implements AutoCloseable {
             column = Math.max(1, column - BODY_HEADER.length());
         }
         return new int[] {line, column};
+    }
+
+    private static String truncate(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, max) + "... [truncated]";
     }
 
     /** The stack without the platform's own wrapper frames. */

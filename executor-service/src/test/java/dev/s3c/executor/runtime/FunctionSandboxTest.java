@@ -188,6 +188,40 @@ class FunctionSandboxTest {
     }
 
     @Test
+    void getterTrapsOnObjectPrototypeCannotHangTheHost() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var trap = fn(CodeStyle.HANDLER, """
+                    for (const key of ['state', 'output', 'name', 'message', 'stack', 'error']) {
+                      Object.defineProperty(Object.prototype, key, { set() {}, get() { for (;;) {} } });
+                    }
+                    function handler() { return 1; }""", 500);
+            RunOutcome out = run(sandbox, trap, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            assertThat(out.outputJson()).isEqualTo("1");
+
+            var thrower = fn(CodeStyle.BODY, """
+                    const e = new Error('x');
+                    Object.defineProperty(e, 'message', { get() { for (;;) {} } });
+                    throw e;""", 300);
+            assertThat(run(sandbox, thrower, "null").status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            // and the instance goes on serving
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return 2;"), "null").outputJson()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void hugeErrorsAndResultsAreBounded() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            RunOutcome bigError = run(sandbox, fn(CodeStyle.BODY, "throw new Error('x'.repeat(1000000));"), "null");
+            assertThat(bigError.error().message().length()).isLessThan(FunctionSandbox.MAX_MESSAGE + 100);
+            // 600,000 characters, 1.2 MB of UTF-8: over the 1 MiB limit in bytes though not in characters
+            RunOutcome bigResult = run(sandbox, fn(CodeStyle.BODY, "return '\u00e9'.repeat(600000);"), "null");
+            assertThat(bigResult.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(bigResult.error().message()).contains("bytes of JSON");
+        }
+    }
+
+    @Test
     void stateDoesNotLeakBetweenFunctions() {
         try (FunctionSandbox sandbox = sandbox()) {
             var polluter = fn(CodeStyle.BODY, "Object.prototype.polluted = 'yes'; globalThis.shared = 1; return 1;");

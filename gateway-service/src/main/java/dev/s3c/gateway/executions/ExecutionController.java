@@ -53,7 +53,14 @@ class ExecutionController {
             ExecutionStatus wanted = ExecutionStatus.fromWire(status.strip()).orElseThrow(() -> ApiException.badRequest(
                     "status", "must be one of " + Arrays.stream(ExecutionStatus.values()).map(ExecutionStatus::wire)
                             .collect(Collectors.joining(", "))));
-            criteria = criteria.and(ExecutionRecord.STATUS).is(wanted.wire());
+            // "running" is stored as queued with a start time (see ExecutionView)
+            criteria = switch (wanted) {
+                case RUNNING -> criteria.and(ExecutionRecord.STATUS).is(ExecutionStatus.QUEUED.wire())
+                        .and(ExecutionRecord.STARTED_AT).ne(null);
+                case QUEUED -> criteria.and(ExecutionRecord.STATUS).is(ExecutionStatus.QUEUED.wire())
+                        .and(ExecutionRecord.STARTED_AT).is(null);
+                default -> criteria.and(ExecutionRecord.STATUS).is(wanted.wire());
+            };
         }
         Query query = Query.query(criteria).with(Sort.by(Sort.Direction.DESC, ExecutionRecord.REQUESTED_AT)).limit(max);
         return mongo.find(query, Document.class, ExecutionRecord.COLLECTION).map(ExecutionView::of).collectList();

@@ -37,9 +37,7 @@ class CodeChecker implements AutoCloseable {
                 }
                 return CodeStyle.BODY;
             } catch (PolyglotException scriptError) {
-                if (!scriptError.isSyntaxError()) {
-                    throw scriptError;
-                }
+                // not a script (a top-level return, say): try it as a function body below
             }
             try {
                 context.parse(Source.newBuilder("js", CodeStyle.BODY_HEADER + code + CodeStyle.BODY_FOOTER, NAME)
@@ -47,7 +45,9 @@ class CodeChecker implements AutoCloseable {
                 return CodeStyle.BODY;
             } catch (PolyglotException bodyError) {
                 if (!bodyError.isSyntaxError()) {
-                    throw bodyError;
+                    // e.g. nesting so deep the parser runs out of stack
+                    throw new CodeSyntaxException(1, 1, "the code cannot be parsed: "
+                            + String.valueOf(bodyError.getMessage()).lines().findFirst().orElse("unknown reason"));
                 }
                 throw syntaxError(bodyError);
             }

@@ -3,7 +3,12 @@ package dev.s3c.gateway.functions;
 import dev.s3c.contracts.FunctionDefinition;
 import dev.s3c.contracts.Topic;
 import org.springframework.kafka.core.KafkaTemplate;
+import dev.s3c.gateway.api.ApiException;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
+import reactor.util.retry.Retry;
 import reactor.core.publisher.Mono;
 
 /** Publishes function versions (and tombstones for deletes) to the compacted definitions topic that executors read. */
@@ -17,11 +22,23 @@ class DefinitionPublisher {
     }
 
     Mono<Void> publish(FunctionDefinition definition) {
-        return Mono.fromFuture(() -> kafka.send(Topic.FUNCTION_DEFINITIONS.topicName(), definition.id(), definition))
-                .then();
+        return send(definition.id(), definition);
     }
 
     Mono<Void> tombstone(String functionId) {
-        return Mono.fromFuture(() -> kafka.send(Topic.FUNCTION_DEFINITIONS.topicName(), functionId, null)).then();
+        return send(functionId, null);
+    }
+
+    /**
+     * Retried briefly; if Kafka stays away the caller gets a 503 saying the change is stored but not yet delivered
+     * (start-up republishing delivers it later).
+     */
+    private Mono<Void> send(String functionId, FunctionDefinition definition) {
+        return Mono.fromFuture(() -> kafka.send(Topic.FUNCTION_DEFINITIONS.topicName(), functionId, definition))
+                .retryWhen(Retry.backoff(4, Duration.ofMillis(200)))
+                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "function " + functionId
+                        + " is stored but could not be delivered to executors yet (Kafka unavailable); "
+                        + "it is delivered when the gateway restarts", List.of()))
+                .then();
     }
 }

@@ -38,6 +38,14 @@ class CodeCheckerTest {
     }
 
     @Test
+    void codeTooDeepToParseIsRefusedNotACrash() {
+        var e = catchThrowableOfType(CodeChecker.CodeSyntaxException.class,
+                () -> CHECKER.check("return " + "[".repeat(100_000) + ";"));
+        assertThat(e).isNotNull();
+        assertThat(e.line).isEqualTo(1);
+    }
+
+    @Test
     void parsingNeverRunsTheCode() {
         // would loop forever if it ran
         assertThat(CHECKER.check("while (true) {}")).isEqualTo(CodeStyle.BODY);
