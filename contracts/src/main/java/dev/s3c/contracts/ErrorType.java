@@ -11,6 +11,8 @@ public enum ErrorType {
     @JsonProperty("user_error") USER_ERROR,
     /** The function ran past its timeout, or returned a promise that can never settle. */
     @JsonProperty("timeout") TIMEOUT,
+    /** The function exceeded a sandbox limit: statements executed or memory allocated in one invocation. */
+    @JsonProperty("limit_exceeded") LIMIT_EXCEEDED,
     /** The function could not be run at all: unknown, deleted or inactive function, or bad input. */
     @JsonProperty("rejected") REJECTED,
     /** The platform failed; not the function's fault. */

@@ -43,15 +43,20 @@ public record ExecutorProperties(
      * @param outputBytes largest JSON result accepted
      * @param contextsPerInstance warm contexts each instance keeps
      * @param stackBytes stack size of instance threads
+     * @param statementLimit statements one invocation may execute (0: none)
+     * @param allocationBytes bytes one invocation may allocate (0: no budget)
      */
     public record Sandbox(
             @DefaultValue("65536") int consoleBytes,
             @DefaultValue("1048576") int outputBytes,
             @DefaultValue("64") int contextsPerInstance,
-            @DefaultValue("16777216") long stackBytes) {
+            @DefaultValue("16777216") long stackBytes,
+            @DefaultValue("1000000000") long statementLimit,
+            @DefaultValue("268435456") long allocationBytes) {
 
         public SandboxLimits limits() {
-            return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes);
+            return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes, statementLimit,
+                    allocationBytes);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.ResourceLimits;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.SourceSection;
@@ -33,6 +34,7 @@ public final class FunctionSandbox implements AutoCloseable {
     private static final int RUNNING = 0;
     private static final int DONE = 1;
     private static final int CANCELLED = 2;
+    private static final int OVER_BUDGET = 3;
     /** Error messages and stacks are cut to these lengths: a result must stay far below Kafka's message limit. */
     static final int MAX_MESSAGE = 8 * 1024;
     static final int MAX_STACK = 16 * 1024;
@@ -158,16 +160,24 @@ public final class FunctionSandbox implements AutoCloseable {
                 target.context.close(true);
             }
         }, function.timeoutMs());
+        AutoCloseable allocation = watchdog.watchAllocation(Thread.currentThread(), limits.allocationBytes(), () -> {
+            if (state.compareAndSet(RUNNING, OVER_BUDGET)) {
+                target.context.close(true);
+            }
+        });
         try {
             if (cold) {
                 load(loaded, function);
+            } else {
+                // the statement limit counts per invocation
+                loaded.context.resetLimits();
             }
             Value box = loaded.invoker.execute(loaded.function, inputJson, contextJson);
             // still under the deadline: reading the result must not escape it
             RunOutcome outcome = settle(function, loaded, box, elapsedMs(start), cold);
             if (!state.compareAndSet(RUNNING, DONE)) {
                 discard(key, loaded);
-                return timedOut(function, loaded, elapsedMs(start), cold);
+                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             deadline.cancel(false);
             if (cold) {
@@ -180,7 +190,14 @@ public final class FunctionSandbox implements AutoCloseable {
             long durationMs = elapsedMs(start);
             discard(key, loaded);
             if (ours) {
-                return timedOut(function, loaded, durationMs, cold);
+                return stopped(state.get(), function, loaded, durationMs, cold);
+            }
+            if (e.isResourceExhausted()) {
+                String what = String.valueOf(e.getMessage()).contains("Statement")
+                        ? "the function executed more than " + limits.statementLimit() + " statements"
+                        : "the function exhausted a resource: " + truncate(e.getMessage(), MAX_MESSAGE);
+                return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded", what, null, null,
+                        null), loaded.console.drain(), durationMs, cold);
             }
             if (e.isCancelled()) {
                 // closed from outside (the instance or the engine is shutting down): no result, run it again later
@@ -197,7 +214,7 @@ public final class FunctionSandbox implements AutoCloseable {
             deadline.cancel(false);
             discard(key, loaded);
             if (ours) {
-                return timedOut(function, loaded, elapsedMs(start), cold);
+                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
                     elapsedMs(start), cold);
@@ -207,10 +224,26 @@ public final class FunctionSandbox implements AutoCloseable {
             deadline.cancel(false);
             discard(key, loaded);
             if (ours) {
-                return timedOut(function, loaded, elapsedMs(start), cold);
+                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             throw new SandboxClosedException(e);
+        } finally {
+            try {
+                allocation.close();
+            } catch (Exception e) {
+                log.debug("Releasing the allocation watch failed", e);
+            }
         }
+    }
+
+    /** The result of a run the watchdog stopped: past its deadline, or over its allocation budget. */
+    private RunOutcome stopped(int why, FunctionDefinition function, Loaded loaded, long durationMs, boolean cold) {
+        if (why == OVER_BUDGET) {
+            return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded",
+                    "the function allocated more than " + limits.allocationBytes() + " bytes in one invocation", null,
+                    null, null), loaded.console.drain(), durationMs, cold);
+        }
+        return timedOut(function, loaded, durationMs, cold);
     }
 
     private RunOutcome settle(FunctionDefinition function, Loaded loaded, Value box, long durationMs, boolean cold) {
@@ -259,6 +292,9 @@ public final class FunctionSandbox implements AutoCloseable {
                 .option("js.load", "false")
                 .option("js.print", "false")
                 .option("js.graal-builtin", "false")
+                .resourceLimits(limits.statementLimit() > 0
+                        ? ResourceLimits.newBuilder().statementLimit(limits.statementLimit(), null).build()
+                        : ResourceLimits.newBuilder().build())
                 .build();
         return new Loaded(context, console);
     }

@@ -32,6 +32,57 @@ public final class Watchdog implements AutoCloseable {
         return timer.schedule(() -> actions.execute(action), delayMs, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Calls {@code onExceeded} (once, on the action pool) when {@code thread} allocates more than {@code budget} bytes
+     * from now on; sampled every few milliseconds. Close the returned handle when the run ends.
+     */
+    public AutoCloseable watchAllocation(Thread thread, long budget, Runnable onExceeded) {
+        if (budget <= 0 || !ALLOCATION.isThreadAllocatedMemorySupported()) {
+            return () -> { };
+        }
+        Watched w = new Watched(thread.threadId(), ALLOCATION.getThreadAllocatedBytes(thread.threadId()), budget,
+                onExceeded);
+        watched.add(w);
+        ensureSampling();
+        return () -> watched.remove(w);
+    }
+
+    private synchronized void ensureSampling() {
+        if (sampling == null) {
+            sampling = timer.scheduleAtFixedRate(this::sample, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sample() {
+        for (Watched w : watched) {
+            long used = ALLOCATION.getThreadAllocatedBytes(w.threadId) - w.startBytes;
+            if (used > w.budget && watched.remove(w)) {
+                actions.execute(w.onExceeded);
+            }
+        }
+    }
+
+    private static final long SAMPLE_MS = 5;
+    private static final com.sun.management.ThreadMXBean ALLOCATION =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    private final java.util.Set<Watched> watched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private ScheduledFuture<?> sampling;
+
+    /** Identity, not value, equality: each run is its own entry. */
+    private static final class Watched {
+        final long threadId;
+        final long startBytes;
+        final long budget;
+        final Runnable onExceeded;
+
+        Watched(long threadId, long startBytes, long budget, Runnable onExceeded) {
+            this.threadId = threadId;
+            this.startBytes = startBytes;
+            this.budget = budget;
+            this.onExceeded = onExceeded;
+        }
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();

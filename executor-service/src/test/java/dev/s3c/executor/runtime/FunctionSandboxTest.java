@@ -95,7 +95,7 @@ class FunctionSandboxTest {
 
     @Test
     void boundsConsoleOutput() {
-        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, new SandboxLimits(100, 1000, 4, 0))) {
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, new SandboxLimits(100, 1000, 4, 0, 0, 0))) {
             var f = fn(CodeStyle.BODY, "for (let i = 0; i < 100; i++) console.log('line ' + i); return 1;");
             RunOutcome out = run(sandbox, f, "null");
             assertThat(out.logs()).startsWith("line 0\n").contains("[console output truncated:");
@@ -218,6 +218,54 @@ class FunctionSandboxTest {
             RunOutcome bigResult = run(sandbox, fn(CodeStyle.BODY, "return '\u00e9'.repeat(600000);"), "null");
             assertThat(bigResult.status()).isEqualTo(ExecutionStatus.FAILED);
             assertThat(bigResult.error().message()).contains("bytes of JSON");
+        }
+    }
+
+    @Test
+    void aMemoryBombIsStoppedByTheAllocationBudgetLongBeforeItsTimeout() {
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 64L * 1024 * 1024);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var bomb = fn(CodeStyle.BODY, "const a = []; for (;;) a.push(new Array(100000).fill(1));", 20_000);
+            RunOutcome out = run(sandbox, bomb, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().type()).isEqualTo(ErrorType.LIMIT_EXCEEDED);
+            assertThat(out.error().message()).contains("allocated more than");
+            assertThat(out.durationMs()).isLessThan(10_000);
+            // a well-behaved function on the same instance is served as before
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return new Array(1000).fill(1).length;"), "null").outputJson())
+                    .isEqualTo("1000");
+        }
+    }
+
+    @Test
+    void theStatementLimitCountsPerInvocation() {
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 20_000, 0);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var spinner = fn(CodeStyle.BODY, "let i = 0; while (true) { i++; }", 10_000);
+            RunOutcome out = run(sandbox, spinner, "null");
+            assertThat(out.error().type()).isEqualTo(ErrorType.LIMIT_EXCEEDED);
+            assertThat(out.error().message()).contains("statements");
+
+            // 5,000 statements a call: five calls are 25,000 in all, but each stays under the limit
+            var modest = fn(CodeStyle.BODY, "let n = 0; for (let i = 0; i < 5000; i++) { n += i; } return n;");
+            for (int call = 0; call < 5; call++) {
+                RunOutcome ok = run(sandbox, modest, "null");
+                assertThat(ok.status()).as("call %d: %s", call, ok.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            }
+        }
+    }
+
+    @Test
+    void evalAndFunctionConstructorsReachNothingOfTheHost() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.BODY, """
+                    const g1 = Function('return this')();
+                    const g2 = (0, eval)('this');
+                    return [typeof g1.Java, typeof g2.Polyglot, typeof g1.process, typeof g2.require,
+                            (0, eval)('typeof Java'), typeof g1.load];""");
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.outputJson()).isEqualTo(
+                    "[\"undefined\",\"undefined\",\"undefined\",\"undefined\",\"undefined\",\"undefined\"]");
         }
     }
 
