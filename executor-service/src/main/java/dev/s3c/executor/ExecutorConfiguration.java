@@ -27,8 +27,8 @@ class ExecutorConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    Watchdog watchdog() {
-        return new Watchdog();
+    Watchdog watchdog(ExecutorProperties properties) {
+        return new Watchdog(properties.sandbox().heapPressure());
     }
 
     /** The executor announces running executions, so it declares that topic. */

@@ -45,6 +45,8 @@ public record ExecutorProperties(
      * @param stackBytes stack size of instance threads
      * @param statementLimit statements one invocation may execute (0: none)
      * @param allocationBytes bytes one invocation may allocate (0: no budget)
+     * @param heapPressure heap use (fraction of the maximum) from which invocations over their allocation budget
+     *        are cancelled (0: always)
      */
     public record Sandbox(
             @DefaultValue("65536") int consoleBytes,
@@ -52,7 +54,8 @@ public record ExecutorProperties(
             @DefaultValue("64") int contextsPerInstance,
             @DefaultValue("16777216") long stackBytes,
             @DefaultValue("1000000000") long statementLimit,
-            @DefaultValue("268435456") long allocationBytes) {
+            @DefaultValue("268435456") long allocationBytes,
+            @DefaultValue("0.8") double heapPressure) {
 
         public SandboxLimits limits() {
             return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes, statementLimit,

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 public final class Watchdog implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor timer;
+    private final double heapPressure;
     private final ExecutorService actions = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "s3c-watchdog-action");
         t.setDaemon(true);
@@ -20,6 +21,17 @@ public final class Watchdog implements AutoCloseable {
     });
 
     public Watchdog() {
+        this(0.8);
+    }
+
+    /**
+     * @param heapPressure fraction of the maximum heap in use from which runs over their allocation budget are
+     *        cancelled; 0 cancels them regardless. Allocation counts garbage too, so a function that churns
+     *        short-lived objects is left alone while the heap has room, and a memory bomb, which keeps what it
+     *        allocates, is stopped as the heap fills.
+     */
+    public Watchdog(double heapPressure) {
+        this.heapPressure = heapPressure;
         timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "s3c-watchdog");
             t.setDaemon(true);
@@ -33,8 +45,9 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /**
-     * Calls {@code onExceeded} (once, on the action pool) when {@code thread} allocates more than {@code budget} bytes
-     * from now on; sampled every few milliseconds. Close the returned handle when the run ends.
+     * Calls {@code onExceeded} (once, on the action pool) when {@code thread} has allocated more than {@code budget}
+     * bytes from now on while the heap is under pressure; sampled every few milliseconds. Close the returned handle
+     * when the run ends.
      */
     public AutoCloseable watchAllocation(Thread thread, long budget, Runnable onExceeded) {
         if (budget <= 0 || !ALLOCATION.isThreadAllocatedMemorySupported()) {
@@ -54,6 +67,15 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private void sample() {
+        if (watched.isEmpty()) {
+            return;
+        }
+        if (heapPressure > 0) {
+            var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+            if (heap.getMax() > 0 && (double) heap.getUsed() / heap.getMax() < heapPressure) {
+                return;
+            }
+        }
         for (Watched w : watched) {
             long used = ALLOCATION.getThreadAllocatedBytes(w.threadId) - w.startBytes;
             if (used > w.budget && watched.remove(w)) {

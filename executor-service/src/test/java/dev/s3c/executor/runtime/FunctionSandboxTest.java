@@ -224,7 +224,9 @@ class FunctionSandboxTest {
     @Test
     void aMemoryBombIsStoppedByTheAllocationBudgetLongBeforeItsTimeout() {
         var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 64L * 1024 * 1024);
-        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+        // no heap-pressure gate here: the budget alone decides
+        try (Watchdog strict = new Watchdog(0);
+                FunctionSandbox sandbox = new FunctionSandbox(engine, strict, limits)) {
             var bomb = fn(CodeStyle.BODY, "const a = []; for (;;) a.push(new Array(100000).fill(1));", 20_000);
             RunOutcome out = run(sandbox, bomb, "null");
             assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
@@ -234,6 +236,20 @@ class FunctionSandboxTest {
             // a well-behaved function on the same instance is served as before
             assertThat(run(sandbox, fn(CodeStyle.BODY, "return new Array(1000).fill(1).length;"), "null").outputJson())
                     .isEqualTo("1000");
+        }
+    }
+
+    @Test
+    void churningShortLivedGarbageIsNotAMemoryBomb() {
+        // a busy loop allocates hundreds of MB a second that the GC takes back at once
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 16L * 1024 * 1024);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var churn = fn(CodeStyle.BODY, """
+                    const end = Date.now() + 500; let n = 0;
+                    while (Date.now() < end) { n += [n, n + 1].length; }
+                    return n > 0;""", 5_000);
+            RunOutcome out = run(sandbox, churn, "null");
+            assertThat(out.status()).as("%s", out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
         }
     }
 
