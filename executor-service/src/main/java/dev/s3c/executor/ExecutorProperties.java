@@ -43,7 +43,8 @@ public record ExecutorProperties(
      * @param outputBytes largest JSON result accepted
      * @param contextsPerInstance warm contexts each instance keeps
      * @param stackBytes stack size of instance threads
-     * @param statementLimit statements one invocation may execute (0: none)
+     * @param statementLimit statements one invocation may execute (0: none; compiled code runs over a billion a
+     *        second, so the timeout is the default bound)
      * @param allocationBytes bytes one invocation may allocate (0: no budget)
      * @param heapPressure heap use (fraction of the maximum) from which invocations over their allocation budget
      *        are cancelled (0: always)
@@ -53,7 +54,7 @@ public record ExecutorProperties(
             @DefaultValue("1048576") int outputBytes,
             @DefaultValue("64") int contextsPerInstance,
             @DefaultValue("16777216") long stackBytes,
-            @DefaultValue("1000000000") long statementLimit,
+            @DefaultValue("0") long statementLimit,
             @DefaultValue("268435456") long allocationBytes,
             @DefaultValue("0.8") double heapPressure) {
 

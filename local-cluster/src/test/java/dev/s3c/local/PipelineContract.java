@@ -155,6 +155,51 @@ abstract class PipelineContract {
     }
 
     @Test
+    void hostileFunctionsGetClassifiedResultsWhileAWellBehavedOneKeepsBeingServed() throws Exception {
+        Map<String, String> hostile = new java.util.LinkedHashMap<>();
+        hostile.put("hostile-loop", "while (true) {}");
+        hostile.put("hostile-recursion", "function r() { return r() + 1; } return r();");
+        hostile.put("hostile-promise", "return new Promise(() => {});");
+        hostile.put("hostile-output", "return 'x'.repeat(2 * 1024 * 1024);");
+        hostile.put("hostile-host", "return Java.type('java.lang.System').exit(1);");
+        hostile.put("hostile-pollution", "Object.prototype.isAdmin = true; Array.prototype.map = null; return 1;");
+        hostile.put("hostile-getter-trap", """
+                Object.defineProperty(Object.prototype, 'output',
+                    { configurable: true, set() {}, get() { for (;;) {} } });
+                return 1;""");
+        Map<String, String> expected = Map.of(
+                "hostile-loop", "timed_out", "hostile-recursion", "failed", "hostile-promise", "timed_out",
+                "hostile-output", "failed", "hostile-host", "failed", "hostile-pollution", "succeeded",
+                "hostile-getter-trap", "succeeded");
+        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 1000))));
+        String good = create("well-behaved", "return { sum: input.a + input.b, polluted: ({}).isAdmin === undefined,"
+                + " mapped: [1, 2].map(x => x * 2) };");
+
+        List<CompletableFuture<Api.Response>> hostileCalls = new ArrayList<>();
+        for (String id : ids.values()) {
+            for (int i = 0; i < 3; i++) {
+                hostileCalls.add(gatewayA.postAsync("/api/functions/" + id + "/execute", "{}"));
+            }
+        }
+        for (int i = 0; i < 30; i++) {
+            Api.Response r = gatewayB.post("/api/functions/" + good + "/execute", "{\"input\":{\"a\":" + i + ",\"b\":1}}");
+            assertThat(r.body().get("status").asString()).isEqualTo("succeeded");
+            assertThat(r.body().get("output").get("sum").asInt()).isEqualTo(i + 1);
+            assertThat(r.body().get("output").get("polluted").asBoolean()).isTrue();
+            assertThat(r.body().get("output").get("mapped").toString()).isEqualTo("[2,4]");
+        }
+        for (CompletableFuture<Api.Response> call : hostileCalls) {
+            call.get();
+        }
+        ids.forEach((name, id) -> {
+            JsonNode logs = gatewayA.get("/api/functions/" + id + "/logs?limit=10").body();
+            assertThat(logs.size()).as(name).isEqualTo(3);
+            logs.forEach(r -> assertThat(r.get("status").asString()).as("%s: %s", name, r).isEqualTo(expected.get(name)));
+        });
+    }
+
+    @Test
     void aSlowResultTurnsIntoA202AndShowsRunningUntilItEnds() {
         String id = create("slow", "const end = Date.now() + 3000; while (Date.now() < end) {} return 'done';");
         Api.Response early = gatewayA.post("/api/functions/" + id + "/execute?wait=0", "{}");
