@@ -9,6 +9,9 @@ import tools.jackson.databind.node.NullNode;
  *
  * @param functionVersion the version current when the request was accepted; executors run this version or newer
  * @param replyTo the gateway instance holding a synchronous caller, or null for asynchronous invocations
+ * @param attempt which attempt this is, from 1 (0 when absent, from older writers, means 1)
+ * @param maxRetries retries the caller allows, at most the function's {@code retryCount}; null: the function's
+ * @param notBefore a retry is not run before this instant; null for first attempts
  */
 public record InvocationRequested(
         String executionId,
@@ -16,9 +19,25 @@ public record InvocationRequested(
         long functionVersion,
         JsonNode input,
         Instant requestedAt,
-        String replyTo) {
+        String replyTo,
+        int attempt,
+        Integer maxRetries,
+        Instant notBefore) {
 
     public InvocationRequested {
         input = input == null ? NullNode.getInstance() : input;
+        attempt = Math.max(1, attempt);
+    }
+
+    /** A first attempt. */
+    public InvocationRequested(String executionId, String functionId, long functionVersion, JsonNode input,
+            Instant requestedAt, String replyTo) {
+        this(executionId, functionId, functionVersion, input, requestedAt, replyTo, 1, null, null);
+    }
+
+    /** The same invocation, attempted again, not before {@code due}. */
+    public InvocationRequested retry(Instant due) {
+        return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo,
+                attempt + 1, maxRetries, due);
     }
 }

@@ -6,11 +6,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The one JSON mapping of the platform's messages: ISO-8601 instants, unknown fields ignored (forward compatible). */
+/**
+ * The one JSON mapping of the platform's messages: ISO-8601 instants; unknown fields ignored and missing ones
+ * defaulted, so writers and readers of different versions understand each other.
+ */
 public final class JsonCodec {
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // fields added later are absent in older messages: numbers then read as 0
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 

@@ -25,7 +25,24 @@ public enum Topic {
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /** Writer: executor. Executions still running after a moment, keyed by execution id; only worth a day. */
     INVOCATION_STARTS("s3c.invocation-starts", 12,
-            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000)));
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(24L * 3600 * 1000))),
+    /**
+     * Writer: executor. Failed attempts with retries left wait in the tier of their delay (1 s, 2 s, 4 s, ...),
+     * each tier in due order, so a waiting retry never sits in front of fresh invocations.
+     */
+    RETRY_1S("s3c.invocation-retry-1s", 1),
+    RETRY_2S("s3c.invocation-retry-2s", 2),
+    RETRY_4S("s3c.invocation-retry-4s", 4),
+    RETRY_8S("s3c.invocation-retry-8s", 8),
+    RETRY_16S("s3c.invocation-retry-16s", 16),
+    RETRY_32S("s3c.invocation-retry-32s", 32),
+    RETRY_64S("s3c.invocation-retry-64s", 64),
+    RETRY_128S("s3c.invocation-retry-128s", 128),
+    RETRY_256S("s3c.invocation-retry-256s", 256),
+    /** Writer: executor (its retry forwarder). Retries that are due, consumed by the instances with fresh invocations. */
+    RETRIES_DUE("s3c.invocation-retries-due", 12,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)));
 
     /**
      * Largest message on the invocation topics: inputs and outputs are bounded at 1 MiB, code at 256 KiB, plus
@@ -36,11 +53,42 @@ public enum Topic {
     private final String topicName;
     private final int partitions;
     private final Map<String, String> configs;
+    private final int delaySeconds;
 
     Topic(String topicName, int partitions, Map<String, String> configs) {
         this.topicName = topicName;
         this.partitions = partitions;
         this.configs = configs;
+        this.delaySeconds = 0;
+    }
+
+    /** A retry tier: records wait here about {@code delaySeconds} before they are due. */
+    Topic(String topicName, int delaySeconds) {
+        this.topicName = topicName;
+        this.partitions = 12;
+        this.configs = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES));
+        this.delaySeconds = delaySeconds;
+    }
+
+    /** The retry tiers, shortest delay first. */
+    public static java.util.List<Topic> retryTiers() {
+        return java.util.Arrays.stream(values()).filter(t -> t.delaySeconds > 0).toList();
+    }
+
+    /** The tier a retry waiting {@code delay} goes to: the longest tier not longer than the delay. */
+    public static Topic retryTierFor(java.time.Duration delay) {
+        Topic chosen = RETRY_1S;
+        for (Topic tier : retryTiers()) {
+            if (tier.delaySeconds * 1000L <= delay.toMillis()) {
+                chosen = tier;
+            }
+        }
+        return chosen;
+    }
+
+    public int delaySeconds() {
+        return delaySeconds;
     }
 
     public String topicName() {

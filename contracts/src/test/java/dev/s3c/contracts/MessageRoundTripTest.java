@@ -46,6 +46,20 @@ class MessageRoundTripTest {
     }
 
     @Test
+    void retriesRoundTripAndOlderRequestsReadAsFirstAttempts() {
+        var retry = new InvocationRequested("e-1", "f-1", 2, JsonCodec.readTree("1"), T0, null, 1, 2, null)
+                .retry(T0.plusSeconds(4));
+        assertThat(roundTrip(retry, InvocationRequested.class)).isEqualTo(retry);
+        assertThat(retry.attempt()).isEqualTo(2);
+        assertThat(retry.maxRetries()).isEqualTo(2);
+        InvocationRequested old = JsonCodec.fromJson("{\"executionId\":\"e\",\"functionId\":\"f\","
+                + "\"functionVersion\":1,\"requestedAt\":\"2026-11-27T10:15:30Z\"}", InvocationRequested.class);
+        assertThat(old.attempt()).isEqualTo(1);
+        assertThat(old.maxRetries()).isNull();
+        assertThat(old.notBefore()).isNull();
+    }
+
+    @Test
     void invocationStartedRoundTrips() {
         var started = new InvocationStarted("e-1", "f-1", 4, "exec-1/2", 1, T0);
         assertThat(roundTrip(started, InvocationStarted.class)).isEqualTo(started);

@@ -10,6 +10,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
 @Configuration(proxyBeanMethods = false)
@@ -35,6 +36,13 @@ class ExecutorConfiguration {
     @Bean
     NewTopic invocationStartsTopic() {
         return Topic.INVOCATION_STARTS.newTopic();
+    }
+
+    /** The executor writes the retry tiers and the retries-due topic, so it declares them. */
+    @Bean
+    KafkaAdmin.NewTopics retryTopics() {
+        return new KafkaAdmin.NewTopics(java.util.stream.Stream.concat(Topic.retryTiers().stream(),
+                java.util.stream.Stream.of(Topic.RETRIES_DUE)).map(Topic::newTopic).toArray(NewTopic[]::new));
     }
 
     /** One producer for results and running notices; values are contract records as JSON. */

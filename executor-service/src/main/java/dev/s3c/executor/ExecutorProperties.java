@@ -1,5 +1,6 @@
 package dev.s3c.executor;
 
+import dev.s3c.executor.retry.RetryPolicy;
 import dev.s3c.executor.runtime.SandboxLimits;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -26,7 +27,8 @@ public record ExecutorProperties(
         @DefaultValue("30s") Duration batchBudget,
         @DefaultValue("1s") Duration runningNotice,
         @DefaultValue("30s") Duration stopTimeout,
-        @DefaultValue Sandbox sandbox) {
+        @DefaultValue Sandbox sandbox,
+        @DefaultValue Retry retry) {
 
     public String instancePrefix() {
         if (instanceIdPrefix != null && !instanceIdPrefix.isBlank()) {
@@ -36,6 +38,23 @@ public record ExecutorProperties(
         String runtime = ManagementFactory.getRuntimeMXBean().getName();
         int at = runtime.indexOf('@');
         return at < 0 ? "executor-" + runtime : runtime.substring(at + 1) + "-" + runtime.substring(0, at);
+    }
+
+    /**
+     * Backoff between attempts of a failed invocation.
+     *
+     * @param base the wait before the first retry
+     * @param multiplier growth of the wait from one retry to the next
+     * @param cap the longest wait
+     */
+    public record Retry(
+            @DefaultValue("1s") Duration base,
+            @DefaultValue("2.0") double multiplier,
+            @DefaultValue("256s") Duration cap) {
+
+        public RetryPolicy policy() {
+            return new RetryPolicy(base, multiplier, cap);
+        }
     }
 
     /**

@@ -132,7 +132,8 @@ abstract class PipelineContract {
 
     @Test
     void failuresInUserCodeAreResults() {
-        String thrower = create("thrower", "console.log('about to fail');\nthrow new Error('boom');");
+        String thrower = create("thrower", "console.log('about to fail');\nthrow new Error('boom');",
+                Map.of("retryCount", 0));
         Api.Response failed = gatewayA.post("/api/functions/" + thrower + "/execute", "{}");
         assertThat(failed.status()).isEqualTo(200);
         assertThat(failed.body().get("status").asString()).isEqualTo("failed");
@@ -142,13 +143,14 @@ abstract class PipelineContract {
         assertThat(failed.body().get("logs").asString()).isEqualTo("about to fail\n");
 
         // valid JSON, but nested deeper than the platform carries: a user error, not a stuck batch
-        String deep = create("deep", "let a = 0; for (let i = 0; i < 600; i++) a = [a]; return a;");
+        String deep = create("deep", "let a = 0; for (let i = 0; i < 600; i++) a = [a]; return a;",
+                Map.of("retryCount", 0));
         Api.Response tooDeep = gatewayA.post("/api/functions/" + deep + "/execute", "{}");
         assertThat(tooDeep.status()).isEqualTo(200);
         assertThat(tooDeep.body().get("status").asString()).isEqualTo("failed");
         assertThat(tooDeep.body().get("error").get("message").asString()).startsWith("result cannot be carried");
 
-        String looper = create("looper", "while (true) {}", Map.of("timeoutMs", 300));
+        String looper = create("looper", "while (true) {}", Map.of("timeoutMs", 300, "retryCount", 0));
         Api.Response timedOut = gatewayA.post("/api/functions/" + looper + "/execute", "{}");
         assertThat(timedOut.status()).isEqualTo(200);
         assertThat(timedOut.body().get("status").asString()).isEqualTo("timed_out");
@@ -172,7 +174,7 @@ abstract class PipelineContract {
                 "hostile-output", "failed", "hostile-host", "failed", "hostile-pollution", "succeeded",
                 "hostile-getter-trap", "succeeded");
         Map<String, String> ids = new java.util.LinkedHashMap<>();
-        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 1000))));
+        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 1000, "retryCount", 0))));
         String good = create("well-behaved", "return { sum: input.a + input.b, polluted: ({}).isAdmin === undefined,"
                 + " mapped: [1, 2].map(x => x * 2) };");
 
@@ -197,6 +199,36 @@ abstract class PipelineContract {
             assertThat(logs.size()).as(name).isEqualTo(3);
             logs.forEach(r -> assertThat(r.get("status").asString()).as("%s: %s", name, r).isEqualTo(expected.get(name)));
         });
+    }
+
+    @Test
+    void failedAttemptsAreRetriedWithBackoffUntilOneSucceeds() {
+        String flaky = create("flaky", """
+                function handler(input, context) {
+                  if (context.attempt < 3) throw new Error('flaky on attempt ' + context.attempt);
+                  return { attempt: context.attempt };
+                }""", Map.of("retryCount", 3));
+        Api.Response result = gatewayA.post("/api/functions/" + flaky + "/execute", "{}");
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.body().get("status").asString()).isEqualTo("succeeded");
+        assertThat(result.body().get("attempts").asInt()).isEqualTo(3);
+        assertThat(result.body().get("output").get("attempt").asInt()).isEqualTo(3);
+        // the retries waited 1 s and then 2 s: never run before they were due
+        java.time.Instant requested = java.time.Instant.parse(result.body().get("requestedAt").asString());
+        java.time.Instant started = java.time.Instant.parse(result.body().get("startedAt").asString());
+        assertThat(Duration.between(requested, started)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+
+        // a caller may ask for fewer retries: one retry, then the failure is final
+        Api.Response limited = gatewayB.post("/api/functions/" + flaky + "/execute?retries=1", "{}");
+        assertThat(limited.body().get("status").asString()).isEqualTo("failed");
+        assertThat(limited.body().get("attempts").asInt()).isEqualTo(2);
+        assertThat(limited.body().get("error").get("message").asString()).isEqualTo("flaky on attempt 2");
+
+        // never more than the function's own: retries=10 on a function with retryCount 0 runs once
+        String once = create("fails-once", "throw new Error('no');", Map.of("retryCount", 0));
+        Api.Response single = gatewayA.post("/api/functions/" + once + "/execute?retries=10", "{}");
+        assertThat(single.body().get("attempts").asInt()).isEqualTo(1);
+        assertError(gatewayA.post("/api/functions/" + once + "/execute?retries=11", "{}"), 400, "retries");
     }
 
     @Test

@@ -65,7 +65,8 @@ public class ExecutorPool implements SmartLifecycle {
         });
         this.processor = new InvocationProcessor(catalog, properties.definitionWait(), watchdog,
                 properties.runningNotice(), started -> notices.execute(() ->
-                        results.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)));
+                        results.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)),
+                properties.retry().policy());
         this.results = results;
         this.meters = meters;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
@@ -107,7 +108,9 @@ public class ExecutorPool implements SmartLifecycle {
         SandboxLimits limits = properties.sandbox().limits();
         FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
 
-        ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName());
+        // fresh invocations and retries that are due, side by side
+        ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName(),
+                Topic.RETRIES_DUE.topicName());
         container.setAckMode(ContainerProperties.AckMode.MANUAL);
         container.setMessageListener(new InvocationBatchListener(id, sandbox, processor, results,
                 properties.batchBudget(), meters));

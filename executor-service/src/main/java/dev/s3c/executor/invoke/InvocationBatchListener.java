@@ -63,17 +63,29 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
                 ack.nack(i, Duration.ZERO);
                 return;
             }
-            InvocationCompleted result = process(records.get(i));
-            if (result != null) {
-                meters.counter("s3c.executor.invocations", "status", result.status().wire()).increment();
-                sends.add(publish(result));
+            InvocationProcessor.Step step = process(records.get(i));
+            if (step == null) {
+                continue;
+            }
+            if (step.retry() != null) {
+                meters.counter("s3c.executor.retries", "status", step.result().status().wire()).increment();
+                sends.add(scheduleRetry(step.retry()));
+            } else {
+                meters.counter("s3c.executor.invocations", "status", step.result().status().wire()).increment();
+                sends.add(publish(step.result()));
             }
         }
         awaitAll(sends);
         ack.acknowledge();
     }
 
-    private InvocationCompleted process(ConsumerRecord<String, byte[]> record) {
+    /** The next attempt waits in the tier of its delay; the forwarder hands it back when it is due. */
+    private CompletableFuture<?> scheduleRetry(InvocationRequested retry) {
+        Topic tier = Topic.retryTierFor(Duration.between(Instant.now(), retry.notBefore()));
+        return results.send(tier.topicName(), retry.executionId(), retry);
+    }
+
+    private InvocationProcessor.Step process(ConsumerRecord<String, byte[]> record) {
         InvocationRequested request;
         try {
             request = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
@@ -85,8 +97,9 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
             }
             String text = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
             InvocationRequested unreadable = new InvocationRequested(record.key(), null, 0, null, Instant.now(), null);
-            return InvocationProcessor.rejected(unreadable, "unreadable invocation request ("
-                    + Math.min(text.length(), 200) + " characters)", instanceId, Instant.now());
+            return InvocationProcessor.Step.done(InvocationProcessor.rejected(unreadable,
+                    "unreadable invocation request (" + Math.min(text.length(), 200) + " characters)", instanceId,
+                    Instant.now()));
         }
         try {
             return processor.process(request, sandbox, instanceId);
@@ -99,8 +112,8 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
         } catch (RuntimeException e) {
             // a platform fault on this one record must not hold up the batch forever: it ends in a result
             log.error("System error running {}", request.executionId(), e);
-            return InvocationProcessor.failed(request, ErrorType.SYSTEM_ERROR,
-                    "system error: " + e.getClass().getSimpleName(), instanceId, Instant.now());
+            return InvocationProcessor.Step.done(InvocationProcessor.failed(request, ErrorType.SYSTEM_ERROR,
+                    "system error: " + e.getClass().getSimpleName(), instanceId, Instant.now()));
         }
     }
 

@@ -9,6 +9,7 @@ import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.executor.catalog.FunctionCatalog;
+import dev.s3c.executor.retry.RetryPolicy;
 import dev.s3c.executor.runtime.FunctionSandbox;
 import dev.s3c.executor.runtime.RunOutcome;
 import dev.s3c.executor.runtime.Watchdog;
@@ -29,12 +30,25 @@ final class InvocationProcessor {
     private final Watchdog watchdog;
     private final Duration runningNotice;
     private final Consumer<InvocationStarted> starts;
+    private final RetryPolicy retries;
+
+    /**
+     * What to publish for one request: its result, or, when the attempt failed with retries left, the next attempt
+     * (and then {@code result} is only this attempt's outcome, not published).
+     */
+    record Step(InvocationCompleted result, InvocationRequested retry) {
+
+        static Step done(InvocationCompleted result) {
+            return new Step(result, null);
+        }
+    }
 
     /**
      * @param runningNotice after this long, a still-running execution is announced through {@code starts}
      */
     InvocationProcessor(FunctionCatalog catalog, Duration definitionWait, Watchdog watchdog, Duration runningNotice,
-            Consumer<InvocationStarted> starts) {
+            Consumer<InvocationStarted> starts, RetryPolicy retries) {
+        this.retries = retries;
         this.catalog = catalog;
         this.definitionWait = definitionWait;
         this.watchdog = watchdog;
@@ -42,26 +56,26 @@ final class InvocationProcessor {
         this.starts = starts;
     }
 
-    InvocationCompleted process(InvocationRequested request, FunctionSandbox sandbox, String instanceId)
-            throws InterruptedException {
+    Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId) throws InterruptedException {
         Instant startedAt = Instant.now();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), definitionWait);
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
             // never run an older version than the caller was promised
-            return failed(request, ErrorType.SYSTEM_ERROR, "version " + request.functionVersion() + " of function "
-                    + request.functionId() + " has not reached this executor yet", instanceId, startedAt);
+            return Step.done(failed(request, ErrorType.SYSTEM_ERROR, "version " + request.functionVersion()
+                    + " of function " + request.functionId() + " has not reached this executor yet", instanceId,
+                    startedAt));
         }
         if (function == null) {
             String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
                     : "function " + request.functionId() + " is unknown to this executor";
-            return rejected(request, why, instanceId, startedAt);
+            return Step.done(rejected(request, why, instanceId, startedAt));
         }
         if (!function.active()) {
-            return rejected(request, "function " + function.name() + " is inactive", instanceId, startedAt);
+            return Step.done(rejected(request, "function " + function.name() + " is inactive", instanceId, startedAt));
         }
-        var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId, 1,
-                startedAt);
+        var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId,
+                request.attempt(), startedAt);
         ScheduledFuture<?> notice = watchdog.schedule(() -> starts.accept(started), runningNotice.toMillis());
         RunOutcome outcome;
         try {
@@ -81,9 +95,29 @@ final class InvocationProcessor {
                 error = ExecutionError.of(ErrorType.USER_ERROR, "result cannot be carried: " + e.getOriginalMessage());
             }
         }
-        return new InvocationCompleted(request.executionId(), request.functionId(), function.version(), status,
-                output, error, outcome.logs(), outcome.durationMs(), 1, instanceId, outcome.coldStart(),
+        var result = new InvocationCompleted(request.executionId(), request.functionId(), function.version(), status,
+                output, error, outcome.logs(), outcome.durationMs(), request.attempt(), instanceId, outcome.coldStart(),
                 request.requestedAt(), startedAt, Instant.now(), request.replyTo());
+        if (retryable(result) && request.attempt() <= allowedRetries(request, function)) {
+            Instant due = Instant.now().plus(retries.delayBefore(request.attempt() + 1));
+            return new Step(result, request.retry(due));
+        }
+        return Step.done(result);
+    }
+
+    /** The function's own failures are retried; rejections and platform faults are not theirs to retry. */
+    static boolean retryable(InvocationCompleted result) {
+        if (result.status() == ExecutionStatus.TIMED_OUT) {
+            return true;
+        }
+        return result.status() == ExecutionStatus.FAILED && result.error() != null
+                && (result.error().type() == ErrorType.USER_ERROR || result.error().type() == ErrorType.LIMIT_EXCEEDED);
+    }
+
+    /** A caller may ask for fewer retries than the function's, never more. */
+    static int allowedRetries(InvocationRequested request, FunctionDefinition function) {
+        int own = Math.max(0, function.retryCount());
+        return request.maxRetries() == null ? own : Math.max(0, Math.min(own, request.maxRetries()));
     }
 
     static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId, Instant started) {
@@ -104,7 +138,7 @@ final class InvocationProcessor {
         context.put("functionId", function.id());
         context.put("functionName", function.name());
         context.put("functionVersion", function.version());
-        context.put("attempt", 1);
+        context.put("attempt", request.attempt());
         context.put("timeoutMs", function.timeoutMs());
         return JsonCodec.toJson(context);
     }

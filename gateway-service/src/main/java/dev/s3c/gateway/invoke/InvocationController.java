@@ -10,6 +10,7 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
+import dev.s3c.gateway.functions.FunctionConfig;
 import dev.s3c.gateway.functions.FunctionService;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -54,9 +55,11 @@ class InvocationController {
 
     @PostMapping("/api/functions/{id}/execute")
     Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
-            @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait) {
+            @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait,
+            @RequestParam(required = false) String retries) {
         return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id), parseMode(mode), parseWait(wait),
-                        input(body)))
+                        input(body), retries == null ? null
+                                : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES)))
                 .flatMap(call -> functions.lookup(call.functionId)
                         .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                         .flatMap(function -> {
@@ -65,9 +68,12 @@ class InvocationController {
                                         + " is inactive; activate it with PUT {\"status\":\"active\"}",
                                         List.of(new FieldError("status", "is inactive"))));
                             }
+                            // fewer retries than the function's may be asked for, never more
+                            Integer allowed = call.retries == null ? null
+                                    : Math.min(call.retries, function.config().retryCount());
                             var request = new InvocationRequested(UUID.randomUUID().toString(), function.id(),
                                     function.version(), call.input, Instant.now(),
-                                    call.sync ? properties.instanceId() : null);
+                                    call.sync ? properties.instanceId() : null, 1, allowed, null);
                             return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
                         }));
     }
@@ -144,7 +150,7 @@ class InvocationController {
         throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
     }
 
-    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input) {
+    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input, Integer retries) {
     }
 
     /** The answer when the result is not there yet. */
