@@ -24,6 +24,10 @@ public final class ExecutionRecord {
     public static final String STARTED_AT = "startedAt";
     public static final String FINISHED_AT = "finishedAt";
     public static final String UPDATED_AT = "updatedAt";
+    /** Every attempt of the current series: attempt, instanceId, startedAt, durationMs, status, error. */
+    public static final String HISTORY = "history";
+    /** 0 for the original attempt series, n after the n-th redrive; older series never overwrite newer ones. */
+    public static final String SERIES = "series";
 
     /** Fields of the embedded error document. */
     public static final String ERROR_TYPE = "type";

@@ -1,6 +1,8 @@
 package dev.s3c.contracts;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
 
@@ -12,6 +14,8 @@ import tools.jackson.databind.node.NullNode;
  * @param attempt which attempt this is, from 1 (0 when absent, from older writers, means 1)
  * @param maxRetries retries the caller allows, at most the function's {@code retryCount}; null: the function's
  * @param notBefore a retry is not run before this instant; null for first attempts
+ * @param history the attempts made so far (empty for a first attempt)
+ * @param series 0 for the original attempt series, n for the n-th redrive from the dead-letter queue
  */
 public record InvocationRequested(
         String executionId,
@@ -22,11 +26,20 @@ public record InvocationRequested(
         String replyTo,
         int attempt,
         Integer maxRetries,
-        Instant notBefore) {
+        Instant notBefore,
+        List<AttemptRecord> history,
+        int series) {
 
     public InvocationRequested {
         input = input == null ? NullNode.getInstance() : input;
         attempt = Math.max(1, attempt);
+        history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    public InvocationRequested(String executionId, String functionId, long functionVersion, JsonNode input,
+            Instant requestedAt, String replyTo, int attempt, Integer maxRetries, Instant notBefore) {
+        this(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt, maxRetries, notBefore,
+                List.of(), 0);
     }
 
     /** A first attempt. */
@@ -35,9 +48,17 @@ public record InvocationRequested(
         this(executionId, functionId, functionVersion, input, requestedAt, replyTo, 1, null, null);
     }
 
-    /** The same invocation, attempted again, not before {@code due}. */
-    public InvocationRequested retry(Instant due) {
+    /** The same invocation, attempted again, not before {@code due}, after {@code failed}. */
+    public InvocationRequested retry(Instant due, AttemptRecord failed) {
+        List<AttemptRecord> next = new ArrayList<>(history);
+        next.add(failed);
         return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo,
-                attempt + 1, maxRetries, due);
+                attempt + 1, maxRetries, due, next, series);
+    }
+
+    /** A new attempt series on the same execution, from the dead-letter queue, with {@code newInput}. */
+    public InvocationRequested redrive(JsonNode newInput, Instant at) {
+        return new InvocationRequested(executionId, functionId, functionVersion, newInput, at, null, 1, maxRetries,
+                null, List.of(), series + 1);
     }
 }

@@ -39,6 +39,13 @@ public enum Topic {
     RETRY_64S("s3c.invocation-retry-64s", 64),
     RETRY_128S("s3c.invocation-retry-128s", 128),
     RETRY_256S("s3c.invocation-retry-256s", 256),
+    /** Writer: executor. Invocations whose retries are exhausted, with their attempt history; kept 14 days. */
+    DEAD_LETTERS("s3c.invocation-dead-letters", 12,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
+    /** Writer: gateway. Dead letters redriven or discarded through the API. */
+    DEAD_LETTER_RESOLUTIONS("s3c.dead-letter-resolutions", 3,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000))),
     /** Writer: executor (its retry forwarder). Retries that are due, consumed by the instances with fresh invocations. */
     RETRIES_DUE("s3c.invocation-retries-due", 12,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),

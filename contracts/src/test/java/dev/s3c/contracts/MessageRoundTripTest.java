@@ -48,15 +48,35 @@ class MessageRoundTripTest {
     @Test
     void retriesRoundTripAndOlderRequestsReadAsFirstAttempts() {
         var retry = new InvocationRequested("e-1", "f-1", 2, JsonCodec.readTree("1"), T0, null, 1, 2, null)
-                .retry(T0.plusSeconds(4));
+                .retry(T0.plusSeconds(4), new AttemptRecord(1, "i-1", T0, 5, ExecutionStatus.FAILED,
+                        ExecutionError.of(ErrorType.USER_ERROR, "boom")));
         assertThat(roundTrip(retry, InvocationRequested.class)).isEqualTo(retry);
         assertThat(retry.attempt()).isEqualTo(2);
         assertThat(retry.maxRetries()).isEqualTo(2);
+        assertThat(retry.history()).hasSize(1);
+        assertThat(retry.redrive(JsonCodec.readTree("2"), T0).series()).isEqualTo(1);
+        assertThat(retry.redrive(JsonCodec.readTree("2"), T0).history()).isEmpty();
         InvocationRequested old = JsonCodec.fromJson("{\"executionId\":\"e\",\"functionId\":\"f\","
                 + "\"functionVersion\":1,\"requestedAt\":\"2026-11-27T10:15:30Z\"}", InvocationRequested.class);
         assertThat(old.attempt()).isEqualTo(1);
         assertThat(old.maxRetries()).isNull();
         assertThat(old.notBefore()).isNull();
+    }
+
+    @Test
+    void deadLettersAndTheirResolutionsRoundTrip() {
+        var attempt = new AttemptRecord(2, "i-1", T0, 5, ExecutionStatus.TIMED_OUT,
+                ExecutionError.of(ErrorType.TIMEOUT, "late"));
+        var dead = new DeadLettered("e-1", "f-1", new InvocationRequested("e-1", "f-1", 1, JsonCodec.readTree("{}"), T0,
+                null, 2, null, null, java.util.List.of(attempt), 0), attempt, T0);
+        assertThat(roundTrip(dead, DeadLettered.class)).isEqualTo(dead);
+        var resolved = new DeadLetterResolved("e-1", DeadLetterResolved.Resolution.REDRIVEN, T0);
+        assertThat(roundTrip(resolved, DeadLetterResolved.class)).isEqualTo(resolved);
+        var completed = new InvocationCompleted("e", "f", 1, ExecutionStatus.FAILED, null,
+                ExecutionError.of(ErrorType.USER_ERROR, "x"), "", 1, 2, "i", false, T0, T0, T0, null)
+                .withHistory(java.util.List.of(attempt), 1);
+        assertThat(roundTrip(completed, InvocationCompleted.class)).isEqualTo(completed);
+        assertThat(completed.history()).hasSize(2);
     }
 
     @Test

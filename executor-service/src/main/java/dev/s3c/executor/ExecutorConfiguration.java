@@ -38,11 +38,12 @@ class ExecutorConfiguration {
         return Topic.INVOCATION_STARTS.newTopic();
     }
 
-    /** The executor writes the retry tiers and the retries-due topic, so it declares them. */
+    /** The executor writes the retry tiers, the retries-due topic and the dead letters, so it declares them. */
     @Bean
     KafkaAdmin.NewTopics retryTopics() {
         return new KafkaAdmin.NewTopics(java.util.stream.Stream.concat(Topic.retryTiers().stream(),
-                java.util.stream.Stream.of(Topic.RETRIES_DUE)).map(Topic::newTopic).toArray(NewTopic[]::new));
+                java.util.stream.Stream.of(Topic.RETRIES_DUE, Topic.DEAD_LETTERS)).map(Topic::newTopic)
+                .toArray(NewTopic[]::new));
     }
 
     /** One producer for results and running notices; values are contract records as JSON. */

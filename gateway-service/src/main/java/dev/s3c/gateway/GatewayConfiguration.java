@@ -25,6 +25,12 @@ class GatewayConfiguration {
         return Topic.INVOCATIONS.newTopic();
     }
 
+    /** The gateway writes dead-letter resolutions, so it declares their topic. */
+    @Bean
+    NewTopic deadLetterResolutionsTopic() {
+        return Topic.DEAD_LETTER_RESOLUTIONS.newTopic();
+    }
+
     /** One producer for both topics; values are contract records as JSON, null stays a tombstone. */
     @Bean
     KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {

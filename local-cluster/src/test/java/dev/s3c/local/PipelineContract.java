@@ -174,7 +174,8 @@ abstract class PipelineContract {
                 "hostile-output", "failed", "hostile-host", "failed", "hostile-pollution", "succeeded",
                 "hostile-getter-trap", "succeeded");
         Map<String, String> ids = new java.util.LinkedHashMap<>();
-        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 1000, "retryCount", 0))));
+        // generous timeout: runaway recursion on a cold, busy instance needs a moment to overflow its 16 MiB stack
+        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 5000, "retryCount", 0))));
         String good = create("well-behaved", "return { sum: input.a + input.b, polluted: ({}).isAdmin === undefined,"
                 + " mapped: [1, 2].map(x => x * 2) };");
 
@@ -229,6 +230,60 @@ abstract class PipelineContract {
         Api.Response single = gatewayA.post("/api/functions/" + once + "/execute?retries=10", "{}");
         assertThat(single.body().get("attempts").asInt()).isEqualTo(1);
         assertError(gatewayA.post("/api/functions/" + once + "/execute?retries=11", "{}"), 400, "retries");
+    }
+
+    @Test
+    void exhaustedInvocationsLandInTheDeadLetterQueueAndCanBeRedrivenOrDiscarded() {
+        String broken = create("broken-until-fixed", """
+                function handler(input) {
+                  if (!input.ok) throw new Error('not ok: ' + input.value);
+                  return input.value * 2;
+                }""", Map.of("retryCount", 1));
+        Api.Response first = gatewayA.post("/api/functions/" + broken + "/execute?mode=async",
+                "{\"input\":{\"ok\":false,\"value\":21}}");
+        Api.Response second = gatewayA.post("/api/functions/" + broken + "/execute?mode=async",
+                "{\"input\":{\"ok\":false,\"value\":1}}");
+        String firstId = first.body().get("executionId").asString();
+        String secondId = second.body().get("executionId").asString();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayB.get("/api/dead-letters?functionId=" + broken).body().size()).isEqualTo(2));
+        JsonNode dead = null;
+        for (JsonNode d : gatewayB.get("/api/dead-letters?functionId=" + broken).body()) {
+            if (d.get("executionId").asString().equals(firstId)) {
+                dead = d;
+            }
+        }
+        assertThat(dead).isNotNull();
+        assertThat(dead.get("attempts").asInt()).isEqualTo(2);
+        assertThat(dead.get("history").size()).isEqualTo(2);
+        assertThat(dead.get("history").get(1).get("error").get("message").asString()).isEqualTo("not ok: 21");
+        assertThat(dead.get("input").get("value").asInt()).isEqualTo(21);
+        JsonNode failed = gatewayA.get("/api/executions/" + firstId).body();
+        assertThat(failed.get("status").asString()).isEqualTo("failed");
+        assertThat(failed.get("attempts").asInt()).isEqualTo(2);
+        assertThat(failed.get("history").size()).isEqualTo(2);
+
+        // redrive with edited input: a new attempt series on the same execution
+        Api.Response redriven = gatewayA.post("/api/dead-letters/" + firstId + "/redrive",
+                "{\"input\":{\"ok\":true,\"value\":21}}");
+        assertThat(redriven.status()).isEqualTo(202);
+        assertThat(redriven.location()).isEqualTo("/api/executions/" + firstId);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode again = gatewayB.get("/api/executions/" + firstId).body();
+            assertThat(again.get("status").asString()).isEqualTo("succeeded");
+            assertThat(again.get("output").asInt()).isEqualTo(42);
+            assertThat(again.get("attempts").asInt()).isEqualTo(1);
+        });
+
+        assertThat(gatewayA.delete("/api/dead-letters/" + secondId).status()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayB.get("/api/dead-letters?functionId=" + broken).body().size()).isZero());
+        assertThat(gatewayA.delete("/api/dead-letters/" + secondId).status()).isEqualTo(404);
+        assertThat(gatewayA.post("/api/dead-letters/00000000-0000-0000-0000-000000000000/redrive", "{}").status())
+                .isEqualTo(404);
+        assertError(gatewayA.post("/api/dead-letters/not-an-id/redrive", "{}"), 400, "id");
+        assertError(gatewayA.post("/api/dead-letters/" + secondId + "/redrive", "[1]"), 400, "body");
     }
 
     @Test

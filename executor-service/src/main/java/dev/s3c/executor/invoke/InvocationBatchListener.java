@@ -74,6 +74,11 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
                 meters.counter("s3c.executor.invocations", "status", step.result().status().wire()).increment();
                 sends.add(publish(step.result()));
             }
+            if (step.deadLetter() != null) {
+                meters.counter("s3c.executor.dead.letters").increment();
+                sends.add(results.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(),
+                        step.deadLetter()));
+            }
         }
         awaitAll(sends);
         ack.acknowledge();

@@ -1,5 +1,7 @@
 package dev.s3c.executor.invoke;
 
+import dev.s3c.contracts.AttemptRecord;
+import dev.s3c.contracts.DeadLettered;
 import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.ExecutionStatus;
@@ -36,10 +38,10 @@ final class InvocationProcessor {
      * What to publish for one request: its result, or, when the attempt failed with retries left, the next attempt
      * (and then {@code result} is only this attempt's outcome, not published).
      */
-    record Step(InvocationCompleted result, InvocationRequested retry) {
+    record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
 
         static Step done(InvocationCompleted result) {
-            return new Step(result, null);
+            return new Step(result, null, null);
         }
     }
 
@@ -97,10 +99,17 @@ final class InvocationProcessor {
         }
         var result = new InvocationCompleted(request.executionId(), request.functionId(), function.version(), status,
                 output, error, outcome.logs(), outcome.durationMs(), request.attempt(), instanceId, outcome.coldStart(),
-                request.requestedAt(), startedAt, Instant.now(), request.replyTo());
-        if (retryable(result) && request.attempt() <= allowedRetries(request, function)) {
-            Instant due = Instant.now().plus(retries.delayBefore(request.attempt() + 1));
-            return new Step(result, request.retry(due));
+                request.requestedAt(), startedAt, Instant.now(), request.replyTo())
+                .withHistory(request.history(), request.series());
+        if (retryable(result)) {
+            AttemptRecord attempt = AttemptRecord.of(result);
+            if (request.attempt() <= allowedRetries(request, function)) {
+                Instant due = Instant.now().plus(retries.delayBefore(request.attempt() + 1));
+                return new Step(result, request.retry(due, attempt), null);
+            }
+            // out of retries: the result is final, and the request goes to the dead-letter queue
+            return new Step(result, null, new DeadLettered(request.executionId(), request.functionId(), request, attempt,
+                    Instant.now()));
         }
         return Step.done(result);
     }
@@ -128,8 +137,8 @@ final class InvocationProcessor {
             Instant started) {
         ExecutionStatus status = type == ErrorType.REJECTED ? ExecutionStatus.REJECTED : ExecutionStatus.FAILED;
         return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(), status,
-                null, ExecutionError.of(type, why), "", 0, 1, instanceId, false, request.requestedAt(), started,
-                Instant.now(), request.replyTo());
+                null, ExecutionError.of(type, why), "", 0, request.attempt(), instanceId, false, request.requestedAt(),
+                started, Instant.now(), request.replyTo()).withHistory(request.history(), request.series());
     }
 
     private static String contextJson(InvocationRequested request, FunctionDefinition function) {

@@ -3,6 +3,7 @@ package dev.s3c.gateway.executions;
 import static dev.s3c.contracts.ExecutionRecord.*;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.s3c.contracts.AttemptRecord;
 import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.ExecutionStatus;
@@ -11,6 +12,7 @@ import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import org.bson.Document;
 import tools.jackson.databind.JsonNode;
 
@@ -31,17 +33,19 @@ public record ExecutionView(
         Boolean coldStart,
         Instant requestedAt,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        List<AttemptRecord> history) {
 
     public static ExecutionView of(InvocationCompleted r) {
         return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), r.status(), null,
                 r.status() == ExecutionStatus.SUCCEEDED ? r.output() : null, r.error(), r.logs(), r.durationMs(),
-                r.attempt(), r.instanceId(), r.coldStart(), r.requestedAt(), r.startedAt(), r.finishedAt());
+                r.attempt(), r.instanceId(), r.coldStart(), r.requestedAt(), r.startedAt(), r.finishedAt(),
+                r.history().isEmpty() ? null : r.history());
     }
 
     public static ExecutionView queued(InvocationRequested r) {
         return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), ExecutionStatus.QUEUED, r.input(),
-                null, null, null, null, 0, null, null, r.requestedAt(), null, null);
+                null, null, null, null, 0, null, null, r.requestedAt(), null, null, null);
     }
 
     public static ExecutionView of(Document d) {
@@ -50,15 +54,28 @@ public record ExecutionView(
             // an executor announced it is still running it (final statuses always win)
             status = ExecutionStatus.RUNNING;
         }
-        Document e = d.get(ERROR, Document.class);
-        ExecutionError error = e == null ? null : new ExecutionError(
-                enumOf(e.getString(ERROR_TYPE)), e.getString(ERROR_NAME), e.getString(ERROR_MESSAGE),
-                e.getInteger(ERROR_LINE), e.getInteger(ERROR_COLUMN), e.getString(ERROR_STACK));
+        ExecutionError error = error(d.get(ERROR, Document.class));
         return new ExecutionView(d.getString(ID), d.getString(FUNCTION_ID), number(d.get(FUNCTION_VERSION)), status,
                 json(d.getString(INPUT)), status == ExecutionStatus.SUCCEEDED ? json(d.getString(OUTPUT)) : null, error,
                 d.getString(LOGS), number(d.get(DURATION_MS)), d.getInteger(ATTEMPTS), d.getString(INSTANCE_ID),
                 d.getBoolean(COLD_START), instant(d.get(REQUESTED_AT)), instant(d.get(STARTED_AT)),
-                instant(d.get(FINISHED_AT)));
+                instant(d.get(FINISHED_AT)), history(d.getList(HISTORY, Document.class)));
+    }
+
+    /** Attempts as stored by the monitor (see its ExecutionUpserts.attempt). */
+    public static List<AttemptRecord> history(List<Document> attempts) {
+        if (attempts == null || attempts.isEmpty()) {
+            return null;
+        }
+        return attempts.stream().map(a -> new AttemptRecord(a.getInteger("attempt", 0), a.getString(INSTANCE_ID),
+                instant(a.get(STARTED_AT)), number(a.get(DURATION_MS)) == null ? 0 : number(a.get(DURATION_MS)),
+                ExecutionStatus.fromWire(a.getString(STATUS)).orElse(null), error(a.get(ERROR, Document.class))))
+                .toList();
+    }
+
+    public static ExecutionError error(Document e) {
+        return e == null ? null : new ExecutionError(enumOf(e.getString(ERROR_TYPE)), e.getString(ERROR_NAME),
+                e.getString(ERROR_MESSAGE), e.getInteger(ERROR_LINE), e.getInteger(ERROR_COLUMN), e.getString(ERROR_STACK));
     }
 
     private static ErrorType enumOf(String wire) {

@@ -1,5 +1,6 @@
 package dev.s3c.monitor.executions;
 
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.WriteModel;
@@ -35,7 +36,6 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.FixedBackOff;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * Persists every accepted invocation and every result into {@code executions} (the monitor is its one writer):
@@ -95,20 +95,47 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
         starts.keySet().removeAll(results.keySet());
         List<WriteModel<Document>> writes = new ArrayList<>(requests.size() + results.size() + starts.size());
         requests.forEach((id, request) -> {
-            InvocationCompleted result = results.remove(id);
-            writes.add(result == null ? ExecutionUpserts.requested(request) : ExecutionUpserts.both(request, result));
+            InvocationCompleted result = results.get(id);
+            if (result != null && request.series() == 0 && result.series() == 0) {
+                results.remove(id);
+                writes.add(ExecutionUpserts.both(request, result));
+            } else {
+                // redrives keep their order: the series reset first, then its result (ordered bulk)
+                writes.add(ExecutionUpserts.requested(request));
+            }
         });
         results.values().forEach(result -> writes.add(ExecutionUpserts.completed(result)));
         starts.values().forEach(start -> writes.add(ExecutionUpserts.started(start)));
         if (writes.isEmpty()) {
             return;
         }
-        mongo.getCollection(ExecutionRecord.COLLECTION)
-                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(true))))
-                // two upserts of a new id racing from both topics: the loser retries and updates
-                .retryWhen(Retry.backoff(5, Duration.ofMillis(20)))
-                .block(Duration.ofSeconds(60));
+        write(writes, 1).block(Duration.ofSeconds(60));
         recorded.increment(records.size());
+    }
+
+    /**
+     * Writes unordered (the upserts commute). Duplicate-key failures are either two inserts of a new execution racing
+     * from both topics (the retry updates) or a first-series message arriving after a redrive (it keeps failing, and
+     * is dropped: the newer series wins). Any other failure leaves the batch uncommitted.
+     */
+    Mono<Void> write(List<WriteModel<Document>> writes, int attempt) {
+        return mongo.getCollection(ExecutionRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(false))))
+                .then()
+                .onErrorResume(MongoBulkWriteException.class, e -> {
+                    boolean onlyDuplicates = e.getWriteErrors().stream().allMatch(w -> w.getCode() == 11000)
+                            && e.getWriteConcernError() == null;
+                    if (!onlyDuplicates) {
+                        return Mono.error(e);
+                    }
+                    List<WriteModel<Document>> again = e.getWriteErrors().stream().map(w -> writes.get(w.getIndex()))
+                            .toList();
+                    if (attempt >= 3) {
+                        log.debug("{} writes superseded by a newer attempt series", again.size());
+                        return Mono.empty();
+                    }
+                    return write(again, attempt + 1);
+                });
     }
 
     Mono<Void> ensureIndexes() {

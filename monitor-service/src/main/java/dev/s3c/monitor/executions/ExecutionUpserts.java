@@ -2,9 +2,11 @@ package dev.s3c.monitor.executions;
 
 import static dev.s3c.contracts.ExecutionRecord.*;
 
+import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.WriteModel;
+import dev.s3c.contracts.AttemptRecord;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.InvocationCompleted;
@@ -13,6 +15,7 @@ import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Locale;
 import org.bson.Document;
 
@@ -28,11 +31,42 @@ final class ExecutionUpserts {
     }
 
     static WriteModel<Document> requested(InvocationRequested r) {
+        if (r.series() > 0) {
+            // a redrive starts a new series on the stored execution: back to queued, the old outcome cleared
+            Document set = requestSet(r).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
+                    .append(ATTEMPTS, 0).append(UPDATED_AT, new Date());
+            Document unset = new Document();
+            for (String field : List.of(OUTPUT, ERROR, LOGS, DURATION_MS, INSTANCE_ID, COLD_START, STARTED_AT,
+                    FINISHED_AT, HISTORY)) {
+                unset.append(field, "");
+            }
+            return new UpdateOneModel<>(Filters.and(Filters.eq(ID, r.executionId()), olderSeries(r.series(), false)),
+                    new Document("$set", set).append("$unset", unset));
+        }
         return upsert(r.executionId(), requestSet(r), requestSetOnInsert(r));
     }
 
     static WriteModel<Document> completed(InvocationCompleted r) {
+        if (r.series() > 0) {
+            // only onto the same or an older series: a late result of an earlier series never wins
+            return new UpdateOneModel<>(Filters.and(Filters.eq(ID, r.executionId()), olderSeries(r.series(), true)),
+                    new Document("$set", resultSet(r)));
+        }
         return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
+    }
+
+    private static org.bson.conversions.Bson olderSeries(int series, boolean orSame) {
+        return Filters.or(Filters.exists(SERIES, false),
+                orSame ? Filters.lte(SERIES, series) : Filters.lt(SERIES, series));
+    }
+
+    static Document attempt(AttemptRecord a) {
+        return new Document("attempt", a.attempt())
+                .append(INSTANCE_ID, a.instanceId())
+                .append(STARTED_AT, date(a.startedAt()))
+                .append(DURATION_MS, a.durationMs())
+                .append(STATUS, a.status() == null ? null : a.status().wire())
+                .append(ERROR, error(a.error()));
     }
 
     /**
@@ -48,7 +82,7 @@ final class ExecutionUpserts {
                         .append(UPDATED_AT, new Date()));
     }
 
-    /** Request and result of one execution seen in the same batch: one write instead of two. */
+    /** Request and result of one execution seen in the same batch: one write instead of two (first series only). */
     static WriteModel<Document> both(InvocationRequested request, InvocationCompleted result) {
         Document set = requestSet(request);
         set.putAll(resultSet(result));
@@ -82,18 +116,24 @@ final class ExecutionUpserts {
                 .append(COLD_START, r.coldStart())
                 .append(STARTED_AT, date(r.startedAt()))
                 .append(FINISHED_AT, date(r.finishedAt()))
+                .append(HISTORY, r.history().stream().map(ExecutionUpserts::attempt).toList())
+                .append(SERIES, r.series())
                 .append(UPDATED_AT, new Date());
     }
 
+    /**
+     * An upsert of the first series. Once a redrive stored a newer series the filter no longer matches and the insert
+     * collides with the existing id: {@link ExecutionRecorder} takes such a duplicate-key error as "superseded".
+     */
     private static WriteModel<Document> upsert(String id, Document set, Document setOnInsert) {
         Document update = new Document("$set", set);
         if (setOnInsert != null) {
             update.append("$setOnInsert", setOnInsert);
         }
-        return new UpdateOneModel<>(new Document(ID, id), update, UPSERT);
+        return new UpdateOneModel<>(Filters.and(Filters.eq(ID, id), olderSeries(0, true)), update, UPSERT);
     }
 
-    private static Document error(ExecutionError e) {
+    static Document error(ExecutionError e) {
         if (e == null) {
             return null;
         }
@@ -105,7 +145,7 @@ final class ExecutionUpserts {
                 .append(ERROR_STACK, e.stack());
     }
 
-    private static Date date(Instant instant) {
+    static Date date(Instant instant) {
         return instant == null ? null : Date.from(instant);
     }
 }

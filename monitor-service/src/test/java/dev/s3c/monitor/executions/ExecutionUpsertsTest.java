@@ -1,6 +1,7 @@
 package dev.s3c.monitor.executions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.reactivestreams.client.MongoClient;
@@ -109,6 +110,29 @@ class ExecutionUpsertsTest {
         Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.started(
                 new dev.s3c.contracts.InvocationStarted("e-1", "f-1", 2, "i-0", 1, T0.plusMillis(5)))))).block();
         assertFinal();
+    }
+
+    @Test
+    void aRedriveStartsANewSeriesThatOlderResultsCannotOverwrite() {
+        write(request(), result(ExecutionStatus.FAILED));
+        InvocationRequested again = request().redrive(JsonCodec.readTree("{\"n\":5}"), T0.plusSeconds(60));
+        write(again);
+        Document queued = all().getFirst();
+        assertThat(queued.getString("status")).isEqualTo("queued");
+        assertThat(queued.getInteger("series")).isEqualTo(1);
+        assertThat(queued.get("error")).isNull();
+        assertThat(queued.getString("input")).isEqualTo("{\"n\":5}");
+
+        // a late duplicate of the first series' result cannot match the newer series: it collides and is dropped
+        assertThatThrownBy(() -> write(result(ExecutionStatus.FAILED)))
+                .isInstanceOf(com.mongodb.MongoBulkWriteException.class).hasMessageContaining("E11000");
+        assertThat(all().getFirst().getString("status")).isEqualTo("queued");
+
+        write(result(ExecutionStatus.SUCCEEDED).withHistory(List.of(), 1));
+        Document done = all().getFirst();
+        assertThat(done.getString("status")).isEqualTo("succeeded");
+        assertThat(done.getInteger("series")).isEqualTo(1);
+        assertThat(done.getList("history", Document.class)).hasSize(1);
     }
 
     @Test

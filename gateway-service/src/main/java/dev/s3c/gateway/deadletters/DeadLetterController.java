@@ -1,0 +1,127 @@
+package dev.s3c.gateway.deadletters;
+
+import static dev.s3c.contracts.DeadLetterRecord.*;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.s3c.contracts.AttemptRecord;
+import dev.s3c.contracts.DeadLetterResolved;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.executions.ExecutionView;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+import org.springframework.data.domain.Sort;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.data.mongodb.core.query.Criteria;
+import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The dead-letter queue: invocations whose retries ran out, with their attempts. The monitor stores them; this API
+ * reads them and resolves them through Kafka (redrive: a new attempt series on the same execution; or discard),
+ * so each collection keeps its one writer. A resolved dead letter disappears from the list once the monitor saw it.
+ */
+@RestController
+@RequestMapping("/api/dead-letters")
+class DeadLetterController {
+
+    private final ReactiveMongoTemplate mongo;
+    private final KafkaTemplate<String, Object> kafka;
+
+    DeadLetterController(ReactiveMongoTemplate mongo, KafkaTemplate<String, Object> kafka) {
+        this.mongo = mongo;
+        this.kafka = kafka;
+    }
+
+    @GetMapping
+    Mono<List<DeadLetterView>> list(@RequestParam(required = false) String functionId,
+            @RequestParam(defaultValue = "50") String limit) {
+        int max = JsonBodies.boundedInt("limit", limit, 1, 1000);
+        Query query = functionId == null ? new Query()
+                : Query.query(Criteria.where(FUNCTION_ID).is(JsonBodies.functionId(functionId)));
+        return mongo.find(query.with(Sort.by(Sort.Direction.DESC, DEAD_LETTERED_AT)).limit(max), Document.class,
+                COLLECTION).map(DeadLetterView::of).collectList();
+    }
+
+    /** Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. */
+    @PostMapping("/{executionId}/redrive")
+    Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body) {
+        return Mono.fromCallable(() -> {
+            JsonBodies.executionId(executionId);
+            JsonNode parsed = JsonBodies.parse(body);
+            if (!parsed.isMissingNode() && !parsed.isObject()) {
+                throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
+            }
+            return parsed;
+        }).flatMap(parsed -> find(executionId).flatMap(doc -> {
+            InvocationRequested last = JsonCodec.fromJson(doc.getString(REQUEST), InvocationRequested.class);
+            JsonNode input = parsed.isMissingNode() || !parsed.has("input") ? last.input() : parsed.get("input");
+            InvocationRequested again = last.redrive(input, Instant.now());
+            return send(Topic.INVOCATIONS, executionId, again)
+                    .then(send(Topic.DEAD_LETTER_RESOLUTIONS, executionId,
+                            new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.REDRIVEN, Instant.now())))
+                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED)
+                            .location(URI.create("/api/executions/" + executionId))
+                            .body(new Redriven(executionId, again.series(), "/api/executions/" + executionId)));
+        }));
+    }
+
+    @DeleteMapping("/{executionId}")
+    Mono<ResponseEntity<Void>> discard(@PathVariable String executionId) {
+        return Mono.fromCallable(() -> JsonBodies.executionId(executionId))
+                .flatMap(this::find)
+                .flatMap(doc -> send(Topic.DEAD_LETTER_RESOLUTIONS, executionId,
+                        new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.DISCARDED, Instant.now())))
+                .thenReturn(ResponseEntity.noContent().<Void>build());
+    }
+
+    private Mono<Document> find(String executionId) {
+        return mongo.findById(executionId, Document.class, COLLECTION)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("dead letter " + executionId)));
+    }
+
+    private Mono<Void> send(Topic topic, String key, Object value) {
+        // never call send() on the thread that completed the previous send: that is the producer's own I/O thread,
+        // and send() may wait there for metadata only that thread can fetch
+        return Mono.fromFuture(() -> kafka.send(topic.topicName(), key, value))
+                .subscribeOn(Schedulers.boundedElastic())
+                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "could not reach Kafka, nothing was changed; retry: " + e.getMessage(), List.of()))
+                .then();
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DeadLetterView(String executionId, String functionId, JsonNode input, int attempts, ExecutionError lastError,
+            List<AttemptRecord> history, Instant deadLetteredAt) {
+
+        static DeadLetterView of(Document d) {
+            Date at = d.getDate(DEAD_LETTERED_AT);
+            return new DeadLetterView(d.getString(ID), d.getString(FUNCTION_ID), JsonCodec.readTree(d.getString(INPUT)),
+                    d.getInteger(ATTEMPTS, 0), ExecutionView.error(d.get(LAST_ERROR, Document.class)),
+                    ExecutionView.history(d.getList(HISTORY, Document.class)), at == null ? null : at.toInstant());
+        }
+    }
+
+    record Redriven(String executionId, int series, String location) {
+    }
+}

@@ -1,0 +1,126 @@
+package dev.s3c.monitor.executions;
+
+import static dev.s3c.contracts.DeadLetterRecord.*;
+
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.WriteModel;
+import dev.s3c.contracts.DeadLetterResolved;
+import dev.s3c.contracts.DeadLettered;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps {@code dead_letters} (the monitor is its one writer): one document per dead-lettered execution, removed
+ * when the gateway reports it redriven or discarded. Both topics are keyed by execution id and read by one
+ * consumer, and a resolution is only ever published after its dead letter was stored, so they apply in order.
+ */
+@Component
+class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterRecorder.class);
+    private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+
+    private final ReactiveMongoTemplate mongo;
+    private final KafkaMessageListenerContainer<String, byte[]> container;
+
+    DeadLetterRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka) {
+        this.mongo = mongo;
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-dead-letters");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        ContainerProperties props = new ContainerProperties(Topic.DEAD_LETTERS.topicName(),
+                Topic.DEAD_LETTER_RESOLUTIONS.topicName());
+        props.setAckMode(ContainerProperties.AckMode.BATCH);
+        props.setMessageListener(this);
+        props.setClientId("s3c-monitor-dead-letters");
+        container = new KafkaMessageListenerContainer<>(consumers, props);
+        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
+        container.setBeanName("s3c-monitor-dead-letters");
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+        List<WriteModel<Document>> writes = new ArrayList<>();
+        // a resolution can be in the same batch as its dead letter, but never before it within one partition
+        List<ConsumerRecord<String, byte[]>> ordered = Stream.concat(
+                records.stream().filter(r -> r.topic().equals(Topic.DEAD_LETTERS.topicName())),
+                records.stream().filter(r -> !r.topic().equals(Topic.DEAD_LETTERS.topicName()))).toList();
+        for (ConsumerRecord<String, byte[]> record : ordered) {
+            try {
+                if (record.topic().equals(Topic.DEAD_LETTERS.topicName())) {
+                    DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
+                    writes.add(new ReplaceOneModel<>(Filters.eq(ID, d.executionId()), document(d), UPSERT));
+                } else {
+                    DeadLetterResolved r = JsonCodec.fromBytes(record.value(), DeadLetterResolved.class);
+                    writes.add(new DeleteOneModel<>(Filters.eq(ID, r.executionId())));
+                }
+            } catch (RuntimeException e) {
+                log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                        e.getMessage());
+            }
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(true))))
+                .block(Duration.ofSeconds(60));
+    }
+
+    static Document document(DeadLettered d) {
+        List<Document> history = new ArrayList<>(d.request().history().stream().map(ExecutionUpserts::attempt).toList());
+        history.add(ExecutionUpserts.attempt(d.lastAttempt()));
+        return new Document(ID, d.executionId())
+                .append(FUNCTION_ID, d.functionId())
+                .append(REQUEST, JsonCodec.toJson(d.request()))
+                .append(INPUT, JsonCodec.toJson(d.request().input()))
+                .append(ATTEMPTS, history.size())
+                .append(HISTORY, history)
+                .append(LAST_ERROR, ExecutionUpserts.error(d.lastAttempt().error()))
+                .append(DEAD_LETTERED_AT, ExecutionUpserts.date(d.deadLetteredAt()));
+    }
+
+    @Override
+    public void start() {
+        container.start();
+    }
+
+    @Override
+    public void stop() {
+        container.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return container.isRunning();
+    }
+}
