@@ -16,6 +16,7 @@ import tools.jackson.databind.node.NullNode;
  * @param notBefore a retry is not run before this instant; null for first attempts
  * @param history the attempts made so far (empty for a first attempt)
  * @param series 0 for the original attempt series, n for the n-th redrive from the dead-letter queue
+ * @param redeliveries times this attempt was handed back after a platform fault (not counted as attempts)
  */
 public record InvocationRequested(
         String executionId,
@@ -28,7 +29,8 @@ public record InvocationRequested(
         Integer maxRetries,
         Instant notBefore,
         List<AttemptRecord> history,
-        int series) {
+        int series,
+        int redeliveries) {
 
     public InvocationRequested {
         input = input == null ? NullNode.getInstance() : input;
@@ -39,7 +41,7 @@ public record InvocationRequested(
     public InvocationRequested(String executionId, String functionId, long functionVersion, JsonNode input,
             Instant requestedAt, String replyTo, int attempt, Integer maxRetries, Instant notBefore) {
         this(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt, maxRetries, notBefore,
-                List.of(), 0);
+                List.of(), 0, 0);
     }
 
     /** A first attempt. */
@@ -53,12 +55,18 @@ public record InvocationRequested(
         List<AttemptRecord> next = new ArrayList<>(history);
         next.add(failed);
         return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo,
-                attempt + 1, maxRetries, due, next, series);
+                attempt + 1, maxRetries, due, next, series, 0);
+    }
+
+    /** The same attempt again, not before {@code due}, after a platform fault that was not the function's. */
+    public InvocationRequested redeliver(Instant due) {
+        return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt,
+                maxRetries, due, history, series, redeliveries + 1);
     }
 
     /** A new attempt series on the same execution, from the dead-letter queue, with {@code newInput}. */
     public InvocationRequested redrive(JsonNode newInput, Instant at) {
         return new InvocationRequested(executionId, functionId, functionVersion, newInput, at, null, 1, maxRetries,
-                null, List.of(), series + 1);
+                null, List.of(), series + 1, 0);
     }
 }

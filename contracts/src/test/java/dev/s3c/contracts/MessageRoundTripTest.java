@@ -56,6 +56,10 @@ class MessageRoundTripTest {
         assertThat(retry.history()).hasSize(1);
         assertThat(retry.redrive(JsonCodec.readTree("2"), T0).series()).isEqualTo(1);
         assertThat(retry.redrive(JsonCodec.readTree("2"), T0).history()).isEmpty();
+        InvocationRequested redelivered = retry.redeliver(T0.plusSeconds(5));
+        assertThat(redelivered.attempt()).isEqualTo(retry.attempt());
+        assertThat(redelivered.redeliveries()).isEqualTo(1);
+        assertThat(roundTrip(redelivered, InvocationRequested.class)).isEqualTo(redelivered);
         InvocationRequested old = JsonCodec.fromJson("{\"executionId\":\"e\",\"functionId\":\"f\","
                 + "\"functionVersion\":1,\"requestedAt\":\"2026-11-27T10:15:30Z\"}", InvocationRequested.class);
         assertThat(old.attempt()).isEqualTo(1);
@@ -68,7 +72,7 @@ class MessageRoundTripTest {
         var attempt = new AttemptRecord(2, "i-1", T0, 5, ExecutionStatus.TIMED_OUT,
                 ExecutionError.of(ErrorType.TIMEOUT, "late"));
         var dead = new DeadLettered("e-1", "f-1", new InvocationRequested("e-1", "f-1", 1, JsonCodec.readTree("{}"), T0,
-                null, 2, null, null, java.util.List.of(attempt), 0), attempt, T0);
+                null, 2, null, null, java.util.List.of(attempt), 0, 0), attempt, T0);
         assertThat(roundTrip(dead, DeadLettered.class)).isEqualTo(dead);
         var resolved = new DeadLetterResolved("e-1", DeadLetterResolved.Resolution.REDRIVEN, T0);
         assertThat(roundTrip(resolved, DeadLetterResolved.class)).isEqualTo(resolved);

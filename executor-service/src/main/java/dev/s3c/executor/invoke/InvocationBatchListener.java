@@ -4,7 +4,6 @@ import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
-import dev.s3c.contracts.ErrorType;
 import dev.s3c.executor.runtime.FunctionSandbox;
 import dev.s3c.executor.runtime.SandboxClosedException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -117,8 +116,8 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
         } catch (RuntimeException e) {
             // a platform fault on this one record must not hold up the batch forever: it ends in a result
             log.error("System error running {}", request.executionId(), e);
-            return InvocationProcessor.Step.done(InvocationProcessor.failed(request, ErrorType.SYSTEM_ERROR,
-                    "system error: " + e.getClass().getSimpleName(), instanceId, Instant.now()));
+            return processor.systemFault(request, "system error: " + e.getClass().getSimpleName(), instanceId,
+                    Instant.now());
         }
     }
 

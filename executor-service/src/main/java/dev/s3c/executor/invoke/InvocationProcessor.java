@@ -64,9 +64,8 @@ final class InvocationProcessor {
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
             // never run an older version than the caller was promised
-            return Step.done(failed(request, ErrorType.SYSTEM_ERROR, "version " + request.functionVersion()
-                    + " of function " + request.functionId() + " has not reached this executor yet", instanceId,
-                    startedAt));
+            return systemFault(request, "version " + request.functionVersion() + " of function "
+                    + request.functionId() + " has not reached this executor yet", instanceId, startedAt);
         }
         if (function == null) {
             String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
@@ -101,6 +100,9 @@ final class InvocationProcessor {
                 output, error, outcome.logs(), outcome.durationMs(), request.attempt(), instanceId, outcome.coldStart(),
                 request.requestedAt(), startedAt, Instant.now(), request.replyTo())
                 .withHistory(request.history(), request.series());
+        if (result.error() != null && result.error().type() == ErrorType.SYSTEM_ERROR) {
+            return systemFault(request, result.error().message(), instanceId, startedAt);
+        }
         if (retryable(result)) {
             AttemptRecord attempt = AttemptRecord.of(result);
             if (request.attempt() <= allowedRetries(request, function)) {
@@ -113,6 +115,21 @@ final class InvocationProcessor {
         }
         return Step.done(result);
     }
+
+    /**
+     * A platform fault is not the function's: the same attempt is handed back (through the 1 s retry tier) without
+     * counting against its retries, up to {@link #MAX_REDELIVERIES} times; then it ends as a system error.
+     */
+    Step systemFault(InvocationRequested request, String why, String instanceId, Instant startedAt) {
+        InvocationCompleted failed = failed(request, ErrorType.SYSTEM_ERROR, why, instanceId, startedAt);
+        if (request.redeliveries() < MAX_REDELIVERIES) {
+            return new Step(failed, request.redeliver(Instant.now().plus(REDELIVERY_DELAY)), null);
+        }
+        return Step.done(failed);
+    }
+
+    static final int MAX_REDELIVERIES = 10;
+    static final Duration REDELIVERY_DELAY = Duration.ofSeconds(1);
 
     /** The function's own failures are retried; rejections and platform faults are not theirs to retry. */
     static boolean retryable(InvocationCompleted result) {

@@ -1,0 +1,74 @@
+package dev.s3c.executor.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3c.contracts.CodeStyle;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.FunctionDefinition;
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.executor.catalog.FunctionCatalog;
+import dev.s3c.executor.retry.RetryPolicy;
+import dev.s3c.executor.runtime.Watchdog;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+
+/** Which failures are retried, how many retries a call gets, and what happens to platform faults. */
+class RetryRulesTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    @ParameterizedTest(name = "{0}/{1} retried: {2}")
+    @CsvSource({
+        "FAILED, USER_ERROR, true",
+        "TIMED_OUT, TIMEOUT, true",
+        "FAILED, LIMIT_EXCEEDED, true",
+        "REJECTED, REJECTED, false",
+        "FAILED, SYSTEM_ERROR, false",
+        "SUCCEEDED, , false"})
+    void onlyTheFunctionsOwnFailuresAreRetried(ExecutionStatus status, ErrorType type, boolean retried) {
+        var result = new InvocationCompleted("e", "f", 1, status, null,
+                type == null ? null : ExecutionError.of(type, "x"), "", 1, 1, "i", false, T0, T0, T0, null);
+        assertThat(InvocationProcessor.retryable(result)).isEqualTo(retried);
+    }
+
+    @ParameterizedTest(name = "function allows {0}, caller asks {1}: {2}")
+    @CsvSource({"3, , 3", "3, 1, 1", "3, 10, 3", "0, 5, 0", "10, 0, 0"})
+    void callersMayAskForFewerRetriesNeverMore(int functionRetries, Integer asked, int allowed) {
+        var function = new FunctionDefinition("f", "f", 1, "return 1;", CodeStyle.BODY, 1000, functionRetries,
+                FunctionStatus.ACTIVE, T0);
+        var request = new InvocationRequested("e", "f", 1, null, T0, null, 1, asked, null);
+        assertThat(InvocationProcessor.allowedRetries(request, function)).isEqualTo(allowed);
+    }
+
+    @Test
+    void platformFaultsAreRedeliveredWithoutCountingAsAttemptsThenGiveUp() {
+        try (Watchdog watchdog = new Watchdog()) {
+            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
+                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var request = new InvocationRequested("e", "f", 1, null, T0, null, 2, null, null);
+
+            InvocationProcessor.Step first = processor.systemFault(request, "broker hiccup", "i-0", T0);
+            assertThat(first.retry()).isNotNull();
+            assertThat(first.retry().attempt()).isEqualTo(2);
+            assertThat(first.retry().redeliveries()).isEqualTo(1);
+            assertThat(first.retry().notBefore()).isAfter(Instant.now());
+
+            InvocationRequested worn = request;
+            for (int i = 0; i < InvocationProcessor.MAX_REDELIVERIES; i++) {
+                worn = worn.redeliver(T0);
+            }
+            InvocationProcessor.Step last = processor.systemFault(worn, "broker hiccup", "i-0", T0);
+            assertThat(last.retry()).isNull();
+            assertThat(last.result().error().type()).isEqualTo(ErrorType.SYSTEM_ERROR);
+            assertThat(last.result().attempt()).isEqualTo(2);
+        }
+    }
+}
