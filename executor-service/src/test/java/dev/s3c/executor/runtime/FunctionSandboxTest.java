@@ -177,7 +177,9 @@ class FunctionSandboxTest {
         try (FunctionSandbox sandbox = sandbox()) {
             var f = fn(CodeStyle.BODY, """
                     const seen = [];
-                    for (const name of ['Java', 'Polyglot', 'require', 'process', 'load', 'print', 'Graal']) {
+                    for (const name of ['Java', 'Packages', 'java', 'Polyglot', 'Graal', 'require', 'process', 'load',
+                        'print', 'read', 'readbuffer', 'quit', 'exit', 'fetch', 'XMLHttpRequest', 'WebSocket',
+                        'setTimeout', 'setInterval', 'Worker', 'importScripts']) {
                       if (typeof globalThis[name] !== 'undefined') seen.push(name);
                     }
                     return seen;""");
