@@ -22,7 +22,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
+import dev.s3c.executor.kafka.ConsumerThread;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,7 +30,7 @@ import org.springframework.stereotype.Component;
  * path never reads the database. It is complete (caught up with the topic) before the executor pool starts.
  */
 @Component
-public class FunctionCatalog implements SmartLifecycle {
+public class FunctionCatalog extends ConsumerThread {
 
     /** Starts before the executor pool, which needs a complete view. */
     public static final int PHASE = 0;
@@ -42,11 +42,9 @@ public class FunctionCatalog implements SmartLifecycle {
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     private final Object changed = new Object();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread reader;
 
     public FunctionCatalog(KafkaProperties kafka) {
+        super("s3c-function-catalog");
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         // assigned, not subscribed: every process reads every partition from the start
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -107,10 +105,7 @@ public class FunctionCatalog implements SmartLifecycle {
 
     @Override
     public void start() {
-        running = true;
-        reader = new Thread(this::read, "s3c-function-catalog");
-        reader.setDaemon(true);
-        reader.start();
+        super.start();
         try {
             if (!caughtUp.await(120, TimeUnit.SECONDS)) {
                 log.warn("Function catalog has not caught up after 120 s; starting anyway");
@@ -120,11 +115,12 @@ public class FunctionCatalog implements SmartLifecycle {
         }
     }
 
-    private void read() {
+    @Override
+    protected void loop() {
         // bytes, decoded per record: one unreadable definition is skipped, it does not stop the reader
         try (KafkaConsumer<String, byte[]> c =
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer = c;
+            wakeOnStop(c);
             List<TopicPartition> partitions = awaitPartitions(c);
             if (partitions.isEmpty()) {
                 return;
@@ -132,7 +128,7 @@ public class FunctionCatalog implements SmartLifecycle {
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            while (running) {
+            while (running()) {
                 for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
                     try {
                         apply(record);
@@ -157,7 +153,7 @@ public class FunctionCatalog implements SmartLifecycle {
 
     private List<TopicPartition> awaitPartitions(KafkaConsumer<String, byte[]> c) {
         String topic = Topic.FUNCTION_DEFINITIONS.topicName();
-        while (running) {
+        while (running()) {
             List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(5));
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -171,27 +167,6 @@ public class FunctionCatalog implements SmartLifecycle {
             }
         }
         return List.of();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (reader != null) {
-            try {
-                reader.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 
     @Override

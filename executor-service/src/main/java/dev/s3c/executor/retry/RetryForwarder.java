@@ -3,6 +3,7 @@ package dev.s3c.executor.retry;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.executor.kafka.ConsumerThread;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
+
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,7 +40,7 @@ import org.springframework.stereotype.Component;
  * retries reach the instances beside fresh invocations. Offsets are committed only after the forward is acknowledged.
  */
 @Component
-public class RetryForwarder implements SmartLifecycle {
+public class RetryForwarder extends ConsumerThread {
 
     static final String GROUP = "s3c-executor-retries";
     private static final Logger log = LoggerFactory.getLogger(RetryForwarder.class);
@@ -47,11 +48,9 @@ public class RetryForwarder implements SmartLifecycle {
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> producerConfig;
     private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
 
     public RetryForwarder(KafkaProperties kafka) {
+        super("s3c-retry-forwarder");
         Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -63,12 +62,13 @@ public class RetryForwarder implements SmartLifecycle {
         this.producerConfig = producer;
     }
 
-    private void run() {
+    @Override
+    protected void loop() {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                 new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
                         new ByteArraySerializer())) {
-            consumer = c;
+            wakeOnStop(c);
             c.subscribe(Topic.retryTiers().stream().map(Topic::topicName).toList(), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -80,7 +80,7 @@ public class RetryForwarder implements SmartLifecycle {
                     // newly assigned partitions start unpaused
                 }
             });
-            while (running) {
+            while (running()) {
                 forward(c, producer, c.poll(Duration.ofMillis(100)));
                 resumeDue(c);
             }
@@ -153,34 +153,5 @@ public class RetryForwarder implements SmartLifecycle {
             // unreadable: forward it, the instance turns it into a rejected result
             return null;
         }
-    }
-
-    @Override
-    public void start() {
-        running = true;
-        thread = new Thread(this::run, "s3c-retry-forwarder");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 }
