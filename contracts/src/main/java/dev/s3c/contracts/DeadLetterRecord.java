@@ -17,6 +17,8 @@ public final class DeadLetterRecord {
     public static final String HISTORY = "history";
     public static final String LAST_ERROR = "lastError";
     public static final String DEAD_LETTERED_AT = "deadLetteredAt";
+    /** The attempt series that ended here (0 unless redriven before). */
+    public static final String SERIES = "series";
 
     private DeadLetterRecord() {
     }

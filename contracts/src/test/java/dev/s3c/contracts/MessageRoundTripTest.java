@@ -74,7 +74,7 @@ class MessageRoundTripTest {
         var dead = new DeadLettered("e-1", "f-1", new InvocationRequested("e-1", "f-1", 1, JsonCodec.readTree("{}"), T0,
                 null, 2, null, null, java.util.List.of(attempt), 0, 0), attempt, T0);
         assertThat(roundTrip(dead, DeadLettered.class)).isEqualTo(dead);
-        var resolved = new DeadLetterResolved("e-1", DeadLetterResolved.Resolution.REDRIVEN, T0);
+        var resolved = new DeadLetterResolved("e-1", DeadLetterResolved.Resolution.REDRIVEN, T0, 2);
         assertThat(roundTrip(resolved, DeadLetterResolved.class)).isEqualTo(resolved);
         var completed = new InvocationCompleted("e", "f", 1, ExecutionStatus.FAILED, null,
                 ExecutionError.of(ErrorType.USER_ERROR, "x"), "", 1, 2, "i", false, T0, T0, T0, null)

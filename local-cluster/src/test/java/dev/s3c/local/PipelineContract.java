@@ -284,6 +284,16 @@ abstract class PipelineContract {
                 .isEqualTo(404);
         assertError(gatewayA.post("/api/dead-letters/not-an-id/redrive", "{}"), 400, "id");
         assertError(gatewayA.post("/api/dead-letters/" + secondId + "/redrive", "[1]"), 400, "body");
+
+        // a dead letter of a function deleted since cannot be redriven: 409, and it stays listed
+        String doomed = create("doomed", "throw new Error('always');", Map.of("retryCount", 0));
+        String doomedRun = gatewayA.post("/api/functions/" + doomed + "/execute?mode=async", "{}").body()
+                .get("executionId").asString();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayA.get("/api/dead-letters?functionId=" + doomed).body().size()).isEqualTo(1));
+        assertThat(gatewayA.delete("/api/functions/" + doomed).status()).isEqualTo(204);
+        assertError(gatewayA.post("/api/dead-letters/" + doomedRun + "/redrive", "{}"), 409, "functionId");
+        assertThat(gatewayA.get("/api/dead-letters?functionId=" + doomed).body().size()).isEqualTo(1);
     }
 
     @Test

@@ -85,7 +85,9 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
 
     /** The next attempt waits in the tier of its delay; the forwarder hands it back when it is due. */
     private CompletableFuture<?> scheduleRetry(InvocationRequested retry) {
-        Topic tier = Topic.retryTierFor(Duration.between(Instant.now(), retry.notBefore()));
+        // rounded up to whole seconds: notBefore - now is a hair short of the intended delay
+        long millis = Duration.between(Instant.now(), retry.notBefore()).toMillis();
+        Topic tier = Topic.retryTierFor(Duration.ofSeconds((millis + 999) / 1000));
         return results.send(tier.topicName(), retry.executionId(), retry);
     }
 

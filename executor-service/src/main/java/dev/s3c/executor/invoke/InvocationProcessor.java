@@ -125,7 +125,9 @@ final class InvocationProcessor {
         if (request.redeliveries() < MAX_REDELIVERIES) {
             return new Step(failed, request.redeliver(Instant.now().plus(REDELIVERY_DELAY)), null);
         }
-        return Step.done(failed);
+        // out of redeliveries: final, and redrivable once the platform is healthy again
+        return new Step(failed, null, new DeadLettered(request.executionId(), request.functionId(), request,
+                AttemptRecord.of(failed), Instant.now()));
     }
 
     static final int MAX_REDELIVERIES = 10;

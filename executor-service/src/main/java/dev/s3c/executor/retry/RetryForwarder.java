@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -81,18 +82,46 @@ public class RetryForwarder extends ConsumerThread {
                 }
             });
             while (running()) {
-                forward(c, producer, c.poll(Duration.ofMillis(100)));
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(100));
+                try {
+                    forward(c, producer, records);
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // a failed send or commit (a rebalance, say): read again from what is committed, keep going
+                    log.warn("Forwarding retries failed, reading them again: {}", e.toString());
+                    rewind(c, records.partitions());
+                }
                 resumeDue(c);
             }
         } catch (WakeupException e) {
             // stopping
         } catch (RuntimeException e) {
-            log.error("Retry forwarder failed", e);
+            log.error("Retry forwarder stopped", e);
+        }
+    }
+
+    /** Back to the committed offset (the beginning where none is), so nothing read but not forwarded is skipped. */
+    private static void rewind(KafkaConsumer<String, byte[]> c, Set<TopicPartition> partitions) {
+        Set<TopicPartition> assigned = c.assignment();
+        Set<TopicPartition> mine = new HashSet<>(partitions);
+        mine.retainAll(assigned);
+        if (mine.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = c.committed(mine);
+        for (TopicPartition tp : mine) {
+            OffsetAndMetadata offset = committed.get(tp);
+            if (offset == null) {
+                c.seekToBeginning(List.of(tp));
+            } else {
+                c.seek(tp, offset.offset());
+            }
         }
     }
 
     void forward(KafkaConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
-            Iterable<ConsumerRecord<String, byte[]>> records) {
+            ConsumerRecords<String, byte[]> records) {
         Instant now = Instant.now();
         Set<TopicPartition> held = new HashSet<>();
         List<Future<?>> sends = new ArrayList<>();
@@ -121,19 +150,14 @@ public class RetryForwarder extends ConsumerThread {
             for (Future<?> send : sends) {
                 send.get();
             }
-            c.commitSync(done);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (java.util.concurrent.ExecutionException e) {
-            // not committed: rewind so the same retries are forwarded again (duplicates are idempotent downstream)
-            log.warn("Forwarding retries failed, trying again: {}", e.getCause().toString());
-            done.forEach((tp, offset) -> {
-                if (!held.contains(tp)) {
-                    c.seek(tp, c.committed(java.util.Set.of(tp)).getOrDefault(tp, new OffsetAndMetadata(0)).offset());
-                }
-            });
+            // not committed: the caller rewinds every partition of this poll, held ones too
+            throw new IllegalStateException("forwarding retries failed", e.getCause());
         }
+        c.commitSync(done);
     }
 
     private void resumeDue(KafkaConsumer<String, byte[]> c) {

@@ -219,7 +219,7 @@ public final class FunctionSandbox implements AutoCloseable {
             return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
                     elapsedMs(start), cold);
         } catch (IllegalStateException e) {
-            // the context was closed under us
+            // the context was closed under us (or the host state is inconsistent): never keep it
             boolean ours = !state.compareAndSet(RUNNING, DONE);
             deadline.cancel(false);
             discard(key, loaded);
@@ -227,6 +227,15 @@ public final class FunctionSandbox implements AutoCloseable {
                 return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             throw new SandboxClosedException(e);
+        } catch (RuntimeException e) {
+            // anything else: the run is over either way, its deadline must not outlive it, its context is not reused
+            boolean ours = !state.compareAndSet(RUNNING, DONE);
+            deadline.cancel(false);
+            discard(key, loaded);
+            if (ours) {
+                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
+            }
+            throw e;
         } finally {
             try {
                 allocation.close();
@@ -339,6 +348,10 @@ public final class FunctionSandbox implements AutoCloseable {
     private static int[] position(FunctionDefinition function, String stack) {
         Matcher m = Pattern.compile(Pattern.quote(sourceName(function)) + ":(\\d+):(\\d+)").matcher(stack);
         if (!m.find()) {
+            return null;
+        }
+        // the stack is the guest's to forge: numbers that do not fit are no position
+        if (m.group(1).length() > 9 || m.group(2).length() > 9) {
             return null;
         }
         int line = Integer.parseInt(m.group(1));

@@ -5,13 +5,17 @@ import static dev.s3c.contracts.DeadLetterRecord.*;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.s3c.contracts.AttemptRecord;
 import dev.s3c.contracts.DeadLetterResolved;
+import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
+import dev.s3c.gateway.functions.FunctionService;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Date;
@@ -47,10 +51,15 @@ class DeadLetterController {
 
     private final ReactiveMongoTemplate mongo;
     private final KafkaTemplate<String, Object> kafka;
+    private final FunctionService functions;
+    private final long maxInputBytes;
 
-    DeadLetterController(ReactiveMongoTemplate mongo, KafkaTemplate<String, Object> kafka) {
+    DeadLetterController(ReactiveMongoTemplate mongo, KafkaTemplate<String, Object> kafka, FunctionService functions,
+            GatewayProperties properties) {
         this.mongo = mongo;
         this.kafka = kafka;
+        this.functions = functions;
+        this.maxInputBytes = properties.maxInputSize().toBytes();
     }
 
     @GetMapping
@@ -66,24 +75,48 @@ class DeadLetterController {
     /** Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. */
     @PostMapping("/{executionId}/redrive")
     Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body) {
-        return Mono.fromCallable(() -> {
-            JsonBodies.executionId(executionId);
-            JsonNode parsed = JsonBodies.parse(body);
-            if (!parsed.isMissingNode() && !parsed.isObject()) {
-                throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
-            }
-            return parsed;
-        }).flatMap(parsed -> find(executionId).flatMap(doc -> {
-            InvocationRequested last = JsonCodec.fromJson(doc.getString(REQUEST), InvocationRequested.class);
-            JsonNode input = parsed.isMissingNode() || !parsed.has("input") ? last.input() : parsed.get("input");
-            InvocationRequested again = last.redrive(input, Instant.now());
-            return send(Topic.INVOCATIONS, executionId, again)
-                    .then(send(Topic.DEAD_LETTER_RESOLUTIONS, executionId,
-                            new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.REDRIVEN, Instant.now())))
-                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED)
-                            .location(URI.create("/api/executions/" + executionId))
-                            .body(new Redriven(executionId, again.series(), "/api/executions/" + executionId)));
-        }));
+        return Mono.fromCallable(() -> newInput(executionId, body))
+                .flatMap(newInput -> find(executionId)
+                        .map(doc -> JsonCodec.fromJson(doc.getString(REQUEST), InvocationRequested.class))
+                        .flatMap(last -> runnable(last.functionId()).then(Mono.defer(() -> {
+                            InvocationRequested again = last.redrive(newInput.orElse(last.input()), Instant.now());
+                            return send(Topic.INVOCATIONS, executionId, again)
+                                    .then(send(Topic.DEAD_LETTER_RESOLUTIONS, executionId, new DeadLetterResolved(
+                                            executionId, DeadLetterResolved.Resolution.REDRIVEN, Instant.now(),
+                                            last.series())))
+                                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED)
+                                            .location(URI.create("/api/executions/" + executionId))
+                                            .<Object>body(new Redriven(executionId, again.series(),
+                                                    "/api/executions/" + executionId)));
+                        }))));
+    }
+
+    /** The input from {@code {"input": ...}}, if the body has one; checked like an invocation's. */
+    private java.util.Optional<JsonNode> newInput(String executionId, String body) {
+        JsonBodies.executionId(executionId);
+        if (body != null && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxInputBytes) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "input is larger than " + maxInputBytes + " bytes",
+                    List.of(new FieldError("input", "is larger than " + maxInputBytes + " bytes")));
+        }
+        JsonNode parsed = JsonBodies.parse(body);
+        if (parsed.isMissingNode()) {
+            return java.util.Optional.empty();
+        }
+        if (!parsed.isObject()) {
+            throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
+        }
+        return java.util.Optional.ofNullable(parsed.get("input"));
+    }
+
+    /** A redrive gets the checks of a fresh invocation: the function must still exist and be active. */
+    private Mono<Void> runnable(String functionId) {
+        return functions.lookup(functionId)
+                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT, "function " + functionId
+                        + " no longer exists; nothing to redrive it to",
+                        List.of(new FieldError("functionId", "was deleted")))))
+                .flatMap(f -> f.status() == FunctionStatus.ACTIVE ? Mono.<Void>empty()
+                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + f.name() + " is inactive",
+                                List.of(new FieldError("status", "is inactive")))));
     }
 
     @DeleteMapping("/{executionId}")
@@ -91,7 +124,8 @@ class DeadLetterController {
         return Mono.fromCallable(() -> JsonBodies.executionId(executionId))
                 .flatMap(this::find)
                 .flatMap(doc -> send(Topic.DEAD_LETTER_RESOLUTIONS, executionId,
-                        new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.DISCARDED, Instant.now())))
+                        new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.DISCARDED, Instant.now(),
+                                doc.getInteger(SERIES, 0))))
                 .thenReturn(ResponseEntity.noContent().<Void>build());
     }
 

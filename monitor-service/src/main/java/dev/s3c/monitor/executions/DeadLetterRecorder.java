@@ -2,6 +2,7 @@ package dev.s3c.monitor.executions;
 
 import static dev.s3c.contracts.DeadLetterRecord.*;
 
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
@@ -39,8 +40,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Keeps {@code dead_letters} (the monitor is its one writer): one document per dead-lettered execution, removed
- * when the gateway reports it redriven or discarded. Both topics are keyed by execution id and read by one
- * consumer, and a resolution is only ever published after its dead letter was stored, so they apply in order.
+ * when the gateway reports it redriven or discarded. Documents and resolutions carry the attempt series, so a
+ * resolution only removes the series it resolved and an older dead letter never replaces a newer one.
  */
 @Component
 class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
@@ -78,10 +79,15 @@ class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String,
             try {
                 if (record.topic().equals(Topic.DEAD_LETTERS.topicName())) {
                     DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
-                    writes.add(new ReplaceOneModel<>(Filters.eq(ID, d.executionId()), document(d), UPSERT));
+                    // never over a newer series' dead letter (that collides on insert and is dropped below)
+                    writes.add(new ReplaceOneModel<>(Filters.and(Filters.eq(ID, d.executionId()),
+                            Filters.or(Filters.exists(SERIES, false), Filters.lte(SERIES, d.request().series()))),
+                            document(d), UPSERT));
                 } else {
                     DeadLetterResolved r = JsonCodec.fromBytes(record.value(), DeadLetterResolved.class);
-                    writes.add(new DeleteOneModel<>(Filters.eq(ID, r.executionId())));
+                    // only the series it resolves: a redrive that failed again has a newer dead letter
+                    writes.add(new DeleteOneModel<>(Filters.and(Filters.eq(ID, r.executionId()),
+                            Filters.or(Filters.exists(SERIES, false), Filters.lte(SERIES, r.series())))));
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
@@ -93,7 +99,25 @@ class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String,
         }
         mongo.getCollection(COLLECTION)
                 .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(true))))
+                .then()
+                .onErrorResume(MongoBulkWriteException.class, e -> e.getWriteErrors().stream()
+                        .allMatch(w -> w.getCode() == 11000) && e.getWriteConcernError() == null
+                        ? retryAfterSuperseded(writes, e) : Mono.error(e))
                 .block(Duration.ofSeconds(60));
+    }
+
+    /** An ordered bulk stops at the first superseded write: write the rest after it. */
+    private Mono<Void> retryAfterSuperseded(List<WriteModel<Document>> writes, MongoBulkWriteException e) {
+        int failed = e.getWriteErrors().getFirst().getIndex();
+        List<WriteModel<Document>> rest = writes.subList(failed + 1, writes.size());
+        if (rest.isEmpty()) {
+            return Mono.empty();
+        }
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.bulkWrite(rest, new BulkWriteOptions().ordered(true))))
+                .then()
+                .onErrorResume(MongoBulkWriteException.class, again -> again.getWriteErrors().stream()
+                        .allMatch(w -> w.getCode() == 11000) ? retryAfterSuperseded(rest, again) : Mono.error(again));
     }
 
     static Document document(DeadLettered d) {
@@ -106,7 +130,8 @@ class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String,
                 .append(ATTEMPTS, history.size())
                 .append(HISTORY, history)
                 .append(LAST_ERROR, ExecutionUpserts.error(d.lastAttempt().error()))
-                .append(DEAD_LETTERED_AT, ExecutionUpserts.date(d.deadLetteredAt()));
+                .append(DEAD_LETTERED_AT, ExecutionUpserts.date(d.deadLetteredAt()))
+                .append(SERIES, d.request().series());
     }
 
     @Override

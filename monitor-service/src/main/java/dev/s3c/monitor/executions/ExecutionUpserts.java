@@ -55,6 +55,11 @@ final class ExecutionUpserts {
         return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
     }
 
+    private static WriteModel<Document> plainUpsert(String id, Document set, Document setOnInsert) {
+        return new UpdateOneModel<>(new Document(ID, id),
+                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
+    }
+
     private static org.bson.conversions.Bson olderSeries(int series, boolean orSame) {
         return Filters.or(Filters.exists(SERIES, false),
                 orSame ? Filters.lte(SERIES, series) : Filters.lt(SERIES, series));
@@ -74,7 +79,8 @@ final class ExecutionUpserts {
      * a queued execution that has started as running, so this never races with a final status.
      */
     static WriteModel<Document> started(InvocationStarted r) {
-        return upsert(r.executionId(), new Document(STARTED_AT, date(r.startedAt())).append(INSTANCE_ID, r.instanceId()),
+        // not filtered by series: a notice only ever sets when and where, on whatever series is current
+        return plainUpsert(r.executionId(), new Document(STARTED_AT, date(r.startedAt())).append(INSTANCE_ID, r.instanceId()),
                 new Document(STATUS, ExecutionStatus.QUEUED.wire())
                         .append(FUNCTION_ID, r.functionId())
                         .append(FUNCTION_VERSION, r.functionVersion())
