@@ -269,6 +269,8 @@ abstract class PipelineContract {
                 "{\"input\":{\"ok\":true,\"value\":21}}");
         assertThat(redriven.status()).isEqualTo(202);
         assertThat(redriven.location()).isEqualTo("/api/executions/" + firstId);
+        // a double click does not run it twice
+        assertThat(gatewayA.post("/api/dead-letters/" + firstId + "/redrive", "{}").status()).isIn(404, 409);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             JsonNode again = gatewayB.get("/api/executions/" + firstId).body();
             assertThat(again.get("status").asString()).isEqualTo("succeeded");

@@ -79,6 +79,11 @@ class DeadLetterController {
                 .flatMap(newInput -> find(executionId)
                         .map(doc -> JsonCodec.fromJson(doc.getString(REQUEST), InvocationRequested.class))
                         .flatMap(last -> runnable(last.functionId()).then(Mono.defer(() -> {
+                            if (!claim(executionId, last.series())) {
+                                return Mono.error(new ApiException(HttpStatus.CONFLICT, "execution " + executionId
+                                        + " is already being redriven", List.of(new FieldError("executionId",
+                                                "was redriven a moment ago"))));
+                            }
                             InvocationRequested again = last.redrive(newInput.orElse(last.input()), Instant.now());
                             return send(Topic.INVOCATIONS, executionId, again)
                                     .then(send(Topic.DEAD_LETTER_RESOLUTIONS, executionId, new DeadLetterResolved(
@@ -90,6 +95,19 @@ class DeadLetterController {
                                                     "/api/executions/" + executionId)));
                         }))));
     }
+
+    /**
+     * A second redrive of the same dead letter, before the monitor has removed it (a double click, a client retry),
+     * would run the execution twice; this gateway remembers what it redrove for a minute.
+     */
+    private boolean claim(String executionId, int series) {
+        long now = System.nanoTime();
+        redriven.values().removeIf(at -> now - at > CLAIM_NANOS);
+        return redriven.putIfAbsent(executionId + "#" + series, now) == null;
+    }
+
+    private static final long CLAIM_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    private final java.util.Map<String, Long> redriven = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The input from {@code {"input": ...}}, if the body has one; checked like an invocation's. */
     private java.util.Optional<JsonNode> newInput(String executionId, String body) {
