@@ -160,7 +160,7 @@ public final class FunctionSandbox implements AutoCloseable {
                 target.context.close(true);
             }
         }, function.timeoutMs());
-        AutoCloseable allocation = watchdog.watchAllocation(Thread.currentThread(), limits.allocationBytes(), () -> {
+        Watchdog.Watch allocation = watchdog.watchAllocation(Thread.currentThread(), limits.allocationBytes(), () -> {
             if (state.compareAndSet(RUNNING, OVER_BUDGET)) {
                 target.context.close(true);
             }
@@ -184,65 +184,52 @@ public final class FunctionSandbox implements AutoCloseable {
                 warm.put(key, loaded);
             }
             return outcome;
-        } catch (PolyglotException e) {
-            boolean ours = !state.compareAndSet(RUNNING, DONE);
+        } catch (RuntimeException e) {
+            // the run is over either way: its deadline must not outlive it and its context is not reused
+            boolean stoppedByWatchdog = !state.compareAndSet(RUNNING, DONE);
             deadline.cancel(false);
-            long durationMs = elapsedMs(start);
             discard(key, loaded);
-            if (ours) {
+            long durationMs = elapsedMs(start);
+            if (stoppedByWatchdog) {
                 return stopped(state.get(), function, loaded, durationMs, cold);
             }
-            if (e.isResourceExhausted()) {
-                String what = String.valueOf(e.getMessage()).contains("Statement")
-                        ? "the function executed more than " + limits.statementLimit() + " statements"
-                        : "the function exhausted a resource: " + truncate(e.getMessage(), MAX_MESSAGE);
-                return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded", what, null, null,
-                        null), loaded.console.drain(), durationMs, cold);
-            }
-            if (e.isCancelled()) {
-                // closed from outside (the instance or the engine is shutting down): no result, run it again later
-                throw new SandboxClosedException(e);
-            }
-            if (e.isHostException() || e.isInternalError()) {
-                log.error("Sandbox fault running function {} v{}", function.id(), function.version(), e);
-                return RunOutcome.failed(ExecutionError.of(ErrorType.SYSTEM_ERROR, "sandbox fault: "
-                        + truncate(e.getMessage(), MAX_MESSAGE)), loaded.console.drain(), durationMs, cold);
-            }
-            return RunOutcome.failed(fromPolyglot(function, e), loaded.console.drain(), durationMs, cold);
-        } catch (HandlerMissing e) {
-            boolean ours = !state.compareAndSet(RUNNING, DONE);
-            deadline.cancel(false);
-            discard(key, loaded);
-            if (ours) {
-                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
-            }
-            return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
-                    elapsedMs(start), cold);
-        } catch (IllegalStateException e) {
-            // the context was closed under us (or the host state is inconsistent): never keep it
-            boolean ours = !state.compareAndSet(RUNNING, DONE);
-            deadline.cancel(false);
-            discard(key, loaded);
-            if (ours) {
-                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
-            }
-            throw new SandboxClosedException(e);
-        } catch (RuntimeException e) {
-            // anything else: the run is over either way, its deadline must not outlive it, its context is not reused
-            boolean ours = !state.compareAndSet(RUNNING, DONE);
-            deadline.cancel(false);
-            discard(key, loaded);
-            if (ours) {
-                return stopped(state.get(), function, loaded, elapsedMs(start), cold);
-            }
-            throw e;
+            return failure(function, loaded, e, durationMs, cold);
         } finally {
-            try {
-                allocation.close();
-            } catch (Exception e) {
-                log.debug("Releasing the allocation watch failed", e);
-            }
+            allocation.close();
         }
+    }
+
+    /** What a run that threw (and was not stopped by the watchdog) comes to. */
+    private RunOutcome failure(FunctionDefinition function, Loaded loaded, RuntimeException e, long durationMs,
+            boolean cold) {
+        if (e instanceof HandlerMissing) {
+            return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
+                    durationMs, cold);
+        }
+        if (e instanceof IllegalStateException) {
+            // the context was closed under us from outside
+            throw new SandboxClosedException(e);
+        }
+        if (!(e instanceof PolyglotException p)) {
+            throw e;
+        }
+        if (p.isResourceExhausted()) {
+            String what = String.valueOf(p.getMessage()).contains("Statement")
+                    ? "the function executed more than " + limits.statementLimit() + " statements"
+                    : "the function exhausted a resource: " + truncate(p.getMessage(), MAX_MESSAGE);
+            return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded", what, null, null,
+                    null), loaded.console.drain(), durationMs, cold);
+        }
+        if (p.isCancelled()) {
+            // closed from outside (the instance or the engine is shutting down): no result, run it again later
+            throw new SandboxClosedException(p);
+        }
+        if (p.isHostException() || p.isInternalError()) {
+            log.error("Sandbox fault running function {} v{}", function.id(), function.version(), p);
+            return RunOutcome.failed(ExecutionError.of(ErrorType.SYSTEM_ERROR, "sandbox fault: "
+                    + truncate(p.getMessage(), MAX_MESSAGE)), loaded.console.drain(), durationMs, cold);
+        }
+        return RunOutcome.failed(fromPolyglot(function, p), loaded.console.drain(), durationMs, cold);
     }
 
     /** The result of a run the watchdog stopped: past its deadline, or over its allocation budget. */
@@ -387,10 +374,6 @@ public final class FunctionSandbox implements AutoCloseable {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
-    /** Number of warm contexts held; for tests and metrics. */
-    public int warmContexts() {
-        return warm.size();
-    }
 
     @Override
     public void close() {

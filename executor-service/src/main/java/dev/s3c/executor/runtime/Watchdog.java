@@ -49,7 +49,7 @@ public final class Watchdog implements AutoCloseable {
      * bytes from now on while the heap is under pressure; sampled every few milliseconds. Close the returned handle
      * when the run ends.
      */
-    public AutoCloseable watchAllocation(Thread thread, long budget, Runnable onExceeded) {
+    public Watch watchAllocation(Thread thread, long budget, Runnable onExceeded) {
         if (budget <= 0 || !ALLOCATION.isThreadAllocatedMemorySupported()) {
             return () -> { };
         }
@@ -89,6 +89,12 @@ public final class Watchdog implements AutoCloseable {
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     private final java.util.Set<Watched> watched = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> sampling;
+
+    /** A running watch; closing it ends the watch. */
+    public interface Watch extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** Identity, not value, equality: each run is its own entry. */
     private static final class Watched {
