@@ -42,11 +42,6 @@ public final class JsonCodec {
         return MAPPER.readValue(json, type);
     }
 
-    /** A Kafka serializer for any contract record; null stays null (a tombstone). */
-    public static org.apache.kafka.common.serialization.Serializer<Object> kafkaSerializer() {
-        return (topic, value) -> value == null ? null : toBytes(value);
-    }
-
     /** Parses JSON text into a tree; throws {@link JacksonException} with a location when it is malformed. */
     public static JsonNode readTree(String json) {
         return MAPPER.readTree(json);

@@ -1,6 +1,6 @@
 package dev.s3c.executor;
 
-import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.JsonSerde;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.Watchdog;
@@ -50,7 +50,7 @@ class ExecutorConfiguration {
     @Bean
     KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
-                new StringSerializer(), JsonCodec.kafkaSerializer());
+                new StringSerializer(), JsonSerde.anySerializer());
         return new KafkaTemplate<>(factory);
     }
 }

@@ -1,6 +1,6 @@
 package dev.s3c.gateway;
 
-import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.JsonSerde;
 import dev.s3c.contracts.Topic;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -35,7 +35,7 @@ class GatewayConfiguration {
     @Bean
     KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
-                new StringSerializer(), JsonCodec.kafkaSerializer());
+                new StringSerializer(), JsonSerde.anySerializer());
         return new KafkaTemplate<>(factory);
     }
 }

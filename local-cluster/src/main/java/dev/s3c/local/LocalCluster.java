@@ -207,9 +207,6 @@ public final class LocalCluster implements AutoCloseable {
         return baseUrl(gateways.getFirst());
     }
 
-    public List<String> gatewayUrls() {
-        return gateways.stream().map(LocalCluster::baseUrl).toList();
-    }
 
     public String executorUrl() {
         return baseUrl(executor);
@@ -231,9 +228,6 @@ public final class LocalCluster implements AutoCloseable {
         return mongoUri;
     }
 
-    public ConfigurableApplicationContext executor() {
-        return executor;
-    }
 
     /** Stops the services (newest first, so producers stop before consumers), then the broker and the store. */
     @Override

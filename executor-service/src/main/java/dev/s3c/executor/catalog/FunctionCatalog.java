@@ -75,14 +75,6 @@ public class FunctionCatalog extends ConsumerThread {
         }
     }
 
-    /** The function if known; for tests and diagnostics. */
-    public FunctionDefinition get(String functionId) {
-        return functions.get(functionId);
-    }
-
-    public int size() {
-        return functions.size();
-    }
 
     void apply(ConsumerRecord<String, byte[]> record) {
         String id = record.key();

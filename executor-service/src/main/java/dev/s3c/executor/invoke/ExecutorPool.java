@@ -99,9 +99,6 @@ public class ExecutorPool implements SmartLifecycle {
         return instances.size();
     }
 
-    public synchronized List<String> instanceIds() {
-        return instances.stream().map(i -> i.id).toList();
-    }
 
     private Instance newInstance() {
         String id = properties.instancePrefix() + "/" + nextIndex++;

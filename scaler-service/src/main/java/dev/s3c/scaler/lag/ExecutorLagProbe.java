@@ -66,9 +66,6 @@ class ExecutorLagProbe implements DisposableBean {
         }
     }
 
-    long lag() {
-        return lag;
-    }
 
     @Override
     public void destroy() {
