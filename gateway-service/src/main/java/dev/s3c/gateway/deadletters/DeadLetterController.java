@@ -11,6 +11,7 @@ import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.TopicPublisher;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
@@ -27,7 +28,6 @@ import org.springframework.data.mongodb.core.query.Criteria;
 import org.springframework.data.mongodb.core.query.Query;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -37,7 +37,6 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -50,14 +49,14 @@ import tools.jackson.databind.JsonNode;
 class DeadLetterController {
 
     private final ReactiveMongoTemplate mongo;
-    private final KafkaTemplate<String, Object> kafka;
+    private final TopicPublisher publisher;
     private final FunctionService functions;
     private final long maxInputBytes;
 
-    DeadLetterController(ReactiveMongoTemplate mongo, KafkaTemplate<String, Object> kafka, FunctionService functions,
+    DeadLetterController(ReactiveMongoTemplate mongo, TopicPublisher publisher, FunctionService functions,
             GatewayProperties properties) {
         this.mongo = mongo;
-        this.kafka = kafka;
+        this.publisher = publisher;
         this.functions = functions;
         this.maxInputBytes = properties.maxInputSize().toBytes();
     }
@@ -153,13 +152,9 @@ class DeadLetterController {
     }
 
     private Mono<Void> send(Topic topic, String key, Object value) {
-        // never call send() on the thread that completed the previous send: that is the producer's own I/O thread,
-        // and send() may wait there for metadata only that thread can fetch
-        return Mono.fromFuture(() -> kafka.send(topic.topicName(), key, value))
-                .subscribeOn(Schedulers.boundedElastic())
+        return publisher.send(topic, key, value)
                 .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
-                        "could not reach Kafka, nothing was changed; retry: " + e.getMessage(), List.of()))
-                .then();
+                        "could not reach Kafka, nothing was changed; retry: " + e.getMessage(), List.of()));
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,6 +6,7 @@ import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.Topic;
 import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.TopicPublisher;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
@@ -21,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -39,15 +39,15 @@ import tools.jackson.databind.node.NullNode;
 class InvocationController {
 
     private final FunctionService functions;
-    private final KafkaTemplate<String, Object> kafka;
+    private final TopicPublisher publisher;
     private final PendingResults pending;
     private final RecentlyAccepted recent;
     private final GatewayProperties properties;
 
-    InvocationController(FunctionService functions, KafkaTemplate<String, Object> kafka, PendingResults pending,
+    InvocationController(FunctionService functions, TopicPublisher publisher, PendingResults pending,
             RecentlyAccepted recent, GatewayProperties properties) {
         this.functions = functions;
-        this.kafka = kafka;
+        this.publisher = publisher;
         this.pending = pending;
         this.recent = recent;
         this.properties = properties;
@@ -92,11 +92,10 @@ class InvocationController {
     }
 
     private Mono<Void> publish(InvocationRequested request) {
-        return Mono.fromFuture(() -> kafka.send(Topic.INVOCATIONS.topicName(), request.executionId(), request))
+        return publisher.send(Topic.INVOCATIONS, request.executionId(), request)
                 .doOnSuccess(sent -> recent.add(request))
-                .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
-                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()))
-                .then();
+                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()));
     }
 
     private static ResponseEntity<?> accepted(InvocationRequested request) {
