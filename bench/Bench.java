@@ -1,7 +1,3 @@
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,8 +16,6 @@ import java.util.regex.Pattern;
  */
 public class Bench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
         String gateway = arg(args, 0, "http://localhost:8080");
@@ -30,7 +24,7 @@ public class Bench {
         int concurrency = Integer.parseInt(arg(args, 3, "256"));
         int syncCount = Integer.parseInt(arg(args, 4, "2000"));
 
-        String id = functionId(gateway);
+        String id = BenchHttp.function(gateway, "bench-echo", "function handler(input) { return input; }", 30000);
         // the JVM's and GraalJS's JITs need tens of seconds of CPU on two cores before numbers mean anything
         int warmup = Integer.parseInt(System.getProperty("warmup", "30000"));
         runAsync(gateway, id, warmup, concurrency);
@@ -52,7 +46,7 @@ public class Bench {
         for (int i = 0; i < syncCount; i++) {
             slots.acquire();
             long t0 = System.nanoTime();
-            calls.add(post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}")
+            calls.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}")
                     .thenAccept(r -> {
                         if (r.statusCode() != 200) {
                             throw new IllegalStateException("sync call answered " + r.statusCode() + ": " + r.body());
@@ -66,7 +60,7 @@ public class Bench {
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         System.out.printf("sync: %d calls, 16 concurrent, %.0f/s; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
-                syncCount, syncCount / syncSeconds, pct(sorted, 50), pct(sorted, 95), pct(sorted, 99));
+                syncCount, syncCount / syncSeconds, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99));
     }
 
     private static int runAsync(String gateway, String id, int count, int concurrency) throws InterruptedException {
@@ -75,7 +69,7 @@ public class Bench {
         List<CompletableFuture<?>> calls = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             slots.acquire();
-            calls.add(post(gateway + "/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}")
+            calls.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}")
                     .thenAccept(r -> {
                         if (r.statusCode() == 202) {
                             accepted.incrementAndGet();
@@ -105,8 +99,7 @@ public class Bench {
 
     /** Sum of s3c_executor_invocations_total over all statuses. */
     private static double completed(String executor) throws Exception {
-        String text = HTTP.send(HttpRequest.newBuilder(URI.create(executor + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String text = BenchHttp.get(executor + "/actuator/prometheus");
         Matcher m = Pattern.compile("(?m)^s3c_executor_invocations_total\\{[^}]*} ([0-9.eE+]+)").matcher(text);
         double sum = 0;
         while (m.find()) {
@@ -115,34 +108,8 @@ public class Bench {
         return sum;
     }
 
-    private static String functionId(String gateway) throws Exception {
-        String body = "{\"name\":\"bench-echo\",\"code\":\"function handler(input) { return input; }\"}";
-        HttpResponse<String> created = post(gateway + "/api/functions", body).join();
-        if (created.statusCode() != 201 && created.statusCode() != 409) {
-            throw new IllegalStateException("cannot create the bench function: " + created.body());
-        }
-        String page = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/functions?name=bench-echo")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("\"id\":\"([0-9a-f]{24})\"").matcher(page);
-        if (!m.find()) {
-            throw new IllegalStateException("no bench function in " + page);
-        }
-        return m.group(1);
-    }
 
-    private static CompletableFuture<HttpResponse<String>> post(String url, String json) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
 
-    private static double pct(List<Long> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        int i = (int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1);
-        return sorted.get(Math.max(0, i)) / 1e6;
-    }
 
     private static String arg(String[] args, int i, String fallback) {
         return args.length > i ? args[i] : fallback;

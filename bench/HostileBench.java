@@ -1,8 +1,3 @@
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -11,8 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Latency of a well-behaved function (sync, 16 concurrent callers) without and then with hostile functions
@@ -22,19 +15,17 @@ import java.util.regex.Pattern;
  */
 public class HostileBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
         String gateway = args.length > 0 ? args[0] : "http://localhost:8080";
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         double hostilePerSecond = args.length > 2 ? Double.parseDouble(args[2]) : 2;
 
-        String echo = function(gateway, "bench-echo", "function handler(input) { return input; }", 30000);
+        String echo = BenchHttp.function(gateway, "bench-echo", "function handler(input) { return input; }", 30000);
         List<String> hostile = List.of(
-                function(gateway, "bench-hostile-loop", "while (true) {}", 1000),
-                function(gateway, "bench-hostile-recursion", "function r() { return r() + 1; } return r();", 5000),
-                function(gateway, "bench-hostile-churn",
+                BenchHttp.function(gateway, "bench-hostile-loop", "while (true) {}", 1000),
+                BenchHttp.function(gateway, "bench-hostile-recursion", "function r() { return r() + 1; } return r();", 5000),
+                BenchHttp.function(gateway, "bench-hostile-churn",
                         "let a = []; for (let i = 0; i < 200000; i++) { a.push({ i }); if (a.length > 1000) a = []; } return 1;",
                         5000));
         measure(gateway, echo, 3000); // warm-up
@@ -43,7 +34,7 @@ public class HostileBench {
 
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
         int[] next = {0};
-        load.scheduleAtFixedRate(() -> post(gateway + "/api/functions/" + hostile.get(next[0]++ % hostile.size())
+        load.scheduleAtFixedRate(() -> BenchHttp.post(gateway + "/api/functions/" + hostile.get(next[0]++ % hostile.size())
                 + "/execute?mode=async", "{}"), 0, (long) (1000 / hostilePerSecond), TimeUnit.MILLISECONDS);
         Thread.sleep(3000);
         Result noisy = measure(gateway, echo, calls);
@@ -69,7 +60,7 @@ public class HostileBench {
             slots.acquire();
             long t0 = System.nanoTime();
             int n = i;
-            all.add(post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + n + "}}")
+            all.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + n + "}}")
                     .thenAccept(r -> {
                         latencies.add(System.nanoTime() - t0);
                         if (r.statusCode() != 200 || !r.body().contains("\"output\":{\"i\":" + n + "}")) {
@@ -83,29 +74,9 @@ public class HostileBench {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        return new Result(calls, pct(sorted, 50), pct(sorted, 95), pct(sorted, 99), wrong[0]);
+        return new Result(calls, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99), wrong[0]);
     }
 
-    private static String function(String gateway, String name, String code, int timeoutMs) throws Exception {
-        post(gateway + "/api/functions", "{\"name\":\"" + name + "\",\"code\":\"" + code.replace("\"", "\\\"")
-                + "\",\"config\":{\"timeoutMs\":" + timeoutMs + ",\"retryCount\":0}}").join();
-        String page = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/functions?name=" + name)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("\"id\":\"([0-9a-f]{24})\"").matcher(page);
-        if (!m.find()) {
-            throw new IllegalStateException("no function " + name + " in " + page);
-        }
-        return m.group(1);
-    }
 
-    private static CompletableFuture<HttpResponse<String>> post(String url, String json) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
 
-    private static double pct(List<Long> sorted, int p) {
-        int i = (int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1);
-        return sorted.get(Math.max(0, i)) / 1e6;
-    }
 }

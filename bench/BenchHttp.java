@@ -1,0 +1,54 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What the bench programs share: the HTTP client, creating a function, percentiles. */
+final class BenchHttp {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private BenchHttp() {
+    }
+
+    static String get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static CompletableFuture<HttpResponse<String>> post(String url, String json) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Creates the function (an existing one of that name is kept) and returns its id. */
+    static String function(String gateway, String name, String code, int timeoutMs) throws Exception {
+        HttpResponse<String> created = post(gateway + "/api/functions", "{\"name\":\"" + name + "\",\"code\":\""
+                + code.replace("\"", "\\\"") + "\",\"config\":{\"timeoutMs\":" + timeoutMs + ",\"retryCount\":0}}")
+                .join();
+        if (created.statusCode() != 201 && created.statusCode() != 409) {
+            throw new IllegalStateException("cannot create " + name + ": " + created.body());
+        }
+        String page = get(gateway + "/api/functions?name=" + name);
+        Matcher m = Pattern.compile("\"id\":\"([0-9a-f]{24})\"").matcher(page);
+        if (!m.find()) {
+            throw new IllegalStateException("no function " + name + " in " + page);
+        }
+        return m.group(1);
+    }
+
+    /** The p-th percentile of sorted nanoseconds, in milliseconds. */
+    static double pct(List<Long> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1);
+        return sorted.get(Math.max(0, i)) / 1e6;
+    }
+}
