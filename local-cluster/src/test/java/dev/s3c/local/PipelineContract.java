@@ -174,8 +174,12 @@ abstract class PipelineContract {
                 "hostile-output", "failed", "hostile-host", "failed", "hostile-pollution", "succeeded",
                 "hostile-getter-trap", "succeeded");
         Map<String, String> ids = new java.util.LinkedHashMap<>();
-        // generous timeout: runaway recursion on a cold, busy instance needs a moment to overflow its 16 MiB stack
-        hostile.forEach((name, code) -> ids.put(name, create(name, code, Map.of("timeoutMs", 5000, "retryCount", 0))));
+        // loops are cut at 1 s so they do not starve the rest of the two CPUs; runaway recursion on a cold, busy
+        // instance may need seconds to overflow its 16 MiB stack, so it gets a timeout it cannot reach
+        Map<String, Integer> timeouts = Map.of("hostile-loop", 1000, "hostile-promise", 1000,
+                "hostile-recursion", 60_000);
+        hostile.forEach((name, code) -> ids.put(name, create(name, code,
+                Map.of("timeoutMs", timeouts.getOrDefault(name, 5000), "retryCount", 0))));
         String good = create("well-behaved", "return { sum: input.a + input.b, polluted: ({}).isAdmin === undefined,"
                 + " mapped: [1, 2].map(x => x * 2) };");
 
