@@ -49,7 +49,24 @@ public enum Topic {
     /** Writer: executor (its retry forwarder). Retries that are due, consumed by the instances with fresh invocations. */
     RETRIES_DUE("s3c.invocation-retries-due", 12,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES)));
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
+    /**
+     * Writer: executor. Each executor process's instance count, keyed by process id: on change and as a heartbeat.
+     * Compacted; one partition, so the scaler reads all processes in one task.
+     */
+    EXECUTOR_STATUS("s3c.executor-status", 1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")),
+    /** Writer: scaler (its lag probe). The executor group's offsets once a second; the scaler's clock. Kept an hour. */
+    EXECUTOR_LAG("s3c.scaler.executor-lag", 1,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600L * 1000))),
+    /** Writer: scaler. The desired pool size and its split per executor process, keyed by group. Compacted. */
+    SCALE_COMMANDS("s3c.scale-commands", 1,
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0")),
+    /** Writer: scaler. Every scaling decision with the inputs that explain it; kept 14 days (the monitor keeps more). */
+    SCALING_EVENTS("s3c.scaling-events", 1,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000)));
 
     /**
      * Largest message on the invocation topics: inputs and outputs are bounded at 1 MiB, code at 256 KiB, plus

@@ -90,6 +90,34 @@ class MessageRoundTripTest {
     }
 
     @Test
+    void scalingMessagesRoundTrip() {
+        var command = new ScaleCommand("s3c-executor", 7, java.util.Map.of("host-1", 4, "host-2", 3), "lag 90", 12, T0);
+        assertThat(roundTrip(command, ScaleCommand.class)).isEqualTo(command);
+        assertThat(command.instancesFor("host-2")).isEqualTo(3);
+        assertThat(command.instancesFor("host-3")).isEqualTo(-1);
+
+        var backlog = new java.util.LinkedHashMap<String, Long>();
+        backlog.put("f-slow", 80L);
+        backlog.put("f-fast", 10L);
+        var event = new ScalingEvent("ev-1", "s3c-executor", ScalingAction.SCALE_UP, 3, 9, "lag 90 > 10 x 3", T0, 90,
+                java.util.Map.of("s3c.invocations-0", 90L), 42.5, 3.25, backlog, 3, java.util.List.of("host-1"));
+        ScalingEvent back = roundTrip(event, ScalingEvent.class);
+        assertThat(back).isEqualTo(event);
+        assertThat(back.backlogByFunction().keySet()).containsExactly("f-slow", "f-fast");
+        assertThat(new String(JsonCodec.toBytes(event), StandardCharsets.UTF_8)).contains("\"action\":\"scale_up\"");
+
+        var status = new ExecutorStatus("host-1", 4, 12, false, T0);
+        assertThat(roundTrip(status, ExecutorStatus.class)).isEqualTo(status);
+
+        var sample = new LagSample("s3c-executor", T0, java.util.List.of(
+                new LagSample.PartitionLag("s3c.invocations", 0, 120, 100),
+                new LagSample.PartitionLag("s3c.invocations", 1, 5, 9)));
+        LagSample sampleBack = roundTrip(sample, LagSample.class);
+        assertThat(sampleBack).isEqualTo(sample);
+        assertThat(sampleBack.partitions()).extracting(LagSample.PartitionLag::lag).containsExactly(20L, 0L);
+    }
+
+    @Test
     void enumsUseLowercaseWireNames() {
         var failed = new InvocationCompleted("e", "f", 1, ExecutionStatus.TIMED_OUT, null,
                 ExecutionError.of(ErrorType.USER_ERROR, "boom"), "", 0, 1, "i", false, T0, T0, T0, null);

@@ -1,0 +1,20 @@
+package dev.s3c.contracts;
+
+import java.time.Instant;
+
+/**
+ * What one executor process runs, published when it changes and as a heartbeat, keyed by process id on a
+ * compacted topic. The scaler counts live processes from it; the dashboard shows the instances.
+ *
+ * @param process the executor process id (host and pid unless configured)
+ * @param instances consumer threads running now
+ * @param appliedSequence the sequence of the last scale command this process applied (-1: none)
+ * @param leaving true in the last status of a process that is shutting down
+ */
+public record ExecutorStatus(
+        String process,
+        int instances,
+        long appliedSequence,
+        boolean leaving,
+        Instant at) {
+}

@@ -1,0 +1,188 @@
+package dev.s3c.scaler.decide;
+
+import dev.s3c.contracts.ExecutorStatus;
+import dev.s3c.contracts.LagSample;
+import dev.s3c.contracts.ScaleCommand;
+import dev.s3c.contracts.ScalingEvent;
+import dev.s3c.contracts.Topic;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Folds traffic counts and executor statuses into its stores, and on every lag sample (the scaler's clock) asks
+ * the policy for a decision. Runs in a single task: every input topic it reads has one partition.
+ */
+final class Decider implements Processor<String, Signal, String, Decider.Outcome> {
+
+    static final String BACKLOG_STORE = "backlog-by-function";
+    static final String EXECUTORS_STORE = "executor-processes";
+    static final String STATE_STORE = "decider-state";
+    private static final String STATE_KEY = "state";
+    private static final int BACKLOG_SHOWN = 10;
+
+    /** A command and its event, or an event alone. */
+    record Outcome(ScaleCommand command, ScalingEvent event) {
+    }
+
+    private final ScalingPolicy policy;
+    private ProcessorContext<String, Outcome> context;
+    private KeyValueStore<String, Long> backlog;
+    private KeyValueStore<String, ExecutorStatus> executors;
+    private KeyValueStore<String, DeciderState> states;
+
+    Decider(ScalingPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outcome> context) {
+        this.context = context;
+        this.backlog = context.getStateStore(BACKLOG_STORE);
+        this.executors = context.getStateStore(EXECUTORS_STORE);
+        this.states = context.getStateStore(STATE_STORE);
+    }
+
+    @Override
+    public void process(Record<String, Signal> record) {
+        Signal signal = record.value();
+        if (signal.traffic() != null) {
+            count(signal.traffic());
+        } else if (signal.lag() != null) {
+            decide(signal.lag(), record.timestamp());
+        } else if (signal.statusKey() != null) {
+            ExecutorStatus status = signal.status();
+            if (status == null || status.leaving()) {
+                executors.delete(signal.statusKey());
+            } else {
+                executors.put(signal.statusKey(), status);
+            }
+        }
+    }
+
+    private void count(TrafficCounts traffic) {
+        long requested = 0;
+        long finished = 0;
+        for (var e : traffic.byFunction().entrySet()) {
+            requested += e.getValue().requested();
+            finished += e.getValue().finished();
+            Long before = backlog.get(e.getKey());
+            long after = (before == null ? 0 : before) + e.getValue().requested() - e.getValue().finished();
+            // below zero: results of requests made before this scaler's history began
+            if (after > 0) {
+                backlog.put(e.getKey(), after);
+            } else {
+                backlog.delete(e.getKey());
+            }
+        }
+        DeciderState state = state();
+        long second = traffic.at().getEpochSecond();
+        List<DeciderState.Bucket> buckets = new ArrayList<>(state.buckets());
+        int last = buckets.size() - 1;
+        if (last >= 0 && buckets.get(last).second() == second) {
+            DeciderState.Bucket b = buckets.get(last);
+            buckets.set(last, new DeciderState.Bucket(second, b.requested() + requested, b.finished() + finished));
+        } else {
+            buckets.add(new DeciderState.Bucket(second, requested, finished));
+        }
+        long window = policy.settings().rateWindow().toSeconds();
+        buckets.removeIf(b -> b.second() <= second - window - 1);
+        Instant lastCompletion = finished > 0 ? traffic.at() : state.lastCompletionAt();
+        states.put(STATE_KEY, new DeciderState(state.policy(), buckets, lastCompletion, state.previousLag()));
+    }
+
+    private void decide(LagSample sample, long timestamp) {
+        DeciderState state = state();
+        Instant now = sample.at();
+        Map<String, LagSample.PartitionLag> previous = new HashMap<>();
+        state.previousLag().forEach(p -> previous.put(p.name(), p));
+        long lag = 0;
+        int partitions = 0;
+        Map<String, Long> byPartition = new TreeMap<>();
+        for (LagSample.PartitionLag p : sample.partitions()) {
+            if (p.topic().equals(Topic.INVOCATIONS.topicName())) {
+                partitions++;
+            }
+            long l = p.lag();
+            LagSample.PartitionLag before = previous.get(p.name());
+            if (l == 1 && before != null && before.endOffset() == p.endOffset()
+                    && before.committedOffset() == p.committedOffset()) {
+                // a lag of 1 that never moves: a transaction marker the group can never consume past in its count
+                // (or a single record being worked on): not worth an instance either way
+                l = 0;
+            }
+            if (l > 0) {
+                byPartition.put(p.name(), l);
+                lag += l;
+            }
+        }
+        long window = Math.max(1, policy.settings().rateWindow().toSeconds());
+        long nowSecond = now.getEpochSecond();
+        long requested = 0;
+        long finished = 0;
+        for (DeciderState.Bucket b : state.buckets()) {
+            if (b.second() > nowSecond - window && b.second() <= nowSecond) {
+                requested += b.requested();
+                finished += b.finished();
+            }
+        }
+        var observation = new ScalingPolicy.Observation(now, lag, byPartition, partitions,
+                requested / (double) window, finished / (double) window, state.lastCompletionAt(), largestBacklogs(),
+                liveProcesses(now));
+        ScalingPolicy.Decision decision = policy.decide(state.policy(), observation);
+        states.put(STATE_KEY, new DeciderState(decision.state(), state.buckets(), state.lastCompletionAt(),
+                sample.partitions()));
+        String key = policy.settings().group();
+        if (decision.command() != null) {
+            context.forward(new Record<>(key, new Outcome(decision.command(), decision.event()), timestamp));
+        }
+        if (decision.stallEvent() != null) {
+            context.forward(new Record<>(key, new Outcome(null, decision.stallEvent()), timestamp));
+        }
+    }
+
+    private Map<String, Long> largestBacklogs() {
+        List<KeyValue<String, Long>> all = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = backlog.all()) {
+            it.forEachRemaining(all::add);
+        }
+        all.sort(Comparator.comparing((KeyValue<String, Long> kv) -> kv.value).reversed()
+                .thenComparing(kv -> kv.key));
+        Map<String, Long> shown = new LinkedHashMap<>();
+        all.stream().limit(BACKLOG_SHOWN).forEach(kv -> shown.put(kv.key, kv.value));
+        return shown;
+    }
+
+    private SortedMap<String, Integer> liveProcesses(Instant now) {
+        SortedMap<String, Integer> live = new TreeMap<>();
+        List<String> gone = new ArrayList<>();
+        try (KeyValueIterator<String, ExecutorStatus> it = executors.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.at().plus(policy.settings().livenessTimeout()).isAfter(now)) {
+                    live.put(kv.key, kv.value.instances());
+                } else {
+                    gone.add(kv.key);
+                }
+            });
+        }
+        gone.forEach(executors::delete);
+        return live;
+    }
+
+    private DeciderState state() {
+        DeciderState state = states.get(STATE_KEY);
+        return state == null ? DeciderState.initial() : state;
+    }
+}

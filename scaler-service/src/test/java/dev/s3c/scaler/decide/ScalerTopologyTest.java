@@ -1,0 +1,182 @@
+package dev.s3c.scaler.decide;
+
+import static dev.s3c.contracts.ScalingAction.REBALANCE;
+import static dev.s3c.contracts.ScalingAction.SCALE_DOWN;
+import static dev.s3c.contracts.ScalingAction.SCALE_UP;
+import static dev.s3c.contracts.ScalingAction.STALLED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3c.contracts.ScaleCommand;
+import dev.s3c.contracts.ScalingAction;
+import dev.s3c.contracts.ScalingEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** The scaler's decisions over simulated load, one second at a time, with the default thresholds. */
+class ScalerTopologyTest {
+
+    /** An expected event: its action and sizes, and the simulated seconds it may come out at. */
+    record Expect(ScalingAction action, int from, int to, long earliest, long latest) {
+    }
+
+    /**
+     * A load shape: queued invocations at each second, and completions per second, on one executor process that
+     * starts with {@code instances}.
+     */
+    record Scenario(String name, int instances, int seconds, LongUnaryOperator lag, LongUnaryOperator completions,
+            List<Expect> expected) {
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Scenario> scenarios() {
+        return Stream.of(
+                new Scenario("step load: up once, in proportion", 3, 120,
+                        t -> t < 5 ? 0 : 60, t -> 20,
+                        List.of(new Expect(SCALE_UP, 3, 6, 5, 5))),
+                new Scenario("burst of 10,000: straight to the maximum, then down by halves every quiet period", 3, 180,
+                        t -> t < 2 ? 0 : Math.max(0, 10_000 - 500 * (t - 2)), t -> t >= 2 && t <= 22 ? 500 : 0,
+                        List.of(new Expect(SCALE_UP, 3, 10, 2, 2),
+                                new Expect(SCALE_DOWN, 10, 5, 52, 53),
+                                new Expect(SCALE_DOWN, 5, 3, 82, 84),
+                                new Expect(SCALE_DOWN, 3, 2, 112, 115),
+                                new Expect(SCALE_DOWN, 2, 1, 142, 146))),
+                new Scenario("slow drain: no scale-down until the backlog is low for the whole quiet period", 3, 115,
+                        t -> Math.max(0, 100 - t), t -> 1,
+                        List.of(new Expect(SCALE_UP, 3, 10, 0, 0),
+                                new Expect(SCALE_DOWN, 10, 5, 100, 102))),
+                new Scenario("steady load near the scale-up threshold: one step up, no flapping", 3, 300,
+                        t -> t % 2 == 0 ? 34 : 26, t -> 30,
+                        List.of(new Expect(SCALE_UP, 3, 4, 0, 0))),
+                new Scenario("steady load near the scale-down threshold: quiet never lasts, nothing changes", 3, 300,
+                        t -> t % 21 == 20 ? 10 : 8, t -> 30,
+                        List.of()),
+                new Scenario("stalled consumer with a small backlog: held, never shrunk, reported once", 3, 120,
+                        t -> 5, t -> 0,
+                        List.of(new Expect(STALLED, 3, 3, 15, 15))),
+                new Scenario("stalled consumer with a large backlog: up to the maximum once, then held", 3, 120,
+                        t -> 300, t -> 0,
+                        List.of(new Expect(SCALE_UP, 3, 10, 0, 0), new Expect(STALLED, 10, 10, 15, 15))),
+                new Scenario("a lag of 1 that never moves is a transaction marker, not work", 2, 40,
+                        t -> 1, t -> 0,
+                        List.of(new Expect(SCALE_DOWN, 2, 1, 30, 30))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void decidesAsTheLoadRequires(Scenario scenario) {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", scenario.instances())) {
+            for (long t = 0; t < scenario.seconds(); t++) {
+                int done = (int) scenario.completions().applyAsLong(t);
+                harness.second(scenario.lag().applyAsLong(t), done, done);
+            }
+            List<ScalerHarness.Seen> seen = harness.events();
+            assertThat(seen).as(describe(seen)).hasSize(scenario.expected().size());
+            for (int i = 0; i < seen.size(); i++) {
+                Expect expect = scenario.expected().get(i);
+                ScalingEvent event = seen.get(i).event();
+                assertThat(event.action()).as(describe(seen)).isEqualTo(expect.action());
+                assertThat(event.fromInstances()).as(describe(seen)).isEqualTo(expect.from());
+                assertThat(event.toInstances()).as(describe(seen)).isEqualTo(expect.to());
+                assertThat(seen.get(i).second()).as(describe(seen)).isBetween(expect.earliest(), expect.latest());
+                assertThat(event.reason()).isNotBlank();
+            }
+            // the simulated executor followed every command: it runs what the last one said
+            List<ScaleCommand> commands = harness.commands();
+            if (!commands.isEmpty()) {
+                assertThat(harness.processes().get("exec-a")).isEqualTo(commands.getLast().desiredInstances());
+            }
+            assertThat(commands).extracting(ScaleCommand::sequence).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void eventsCarryTheInputsThatExplainThem() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 1)) {
+            for (int t = 0; t < 7; t++) {
+                harness.second(t * 40, Map.of("f-slow", 50, "f-fast", 10), Map.of("f-slow", 10, "f-fast", 10));
+            }
+            ScalingEvent up = harness.events().getFirst().event();
+            assertThat(up.action()).isEqualTo(SCALE_UP);
+            assertThat(up.lag()).isEqualTo(40);
+            assertThat(up.lagByPartition()).containsEntry("s3c.invocations-0", 40L);
+            assertThat(up.backlogByFunction()).containsEntry("f-slow", 80L).doesNotContainKey("f-fast");
+            assertThat(up.arrivalRate()).isEqualTo(24.0);
+            assertThat(up.completionRate()).isEqualTo(8.0);
+            assertThat(up.reportedInstances()).isEqualTo(1);
+            assertThat(up.processes()).containsExactly("exec-a");
+            assertThat(up.reason()).contains("40 queued").contains("above 10 per instance");
+            // the cooldown holds the next step until the new instances had time to act
+            assertThat(harness.events()).extracting(ScalerHarness.Seen::second).containsExactly(1L, 6L);
+            ScalingEvent later = harness.events().getLast().event();
+            assertThat(later.backlogByFunction().keySet()).first().isEqualTo("f-slow");
+            assertThat(later.arrivalRate()).isEqualTo(60.0);
+        }
+    }
+
+    @Test
+    void theDesiredTotalIsSharedAmongLiveExecutorProcesses() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 2).process("exec-b", 2)) {
+            harness.second(200, 0, 0);
+            assertThat(harness.commands().getLast().assignments()).isEqualTo(Map.of("exec-a", 5, "exec-b", 5));
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 5, "exec-b", 5));
+
+            harness.process("exec-c", 3);
+            harness.seconds(1, 100);
+            ScaleCommand joined = harness.commands().getLast();
+            assertThat(joined.desiredInstances()).isEqualTo(10);
+            assertThat(joined.assignments()).isEqualTo(Map.of("exec-a", 4, "exec-b", 3, "exec-c", 3));
+            assertThat(harness.events().getLast().event().action()).isEqualTo(REBALANCE);
+
+            harness.leave("exec-b");
+            harness.seconds(1, 100);
+            assertThat(harness.commands().getLast().assignments()).isEqualTo(Map.of("exec-a", 5, "exec-c", 5));
+
+            // a process that stops without a word is dropped once it has been silent for the liveness timeout
+            harness.vanish("exec-a");
+            harness.seconds(14, 100);
+            assertThat(harness.commands().getLast().assignments()).containsOnlyKeys("exec-a", "exec-c");
+            harness.seconds(2, 100);
+            assertThat(harness.commands().getLast().assignments()).isEqualTo(Map.of("exec-c", 10));
+        }
+    }
+
+    @Test
+    void thePoolNeverOutgrowsTheInvocationPartitions() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).partitions(4).process("exec-a", 1)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(4);
+            assertThat(harness.events().getLast().event().reason()).contains("capped at 4");
+        }
+    }
+
+    @Test
+    void withoutExecutorsNothingIsCommanded() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults())) {
+            harness.seconds(10, 500);
+            assertThat(harness.commands()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPoolOutsideTheBoundsIsBroughtInside() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 14)) {
+            harness.seconds(1, 50);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(10);
+            assertThat(harness.events().getLast().event().action()).isEqualTo(SCALE_DOWN);
+        }
+    }
+
+    private static String describe(List<ScalerHarness.Seen> seen) {
+        return seen.stream().map(s -> "t=" + s.second() + " " + s.event().action() + " " + s.event().fromInstances()
+                + "->" + s.event().toInstances() + " (" + s.event().reason() + ")").toList().toString();
+    }
+}
