@@ -38,6 +38,12 @@ class ExecutorConfiguration {
         return Topic.INVOCATION_STARTS.newTopic();
     }
 
+    /** Each executor process reports its instance count, so the executor declares that topic. */
+    @Bean
+    NewTopic executorStatusTopic() {
+        return Topic.EXECUTOR_STATUS.newTopic();
+    }
+
     /** The executor writes the retry tiers, the retries-due topic and the dead letters, so it declares them. */
     @Bean
     KafkaAdmin.NewTopics retryTopics() {

@@ -13,22 +13,25 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param instances consumer threads (instances) this process starts with
  * @param instanceIdPrefix how this process names its instances; defaults to host and pid
  * @param definitionWait how long an invocation waits for its function's definition to reach this process
- * @param batchBudget after this long on one poll's batch, commit what is done and poll again (keeps the consumer
- *        in its group when functions are slow)
+ * @param batchBudget after this long on one poll's batch, commit what is done and poll again: keeps the consumer
+ *        in its group when functions are slow, and hands partitions to a new instance within seconds (partitions
+ *        change hands only between polls)
  * @param runningNotice an execution still running after this long is announced, so pollers see "running"
  * @param stopTimeout how long stopping an instance waits for its running function; past it the function is
  *        cancelled and its invocation, uncommitted, runs again elsewhere
+ * @param scaling how this process follows the scaler
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
         @DefaultValue("3") int instances,
         String instanceIdPrefix,
         @DefaultValue("10s") Duration definitionWait,
-        @DefaultValue("30s") Duration batchBudget,
+        @DefaultValue("2s") Duration batchBudget,
         @DefaultValue("1s") Duration runningNotice,
         @DefaultValue("30s") Duration stopTimeout,
         @DefaultValue Sandbox sandbox,
-        @DefaultValue Retry retry) {
+        @DefaultValue Retry retry,
+        @DefaultValue Scaling scaling) {
 
     public String instancePrefix() {
         if (instanceIdPrefix != null && !instanceIdPrefix.isBlank()) {
@@ -38,6 +41,15 @@ public record ExecutorProperties(
         String runtime = ManagementFactory.getRuntimeMXBean().getName();
         int at = runtime.indexOf('@');
         return at < 0 ? "executor-" + runtime : runtime.substring(at + 1) + "-" + runtime.substring(0, at);
+    }
+
+    /**
+     * @param followCommands apply the scaler's commands (off: the pool keeps {@code instances})
+     * @param statusInterval how often this process reports its instance count when nothing changes
+     */
+    public record Scaling(
+            @DefaultValue("true") boolean followCommands,
+            @DefaultValue("2s") Duration statusInterval) {
     }
 
     /**

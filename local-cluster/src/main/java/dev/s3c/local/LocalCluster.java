@@ -47,13 +47,31 @@ public final class LocalCluster implements AutoCloseable {
      * @param dataDir where the embedded MongoDB-wire server keeps its data; null keeps it in memory
      * @param mongoPort port of the embedded MongoDB-wire server (0: any free port)
      * @param gatewayPort port of the first gateway (0: any free port); the other services take ports 0 or the next ones
-     * @param executorInstances consumer threads of the executor
+     * @param executorInstances consumer threads the executor starts with
+     * @param serviceArgs further {@code --property=value} arguments for every service (each ignores what it does
+     *        not know)
      */
     public record Options(String kafkaBootstrap, String mongoUri, Path dataDir, int mongoPort, int gatewayPort,
-            int executorPort, int monitorPort, int scalerPort, int executorInstances) {
+            int executorPort, int monitorPort, int scalerPort, int executorInstances, List<String> serviceArgs) {
+
+        public Options {
+            serviceArgs = serviceArgs == null ? List.of() : List.copyOf(serviceArgs);
+        }
 
         public static Options forTests(String kafkaBootstrap, String mongoUri) {
-            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3);
+            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3, List.of());
+        }
+
+        public Options withExecutorInstances(int instances) {
+            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, executorPort, monitorPort,
+                    scalerPort, instances, serviceArgs);
+        }
+
+        public Options withServiceArgs(String... args) {
+            List<String> all = new ArrayList<>(serviceArgs);
+            all.addAll(Arrays.asList(args));
+            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, executorPort, monitorPort,
+                    scalerPort, executorInstances, all);
         }
     }
 
@@ -94,7 +112,10 @@ public final class LocalCluster implements AutoCloseable {
     private void startInfrastructure() {
         if (options.kafkaBootstrap() == null) {
             broker = new EmbeddedKafkaKraftBroker(1, 1);
-            broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0"));
+            broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0",
+                    // one broker: the scaler's exactly-once transactions need their log to fit on it
+                    "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
+                    "transaction.state.log.num.partitions", "5"));
             broker.afterPropertiesSet();
             kafkaBootstrap = broker.getBrokersAsString();
             log.info("Started a KRaft broker at {}", kafkaBootstrap);
@@ -164,6 +185,7 @@ public final class LocalCluster implements AutoCloseable {
                 "--spring.mongodb.uri=" + mongoUri,
                 // the MongoDB-wire server does not implement 'hello'
                 "--management.health.mongodb.enabled=" + (mongoServer == null)));
+        args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
         ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));
         contexts.add(context);

@@ -1,6 +1,7 @@
 package dev.s3c.local;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ public final class LocalClusterMain {
                 intEnv("EXECUTOR_PORT", gatewayPort + 1),
                 intEnv("MONITOR_PORT", gatewayPort + 2),
                 intEnv("SCALER_PORT", gatewayPort + 3),
-                intEnv("EXECUTOR_INSTANCES", 3));
+                intEnv("EXECUTOR_INSTANCES", 3),
+                List.of());
         LocalCluster cluster = LocalCluster.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

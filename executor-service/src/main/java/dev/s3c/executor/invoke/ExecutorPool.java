@@ -71,6 +71,9 @@ public class ExecutorPool implements SmartLifecycle {
         this.meters = meters;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // the broker-driven group protocol (KIP-848): adding or removing an instance moves only the partitions
+        // that change hands, while the other instances keep working, instead of stopping the whole group
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
         this.consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
         Gauge.builder("s3c.executor.graaljs.optimizing", engine, e -> e.optimizing() ? 1 : 0)

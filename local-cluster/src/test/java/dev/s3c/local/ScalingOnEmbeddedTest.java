@@ -1,0 +1,142 @@
+package dev.s3c.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The scaler driving a real executor: a backlog of slow invocations grows the pool within seconds, it drains, and
+ * the pool shrinks after the quiet period; the scaling history says why. A broker of its own, because the scaler's
+ * state and the compacted scale commands must not carry over from other tests.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScalingOnEmbeddedTest {
+
+    private static final Pattern INSTANCES = Pattern.compile("^s3c_executor_instances\\{[^}]*} ([0-9.]+)$",
+            Pattern.MULTILINE);
+    private static final Pattern SUCCEEDED = Pattern.compile(
+            "^s3c_executor_invocations_total\\{[^}]*status=\"succeeded\"[^}]*} ([0-9.]+)$", Pattern.MULTILINE);
+
+    private LocalCluster cluster;
+    private Api api;
+    private Api executor;
+
+    @BeforeAll
+    void start() {
+        cluster = LocalCluster.start(LocalCluster.Options.forTests(null, null).withExecutorInstances(1)
+                .withServiceArgs("--s3c.scaler.max-instances=4", "--s3c.scaler.scale-down-after=3s",
+                        "--s3c.scaler.scale-up-cooldown=1s"));
+        api = new Api(cluster.gatewayUrl());
+        executor = new Api(cluster.executorUrl());
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aBacklogGrowsThePoolWhichShrinksOnceItDrains() {
+        String code = """
+                function handler(input) {
+                  const end = Date.now() + 50;
+                  while (Date.now() < end) { }
+                  return input.i;
+                }""";
+        Api.Response created = api.post("/api/functions", Api.json(Map.of("name", "slow", "code", code)));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        String id = created.body().get("id").asString();
+        assertThat(api.post("/api/functions/" + id + "/execute", "{\"input\":{\"i\":0}}").body().get("status")
+                .asString()).isEqualTo("succeeded");
+        await().atMost(Duration.ofSeconds(30)).until(() -> instances() == 1);
+
+        int calls = 300;
+        List<CompletableFuture<Api.Response>> accepted = new ArrayList<>();
+        for (int i = 1; i <= calls; i++) {
+            accepted.add(api.postAsync("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}"));
+        }
+        Set<String> executions = new HashSet<>();
+        for (CompletableFuture<Api.Response> call : accepted) {
+            Api.Response response = call.join();
+            assertThat(response.status()).isEqualTo(202);
+            executions.add(response.body().get("executionId").asString());
+        }
+        assertThat(executions).hasSize(calls);
+
+        // 300 queued at 50 ms each on one instance: the scaler sees the backlog and the pool grows
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> instances() > 1);
+        JsonNode up = await().atMost(Duration.ofSeconds(10)).until(() -> firstEvent("scale_up"), e -> e != null);
+        assertThat(up.get("fromInstances").asInt()).isEqualTo(1);
+        assertThat(up.get("toInstances").asInt()).isBetween(2, 4);
+        assertThat(up.get("lag").asLong()).isGreaterThan(10);
+        assertThat(up.get("reason").asString()).contains("above 10 per instance");
+        long perPartition = 0;
+        for (JsonNode p : up.get("lagByPartition")) {
+            perPartition += p.get("lag").asLong();
+        }
+        assertThat(perPartition).isEqualTo(up.get("lag").asLong());
+        // the lag probe is fresher than the traffic counts: the first decision may not have the backlog yet
+        for (JsonNode b : up.get("backlogByFunction")) {
+            assertThat(b.get("functionId").asString()).isEqualTo(id);
+        }
+
+        // every invocation runs exactly once, through the scale-up and the scale-down
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                api.get("/api/functions/" + id + "/logs?status=succeeded&limit=1000").body().size() == calls + 1);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> instances() == 1);
+        assertThat(succeededRuns()).isEqualTo(calls + 1);
+
+        JsonNode history = api.get("/api/metrics/scaling/history").body();
+        List<String> actions = new ArrayList<>();
+        history.forEach(e -> actions.add(e.get("action").asString()));
+        assertThat(actions).as("newest first: %s", history).startsWith("scale_down").contains("scale_up");
+        JsonNode down = history.get(0);
+        assertThat(down.get("toInstances").asInt()).isEqualTo(1);
+        assertThat(down.get("reason").asString()).contains("stayed below 3 per instance for 3s");
+        List<String> times = new ArrayList<>();
+        history.forEach(e -> times.add(e.get("timestamp").asString()));
+        assertThat(times).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(api.get("/api/metrics/scaling/history?limit=1").body()).hasSize(1);
+        Api.Response bad = api.get("/api/metrics/scaling/history?limit=0");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().toString()).contains("limit");
+    }
+
+    private int instances() {
+        return (int) Double.parseDouble(metric(INSTANCES));
+    }
+
+    private long succeededRuns() {
+        return (long) Double.parseDouble(metric(SUCCEEDED));
+    }
+
+    private String metric(Pattern pattern) {
+        Matcher m = pattern.matcher(executor.raw("/actuator/prometheus"));
+        return m.find() ? m.group(1) : "-1";
+    }
+
+    private JsonNode firstEvent(String action) {
+        for (JsonNode event : api.get("/api/metrics/scaling/history?limit=100").body()) {
+            if (action.equals(event.get("action").asString())) {
+                return event;
+            }
+        }
+        return null;
+    }
+}

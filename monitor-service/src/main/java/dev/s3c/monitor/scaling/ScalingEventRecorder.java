@@ -1,0 +1,133 @@
+package dev.s3c.monitor.scaling;
+
+import static dev.s3c.contracts.ScalingEventRecord.*;
+
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.WriteModel;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.ScalingEvent;
+import dev.s3c.contracts.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps {@code scaling_events} (the monitor is its one writer): one document per scaling decision, by its event id,
+ * so a replayed batch writes nothing new.
+ */
+@Component
+class ScalingEventRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(ScalingEventRecorder.class);
+    private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+
+    private final ReactiveMongoTemplate mongo;
+    private final KafkaMessageListenerContainer<String, byte[]> container;
+
+    ScalingEventRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka) {
+        this.mongo = mongo;
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-scaling");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // the scaler writes in transactions: keep only its committed decisions
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        ContainerProperties props = new ContainerProperties(Topic.SCALING_EVENTS.topicName());
+        props.setAckMode(ContainerProperties.AckMode.BATCH);
+        props.setMessageListener(this);
+        props.setClientId("s3c-monitor-scaling");
+        container = new KafkaMessageListenerContainer<>(consumers, props);
+        // MongoDB unreachable: keep the batch and try again, nothing is skipped
+        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
+        container.setBeanName("s3c-monitor-scaling");
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+        List<WriteModel<Document>> writes = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                ScalingEvent event = JsonCodec.fromBytes(record.value(), ScalingEvent.class);
+                if (event != null && event.eventId() != null) {
+                    writes.add(new ReplaceOneModel<>(Filters.eq(ID, event.eventId()), document(event), UPSERT));
+                }
+            } catch (RuntimeException e) {
+                log.warn("Skipping unreadable scaling event {}-{}@{}: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
+            }
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(false))))
+                .block(Duration.ofSeconds(60));
+    }
+
+    static Document document(ScalingEvent e) {
+        List<Document> lag = new ArrayList<>();
+        e.lagByPartition().forEach((partition, n) -> lag.add(new Document("partition", partition).append("lag", n)));
+        List<Document> backlog = new ArrayList<>();
+        e.backlogByFunction().forEach((function, n) -> backlog.add(new Document("functionId", function)
+                .append("backlog", n)));
+        return new Document(ID, e.eventId())
+                .append(GROUP, e.group())
+                .append(ACTION, e.action().name().toLowerCase(java.util.Locale.ROOT))
+                .append(FROM_INSTANCES, e.fromInstances())
+                .append(TO_INSTANCES, e.toInstances())
+                .append(REASON, e.reason())
+                .append(TIMESTAMP, e.timestamp() == null ? null : Date.from(e.timestamp()))
+                .append(LAG, e.lag())
+                .append(LAG_BY_PARTITION, lag)
+                .append(ARRIVAL_RATE, e.arrivalRate())
+                .append(COMPLETION_RATE, e.completionRate())
+                .append(BACKLOG_BY_FUNCTION, backlog)
+                .append(REPORTED_INSTANCES, e.reportedInstances())
+                .append(PROCESSES, e.processes());
+    }
+
+    @Override
+    public void start() {
+        // newest first is how the history is read
+        mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.createIndex(Indexes.descending(TIMESTAMP), new IndexOptions().name("by_time"))))
+                .block(Duration.ofSeconds(30));
+        container.start();
+    }
+
+    @Override
+    public void stop() {
+        container.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return container.isRunning();
+    }
+}
