@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param instanceIdPrefix how this process names its instances; defaults to host and pid
  * @param definitionWait how long an invocation waits for its function's definition to reach this process
  * @param batchBudget after this long on one poll's batch, commit what is done and poll again: keeps the consumer
- *        in its group when functions are slow, and hands partitions to a new instance within seconds (partitions
- *        change hands only between polls)
+ *        in its group when functions are slow, and lets a rebalance move on: a consumer takes each step of a
+ *        rebalance only between polls, so this bounds how long a new instance waits for its partitions
  * @param runningNotice an execution still running after this long is announced, so pollers see "running"
  * @param stopTimeout how long stopping an instance waits for its running function; past it the function is
  *        cancelled and its invocation, uncommitted, runs again elsewhere
@@ -26,7 +26,7 @@ public record ExecutorProperties(
         @DefaultValue("3") int instances,
         String instanceIdPrefix,
         @DefaultValue("10s") Duration definitionWait,
-        @DefaultValue("2s") Duration batchBudget,
+        @DefaultValue("250ms") Duration batchBudget,
         @DefaultValue("1s") Duration runningNotice,
         @DefaultValue("30s") Duration stopTimeout,
         @DefaultValue Sandbox sandbox,

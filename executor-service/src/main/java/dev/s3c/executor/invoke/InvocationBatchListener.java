@@ -11,17 +11,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.listener.BatchAcknowledgingMessageListener;
+import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessageListener;
 import org.springframework.kafka.support.Acknowledgment;
 
 /**
@@ -29,7 +33,7 @@ import org.springframework.kafka.support.Acknowledgment;
  * are committed only after every result of the committed part is acknowledged by the broker, so a crash anywhere
  * means the invocation runs again, never that it is lost.
  */
-final class InvocationBatchListener implements BatchAcknowledgingMessageListener<String, byte[]> {
+final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMessageListener<String, byte[]> {
 
     static final String REPLY_TO_HEADER = "s3c-reply-to";
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
@@ -52,14 +56,14 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
     }
 
     @Override
-    public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack) {
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack, Consumer<?, ?> consumer) {
         long start = System.nanoTime();
         List<CompletableFuture<?>> sends = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             if (i > 0 && System.nanoTime() - start > batchBudget.toNanos()) {
                 // slow functions: commit what is done, let the rest come back on the next poll
                 awaitAll(sends);
-                ack.nack(i, Duration.ZERO);
+                commitAndRewind(records, i, ack, consumer);
                 return;
             }
             InvocationProcessor.Step step = process(records.get(i));
@@ -81,6 +85,21 @@ final class InvocationBatchListener implements BatchAcknowledgingMessageListener
         }
         awaitAll(sends);
         ack.acknowledge();
+    }
+
+    /**
+     * Acknowledges the records before {@code next} and moves each partition back to its first record not run, so
+     * the next poll (where a pending rebalance also takes its step) brings them again. The container commits the
+     * acknowledged part, also across a cooperative rebalance; its nack would pause the consumer a whole poll timeout.
+     */
+    private static void commitAndRewind(List<ConsumerRecord<String, byte[]>> records, int next, Acknowledgment ack,
+            Consumer<?, ?> consumer) {
+        ack.acknowledge(next - 1);
+        Map<TopicPartition, Long> rewind = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records.subList(next, records.size())) {
+            rewind.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+        }
+        rewind.forEach(consumer::seek);
     }
 
     /** The next attempt waits in the tier of its delay; the forwarder hands it back when it is due. */
