@@ -1,8 +1,6 @@
 package dev.s3c.scaler.decide;
 
 import dev.s3c.contracts.ExecutorStatus;
-import dev.s3c.contracts.InvocationCompleted;
-import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonSerde;
 import dev.s3c.contracts.LagSample;
 import dev.s3c.contracts.ScaleCommand;
@@ -12,6 +10,7 @@ import java.time.Duration;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -38,7 +37,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class ScalerTopology {
 
     static final String TRAFFIC_TOPIC_NAME = "traffic";
-    private static final String UNKNOWN_FUNCTION = "unknown";
 
     private ScalerTopology() {
     }
@@ -50,17 +48,17 @@ public final class ScalerTopology {
         Serde<TrafficCounts.Count> counts = new JsonSerde<>(TrafficCounts.Count.class);
 
         KStream<String, TrafficCounts.Count> requested = builder
-                .stream(Topic.INVOCATIONS.topicName(), Consumed.with(keys, new JsonSerde<>(InvocationRequested.class))
+                .stream(Topic.INVOCATIONS.topicName(), Consumed.with(keys, FunctionIdReader.serde())
                         .withName("invocations"))
-                .filter((id, r) -> r != null, Named.as("readable-invocations"))
-                .map((id, r) -> org.apache.kafka.streams.KeyValue.pair(functionOf(r.functionId()),
-                        new TrafficCounts.Count(1, 0)), Named.as("requested-per-function"));
+                .filter((id, function) -> function != null, Named.as("present-invocations"))
+                .map((id, function) -> KeyValue.pair(function, new TrafficCounts.Count(1, 0)),
+                        Named.as("requested-per-function"));
         KStream<String, TrafficCounts.Count> finished = builder
-                .stream(Topic.INVOCATION_RESULTS.topicName(),
-                        Consumed.with(keys, new JsonSerde<>(InvocationCompleted.class)).withName("results"))
-                .filter((id, r) -> r != null, Named.as("readable-results"))
-                .map((id, r) -> org.apache.kafka.streams.KeyValue.pair(functionOf(r.functionId()),
-                        new TrafficCounts.Count(0, 1)), Named.as("finished-per-function"));
+                .stream(Topic.INVOCATION_RESULTS.topicName(), Consumed.with(keys, FunctionIdReader.serde())
+                        .withName("results"))
+                .filter((id, function) -> function != null, Named.as("present-results"))
+                .map((id, function) -> KeyValue.pair(function, new TrafficCounts.Count(0, 1)),
+                        Named.as("finished-per-function"));
 
         StoreBuilder<?> pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrafficCounter.STORE), keys,
                 counts).withCachingEnabled();
@@ -121,9 +119,5 @@ public final class ScalerTopology {
         events.to(Topic.SCALING_EVENTS.topicName(), Produced.with(keys, new JsonSerde<>(ScalingEvent.class))
                         .withName("scaling-events"));
         return events;
-    }
-
-    private static String functionOf(String functionId) {
-        return functionId == null ? UNKNOWN_FUNCTION : functionId;
     }
 }
