@@ -110,8 +110,12 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         state.previousLag().forEach(p -> previous.put(p.name(), p));
         long lag = 0;
         int partitions = 0;
-        Map<String, Long> byPartition = new TreeMap<>();
-        for (LagSample.PartitionLag p : sample.partitions()) {
+        // by topic, then partition number (not "-10" before "-2")
+        Map<String, Long> byPartition = new LinkedHashMap<>();
+        List<LagSample.PartitionLag> ordered = new ArrayList<>(sample.partitions());
+        ordered.sort(Comparator.comparing(LagSample.PartitionLag::topic)
+                .thenComparingInt(LagSample.PartitionLag::partition));
+        for (LagSample.PartitionLag p : ordered) {
             if (p.topic().equals(Topic.INVOCATIONS.topicName())) {
                 partitions++;
             }
