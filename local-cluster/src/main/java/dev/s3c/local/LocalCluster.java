@@ -178,6 +178,17 @@ public final class LocalCluster implements AutoCloseable {
         return baseUrl(gateway);
     }
 
+    /**
+     * Starts one more executor process (it joins the same consumer group; the scaler splits the pool among the
+     * processes); returns its base URL.
+     */
+    public String startExecutor(String processId, int instances) {
+        ConfigurableApplicationContext extra = run(ExecutorApplication.builder(), 0,
+                "--s3c.executor.instances=" + instances, "--s3c.executor.instance-id-prefix=" + processId);
+        awaitHealthy(extra);
+        return baseUrl(extra);
+    }
+
     private ConfigurableApplicationContext run(SpringApplicationBuilder builder, int port, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=" + port,

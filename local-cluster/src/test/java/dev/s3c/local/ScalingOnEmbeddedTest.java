@@ -14,16 +14,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The scaler driving a real executor: a backlog of slow invocations grows the pool within seconds, it drains, and
- * the pool shrinks after the quiet period; the scaling history says why. A broker of its own, because the scaler's
+ * the pool shrinks after the quiet period; the scaling history says why; a second executor process gets its share.
+ * The tests run in order on one cluster. A broker of its own, because the scaler's
  * state and the compacted scale commands must not carry over from other tests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScalingOnEmbeddedTest {
 
     private static final Pattern INSTANCES = Pattern.compile("^s3c_executor_instances\\{[^}]*} ([0-9.]+)$",
@@ -52,6 +57,7 @@ class ScalingOnEmbeddedTest {
     }
 
     @Test
+    @Order(1)
     void aBacklogGrowsThePoolWhichShrinksOnceItDrains() {
         String code = """
                 function handler(input) {
@@ -118,17 +124,71 @@ class ScalingOnEmbeddedTest {
         assertThat(bad.body().toString()).contains("limit");
     }
 
+    @Test
+    @Order(2)
+    void aSecondExecutorProcessGetsItsShareOfThePool() {
+        long ranBefore = succeededRuns(executor);
+        String id = slowFunction("slow-shared");
+        // until the scaler has decided something it adopts the pool as it is; one burst makes it decide
+        fire(id, 100);
+        await().atMost(Duration.ofSeconds(15)).until(() -> firstEvent("scale_up") != null);
+
+        Api second = new Api(cluster.startExecutor("exec-b", 1));
+        JsonNode rebalance = await().atMost(Duration.ofSeconds(20)).until(() -> firstEvent("rebalance"), e -> e != null);
+        assertThat(rebalance.get("processes").toString()).contains("exec-b");
+        // both processes together run the desired total, split as evenly as it goes
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            int desired = api.get("/api/metrics/scaling/history?limit=1").body().get(0).get("toInstances").asInt();
+            int a = instances();
+            int b = instances(second);
+            return a + b == desired && Math.abs(a - b) <= 1;
+        });
+
+        fire(id, 300);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> instances() == 2 && instances(second) == 2);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                api.get("/api/functions/" + id + "/logs?status=succeeded&limit=1000").body().size() == 400);
+        // each ran once, on one process or the other
+        assertThat(succeededRuns(executor) - ranBefore + succeededRuns(second)).isEqualTo(400);
+    }
+
+    private String slowFunction(String name) {
+        String code = """
+                function handler(input) {
+                  const end = Date.now() + 50;
+                  while (Date.now() < end) { }
+                  return input.i;
+                }""";
+        Api.Response created = api.post("/api/functions", Api.json(Map.of("name", name, "code", code)));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        return created.body().get("id").asString();
+    }
+
+    private void fire(String id, int calls) {
+        List<CompletableFuture<Api.Response>> accepted = new ArrayList<>();
+        for (int i = 1; i <= calls; i++) {
+            accepted.add(api.postAsync("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}"));
+        }
+        accepted.forEach(call -> assertThat(call.join().status()).isEqualTo(202));
+    }
+
     private int instances() {
-        return (int) Double.parseDouble(metric(INSTANCES));
+        return instances(executor);
+    }
+
+    private static int instances(Api executor) {
+        Matcher m = INSTANCES.matcher(executor.raw("/actuator/prometheus"));
+        return m.find() ? (int) Double.parseDouble(m.group(1)) : -1;
     }
 
     private long succeededRuns() {
-        return (long) Double.parseDouble(metric(SUCCEEDED));
+        return succeededRuns(executor);
     }
 
-    private String metric(Pattern pattern) {
-        Matcher m = pattern.matcher(executor.raw("/actuator/prometheus"));
-        return m.find() ? m.group(1) : "-1";
+    private static long succeededRuns(Api executor) {
+        Matcher m = SUCCEEDED.matcher(executor.raw("/actuator/prometheus"));
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
     private JsonNode firstEvent(String action) {
