@@ -35,8 +35,11 @@ public record ScalingEvent(
         java.util.List<String> processes) {
 
     public ScalingEvent {
-        lagByPartition = lagByPartition == null ? Map.of() : lagByPartition;
-        backlogByFunction = backlogByFunction == null ? Map.of() : backlogByFunction;
+        // copies that keep their order (partition order; largest backlog first)
+        lagByPartition = lagByPartition == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(lagByPartition));
+        backlogByFunction = backlogByFunction == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(backlogByFunction));
         processes = processes == null ? java.util.List.of() : java.util.List.copyOf(processes);
     }
 }

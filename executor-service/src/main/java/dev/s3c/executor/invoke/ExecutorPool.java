@@ -89,8 +89,18 @@ public class ExecutorPool implements SmartLifecycle {
                 .register(meters);
     }
 
-    /** Sets the number of instances of this process, starting or stopping consumer threads one at a time. */
+    /**
+     * Sets the number of instances of this process, starting or stopping consumer threads one at a time. Does
+     * nothing once the pool has stopped, so a late scale command cannot start consumers in a stopping process.
+     */
     public synchronized void resize(int target) {
+        if (!running) {
+            return;
+        }
+        resizeTo(target);
+    }
+
+    private synchronized void resizeTo(int target) {
         int wanted = Math.max(0, target);
         while (instances.size() < wanted) {
             Instance instance = newInstance();
@@ -160,17 +170,19 @@ public class ExecutorPool implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    public synchronized void start() {
         running = true;
         log.info("Executor pool starting {} instances; GraalJS mode: {}", properties.instances(), engine.mode());
-        resize(properties.instances());
+        resizeTo(properties.instances());
     }
 
     @Override
     public void stop() {
-        resize(0);
+        synchronized (this) {
+            running = false;
+            resizeTo(0);
+        }
         notices.shutdown();
-        running = false;
     }
 
     @Override

@@ -90,7 +90,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /**
      * Acknowledges the records before {@code next} and moves each partition back to its first record not run, so
      * the next poll (where a pending rebalance also takes its step) brings them again. The container commits the
-     * acknowledged part, also across a cooperative rebalance; its nack would pause the consumer a whole poll timeout.
+     * acknowledged part; a commit refused during a rebalance is retried after it, except for partitions the
+     * rebalance moved, whose new owner runs those records again (at-least-once; results are idempotent). The
+     * container's nack would instead pause the consumer for a whole poll timeout.
      */
     private static void commitAndRewind(List<ConsumerRecord<String, byte[]>> records, int next, Acknowledgment ack,
             Consumer<?, ?> consumer) {

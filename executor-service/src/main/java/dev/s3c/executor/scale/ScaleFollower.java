@@ -77,8 +77,17 @@ class ScaleFollower extends ConsumerThread {
             long lastReport = 0;
             while (running()) {
                 try {
+                    // only the newest command counts: a restart replays the topic's history, which must not
+                    // resize the pool once per old command. The topic has one partition, so offsets order them.
+                    ScaleCommand latest = null;
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                        apply(record);
+                        ScaleCommand command = read(record);
+                        if (command != null) {
+                            latest = command;
+                        }
+                    }
+                    if (latest != null && running()) {
+                        apply(latest);
                     }
                 } catch (WakeupException e) {
                     break;
@@ -88,7 +97,7 @@ class ScaleFollower extends ConsumerThread {
                 }
                 int size = pool.size();
                 long nowMs = System.currentTimeMillis();
-                if (size != reported || nowMs - lastReport >= heartbeat.toMillis()) {
+                if (running() && (size != reported || nowMs - lastReport >= heartbeat.toMillis())) {
                     report(new ExecutorStatus(process, size, appliedSequence, false, Instant.now()));
                     reported = size;
                     lastReport = nowMs;
@@ -97,17 +106,18 @@ class ScaleFollower extends ConsumerThread {
         }
     }
 
-    private void apply(ConsumerRecord<String, byte[]> record) {
-        ScaleCommand command;
+    private ScaleCommand read(ConsumerRecord<String, byte[]> record) {
         try {
-            command = record.value() == null ? null : JsonCodec.fromBytes(record.value(), ScaleCommand.class);
+            ScaleCommand command = record.value() == null ? null
+                    : JsonCodec.fromBytes(record.value(), ScaleCommand.class);
+            return command != null && group.equals(command.group()) ? command : null;
         } catch (RuntimeException e) {
             log.warn("Unreadable scale command at offset {}: {}", record.offset(), e.getMessage());
-            return;
+            return null;
         }
-        if (command == null || !group.equals(command.group()) || command.sequence() <= appliedSequence) {
-            return;
-        }
+    }
+
+    private void apply(ScaleCommand command) {
         int share = command.instancesFor(process);
         if (share < 0 || !follow) {
             return;

@@ -67,7 +67,11 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
             if (status == null || status.leaving()) {
                 executors.delete(signal.statusKey());
             } else {
-                executors.put(signal.statusKey(), status);
+                // liveness is judged by when the status arrived, on the scaler's clock (the sample clock), never
+                // by the executor's own clock, which may run ahead or behind
+                Instant received = state().lastSampleAt();
+                executors.put(signal.statusKey(), new ExecutorStatus(status.process(), status.instances(),
+                        status.appliedSequence(), false, received != null ? received : status.at()));
             }
         }
     }
@@ -100,7 +104,8 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         long window = policy.settings().rateWindow().toSeconds();
         buckets.removeIf(b -> b.second() <= second - window - 1);
         Instant lastCompletion = finished > 0 ? traffic.at() : state.lastCompletionAt();
-        states.put(STATE_KEY, new DeciderState(state.policy(), buckets, lastCompletion, state.previousLag()));
+        states.put(STATE_KEY, new DeciderState(state.policy(), buckets, lastCompletion, state.previousLag(),
+                state.lastSampleAt()));
     }
 
     private void decide(LagSample sample, long timestamp) {
@@ -147,7 +152,7 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
                 liveProcesses(now));
         ScalingPolicy.Decision decision = policy.decide(state.policy(), observation);
         states.put(STATE_KEY, new DeciderState(decision.state(), state.buckets(), state.lastCompletionAt(),
-                sample.partitions()));
+                sample.partitions(), now));
         String key = policy.settings().group();
         if (decision.command() != null) {
             context.forward(new Record<>(key, new Outcome(decision.command(), decision.event()), timestamp));
@@ -174,7 +179,7 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         List<String> gone = new ArrayList<>();
         try (KeyValueIterator<String, ExecutorStatus> it = executors.all()) {
             it.forEachRemaining(kv -> {
-                if (kv.value.at().plus(policy.settings().livenessTimeout()).isAfter(now)) {
+                if (kv.value.at() != null && kv.value.at().plus(policy.settings().livenessTimeout()).isAfter(now)) {
                     live.put(kv.key, kv.value.instances());
                 } else {
                     gone.add(kv.key);

@@ -10,9 +10,10 @@ import java.util.List;
  * @param buckets traffic per wall-clock second over the rate window, oldest first
  * @param lastCompletionAt when an execution was last seen finishing
  * @param previousLag the previous lag sample's partitions, to recognise transaction markers
+ * @param lastSampleAt the time of the latest lag sample: the scaler's clock
  */
 public record DeciderState(ScalingPolicy.State policy, List<Bucket> buckets, Instant lastCompletionAt,
-        List<LagSample.PartitionLag> previousLag) {
+        List<LagSample.PartitionLag> previousLag, Instant lastSampleAt) {
 
     public DeciderState {
         buckets = buckets == null ? List.of() : List.copyOf(buckets);
@@ -21,7 +22,7 @@ public record DeciderState(ScalingPolicy.State policy, List<Bucket> buckets, Ins
     }
 
     static DeciderState initial() {
-        return new DeciderState(ScalingPolicy.State.initial(), List.of(), null, List.of());
+        return new DeciderState(ScalingPolicy.State.initial(), List.of(), null, List.of(), null);
     }
 
     /** Requests and completions seen in one second. */

@@ -83,12 +83,13 @@ public final class ScalerTopology {
         KStream<String, Signal> lag = builder
                 .stream(Topic.EXECUTOR_LAG.topicName(), Consumed.with(keys, new JsonSerde<>(LagSample.class))
                         .withName("executor-lag"))
-                .filter((k, sample) -> sample != null && sample.group().equals(group), Named.as("our-group-lag"))
+                .filter((k, sample) -> sample != null && group.equals(sample.group()) && sample.at() != null,
+                        Named.as("our-group-lag"))
                 .mapValues(sample -> Signal.ofLag(sample), Named.as("lag-signal"));
         KStream<String, Signal> status = builder
                 .stream(Topic.EXECUTOR_STATUS.topicName(), Consumed.with(keys, new JsonSerde<>(ExecutorStatus.class))
                         .withName("executor-status"))
-                .filter((process, s) -> process != null, Named.as("keyed-status"))
+                .filter((process, s) -> process != null && (s == null || s.at() != null), Named.as("keyed-status"))
                 .mapValues((process, s) -> Signal.status(process, s), Named.as("status-signal"));
 
         Set<StoreBuilder<?>> deciderStores = Set.of(

@@ -137,7 +137,9 @@ public final class ScalingPolicy {
                     && !lowSince.plus(settings.scaleDownAfter()).isAfter(now)
                     && (state.lastChangeAt() == null || !state.lastChangeAt().plus(settings.scaleDownAfter()).isAfter(now))) {
                 long needed = ceilDiv(o.lag(), settings.scaleUpPerInstance());
-                target = (int) Math.max(min, Math.max(needed, ceilDiv(current, 2)));
+                // halving rounds up, except that a pool allowed to reach zero does so from one
+                long halved = current == 1 && needed == 0 ? 0 : ceilDiv(current, 2);
+                target = (int) Math.max(min, Math.max(needed, halved));
                 if (target < current) {
                     action = ScalingAction.SCALE_DOWN;
                     reason = "%d queued over %d instance(s) stayed below %d per instance for %ds; at most halving"

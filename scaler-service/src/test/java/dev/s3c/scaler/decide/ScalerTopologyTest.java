@@ -89,11 +89,11 @@ class ScalerTopologyTest {
                 assertThat(seen.get(i).second()).as(describe(seen)).isBetween(expect.earliest(), expect.latest());
                 assertThat(event.reason()).isNotBlank();
             }
-            // the simulated executor followed every command: it runs what the last one said
+            // one command per size decision, each naming the one process with the whole pool
             List<ScaleCommand> commands = harness.commands();
-            if (!commands.isEmpty()) {
-                assertThat(harness.processes().get("exec-a")).isEqualTo(commands.getLast().desiredInstances());
-            }
+            assertThat(commands).hasSize((int) seen.stream().filter(e -> e.event().action() != STALLED).count());
+            assertThat(commands).allSatisfy(c -> assertThat(c.assignments()).isEqualTo(
+                    Map.of("exec-a", c.desiredInstances())));
             assertThat(commands).extracting(ScaleCommand::sequence).isSorted().doesNotHaveDuplicates();
         }
     }
@@ -142,10 +142,27 @@ class ScalerTopologyTest {
 
             // a process that stops without a word is dropped once it has been silent for the liveness timeout
             harness.vanish("exec-a");
-            harness.seconds(14, 100);
+            // (its last status arrived a second before the lag sample of that second: the scaler's own clock)
+            harness.seconds(13, 100);
             assertThat(harness.commands().getLast().assignments()).containsOnlyKeys("exec-a", "exec-c");
             harness.seconds(2, 100);
             assertThat(harness.commands().getLast().assignments()).isEqualTo(Map.of("exec-c", 10));
+        }
+    }
+
+    @Test
+    void aPoolAllowedToReachZeroDoesAndComesBackForTheFirstInvocation() {
+        var settings = ScalerHarness.defaults();
+        var zeroMin = new ScalingPolicy.Settings(settings.group(), 10, 3, settings.scaleDownAfter(), 0, 10,
+                settings.scaleUpCooldown(), settings.stallAfter(), settings.rateWindow(), settings.livenessTimeout());
+        try (ScalerHarness harness = new ScalerHarness(zeroMin).process("exec-a", 2)) {
+            harness.seconds(31, 0);
+            harness.seconds(31, 0);
+            assertThat(harness.events()).extracting(e -> e.event().toInstances()).containsExactly(1, 0);
+            assertThat(harness.processes().get("exec-a")).isZero();
+            harness.seconds(1, 1);
+            assertThat(harness.events().getLast().event().action()).isEqualTo(SCALE_UP);
+            assertThat(harness.processes().get("exec-a")).isEqualTo(1);
         }
     }
 
