@@ -9,7 +9,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -54,9 +56,10 @@ class ExecutorConfiguration {
 
     /** One producer for results and running notices; values are contract records as JSON. */
     @Bean
-    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
+    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka, MeterRegistry meters) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
+        factory.addListener(new MicrometerProducerListener<>(meters));
         return new KafkaTemplate<>(factory);
     }
 }

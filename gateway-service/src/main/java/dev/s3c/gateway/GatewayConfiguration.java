@@ -7,7 +7,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaTemplate;
 
 @Configuration(proxyBeanMethods = false)
@@ -33,9 +35,10 @@ class GatewayConfiguration {
 
     /** One producer for both topics; values are contract records as JSON, null stays a tombstone. */
     @Bean
-    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
+    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka, MeterRegistry meters) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
+        factory.addListener(new MicrometerProducerListener<>(meters));
         return new KafkaTemplate<>(factory);
     }
 }

@@ -1,6 +1,7 @@
 package dev.s3c.scaler;
 
 import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.ScalingAction;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
 import dev.s3c.scaler.decide.ScalerTopology;
@@ -17,7 +18,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.EnableKafkaStreams;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -56,10 +61,35 @@ class ScalerConfiguration {
         });
     }
 
+    private static io.micrometer.core.instrument.Counter decisions(MeterRegistry meters, ScalingAction action) {
+        return io.micrometer.core.instrument.Counter.builder("s3c.scaler.decisions")
+                .description("scaling decisions by action").tag("action", action.name().toLowerCase(java.util.Locale.ROOT))
+                .register(meters);
+    }
+
     /** Lag samples out; values are contract records as JSON. */
     @Bean
-    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka) {
-        return new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(kafka.buildProducerProperties(),
-                new StringSerializer(), JsonSerde.anySerializer()));
+    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka, MeterRegistry meters) {
+        var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
+                new StringSerializer(), JsonSerde.anySerializer());
+        factory.addListener(new MicrometerProducerListener<>(meters));
+        return new KafkaTemplate<>(factory);
+    }
+
+    /** Decisions as metrics: the desired pool size and a count per action. */
+    @Bean
+    AtomicInteger desiredInstances(KStream<String, ScalingEvent> scalingEvents, MeterRegistry meters) {
+        AtomicInteger desired = new AtomicInteger(-1);
+        Gauge.builder("s3c.scaler.desired.instances", desired, AtomicInteger::get)
+                .description("the pool size of the scaler's latest decision (-1 until it decides)").register(meters);
+        // every action exported from the start, at zero, so dashboards and alerts see the series before it moves
+        for (ScalingAction action : ScalingAction.values()) {
+            decisions(meters, action);
+        }
+        scalingEvents.foreach((group, event) -> {
+            desired.set(event.toInstances());
+            decisions(meters, event.action()).increment();
+        });
+        return desired;
     }
 }

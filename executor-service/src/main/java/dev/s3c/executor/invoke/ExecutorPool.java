@@ -26,6 +26,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -83,6 +84,8 @@ public class ExecutorPool implements SmartLifecycle {
         // time a new instance waited for its first partition
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
         this.consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        // Kafka client metrics (fetch rates, lag, rebalances) per instance, beside the domain metrics
+        this.consumers.addListener(new MicrometerConsumerListener<>(meters));
         Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
         Gauge.builder("s3c.executor.graaljs.optimizing", engine, e -> e.optimizing() ? 1 : 0)
                 .description("1 when GraalJS runs with the optimizing compiler, 0 in interpreter-only fallback")

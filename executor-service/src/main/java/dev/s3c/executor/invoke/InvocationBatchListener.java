@@ -43,7 +43,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final InvocationProcessor processor;
     private final KafkaTemplate<String, Object> results;
     private final Duration batchBudget;
-    private final MeterRegistry meters;
+    private final InvocationMetrics metrics;
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
@@ -52,7 +52,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         this.processor = processor;
         this.results = results;
         this.batchBudget = batchBudget;
-        this.meters = meters;
+        this.metrics = new InvocationMetrics(meters);
     }
 
     @Override
@@ -71,14 +71,14 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 continue;
             }
             if (step.retry() != null) {
-                meters.counter("s3c.executor.retries", "status", step.result().status().wire()).increment();
+                metrics.retried(step.result());
                 sends.add(scheduleRetry(step.retry()));
             } else {
-                meters.counter("s3c.executor.invocations", "status", step.result().status().wire()).increment();
+                metrics.completed(step.result());
                 sends.add(publish(step.result()));
             }
             if (step.deadLetter() != null) {
-                meters.counter("s3c.executor.dead.letters").increment();
+                metrics.deadLettered(step.deadLetter().functionId());
                 sends.add(results.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(),
                         step.deadLetter()));
             }

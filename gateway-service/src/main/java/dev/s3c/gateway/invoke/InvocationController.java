@@ -27,6 +27,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
@@ -43,9 +45,11 @@ class InvocationController {
     private final PendingResults pending;
     private final RecentlyAccepted recent;
     private final GatewayProperties properties;
+    private final MeterRegistry meters;
 
     InvocationController(FunctionService functions, TopicPublisher publisher, PendingResults pending,
-            RecentlyAccepted recent, GatewayProperties properties) {
+            RecentlyAccepted recent, GatewayProperties properties, MeterRegistry meters) {
+        this.meters = meters;
         this.functions = functions;
         this.publisher = publisher;
         this.pending = pending;
@@ -93,7 +97,13 @@ class InvocationController {
 
     private Mono<Void> publish(InvocationRequested request) {
         return publisher.send(Topic.INVOCATIONS, request.executionId(), request)
-                .doOnSuccess(sent -> recent.add(request))
+                .doOnSuccess(sent -> {
+                    recent.add(request);
+                    Counter.builder("s3c.gateway.invocations.accepted")
+                            .description("invocations queued, by function and how the caller waits")
+                            .tags("function", request.functionId(), "mode", request.replyTo() == null ? "async" : "sync")
+                            .register(meters).increment();
+                })
                 .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
                         "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()));
     }

@@ -56,6 +56,7 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        consumers.addListener(new org.springframework.kafka.core.MicrometerConsumerListener<>(meters));
         ContainerProperties props = new ContainerProperties(Topic.INVOCATIONS.topicName(),
                 Topic.INVOCATION_RESULTS.topicName(), Topic.INVOCATION_STARTS.topicName());
         props.setAckMode(ContainerProperties.AckMode.BATCH);

@@ -10,6 +10,8 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.JsonCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
 import java.time.Duration;
@@ -49,9 +51,11 @@ class ScalingEventRecorder implements SmartLifecycle, BatchMessageListener<Strin
 
     private final ReactiveMongoTemplate mongo;
     private final KafkaMessageListenerContainer<String, byte[]> container;
+    private final Counter recorded;
 
-    ScalingEventRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka) {
+    ScalingEventRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
         this.mongo = mongo;
+        this.recorded = meters.counter("s3c.monitor.scaling.events.recorded");
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-scaling");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -88,6 +92,7 @@ class ScalingEventRecorder implements SmartLifecycle, BatchMessageListener<Strin
         mongo.getCollection(COLLECTION)
                 .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(false))))
                 .block(Duration.ofSeconds(60));
+        recorded.increment(writes.size());
     }
 
     static Document document(ScalingEvent e) {
