@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxCodeSize largest function code accepted
  * @param maxInputSize largest invocation input accepted (as JSON text)
  * @param seedSamples whether the original product's sample functions are created on first start
+ * @param monitorUrl where the monitor serves live metrics, which the gateway forwards on its own origin
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -23,7 +24,8 @@ public record GatewayProperties(
         @DefaultValue("60s") Duration maxSyncWait,
         @DefaultValue("256KB") DataSize maxCodeSize,
         @DefaultValue("1MB") DataSize maxInputSize,
-        @DefaultValue("true") boolean seedSamples) {
+        @DefaultValue("true") boolean seedSamples,
+        @DefaultValue("http://localhost:8082") java.net.URI monitorUrl) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {

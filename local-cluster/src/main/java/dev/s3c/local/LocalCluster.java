@@ -94,10 +94,11 @@ public final class LocalCluster implements AutoCloseable {
         LocalCluster cluster = new LocalCluster(options);
         try {
             cluster.startInfrastructure();
+            // the monitor first: gateways forward live metrics to it, so they are told where it listens
+            cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
             cluster.startGateway("gateway-1", options.gatewayPort());
             cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
                     "--s3c.executor.instances=" + options.executorInstances());
-            cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
             cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
             for (ConfigurableApplicationContext context : cluster.contexts) {
                 cluster.awaitHealthy(context);
@@ -172,7 +173,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Starts one more gateway instance (they share the database and topics); returns its base URL. */
     public String startGateway(String instanceId, int port) {
         ConfigurableApplicationContext gateway = run(GatewayApplication.builder(), port,
-                "--s3c.gateway.instance-id=" + instanceId);
+                "--s3c.gateway.instance-id=" + instanceId, "--s3c.gateway.monitor-url=" + baseUrl(monitor));
         awaitHealthy(gateway);
         gateways.add(gateway);
         return baseUrl(gateway);

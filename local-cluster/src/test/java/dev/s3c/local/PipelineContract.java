@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
 
 /**
  * The pipeline end to end, through the REST API only: gateway, Kafka, executor, monitor, MongoDB. Subclasses say
@@ -470,6 +471,74 @@ abstract class PipelineContract {
             }
             assertThat(exported).containsAll(wanted);
         });
+    }
+
+    @Test
+    void theLiveStreamCountsWhatRanAndASlowClientHoldsUpNoOne() throws Exception {
+        String ws = cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live";
+        LiveClient fast = LiveClient.connect(ws, Long.MAX_VALUE);
+        // takes one message and then nothing more: its socket fills up and stays full
+        LiveClient stalled = LiveClient.connect(ws, 1);
+        try {
+            String id = create("live-counted", "function handler(input) { return input.i * 2; }");
+            int calls = 20;
+            for (int i = 0; i < calls; i++) {
+                assertThat(gatewayB.post("/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}")
+                        .status()).isEqualTo(200);
+            }
+            // the snapshots' counts for the function match the invocations made
+            JsonNode counted = await().atMost(Duration.ofSeconds(15)).until(() -> fast.latestSnapshot()
+                    .map(s -> s.path("functions").path(id)).orElse(MissingNode.getInstance()),
+                    f -> f.path("completed").asLong() == calls);
+            assertThat(counted.path("accepted").asLong()).isEqualTo(calls);
+            assertThat(counted.path("succeeded").asLong()).isEqualTo(calls);
+            assertThat(counted.path("executionMs").has("p99")).isTrue();
+            // and every finished execution came as an event, as it happened
+            await().atMost(Duration.ofSeconds(10)).until(() -> fast.events("execution").stream()
+                    .filter(e -> e.path("functionId").asString().equals(id)).count() == calls);
+            // snapshots keep coming once a second to the fast client while the other one takes nothing
+            int before = fast.snapshots();
+            await().atMost(Duration.ofSeconds(10)).until(() -> fast.snapshots() >= before + 3);
+            assertThat(stalled.received()).isEqualTo(1);
+
+            JsonNode now = gatewayA.get("/api/metrics").body();
+            assertThat(now.path("functions").path(id).path("completed").asLong()).isEqualTo(calls);
+            assertThat(now.path("instances").asInt()).isPositive();
+        } finally {
+            fast.close();
+            stalled.close();
+        }
+    }
+
+    @Test
+    void theExecutionHistoryHasOnePointPerStepOverTheWindow() {
+        String id = create("history-counted", "function handler() { return 1; }");
+        for (int i = 0; i < 5; i++) {
+            assertThat(gatewayA.post("/api/functions/" + id + "/execute", "{}").status()).isEqualTo(200);
+        }
+        JsonNode history = await().atMost(Duration.ofSeconds(10)).until(
+                () -> gatewayA.get("/api/metrics/executions/history?window=2m&step=10s").body(),
+                h -> sum(h.path("points"), "completed") >= 5);
+        JsonNode points = history.path("points");
+        assertThat(points.size()).isEqualTo(12);
+        java.time.Instant first = java.time.Instant.parse(points.get(0).path("at").asString());
+        java.time.Instant last = java.time.Instant.parse(points.get(11).path("at").asString());
+        assertThat(Duration.between(first, last)).isEqualTo(Duration.ofSeconds(110));
+        assertThat(Duration.between(last, java.time.Instant.now()).abs()).isLessThan(Duration.ofSeconds(15));
+        assertThat(gatewayA.get("/api/metrics/executions/history?window=30s&step=1s").body().path("points").size())
+                .isEqualTo(30);
+
+        assertError(gatewayA.get("/api/metrics/executions/history?window=2d"), 400, "window");
+        assertError(gatewayA.get("/api/metrics/executions/history?window=1m&step=2m"), 400, "step");
+        assertError(gatewayA.get("/api/metrics/executions/history?step=soon"), 400, "step");
+    }
+
+    private static long sum(JsonNode points, String field) {
+        long total = 0;
+        for (JsonNode p : points) {
+            total += p.path("stats").path(field).asLong();
+        }
+        return total;
     }
 
     /** The first value of a metric on a service's Prometheus endpoint. */

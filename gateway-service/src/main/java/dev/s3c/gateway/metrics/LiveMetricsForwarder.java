@@ -1,0 +1,110 @@
+package dev.s3c.gateway.metrics;
+
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.client.StandardWebSocketClient;
+import org.springframework.web.util.UriComponentsBuilder;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Mono;
+
+/**
+ * The monitor's live metrics on the API's origin, so a browser needs one address: {@code GET /api/metrics},
+ * {@code GET /api/metrics/executions/history} and the WebSocket {@code /api/metrics/live} are forwarded to the
+ * monitor, whose answers (and refusals) pass through unchanged in meaning.
+ */
+@RestController
+class LiveMetricsForwarder {
+
+    /** Messages a slow browser may fall behind by before the oldest are dropped. */
+    static final int RELAY_BUFFER = 512;
+
+    private final WebClient monitor;
+
+    LiveMetricsForwarder(GatewayProperties properties) {
+        // the JDK's HTTP client: this gateway runs without Reactor Netty
+        this.monitor = WebClient.builder().baseUrl(properties.monitorUrl().toString())
+                .clientConnector(new JdkClientHttpConnector()).build();
+    }
+
+    @GetMapping("/api/metrics")
+    Mono<ResponseEntity<String>> snapshot() {
+        return forward("/api/metrics");
+    }
+
+    @GetMapping("/api/metrics/executions/history")
+    Mono<ResponseEntity<String>> history(@RequestParam(defaultValue = "15m") String window,
+            @RequestParam(defaultValue = "10s") String step) {
+        return forward(UriComponentsBuilder.fromPath("/api/metrics/executions/history")
+                .queryParam("window", window).queryParam("step", step).build().encode().toUriString());
+    }
+
+    private Mono<ResponseEntity<String>> forward(String pathAndQuery) {
+        return monitor.get().uri(pathAndQuery).exchangeToMono(response -> response.bodyToMono(String.class)
+                        .defaultIfEmpty("")
+                        .map(body -> {
+                            if (response.statusCode().is4xxClientError()) {
+                                throw refusal(body);
+                            }
+                            if (response.statusCode().isError()) {
+                                throw new ApiException(HttpStatus.BAD_GATEWAY, "the monitor failed: "
+                                        + response.statusCode().value(), List.of());
+                            }
+                            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
+                        }))
+                .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "live metrics are not available: the monitor did not answer (" + e.getMessage() + ")",
+                        List.of()));
+    }
+
+    /** The monitor refuses in the API's error shape; the gateway answers with the same field and reason. */
+    private static ApiException refusal(String body) {
+        try {
+            var error = JsonCodec.readTree(body).path("errors").path(0);
+            if (error.has("field")) {
+                return ApiException.badRequest(error.path("field").asString(), error.path("reason").asString());
+            }
+        } catch (RuntimeException e) {
+            // not JSON: the generic refusal below
+        }
+        return new ApiException(HttpStatus.BAD_REQUEST, "the monitor refused the request", List.of());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Relay {
+
+        /**
+         * Each browser connection gets its own connection to the monitor. What the browser cannot take yet waits in
+         * a bounded buffer that drops the oldest, so a stalled browser costs a fixed amount of memory.
+         */
+        @Bean
+        HandlerMapping liveRelayMapping(GatewayProperties properties) {
+            URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
+                    + "/api/metrics/live");
+            StandardWebSocketClient client = new StandardWebSocketClient();
+            WebSocketHandler relay = browser -> client.execute(upstream, monitor -> Mono.firstWithSignal(
+                    browser.send(monitor.receive()
+                            .map(message -> message.getPayloadAsText())
+                            .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST)
+                            .map(browser::textMessage)),
+                    browser.receive().then()));
+            return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", relay), -1);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.s3c.monitor.live;
+
+import dev.s3c.contracts.DeadLettered;
+import dev.s3c.contracts.ExecutorStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.LagSample;
+import dev.s3c.contracts.ScalingEvent;
+import dev.s3c.contracts.Topic;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.stereotype.Component;
+
+/**
+ * Feeds the live aggregates from the topics, as they are written: requests, results, retries, dead letters, scaling
+ * events, executor statuses and lag samples. Each monitor instance reads everything from the moment it starts
+ * (a group of its own, from the end), so every instance shows the whole platform; nothing is committed.
+ */
+@Component
+class LiveConsumer implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveConsumer.class);
+
+    private final LiveAggregates aggregates;
+    private final LiveFeed feed;
+    private final KafkaMessageListenerContainer<String, byte[]> container;
+
+    LiveConsumer(LiveAggregates aggregates, LiveFeed feed, KafkaProperties kafka) {
+        this.aggregates = aggregates;
+        this.feed = feed;
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-live-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // live means now: no waiting for fuller batches
+        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        // the scaler writes in transactions: only its committed decisions
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<String> topics = new ArrayList<>(List.of(Topic.INVOCATIONS.topicName(),
+                Topic.INVOCATION_RESULTS.topicName(), Topic.DEAD_LETTERS.topicName(),
+                Topic.SCALING_EVENTS.topicName(), Topic.EXECUTOR_STATUS.topicName(), Topic.EXECUTOR_LAG.topicName()));
+        Topic.retryTiers().forEach(t -> topics.add(t.topicName()));
+        ContainerProperties props = new ContainerProperties(topics.toArray(String[]::new));
+        props.setAckMode(ContainerProperties.AckMode.MANUAL);
+        props.setMessageListener(this);
+        props.setClientId("s3c-monitor-live");
+        container = new KafkaMessageListenerContainer<>(
+                new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer()), props);
+        container.setBeanName("s3c-monitor-live");
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                apply(record);
+            } catch (RuntimeException e) {
+                log.debug("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
+            }
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        String topic = record.topic();
+        if (record.value() == null && !topic.equals(Topic.EXECUTOR_STATUS.topicName())) {
+            return;
+        }
+        if (topic.equals(Topic.INVOCATIONS.topicName())) {
+            InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+            aggregates.accepted(r.functionId(), r.requestedAt() != null ? r.requestedAt() : Instant.now());
+        } else if (topic.equals(Topic.INVOCATION_RESULTS.topicName())) {
+            InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
+            aggregates.completed(r);
+            feed.publish("execution", finished(r));
+        } else if (topic.equals(Topic.DEAD_LETTERS.topicName())) {
+            DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
+            aggregates.deadLettered(d.functionId(), d.deadLetteredAt() != null ? d.deadLetteredAt() : Instant.now());
+        } else if (topic.equals(Topic.SCALING_EVENTS.topicName())) {
+            ScalingEvent e = JsonCodec.fromBytes(record.value(), ScalingEvent.class);
+            aggregates.scaling(e);
+            feed.publish("scaling", e);
+        } else if (topic.equals(Topic.EXECUTOR_STATUS.topicName())) {
+            ExecutorStatus s = record.value() == null ? null : JsonCodec.fromBytes(record.value(), ExecutorStatus.class);
+            aggregates.executor(record.key(), s);
+        } else if (topic.equals(Topic.EXECUTOR_LAG.topicName())) {
+            aggregates.lag(JsonCodec.fromBytes(record.value(), LagSample.class));
+        } else {
+            // a retry tier: a failed attempt scheduled again
+            InvocationRequested retry = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+            aggregates.retried(retry.functionId(), Instant.ofEpochMilli(record.timestamp()));
+        }
+    }
+
+    /** An execution finished, as the live stream shows it (no output or logs: those can be large). */
+    private static Map<String, Object> finished(InvocationCompleted r) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("executionId", r.executionId());
+        event.put("functionId", r.functionId());
+        event.put("status", r.status().wire());
+        event.put("durationMs", r.durationMs());
+        event.put("attempt", r.attempt());
+        event.put("coldStart", r.coldStart());
+        event.put("instanceId", r.instanceId());
+        event.put("finishedAt", r.finishedAt());
+        event.put("error", r.error() == null ? null : r.error().message());
+        return event;
+    }
+
+    @Override
+    public void start() {
+        container.start();
+    }
+
+    @Override
+    public void stop() {
+        container.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return container.isRunning();
+    }
+}
