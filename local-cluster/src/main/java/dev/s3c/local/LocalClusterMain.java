@@ -44,6 +44,9 @@ public final class LocalClusterMain {
                 "",
                 "  S3 for Compute is running.",
                 "    API (gateway):  " + cluster.gatewayUrl() + "/api/functions",
+                "    Live metrics:   " + cluster.gatewayUrl() + "/api/metrics  (WebSocket: "
+                        + cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live)",
+                "    Scaling:        " + cluster.gatewayUrl() + "/api/metrics/scaling/history",
                 "    Prometheus:     " + cluster.gatewayUrl() + "/actuator/prometheus  (gateway)",
                 "                    " + cluster.executorUrl() + "/actuator/prometheus  (executor)",
                 "                    " + cluster.monitorUrl() + "/actuator/prometheus  (monitor)",
