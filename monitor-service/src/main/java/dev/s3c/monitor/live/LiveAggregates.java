@@ -23,6 +23,8 @@ final class LiveAggregates {
 
     static final int HISTORY_SECONDS = 3600;
     static final int FUNCTION_SECONDS = 60;
+    /** Results remembered to count a redelivered one once: minutes of traffic at thousands a second. */
+    static final int RESULTS_REMEMBERED = 200_000;
     private static final String UNKNOWN = "unknown";
 
     private final long[] totalSecond = new long[HISTORY_SECONDS];
@@ -32,6 +34,12 @@ final class LiveAggregates {
     private final Map<String, Integer> instancesByProcess = new TreeMap<>();
     private long queueDepth = -1;
     private long latest = Long.MIN_VALUE;
+    private final Map<String, Boolean> seen = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > RESULTS_REMEMBERED;
+        }
+    };
     private int desiredInstances = -1;
 
     LiveAggregates() {
@@ -48,7 +56,14 @@ final class LiveAggregates {
         }
     }
 
-    synchronized void completed(InvocationCompleted r) {
+    /**
+     * Counts a final result once: delivery is at-least-once, so the same result (execution and attempt series) may
+     * come twice; the most recent ones seen are remembered. Returns whether it was new.
+     */
+    synchronized boolean completed(InvocationCompleted r) {
+        if (seen.put(r.executionId() + "/" + r.series(), Boolean.TRUE) != null) {
+            return false;
+        }
         Instant at = r.finishedAt() != null ? r.finishedAt() : Instant.now();
         boolean ran = r.startedAt() != null;
         // queue wait of first attempts only: a retry's wait is mostly its backoff
@@ -57,6 +72,7 @@ final class LiveAggregates {
         for (Stats s : stats(r.functionId(), at)) {
             s.completed(r.status(), wait, r.durationMs(), r.coldStart(), ran);
         }
+        return true;
     }
 
     synchronized void retried(String functionId, Instant at) {

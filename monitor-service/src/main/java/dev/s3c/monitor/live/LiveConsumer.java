@@ -89,8 +89,9 @@ class LiveConsumer implements SmartLifecycle, BatchMessageListener<String, byte[
             aggregates.accepted(r.functionId(), r.requestedAt() != null ? r.requestedAt() : Instant.now());
         } else if (topic.equals(Topic.INVOCATION_RESULTS.topicName())) {
             InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
-            aggregates.completed(r);
-            feed.publish("execution", finished(r));
+            if (aggregates.completed(r)) {
+                feed.publish("execution", finished(r));
+            }
         } else if (topic.equals(Topic.DEAD_LETTERS.topicName())) {
             DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
             aggregates.deadLettered(d.functionId(), d.deadLetteredAt() != null ? d.deadLetteredAt() : Instant.now());

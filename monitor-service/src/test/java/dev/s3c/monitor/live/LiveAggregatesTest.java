@@ -19,7 +19,7 @@ class LiveAggregatesTest {
     private static InvocationCompleted result(String function, ExecutionStatus status, Instant requested, long waitMs,
             long durationMs, boolean cold) {
         Instant started = requested.plusMillis(waitMs);
-        return new InvocationCompleted("e", function, 1, status, null, null, "", durationMs, 1, "i", cold, requested,
+        return new InvocationCompleted(java.util.UUID.randomUUID().toString(), function, 1, status, null, null, "", durationMs, 1, "i", cold, requested,
                 started, started.plusMillis(durationMs), null);
     }
 
@@ -53,6 +53,17 @@ class LiveAggregatesTest {
         LiveAggregates.Snapshot later = live.snapshot(T0.plusSeconds(62));
         assertThat(later.functions()).isEmpty();
         assertThat(later.lastMinute().completed()).isZero();
+    }
+
+    @Test
+    void aRedeliveredResultCountsOnce() {
+        InvocationCompleted r = new InvocationCompleted("e-1", "f", 1, ExecutionStatus.SUCCEEDED, null, null, "", 5, 1,
+                "i", false, T0, T0, T0.plusMillis(5), null);
+        assertThat(live.completed(r)).isTrue();
+        assertThat(live.completed(r)).isFalse();
+        // a redrive is a new series of the same execution: a new result
+        assertThat(live.completed(r.withHistory(List.of(), 1))).isTrue();
+        assertThat(live.snapshot(T0.plusSeconds(1)).lastSecond().completed()).isEqualTo(2);
     }
 
     @Test
