@@ -480,6 +480,9 @@ abstract class PipelineContract {
         // takes one message and then nothing more: its socket fills up and stays full
         LiveClient stalled = LiveClient.connect(ws, 1);
         try {
+            // the first snapshot comes as soon as the stream (through the gateway to the monitor) is subscribed;
+            // events from before that are not replayed
+            await().atMost(Duration.ofSeconds(10)).until(() -> fast.snapshots() >= 1 && stalled.received() == 1);
             String id = create("live-counted", "function handler(input) { return input.i * 2; }");
             int calls = 20;
             for (int i = 0; i < calls; i++) {
