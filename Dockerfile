@@ -5,6 +5,8 @@ COPY . .
 RUN ./mvnw -B -ntp -q package -DskipTests
 
 FROM eclipse-temurin:25.0.3_9-jre
+# curl for the health checks in docker-compose.yml (the base image has neither curl nor wget)
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 ARG SERVICE
 WORKDIR /app
 COPY --from=build /src/${SERVICE}/target/${SERVICE}-0.1.0-SNAPSHOT-exec.jar /app/app.jar

@@ -99,6 +99,13 @@ class ComposeFileTest {
             assertThat(services.get(name)).as(name).containsKey("healthcheck");
         }
         for (String app : APPS.keySet()) {
+            // the probe must exist in the image the Dockerfile builds
+            String probe = ((Map<String, Object>) services.get(app).get("healthcheck")).get("test").toString();
+            int port = Integer.parseInt(((List<String>) services.get(app).get("ports")).getFirst().split(":")[1]);
+            assertThat(probe).contains("curl -fs http://localhost:" + port + "/actuator/health");
+            assertThat(dockerfile()).containsPattern("apt-get install [^\\n]*curl");
+        }
+        for (String app : APPS.keySet()) {
             Map<String, Map<String, String>> dependsOn = (Map<String, Map<String, String>>) services.get(app)
                     .get("depends_on");
             assertThat(dependsOn.get("kafka")).as(app).containsEntry("condition", "service_healthy");
@@ -151,6 +158,14 @@ class ComposeFileTest {
     @SuppressWarnings("unchecked")
     private Map<String, Object> env(String service) {
         return (Map<String, Object>) services.get(service).get("environment");
+    }
+
+    private String dockerfile() {
+        try {
+            return Files.readString(root.resolve("Dockerfile"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String config(String module, String name) throws IOException {

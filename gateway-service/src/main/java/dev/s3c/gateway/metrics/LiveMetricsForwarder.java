@@ -20,8 +20,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.client.StandardWebSocketClient;
-import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.BufferOverflowStrategy;
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.WebSocketContainer;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -33,7 +35,10 @@ import reactor.core.publisher.Mono;
 class LiveMetricsForwarder {
 
     /** Messages a slow browser may fall behind by before the oldest are dropped. */
-    static final int RELAY_BUFFER = 512;
+    static final int RELAY_BUFFER = 256;
+    static final java.time.Duration MONITOR_TIMEOUT = java.time.Duration.ofSeconds(10);
+    /** Largest message taken from the monitor: snapshots list at most 100 functions, far below this. */
+    static final int MAX_MESSAGE_CHARS = 1024 * 1024;
 
     private final WebClient monitor;
 
@@ -45,29 +50,31 @@ class LiveMetricsForwarder {
 
     @GetMapping("/api/metrics")
     Mono<ResponseEntity<String>> snapshot() {
-        return forward("/api/metrics");
+        return forward(monitor.get().uri("/api/metrics"));
     }
 
     @GetMapping("/api/metrics/executions/history")
     Mono<ResponseEntity<String>> history(@RequestParam(defaultValue = "15m") String window,
             @RequestParam(defaultValue = "10s") String step) {
-        return forward(UriComponentsBuilder.fromPath("/api/metrics/executions/history")
-                .queryParam("window", window).queryParam("step", step).build().encode().toUriString());
+        // values go through the URI builder as values, never as a template
+        return forward(monitor.get().uri(uri -> uri.path("/api/metrics/executions/history")
+                .queryParam("window", "{window}").queryParam("step", "{step}").build(window, step)));
     }
 
-    private Mono<ResponseEntity<String>> forward(String pathAndQuery) {
-        return monitor.get().uri(pathAndQuery).exchangeToMono(response -> response.bodyToMono(String.class)
+    private Mono<ResponseEntity<String>> forward(WebClient.RequestHeadersSpec<?> request) {
+        return request.exchangeToMono(response -> response.bodyToMono(String.class)
                         .defaultIfEmpty("")
                         .map(body -> {
-                            if (response.statusCode().is4xxClientError()) {
+                            if (response.statusCode().value() == 400) {
                                 throw refusal(body);
                             }
-                            if (response.statusCode().isError()) {
+                            if (!response.statusCode().is2xxSuccessful()) {
                                 throw new ApiException(HttpStatus.BAD_GATEWAY, "the monitor failed: "
                                         + response.statusCode().value(), List.of());
                             }
                             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
                         }))
+                .timeout(MONITOR_TIMEOUT)
                 .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
                         "live metrics are not available: the monitor did not answer (" + e.getMessage() + ")",
                         List.of()));
@@ -90,21 +97,40 @@ class LiveMetricsForwarder {
     static class Relay {
 
         /**
-         * Each browser connection gets its own connection to the monitor. What the browser cannot take yet waits in
-         * a bounded buffer that drops the oldest, so a stalled browser costs a fixed amount of memory.
+         * Each browser connection gets its own connection to the monitor. Tomcat's client cannot pause reading, so
+         * the relay keeps what the browser has not taken yet as the monitor does: the newest snapshot only, and
+         * events in a bounded buffer that drops the oldest. A stalled browser costs a fixed amount of memory.
          */
         @Bean
         HandlerMapping liveRelayMapping(GatewayProperties properties) {
             URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
                     + "/api/metrics/live");
-            StandardWebSocketClient client = new StandardWebSocketClient();
-            WebSocketHandler relay = browser -> client.execute(upstream, monitor -> Mono.firstWithSignal(
-                    browser.send(monitor.receive()
-                            .map(message -> message.getPayloadAsText())
-                            .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST)
-                            .map(browser::textMessage)),
-                    browser.receive().then()));
+            WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+            // Tomcat's default (8 KiB) would close the connection on a snapshot listing many functions
+            container.setDefaultMaxTextMessageBufferSize(MAX_MESSAGE_CHARS);
+            StandardWebSocketClient client = new StandardWebSocketClient(container);
+            WebSocketHandler relay = browser -> client.execute(upstream, monitor -> {
+                // connected once both halves below subscribed, so no message slips past one of them
+                Flux<String> all = monitor.receive().map(message -> message.getPayloadAsText()).publish().refCount(2);
+                Flux<String> snapshots = all.filter(RelayMessages::isSnapshot).onBackpressureLatest();
+                Flux<String> events = all.filter(m -> !RelayMessages.isSnapshot(m))
+                        .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
+                return Mono.firstWithSignal(
+                        browser.send(Flux.merge(1, snapshots, events).map(browser::textMessage)),
+                        browser.receive().then());
+            });
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", relay), -1);
+        }
+    }
+
+    /** The monitor writes {"type":"snapshot",...} with the type first. */
+    static final class RelayMessages {
+
+        private RelayMessages() {
+        }
+
+        static boolean isSnapshot(String message) {
+            return message.startsWith("{\"type\":\"snapshot\"");
         }
     }
 }

@@ -23,6 +23,12 @@ final class LiveAggregates {
 
     static final int HISTORY_SECONDS = 3600;
     static final int FUNCTION_SECONDS = 60;
+    /** Functions a snapshot lists, the most active first; the total covers all. */
+    static final int FUNCTIONS_SHOWN = 100;
+    /** Executors report every 2 s; one silent this long has gone without saying so (killed). */
+    static final Duration EXECUTOR_SILENCE = Duration.ofSeconds(15);
+    /** Event times ahead of this monitor's clock by more than this are taken as now (a skewed clock). */
+    static final Duration CLOCK_TOLERANCE = Duration.ofSeconds(2);
     /** Results remembered to count a redelivered one once: minutes of traffic at thousands a second. */
     static final int RESULTS_REMEMBERED = 200_000;
     private static final String UNKNOWN = "unknown";
@@ -32,6 +38,7 @@ final class LiveAggregates {
     private final long[] functionSecond = new long[FUNCTION_SECONDS];
     private final List<Map<String, Stats>> functions = new ArrayList<>(FUNCTION_SECONDS);
     private final Map<String, Integer> instancesByProcess = new TreeMap<>();
+    private final Map<String, Instant> reportedAt = new HashMap<>();
     private long queueDepth = -1;
     private long latest = Long.MIN_VALUE;
     private final Map<String, Boolean> seen = new java.util.LinkedHashMap<>(16, 0.75f, false) {
@@ -93,11 +100,14 @@ final class LiveAggregates {
         }
     }
 
-    synchronized void executor(String process, ExecutorStatus status) {
+    /** A process's report, as it arrived; one silent for {@link #EXECUTOR_SILENCE} is no longer counted. */
+    synchronized void executor(String process, ExecutorStatus status, Instant receivedAt) {
         if (status == null || status.leaving()) {
             instancesByProcess.remove(process);
+            reportedAt.remove(process);
         } else {
             instancesByProcess.put(process, status.instances());
+            reportedAt.put(process, receivedAt);
         }
     }
 
@@ -121,10 +131,22 @@ final class LiveAggregates {
                 functions.get(slot).forEach((fn, s) -> byFunction.computeIfAbsent(fn, k -> new Stats()).addAll(s));
             }
         }
-        Map<String, Stats.View> functionViews = new TreeMap<>();
-        byFunction.forEach((fn, s) -> functionViews.put(fn, s.view(FUNCTION_SECONDS)));
+        Map<String, Stats.View> functionViews = new java.util.LinkedHashMap<>();
+        byFunction.entrySet().stream()
+                .sorted(java.util.Comparator.comparingLong((Map.Entry<String, Stats> e) ->
+                        e.getValue().accepted + e.getValue().completed).reversed().thenComparing(Map.Entry::getKey))
+                .limit(FUNCTIONS_SHOWN)
+                .forEach(e -> functionViews.put(e.getKey(), e.getValue().view(FUNCTION_SECONDS)));
+        reportedAt.entrySet().removeIf(e -> {
+            boolean silent = e.getValue().plus(EXECUTOR_SILENCE).isBefore(now);
+            if (silent) {
+                instancesByProcess.remove(e.getKey());
+            }
+            return silent;
+        });
         return new Snapshot(Instant.ofEpochSecond(current), lastSecond.view(1), minute.view(FUNCTION_SECONDS),
-                functionViews, queueDepth, instancesByProcess.values().stream().mapToInt(Integer::intValue).sum(),
+                functionViews, byFunction.size(), queueDepth,
+                instancesByProcess.values().stream().mapToInt(Integer::intValue).sum(),
                 new TreeMap<>(instancesByProcess), desiredInstances);
     }
 
@@ -147,7 +169,8 @@ final class LiveAggregates {
 
     /** The stats of one second: the total, and the function's when within the last minute. */
     private List<Stats> stats(String functionId, Instant at) {
-        long second = at.getEpochSecond();
+        Instant now = Instant.now();
+        long second = (at.isAfter(now.plus(CLOCK_TOLERANCE)) ? now : at).getEpochSecond();
         // an event older than what the ring holds must not overwrite a newer second's slot
         latest = Math.max(latest, second);
         long newest = latest;
@@ -178,7 +201,7 @@ final class LiveAggregates {
 
     /** What the live stream and {@code GET /api/metrics} show. */
     record Snapshot(Instant at, Stats.View lastSecond, Stats.View lastMinute, Map<String, Stats.View> functions,
-            long queueDepth, int instances, Map<String, Integer> instancesByProcess, int desiredInstances) {
+            int activeFunctions, long queueDepth, int instances, Map<String, Integer> instancesByProcess, int desiredInstances) {
     }
 
     /** One step of the history. */

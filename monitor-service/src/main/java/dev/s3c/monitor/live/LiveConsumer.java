@@ -101,7 +101,7 @@ class LiveConsumer implements SmartLifecycle, BatchMessageListener<String, byte[
             feed.publish("scaling", e);
         } else if (topic.equals(Topic.EXECUTOR_STATUS.topicName())) {
             ExecutorStatus s = record.value() == null ? null : JsonCodec.fromBytes(record.value(), ExecutorStatus.class);
-            aggregates.executor(record.key(), s);
+            aggregates.executor(record.key(), s, Instant.now());
         } else if (topic.equals(Topic.EXECUTOR_LAG.topicName())) {
             aggregates.lag(JsonCodec.fromBytes(record.value(), LagSample.class));
         } else {

@@ -2,7 +2,12 @@ package dev.s3c.monitor.live;
 
 import java.time.Duration;
 import java.time.Instant;
+import dev.s3c.contracts.JsonCodec;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.BufferOverflowStrategy;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
@@ -19,41 +24,64 @@ import reactor.core.scheduler.Schedulers;
 class LiveFeed implements SmartLifecycle {
 
     static final int EVENT_BUFFER = 256;
+    private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
 
     private final LiveAggregates aggregates;
-    private final Sinks.Many<Map<String, Object>> snapshots = Sinks.many().multicast().directBestEffort();
-    private final Sinks.Many<Map<String, Object>> events = Sinks.many().multicast().directBestEffort();
+    private final Sinks.Many<String> snapshots = Sinks.many().multicast().directBestEffort();
+    private final Sinks.Many<String> events = Sinks.many().multicast().directBestEffort();
     private Disposable ticker;
 
     LiveFeed(LiveAggregates aggregates) {
         this.aggregates = aggregates;
     }
 
-    /** An event, as it happens ({@code type}: execution, scaling). Never blocks. */
+    /**
+     * An event, as it happens ({@code type}: execution, scaling). Encoded once here, for every client; never
+     * blocks the caller (the Kafka consumer thread): clients are served on their own threads.
+     */
     void publish(String type, Object event) {
-        events.tryEmitNext(Map.of("type", type, "event", event));
+        events.tryEmitNext(message(type, "event", event));
     }
 
-    /** What one client receives. */
-    Flux<Map<String, Object>> stream() {
-        Flux<Map<String, Object>> latestSnapshot = Flux.concat(
-                Flux.just(snapshotMessage()), snapshots.asFlux()).onBackpressureLatest();
-        Flux<Map<String, Object>> recentEvents = events.asFlux()
-                .onBackpressureBuffer(EVENT_BUFFER, dropped -> { }, reactor.core.publisher.BufferOverflowStrategy.DROP_OLDEST);
-        // prefetch 1: a client that resumes after a stall gets the newest snapshot, not a queue of old ones
-        return Flux.merge(1, latestSnapshot, recentEvents);
+    /**
+     * What one client receives, as JSON text: the newest snapshot at once, then snapshots conflated to the newest
+     * and events beyond a buffer dropped oldest first, so a client that reads slowly costs a bounded amount.
+     */
+    Flux<String> stream() {
+        Flux<String> latestSnapshot = Flux.concat(Flux.just(snapshotMessage()), snapshots.asFlux())
+                .onBackpressureLatest();
+        Flux<String> recentEvents = events.asFlux()
+                .onBackpressureBuffer(EVENT_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
+        // prefetch 1: a client that resumes after a stall gets the newest snapshot, not a queue of old ones;
+        // publishOn: the client's writes run on its own thread, not on the thread that emitted
+        return Flux.merge(1, latestSnapshot, recentEvents).publishOn(Schedulers.parallel(), 1);
     }
 
-    private Map<String, Object> snapshotMessage() {
-        return Map.of("type", "snapshot", "snapshot", aggregates.snapshot(Instant.now()));
+    private String snapshotMessage() {
+        return message("snapshot", "snapshot", aggregates.snapshot(Instant.now()));
+    }
+
+    /** {"type": ..., key: value}, with the type first so a relay can tell snapshots from events by the prefix. */
+    static String message(String type, String key, Object value) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("type", type);
+        message.put(key, value);
+        return JsonCodec.toJson(message);
     }
 
     @Override
     public void start() {
-        // on the second boundary, so "last second" is a whole second
+        // a quarter second past each boundary: "last second" is whole and its results have mostly arrived
         long delay = 1000 - Instant.now().toEpochMilli() % 1000;
-        ticker = Flux.interval(Duration.ofMillis(delay + 20), Duration.ofSeconds(1), Schedulers.parallel())
-                .subscribe(tick -> snapshots.tryEmitNext(snapshotMessage()));
+        ticker = Flux.interval(Duration.ofMillis(delay + 250), Duration.ofSeconds(1), Schedulers.parallel())
+                .subscribe(tick -> {
+                    try {
+                        snapshots.tryEmitNext(snapshotMessage());
+                    } catch (RuntimeException e) {
+                        // one bad snapshot must not end the ticker
+                        log.warn("Live snapshot failed: {}", e.toString());
+                    }
+                });
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.s3c.monitor.live;
 
-import dev.s3c.contracts.JsonCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,6 +12,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
+import reactor.core.publisher.Mono;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 
@@ -71,7 +71,7 @@ class LiveMetricsWeb {
                 throw new NumberFormatException();
             }
             return d;
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new BadParameter(field,
                     "must be a whole number of seconds, minutes or hours of at least 1s, like 90s, 15m or 1h");
         }
@@ -101,8 +101,11 @@ class LiveMetricsWeb {
 
         @Bean
         HandlerMapping liveSocketMapping(LiveFeed feed) {
-            WebSocketHandler handler = session -> session.send(feed.stream()
-                    .map(message -> session.textMessage(JsonCodec.toJson(message))));
+            // reading what the client sends (and dropping it) keeps Tomcat from queueing it; the stream ends
+            // when the client leaves
+            WebSocketHandler handler = session -> Mono.firstWithSignal(
+                    session.send(feed.stream().map(session::textMessage)),
+                    session.receive().then());
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", handler), -1);
         }
     }

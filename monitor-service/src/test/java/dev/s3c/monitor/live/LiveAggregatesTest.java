@@ -98,13 +98,15 @@ class LiveAggregatesTest {
 
     @Test
     void thePoolComesFromExecutorStatusesAndTheQueueFromLagSamples() {
-        live.executor("p1", new ExecutorStatus("p1", 3, 1, false, T0));
-        live.executor("p2", new ExecutorStatus("p2", 2, 1, false, T0));
-        live.executor("p2", new ExecutorStatus("p2", 0, 1, true, T0));
+        live.executor("p1", new ExecutorStatus("p1", 3, 1, false, T0), T0);
+        live.executor("p2", new ExecutorStatus("p2", 2, 1, false, T0), T0);
+        live.executor("p2", new ExecutorStatus("p2", 0, 1, true, T0), T0);
+        live.executor("p3", new ExecutorStatus("p3", 4, 1, false, T0), T0.minusSeconds(30));
         live.lag(new LagSample("g", T0, List.of(new LagSample.PartitionLag("t", 0, 10, 4),
                 new LagSample.PartitionLag("t", 1, 3, 3))));
         LiveAggregates.Snapshot s = live.snapshot(T0);
         assertThat(s.instances()).isEqualTo(3);
+        // p2 left; p3 went silent (killed without a word)
         assertThat(s.instancesByProcess()).containsOnlyKeys("p1");
         assertThat(s.queueDepth()).isEqualTo(6);
     }
