@@ -33,6 +33,8 @@ public class FunctionService {
     private final java.util.Map<String, Cached> lookups = new java.util.concurrent.ConcurrentHashMap<>();
 
     static final java.time.Duration LOOKUP_TTL = java.time.Duration.ofSeconds(1);
+    static final java.time.Duration STALE_LIMIT = java.time.Duration.ofSeconds(30);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FunctionService.class);
 
     FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker) {
         this.mongo = mongo;
@@ -52,13 +54,28 @@ public class FunctionService {
 
     /**
      * The function as the invoke path sees it: read from MongoDB at most once per {@link #LOOKUP_TTL} per gateway.
-     * Another gateway's change shows here within that time; the executor decides by its own, current view anyway.
+     * Past that, the known value is still answered while one background read refreshes it (for at most
+     * {@link #STALE_LIMIT}): a store busy with other writes must not hold up invocations, which measured as
+     * multi-second sync latencies right after a burst. Another gateway's change shows here within about the TTL;
+     * the executor decides by its own, current view anyway.
      */
     public Mono<FunctionDocument> lookup(String id) {
         Cached cached = lookups.get(id);
-        if (cached != null && cached.expiresAt > System.nanoTime()) {
+        long now = System.nanoTime();
+        if (cached != null && cached.freshUntil > now) {
             return Mono.justOrEmpty(cached.function);
         }
+        if (cached != null && cached.freshUntil + STALE_LIMIT.toNanos() > now) {
+            if (cached.refreshing.compareAndSet(false, true)) {
+                read(id).doFinally(signal -> cached.refreshing.set(false))
+                        .subscribe(f -> { }, e -> log.debug("Refreshing function {} failed: {}", id, e.toString()));
+            }
+            return Mono.justOrEmpty(cached.function);
+        }
+        return read(id);
+    }
+
+    private Mono<FunctionDocument> read(String id) {
         return find(id)
                 .doOnNext(f -> remember(id, f))
                 .switchIfEmpty(Mono.fromRunnable(() -> remember(id, null)));
@@ -71,7 +88,11 @@ public class FunctionService {
         lookups.put(id, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
     }
 
-    private record Cached(FunctionDocument function, long expiresAt) {
+    private record Cached(FunctionDocument function, long freshUntil, java.util.concurrent.atomic.AtomicBoolean refreshing) {
+
+        Cached(FunctionDocument function, long freshUntil) {
+            this(function, freshUntil, new java.util.concurrent.atomic.AtomicBoolean());
+        }
     }
 
     Flux<FunctionDocument> list(String name, int page, int size) {
