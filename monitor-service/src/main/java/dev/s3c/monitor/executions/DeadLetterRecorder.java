@@ -13,29 +13,22 @@ import dev.s3c.contracts.DeadLetterResolved;
 import dev.s3c.contracts.DeadLettered;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.monitor.TopicReader;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.stereotype.Component;
-import org.springframework.util.backoff.FixedBackOff;
 import reactor.core.publisher.Mono;
 
 /**
@@ -44,28 +37,18 @@ import reactor.core.publisher.Mono;
  * resolution only removes the series it resolved and an older dead letter never replaces a newer one.
  */
 @Component
-class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+class DeadLetterRecorder extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterRecorder.class);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
 
     private final ReactiveMongoTemplate mongo;
-    private final KafkaMessageListenerContainer<String, byte[]> container;
 
-    DeadLetterRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka) {
+    DeadLetterRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
+        super("s3c-monitor-dead-letters", kafka, meters,
+                Map.of(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-dead-letters"), ContainerProperties.AckMode.BATCH,
+                1, List.of(Topic.DEAD_LETTERS.topicName(), Topic.DEAD_LETTER_RESOLUTIONS.topicName()));
         this.mongo = mongo;
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-dead-letters");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        ContainerProperties props = new ContainerProperties(Topic.DEAD_LETTERS.topicName(),
-                Topic.DEAD_LETTER_RESOLUTIONS.topicName());
-        props.setAckMode(ContainerProperties.AckMode.BATCH);
-        props.setMessageListener(this);
-        props.setClientId("s3c-monitor-dead-letters");
-        container = new KafkaMessageListenerContainer<>(consumers, props);
-        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
-        container.setBeanName("s3c-monitor-dead-letters");
     }
 
     @Override
@@ -132,20 +115,5 @@ class DeadLetterRecorder implements SmartLifecycle, BatchMessageListener<String,
                 .append(LAST_ERROR, ExecutionUpserts.error(d.lastAttempt().error()))
                 .append(DEAD_LETTERED_AT, ExecutionUpserts.date(d.deadLetteredAt()))
                 .append(SERIES, d.request().series());
-    }
-
-    @Override
-    public void start() {
-        container.start();
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }

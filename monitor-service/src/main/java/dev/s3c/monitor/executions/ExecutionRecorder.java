@@ -10,31 +10,22 @@ import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.monitor.TopicReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
-import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
-import org.springframework.util.backoff.FixedBackOff;
 import reactor.core.publisher.Mono;
 
 /**
@@ -42,31 +33,20 @@ import reactor.core.publisher.Mono;
  * one bulk of idempotent upserts per polled batch, committed to Kafka only after MongoDB acknowledged it.
  */
 @Component
-class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+class ExecutionRecorder extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutionRecorder.class);
 
     private final ReactiveMongoTemplate mongo;
-    private final ConcurrentMessageListenerContainer<String, byte[]> container;
     private final Counter recorded;
 
     ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
+        // the application's group (s3c-monitor); two consumers share the partitions
+        super("s3c-monitor-executions", kafka, meters, Map.of(), ContainerProperties.AckMode.BATCH, 2,
+                List.of(Topic.INVOCATIONS.topicName(), Topic.INVOCATION_RESULTS.topicName(),
+                        Topic.INVOCATION_STARTS.topicName()));
         this.mongo = mongo;
         this.recorded = meters.counter("s3c.monitor.executions.recorded");
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        consumers.addListener(new org.springframework.kafka.core.MicrometerConsumerListener<>(meters));
-        ContainerProperties props = new ContainerProperties(Topic.INVOCATIONS.topicName(),
-                Topic.INVOCATION_RESULTS.topicName(), Topic.INVOCATION_STARTS.topicName());
-        props.setAckMode(ContainerProperties.AckMode.BATCH);
-        props.setMessageListener(this);
-        props.setClientId("s3c-monitor-executions");
-        container = new ConcurrentMessageListenerContainer<>(consumers, props);
-        container.setConcurrency(2);
-        // MongoDB unreachable: keep the batch and try again, nothing is skipped
-        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
-        container.setBeanName("s3c-monitor-executions");
     }
 
     @Override
@@ -147,18 +127,7 @@ class ExecutionRecorder implements SmartLifecycle, BatchMessageListener<String, 
     }
 
     @Override
-    public void start() {
+    protected void beforeStart() {
         ensureIndexes().block(Duration.ofSeconds(60));
-        container.start();
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }

@@ -8,25 +8,20 @@ import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.LagSample;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
+import dev.s3c.monitor.TopicReader;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,36 +30,31 @@ import org.springframework.stereotype.Component;
  * (a group of its own, from the end), so every instance shows the whole platform; nothing is committed.
  */
 @Component
-class LiveConsumer implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+class LiveConsumer extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(LiveConsumer.class);
 
     private final LiveAggregates aggregates;
     private final LiveFeed feed;
-    private final KafkaMessageListenerContainer<String, byte[]> container;
 
-    LiveConsumer(LiveAggregates aggregates, LiveFeed feed, KafkaProperties kafka) {
+    LiveConsumer(LiveAggregates aggregates, LiveFeed feed, KafkaProperties kafka, MeterRegistry meters) {
+        // a group of its own from the end, never committing; read_committed: the scaler writes in transactions;
+        // no waiting for fuller batches: live means now
+        super("s3c-monitor-live", kafka, meters, Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-live-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1), ContainerProperties.AckMode.MANUAL, 1, topics());
         this.aggregates = aggregates;
         this.feed = feed;
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-live-" + UUID.randomUUID());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // live means now: no waiting for fuller batches
-        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        // the scaler writes in transactions: only its committed decisions
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    }
+
+    private static List<String> topics() {
         List<String> topics = new ArrayList<>(List.of(Topic.INVOCATIONS.topicName(),
                 Topic.INVOCATION_RESULTS.topicName(), Topic.DEAD_LETTERS.topicName(),
                 Topic.SCALING_EVENTS.topicName(), Topic.EXECUTOR_STATUS.topicName(), Topic.EXECUTOR_LAG.topicName()));
         Topic.retryTiers().forEach(t -> topics.add(t.topicName()));
-        ContainerProperties props = new ContainerProperties(topics.toArray(String[]::new));
-        props.setAckMode(ContainerProperties.AckMode.MANUAL);
-        props.setMessageListener(this);
-        props.setClientId("s3c-monitor-live");
-        container = new KafkaMessageListenerContainer<>(
-                new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer()), props);
-        container.setBeanName("s3c-monitor-live");
+        return topics;
     }
 
     @Override
@@ -124,20 +114,5 @@ class LiveConsumer implements SmartLifecycle, BatchMessageListener<String, byte[
         event.put("finishedAt", r.finishedAt());
         event.put("error", r.error() == null ? null : r.error().message());
         return event;
-    }
-
-    @Override
-    public void start() {
-        container.start();
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }

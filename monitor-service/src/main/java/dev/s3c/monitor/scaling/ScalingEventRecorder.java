@@ -10,33 +10,25 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.JsonCodec;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
+import dev.s3c.monitor.TopicReader;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.stereotype.Component;
-import org.springframework.util.backoff.FixedBackOff;
 import reactor.core.publisher.Mono;
 
 /**
@@ -44,32 +36,21 @@ import reactor.core.publisher.Mono;
  * so a replayed batch writes nothing new.
  */
 @Component
-class ScalingEventRecorder implements SmartLifecycle, BatchMessageListener<String, byte[]> {
+class ScalingEventRecorder extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(ScalingEventRecorder.class);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
 
     private final ReactiveMongoTemplate mongo;
-    private final KafkaMessageListenerContainer<String, byte[]> container;
     private final Counter recorded;
 
     ScalingEventRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
+        // the scaler writes in transactions: keep only its committed decisions
+        super("s3c-monitor-scaling", kafka, meters, Map.of(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-scaling",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), ContainerProperties.AckMode.BATCH, 1,
+                List.of(Topic.SCALING_EVENTS.topicName()));
         this.mongo = mongo;
         this.recorded = meters.counter("s3c.monitor.scaling.events.recorded");
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-scaling");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // the scaler writes in transactions: keep only its committed decisions
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        ContainerProperties props = new ContainerProperties(Topic.SCALING_EVENTS.topicName());
-        props.setAckMode(ContainerProperties.AckMode.BATCH);
-        props.setMessageListener(this);
-        props.setClientId("s3c-monitor-scaling");
-        container = new KafkaMessageListenerContainer<>(consumers, props);
-        // MongoDB unreachable: keep the batch and try again, nothing is skipped
-        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
-        container.setBeanName("s3c-monitor-scaling");
     }
 
     @Override
@@ -118,21 +99,10 @@ class ScalingEventRecorder implements SmartLifecycle, BatchMessageListener<Strin
     }
 
     @Override
-    public void start() {
+    protected void beforeStart() {
         // newest first is how the history is read
         mongo.getCollection(COLLECTION)
                 .flatMap(c -> Mono.from(c.createIndex(Indexes.descending(TIMESTAMP), new IndexOptions().name("by_time"))))
                 .block(Duration.ofSeconds(30));
-        container.start();
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }

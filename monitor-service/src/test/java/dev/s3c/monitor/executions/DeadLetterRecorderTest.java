@@ -40,7 +40,8 @@ class DeadLetterRecorderTest {
     void start() {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
-        recorder = new DeadLetterRecorder(new ReactiveMongoTemplate(client, "s3c"), new KafkaProperties());
+        recorder = new DeadLetterRecorder(new ReactiveMongoTemplate(client, "s3c"), new KafkaProperties(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     @AfterEach
