@@ -112,8 +112,8 @@ class LiveMetricsForwarder {
             WebSocketHandler relay = browser -> client.execute(upstream, monitor -> {
                 // connected once both halves below subscribed, so no message slips past one of them
                 Flux<String> all = monitor.receive().map(message -> message.getPayloadAsText()).publish().refCount(2);
-                Flux<String> snapshots = all.filter(RelayMessages::isSnapshot).onBackpressureLatest();
-                Flux<String> events = all.filter(m -> !RelayMessages.isSnapshot(m))
+                Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest();
+                Flux<String> events = all.filter(m -> !isSnapshot(m))
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
                 return Mono.firstWithSignal(
                         browser.send(Flux.merge(1, snapshots, events).map(browser::textMessage)),
@@ -124,13 +124,7 @@ class LiveMetricsForwarder {
     }
 
     /** The monitor writes {"type":"snapshot",...} with the type first. */
-    static final class RelayMessages {
-
-        private RelayMessages() {
-        }
-
-        static boolean isSnapshot(String message) {
-            return message.startsWith("{\"type\":\"snapshot\"");
-        }
+    private static boolean isSnapshot(String message) {
+        return message.startsWith("{\"type\":\"snapshot\"");
     }
 }
