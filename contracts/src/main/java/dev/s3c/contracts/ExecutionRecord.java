@@ -28,6 +28,8 @@ public final class ExecutionRecord {
     public static final String HISTORY = "history";
     /** 0 for the original attempt series, n after the n-th redrive; older series never overwrite newer ones. */
     public static final String SERIES = "series";
+    /** The execution's place in its function's {@link ExecutionTimeline}; entries with another place are stale. */
+    public static final String SEQ = "seq";
 
     /** Fields of the embedded error document. */
     public static final String ERROR_TYPE = "type";

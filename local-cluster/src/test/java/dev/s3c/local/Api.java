@@ -27,6 +27,13 @@ final class Api {
         String location() {
             return raw.headers().firstValue("Location").orElse(null);
         }
+
+        /** The target of a {@code Link: <…>; rel="next"} header, or null. */
+        String nextLink() {
+            return raw.headers().firstValue("Link")
+                    .map(link -> java.util.regex.Pattern.compile("<([^>]+)>;\\s*rel=\"next\"").matcher(link))
+                    .filter(java.util.regex.Matcher::find).map(m -> m.group(1)).orElse(null);
+        }
     }
 
     Response get(String path) {

@@ -428,6 +428,27 @@ abstract class PipelineContract {
         assertThat(new HashSet<>(recorded)).isEqualTo(accepted);
         assertThat(outputs).hasSize(total);
 
+        // the same, page by page, following the Link header's cursor: newest first, each execution once
+        List<String> paged = new ArrayList<>();
+        String next = "/api/functions/" + id + "/logs?limit=300";
+        int pages = 0;
+        while (next != null) {
+            Api.Response page = gatewayB.get(next);
+            assertThat(page.status()).isEqualTo(200);
+            page.body().forEach(r -> paged.add(r.get("executionId").asString()));
+            next = page.nextLink();
+            pages++;
+        }
+        assertThat(pages).isBetween(4, 5);
+        assertThat(paged).isEqualTo(recorded);
+        assertError(gatewayA.get("/api/functions/" + id + "/logs?cursor=not-a-cursor"), 400, "cursor");
+
+        // how far storing trails the executors is part of the live snapshot
+        JsonNode persistence = gatewayA.get("/api/metrics").body().get("persistence");
+        assertThat(persistence.get("stored").asLong()).isGreaterThanOrEqualTo(total);
+        assertThat(persistence.get("lagP99Ms").asDouble()).isPositive();
+        assertThat(persistence.get("recorderLag").asLong()).isGreaterThanOrEqualTo(0);
+
         // the scaler's probe sees the executor group drained
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(metric(cluster.scalerUrl(), "s3c_scaler_executor_lag")).isZero());

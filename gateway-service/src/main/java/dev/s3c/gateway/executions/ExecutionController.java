@@ -7,16 +7,17 @@ import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.invoke.RecentlyAccepted;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.bson.Document;
-import org.springframework.data.domain.Sort;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.data.mongodb.core.query.Criteria;
-import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Mono;
 
 /** Reads executions, which the monitor stores. */
@@ -27,10 +28,12 @@ class ExecutionController {
 
     private final ReactiveMongoTemplate mongo;
     private final RecentlyAccepted recent;
+    private final ExecutionListing listing;
 
     ExecutionController(ReactiveMongoTemplate mongo, RecentlyAccepted recent) {
         this.mongo = mongo;
         this.recent = recent;
+        this.listing = new ExecutionListing(mongo);
     }
 
     @GetMapping("/api/executions/{id}")
@@ -42,28 +45,39 @@ class ExecutionController {
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("execution " + id)));
     }
 
-    /** The function's executions, newest first. */
+    /**
+     * The function's executions, newest first. A {@code Link: <…&cursor=…>; rel="next"} header points at the next
+     * page while there may be one.
+     */
     @GetMapping("/api/functions/{id}/logs")
-    Mono<List<ExecutionView>> logs(@PathVariable String id, @RequestParam(required = false) String status,
-            @RequestParam(defaultValue = "50") String limit) {
+    Mono<ResponseEntity<List<ExecutionView>>> logs(@PathVariable String id, @RequestParam(required = false) String status,
+            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor) {
         JsonBodies.functionId(id);
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
-        Criteria criteria = Criteria.where(ExecutionRecord.FUNCTION_ID).is(id);
+        Predicate<ExecutionView> filter = view -> true;
+        String wantedWire = null;
         if (status != null && !status.isBlank()) {
             ExecutionStatus wanted = ExecutionStatus.fromWire(status.strip()).orElseThrow(() -> ApiException.badRequest(
                     "status", "must be one of " + Arrays.stream(ExecutionStatus.values()).map(ExecutionStatus::wire)
                             .collect(Collectors.joining(", "))));
-            // "running" is stored as queued with a start time (see ExecutionView)
-            criteria = switch (wanted) {
-                case RUNNING -> criteria.and(ExecutionRecord.STATUS).is(ExecutionStatus.QUEUED.wire())
-                        .and(ExecutionRecord.STARTED_AT).ne(null);
-                case QUEUED -> criteria.and(ExecutionRecord.STATUS).is(ExecutionStatus.QUEUED.wire())
-                        .and(ExecutionRecord.STARTED_AT).is(null);
-                default -> criteria.and(ExecutionRecord.STATUS).is(wanted.wire());
-            };
+            filter = view -> view.status() == wanted;
+            wantedWire = wanted.wire();
         }
-        Query query = Query.query(criteria).with(Sort.by(Sort.Direction.DESC, ExecutionRecord.REQUESTED_AT)).limit(max);
-        return mongo.find(query, Document.class, ExecutionRecord.COLLECTION).map(ExecutionView::of).collectList();
+        if (cursor != null && cursor.isBlank()) {
+            throw ApiException.badRequest("cursor", "must not be empty");
+        }
+        String statusParam = wantedWire;
+        return listing.page(id, filter, max, cursor).map(page -> {
+            var response = ResponseEntity.ok();
+            if (page.next() != null) {
+                var next = UriComponentsBuilder.fromPath("/api/functions/{id}/logs").queryParam("limit", max);
+                if (statusParam != null) {
+                    next.queryParam("status", statusParam);
+                }
+                next.queryParam("cursor", page.next());
+                response.header(HttpHeaders.LINK, "<" + next.buildAndExpand(id).toUriString() + ">; rel=\"next\"");
+            }
+            return response.body(page.items());
+        });
     }
-
 }

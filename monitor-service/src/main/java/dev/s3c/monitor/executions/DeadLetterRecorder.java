@@ -2,7 +2,6 @@ package dev.s3c.monitor.executions;
 
 import static dev.s3c.contracts.DeadLetterRecord.*;
 
-import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
@@ -17,8 +16,12 @@ import dev.s3c.monitor.TopicReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,6 +32,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -42,6 +46,8 @@ class DeadLetterRecorder extends TopicReader {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterRecorder.class);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
     private final ReactiveMongoTemplate mongo;
 
     DeadLetterRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
@@ -53,54 +59,74 @@ class DeadLetterRecorder extends TopicReader {
 
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-        List<WriteModel<Document>> writes = new ArrayList<>();
+        List<Object> messages = new ArrayList<>();
         // a resolution can be in the same batch as its dead letter, but never before it within one partition
         List<ConsumerRecord<String, byte[]>> ordered = Stream.concat(
                 records.stream().filter(r -> r.topic().equals(Topic.DEAD_LETTERS.topicName())),
                 records.stream().filter(r -> !r.topic().equals(Topic.DEAD_LETTERS.topicName()))).toList();
         for (ConsumerRecord<String, byte[]> record : ordered) {
             try {
-                if (record.topic().equals(Topic.DEAD_LETTERS.topicName())) {
-                    DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
-                    // never over a newer series' dead letter (that collides on insert and is dropped below)
-                    writes.add(new ReplaceOneModel<>(Filters.and(Filters.eq(ID, d.executionId()),
-                            Filters.or(Filters.exists(SERIES, false), Filters.lte(SERIES, d.request().series()))),
-                            document(d), UPSERT));
-                } else {
-                    DeadLetterResolved r = JsonCodec.fromBytes(record.value(), DeadLetterResolved.class);
-                    // only the series it resolves: a redrive that failed again has a newer dead letter
-                    writes.add(new DeleteOneModel<>(Filters.and(Filters.eq(ID, r.executionId()),
-                            Filters.or(Filters.exists(SERIES, false), Filters.lte(SERIES, r.series())))));
-                }
+                messages.add(record.topic().equals(Topic.DEAD_LETTERS.topicName())
+                        ? JsonCodec.fromBytes(record.value(), DeadLettered.class)
+                        : JsonCodec.fromBytes(record.value(), DeadLetterResolved.class));
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                         e.getMessage());
             }
         }
-        if (writes.isEmpty()) {
+        if (messages.isEmpty()) {
             return;
         }
-        mongo.getCollection(COLLECTION)
-                .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(true))))
-                .then()
-                .onErrorResume(MongoBulkWriteException.class, e -> e.getWriteErrors().stream()
-                        .allMatch(w -> w.getCode() == 11000) && e.getWriteConcernError() == null
-                        ? retryAfterSuperseded(writes, e) : Mono.error(e))
-                .block(Duration.ofSeconds(60));
+        Set<String> ids = new LinkedHashSet<>();
+        messages.forEach(m -> ids.add(m instanceof DeadLettered d ? d.executionId() : ((DeadLetterResolved) m).executionId()));
+        Map<String, Integer> stored = mongo.getCollection(COLLECTION)
+                .flatMapMany(c -> Flux.from(c.find(Filters.in(ID, ids)).projection(new Document(SERIES, 1))))
+                .collect(HashMap<String, Integer>::new, (map, d) -> map.put(d.getString(ID), d.getInteger(SERIES, 0)))
+                .block(TIMEOUT);
+        List<WriteModel<Document>> writes = writes(messages, stored);
+        if (!writes.isEmpty()) {
+            mongo.getCollection(COLLECTION)
+                    .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(false))))
+                    .block(TIMEOUT);
+        }
     }
 
-    /** An ordered bulk stops at the first superseded write: write the rest after it. */
-    private Mono<Void> retryAfterSuperseded(List<WriteModel<Document>> writes, MongoBulkWriteException e) {
-        int failed = e.getWriteErrors().getFirst().getIndex();
-        List<WriteModel<Document>> rest = writes.subList(failed + 1, writes.size());
-        if (rest.isEmpty()) {
-            return Mono.empty();
+    /**
+     * One write per dead-lettered execution, by {@code _id} alone (the embedded store's index): the series decides
+     * here. An older series never replaces a newer dead letter; a resolution removes only the series it resolved or
+     * an older one (a redrive that failed again has a newer dead letter).
+     *
+     * @param stored the series of the dead letters stored now
+     */
+    static List<WriteModel<Document>> writes(List<Object> messages, Map<String, Integer> stored) {
+        Map<String, Integer> series = new HashMap<>(stored);
+        Map<String, DeadLettered> latest = new LinkedHashMap<>();
+        for (Object message : messages) {
+            if (message instanceof DeadLettered d) {
+                Integer current = series.get(d.executionId());
+                if (current == null || current <= d.request().series()) {
+                    series.put(d.executionId(), d.request().series());
+                    latest.put(d.executionId(), d);
+                }
+            } else if (message instanceof DeadLetterResolved r) {
+                Integer current = series.get(r.executionId());
+                if (current != null && current <= r.series()) {
+                    series.remove(r.executionId());
+                    latest.remove(r.executionId());
+                }
+            }
         }
-        return mongo.getCollection(COLLECTION)
-                .flatMap(c -> Mono.from(c.bulkWrite(rest, new BulkWriteOptions().ordered(true))))
-                .then()
-                .onErrorResume(MongoBulkWriteException.class, again -> again.getWriteErrors().stream()
-                        .allMatch(w -> w.getCode() == 11000) ? retryAfterSuperseded(rest, again) : Mono.error(again));
+        List<WriteModel<Document>> writes = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>(stored.keySet());
+        ids.addAll(latest.keySet());
+        for (String id : ids) {
+            if (latest.containsKey(id)) {
+                writes.add(new ReplaceOneModel<>(Filters.eq(ID, id), document(latest.get(id)), UPSERT));
+            } else if (!series.containsKey(id)) {
+                writes.add(new DeleteOneModel<>(Filters.eq(ID, id)));
+            }
+        }
+        return writes;
     }
 
     static Document document(DeadLettered d) {

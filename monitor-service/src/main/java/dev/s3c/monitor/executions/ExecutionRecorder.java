@@ -2,7 +2,6 @@ package dev.s3c.monitor.executions;
 
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.model.BulkWriteOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.InvocationCompleted;
@@ -13,12 +12,17 @@ import dev.s3c.contracts.Topic;
 import dev.s3c.monitor.TopicReader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,67 +41,108 @@ class ExecutionRecorder extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutionRecorder.class);
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
     private final ReactiveMongoTemplate mongo;
+    private final SeriesRegistry series;
+    private final FunctionTimelineWriter timeline;
     private final Counter recorded;
+    private final Counter stored;
+    private final Timer persistenceLag;
 
     ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
-        // the application's group (s3c-monitor); two consumers share the partitions
-        super("s3c-monitor-executions", kafka, meters, Map.of(), ContainerProperties.AckMode.BATCH, 2,
+        // the application's group (s3c-monitor); two consumers share the partitions. The three topics have as many
+        // partitions and are keyed by execution id; the range assignor hands partition n of each to the same
+        // consumer, so all messages of one execution are written by one thread, in turn
+        super("s3c-monitor-executions", kafka, meters, Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                RangeAssignor.class.getName()), ContainerProperties.AckMode.BATCH, 2,
                 List.of(Topic.INVOCATIONS.topicName(), Topic.INVOCATION_RESULTS.topicName(),
                         Topic.INVOCATION_STARTS.topicName()));
         this.mongo = mongo;
+        this.series = new SeriesRegistry(mongo);
+        this.timeline = new FunctionTimelineWriter(mongo);
         this.recorded = meters.counter("s3c.monitor.executions.recorded");
+        this.stored = Counter.builder("s3c.monitor.results.stored")
+                .description("results stored where users read them").register(meters);
+        this.persistenceLag = Timer.builder("s3c.monitor.persistence.lag")
+                .description("from a result produced (finishedAt) to it stored and readable")
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .maximumExpectedValue(Duration.ofMinutes(5)).register(meters);
     }
 
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-        // per execution: its request and its latest result in this batch, so both fold into one write
-        Map<String, InvocationRequested> requests = new LinkedHashMap<>();
-        Map<String, InvocationCompleted> results = new LinkedHashMap<>();
-        Map<String, InvocationStarted> starts = new LinkedHashMap<>();
+        List<InvocationRequested> requests = new ArrayList<>();
+        List<InvocationCompleted> results = new ArrayList<>();
+        List<InvocationStarted> starts = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
                     InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
-                    requests.put(r.executionId(), r);
+                    requests.add(r);
+                    ids.add(r.executionId());
                 } else if (record.topic().equals(Topic.INVOCATION_STARTS.topicName())) {
                     InvocationStarted r = JsonCodec.fromBytes(record.value(), InvocationStarted.class);
-                    starts.put(r.executionId(), r);
+                    starts.add(r);
+                    ids.add(r.executionId());
                 } else {
                     InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
-                    results.put(r.executionId(), r);
+                    results.add(r);
+                    ids.add(r.executionId());
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                         e.getMessage());
             }
         }
-        // a result says everything a start notice would
-        starts.keySet().removeAll(results.keySet());
-        List<WriteModel<Document>> writes = new ArrayList<>(requests.size() + results.size() + starts.size());
-        requests.forEach((id, request) -> {
-            InvocationCompleted result = results.get(id);
-            if (result != null && request.series() == 0 && result.series() == 0) {
-                results.remove(id);
-                writes.add(ExecutionUpserts.both(request, result));
-            } else {
-                // redrives keep their order: the series reset first, then its result (ordered bulk)
-                writes.add(ExecutionUpserts.requested(request));
-            }
-        });
-        results.values().forEach(result -> writes.add(ExecutionUpserts.completed(result)));
-        starts.values().forEach(start -> writes.add(ExecutionUpserts.started(start)));
-        if (writes.isEmpty()) {
+        if (ids.isEmpty()) {
             return;
         }
-        write(writes, 1).block(Duration.ofSeconds(60));
+        BatchPlan plan = series.current(ids).map(stored -> BatchPlan.of(requests, results, starts, stored))
+                .block(TIMEOUT);
+        // the series first: a replay of this batch then drops what the newer series superseded
+        series.advance(plan.seriesAdvanced()).block(TIMEOUT);
+        Map<String, Long> places = timeline.append(plan.firstRequests()).block(TIMEOUT);
+        List<WriteModel<Document>> writes = writes(plan, places);
+        if (!writes.isEmpty()) {
+            write(writes, 1).block(TIMEOUT);
+        }
         recorded.increment(records.size());
+        Instant now = Instant.now();
+        plan.results().values().forEach(r -> {
+            stored.increment();
+            if (r.finishedAt() != null) {
+                persistenceLag.record(Duration.between(r.finishedAt(), now).abs());
+            }
+        });
+    }
+
+    /** At most one write per execution: its request and result folded together where both are here. */
+    static List<WriteModel<Document>> writes(BatchPlan plan, Map<String, Long> places) {
+        List<WriteModel<Document>> writes = new ArrayList<>();
+        plan.requests().forEach((id, request) -> {
+            InvocationCompleted result = plan.results().get(id);
+            if (result != null && result.series() == request.series()) {
+                writes.add(ExecutionUpserts.both(request, result, places.get(id)));
+            } else {
+                writes.add(ExecutionUpserts.requested(request, places.get(id)));
+            }
+        });
+        plan.results().forEach((id, result) -> {
+            InvocationRequested request = plan.requests().get(id);
+            if (request == null || request.series() != result.series()) {
+                writes.add(ExecutionUpserts.completed(result));
+            }
+        });
+        plan.starts().values().forEach(start -> writes.add(ExecutionUpserts.started(start)));
+        return writes;
     }
 
     /**
-     * Writes unordered (the upserts commute). Duplicate-key failures are either two inserts of a new execution racing
-     * from both topics (the retry updates) or a first-series message arriving after a redrive (it keeps failing, and
-     * is dropped: the newer series wins). Any other failure leaves the batch uncommitted.
+     * Writes unordered (the upserts commute). A duplicate-key failure is two inserts of a new execution racing (the
+     * retry updates). Any other failure leaves the batch uncommitted.
      */
     Mono<Void> write(List<WriteModel<Document>> writes, int attempt) {
         return mongo.getCollection(ExecutionRecord.COLLECTION)
@@ -112,22 +157,11 @@ class ExecutionRecorder extends TopicReader {
                     List<WriteModel<Document>> again = e.getWriteErrors().stream().map(w -> writes.get(w.getIndex()))
                             .toList();
                     if (attempt >= 3) {
-                        log.debug("{} writes superseded by a newer attempt series", again.size());
-                        return Mono.empty();
+                        return Mono.error(e);
                     }
                     return write(again, attempt + 1);
                 });
     }
 
-    Mono<Void> ensureIndexes() {
-        return mongo.getCollection(ExecutionRecord.COLLECTION)
-                .flatMap(c -> Mono.from(c.createIndex(Indexes.compoundIndex(Indexes.ascending(ExecutionRecord.FUNCTION_ID),
-                        Indexes.descending(ExecutionRecord.REQUESTED_AT)))))
-                .then();
-    }
 
-    @Override
-    protected void beforeStart() {
-        ensureIndexes().block(Duration.ofSeconds(60));
-    }
 }

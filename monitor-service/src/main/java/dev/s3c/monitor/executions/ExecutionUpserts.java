@@ -18,10 +18,14 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 
 /**
  * The upserts that fold requests and results into one execution document per execution id. They commute: a request
  * never overwrites a final status, so it does not matter which of the two topics is read first, nor how often.
+ * Every filter is exactly {@code {_id: id}}: the one shape the embedded MongoDB-wire server serves from its index
+ * (any other top-level key, or an {@code $and}, makes it scan the whole collection under its lock). Which attempt
+ * series may write is decided before, by {@link ExecutionRecorder} from the series registry.
  */
 final class ExecutionUpserts {
 
@@ -30,39 +34,32 @@ final class ExecutionUpserts {
     private ExecutionUpserts() {
     }
 
-    static WriteModel<Document> requested(InvocationRequested r) {
+    /**
+     * @param seq the request's place in its function's timeline (see {@link FunctionTimeline}); null for a redrive,
+     *        which keeps the execution where it was listed
+     */
+    static WriteModel<Document> requested(InvocationRequested r, Long seq) {
         if (r.series() > 0) {
             // a redrive starts a new series on the stored execution: back to queued, the old outcome cleared
-            Document set = requestSet(r).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
+            Document set = requestSet(r, null).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
                     .append(ATTEMPTS, 0).append(UPDATED_AT, new Date());
             Document unset = new Document();
             for (String field : List.of(OUTPUT, ERROR, LOGS, DURATION_MS, INSTANCE_ID, COLD_START, STARTED_AT,
                     FINISHED_AT, HISTORY)) {
                 unset.append(field, "");
             }
-            return new UpdateOneModel<>(Filters.and(Filters.eq(ID, r.executionId()), olderSeries(r.series(), false)),
-                    new Document("$set", set).append("$unset", unset));
+            return new UpdateOneModel<>(byId(r.executionId()), new Document("$set", set).append("$unset", unset));
         }
-        return upsert(r.executionId(), requestSet(r), requestSetOnInsert(r));
+        return upsert(r.executionId(), requestSet(r, seq), requestSetOnInsert(r));
     }
 
     static WriteModel<Document> completed(InvocationCompleted r) {
-        if (r.series() > 0) {
-            // only onto the same or an older series: a late result of an earlier series never wins
-            return new UpdateOneModel<>(Filters.and(Filters.eq(ID, r.executionId()), olderSeries(r.series(), true)),
-                    new Document("$set", resultSet(r)));
-        }
         return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
     }
 
-    private static WriteModel<Document> plainUpsert(String id, Document set, Document setOnInsert) {
-        return new UpdateOneModel<>(new Document(ID, id),
-                new Document("$set", set).append("$setOnInsert", setOnInsert), UPSERT);
-    }
-
-    private static org.bson.conversions.Bson olderSeries(int series, boolean orSame) {
-        return Filters.or(Filters.exists(SERIES, false),
-                orSame ? Filters.lte(SERIES, series) : Filters.lt(SERIES, series));
+    /** The one filter shape of every write: see the class comment. */
+    static Bson byId(String executionId) {
+        return Filters.eq(ID, executionId);
     }
 
     static Document attempt(AttemptRecord a) {
@@ -80,7 +77,7 @@ final class ExecutionUpserts {
      */
     static WriteModel<Document> started(InvocationStarted r) {
         // not filtered by series: a notice only ever sets when and where, on whatever series is current
-        return plainUpsert(r.executionId(), new Document(STARTED_AT, date(r.startedAt())).append(INSTANCE_ID, r.instanceId()),
+        return upsert(r.executionId(), new Document(STARTED_AT, date(r.startedAt())).append(INSTANCE_ID, r.instanceId()),
                 new Document(STATUS, ExecutionStatus.QUEUED.wire())
                         .append(FUNCTION_ID, r.functionId())
                         .append(FUNCTION_VERSION, r.functionVersion())
@@ -89,15 +86,20 @@ final class ExecutionUpserts {
     }
 
     /** Request and result of one execution seen in the same batch: one write instead of two (first series only). */
-    static WriteModel<Document> both(InvocationRequested request, InvocationCompleted result) {
-        Document set = requestSet(request);
+    static WriteModel<Document> both(InvocationRequested request, InvocationCompleted result, Long seq) {
+        Document set = requestSet(request, seq);
         set.putAll(resultSet(result));
         return upsert(result.executionId(), set, null);
     }
 
-    private static Document requestSet(InvocationRequested r) {
-        return new Document(INPUT, JsonCodec.toJson(r.input()))
+    private static Document requestSet(InvocationRequested r, Long seq) {
+        Document set = new Document(INPUT, JsonCodec.toJson(r.input()))
                 .append(REQUESTED_AT, date(r.requestedAt()));
+        if (seq != null) {
+            // the newest listing wins: an entry a replayed batch left behind no longer matches and is not shown
+            set.append(SEQ, seq);
+        }
+        return set;
     }
 
     // a request never overwrites what a result already set
@@ -127,16 +129,12 @@ final class ExecutionUpserts {
                 .append(UPDATED_AT, new Date());
     }
 
-    /**
-     * An upsert of the first series. Once a redrive stored a newer series the filter no longer matches and the insert
-     * collides with the existing id: {@link ExecutionRecorder} takes such a duplicate-key error as "superseded".
-     */
     private static WriteModel<Document> upsert(String id, Document set, Document setOnInsert) {
         Document update = new Document("$set", set);
         if (setOnInsert != null) {
             update.append("$setOnInsert", setOnInsert);
         }
-        return new UpdateOneModel<>(Filters.and(Filters.eq(ID, id), olderSeries(0, true)), update, UPSERT);
+        return new UpdateOneModel<>(byId(id), update, UPSERT);
     }
 
     static Document error(ExecutionError e) {

@@ -48,8 +48,19 @@ final class LiveAggregates {
         }
     };
     private int desiredInstances = -1;
+    private final java.util.function.Supplier<PersistenceProbe.Persistence> persistence;
 
     LiveAggregates() {
+        this(() -> null);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    LiveAggregates(PersistenceProbe probe) {
+        this(probe::current);
+    }
+
+    private LiveAggregates(java.util.function.Supplier<PersistenceProbe.Persistence> persistence) {
+        this.persistence = persistence;
         java.util.Arrays.fill(totalSecond, -1);
         java.util.Arrays.fill(functionSecond, -1);
         for (int i = 0; i < FUNCTION_SECONDS; i++) {
@@ -147,7 +158,7 @@ final class LiveAggregates {
         return new Snapshot(Instant.ofEpochSecond(current), lastSecond.view(1), minute.view(FUNCTION_SECONDS),
                 functionViews, byFunction.size(), queueDepth,
                 instancesByProcess.values().stream().mapToInt(Integer::intValue).sum(),
-                new TreeMap<>(instancesByProcess), desiredInstances);
+                new TreeMap<>(instancesByProcess), desiredInstances, persistence.get());
     }
 
     /** Totals over the {@code window} before {@code now}, one point per {@code step}, oldest first. */
@@ -201,7 +212,8 @@ final class LiveAggregates {
 
     /** What the live stream and {@code GET /api/metrics} show. */
     record Snapshot(Instant at, Stats.View lastSecond, Stats.View lastMinute, Map<String, Stats.View> functions,
-            int activeFunctions, long queueDepth, int instances, Map<String, Integer> instancesByProcess, int desiredInstances) {
+            int activeFunctions, long queueDepth, int instances, Map<String, Integer> instancesByProcess, int desiredInstances,
+            PersistenceProbe.Persistence persistence) {
     }
 
     /** One step of the history. */

@@ -60,7 +60,7 @@ class ScalingEventRecorder extends TopicReader {
             try {
                 ScalingEvent event = JsonCodec.fromBytes(record.value(), ScalingEvent.class);
                 if (event != null && event.eventId() != null) {
-                    writes.add(new ReplaceOneModel<>(Filters.eq(ID, event.eventId()), document(event), UPSERT));
+                    writes.add(write(event));
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable scaling event {}-{}@{}: {}", record.topic(), record.partition(),
@@ -74,6 +74,11 @@ class ScalingEventRecorder extends TopicReader {
                 .flatMap(c -> Mono.from(c.bulkWrite(writes, new BulkWriteOptions().ordered(false))))
                 .block(Duration.ofSeconds(60));
         recorded.increment(writes.size());
+    }
+
+    /** By {@code _id} alone: the one filter the embedded store serves from its index. */
+    static WriteModel<Document> write(ScalingEvent event) {
+        return new ReplaceOneModel<>(Filters.eq(ID, event.eventId()), document(event), UPSERT);
     }
 
     static Document document(ScalingEvent e) {

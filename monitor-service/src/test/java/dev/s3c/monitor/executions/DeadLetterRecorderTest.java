@@ -103,4 +103,18 @@ class DeadLetterRecorderTest {
         deliver(dead(2), dead(1));
         assertThat(all()).singleElement().satisfies(d -> assertThat(d.getInteger("series")).isEqualTo(2));
     }
+
+    @Test
+    void everyWriteFiltersByIdAlone() {
+        var writes = DeadLetterRecorder.writes(List.of(dead(0), dead(1)), java.util.Map.of("e-2", 0));
+        assertThat(writes).singleElement().isInstanceOf(com.mongodb.client.model.ReplaceOneModel.class);
+        // e-1 replaced, e-2 (stored, resolved by nothing here) untouched; then a resolution deletes
+        var deletes = DeadLetterRecorder.writes(List.of(resolved(0)), java.util.Map.of("e-1", 0));
+        assertThat(deletes).singleElement().isInstanceOf(com.mongodb.client.model.DeleteOneModel.class);
+        for (var write : java.util.stream.Stream.concat(writes.stream(), deletes.stream()).toList()) {
+            var filter = write instanceof com.mongodb.client.model.ReplaceOneModel<Document> r ? r.getFilter()
+                    : ((com.mongodb.client.model.DeleteOneModel<Document>) write).getFilter();
+            assertThat(filter.toBsonDocument().keySet()).containsExactly("_id");
+        }
+    }
 }

@@ -1,0 +1,183 @@
+package dev.s3c.monitor.executions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.InvocationStarted;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import com.mongodb.client.model.UpdateOneModel;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import reactor.core.publisher.Flux;
+
+/**
+ * Batches as Kafka may deliver them (any order across the three topics, replays after a crash, redrives) written to a
+ * MongoDB-wire server: one correct execution document each, listed once in its function's timeline.
+ */
+class ExecutionRecorderTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    private MongoServer server;
+    private MongoClient client;
+    private ExecutionRecorder recorder;
+    private SimpleMeterRegistry meters;
+    private long offset;
+
+    @BeforeEach
+    void start() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create(server.bindAndGetConnectionString());
+        meters = new SimpleMeterRegistry();
+        recorder = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"), new KafkaProperties(), meters);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    private void deliver(Object... messages) {
+        recorder.onMessage(Arrays.stream(messages).map(this::record).toList());
+    }
+
+    private ConsumerRecord<String, byte[]> record(Object m) {
+        Topic topic = switch (m) {
+            case InvocationRequested r -> Topic.INVOCATIONS;
+            case InvocationStarted s -> Topic.INVOCATION_STARTS;
+            default -> Topic.INVOCATION_RESULTS;
+        };
+        return new ConsumerRecord<>(topic.topicName(), 0, offset++, "e", JsonCodec.toBytes(m));
+    }
+
+    private List<Document> all(String collection) {
+        return Flux.from(client.getDatabase("s3c").getCollection(collection).find()).collectList().block();
+    }
+
+    private Document execution(String id) {
+        return all("executions").stream().filter(d -> d.getString("_id").equals(id)).findFirst().orElseThrow();
+    }
+
+    private static InvocationRequested request(String id) {
+        return new InvocationRequested(id, "f-1", 1, JsonCodec.readTree("{\"id\":\"" + id + "\"}"), T0, null);
+    }
+
+    private static InvocationCompleted result(String id, ExecutionStatus status, int series) {
+        return new InvocationCompleted(id, "f-1", 1, status, status == ExecutionStatus.SUCCEEDED
+                ? JsonCodec.readTree("1") : null, status == ExecutionStatus.SUCCEEDED ? null
+                : ExecutionError.of(ErrorType.USER_ERROR, "boom"), "", 3, 1, "i-0", false, T0, T0.plusMillis(1),
+                T0.plusMillis(4), null).withHistory(List.of(), series);
+    }
+
+    @Test
+    void requestsAreListedInTheirFunctionsTimelineInOrder() {
+        deliver(request("a"), request("b"));
+        deliver(request("c"), result("a", ExecutionStatus.SUCCEEDED, 0));
+        Document head = all("execution_timeline_heads").getFirst();
+        assertThat(head.getString("_id")).isEqualTo("f-1");
+        assertThat(head.getLong("next")).isEqualTo(3);
+        Document block = all("execution_timeline_blocks").getFirst();
+        assertThat(block.getString("_id")).isEqualTo("f-1#0");
+        assertThat(block.getList("entries", Document.class)).extracting(e -> e.getString("id") + "@" + e.getLong("s"))
+                .containsExactly("a@0", "b@1", "c@2");
+        assertThat(execution("a").getLong("seq")).isZero();
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
+        assertThat(execution("c").getLong("seq")).isEqualTo(2);
+    }
+
+    @Test
+    void aReplayedBatchListsAgainAndTheExecutionPointsAtItsNewestPlace() {
+        deliver(request("a"), result("a", ExecutionStatus.SUCCEEDED, 0));
+        // the batch was written but not committed: Kafka delivers it again
+        deliver(request("a"), result("a", ExecutionStatus.SUCCEEDED, 0));
+        assertThat(all("executions")).hasSize(1);
+        // the listing reads place 0 as stale: its execution says 1
+        assertThat(execution("a").getLong("seq")).isEqualTo(1);
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aLateResultOfTheFirstSeriesNeverOverwritesARedrive() {
+        deliver(request("a"));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{\"again\":true}"), T0.plusSeconds(60));
+        // the results partition lagged: the redrive is read before the first series' final result
+        deliver(redrive);
+        deliver(result("a", ExecutionStatus.FAILED, 0));
+        Document queued = execution("a");
+        assertThat(queued.getString("status")).isEqualTo("queued");
+        assertThat(queued.getInteger("series")).isEqualTo(1);
+        assertThat(queued.getString("input")).isEqualTo("{\"again\":true}");
+
+        deliver(result("a", ExecutionStatus.SUCCEEDED, 1));
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
+        // a redrive is not listed again: the execution keeps its place
+        assertThat(all("execution_timeline_heads").getFirst().getLong("next")).isEqualTo(1);
+    }
+
+    @Test
+    void aRedrivesResultReadBeforeItsRequestIsNotUndone() {
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{}"), T0.plusSeconds(60));
+        deliver(result("a", ExecutionStatus.SUCCEEDED, 1));
+        deliver(redrive);
+        // and a replay of both changes nothing either
+        deliver(redrive, result("a", ExecutionStatus.FAILED, 0), result("a", ExecutionStatus.SUCCEEDED, 1));
+        Document done = execution("a");
+        assertThat(done.getString("status")).isEqualTo("succeeded");
+        assertThat(done.getInteger("series")).isEqualTo(1);
+        assertThat(done.getString("output")).isEqualTo("1");
+    }
+
+    @Test
+    void aRedriveAndItsResultInOneBatchEndInTheResult() {
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{\"n\":2}"), T0.plusSeconds(60));
+        deliver(result("a", ExecutionStatus.SUCCEEDED, 1), redrive, new InvocationStarted("a", "f-1", 1, "i-1", 1, T0));
+        Document done = execution("a");
+        assertThat(done.getString("status")).isEqualTo("succeeded");
+        assertThat(done.getString("input")).isEqualTo("{\"n\":2}");
+        assertThat(done.getInteger("series")).isEqualTo(1);
+    }
+
+    @Test
+    void theTimelineAndSeriesWritesFilterByIdAlone() {
+        BsonDocument byId = new BsonDocument("_id", new BsonString("f-1#0"));
+        assertThat(FunctionTimelineWriter.blockWrites(List.of(request("a"), request("b")), Map.of("a", 0L, "b", 1L)))
+                .singleElement()
+                .satisfies(w -> assertThat(((UpdateOneModel<Document>) w).getFilter().toBsonDocument()).isEqualTo(byId));
+        assertThat(SeriesRegistry.writes(Map.of("a", 2))).singleElement().satisfies(w ->
+                assertThat(((UpdateOneModel<Document>) w).getFilter().toBsonDocument())
+                        .isEqualTo(new BsonDocument("_id", new BsonString("a"))));
+        // reads of a batch: one $in on _id, which the embedded store answers from its index too
+        assertThat(SeriesRegistry.byIds(List.of("a", "b")).toBsonDocument().keySet()).containsExactly("_id");
+    }
+
+    @Test
+    void storedResultsAndTheirPersistenceLagAreMeasured() {
+        deliver(request("a"), result("a", ExecutionStatus.SUCCEEDED, 0), result("b", ExecutionStatus.FAILED, 0));
+        assertThat(meters.get("s3c.monitor.results.stored").counter().count()).isEqualTo(2);
+        assertThat(meters.get("s3c.monitor.persistence.lag").timer().count()).isEqualTo(2);
+    }
+}
