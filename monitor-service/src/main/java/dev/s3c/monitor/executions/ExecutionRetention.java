@@ -1,0 +1,181 @@
+package dev.s3c.monitor.executions;
+
+import static dev.s3c.contracts.ExecutionTimeline.*;
+
+import com.mongodb.MongoCommandException;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Updates;
+import dev.s3c.contracts.DeadLetterRecord;
+import dev.s3c.contracts.ExecutionRecord;
+import dev.s3c.monitor.RetentionProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Deletes executions past their retention, block by block along each function's timeline: every delete is by
+ * {@code _id}, so it is as cheap on the embedded store (where TTL indexes expire nothing) as on real MongoDB. Real
+ * MongoDB also gets TTL indexes with the same settings. Dead letters past theirs go too.
+ *
+ * <p>A block is swept only once all its places were handed out before the previous sweep: by then every entry the
+ * monitor pushed into it has landed, so no new entry can come after the block is gone.
+ */
+@Component
+class ExecutionRetention implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(ExecutionRetention.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final ReactiveMongoTemplate mongo;
+    private final RetentionProperties retention;
+    private final SeriesRegistry series;
+    private final Clock clock;
+    private final Counter deleted;
+    /** Each function's next place as the previous sweep read it. */
+    private Map<String, Long> handedOut = Map.of();
+    private volatile ScheduledExecutorService scheduler;
+
+    @Autowired
+    ExecutionRetention(ReactiveMongoTemplate mongo, RetentionProperties retention, MeterRegistry meters) {
+        this(mongo, retention, meters, Clock.systemUTC());
+    }
+
+    ExecutionRetention(ReactiveMongoTemplate mongo, RetentionProperties retention, MeterRegistry meters, Clock clock) {
+        this.mongo = mongo;
+        this.retention = retention;
+        this.series = new SeriesRegistry(mongo);
+        this.clock = clock;
+        this.deleted = Counter.builder("s3c.monitor.retention.deleted")
+                .description("executions deleted past their retention").register(meters);
+    }
+
+    /** One sweep; answers how many executions it deleted. */
+    synchronized long sweep() {
+        Date cutoff = Date.from(clock.instant().minus(retention.executionsFor()));
+        Map<String, Long> previous = handedOut;
+        Map<String, Long> now = new HashMap<>();
+        long count = 0;
+        for (Document head : mongo.getCollection(HEADS).flatMapMany(c -> Flux.from(c.find())).collectList()
+                .block(TIMEOUT)) {
+            String functionId = head.getString(ID);
+            now.put(functionId, number(head.get(NEXT)));
+            Long safe = previous.get(functionId);
+            if (safe != null) {
+                count += sweep(functionId, number(head.get(FLOOR)), safe, cutoff);
+            }
+        }
+        handedOut = now;
+        Date deadLetterCutoff = Date.from(clock.instant().minus(retention.deadLettersFor()));
+        mongo.getCollection(DeadLetterRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.deleteMany(Filters.lt(DeadLetterRecord.DEAD_LETTERED_AT, deadLetterCutoff))))
+                .block(TIMEOUT);
+        deleted.increment(count);
+        return count;
+    }
+
+    private long sweep(String functionId, long floor, long handedOutBefore, Date cutoff) {
+        long count = 0;
+        while (true) {
+            long block = blockOf(floor);
+            long end = (block + 1) * BLOCK_SIZE;
+            if (end > handedOutBefore) {
+                return count;
+            }
+            String blockId = blockId(functionId, block);
+            Document doc = mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.find(Filters.eq(ID, blockId)).first()))
+                    .block(TIMEOUT);
+            if (doc != null) {
+                Date newest = doc.getDate(NEWEST);
+                if (newest != null && !newest.before(cutoff)) {
+                    return count;
+                }
+                List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
+                        .map(e -> e.getString(ENTRY_ID)).toList();
+                if (!ids.isEmpty()) {
+                    mongo.getCollection(ExecutionRecord.COLLECTION)
+                            .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
+                    series.forget(ids).block(TIMEOUT);
+                    count += ids.size();
+                }
+                mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.deleteOne(Filters.eq(ID, blockId))))
+                        .block(TIMEOUT);
+            }
+            mongo.getCollection(HEADS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, functionId),
+                    Updates.max(FLOOR, end)))).block(TIMEOUT);
+            floor = end;
+        }
+    }
+
+    /** TTL indexes for real MongoDB; the embedded store creates them and expires nothing, which the sweep covers. */
+    void declareIndexes() {
+        ttl(ExecutionRecord.COLLECTION, ExecutionRecord.REQUESTED_AT, retention.executionsFor());
+        ttl(DeadLetterRecord.COLLECTION, DeadLetterRecord.DEAD_LETTERED_AT, retention.deadLettersFor());
+    }
+
+    private void ttl(String collection, String field, Duration after) {
+        try {
+            mongo.getCollection(collection).flatMap(c -> Mono.from(c.createIndex(Indexes.ascending(field),
+                    new IndexOptions().name("retention").expireAfter(after.toSeconds(), TimeUnit.SECONDS))))
+                    .block(TIMEOUT);
+        } catch (MongoCommandException e) {
+            // an index made with another retention: MongoDB keeps it until it is changed with collMod
+            log.warn("TTL index on {}.{} not changed to {}: {}", collection, field, after, e.getErrorMessage());
+        }
+    }
+
+    @Override
+    public void start() {
+        declareIndexes();
+        ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("s3c-retention").daemon().factory());
+        long every = retention.sweepInterval().toMillis();
+        s.scheduleWithFixedDelay(() -> {
+            try {
+                long n = sweep();
+                if (n > 0) {
+                    log.info("Deleted {} executions past their retention of {}", n, retention.executions());
+                }
+            } catch (RuntimeException e) {
+                log.warn("Retention sweep failed; trying again in {}", retention.sweepEvery(), e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        scheduler = s;
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService s = scheduler;
+        scheduler = null;
+        if (s != null) {
+            s.shutdownNow();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return scheduler != null;
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : 0;
+    }
+}

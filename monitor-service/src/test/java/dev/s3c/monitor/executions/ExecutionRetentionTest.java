@@ -1,0 +1,122 @@
+package dev.s3c.monitor.executions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.contracts.ExecutionTimeline;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import dev.s3c.monitor.RetentionProperties;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The sweeper on a MongoDB-wire server, where TTL indexes expire nothing. */
+class ExecutionRetentionTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
+
+    private MongoServer server;
+    private MongoClient client;
+    private ReactiveMongoTemplate mongo;
+    private ExecutionRecorder recorder;
+    private long offset;
+
+    @BeforeEach
+    void start() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create(server.bindAndGetConnectionString());
+        mongo = new ReactiveMongoTemplate(client, "s3c");
+        recorder = new ExecutionRecorder(mongo, new KafkaProperties(), new SimpleMeterRegistry());
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    private void request(String function, int count, Instant at) {
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            var r = new InvocationRequested(function + "-" + at.getEpochSecond() + "-" + i, function, 1,
+                    JsonCodec.readTree("{}"), at, null);
+            batch.add(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, r.executionId(),
+                    JsonCodec.toBytes(r)));
+        }
+        recorder.onMessage(batch);
+    }
+
+    private long count(String collection) {
+        return Mono.from(client.getDatabase("s3c").getCollection(collection).countDocuments()).block();
+    }
+
+    private ExecutionRetention retention(Instant now) {
+        return new ExecutionRetention(mongo, new RetentionProperties("7d", "30d", "30d", "1m"),
+                new SimpleMeterRegistry(), Clock.fixed(now, ZoneOffset.UTC));
+    }
+
+    @Test
+    void executionsPastTheirRetentionGoBlockByBlockAndTheFloorRises() {
+        int block = ExecutionTimeline.BLOCK_SIZE;
+        request("f-old", block + 10, T0);
+        request("f-new", 5, T0.plus(Duration.ofDays(7)));
+        ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
+        // the first sweep only notes what was handed out: entries pushed after it could still be landing
+        assertThat(sweeper.sweep()).isZero();
+        assertThat(sweeper.sweep()).isEqualTo(block);
+        assertThat(count("executions")).isEqualTo(10 + 5);
+        Document head = Mono.from(client.getDatabase("s3c").getCollection(ExecutionTimeline.HEADS)
+                .find(new Document("_id", "f-old")).first()).block();
+        assertThat(head.getLong("floor")).isEqualTo(block);
+        // the block still being filled stays until it is full, whatever its age
+        assertThat(sweeper.sweep()).isZero();
+        assertThat(Flux.from(client.getDatabase("s3c").getCollection(ExecutionTimeline.BLOCKS).find()).map(d -> d
+                .getString("_id")).collectList().block()).containsExactlyInAnyOrder("f-old#1", "f-new#0");
+    }
+
+    @Test
+    void nothingYoungerThanTheRetentionIsTouched() {
+        request("f-1", ExecutionTimeline.BLOCK_SIZE * 2, T0);
+        ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(6)));
+        sweeper.sweep();
+        assertThat(sweeper.sweep()).isZero();
+        assertThat(count("executions")).isEqualTo(ExecutionTimeline.BLOCK_SIZE * 2);
+    }
+
+    @Test
+    void deadLettersPastTheirRetentionGo() {
+        var dead = client.getDatabase("s3c").getCollection("dead_letters");
+        Mono.from(dead.insertMany(List.of(new Document("_id", "old").append("deadLetteredAt",
+                java.util.Date.from(T0)), new Document("_id", "new").append("deadLetteredAt",
+                java.util.Date.from(T0.plus(Duration.ofDays(29))))))).block();
+        retention(T0.plus(Duration.ofDays(31))).sweep();
+        assertThat(Flux.from(dead.find()).map(d -> d.getString("_id")).collectList().block()).containsExactly("new");
+    }
+
+    @Test
+    void aRetentionThatDoesNotParseNamesItsVariable() {
+        assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "30d", "1m"))
+                .hasMessageContaining("S3C_EXECUTION_RETENTION").hasMessageContaining("a week");
+        assertThatThrownBy(() -> new RetentionProperties("7d", "0s", "30d", "1m"))
+                .hasMessageContaining("S3C_DEAD_LETTER_RETENTION");
+    }
+}
