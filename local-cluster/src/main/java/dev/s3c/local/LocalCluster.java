@@ -2,7 +2,6 @@ package dev.s3c.local;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.ExecutorApplication;
@@ -133,10 +132,11 @@ public final class LocalCluster implements AutoCloseable {
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("cannot create " + options.dataDir(), e);
                 }
-                backend = new H2Backend(options.dataDir().resolve("mongo.mv").toString());
+                backend = OnDiskStore.open(options.dataDir().resolve("mongo.mv"));
             }
             mongoServer = new MongoServer(backend);
-            mongoServer.bind("127.0.0.1", options.mongoPort());
+            // a worker per connection the services open: a read never waits behind another connection's bulk write
+            mongoServer.bind(new InetSocketAddress("127.0.0.1", options.mongoPort()), 1, 16);
             InetSocketAddress address = mongoServer.getLocalAddress();
             mongoUri = "mongodb://127.0.0.1:" + address.getPort() + "/s3c";
             log.info("Started a MongoDB-wire server at {} ({})", mongoUri,
