@@ -43,7 +43,8 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * @param kafkaBootstrap an external Kafka to use, or null to start a broker in this JVM
      * @param mongoUri an external MongoDB to use, or null to start a MongoDB-wire server in this JVM
-     * @param dataDir where the embedded MongoDB-wire server keeps its data; null keeps it in memory
+     * @param dataDir where the embedded broker keeps its log and the MongoDB-wire server its data; null keeps nothing
+     *        (store in memory, broker log in a temporary directory)
      * @param mongoPort port of the embedded MongoDB-wire server (0: any free port)
      * @param gatewayPort port of the first gateway (0: any free port); the other services take ports 0 or the next ones
      * @param executorInstances consumer threads the executor starts with
@@ -66,6 +67,11 @@ public final class LocalCluster implements AutoCloseable {
                     scalerPort, instances, serviceArgs);
         }
 
+        public Options withDataDir(Path dir) {
+            return new Options(kafkaBootstrap, mongoUri, dir, mongoPort, gatewayPort, executorPort, monitorPort,
+                    scalerPort, executorInstances, serviceArgs);
+        }
+
         public Options withServiceArgs(String... args) {
             List<String> all = new ArrayList<>(serviceArgs);
             all.addAll(Arrays.asList(args));
@@ -78,6 +84,7 @@ public final class LocalCluster implements AutoCloseable {
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
     private final List<ConfigurableApplicationContext> gateways = new ArrayList<>();
     private EmbeddedKafkaKraftBroker broker;
+    private PersistentBroker persistentBroker;
     private MongoServer mongoServer;
     private String kafkaBootstrap;
     private String mongoUri;
@@ -111,14 +118,23 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startInfrastructure() {
         if (options.kafkaBootstrap() == null) {
-            broker = new EmbeddedKafkaKraftBroker(1, 1);
-            broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0",
+            Map<String, String> settings = Map.of("auto.create.topics.enable", "false",
+                    "group.initial.rebalance.delay.ms", "0",
                     // one broker: the scaler's exactly-once transactions need their log to fit on it
                     "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
-                    "transaction.state.log.num.partitions", "5"));
-            broker.afterPropertiesSet();
-            kafkaBootstrap = broker.getBrokersAsString();
-            log.info("Started a KRaft broker at {}", kafkaBootstrap);
+                    "transaction.state.log.num.partitions", "5");
+            if (options.dataDir() == null) {
+                broker = new EmbeddedKafkaKraftBroker(1, 1);
+                broker.brokerProperties(settings);
+                broker.afterPropertiesSet();
+                kafkaBootstrap = broker.getBrokersAsString();
+            } else {
+                // beside the store: what was queued when the platform stopped is still there when it starts again
+                persistentBroker = PersistentBroker.start(options.dataDir().resolve("kafka"), settings);
+                kafkaBootstrap = persistentBroker.bootstrap();
+            }
+            log.info("Started a KRaft broker at {} ({})", kafkaBootstrap,
+                    options.dataDir() == null ? "log in a temporary directory" : "log in " + options.dataDir());
         } else {
             kafkaBootstrap = options.kafkaBootstrap();
         }
@@ -277,6 +293,10 @@ public final class LocalCluster implements AutoCloseable {
         if (broker != null) {
             broker.destroy();
             broker = null;
+        }
+        if (persistentBroker != null) {
+            persistentBroker.close();
+            persistentBroker = null;
         }
         if (mongoServer != null) {
             mongoServer.shutdownNow();

@@ -70,7 +70,7 @@ class ExecutionRetentionTest {
     }
 
     private ExecutionRetention retention(Instant now) {
-        return new ExecutionRetention(mongo, new RetentionProperties("7d", "30d", "30d", "1m"),
+        return new ExecutionRetention(mongo, new RetentionProperties("7d", "30d", "1m"),
                 new SimpleMeterRegistry(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
@@ -114,9 +114,9 @@ class ExecutionRetentionTest {
 
     @Test
     void aRetentionThatDoesNotParseNamesItsVariable() {
-        assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "30d", "1m"))
+        assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "1m"))
                 .hasMessageContaining("S3C_EXECUTION_RETENTION").hasMessageContaining("a week");
-        assertThatThrownBy(() -> new RetentionProperties("7d", "0s", "30d", "1m"))
+        assertThatThrownBy(() -> new RetentionProperties("7d", "0s", "1m"))
                 .hasMessageContaining("S3C_DEAD_LETTER_RETENTION");
     }
 }
