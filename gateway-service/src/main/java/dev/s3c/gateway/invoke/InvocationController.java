@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -75,7 +74,7 @@ class InvocationController {
                             // fewer retries than the function's may be asked for, never more
                             Integer allowed = call.retries == null ? null
                                     : Math.min(call.retries, function.config().retryCount());
-                            var request = new InvocationRequested(UUID.randomUUID().toString(), function.id(),
+                            var request = new InvocationRequested(ExecutionIds.next(), function.id(),
                                     function.version(), call.input, Instant.now(),
                                     call.sync ? properties.instanceId() : null, 1, allowed, null);
                             return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);

@@ -1,0 +1,28 @@
+package dev.s3c.gateway.invoke;
+
+import java.security.SecureRandom;
+import java.util.UUID;
+
+/**
+ * Execution ids: UUIDs of version 7 (RFC 9562), whose first 48 bits are the time in milliseconds, so ids made later
+ * sort later, as text too. Stored executions are keyed by this id: new ones land beside each other at the end of the
+ * store's index instead of on a random page each (on the embedded store a random page is read back from disk, and
+ * every page written again in full), and the recent ones that results update stay in its cache.
+ */
+final class ExecutionIds {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private ExecutionIds() {
+    }
+
+    static String next() {
+        return of(System.currentTimeMillis(), RANDOM.nextLong(), RANDOM.nextLong()).toString();
+    }
+
+    static UUID of(long epochMillis, long randomA, long randomB) {
+        long msb = (epochMillis << 16) | 0x7000L | (randomA & 0x0FFFL);
+        long lsb = 0x8000_0000_0000_0000L | (randomB & 0x3FFF_FFFF_FFFF_FFFFL);
+        return new UUID(msb, lsb);
+    }
+}
