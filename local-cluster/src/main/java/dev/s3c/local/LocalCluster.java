@@ -279,7 +279,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
 
-    /** Stops the services (newest first, so producers stop before consumers), then the broker and the store. */
+    /** Stops the services (newest first, so producers stop before consumers), then the store and the broker. */
     @Override
     public void close() {
         for (ConfigurableApplicationContext context : contexts.reversed()) {
@@ -290,6 +290,17 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         contexts.clear();
+        // the store first: with the services stopped nothing writes to it, and its file is closed cleanly even if
+        // stopping the broker ends the JVM
+        if (mongoServer != null) {
+            try {
+                mongoServer.shutdownNow();
+            } catch (RuntimeException e) {
+                log.warn("Stopping the MongoDB-wire server failed", e);
+            }
+            mongoServer = null;
+            log.info("Stopped the MongoDB-wire server");
+        }
         if (broker != null) {
             broker.destroy();
             broker = null;
@@ -297,10 +308,6 @@ public final class LocalCluster implements AutoCloseable {
         if (persistentBroker != null) {
             persistentBroker.close();
             persistentBroker = null;
-        }
-        if (mongoServer != null) {
-            mongoServer.shutdownNow();
-            mongoServer = null;
         }
     }
 }

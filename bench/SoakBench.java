@@ -1,0 +1,268 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sustained load against a running platform (./run-local.sh, default on-disk store): async invocations of a trivial
+ * function from a fixed number of callers for a number of minutes, and per window what users get: accepted,
+ * finished (executor) and stored (monitor, readable) per second, the persistence lag, and while the load runs the
+ * p99 of the three reads users make (one execution, a function's logs, the function list), how long after finishing
+ * a sampled call first reads as final, heap and RSS. Ends when every finished result is stored.
+ *
+ *   java [-Drate=N] bench/SoakBench.java [gatewayUrl] [executorUrl] [monitorUrl] [minutes] [callers] [windowSeconds]
+ *
+ * Without a rate the callers send as fast as they are answered (closed loop: the highest rate the platform takes);
+ * with -Drate=N calls go out at N a second on a fixed schedule (open loop), at most [callers] in flight.
+ */
+public class SoakBench {
+
+    private static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
+    private static final Pattern STATUS = Pattern.compile("\"status\":\"([a-z_]+)\"");
+    private static final Pattern EXECUTION_ID = Pattern.compile("\"executionId\":\"([^\"]+)\"");
+
+    public static void main(String[] args) throws Exception {
+        String gateway = arg(args, 0, "http://localhost:8080");
+        String executor = arg(args, 1, "http://localhost:8081");
+        String monitor = arg(args, 2, "http://localhost:8082");
+        double minutes = Double.parseDouble(arg(args, 3, "10"));
+        int callers = Integer.parseInt(arg(args, 4, "64"));
+        int windowSeconds = Integer.parseInt(arg(args, 5, "30"));
+        int rate = Integer.getInteger("rate", 0);
+
+        String id = BenchHttp.function(gateway, "bench-echo", "function handler(input) { return input; }", 30000);
+        long pid = platformPid();
+        // accepted calls, newest last, with when they were accepted
+        ConcurrentLinkedDeque<Accepted> recent = new ConcurrentLinkedDeque<>();
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        long end = System.nanoTime() + (long) (minutes * 60e9);
+        Thread load = Thread.ofPlatform().name("load").start(() -> load(gateway, id, callers, rate, end, accepted, refused,
+                recent));
+
+        System.out.printf("soak: %s, %s, %.0f min, %d s windows, platform pid %d%n", gateway,
+                rate > 0 ? rate + "/s open loop (at most " + callers + " in flight)" : callers + " callers, closed loop",
+                minutes, windowSeconds, pid);
+        System.out.println("| window | accepted/s | finished/s | stored/s | stored/finished | persistence lag p50 / p99 | "
+                + "GET execution p99 | GET logs p99 | GET functions p99 | final readable after finish (max) | heap | RSS |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        double finished0 = finished(executor);
+        double stored0 = stored(monitor);
+        Map<Double, Double> lag0 = lagBuckets(monitor);
+        long accepted0 = accepted.get();
+        int window = 0;
+        long totalFinished = 0;
+        long totalStored = 0;
+        while (System.nanoTime() < end) {
+            window++;
+            long windowStart = System.nanoTime();
+            long windowEnd = Math.min(end, windowStart + windowSeconds * 1_000_000_000L);
+            List<Long> getExecution = new ArrayList<>();
+            List<Long> getLogs = new ArrayList<>();
+            List<Long> getFunctions = new ArrayList<>();
+            long worstVisible = 0;
+            while (System.nanoTime() < windowEnd) {
+                Accepted sample = recent.peekLast();
+                // a call accepted just now: its first read is before it finished (a call accepted long ago would
+                // measure its age, not how soon its result became readable)
+                if (sample != null && System.nanoTime() - sample.at() < 200_000_000L) {
+                    worstVisible = Math.max(worstVisible, readUntilFinal(gateway, sample.id(), getExecution));
+                }
+                getLogs.add(timed(gateway + "/api/functions/" + id + "/logs?limit=50"));
+                getFunctions.add(timed(gateway + "/api/functions"));
+                Thread.sleep(200);
+            }
+            double finished = finished(executor);
+            double stored = stored(monitor);
+            Map<Double, Double> lag = lagBuckets(monitor);
+            long acc = accepted.get();
+            double seconds = (System.nanoTime() - windowStart) / 1e9;
+            totalFinished += (long) (finished - finished0);
+            totalStored += (long) (stored - stored0);
+            System.out.printf("| %d | %.0f | %.0f | %.0f | %.3f | %s / %s | %.1f ms | %.1f ms | %.1f ms | %d ms | %s | %s |%n",
+                    window, (acc - accepted0) / seconds, (finished - finished0) / seconds, (stored - stored0) / seconds, finished == finished0 ? 1.0 : (stored - stored0) / (finished - finished0),
+                    quantile(lag0, lag, 0.5), quantile(lag0, lag, 0.99), p99(getExecution), p99(getLogs), p99(getFunctions),
+                    worstVisible, mib(heap(monitor)), mib(rss(pid)));
+            finished0 = finished;
+            stored0 = stored;
+            lag0 = lag;
+            accepted0 = acc;
+        }
+        load.join();
+        long drainStart = System.nanoTime();
+        while (stored(monitor) < finished(executor) && System.nanoTime() - drainStart < Duration.ofMinutes(5).toNanos()) {
+            Thread.sleep(200);
+        }
+        System.out.printf("total: %d accepted (%d refused), %d finished, %d stored during the windows; after the load, "
+                + "all stored %.1f s later: finished %.0f, stored %.0f%n", accepted.get(), refused.get(), totalFinished,
+                totalStored, (System.nanoTime() - drainStart) / 1e9, finished(executor), stored(monitor));
+    }
+
+    private static void load(String gateway, String id, int callers, int rate, long end, AtomicLong accepted,
+            AtomicLong refused, ConcurrentLinkedDeque<Accepted> recent) {
+        Semaphore slots = new Semaphore(callers);
+        long i = 0;
+        long start = System.nanoTime();
+        try {
+            while (System.nanoTime() < end) {
+                if (rate > 0) {
+                    long due = start + i * 1_000_000_000L / rate;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
+                slots.acquire();
+                BenchHttp.post(gateway + "/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i++ + "}}")
+                        .whenComplete((r, e) -> {
+                            slots.release();
+                            if (e == null && r.statusCode() == 202) {
+                                accepted.incrementAndGet();
+                                Matcher m = EXECUTION_ID.matcher(r.body());
+                                if (m.find()) {
+                                    recent.addLast(new Accepted(m.group(1), System.nanoTime()));
+                                    if (recent.size() > 1000) {
+                                        recent.pollFirst();
+                                    }
+                                }
+                            } else {
+                                refused.incrementAndGet();
+                            }
+                        });
+            }
+            slots.acquire(callers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    record Accepted(String id, long at) {
+    }
+
+    /**
+     * Polls one execution until it reads as final; answers how long after its finish that was (0 when it already was
+     * at the first read after finishing within a poll), timing each read.
+     */
+    private static long readUntilFinal(String gateway, String executionId, List<Long> reads) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            String body = BenchHttp.get(gateway + "/api/executions/" + executionId);
+            reads.add(System.nanoTime() - t0);
+            Matcher status = STATUS.matcher(body);
+            if (status.find() && !status.group(1).equals("queued") && !status.group(1).equals("running")) {
+                Matcher at = FINISHED_AT.matcher(body);
+                return at.find() ? Math.max(0, Duration.between(Instant.parse(at.group(1)), Instant.now()).toMillis()) : 0;
+            }
+            Thread.sleep(20);
+        }
+        return Duration.ofSeconds(60).toMillis();
+    }
+
+    private static long timed(String url) throws Exception {
+        long t0 = System.nanoTime();
+        BenchHttp.get(url);
+        return System.nanoTime() - t0;
+    }
+
+    private static double p99(List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return BenchHttp.pct(sorted, 99);
+    }
+
+    private static double finished(String executor) throws Exception {
+        return sum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total");
+    }
+
+    private static double stored(String monitor) throws Exception {
+        return sum(BenchHttp.get(monitor + "/actuator/prometheus"), "s3c_monitor_results_stored_total");
+    }
+
+    private static double heap(String monitor) throws Exception {
+        String text = BenchHttp.get(monitor + "/actuator/prometheus");
+        Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.eE+]+)").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+
+    private static double sum(String text, String metric) {
+        Matcher m = Pattern.compile("(?m)^" + metric + "(\\{[^}]*})? ([0-9.eE+]+)").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+
+    /** Cumulative counts of the persistence-lag histogram by upper bound (seconds). */
+    private static Map<Double, Double> lagBuckets(String monitor) throws Exception {
+        String text = BenchHttp.get(monitor + "/actuator/prometheus");
+        Matcher m = Pattern.compile("(?m)^s3c_monitor_persistence_lag_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} ([0-9.eE+]+)")
+                .matcher(text);
+        Map<Double, Double> buckets = new TreeMap<>();
+        while (m.find()) {
+            double le = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
+            buckets.merge(le, Double.parseDouble(m.group(2)), Double::sum);
+        }
+        return buckets;
+    }
+
+    /** The bucket bound under which the q-th share of this window's results fell. */
+    private static String quantile(Map<Double, Double> before, Map<Double, Double> after, double q) {
+        double total = after.getOrDefault(Double.POSITIVE_INFINITY, 0.0) - before.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+        if (total <= 0) {
+            return "–";
+        }
+        for (Map.Entry<Double, Double> e : after.entrySet()) {
+            double count = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+            if (count >= q * total) {
+                return e.getKey().isInfinite() ? "> max" : "≤ " + Math.round(e.getKey() * 1000) + " ms";
+            }
+        }
+        return "–";
+    }
+
+    /** The process serving the platform: the local run's JVM. */
+    private static long platformPid() {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .filter(p -> p.info().commandLine().map(c -> c.contains("local-cluster")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
+    private static double rss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not on Linux, or the process is gone
+        }
+        return Double.NaN;
+    }
+
+    private static String mib(double bytes) {
+        return Double.isNaN(bytes) ? "–" : Math.round(bytes / (1 << 20)) + " MiB";
+    }
+
+    private static String arg(String[] args, int i, String fallback) {
+        return args.length > i ? args[i] : fallback;
+    }
+}
