@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Load generator for a running platform (./run-local.sh): throughput of async invocations of a trivial function,
@@ -99,13 +97,7 @@ public class Bench {
 
     /** Sum of s3c_executor_invocations_total over all statuses. */
     private static double completed(String executor) throws Exception {
-        String text = BenchHttp.get(executor + "/actuator/prometheus");
-        Matcher m = Pattern.compile("(?m)^s3c_executor_invocations_total\\{[^}]*} ([0-9.eE+]+)").matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return sum;
+        return BenchHttp.metricSum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total", "");
     }
 
 

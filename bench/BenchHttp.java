@@ -43,6 +43,18 @@ final class BenchHttp {
         return m.group(1);
     }
 
+    /** The sum of a metric's series in Prometheus text, those whose labels contain {@code labels} (empty: all). */
+    static double metricSum(String prometheusText, String metric, String labels) {
+        Matcher m = Pattern.compile("(?m)^" + metric + "(\\{[^}]*})? ([0-9.eE+]+)").matcher(prometheusText);
+        double sum = 0;
+        while (m.find()) {
+            if (labels.isEmpty() || (m.group(1) != null && m.group(1).contains(labels))) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+
     /** The p-th percentile of sorted nanoseconds, in milliseconds. */
     static double pct(List<Long> sorted, int p) {
         if (sorted.isEmpty()) {

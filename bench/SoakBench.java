@@ -182,30 +182,16 @@ public class SoakBench {
     }
 
     private static double finished(String executor) throws Exception {
-        return sum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total");
+        return BenchHttp.metricSum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total", "");
     }
 
     private static double stored(String monitor) throws Exception {
-        return sum(BenchHttp.get(monitor + "/actuator/prometheus"), "s3c_monitor_results_stored_total");
+        return BenchHttp.metricSum(BenchHttp.get(monitor + "/actuator/prometheus"), "s3c_monitor_results_stored_total", "");
     }
 
     private static double heap(String monitor) throws Exception {
-        String text = BenchHttp.get(monitor + "/actuator/prometheus");
-        Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.eE+]+)").matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return sum;
-    }
-
-    private static double sum(String text, String metric) {
-        Matcher m = Pattern.compile("(?m)^" + metric + "(\\{[^}]*})? ([0-9.eE+]+)").matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(2));
-        }
-        return sum;
+        return BenchHttp.metricSum(BenchHttp.get(monitor + "/actuator/prometheus"), "jvm_memory_used_bytes",
+                "area=\"heap\"");
     }
 
     /** Cumulative counts of the persistence-lag histogram by upper bound (seconds). */
