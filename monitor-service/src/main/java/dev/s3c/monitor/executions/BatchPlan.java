@@ -3,40 +3,55 @@ package dev.s3c.monitor.executions;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.InvocationStarted;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one polled batch writes into {@code executions}, decided from its messages and the attempt series already
  * stored (the series registry). A redrive starts series n on the same execution: messages of an older series are
- * dropped, a redrive request already applied is not applied again (its result may be stored by now). At most one
- * message of each kind is kept per execution, so each execution gets at most one write.
+ * dropped; a redrive request whose series already reached the store (its result came first, or the batch is
+ * replayed) only brings its input, never resets the outcome. At most one message of each kind is kept per
+ * execution, so each execution gets at most one write.
  *
- * @param requests per execution the request to apply: series 0 (listed in the function's timeline) or a redrive
+ * @param requests per execution the request to apply: series 0 or a redrive
+ * @param seenRedrives executions whose kept request is a redrive already applied
+ * @param listed first requests seen while no redrive was stored: the executions to list in their function's
+ *        timeline, in batch order (a redrive in the same batch may have replaced one in {@code requests})
  * @param results per execution its newest result
  * @param starts start notices of executions without a result in this batch
  * @param seriesAdvanced executions whose newest series went up in this batch, to the series it reached
  */
-record BatchPlan(Map<String, InvocationRequested> requests, Map<String, InvocationCompleted> results,
-        Map<String, InvocationStarted> starts, Map<String, Integer> seriesAdvanced) {
+record BatchPlan(Map<String, InvocationRequested> requests, Set<String> seenRedrives, List<InvocationRequested> listed,
+        Map<String, InvocationCompleted> results, Map<String, InvocationStarted> starts,
+        Map<String, Integer> seriesAdvanced) {
 
     static BatchPlan of(List<InvocationRequested> requests, List<InvocationCompleted> results,
             List<InvocationStarted> starts, Map<String, Integer> storedSeries) {
         Map<String, Integer> series = new HashMap<>(storedSeries);
         Map<String, Integer> advanced = new LinkedHashMap<>();
         Map<String, InvocationRequested> keptRequests = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        Map<String, InvocationRequested> listed = new LinkedHashMap<>();
         // requests before results: a redrive and its result may be in the same batch, the redrive first
         for (InvocationRequested r : requests) {
             int current = series.getOrDefault(r.executionId(), 0);
-            if (r.series() == 0 && current == 0) {
-                keptRequests.putIfAbsent(r.executionId(), r);
+            if (r.series() == 0) {
+                if (current == 0) {
+                    listed.putIfAbsent(r.executionId(), r);
+                    keptRequests.putIfAbsent(r.executionId(), r);
+                }
             } else if (r.series() > current) {
                 keptRequests.put(r.executionId(), r);
+                seen.remove(r.executionId());
                 series.put(r.executionId(), r.series());
                 advanced.put(r.executionId(), r.series());
+            } else if (r.series() == current && !keptRequests.containsKey(r.executionId())) {
+                keptRequests.put(r.executionId(), r);
+                seen.add(r.executionId());
             }
         }
         Map<String, InvocationCompleted> keptResults = new LinkedHashMap<>();
@@ -58,17 +73,6 @@ record BatchPlan(Map<String, InvocationRequested> requests, Map<String, Invocati
                 keptStarts.put(s.executionId(), s);
             }
         }
-        return new BatchPlan(keptRequests, keptResults, keptStarts, advanced);
-    }
-
-    /** Requests of the first series: the executions to list in their function's timeline, in batch order. */
-    List<InvocationRequested> firstRequests() {
-        List<InvocationRequested> first = new ArrayList<>();
-        requests.values().forEach(r -> {
-            if (r.series() == 0) {
-                first.add(r);
-            }
-        });
-        return first;
+        return new BatchPlan(keptRequests, seen, List.copyOf(listed.values()), keptResults, keptStarts, advanced);
     }
 }

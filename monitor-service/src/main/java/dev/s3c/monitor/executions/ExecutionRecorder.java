@@ -106,13 +106,13 @@ class ExecutionRecorder extends TopicReader {
         }
         BatchPlan plan = series.current(ids).map(stored -> BatchPlan.of(requests, results, starts, stored))
                 .block(TIMEOUT);
-        // the series first: a replay of this batch then drops what the newer series superseded
-        series.advance(plan.seriesAdvanced()).block(TIMEOUT);
-        Map<String, Long> places = timeline.append(plan.firstRequests()).block(TIMEOUT);
+        Map<String, Long> places = timeline.append(plan.listed()).block(TIMEOUT);
         List<WriteModel<Document>> writes = writes(plan, places);
         if (!writes.isEmpty()) {
             write(writes, 1).block(TIMEOUT);
         }
+        // the series last: a batch replayed after a failure in between is decided, and written, as the first time
+        series.advance(plan.seriesAdvanced()).block(TIMEOUT);
         recorded.increment(records.size());
         Instant now = Instant.now();
         plan.results().values().forEach(r -> {
@@ -130,6 +130,8 @@ class ExecutionRecorder extends TopicReader {
             InvocationCompleted result = plan.results().get(id);
             if (result != null && result.series() == request.series()) {
                 writes.add(ExecutionUpserts.both(request, result, places.get(id)));
+            } else if (plan.seenRedrives().contains(id)) {
+                writes.add(ExecutionUpserts.redriveSeen(request));
             } else {
                 writes.add(ExecutionUpserts.requested(request, places.get(id)));
             }

@@ -35,22 +35,34 @@ final class ExecutionUpserts {
     }
 
     /**
-     * @param seq the request's place in its function's timeline (see {@link FunctionTimeline}); null for a redrive,
-     *        which keeps the execution where it was listed
+     * @param seq the request's place in its function's timeline (see {@link FunctionTimelineWriter}), when it was
+     *        listed in this batch; null keeps the place the execution has
      */
     static WriteModel<Document> requested(InvocationRequested r, Long seq) {
         if (r.series() > 0) {
-            // a redrive starts a new series on the stored execution: back to queued, the old outcome cleared
-            Document set = requestSet(r, null).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
+            // a redrive starts a new series on the stored execution: back to queued, the old outcome cleared (an
+            // upsert: its first request may be in the same batch, folded into this write)
+            Document set = requestSet(r, seq).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
                     .append(ATTEMPTS, 0).append(UPDATED_AT, new Date());
             Document unset = new Document();
             for (String field : List.of(OUTPUT, ERROR, LOGS, DURATION_MS, INSTANCE_ID, COLD_START, STARTED_AT,
                     FINISHED_AT, HISTORY)) {
                 unset.append(field, "");
             }
-            return new UpdateOneModel<>(byId(r.executionId()), new Document("$set", set).append("$unset", unset));
+            return new UpdateOneModel<>(byId(r.executionId()), new Document("$set", set).append("$unset", unset)
+                    .append("$setOnInsert", new Document(FUNCTION_ID, r.functionId())
+                            .append(FUNCTION_VERSION, r.functionVersion())), UPSERT);
         }
         return upsert(r.executionId(), requestSet(r, seq), requestSetOnInsert(r));
+    }
+
+    /**
+     * A redrive's request read after its series already reached the store (its result came first, or the batch is
+     * replayed): the outcome stays, the input and request time are the redrive's.
+     */
+    static WriteModel<Document> redriveSeen(InvocationRequested r) {
+        return upsert(r.executionId(), requestSet(r, null), new Document(FUNCTION_ID, r.functionId())
+                .append(FUNCTION_VERSION, r.functionVersion()));
     }
 
     static WriteModel<Document> completed(InvocationCompleted r) {

@@ -148,6 +148,35 @@ class ExecutionRecorderTest {
         assertThat(done.getString("status")).isEqualTo("succeeded");
         assertThat(done.getInteger("series")).isEqualTo(1);
         assertThat(done.getString("output")).isEqualTo("1");
+        // the redrive's own input, though its request was read after its result
+        assertThat(done.getString("input")).isEqualTo("{}");
+    }
+
+    @Test
+    void aFirstRequestAndItsRedriveInOneBatchAreStoredAndListed() {
+        // the recorder lagged: the first request, its result and the redrive the user made meanwhile arrive together
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{\"n\":3}"), T0.plusSeconds(60));
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0), redrive);
+        Document queued = execution("a");
+        assertThat(queued.getString("status")).isEqualTo("queued");
+        assertThat(queued.getInteger("series")).isEqualTo(1);
+        assertThat(queued.getString("input")).isEqualTo("{\"n\":3}");
+        assertThat(queued.getString("functionId")).isEqualTo("f-1");
+        assertThat(queued.getLong("seq")).isZero();
+        assertThat(all("execution_timeline_heads").getFirst().getLong("next")).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchReplayedAfterAFailedWriteStillResetsForTheRedrive() {
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{}"), T0.plusSeconds(60));
+        // the series registry is written last: had the batch failed after the executions write, the replay decides
+        // the same, so delivering it twice is what a replay does
+        deliver(redrive);
+        deliver(redrive);
+        Document queued = execution("a");
+        assertThat(queued.getString("status")).isEqualTo("queued");
+        assertThat(queued.get("error")).isNull();
     }
 
     @Test
