@@ -106,11 +106,12 @@ class ExecutionRecorder extends TopicReader {
         }
         BatchPlan plan = series.current(ids).map(stored -> BatchPlan.of(requests, results, starts, stored))
                 .block(TIMEOUT);
-        Map<String, Long> places = timeline.append(plan.listed()).block(TIMEOUT);
+        Map<String, Long> places = timeline.reserve(plan.listed()).block(TIMEOUT);
         List<WriteModel<Document>> writes = writes(plan, places);
         if (!writes.isEmpty()) {
             write(writes, 1).block(TIMEOUT);
         }
+        timeline.push(plan.listed(), places).block(TIMEOUT);
         // the series last: a batch replayed after a failure in between is decided, and written, as the first time
         series.advance(plan.seriesAdvanced()).block(TIMEOUT);
         recorded.increment(records.size());

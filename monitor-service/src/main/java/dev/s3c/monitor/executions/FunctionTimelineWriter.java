@@ -23,8 +23,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Appends accepted executions to their function's timeline ({@link dev.s3c.contracts.ExecutionTimeline}): one
- * {@code $inc} of the function's head per function in a batch hands out consecutive places, then one upsert per
- * block pushes the entries.
+ * {@code $inc} of the function's head per function in a batch hands out consecutive places, then, once the executions
+ * are written with their places, one upsert per block pushes the entries.
  */
 final class FunctionTimelineWriter {
 
@@ -38,8 +38,8 @@ final class FunctionTimelineWriter {
         this.mongo = mongo;
     }
 
-    /** Lists the requests; answers each execution's place. */
-    Mono<Map<String, Long>> append(List<InvocationRequested> requests) {
+    /** Hands out the requests' places (one {@code $inc} per function); {@link #push} lists them there. */
+    Mono<Map<String, Long>> reserve(List<InvocationRequested> requests) {
         if (requests.isEmpty()) {
             return Mono.just(Map.of());
         }
@@ -50,8 +50,7 @@ final class FunctionTimelineWriter {
                         .flatMap(c -> Mono.from(c.findOneAndUpdate(Filters.eq(ID, e.getKey()),
                                 new Document("$inc", new Document(NEXT, (long) e.getValue().size())), INC)))
                         .map(head -> places(e.getValue(), ((Number) head.get(NEXT)).longValue())))
-                .collect(HashMap<String, Long>::new, Map::putAll)
-                .flatMap(places -> writeBlocks(requests, places).thenReturn(places));
+                .collect(HashMap<String, Long>::new, Map::putAll);
     }
 
     private static Map<String, Long> places(List<InvocationRequested> requests, long next) {
@@ -63,7 +62,14 @@ final class FunctionTimelineWriter {
         return places;
     }
 
-    private Mono<Void> writeBlocks(List<InvocationRequested> requests, Map<String, Long> places) {
+    /**
+     * Pushes the entries into their blocks. Called once the executions carry their places: a reader that finds an
+     * entry finds its execution.
+     */
+    Mono<Void> push(List<InvocationRequested> requests, Map<String, Long> places) {
+        if (requests.isEmpty()) {
+            return Mono.empty();
+        }
         return mongo.getCollection(BLOCKS)
                 .flatMap(c -> Mono.from(c.bulkWrite(blockWrites(requests, places), new BulkWriteOptions().ordered(false))))
                 .then();
