@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -160,7 +159,7 @@ final class ExecutionListing {
                     .collectList()
                     .doOnNext(entries -> {
                         entries.sort(Comparator.comparingLong((Document e) -> number(e.get(ENTRY_SEQ))).reversed());
-                        buffer.addAll(dedupe(entries));
+                        buffer.addAll(entries);
                         unread = lowest;
                         if (buffer.isEmpty()) {
                             // nothing listed in these blocks (retention, or a gap): they count as done
@@ -169,18 +168,6 @@ final class ExecutionListing {
                     })
                     .then();
         }
-    }
-
-    /** A place listed twice (a replayed batch) is read once. */
-    private static List<Document> dedupe(List<Document> sorted) {
-        Map<Long, Document> seen = new HashMap<>();
-        List<Document> out = new ArrayList<>(sorted.size());
-        for (Document e : sorted) {
-            if (seen.putIfAbsent(number(e.get(ENTRY_SEQ)), e) == null) {
-                out.add(e);
-            }
-        }
-        return out;
     }
 
     /** -1 where there is none: no place is negative. */
