@@ -3,6 +3,8 @@ package dev.s3c.monitor.executions;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.InvocationStarted;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,7 +22,7 @@ import java.util.Set;
  * @param requests per execution the request to apply: series 0 or a redrive
  * @param seenRedrives executions whose kept request is a redrive already applied
  * @param listed first requests seen while no redrive was stored: the executions to list in their function's
- *        timeline, in batch order (a redrive in the same batch may have replaced one in {@code requests})
+ *        timeline, oldest request first (a redrive in the same batch may have replaced one in {@code requests})
  * @param results per execution its newest result
  * @param starts start notices of executions without a result in this batch
  * @param seriesAdvanced executions whose newest series went up in this batch, to the series it reached
@@ -73,6 +75,10 @@ record BatchPlan(Map<String, InvocationRequested> requests, Set<String> seenRedr
                 keptStarts.put(s.executionId(), s);
             }
         }
-        return new BatchPlan(keptRequests, seen, List.copyOf(listed.values()), keptResults, keptStarts, advanced);
+        // a batch holds several partitions, each in its own order: places follow the request times instead
+        List<InvocationRequested> inTimeOrder = new ArrayList<>(listed.values());
+        inTimeOrder.sort(Comparator.comparing(InvocationRequested::requestedAt,
+                Comparator.nullsFirst(Comparator.naturalOrder())));
+        return new BatchPlan(keptRequests, seen, List.copyOf(inTimeOrder), keptResults, keptStarts, advanced);
     }
 }

@@ -108,6 +108,15 @@ class ExecutionRecorderTest {
     }
 
     @Test
+    void aBatchListsItsRequestsInTheOrderTheyWereMadeWhateverPartitionTheyCameFrom() {
+        InvocationRequested later = new InvocationRequested("late", "f-1", 1, JsonCodec.readTree("{}"), T0.plusMillis(5), null);
+        InvocationRequested earlier = request("early");
+        deliver(later, earlier);
+        assertThat(execution("early").getLong("seq")).isZero();
+        assertThat(execution("late").getLong("seq")).isEqualTo(1);
+    }
+
+    @Test
     void aReplayedBatchListsAgainAndTheExecutionPointsAtItsNewestPlace() {
         deliver(request("a"), result("a", ExecutionStatus.SUCCEEDED, 0));
         // the batch was written but not committed: Kafka delivers it again
