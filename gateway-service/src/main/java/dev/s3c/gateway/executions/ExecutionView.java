@@ -8,8 +8,8 @@ import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.InvocationCompleted;
-import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.invoke.RecentlyAccepted;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -43,8 +43,9 @@ public record ExecutionView(
                 r.history().isEmpty() ? null : r.history());
     }
 
-    public static ExecutionView queued(InvocationRequested r) {
-        return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), ExecutionStatus.QUEUED, r.input(),
+    /** A just-accepted call the monitor has not stored yet: its input and the rest appear once it is. */
+    public static ExecutionView queued(RecentlyAccepted.Accepted r) {
+        return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), ExecutionStatus.QUEUED, null,
                 null, null, null, null, 0, null, null, r.requestedAt(), null, null, null);
     }
 

@@ -1,39 +1,48 @@
 package dev.s3c.gateway.invoke;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.s3c.contracts.InvocationRequested;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
  * Invocations this instance accepted in the last minutes, so that polling right after a 202 answers "queued" even
- * before the monitor has stored the execution.
+ * before the monitor has stored the execution. Only what that answer needs is kept (not the input, which may be
+ * large): at a thousand calls a second the whole requests, kept for minutes, were most of what the garbage collector
+ * had to copy on every young collection.
  */
 @Component
 public class RecentlyAccepted {
 
-    private static final int MAX = 100_000;
-    private static final Duration KEEP = Duration.ofMinutes(2);
+    static final int MAX = 100_000;
+    static final Duration KEEP = Duration.ofMinutes(2);
 
-    private final Map<String, InvocationRequested> recent = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, InvocationRequested> eldest) {
-            return size() > MAX || eldest.getValue().requestedAt().isBefore(Instant.now().minus(KEEP));
-        }
-    };
-
-    synchronized void add(InvocationRequested request) {
-        recent.put(request.executionId(), request);
+    /** What a just-accepted execution reads as, until the monitor has stored it. */
+    public record Accepted(String executionId, String functionId, long functionVersion, Instant requestedAt) {
     }
 
-    public synchronized Optional<InvocationRequested> find(String executionId) {
-        InvocationRequested request = recent.get(executionId);
-        if (request == null || request.requestedAt().isBefore(Instant.now().minus(KEEP))) {
-            return Optional.empty();
-        }
-        return Optional.of(request);
+    private final Cache<String, Accepted> recent;
+
+    @Autowired
+    public RecentlyAccepted() {
+        this(Ticker.systemTicker());
+    }
+
+    RecentlyAccepted(Ticker ticker) {
+        this.recent = Caffeine.newBuilder().maximumSize(MAX).expireAfterWrite(KEEP).ticker(ticker).build();
+    }
+
+    void add(InvocationRequested request) {
+        recent.put(request.executionId(), new Accepted(request.executionId(), request.functionId(),
+                request.functionVersion(), request.requestedAt()));
+    }
+
+    public Optional<Accepted> find(String executionId) {
+        return Optional.ofNullable(recent.getIfPresent(executionId));
     }
 }
