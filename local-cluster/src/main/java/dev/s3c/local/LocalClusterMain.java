@@ -14,12 +14,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalClusterMain {
 
-    private static final Logger log = LoggerFactory.getLogger(LocalClusterMain.class);
-
     private LocalClusterMain() {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        quietTerminal();
+        // its own name: Spring Boot logs its start-up lines under the main class's name, which stay in the file
+        Logger log = LoggerFactory.getLogger("s3c.banner");
         int gatewayPort = intEnv("GATEWAY_PORT", 8080);
         var options = new LocalCluster.Options(
                 blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS")),
@@ -53,11 +54,28 @@ public final class LocalClusterMain {
                 "                    " + cluster.scalerUrl() + "/actuator/prometheus  (scaler)",
                 "    Kafka:          " + cluster.kafkaBootstrap(),
                 "    MongoDB:        " + cluster.mongoUri(),
+                "    Logs:           " + Path.of(env("S3C_LOG_DIR", "logs"), "s3c.log") + "  (warnings also here)",
                 "  Try:  curl -s '" + cluster.gatewayUrl() + "/api/functions?name=fibonacci'",
                 "  Ctrl-C stops everything.",
                 "");
         log.info("{}", banner);
         stopped.await();
+    }
+
+    /**
+     * The banner and warnings on the console, the rest in logs/ (S3C_LOG_DIR): set before the first logger is made,
+     * so the broker's start-up logs there too; {@code -Dlogging.config=...} still wins.
+     */
+    private static void quietTerminal() {
+        String config = System.getProperty("logging.config", "classpath:s3c-local-logback.xml");
+        System.setProperty("logging.config", config);
+        // Logback reads its own property when the first logger is made (the broker starts before any Spring
+        // application); Spring Boot warns about that property later, so it goes once Logback has read it
+        System.setProperty("logback.configurationFile", config.replaceFirst("^classpath:", ""));
+        LoggerFactory.getILoggerFactory();
+        System.clearProperty("logback.configurationFile");
+        // four Spring applications share this JVM: one start-up banner (ours) instead of four Spring Boot logos
+        System.setProperty("spring.main.banner-mode", System.getProperty("spring.main.banner-mode", "off"));
     }
 
     private static String env(String name, String fallback) {
