@@ -9,6 +9,7 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Updates;
 import dev.s3c.contracts.DeadLetterRecord;
 import dev.s3c.contracts.ExecutionRecord;
+import dev.s3c.contracts.ScalingEventRecord;
 import dev.s3c.monitor.RetentionProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,7 +35,8 @@ import reactor.core.publisher.Mono;
 /**
  * Deletes executions past their retention, block by block along each function's timeline: every delete is by
  * {@code _id}, so it is as cheap on the embedded store (where TTL indexes expire nothing) as on real MongoDB. Real
- * MongoDB also gets TTL indexes with the same settings. Dead letters past theirs go too.
+ * MongoDB also gets TTL indexes with the same settings. Dead letters past theirs go too, and scaling events as old
+ * as the executions that go.
  *
  * <p>A block is swept only once all its places were handed out before the previous sweep: by then every entry the
  * monitor pushed into it has landed, so no new entry can come after the block is gone.
@@ -88,6 +90,11 @@ class ExecutionRetention implements SmartLifecycle {
         mongo.getCollection(DeadLetterRecord.COLLECTION)
                 .flatMap(c -> Mono.from(c.deleteMany(Filters.lt(DeadLetterRecord.DEAD_LETTERED_AT, deadLetterCutoff))))
                 .block(TIMEOUT);
+        // a handful of documents a minute at most (one per scaling decision), so a scan is cheap
+        Date scalingCutoff = Date.from(clock.instant().minus(retention.executionsFor()));
+        mongo.getCollection(ScalingEventRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.deleteMany(Filters.lt(ScalingEventRecord.TIMESTAMP, scalingCutoff))))
+                .block(TIMEOUT);
         deleted.increment(count);
         return count;
     }
@@ -129,6 +136,7 @@ class ExecutionRetention implements SmartLifecycle {
     void declareIndexes() {
         ttl(ExecutionRecord.COLLECTION, ExecutionRecord.REQUESTED_AT, retention.executionsFor());
         ttl(DeadLetterRecord.COLLECTION, DeadLetterRecord.DEAD_LETTERED_AT, retention.deadLettersFor());
+        ttl(ScalingEventRecord.COLLECTION, ScalingEventRecord.TIMESTAMP, retention.executionsFor());
     }
 
     private void ttl(String collection, String field, Duration after) {

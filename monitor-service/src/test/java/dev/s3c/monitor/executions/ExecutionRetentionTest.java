@@ -113,6 +113,15 @@ class ExecutionRetentionTest {
     }
 
     @Test
+    void scalingEventsAsOldAsTheExecutionsThatGoGoToo() {
+        var events = client.getDatabase("s3c").getCollection("scaling_events");
+        Mono.from(events.insertMany(List.of(new Document("_id", "old").append("timestamp", java.util.Date.from(T0)),
+                new Document("_id", "new").append("timestamp", java.util.Date.from(T0.plus(Duration.ofDays(6))))))).block();
+        retention(T0.plus(Duration.ofDays(8))).sweep();
+        assertThat(Flux.from(events.find()).map(d -> d.getString("_id")).collectList().block()).containsExactly("new");
+    }
+
+    @Test
     void aRetentionThatDoesNotParseNamesItsVariable() {
         assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "1m"))
                 .hasMessageContaining("S3C_EXECUTION_RETENTION").hasMessageContaining("a week");
