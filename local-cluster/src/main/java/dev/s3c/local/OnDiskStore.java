@@ -26,7 +26,7 @@ import org.h2.mvstore.MVStore;
 final class OnDiskStore extends H2Backend {
 
     /** MVStore's page cache: documents recently read or written stay deserialized. */
-    private static final int CACHE_MB = 256;
+    private static final int CACHE_MB = 48;
 
     private OnDiskStore(MVStore store) {
         super(store);
