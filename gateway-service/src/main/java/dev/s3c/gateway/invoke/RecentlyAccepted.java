@@ -19,8 +19,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class RecentlyAccepted {
 
-    static final int MAX = 100_000;
-    static final Duration KEEP = Duration.ofMinutes(2);
+    static final Duration KEEP = Duration.ofMinutes(1);
+    /**
+     * Far above what one gateway accepts in {@link #KEEP} (4,000 a second): a full Caffeine cache may refuse a new
+     * entry rather than evict the oldest, and the newest calls are the ones being polled. About 250 bytes each.
+     */
+    static final int MAX = 250_000;
 
     /** What a just-accepted execution reads as, until the monitor has stored it. */
     public record Accepted(String executionId, String functionId, long functionVersion, Instant requestedAt) {
