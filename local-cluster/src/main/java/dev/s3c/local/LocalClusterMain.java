@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * {@code ./run-local.sh}: everything on this machine, no Docker. Settings come from the environment:
@@ -63,17 +64,18 @@ public final class LocalClusterMain {
     }
 
     /**
-     * The banner and warnings on the console, the rest in logs/ (S3C_LOG_DIR): set before the first logger is made,
-     * so the broker's start-up logs there too; {@code -Dlogging.config=...} still wins.
+     * The banner and warnings on the console, the rest in logs/ (S3C_LOG_DIR): Logback is configured once, before the
+     * first logger is made, so the broker's start-up logs there too; {@code -Dlogback.configurationFile=...} still
+     * wins. Spring Boot leaves it alone: resetting it as each service starts let the broker's threads log into a
+     * context without appenders, which Logback reported on the console.
      */
     private static void quietTerminal() {
-        String config = System.getProperty("logging.config", "classpath:s3c-local-logback.xml");
-        System.setProperty("logging.config", config);
-        // Logback reads its own property when the first logger is made (the broker starts before any Spring
-        // application); Spring Boot warns about that property later, so it goes once Logback has read it
-        System.setProperty("logback.configurationFile", config.replaceFirst("^classpath:", ""));
-        LoggerFactory.getILoggerFactory();
-        System.clearProperty("logback.configurationFile");
+        System.setProperty("logback.configurationFile",
+                System.getProperty("logback.configurationFile", "s3c-local-logback.xml"));
+        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+        // what Spring Boot's logging system would have done: Tomcat logs through java.util.logging
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         // four Spring applications share this JVM: one start-up banner (ours) instead of four Spring Boot logos
         System.setProperty("spring.main.banner-mode", System.getProperty("spring.main.banner-mode", "off"));
     }
