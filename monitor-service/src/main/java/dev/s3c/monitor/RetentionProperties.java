@@ -11,15 +11,17 @@ import org.springframework.boot.convert.DurationStyle;
  *
  * @param executions {@code S3C_EXECUTION_RETENTION}: executions (and their timeline), from when they were requested
  * @param deadLetters {@code S3C_DEAD_LETTER_RETENTION}: dead letters not redriven or discarded before
+ * @param scalingEvents {@code S3C_SCALING_EVENT_RETENTION}: scaling decisions, from when they were taken
  * @param sweepEvery how often the sweeper deletes what is past its retention
  */
 @ConfigurationProperties("s3c.monitor.retention")
 public record RetentionProperties(@DefaultValue("7d") String executions, @DefaultValue("30d") String deadLetters,
-        @DefaultValue("1m") String sweepEvery) {
+        @DefaultValue("30d") String scalingEvents, @DefaultValue("1m") String sweepEvery) {
 
     public RetentionProperties {
         parse("S3C_EXECUTION_RETENTION (s3c.monitor.retention.executions)", executions);
         parse("S3C_DEAD_LETTER_RETENTION (s3c.monitor.retention.dead-letters)", deadLetters);
+        parse("S3C_SCALING_EVENT_RETENTION (s3c.monitor.retention.scaling-events)", scalingEvents);
         parse("s3c.monitor.retention.sweep-every", sweepEvery);
     }
 
@@ -29,6 +31,10 @@ public record RetentionProperties(@DefaultValue("7d") String executions, @Defaul
 
     public Duration deadLettersFor() {
         return DurationStyle.detectAndParse(deadLetters);
+    }
+
+    public Duration scalingEventsFor() {
+        return DurationStyle.detectAndParse(scalingEvents);
     }
 
     public Duration sweepInterval() {

@@ -35,8 +35,7 @@ import reactor.core.publisher.Mono;
 /**
  * Deletes executions past their retention, block by block along each function's timeline: every delete is by
  * {@code _id}, so it is as cheap on the embedded store (where TTL indexes expire nothing) as on real MongoDB. Real
- * MongoDB also gets TTL indexes with the same settings. Dead letters past theirs go too, and scaling events as old
- * as the executions that go.
+ * MongoDB also gets TTL indexes with the same settings. Dead letters and scaling events past theirs go too.
  *
  * <p>A block is swept only once all its places were handed out before the previous sweep: by then every entry the
  * monitor pushed into it has landed, so no new entry can come after the block is gone.
@@ -91,7 +90,7 @@ class ExecutionRetention implements SmartLifecycle {
                 .flatMap(c -> Mono.from(c.deleteMany(Filters.lt(DeadLetterRecord.DEAD_LETTERED_AT, deadLetterCutoff))))
                 .block(TIMEOUT);
         // a handful of documents a minute at most (one per scaling decision), so a scan is cheap
-        Date scalingCutoff = Date.from(clock.instant().minus(retention.executionsFor()));
+        Date scalingCutoff = Date.from(clock.instant().minus(retention.scalingEventsFor()));
         mongo.getCollection(ScalingEventRecord.COLLECTION)
                 .flatMap(c -> Mono.from(c.deleteMany(Filters.lt(ScalingEventRecord.TIMESTAMP, scalingCutoff))))
                 .block(TIMEOUT);
@@ -136,7 +135,7 @@ class ExecutionRetention implements SmartLifecycle {
     void declareIndexes() {
         ttl(ExecutionRecord.COLLECTION, ExecutionRecord.REQUESTED_AT, retention.executionsFor());
         ttl(DeadLetterRecord.COLLECTION, DeadLetterRecord.DEAD_LETTERED_AT, retention.deadLettersFor());
-        ttl(ScalingEventRecord.COLLECTION, ScalingEventRecord.TIMESTAMP, retention.executionsFor());
+        ttl(ScalingEventRecord.COLLECTION, ScalingEventRecord.TIMESTAMP, retention.scalingEventsFor());
     }
 
     private void ttl(String collection, String field, Duration after) {

@@ -70,7 +70,7 @@ class ExecutionRetentionTest {
     }
 
     private ExecutionRetention retention(Instant now) {
-        return new ExecutionRetention(mongo, new RetentionProperties("7d", "30d", "1m"),
+        return new ExecutionRetention(mongo, new RetentionProperties("7d", "30d", "30d", "1m"),
                 new SimpleMeterRegistry(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
@@ -113,19 +113,19 @@ class ExecutionRetentionTest {
     }
 
     @Test
-    void scalingEventsAsOldAsTheExecutionsThatGoGoToo() {
+    void scalingEventsPastTheirRetentionGo() {
         var events = client.getDatabase("s3c").getCollection("scaling_events");
         Mono.from(events.insertMany(List.of(new Document("_id", "old").append("timestamp", java.util.Date.from(T0)),
-                new Document("_id", "new").append("timestamp", java.util.Date.from(T0.plus(Duration.ofDays(6))))))).block();
-        retention(T0.plus(Duration.ofDays(8))).sweep();
+                new Document("_id", "new").append("timestamp", java.util.Date.from(T0.plus(Duration.ofDays(29))))))).block();
+        retention(T0.plus(Duration.ofDays(31))).sweep();
         assertThat(Flux.from(events.find()).map(d -> d.getString("_id")).collectList().block()).containsExactly("new");
     }
 
     @Test
     void aRetentionThatDoesNotParseNamesItsVariable() {
-        assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "1m"))
+        assertThatThrownBy(() -> new RetentionProperties("a week", "30d", "30d", "1m"))
                 .hasMessageContaining("S3C_EXECUTION_RETENTION").hasMessageContaining("a week");
-        assertThatThrownBy(() -> new RetentionProperties("7d", "0s", "1m"))
+        assertThatThrownBy(() -> new RetentionProperties("7d", "0s", "30d", "1m"))
                 .hasMessageContaining("S3C_DEAD_LETTER_RETENTION");
     }
 }
