@@ -16,6 +16,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxInputSize largest invocation input accepted (as JSON text)
  * @param seedSamples whether the original product's sample functions are created on first start
  * @param monitorUrl where the monitor serves live metrics, which the gateway forwards on its own origin
+ * @param loadTests bounds of the built-in load tester
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -25,11 +26,32 @@ public record GatewayProperties(
         @DefaultValue("256KB") DataSize maxCodeSize,
         @DefaultValue("1MB") DataSize maxInputSize,
         @DefaultValue("true") boolean seedSamples,
-        @DefaultValue("http://localhost:8082") java.net.URI monitorUrl) {
+        @DefaultValue("http://localhost:8082") java.net.URI monitorUrl,
+        @DefaultValue LoadTestLimits loadTests) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
         }
+    }
+
+    /**
+     * What one load test may ask of this gateway; one runs at a time.
+     *
+     * @param maxConcurrency most concurrent callers of a closed-loop test
+     * @param maxRatePerSecond highest rate of an open-loop test
+     * @param maxDuration longest test
+     * @param maxOutstanding most calls sent and not finished; beyond it an open-loop test skips calls (counted) and
+     * a closed-loop one waits, so a platform that falls behind costs the gateway bounded memory
+     * @param resultWait how long one call's result is waited for before it counts as unfinished
+     * @param drain after the last call is sent, how long results still outstanding are waited for
+     */
+    public record LoadTestLimits(
+            @DefaultValue("256") int maxConcurrency,
+            @DefaultValue("2000") int maxRatePerSecond,
+            @DefaultValue("10m") Duration maxDuration,
+            @DefaultValue("100000") int maxOutstanding,
+            @DefaultValue("60s") Duration resultWait,
+            @DefaultValue("30s") Duration drain) {
     }
 }

@@ -38,7 +38,7 @@ class FunctionBootstrap implements ApplicationRunner {
     }
 
     private Mono<Void> seedIfEmpty() {
-        return functions.count(null).flatMap(count -> count > 0 ? Mono.empty()
+        return functions.count(null, null).flatMap(count -> count > 0 ? Mono.empty()
                 : Flux.fromIterable(SampleFunctions.ALL)
                         .concatMap(s -> functions.create(new FunctionSpec(s.name(), s.description(), s.code(), null, null,
                                 null))

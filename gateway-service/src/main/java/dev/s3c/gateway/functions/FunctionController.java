@@ -24,6 +24,7 @@ import reactor.core.publisher.Mono;
 class FunctionController {
 
     static final int MAX_PAGE_SIZE = 200;
+    static final int MAX_SEARCH_LENGTH = 100;
 
     private final FunctionService functions;
     private final long maxCodeBytes;
@@ -42,11 +43,14 @@ class FunctionController {
 
     @GetMapping
     Mono<Page> list(@RequestParam(defaultValue = "0") String page, @RequestParam(defaultValue = "20") String size,
-            @RequestParam(required = false) String name) {
+            @RequestParam(required = false) String name, @RequestParam(required = false) String q) {
         int p = JsonBodies.boundedInt("page", page, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
         int s = JsonBodies.boundedInt("size", size, 1, MAX_PAGE_SIZE);
-        return functions.list(name, p, s).map(FunctionDocument::withoutCode).collectList()
-                .zipWith(functions.count(name))
+        if (q != null && q.length() > MAX_SEARCH_LENGTH) {
+            throw ApiException.badRequest("q", "must be at most " + MAX_SEARCH_LENGTH + " characters");
+        }
+        return functions.list(name, q, p, s).map(FunctionDocument::withoutCode).collectList()
+                .zipWith(functions.count(name, q))
                 .map(t -> new Page(t.getT1(), p, s, t.getT2()));
     }
 

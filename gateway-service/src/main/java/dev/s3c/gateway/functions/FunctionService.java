@@ -95,21 +95,28 @@ public class FunctionService {
         }
     }
 
-    Flux<FunctionDocument> list(String name, int page, int size) {
-        return mongo.find(listQuery(name).with(Sort.by("createdAt", "_id")).skip((long) page * size).limit(size),
+    Flux<FunctionDocument> list(String name, String search, int page, int size) {
+        return mongo.find(listQuery(name, search).with(Sort.by("createdAt", "_id")).skip((long) page * size).limit(size),
                 FunctionDocument.class);
     }
 
-    Mono<Long> count(String name) {
-        return mongo.count(listQuery(name), FunctionDocument.class);
+    Mono<Long> count(String name, String search) {
+        return mongo.count(listQuery(name, search), FunctionDocument.class);
     }
 
     Flux<FunctionDocument> all() {
         return mongo.findAll(FunctionDocument.class);
     }
 
-    private static Query listQuery(String name) {
-        return name == null ? new Query() : Query.query(Criteria.where("name").is(name));
+    /** By exact name, and/or names or descriptions containing the search text (any case). */
+    private static Query listQuery(String name, String search) {
+        Query query = name == null ? new Query() : Query.query(Criteria.where("name").is(name));
+        if (search != null && !search.isBlank()) {
+            String quoted = java.util.regex.Pattern.quote(search.strip());
+            query.addCriteria(new Criteria().orOperator(Criteria.where("name").regex(quoted, "i"),
+                    Criteria.where("description").regex(quoted, "i")));
+        }
+        return query;
     }
 
     Mono<FunctionDocument> create(FunctionSpec spec) {

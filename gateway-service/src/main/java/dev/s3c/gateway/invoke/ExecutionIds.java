@@ -9,14 +9,14 @@ import java.util.UUID;
  * store's index instead of on a random page each (on the embedded store a random page is read back from disk, and
  * every page written again in full), and the recent ones that results update stay in its cache.
  */
-final class ExecutionIds {
+public final class ExecutionIds {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private ExecutionIds() {
     }
 
-    static String next() {
+    public static String next() {
         return of(System.currentTimeMillis(), RANDOM.nextLong(), RANDOM.nextLong()).toString();
     }
 

@@ -4,9 +4,7 @@ import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
-import dev.s3c.contracts.Topic;
 import dev.s3c.gateway.GatewayProperties;
-import dev.s3c.gateway.TopicPublisher;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
@@ -26,8 +24,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
@@ -40,19 +36,12 @@ import tools.jackson.databind.node.NullNode;
 class InvocationController {
 
     private final FunctionService functions;
-    private final TopicPublisher publisher;
-    private final PendingResults pending;
-    private final RecentlyAccepted recent;
+    private final Invocations invocations;
     private final GatewayProperties properties;
-    private final MeterRegistry meters;
 
-    InvocationController(FunctionService functions, TopicPublisher publisher, PendingResults pending,
-            RecentlyAccepted recent, GatewayProperties properties, MeterRegistry meters) {
-        this.meters = meters;
+    InvocationController(FunctionService functions, Invocations invocations, GatewayProperties properties) {
         this.functions = functions;
-        this.publisher = publisher;
-        this.pending = pending;
-        this.recent = recent;
+        this.invocations = invocations;
         this.properties = properties;
     }
 
@@ -76,35 +65,22 @@ class InvocationController {
                                     : Math.min(call.retries, function.config().retryCount());
                             var request = new InvocationRequested(ExecutionIds.next(), function.id(),
                                     function.version(), call.input, Instant.now(),
-                                    call.sync ? properties.instanceId() : null, 1, allowed, null);
+                                    call.sync ? invocations.replyTo() : null, 1, allowed, null);
                             return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
                         }));
     }
 
     private Mono<ResponseEntity<?>> invokeAsync(InvocationRequested request) {
-        return publish(request).thenReturn(accepted(request));
+        return invocations.publish(request, "async").thenReturn(accepted(request));
     }
 
     private Mono<ResponseEntity<?>> invokeAndWait(InvocationRequested request, Duration wait) {
-        Mono<InvocationCompleted> result = pending.register(request.executionId());
-        return publish(request)
+        Mono<InvocationCompleted> result = invocations.awaitResult(request.executionId());
+        return invocations.publish(request, "sync")
                 .then(result.timeout(wait))
                 .<ResponseEntity<?>>map(r -> ResponseEntity.ok(ExecutionView.of(r)))
                 .onErrorResume(TimeoutException.class, e -> Mono.just(accepted(request)))
-                .doFinally(signal -> pending.forget(request.executionId()));
-    }
-
-    private Mono<Void> publish(InvocationRequested request) {
-        return publisher.send(Topic.INVOCATIONS, request.executionId(), request)
-                .doOnSuccess(sent -> {
-                    recent.add(request);
-                    Counter.builder("s3c.gateway.invocations.accepted")
-                            .description("invocations queued, by function and how the caller waits")
-                            .tags("function", request.functionId(), "mode", request.replyTo() == null ? "async" : "sync")
-                            .register(meters).increment();
-                })
-                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
-                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()));
+                .doFinally(signal -> invocations.forget(request.executionId()));
     }
 
     private static ResponseEntity<?> accepted(InvocationRequested request) {

@@ -3,6 +3,7 @@ package dev.s3c.gateway.metrics;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.loadtests.LoadTests;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import reactor.core.publisher.Mono;
 /**
  * The monitor's live metrics on the API's origin, so a browser needs one address: {@code GET /api/metrics},
  * {@code GET /api/metrics/executions/history} and the WebSocket {@code /api/metrics/live} are forwarded to the
- * monitor, whose answers (and refusals) pass through unchanged in meaning.
+ * monitor, whose answers (and refusals) pass through unchanged in meaning. The WebSocket also carries this gateway's
+ * load-test progress ({@code {"type":"loadTest",…}}).
  */
 @RestController
 class LiveMetricsForwarder {
@@ -102,7 +104,7 @@ class LiveMetricsForwarder {
          * events in a bounded buffer that drops the oldest. A stalled browser costs a fixed amount of memory.
          */
         @Bean
-        HandlerMapping liveRelayMapping(GatewayProperties properties) {
+        HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests) {
             URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
                     + "/api/metrics/live");
             WebSocketContainer container = ContainerProvider.getWebSocketContainer();
@@ -115,8 +117,10 @@ class LiveMetricsForwarder {
                 Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest();
                 Flux<String> events = all.filter(m -> !isSnapshot(m))
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
+                // this gateway's own load-test progress joins the stream; like snapshots, only the newest counts
+                Flux<String> progress = loadTests.progress().onBackpressureLatest();
                 return Mono.firstWithSignal(
-                        browser.send(Flux.merge(1, snapshots, events).map(browser::textMessage)),
+                        browser.send(Flux.merge(1, snapshots, events, progress).map(browser::textMessage)),
                         browser.receive().then());
             });
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", relay), -1);

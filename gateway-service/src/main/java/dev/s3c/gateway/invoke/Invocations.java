@@ -1,0 +1,72 @@
+package dev.s3c.gateway.invoke;
+
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.Topic;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.TopicPublisher;
+import dev.s3c.gateway.api.ApiException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Queues invocations and brings their results back to this gateway instance: the one way in for the REST API and
+ * the built-in load tester alike, so both are counted and behave the same.
+ */
+@Component
+public class Invocations {
+
+    private final TopicPublisher publisher;
+    private final PendingResults pending;
+    private final RecentlyAccepted recent;
+    private final GatewayProperties properties;
+    private final MeterRegistry meters;
+
+    Invocations(TopicPublisher publisher, PendingResults pending, RecentlyAccepted recent,
+            GatewayProperties properties, MeterRegistry meters) {
+        this.publisher = publisher;
+        this.pending = pending;
+        this.recent = recent;
+        this.properties = properties;
+        this.meters = meters;
+    }
+
+    /** Results of requests that name this value as their reply-to come back through {@link #awaitResult}. */
+    public String replyTo() {
+        return properties.instanceId();
+    }
+
+    /**
+     * Completes when the broker took the request; a refusal is a 503 saying nothing was run.
+     *
+     * @param mode how the caller waits, for the metric ({@code sync} or {@code async})
+     */
+    public Mono<Void> publish(InvocationRequested request, String mode) {
+        return publisher.send(Topic.INVOCATIONS, request.executionId(), request)
+                .doOnSuccess(sent -> {
+                    recent.add(request);
+                    Counter.builder("s3c.gateway.invocations.accepted")
+                            .description("invocations queued, by function and how the caller waits")
+                            .tags("function", request.functionId(), "mode", mode)
+                            .register(meters).increment();
+                })
+                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()));
+    }
+
+    /**
+     * The result of a request whose reply-to is {@link #replyTo()}. Subscribe (register) before publishing, so a
+     * fast result cannot pass by unseen; call {@link #forget} when no longer waiting.
+     */
+    public Mono<InvocationCompleted> awaitResult(String executionId) {
+        return pending.register(executionId);
+    }
+
+    public void forget(String executionId) {
+        pending.forget(executionId);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.s3c.gateway.loadtests;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.invoke.Invocations;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The load tests of this gateway: at most one running, the last {@link #KEPT} kept to be read back. Progress of the
+ * running one goes out once a second on {@link #progress()}, which the live WebSocket relays.
+ */
+@Component
+public class LoadTests implements DisposableBean {
+
+    static final int KEPT = 20;
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+
+    private final FunctionService functions;
+    private final Invocations invocations;
+    private final GatewayProperties.LoadTestLimits limits;
+    private final Cache<String, LoadTest> tests = Caffeine.newBuilder().maximumSize(KEPT).build();
+    private final AtomicReference<LoadTest> running = new AtomicReference<>();
+    private final Sinks.Many<String> progress = Sinks.many().multicast().directBestEffort();
+
+    LoadTests(FunctionService functions, Invocations invocations, GatewayProperties properties) {
+        this.functions = functions;
+        this.invocations = invocations;
+        this.limits = properties.loadTests();
+    }
+
+    /** {"type":"loadTest","loadTest":{…}} once a second while a test runs, and once when it ends. */
+    public Flux<String> progress() {
+        return progress.asFlux();
+    }
+
+    Mono<LoadTest> start(LoadTestSpec spec) {
+        return functions.lookup(spec.functionId())
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + spec.functionId())))
+                .map(function -> {
+                    if (function.status() != FunctionStatus.ACTIVE) {
+                        throw new ApiException(HttpStatus.CONFLICT, "function " + function.name()
+                                + " is inactive; activate it before testing it",
+                                List.of(new FieldError("functionId", "names an inactive function")));
+                    }
+                    var test = new LoadTest(UUID.randomUUID().toString(), spec, function.name(), functions,
+                            invocations, limits);
+                    if (!running.compareAndSet(null, test)) {
+                        LoadTest other = running.get();
+                        throw new ApiException(HttpStatus.CONFLICT, "load test " + (other == null ? "" : other.id)
+                                + " is still running on this gateway; stop it with DELETE /api/load-tests/"
+                                + (other == null ? "{id}" : other.id) + " or wait for it to end", List.of());
+                    }
+                    tests.put(test.id, test);
+                    Flux.interval(PROGRESS_EVERY, PROGRESS_EVERY)
+                            .takeWhile(tick -> !test.ended())
+                            .subscribe(tick -> publish(test));
+                    test.run().doFinally(signal -> {
+                        running.compareAndSet(test, null);
+                        publish(test);
+                    }).subscribe();
+                    return test;
+                });
+    }
+
+    Optional<LoadTest> find(String id) {
+        return Optional.ofNullable(tests.getIfPresent(id));
+    }
+
+    /** Newest first. */
+    List<LoadTest> list() {
+        return tests.asMap().values().stream()
+                .sorted(Comparator.comparing((LoadTest t) -> t.report().startedAt()).reversed())
+                .toList();
+    }
+
+    private void publish(LoadTest test) {
+        progress.tryEmitNext(JsonCodec.toJson(Map.of("type", "loadTest", "loadTest", test.report())));
+    }
+
+    /** A gateway that stops sends no more calls. */
+    @Override
+    public void destroy() {
+        LoadTest test = running.get();
+        if (test != null) {
+            test.stop("the gateway stopped");
+        }
+    }
+}
