@@ -1,0 +1,45 @@
+// S3 for Compute console: plain modules over the public REST API and the live WebSocket; no build step.
+import { h } from './lib.js';
+import { connect } from './live.js';
+import { functionPage, functionsPage } from './functions.js';
+import { executionPage } from './execution.js';
+import { deadLettersPage } from './deadletters.js';
+import { monitoringPage } from './monitoring.js';
+import { loadTestsPage } from './loadtests.js';
+
+const routes = [
+  [/^#?\/?$/, 'functions', (main, leave) => functionsPage(main, leave)],
+  [/^#\/functions$/, 'functions', (main, leave) => functionsPage(main, leave)],
+  [/^#\/functions\/new$/, 'functions', (main, leave) => functionPage(main, leave, null)],
+  [/^#\/functions\/([0-9a-f]{24})$/, 'functions', (main, leave, m) => functionPage(main, leave, m[1])],
+  [/^#\/executions\/([0-9a-f-]{36})$/, 'functions', (main, leave, m) => executionPage(main, leave, m[1])],
+  [/^#\/dead-letters$/, 'dead-letters', (main, leave) => deadLettersPage(main, leave)],
+  [/^#\/monitoring$/, 'monitoring', (main, leave) => monitoringPage(main, leave)],
+  [/^#\/load-tests$/, 'load-tests', (main, leave) => loadTestsPage(main, leave)],
+];
+
+let leaving = [];
+
+function route() {
+  leaving.forEach(fn => { try { fn(); } catch { /* a page's clean-up must not stop the next page */ } });
+  leaving = [];
+  const main = document.getElementById('main');
+  main.replaceChildren();
+  const hash = location.hash || '#/functions';
+  for (const [pattern, section, page] of routes) {
+    const match = pattern.exec(hash);
+    if (match) {
+      document.querySelectorAll('[data-nav]').forEach(a => {
+        if (a.dataset.nav === section) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+      });
+      page(main, fn => leaving.push(fn), match);
+      return;
+    }
+  }
+  main.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/functions' }, 'Go to the functions')));
+}
+
+window.addEventListener('hashchange', route);
+// the classic scripts (CodeMirror, uPlot) are deferred; modules run after them
+route();
+connect();

@@ -1,0 +1,281 @@
+// Functions: the list with search and paging; one function's editor, runs and executions.
+import { api, badge, dateTime, errorBox, h, jsonEditor, number, time, toast } from './lib.js';
+import { follow, renderExecution } from './execution.js';
+
+const PAGE_SIZE = 20;
+const LIMITS = { timeoutMs: [100, 300000], retryCount: [0, 10] };
+
+export const SAMPLES = [
+  { label: 'Echo (handler style)', code: 'function handler(input, context) {\n  return input;\n}\n' },
+  { label: 'Async handler with console output', code: 'async function handler(input, context) {\n'
+      + '  console.log(\'hello from\', context.functionName);\n'
+      + '  return { greeting: \'hello \' + ((input && input.name) || \'world\') };\n}\n' },
+  { label: 'Function body (the original style)', code: 'const n = input && input.n !== undefined ? input.n : 10;\n'
+      + 'return { n, doubled: n * 2 };\n' },
+  { label: 'Always fails (retried, then dead-lettered)', code: 'function handler(input) {\n'
+      + '  throw new Error(\'this function always fails\');\n}\n' },
+  { label: 'Busy for a while (for load tests)', code: 'function handler(input) {\n'
+      + '  const end = Date.now() + ((input && input.ms) || 50);\n  while (Date.now() < end) {}\n  return \'done\';\n}\n' },
+];
+
+export function functionsPage(main, onLeave) {
+  let page = 0;
+  const search = h('input', { type: 'search', id: 'function-search', placeholder: 'name or description',
+    autocomplete: 'off' });
+  const tbody = h('tbody');
+  const pager = h('div', { class: 'pager' });
+  const status = h('div', { role: 'status', class: 'small muted' });
+  main.append(
+    h('div', { class: 'row', style: 'justify-content:space-between;margin-bottom:12px' },
+      h('h1', { style: 'margin:0' }, 'Functions'),
+      h('a', { href: '#/functions/new', class: 'button primary', id: 'new-function' }, 'New function')),
+    h('div', { class: 'panel' },
+      h('label', {}, 'Search functions', search),
+      h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Functions' },
+        h('thead', {}, h('tr', {}, ['Name', 'Status', 'Version', 'Timeout', 'Retries', 'Updated']
+          .map(c => h('th', { scope: 'col' }, c)))), tbody)),
+      status, pager));
+
+  async function load() {
+    const q = search.value.trim();
+    try {
+      const { body } = await api('GET', `/api/functions?page=${page}&size=${PAGE_SIZE}`
+        + (q ? '&q=' + encodeURIComponent(q) : ''));
+      tbody.replaceChildren(...body.items.map(f => h('tr', { 'data-function': f.name },
+        h('td', {}, h('a', { href: '#/functions/' + f.id }, f.name),
+          f.description ? h('div', { class: 'small muted' }, f.description) : null),
+        h('td', {}, badge(f.status)), h('td', { class: 'num' }, f.version),
+        h('td', { class: 'num' }, number(f.config.timeoutMs) + ' ms'), h('td', { class: 'num' }, f.config.retryCount),
+        h('td', { class: 'small' }, dateTime(f.updatedAt)))));
+      const pages = Math.max(1, Math.ceil(body.total / PAGE_SIZE));
+      status.textContent = body.total === 0 ? (q ? 'No function matches.' : 'No functions yet.')
+        : `${body.total} function${body.total === 1 ? '' : 's'}`;
+      pager.replaceChildren(
+        h('button', { disabled: page === 0, onclick: () => { page--; load(); } }, 'Previous'),
+        h('span', { class: 'small' }, `Page ${page + 1} of ${pages}`),
+        h('button', { disabled: page + 1 >= pages, onclick: () => { page++; load(); } }, 'Next'));
+    } catch (e) {
+      tbody.replaceChildren();
+      status.replaceChildren(errorBox(e));
+    }
+  }
+  let debounce;
+  search.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(() => { page = 0; load(); }, 250); });
+  onLeave(() => clearTimeout(debounce));
+  load();
+}
+
+/** The editor of a new (id null) or existing function, with its run panel and executions. */
+export async function functionPage(main, onLeave, id) {
+  let fn = null;
+  if (id) {
+    try {
+      fn = (await api('GET', '/api/functions/' + id)).body;
+    } catch (e) {
+      main.append(h('h1', {}, 'Function'), errorBox(e));
+      return;
+    }
+  }
+  const title = h('h1', {}, fn ? fn.name : 'New function');
+  const name = h('input', { type: 'text', id: 'fn-name', value: fn ? fn.name : '', required: true });
+  const description = h('input', { type: 'text', id: 'fn-description', value: fn ? fn.description || '' : '' });
+  const timeout = h('input', { type: 'number', id: 'fn-timeout', min: LIMITS.timeoutMs[0], max: LIMITS.timeoutMs[1],
+    step: 100, value: fn ? fn.config.timeoutMs : 30000 });
+  const retries = h('input', { type: 'number', id: 'fn-retries', min: 0, max: 10, value: fn ? fn.config.retryCount : 3 });
+  const statusSelect = h('select', { id: 'fn-status' },
+    h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
+    h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
+  const editorHost = h('div', { id: 'fn-code' });
+  const feedback = h('div', { id: 'fn-feedback', 'aria-live': 'polite' });
+  const version = h('div', { class: 'small muted', id: 'fn-version' });
+  const showVersion = f => {
+    version.textContent = f ? `version ${f.version} · ${f.style || ''} style · updated ${dateTime(f.updatedAt)}` : '';
+  };
+  showVersion(fn);
+
+  const sample = fn ? null : h('select', { id: 'fn-sample' },
+    SAMPLES.map((s, i) => h('option', { value: i }, s.label)));
+  const save = h('button', { class: 'primary', id: 'fn-save', type: 'submit' }, fn ? 'Save new version' : 'Create');
+  const remove = fn ? h('button', { class: 'danger', type: 'button', id: 'fn-delete' }, 'Delete…') : null;
+
+  const form = h('form', { class: 'panel', 'aria-label': 'Function' },
+    h('div', { class: 'row' },
+      h('label', { style: 'flex:1 1 200px' }, 'Name', name),
+      h('label', { style: 'flex:2 1 280px' }, 'Description', description)),
+    sample ? h('label', { style: 'margin-top:10px' }, 'Start from a sample', sample) : null,
+    h('div', { style: 'margin:10px 0 4px', class: 'small muted', id: 'fn-code-label' },
+      'Code: a script defining handler(input, context), or a function body that reads input and returns'),
+    editorHost,
+    h('div', { class: 'row', style: 'margin-top:10px' },
+      h('label', {}, `Timeout (ms, ${number(LIMITS.timeoutMs[0])}–${number(LIMITS.timeoutMs[1])})`, timeout),
+      h('label', {}, 'Retries (0–10)', retries),
+      fn ? h('label', {}, 'Status', statusSelect) : null,
+      h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
+    version, feedback);
+
+  main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
+  const layout = fn ? h('div', { class: 'grid2' }, form, h('div', { id: 'run-column' })) : form;
+  main.append(layout);
+
+  const cm = CodeMirror(editorHost, {
+    value: fn ? fn.code : SAMPLES[0].code, mode: 'javascript', lineNumbers: true, matchBrackets: true,
+    tabSize: 2, indentUnit: 2, gutters: ['CodeMirror-linenumbers', 'errors'],
+    // Tab leaves the editor, so the page stays keyboard-reachable; Ctrl-] and Ctrl-[ indent
+    extraKeys: { Tab: false, 'Shift-Tab': false },
+  });
+  cm.getInputField().setAttribute('aria-labelledby', 'fn-code-label');
+  let marked = [];
+  const clearMarks = () => {
+    marked.forEach(l => { cm.removeLineClass(l, 'background', 'cm-error-line'); cm.setGutterMarker(l, 'errors', null); });
+    marked = [];
+  };
+  cm.on('change', clearMarks);
+  if (sample) sample.addEventListener('change', () => cm.setValue(SAMPLES[Number(sample.value)].code));
+
+  const showErrors = error => {
+    clearMarks();
+    for (const e of error.errors) {
+      if (e.field === 'code' && e.line) {
+        const line = Math.min(cm.lineCount(), e.line) - 1;
+        cm.addLineClass(line, 'background', 'cm-error-line');
+        cm.setGutterMarker(line, 'errors', h('span', { class: 'error-marker', title: e.reason }, '●'));
+        marked.push(line);
+        cm.scrollIntoView({ line, ch: Math.max(0, (e.column || 1) - 1) });
+      }
+    }
+    feedback.replaceChildren(errorBox(error, 'fn-error'));
+  };
+
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(),
+      config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value) } };
+    if (fn) spec.status = statusSelect.value;
+    save.disabled = true;
+    try {
+      const { body } = fn ? await api('PUT', '/api/functions/' + fn.id, spec) : await api('POST', '/api/functions', spec);
+      if (!fn) {
+        location.hash = '#/functions/' + body.id;
+        return;
+      }
+      fn = body;
+      title.textContent = fn.name;
+      showVersion(fn);
+      feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));
+    } catch (e) {
+      showErrors(e);
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  if (remove) {
+    const dialog = h('dialog', { id: 'fn-delete-dialog', 'aria-labelledby': 'fn-delete-title' },
+      h('h2', { id: 'fn-delete-title' }, `Delete ${fn.name}?`),
+      h('p', {}, 'Executors stop running it; invocations still queued end rejected. Its stored executions stay '
+        + 'until their retention ends.'),
+      h('form', { method: 'dialog', class: 'row', style: 'justify-content:flex-end' },
+        h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
+        h('button', { value: 'delete', class: 'danger', id: 'fn-delete-confirm' }, 'Delete')));
+    main.append(dialog);
+    remove.addEventListener('click', () => dialog.showModal());
+    dialog.addEventListener('close', async () => {
+      if (dialog.returnValue !== 'delete') return;
+      try {
+        await api('DELETE', '/api/functions/' + fn.id);
+        toast(`${fn.name} deleted`);
+        location.hash = '#/functions';
+      } catch (e) {
+        feedback.replaceChildren(errorBox(e));
+      }
+    });
+  }
+
+  if (fn) {
+    runPanel(main.querySelector('#run-column'), onLeave, () => fn);
+    executionsPanel(main, onLeave, fn);
+  }
+}
+
+function runPanel(column, onLeave, current) {
+  const input = jsonEditor('run-input', 'Input (JSON)', '{}');
+  const mode = h('select', { id: 'run-mode' }, h('option', { value: 'sync' }, 'sync: wait for the result'),
+    h('option', { value: 'async' }, 'async: queue it, then follow'));
+  const run = h('button', { class: 'primary', id: 'run-button', type: 'submit' }, 'Run');
+  const result = h('div', { id: 'run-result', 'aria-live': 'polite' });
+  input.area.addEventListener('validity', () => { run.disabled = !input.check().ok; });
+  let stopFollowing = () => {};
+  onLeave(() => stopFollowing());
+  const form = h('form', { class: 'panel', 'aria-label': 'Run' }, h('h2', {}, 'Run'), input.element,
+    h('div', { class: 'row', style: 'margin-top:8px' }, h('label', {}, 'Mode', mode), run), result);
+  column.append(form);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const checked = input.check();
+    if (!checked.ok) return;
+    stopFollowing();
+    run.disabled = true;
+    result.replaceChildren(h('div', { class: 'muted' }, 'Running…'));
+    try {
+      const async = mode.value === 'async';
+      const { status, body } = await api('POST', `/api/functions/${current().id}/execute${async ? '?mode=async' : ''}`,
+        { input: checked.value });
+      if (status === 200) {
+        result.replaceChildren(renderExecution(body));
+      } else {
+        stopFollowing = follow(body.executionId, result, { executionId: body.executionId, status: body.status });
+      }
+      column.dispatchEvent(new CustomEvent('ran', { bubbles: true }));
+    } catch (e) {
+      result.replaceChildren(errorBox(e));
+    } finally {
+      run.disabled = false;
+    }
+  });
+}
+
+function executionsPanel(main, onLeave, fn) {
+  const filter = h('select', { id: 'executions-status' }, h('option', { value: '' }, 'all'),
+    ['succeeded', 'failed', 'timed_out', 'rejected', 'running', 'queued']
+      .map(s => h('option', { value: s }, s.replace('_', ' '))));
+  const tbody = h('tbody');
+  const more = h('button', { hidden: true }, 'Older executions');
+  const status = h('div', { class: 'small muted', role: 'status' });
+  let next = null;
+  const row = e => h('tr', { 'data-execution-id': e.executionId },
+    h('td', { class: 'small' }, time(e.requestedAt)), h('td', {}, badge(e.status)),
+    h('td', { class: 'num' }, e.durationMs !== undefined ? number(e.durationMs) + ' ms' : ''),
+    h('td', { class: 'num' }, e.attempts ?? ''), h('td', {}, e.coldStart ? 'cold' : ''),
+    h('td', { class: 'small' }, e.error ? e.error.message : ''),
+    h('td', {}, h('a', { href: '#/executions/' + e.executionId, class: 'small' }, 'details')));
+  const load = async (append) => {
+    const url = append && next ? next
+      : `/api/functions/${fn.id}/logs?limit=20` + (filter.value ? '&status=' + filter.value : '');
+    try {
+      const { body, headers } = await api('GET', url);
+      const link = headers.get('Link');
+      const match = link && /<([^>]+)>;\s*rel="next"/.exec(link);
+      next = match ? match[1] : null;
+      more.hidden = !next;
+      const rows = body.map(row);
+      if (append) tbody.append(...rows); else tbody.replaceChildren(...rows);
+      status.textContent = tbody.children.length === 0 ? 'No executions yet.' : '';
+    } catch (e) {
+      status.replaceChildren(errorBox(e));
+    }
+  };
+  filter.addEventListener('change', () => load(false));
+  more.addEventListener('click', () => load(true));
+  const refresh = h('button', { type: 'button', onclick: () => load(false) }, 'Refresh');
+  main.append(h('section', { class: 'panel', 'aria-label': 'Executions' },
+    h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Executions'),
+      h('div', { class: 'row' }, h('label', {}, 'Status', filter), refresh)),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'executions' },
+      h('thead', {}, h('tr', {}, ['Requested', 'Status', 'Duration', 'Attempts', '', 'Error', '']
+        .map(c => h('th', { scope: 'col' }, c)))), tbody)), status, more));
+  // a run shows up in the list once stored, usually within a second
+  const onRan = () => setTimeout(() => load(false), 1200);
+  main.addEventListener('ran', onRan);
+  onLeave(() => main.removeEventListener('ran', onRan));
+  load(false);
+}
