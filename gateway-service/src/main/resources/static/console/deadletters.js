@@ -83,7 +83,7 @@ export function deadLettersPage(main, onLeave) {
         detailsRow.hidden = false;
         detailsRow.replaceChildren(h('td', { colspan: 7 },
           h('div', { class: 'ok-box' }, `Redriven as attempt series ${redriven.series}: `), result));
-        stops.push(follow(redriven.executionId, result));
+        stops.push(follow(redriven.executionId, result, undefined, redriven.series));
       } catch (e) {
         result.replaceChildren(errorBox(e));
       }

@@ -63,10 +63,11 @@ function field(label, value) {
 }
 
 /**
- * Polls an execution until it is final, rendering each status it passes through into the container.
+ * Polls an execution until it is final (in attempt series {@code series} or later: a redriven execution reads as
+ * its last series' result until the new one starts), rendering each status it passes through into the container.
  * Returns a function that stops following.
  */
-export function follow(executionId, container, first) {
+export function follow(executionId, container, first, series = 0) {
   let stopped = false;
   const trail = [];
   const show = view => {
@@ -79,8 +80,9 @@ export function follow(executionId, container, first) {
     try {
       const { body } = await api('GET', '/api/executions/' + executionId);
       if (stopped) return;
-      show(body);
-      if (isFinal(body.status)) return;
+      const current = (body.series || 0) >= series;
+      if (current) show(body);
+      if (current && isFinal(body.status)) return;
     } catch (e) {
       if (e.status !== 404) container.replaceChildren(errorBox(e));
     }

@@ -126,7 +126,7 @@ export async function functionPage(main, onLeave, id) {
   cm.getInputField().setAttribute('aria-labelledby', 'fn-code-label');
   let marked = [];
   const clearMarks = () => {
-    marked.forEach(l => { cm.removeLineClass(l, 'background', 'cm-error-line'); cm.setGutterMarker(l, 'errors', null); });
+    marked.forEach(l => { cm.removeLineClass(l, 'wrap', 'cm-error-line'); cm.setGutterMarker(l, 'errors', null); });
     marked = [];
   };
   cm.on('change', clearMarks);
@@ -137,7 +137,7 @@ export async function functionPage(main, onLeave, id) {
     for (const e of error.errors) {
       if (e.field === 'code' && e.line) {
         const line = Math.min(cm.lineCount(), e.line) - 1;
-        cm.addLineClass(line, 'background', 'cm-error-line');
+        cm.addLineClass(line, 'wrap', 'cm-error-line');
         cm.setGutterMarker(line, 'errors', h('span', { class: 'error-marker', title: e.reason }, '●'));
         marked.push(line);
         cm.scrollIntoView({ line, ch: Math.max(0, (e.column || 1) - 1) });
@@ -266,7 +266,7 @@ function executionsPanel(main, onLeave, fn) {
   };
   filter.addEventListener('change', () => load(false));
   more.addEventListener('click', () => load(true));
-  const refresh = h('button', { type: 'button', onclick: () => load(false) }, 'Refresh');
+  const refresh = h('button', { type: 'button', id: 'executions-refresh', onclick: () => load(false) }, 'Refresh');
   main.append(h('section', { class: 'panel', 'aria-label': 'Executions' },
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Executions'),
       h('div', { class: 'row' }, h('label', {}, 'Status', filter), refresh)),

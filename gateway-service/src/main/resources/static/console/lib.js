@@ -89,10 +89,10 @@ export function json(value) {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }
 
-/** A labelled figure in a stats grid; returns [element, setter]. */
-export function stat(label, id) {
-  const value = h('div', { class: 'value', id }, '–');
-  return [h('div', { class: 'stat' }, h('div', { class: 'label' }, label), value), text => { value.textContent = text; }];
+/** A labelled figure in a stats grid; returns [card, the element holding the value]. */
+export function stat(label, id, compact = false) {
+  const value = h('div', { class: compact ? 'value compact' : 'value', id }, '–');
+  return [h('div', { class: 'stat' }, h('div', { class: 'label' }, label), value), value];
 }
 
 /** A textarea for JSON that flags invalid JSON as it is typed; check() returns {ok, value}. */
@@ -150,10 +150,22 @@ export function timeChart(container, seriesSpec, onLeave, maxPoints = 900) {
       values.forEach((v, i) => data[i + 1].push(v));
       if (data[0].length > maxPoints) data.forEach(a => a.shift());
       plot.setData(data);
+      container.dataset.points = data[0].length;
+    },
+    /** Adds points older than those shown (history fetched after live points began to arrive). */
+    seed(older) {
+      const first = data[0].length ? data[0][0] : Infinity;
+      const keep = older[0].findIndex(t => t >= first);
+      const n = keep < 0 ? older[0].length : keep;
+      older.forEach((a, i) => { data[i] = a.slice(0, n).concat(data[i]); });
+      while (data[0].length > maxPoints) data.forEach(a => a.shift());
+      plot.setData(data);
+      container.dataset.points = data[0].length;
     },
     set(newData) {
       newData.forEach((a, i) => { data[i] = a; });
       plot.setData(data);
+      container.dataset.points = data[0].length;
     },
     lastTime() { return data[0].length ? data[0][data[0].length - 1] : 0; },
   };

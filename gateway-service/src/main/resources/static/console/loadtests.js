@@ -28,11 +28,13 @@ export function loadTestsPage(main, onLeave) {
     h('h2', {}, 'New load test'),
     h('div', { class: 'row' }, h('label', { style: 'flex:1 1 220px' }, 'Function', fnSelect), h('label', {}, 'Mode', mode)),
     input.element,
-    h('fieldset', { class: 'row', style: 'border:0;padding:0;margin:8px 0' },
+    h('fieldset', { class: 'drive' },
       h('legend', { class: 'small muted' }, 'Drive by'),
-      h('label', { class: 'inline' }, driveConcurrency, 'concurrent callers'), h('label', {}, 'Callers', concurrency),
-      h('label', { class: 'inline' }, driveRate, 'fixed rate (open loop)'), h('label', {}, 'Calls per second', rate),
-      h('label', {}, 'Duration (s, at most 600)', duration)),
+      h('div', { class: 'row' }, h('label', { class: 'inline' }, driveConcurrency, 'concurrent callers'),
+        h('label', { class: 'inline' }, concurrency, 'callers')),
+      h('div', { class: 'row' }, h('label', { class: 'inline' }, driveRate, 'a fixed rate (open loop)'),
+        h('label', { class: 'inline' }, rate, 'calls a second'))),
+    h('label', {}, 'Duration (s, at most 600)', duration),
     h('div', { class: 'row' }, start), feedback);
 
   const current = h('section', { class: 'panel', id: 'lt-current', 'aria-label': 'Load test', hidden: true });
@@ -113,7 +115,7 @@ function testView(container, first, onLeave, stop) {
   const [failCard, fail] = stat('Failed · timed out', 'lt-failed');
   const [rejCard, rej] = stat('Rejected · unfinished', 'lt-rejected');
   const [outCard, out] = stat('Outstanding', 'lt-outstanding');
-  const [latCard, lat] = stat('Latency p50 / p95 / p99 (ms)', 'lt-latency');
+  const [latCard, lat] = stat('Latency p50 / p95 / p99 (ms)', 'lt-latency', true);
   const state = h('span', { id: 'lt-state' });
   const elapsed = h('span', { class: 'small muted', id: 'lt-elapsed' });
   const stopButton = h('button', { class: 'danger', id: 'lt-stop', onclick: stop }, 'Stop');
@@ -151,7 +153,7 @@ function testView(container, first, onLeave, stop) {
       fail.textContent = `${number(r.failed)} · ${number(r.timedOut)}`;
       rej.textContent = `${number(r.rejected)} · ${number(r.unfinished)}`;
       out.textContent = number(r.outstanding);
-      lat.textContent = r.latencyMs ? `${number(r.latencyMs.p50, 1)} / ${number(r.latencyMs.p95, 1)} / ${number(r.latencyMs.p99, 1)}`
+      lat.textContent = r.latencyMs ? `${number(r.latencyMs.p50)} / ${number(r.latencyMs.p95)} / ${number(r.latencyMs.p99)}`
         : '–';
       const startedAt = new Date(r.startedAt).getTime() / 1000;
       // the last second is still being counted; show those before it

@@ -16,8 +16,8 @@ export function decisionItem(d) {
 export function monitoringPage(main, onLeave) {
   const [acceptedCard, accepted] = stat('Accepted / s', 'm-accepted');
   const [finishedCard, finished] = stat('Finished / s', 'm-finished');
-  const [execCard, exec] = stat('Execution p50 / p95 / p99 (ms)', 'm-exec');
-  const [waitCard, wait] = stat('Queue wait p50 / p95 / p99 (ms)', 'm-wait');
+  const [execCard, exec] = stat('Execution p50 / p95 / p99 (ms)', 'm-exec', true);
+  const [waitCard, wait] = stat('Queue wait p50 / p95 / p99 (ms)', 'm-wait', true);
   const [depthCard, depth] = stat('Queue depth', 'm-depth');
   const [instCard, inst] = stat('Instances / desired', 'm-instances');
   const [failCard, fail] = stat('Failed · timed out (last min)', 'm-failed');
@@ -43,11 +43,9 @@ export function monitoringPage(main, onLeave) {
   const p = x => x ? `${number(x.p50)} / ${number(x.p95)} / ${number(x.p99)}` : '–';
 
   api('GET', '/api/metrics/executions/history?window=15m&step=1s').then(({ body }) => {
-    const points = body.points.filter(pt => new Date(pt.at).getTime() / 1000 < (chart.lastTime() || Infinity));
-    if (chart.lastTime() === 0) {
-      chart.set([points.map(pt => new Date(pt.at).getTime() / 1000), points.map(pt => pt.stats.acceptedPerSecond),
-        points.map(pt => pt.stats.completedPerSecond)]);
-    }
+    const points = body.points;
+    chart.seed([points.map(pt => new Date(pt.at).getTime() / 1000), points.map(pt => pt.stats.accepted),
+      points.map(pt => pt.stats.completed)]);
   }).catch(e => problems.replaceChildren(errorBox(e)));
   api('GET', '/api/metrics/scaling/history?limit=20').then(({ body }) => {
     decisions.append(...body.map(decisionItem));

@@ -45,6 +45,7 @@ public final class LocalClusterMain {
         String banner = String.join(System.lineSeparator(),
                 "",
                 "  S3 for Compute is running.",
+                "    Console:        " + cluster.gatewayUrl() + "/",
                 "    API (gateway):  " + cluster.gatewayUrl() + "/api/functions",
                 "    Live metrics:   " + cluster.gatewayUrl() + "/api/metrics  (WebSocket: "
                         + cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live)",

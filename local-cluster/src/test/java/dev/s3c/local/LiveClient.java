@@ -79,6 +79,11 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
         return events.stream().filter(e -> e.path("type").asString().equals(type)).map(e -> e.path("event")).toList();
     }
 
+    /** Whole messages of a type other than the snapshot, in arrival order. */
+    List<JsonNode> messages(String type) {
+        return events.stream().filter(e -> e.path("type").asString().equals(type)).toList();
+    }
+
     @Override
     public void close() {
         socket.abort();

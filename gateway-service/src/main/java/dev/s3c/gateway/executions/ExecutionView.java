@@ -16,7 +16,11 @@ import java.util.List;
 import org.bson.Document;
 import tools.jackson.databind.JsonNode;
 
-/** An execution as the API shows it: from a live result, a stored record, or a just-accepted request. */
+/**
+ * An execution as the API shows it: from a live result, a stored record, or a just-accepted request.
+ *
+ * @param series 0 for the original attempts, n after the n-th redrive (null for a just-accepted request)
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExecutionView(
         String executionId,
@@ -34,19 +38,20 @@ public record ExecutionView(
         Instant requestedAt,
         Instant startedAt,
         Instant finishedAt,
-        List<AttemptRecord> history) {
+        List<AttemptRecord> history,
+        Integer series) {
 
     public static ExecutionView of(InvocationCompleted r) {
         return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), r.status(), null,
                 r.status() == ExecutionStatus.SUCCEEDED ? r.output() : null, r.error(), r.logs(), r.durationMs(),
                 r.attempt(), r.instanceId(), r.coldStart(), r.requestedAt(), r.startedAt(), r.finishedAt(),
-                r.history().isEmpty() ? null : r.history());
+                r.history().isEmpty() ? null : r.history(), r.series());
     }
 
     /** A just-accepted call the monitor has not stored yet: its input and the rest appear once it is. */
     public static ExecutionView queued(RecentlyAccepted.Accepted r) {
         return new ExecutionView(r.executionId(), r.functionId(), r.functionVersion(), ExecutionStatus.QUEUED, null,
-                null, null, null, null, 0, null, null, r.requestedAt(), null, null, null);
+                null, null, null, null, 0, null, null, r.requestedAt(), null, null, null, null);
     }
 
     public static ExecutionView of(Document d) {
@@ -60,7 +65,8 @@ public record ExecutionView(
                 json(d.getString(INPUT)), status == ExecutionStatus.SUCCEEDED ? json(d.getString(OUTPUT)) : null, error,
                 d.getString(LOGS), number(d.get(DURATION_MS)), d.getInteger(ATTEMPTS), d.getString(INSTANCE_ID),
                 d.getBoolean(COLD_START), instant(d.get(REQUESTED_AT)), instant(d.get(STARTED_AT)),
-                instant(d.get(FINISHED_AT)), history(d.getList(HISTORY, Document.class)));
+                instant(d.get(FINISHED_AT)), history(d.getList(HISTORY, Document.class)),
+                d.getInteger(SERIES, 0));
     }
 
     /** Attempts as stored by the monitor (see its ExecutionUpserts.attempt). */

@@ -84,7 +84,11 @@ final class LoadTest {
     Mono<Void> run() {
         Mono<Void> sending = spec.concurrency() != null ? closedLoop(spec.concurrency()) : openLoop(spec.ratePerSecond());
         return sending
-                .then(Mono.fromRunnable(() -> state = "draining"))
+                .then(Mono.fromRunnable(() -> {
+                    if (!stopRequested) {
+                        state = "draining";
+                    }
+                }))
                 .then(drained())
                 .onErrorResume(e -> {
                     log.warn("Load test {} failed: {}", id, e.toString());
@@ -94,11 +98,12 @@ final class LoadTest {
                 .then(Mono.fromRunnable(this::end));
     }
 
-    /** Ends the test early: nothing more is sent, and calls still out count as unfinished. */
+    /** Ends the test early: nothing more is sent; results of calls still out are waited for up to the drain bound. */
     void stop(String reason) {
-        if (!stopRequested) {
+        if (!stopRequested && !ended()) {
             stopReason = reason;
             stopRequested = true;
+            state = "stopping";
         }
     }
 
@@ -228,11 +233,14 @@ final class LoadTest {
         perSecond.incrementAndGet(Math.min(second, perSecond.length() - 1));
     }
 
+    /** Completes once no call is outstanding, or the drain bound passed since the last call was sent. */
     private Mono<Void> drained() {
-        long deadline = System.nanoTime() + limits.drain().toNanos();
-        return Flux.interval(Duration.ZERO, Duration.ofMillis(50))
-                .takeUntil(t -> outstanding.get() <= 0 || stopRequested || System.nanoTime() > deadline)
-                .then();
+        return Mono.defer(() -> {
+            long deadline = System.nanoTime() + limits.drain().toNanos();
+            return Flux.interval(Duration.ZERO, Duration.ofMillis(50))
+                    .takeUntil(t -> outstanding.get() <= 0 || System.nanoTime() > deadline)
+                    .then();
+        });
     }
 
     private void end() {

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * A load test as the API shows it: while it runs (progress) and after (the result).
  *
- * @param state {@code running}, {@code draining} (all sent, results still arriving), {@code finished} or
- * {@code stopped} (ended early by a DELETE)
+ * @param state {@code running}, {@code draining} (all sent, results still arriving), {@code finished}, or
+ * {@code stopping} then {@code stopped} (ended early)
  * @param stopReason why it ended before its duration, when it did
  * @param sent calls made
  * @param accepted calls the platform queued

@@ -30,6 +30,8 @@ import reactor.core.publisher.Sinks;
 @Component
 public class LoadTests implements DisposableBean {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoadTests.class);
+
     static final int KEPT = 20;
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
@@ -91,8 +93,13 @@ public class LoadTests implements DisposableBean {
                 .toList();
     }
 
-    private void publish(LoadTest test) {
-        progress.tryEmitNext(JsonCodec.toJson(Map.of("type", "loadTest", "loadTest", test.report())));
+    /** Serialized: the ticker and the end of a test may publish at once, and a sink refuses concurrent emits. */
+    private synchronized void publish(LoadTest test) {
+        Sinks.EmitResult result = progress.tryEmitNext(JsonCodec.toJson(Map.of("type", "loadTest", "loadTest",
+                test.report())));
+        if (result.isFailure() && result != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+            log.debug("Progress of load test {} not sent: {}", test.id, result);
+        }
     }
 
     /** A gateway that stops sends no more calls. */

@@ -26,6 +26,7 @@ import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.WebSocketContainer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The monitor's live metrics on the API's origin, so a browser needs one address: {@code GET /api/metrics},
@@ -41,13 +42,17 @@ class LiveMetricsForwarder {
     static final java.time.Duration MONITOR_TIMEOUT = java.time.Duration.ofSeconds(10);
     /** Largest message taken from the monitor: snapshots list at most 100 functions, far below this. */
     static final int MAX_MESSAGE_CHARS = 1024 * 1024;
+    /** Largest answer taken from the monitor: an hour of history at one point a second is about 1.5 MB. */
+    static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
     private final WebClient monitor;
 
     LiveMetricsForwarder(GatewayProperties properties) {
         // the JDK's HTTP client: this gateway runs without Reactor Netty
         this.monitor = WebClient.builder().baseUrl(properties.monitorUrl().toString())
-                .clientConnector(new JdkClientHttpConnector()).build();
+                .clientConnector(new JdkClientHttpConnector())
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_ANSWER_BYTES))
+                .build();
     }
 
     @GetMapping("/api/metrics")
@@ -117,10 +122,14 @@ class LiveMetricsForwarder {
                 Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest();
                 Flux<String> events = all.filter(m -> !isSnapshot(m))
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
-                // this gateway's own load-test progress joins the stream; like snapshots, only the newest counts
-                Flux<String> progress = loadTests.progress().onBackpressureLatest();
+                // this gateway's own load-test progress joins the stream, bounded like the events
+                Flux<String> progress = loadTests.progress()
+                        .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
+                // one thread hands messages to Tomcat's session: with the progress arriving on another thread than
+                // the monitor's, about half the streams stalled for good after a load test
+                Flux<String> merged = Flux.merge(1, snapshots, events, progress).publishOn(Schedulers.single(), 1);
                 return Mono.firstWithSignal(
-                        browser.send(Flux.merge(1, snapshots, events, progress).map(browser::textMessage)),
+                        browser.send(merged.map(browser::textMessage)),
                         browser.receive().then());
             });
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", relay), -1);

@@ -1,0 +1,333 @@
+package dev.s3c.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real headless Chromium against the whole platform: what a person sees on the page after
+ * each step. The tests run in order on one cluster (its own broker: the load test's scaling must not meet other
+ * tests' state). Screenshots of the main pages land in {@code target/console-screenshots}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleInBrowserTest {
+
+    static final String CHROMIUM = System.getProperty("s3c.chromium", "/usr/bin/chromium");
+    static final String CHROMEDRIVER = System.getProperty("s3c.chromedriver", "/usr/bin/chromedriver");
+    private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+
+    private LocalCluster cluster;
+    private Api api;
+    private String base;
+    private ChromeDriver browser;
+    private WebDriverWait wait;
+
+    @BeforeAll
+    void start() {
+        assertThat(new File(CHROMIUM)).as("Chromium for the console's tests (apt-get install chromium "
+                + "chromium-driver; ./test.sh does it as root)").isFile();
+        cluster = LocalCluster.start(LocalCluster.Options.forTests(null, null).withExecutorInstances(1)
+                .withServiceArgs("--s3c.scaler.max-instances=4", "--s3c.scaler.scale-up-cooldown=1s"));
+        base = cluster.gatewayUrl();
+        api = new Api(base);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + tempDir("chromium-profile"));
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = waiting(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theConsoleLoadsAtTheRootWithNoErrorsAndNoFailedRequests() {
+        browser.get(base + "/");
+        WebElement table = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-function]")));
+        assertThat(table.isDisplayed()).isTrue();
+        assertThat(rowsText("table[aria-label=Functions] tbody tr"))
+                .anySatisfy(row -> assertThat(row).contains("fibonacci").contains("active"));
+        wait.until(ExpectedConditions.textToBe(By.id("live-status"), "live"));
+
+        List<String> failed = failedRequests();
+        assertThat(failed).as("requests that failed while the page loaded").isEmpty();
+        assertThat(browserErrors()).as("console errors").isEmpty();
+        @SuppressWarnings("unchecked")
+        List<String> cached = (List<String>) js("return performance.getEntriesByType('resource')"
+                + ".filter(e => e.name.includes('/webjars/') || e.name.includes('/console/')).map(e => e.name)");
+        assertThat(cached).isNotEmpty();
+        var app = api.get("/console/app.js");
+        assertThat(app.raw().headers().firstValue("Cache-Control")).hasValue("max-age=300");
+
+        // search narrows the list
+        browser.findElement(By.id("function-search")).sendKeys("prime");
+        wait.until(d -> rowsText("table[aria-label=Functions] tbody tr").size() == 1);
+        assertThat(rowsText("table[aria-label=Functions] tbody tr").getFirst()).contains("prime-checker");
+        screenshot("functions");
+    }
+
+    @Test
+    @Order(2)
+    void aParseErrorShowsAtItsLineThenTheFixedFunctionRunsSyncAndAsync() {
+        browser.get(base + "/#/functions/new");
+        WebElement name = wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-name")));
+        name.sendKeys("greeter");
+        setCode("""
+                async function handler(input, context) {
+                  console.log('greeting', input.name;
+                  return { greeting: 'hello ' + input.name };
+                }""");
+        browser.findElement(By.id("fn-save")).click();
+        WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error")));
+        assertThat(error.getText()).contains("code").contains("line 2");
+        // the line is marked in the editor, with a marker in its gutter
+        WebElement marked = browser.findElement(By.cssSelector(".CodeMirror .cm-error-line"));
+        assertThat(marked.getText()).contains("console.log('greeting', input.name;");
+        assertThat(browser.findElements(By.cssSelector(".CodeMirror .error-marker"))).hasSize(1);
+        screenshot("parse-error");
+
+        setCode("""
+                async function handler(input, context) {
+                  console.log('greeting', input.name);
+                  return { greeting: 'hello ' + input.name };
+                }""");
+        assertThat(browser.findElements(By.cssSelector(".CodeMirror .cm-error-line"))).isEmpty();
+        browser.findElement(By.id("fn-save")).click();
+        wait.until(ExpectedConditions.urlMatches("#/functions/[0-9a-f]{24}$"));
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "greeter"));
+        assertThat(browser.findElement(By.id("fn-version")).getText()).contains("version 1").contains("handler style");
+
+        // invalid JSON is flagged before anything is sent
+        WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));
+        input.clear();
+        input.sendKeys("{\"name\": ");
+        assertThat(browser.findElement(By.id("run-input-status")).getText()).startsWith("Invalid JSON");
+        assertThat(browser.findElement(By.id("run-button")).isEnabled()).isFalse();
+        input.sendKeys("\"ada\"}");
+        assertThat(browser.findElement(By.id("run-input-status")).getText()).isEmpty();
+        browser.findElement(By.id("run-button")).click();
+        WebElement output = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#run-result [data-testid=execution-output]")));
+        assertThat(output.getText()).contains("\"greeting\": \"hello ada\"");
+        assertThat(browser.findElement(By.cssSelector("#run-result [data-testid=execution-logs]")).getText())
+                .isEqualTo("greeting ada");
+        assertThat(browser.findElement(By.cssSelector("#run-result .execution")).getText())
+                .contains("Duration").contains("Cold start").contains("Instance");
+
+        new Select(browser.findElement(By.id("run-mode"))).selectByValue("async");
+        browser.findElement(By.id("run-button")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#run-result .execution"), "data-status", "succeeded"));
+        // it was seen queued first, then final
+        assertThat(browser.findElement(By.cssSelector("#run-result [data-testid=status-trail]")).getText())
+                .startsWith("queued").endsWith("succeeded");
+
+        // both runs are listed under the function's executions once stored (as a person would, refresh until then)
+        wait.until(d -> {
+            d.findElement(By.id("executions-refresh")).click();
+            return rowsText("#executions tbody tr").size() == 2;
+        });
+        assertThat(rowsText("#executions tbody tr")).allSatisfy(row -> assertThat(row).contains("succeeded"));
+        screenshot("function");
+    }
+
+    @Test
+    @Order(3)
+    void aFailingFunctionRetriesLandsInDeadLettersAndIsRedrivenWithNewInput() {
+        var created = api.post("/api/functions", Api.json(Map.of("name", "picky", "code", """
+                function handler(input) {
+                  if (!input || !input.ok) throw new Error('not ok: ' + JSON.stringify(input));
+                  return 'fine';
+                }""", "config", Map.of("retryCount", 1, "timeoutMs", 1000))));
+        String id = created.body().get("id").asString();
+        browser.get(base + "/#/functions/" + id);
+        WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));
+        input.clear();
+        input.sendKeys("{\"ok\": false}");
+        new Select(browser.findElement(By.id("run-mode"))).selectByValue("async");
+        browser.findElement(By.id("run-button")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#run-result .execution"), "data-status", "failed"));
+        String executionId = (String) js("return document.querySelector('#run-result .execution').dataset.executionId");
+        assertThat(browser.findElement(By.cssSelector("#run-result [data-testid=execution-error]")).getText())
+                .contains("user_error").contains("not ok: {\"ok\":false}").contains("line 2");
+        // the retry is in the attempt history, with the wait before it
+        List<String> attempts = rowsText("#run-result table.attempts tbody tr");
+        assertThat(attempts).hasSize(2);
+        assertThat(attempts.get(0)).matches("(?s)1\\s+failed.*");
+        assertThat(attempts.get(1)).matches("(?s)2\\s+failed\\s+\\S+\\s+\\d+\\.\\d s.*");
+
+        browser.get(base + "/#/dead-letters");
+        By row = By.cssSelector("#dead-letters tr[data-execution-id='" + executionId + "']");
+        wait.until(ExpectedConditions.presenceOfElementLocated(row));
+        assertThat(browser.findElement(row).getText()).contains("picky").contains("2").contains("not ok");
+        browser.findElement(row).findElement(By.xpath(".//button[text()='Inspect']")).click();
+        WebElement redriveInput = wait.until(ExpectedConditions.elementToBeClickable(By.id("dl-input-" + executionId)));
+        redriveInput.clear();
+        redriveInput.sendKeys("{\"ok\": true}");
+        screenshot("dead-letters");
+        browser.findElement(By.cssSelector("#dead-letters button[data-action=redrive]")).click();
+        WebElement redriven = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#dead-letters .execution[data-status=succeeded]")));
+        assertThat(redriven.getAttribute("data-execution-id")).isEqualTo(executionId);
+        assertThat(redriven.findElement(By.cssSelector("[data-testid=execution-output]")).getText()).isEqualTo("\"fine\"");
+        assertThat(browser.findElements(row)).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void aLoadTestStartedFromThePageMovesTheChartAndShowsTheScaleUpItCaused() {
+        var created = api.post("/api/functions", Api.json(Map.of("name", "busy", "code", """
+                function handler(input) {
+                  const end = Date.now() + 40;
+                  while (Date.now() < end) {}
+                  return 'done';
+                }""")));
+        assertThat(created.status()).isEqualTo(201);
+        browser.get(base + "/#/load-tests");
+        WebElement function = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#lt-function option[value='" + created.body().get("id").asString() + "']")));
+        new Select(browser.findElement(By.id("lt-function"))).selectByVisibleText("busy");
+        assertThat(function.isSelected()).isTrue();
+        WebElement callers = browser.findElement(By.id("lt-concurrency"));
+        callers.clear();
+        callers.sendKeys("30");
+        WebElement duration = browser.findElement(By.id("lt-duration"));
+        duration.clear();
+        duration.sendKeys("120");
+        browser.findElement(By.id("lt-start")).click();
+
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("#lt-state .badge"), "running"));
+        // the chart gains points as the seconds go by, and the figures count up
+        WebDriverWait longer = waiting(Duration.ofSeconds(90));
+        longer.until(d -> points("lt-chart") >= 3);
+        assertThat(Long.parseLong(browser.findElement(By.id("lt-sent")).getText().replace(",", ""))).isPositive();
+        // 30 callers against one instance of a 40 ms function: a backlog the scaler answers by scaling up
+        WebElement decision = longer.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#lt-decisions li[data-action=scale_up]")));
+        assertThat(decision.findElement(By.cssSelector("[data-testid=decision-reason]")).getText())
+                .contains("queued").contains("per instance");
+        screenshot("load-tester");
+
+        browser.findElement(By.id("lt-stop")).click();
+        // calls already sent still finish (the backlog drains) before it reads stopped
+        wait.until(ExpectedConditions.textMatches(By.cssSelector("#lt-state .badge"), java.util.regex.Pattern.compile("stopping|stopped")));
+        longer.until(ExpectedConditions.textToBe(By.cssSelector("#lt-state .badge"), "stopped"));
+        assertThat(browser.findElement(By.id("lt-stop")).isDisplayed()).isFalse();
+        // and the API agrees with the page
+        var tests = api.get("/api/load-tests").body();
+        assertThat(tests.get(0).get("state").asString()).isEqualTo("stopped");
+        assertThat(tests.get(0).get("succeeded").asLong()).isPositive();
+    }
+
+    @Test
+    @Order(5)
+    void monitoringShowsLiveFiguresTheChartAndScalingDecisions() {
+        browserErrors(); // drains what earlier pages logged (the parse error's 400 is one)
+        browser.get(base + "/#/monitoring");
+        wait.until(d -> points("throughput-chart") >= 5);
+        wait.until(d -> !d.findElement(By.id("m-instances")).getText().equals("–"));
+        assertThat(browser.findElement(By.id("m-instances")).getText()).matches("\\d+ / \\d+");
+        assertThat(browser.findElements(By.cssSelector("#scaling-timeline li[data-action=scale_up]"))).isNotEmpty();
+        screenshot("monitoring");
+        assertThat(browserErrors()).as("console errors").isEmpty();
+    }
+
+    /** Waits that read the page again when it re-rendered what they were looking at (live pages do). */
+    private WebDriverWait waiting(Duration atMost) {
+        WebDriverWait waiting = new WebDriverWait(browser, atMost);
+        waiting.ignoring(StaleElementReferenceException.class);
+        return waiting;
+    }
+
+    private int points(String chartId) {
+        String value = browser.findElement(By.id(chartId)).getAttribute("data-points");
+        return value == null ? 0 : Integer.parseInt(value);
+    }
+
+    private void setCode(String code) {
+        js("document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])", code);
+    }
+
+    /** The rows' text as a person reads it, in one go: the page may re-render a list between two reads. */
+    @SuppressWarnings("unchecked")
+    private List<String> rowsText(String css) {
+        return (List<String>) js("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim())", css);
+    }
+
+    private Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> failedRequests() {
+        return (List<String>) js("return performance.getEntriesByType('resource')"
+                + ".filter(e => e.responseStatus >= 400).map(e => e.name + ' ' + e.responseStatus)");
+    }
+
+    private List<String> browserErrors() {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                .toList();
+    }
+
+    private void screenshot(String name) {
+        js("window.scrollTo(0, 0)");
+        try {
+            Files.createDirectories(SCREENSHOTS);
+            File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+            Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix).toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
