@@ -126,6 +126,8 @@ public final class LocalCluster implements AutoCloseable {
             if (options.dataDir() == null) {
                 broker = new EmbeddedKafkaKraftBroker(1, 1);
                 broker.brokerProperties(settings);
+                // not spring.embedded.kafka.brokers: that names the test JVM's shared broker, which outlives this one
+                broker.brokerListProperty("s3c.local.kafka.brokers");
                 broker.afterPropertiesSet();
                 kafkaBootstrap = broker.getBrokersAsString();
             } else {
