@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
@@ -126,9 +127,13 @@ public final class LocalCluster implements AutoCloseable {
             if (options.dataDir() == null) {
                 broker = new EmbeddedKafkaKraftBroker(1, 1);
                 broker.brokerProperties(settings);
-                // not spring.embedded.kafka.brokers: that names the test JVM's shared broker, which outlives this one
-                broker.brokerListProperty("s3c.local.kafka.brokers");
+                // starting a broker sets spring.embedded.kafka.brokers, which names the test JVM's shared broker:
+                // keep naming that one, which outlives this broker
+                String shared = System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS);
                 broker.afterPropertiesSet();
+                if (shared != null) {
+                    System.setProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS, shared);
+                }
                 kafkaBootstrap = broker.getBrokersAsString();
             } else {
                 // beside the store: what was queued when the platform stopped is still there when it starts again

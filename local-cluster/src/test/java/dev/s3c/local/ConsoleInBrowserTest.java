@@ -106,6 +106,19 @@ class ConsoleInBrowserTest {
         wait.until(d -> rowsText("table[aria-label=Functions] tbody tr").size() == 1);
         assertThat(rowsText("table[aria-label=Functions] tbody tr").getFirst()).contains("prime-checker");
         screenshot("functions");
+
+        // at a phone's width nothing runs off the side of the page (wide tables scroll in their own box)
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        try {
+            for (String page : List.of("#/functions", "#/monitoring", "#/load-tests", "#/dead-letters")) {
+                browser.get(base + "/" + page);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.tagName("h1")));
+                Number overflow = (Number) js("return document.documentElement.scrollWidth - window.innerWidth");
+                assertThat(overflow.intValue()).as("horizontal overflow of %s", page).isLessThanOrEqualTo(0);
+            }
+        } finally {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+        }
     }
 
     @Test
