@@ -293,6 +293,32 @@ class ConsoleInBrowserTest {
         return waiting;
     }
 
+    @Test
+    @Order(6)
+    void theApiIsDescribedAndItsUiOpensFromTheConsole() {
+        var doc = api.get("/api/openapi");
+        assertThat(doc.status()).isEqualTo(200);
+        var paths = doc.body().get("paths");
+        assertThat(paths.propertyNames()).contains("/api/functions", "/api/functions/{id}", "/api/functions/{id}/execute",
+                "/api/executions/{id}", "/api/functions/{id}/logs", "/api/dead-letters",
+                "/api/dead-letters/{executionId}/redrive", "/api/load-tests", "/api/load-tests/{id}");
+        // request shapes, and the refusals in the API's error shape
+        assertThat(paths.get("/api/functions").get("post").get("requestBody").toString()).contains("FunctionRequest");
+        assertThat(paths.get("/api/load-tests").get("post").get("requestBody").toString()).contains("LoadTestRequest");
+        assertThat(paths.get("/api/functions/{id}/execute").get("post").get("responses").propertyNames())
+                .contains("200", "202", "400", "404", "409", "413", "503");
+        assertThat(paths.get("/api/functions").get("post").get("responses").get("400").toString()).contains("ApiError");
+        assertThat(doc.body().get("components").get("schemas").propertyNames()).contains("ApiError", "FieldError");
+
+        browser.get(base + "/");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a[data-nav=api]"))).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".swagger-ui .title"),
+                "S3 for Compute API"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//*[contains(@class,'opblock-summary-path') and normalize-space()='/api/load-tests']")));
+        screenshot("api");
+    }
+
     private int points(String chartId) {
         String value = browser.findElement(By.id(chartId)).getAttribute("data-points");
         return value == null ? 0 : Integer.parseInt(value);

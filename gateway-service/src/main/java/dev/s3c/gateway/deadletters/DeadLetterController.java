@@ -17,6 +17,9 @@ import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.api.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Date;
@@ -44,6 +47,7 @@ import tools.jackson.databind.JsonNode;
  * reads them and resolves them through Kafka (redrive: a new attempt series on the same execution; or discard),
  * so each collection keeps its one writer. A resolved dead letter disappears from the list once the monitor saw it.
  */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Dead letters")
 @RestController
 @RequestMapping("/api/dead-letters")
 class DeadLetterController {
@@ -72,6 +76,10 @@ class DeadLetterController {
     }
 
     /** Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. */
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            content = @Content(schema = @Schema(implementation = RequestBodies.Redrive.class)))
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "a new attempt series",
+            content = @Content(schema = @Schema(implementation = Redriven.class)))
     @PostMapping("/{executionId}/redrive")
     Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> newInput(executionId, body))

@@ -21,6 +21,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Mono;
 
 /** Reads executions, which the monitor stores. */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Executions")
 @RestController
 class ExecutionController {
 

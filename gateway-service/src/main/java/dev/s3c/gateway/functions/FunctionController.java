@@ -3,6 +3,9 @@ package dev.s3c.gateway.functions;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.api.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -19,6 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /** The original product's functions routes. */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Functions")
 @RestController
 @RequestMapping("/api/functions")
 class FunctionController {
@@ -34,6 +38,8 @@ class FunctionController {
         this.maxCodeBytes = properties.maxCodeSize().toBytes();
     }
 
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
     @PostMapping
     Mono<ResponseEntity<FunctionDocument>> create(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> FunctionSpec.parse(JsonBodies.parseObject(body), true, maxCodeBytes))
@@ -60,6 +66,8 @@ class FunctionController {
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
 
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
     @PutMapping("/{id}")
     Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> {

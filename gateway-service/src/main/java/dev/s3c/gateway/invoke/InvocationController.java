@@ -11,6 +11,9 @@ import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionConfig;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.api.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,6 +35,7 @@ import tools.jackson.databind.node.NullNode;
  * {@code POST /api/functions/{id}/execute}: checks the function, publishes the invocation, then either waits for
  * the result (default) or answers 202 with where to poll.
  */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Functions")
 @RestController
 class InvocationController {
 
@@ -45,6 +49,13 @@ class InvocationController {
         this.properties = properties;
     }
 
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            content = @Content(schema = @Schema(implementation = RequestBodies.Invocation.class)))
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+            description = "the result (sync, within the wait)",
+            content = @Content(schema = @Schema(implementation = ExecutionView.class)))
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued: poll the Location",
+            content = @Content(schema = @Schema(implementation = Accepted.class)))
     @PostMapping("/api/functions/{id}/execute")
     Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
             @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait,

@@ -3,6 +3,9 @@ package dev.s3c.gateway.loadtests;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.metrics.ScalingHistory;
+import dev.s3c.gateway.api.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -18,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /** The built-in load tester: {@code /api/load-tests}. */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Load tests")
 @RestController
 @RequestMapping("/api/load-tests")
 class LoadTestController {
@@ -36,6 +40,8 @@ class LoadTestController {
         this.properties = properties;
     }
 
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            content = @Content(schema = @Schema(implementation = RequestBodies.LoadTest.class)))
     @PostMapping
     Mono<ResponseEntity<LoadTestReport>> start(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> LoadTestSpec.parse(body, properties.loadTests()))

@@ -34,6 +34,7 @@ import reactor.core.scheduler.Schedulers;
  * monitor, whose answers (and refusals) pass through unchanged in meaning. The WebSocket also carries this gateway's
  * load-test progress ({@code {"type":"loadTest",…}}).
  */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Metrics")
 @RestController
 class LiveMetricsForwarder {
 

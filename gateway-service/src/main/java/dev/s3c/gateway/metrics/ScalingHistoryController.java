@@ -8,6 +8,7 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /** The scaler's decisions, which the monitor stores, newest first (the original product's route). */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Metrics")
 @RestController
 class ScalingHistoryController {
 

@@ -1,0 +1,62 @@
+package dev.s3c.gateway.api;
+
+import io.swagger.v3.core.converter.ModelConverters;
+import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import java.util.Map;
+import org.springdoc.core.customizers.GlobalOpenApiCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The OpenAPI document ({@code /api/openapi}, UI at {@code /api/docs}), generated from the controllers. Every
+ * operation also lists the refusals it can answer, all in the {@link ApiError} shape.
+ */
+@Configuration(proxyBeanMethods = false)
+class OpenApiConfiguration {
+
+    private static final Map<String, String> REFUSALS = Map.of(
+            "400", "bad input: the errors name each field and the reason",
+            "404", "no such function, execution, dead letter or load test",
+            "409", "conflict: a name taken, an inactive function, a load test already running",
+            "413", "code, input or body too large",
+            "503", "Kafka or the monitor did not answer; nothing was changed");
+
+    @Bean
+    OpenAPI s3cOpenApi() {
+        return new OpenAPI().info(new Info().title("S3 for Compute API").version("v1")
+                .description("Upload JavaScript functions, invoke them sync or async, read executions, dead letters, "
+                        + "live metrics and scaling decisions, and run load tests."));
+    }
+
+    @Bean
+    GlobalOpenApiCustomizer refusalsOnEveryOperation() {
+        return openApi -> {
+            // added here: components given in the OpenAPI bean are replaced by the generated ones
+            if (openApi.getComponents() == null) {
+                openApi.setComponents(new Components());
+            }
+            ModelConverters.getInstance().readAll(ApiError.class).forEach(openApi.getComponents()::addSchemas);
+            if (openApi.getPaths() == null) {
+                return;
+            }
+            openApi.getPaths().values().forEach(path -> path.readOperations().forEach(this::addRefusals));
+        };
+    }
+
+    private void addRefusals(Operation operation) {
+        REFUSALS.forEach((status, description) -> {
+            if (operation.getResponses() != null && !operation.getResponses().containsKey(status)) {
+                operation.getResponses().addApiResponse(status, new ApiResponse().description(description)
+                        .content(new Content().addMediaType("application/json", new MediaType()
+                                .schema(new Schema<>().$ref("#/components/schemas/ApiError")))));
+            }
+        });
+    }
+}

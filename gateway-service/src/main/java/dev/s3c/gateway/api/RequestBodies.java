@@ -1,0 +1,48 @@
+package dev.s3c.gateway.api;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/**
+ * The shapes of request bodies, for the OpenAPI document only: handlers parse bodies themselves (see
+ * {@link JsonBodies}) so that malformed JSON is answered with its line and column.
+ */
+public final class RequestBodies {
+
+    private RequestBodies() {
+    }
+
+    @Schema(name = "FunctionRequest", description = "a function; on PUT, fields left out keep their value")
+    public record Function(
+            @Schema(description = "unique name", example = "greeter") String name,
+            @Schema(description = "what it does") String description,
+            @Schema(description = "a script defining handler(input, context), or a function body that returns",
+                    example = "async function handler(input, context) { return { hello: input.name }; }") String code,
+            Config config,
+            @Schema(allowableValues = {"active", "inactive"}) String status) {
+    }
+
+    @Schema(name = "FunctionConfig")
+    public record Config(
+            @Schema(minimum = "100", maximum = "300000", defaultValue = "30000") Integer timeoutMs,
+            @Schema(minimum = "0", maximum = "10", defaultValue = "3") Integer retryCount) {
+    }
+
+    @Schema(name = "InvocationRequest")
+    public record Invocation(@Schema(description = "any JSON, passed to the function as input") Object input) {
+    }
+
+    @Schema(name = "RedriveRequest", description = "optional: without a body the stored input is used")
+    public record Redrive(@Schema(description = "replaces the input") Object input) {
+    }
+
+    @Schema(name = "LoadTestRequest", description = "give concurrency or ratePerSecond, not both")
+    public record LoadTest(
+            @Schema(description = "the function to call", requiredMode = Schema.RequiredMode.REQUIRED) String functionId,
+            @Schema(description = "any JSON, the input of every call") Object input,
+            @Schema(allowableValues = {"async", "sync"}, defaultValue = "async") String mode,
+            @Schema(description = "callers, each waiting for its call (closed loop)", minimum = "1",
+                    defaultValue = "20") Integer concurrency,
+            @Schema(description = "calls a second whatever the answers (open loop)", minimum = "1") Integer ratePerSecond,
+            @Schema(minimum = "1", maximum = "600", defaultValue = "30") Integer durationSeconds) {
+    }
+}
