@@ -214,7 +214,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private ConfigurableApplicationContext run(SpringApplicationBuilder builder, int port, String... extra) {
+        // the API is described by the gateway only; here every service shares the gateway's classpath
+        boolean gateway = builder.application().getAllSources().contains(GatewayApplication.class);
         List<String> args = new ArrayList<>(List.of(
+                "--springdoc.api-docs.enabled=" + gateway,
+                "--springdoc.swagger-ui.enabled=" + gateway,
                 "--server.port=" + port,
                 "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
                 "--spring.mongodb.uri=" + mongoUri,
