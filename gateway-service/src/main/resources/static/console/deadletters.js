@@ -10,6 +10,7 @@ export function deadLettersPage(main, onLeave) {
   const redriveSelected = h('button', { id: 'dl-redrive-selected', disabled: true }, 'Redrive selected');
   const discardSelected = h('button', { id: 'dl-discard-selected', class: 'danger', disabled: true }, 'Discard selected');
   const names = new Map();
+  const refresh = h('button', { type: 'button', id: 'dl-refresh' }, 'Refresh');
   const stops = [];
   onLeave(() => stops.forEach(stop => stop()));
 
@@ -18,7 +19,7 @@ export function deadLettersPage(main, onLeave) {
       + 'on the same execution; discard removes it.'),
     h('div', { class: 'panel' },
       h('div', { class: 'row', style: 'justify-content:space-between' },
-        h('label', {}, 'Function', functionFilter),
+        h('div', { class: 'row' }, h('label', {}, 'Function', functionFilter), refresh),
         h('div', { class: 'row' }, redriveSelected, discardSelected)),
       h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Dead letters', id: 'dead-letters' },
         h('thead', {}, h('tr', {}, h('th', {}, selectAll),
@@ -125,14 +126,27 @@ export function deadLettersPage(main, onLeave) {
       status.replaceChildren(errorBox(e));
     }
   };
+  // the platform resolves dead letters through Kafka, so a reload right away may still list them: rows that
+  // were redriven or discarded go from the page at once
   const bulk = async (action, label) => {
     const ids = new Set(checked());
     const chosen = letters.filter(l => ids.has(l.executionId));
     const outcomes = await Promise.allSettled(chosen.map(action));
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        tbody.querySelectorAll(`tr[data-execution-id="${chosen[i].executionId}"]`).forEach(r => {
+          r.nextElementSibling?.classList.contains('dl-details') && r.nextElementSibling.remove();
+          r.remove();
+        });
+        letters = letters.filter(l => l !== chosen[i]);
+      }
+    });
     const failed = outcomes.filter(o => o.status === 'rejected');
     toast(`${label} ${chosen.length - failed.length} of ${chosen.length}`
       + (failed.length ? `; ${failed[0].reason.message}` : ''));
-    load();
+    selectAll.checked = false;
+    updateBulk();
+    status.textContent = letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter(s), newest first`;
   };
   redriveSelected.addEventListener('click', () => bulk(l => redrive(l), 'Redrove'));
   discardSelected.addEventListener('click', () => {
@@ -141,6 +155,7 @@ export function deadLettersPage(main, onLeave) {
     }
   });
   functionFilter.addEventListener('change', load);
+  refresh.addEventListener('click', load);
 
   api('GET', '/api/functions?size=200').then(({ body }) => {
     body.items.forEach(f => {

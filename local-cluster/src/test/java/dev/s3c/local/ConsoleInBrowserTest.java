@@ -225,6 +225,27 @@ class ConsoleInBrowserTest {
         assertThat(redriven.getAttribute("data-execution-id")).isEqualTo(executionId);
         assertThat(redriven.findElement(By.cssSelector("[data-testid=execution-output]")).getText()).isEqualTo("\"fine\"");
         assertThat(browser.findElements(row)).isEmpty();
+
+        // several at once: two more land in the dead letters and are discarded together, after a confirmation
+        for (int i = 0; i < 2; i++) {
+            assertThat(api.post("/api/functions/" + id + "/execute", "{\"input\":{\"ok\":false}}").body()
+                    .get("status").asString()).isEqualTo("failed");
+        }
+        browser.get(base + "/#/dead-letters");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dl-function option[value='" + id + "']")));
+        new Select(browser.findElement(By.id("dl-function"))).selectByVisibleText("picky");
+        wait.until(d -> {
+            d.findElement(By.id("dl-refresh")).click(); // stored a moment after the calls answered
+            return rowsText("#dead-letters tbody tr[data-execution-id]").size() == 2;
+        });
+        browser.findElement(By.cssSelector("#dead-letters thead input[type=checkbox]")).click();
+        WebElement discard = browser.findElement(By.id("dl-discard-selected"));
+        assertThat(discard.getText()).isEqualTo("Discard 2 selected");
+        discard.click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(d -> rowsText("#dead-letters tbody tr[data-execution-id]").isEmpty());
+        assertThat(browser.findElement(By.id("dl-status")).getText()).isEqualTo("No dead letters.");
+        assertThat(api.get("/api/dead-letters?functionId=" + id).body().size()).isZero();
     }
 
     @Test
