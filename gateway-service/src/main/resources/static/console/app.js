@@ -23,8 +23,10 @@ let leaving = [];
 function route() {
   leaving.forEach(fn => { try { fn(); } catch { /* a page's clean-up must not stop the next page */ } });
   leaving = [];
-  const main = document.getElementById('main');
-  main.replaceChildren();
+  // each page renders into its own container: one that finishes loading after the user moved on writes into
+  // a container no longer on the page
+  const main = h('div', { class: 'page' });
+  document.getElementById('main').replaceChildren(main);
   const hash = location.hash || '#/functions';
   for (const [pattern, section, page] of routes) {
     const match = pattern.exec(hash);

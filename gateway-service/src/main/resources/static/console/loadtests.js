@@ -87,7 +87,7 @@ export function loadTestsPage(main, onLeave) {
     }
   }));
   const refreshFinal = id => api('GET', '/api/load-tests/' + id).then(({ body }) => {
-    if (view && view.id === id) view.final(body);
+    if (view && view.id === id) view.withDecisions(body);
     history();
   }).catch(() => {});
 
@@ -99,7 +99,12 @@ export function loadTestsPage(main, onLeave) {
       h('div', { class: 'small' }, `${number(t.succeeded)} succeeded of ${number(t.sent)} sent`
         + (t.latencyMs ? ` · p99 ${number(t.latencyMs.p99, 1)} ms` : '')))));
     const running = body.find(t => !t.endedAt);
-    if (running && !test) show(running);
+    if (running && !test) {
+      show(running);
+      // the decisions it caused before this page was opened
+      api('GET', '/api/load-tests/' + running.id).then(({ body: r }) => view && view.id === r.id && view.withDecisions(r))
+        .catch(() => {});
+    }
   }).catch(e => feedback.replaceChildren(errorBox(e)));
 
   api('GET', '/api/functions?size=200').then(({ body }) => {
@@ -160,7 +165,7 @@ function testView(container, first, onLeave, stop) {
       const complete = r.endedAt ? r.seconds : r.seconds.slice(0, -1);
       chart.set([complete.map(s => startedAt + s.second), complete.map(s => s.sent), complete.map(s => s.completed)]);
     },
-    final(r) {
+    withDecisions(r) {
       this.update(r);
       (r.scalingDecisions || []).forEach(decision);
     },

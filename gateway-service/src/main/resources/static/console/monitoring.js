@@ -66,6 +66,7 @@ export function monitoringPage(main, onLeave) {
       if (t > chart.lastTime()) chart.push(t, s.lastSecond.accepted, s.lastSecond.completed);
     } else if (message.type === 'scaling') {
       decisions.prepend(decisionItem(message.event));
+      while (decisions.children.length > 50) decisions.lastChild.remove();
     } else if (message.type === 'execution') {
       const e = message.event;
       recent.prepend(h('tr', {}, h('td', { class: 'small' }, time(e.finishedAt)), h('td', {}, badge(e.status)),

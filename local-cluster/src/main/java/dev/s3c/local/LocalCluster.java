@@ -133,6 +133,8 @@ public final class LocalCluster implements AutoCloseable {
                 broker.afterPropertiesSet();
                 if (shared != null) {
                     System.setProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS, shared);
+                } else {
+                    System.clearProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS);
                 }
                 kafkaBootstrap = broker.getBrokersAsString();
             } else {
@@ -214,16 +216,16 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private ConfigurableApplicationContext run(SpringApplicationBuilder builder, int port, String... extra) {
-        // the API is described by the gateway only; here every service shares the gateway's classpath
-        boolean gateway = builder.application().getAllSources().contains(GatewayApplication.class);
         List<String> args = new ArrayList<>(List.of(
-                "--springdoc.api-docs.enabled=" + gateway,
-                "--springdoc.swagger-ui.enabled=" + gateway,
                 "--server.port=" + port,
                 "--spring.kafka.bootstrap-servers=" + kafkaBootstrap,
                 "--spring.mongodb.uri=" + mongoUri,
                 // the MongoDB-wire server does not implement 'hello'
                 "--management.health.mongodb.enabled=" + (mongoServer == null)));
+        // the API is described by the gateway only; here every service shares the gateway's classpath
+        if (!builder.application().getAllSources().contains(GatewayApplication.class)) {
+            args.addAll(List.of("--springdoc.api-docs.enabled=false", "--springdoc.swagger-ui.enabled=false"));
+        }
         args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
         ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));

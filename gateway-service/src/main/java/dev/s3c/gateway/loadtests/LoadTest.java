@@ -36,6 +36,7 @@ final class LoadTest {
     /** How often an open-loop test sends the calls that came due. */
     private static final Duration TICK = Duration.ofMillis(5);
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(15);
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
 
     final String id;
     final LoadTestSpec spec;
@@ -75,7 +76,9 @@ final class LoadTest {
         this.invocations = invocations;
         this.limits = limits;
         this.endNanos = startNanos + TimeUnit.SECONDS.toNanos(spec.durationSeconds());
-        int seconds = spec.durationSeconds() + (int) limits.drain().toSeconds() + 2;
+        // results may arrive until the later of the drain and the wait for one result
+        int seconds = spec.durationSeconds()
+                + (int) Math.max(limits.drain().toSeconds(), limits.resultWait().toSeconds()) + 2;
         this.sentPerSecond = new AtomicLongArray(seconds);
         this.completedPerSecond = new AtomicLongArray(seconds);
     }
@@ -99,7 +102,7 @@ final class LoadTest {
     }
 
     /** Ends the test early: nothing more is sent; results of calls still out are waited for up to the drain bound. */
-    void stop(String reason) {
+    synchronized void stop(String reason) {
         if (!stopRequested && !ended()) {
             stopReason = reason;
             stopRequested = true;
@@ -156,6 +159,7 @@ final class LoadTest {
         count(sentPerSecond, intendedNanos);
         outstanding.incrementAndGet();
         return functions.lookup(spec.functionId())
+                .timeout(LOOKUP_TIMEOUT) // a store that never answers must not hold a caller (and the test) forever
                 .filter(f -> f.status() == FunctionStatus.ACTIVE)
                 .switchIfEmpty(Mono.fromRunnable(() -> {
                     refused();
@@ -195,7 +199,9 @@ final class LoadTest {
         acceptLatency.recordValue(micros(intendedNanos));
     }
 
-    private void completed(InvocationCompleted result, long intendedNanos) {
+    // settling a call and ending the test hold the test's lock, so a late result is counted once: as a result, or
+    // (after the end) as unfinished
+    private synchronized void completed(InvocationCompleted result, long intendedNanos) {
         if (ended()) {
             return;
         }
@@ -210,14 +216,14 @@ final class LoadTest {
         count(completedPerSecond, System.nanoTime());
     }
 
-    private void refused() {
+    private synchronized void refused() {
         if (!ended()) {
             outstanding.decrementAndGet();
             rejected.increment();
         }
     }
 
-    private void notFinished() {
+    private synchronized void notFinished() {
         if (!ended()) {
             outstanding.decrementAndGet();
             unfinished.increment();
@@ -243,7 +249,11 @@ final class LoadTest {
         });
     }
 
-    private void end() {
+    /** Ends the test once: what is still outstanding counts as unfinished. */
+    synchronized void end() {
+        if (ended()) {
+            return;
+        }
         state = stopRequested ? "stopped" : "finished";
         unfinished.add(Math.max(0, outstanding.get()));
         endedAt = Instant.now();

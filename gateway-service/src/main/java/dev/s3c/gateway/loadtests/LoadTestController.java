@@ -44,7 +44,7 @@ class LoadTestController {
             content = @Content(schema = @Schema(implementation = RequestBodies.LoadTest.class)))
     @PostMapping
     Mono<ResponseEntity<LoadTestReport>> start(@RequestBody(required = false) String body) {
-        return Mono.fromCallable(() -> LoadTestSpec.parse(body, properties.loadTests()))
+        return Mono.fromCallable(() -> LoadTestSpec.parse(body, properties.loadTests(), properties.maxInputSize().toBytes()))
                 .flatMap(tests::start)
                 .map(test -> ResponseEntity.created(URI.create("/api/load-tests/" + test.id)).body(test.report()));
     }

@@ -1,9 +1,13 @@
 package dev.s3c.gateway.loadtests;
 
 import dev.s3c.gateway.GatewayProperties.LoadTestLimits;
+import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
+import java.util.List;
 import java.util.Set;
+import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
 
@@ -22,7 +26,7 @@ record LoadTestSpec(String functionId, JsonNode input, boolean sync, Integer con
     private static final Set<String> FIELDS = Set.of("functionId", "input", "mode", "concurrency", "ratePerSecond",
             "durationSeconds");
 
-    static LoadTestSpec parse(String body, LoadTestLimits limits) {
+    static LoadTestSpec parse(String body, LoadTestLimits limits, long maxInputBytes) {
         JsonNode json = JsonBodies.parseObject(body);
         for (String field : json.propertyNames()) {
             if (!FIELDS.contains(field)) {
@@ -41,6 +45,12 @@ record LoadTestSpec(String functionId, JsonNode input, boolean sync, Integer con
             throw ApiException.badRequest("functionId", "must be a function id (24 hexadecimal characters)");
         }
         JsonNode input = json.has("input") ? json.get("input") : NullNode.getInstance();
+        // the same bound as one invocation's input, which each call of the test carries
+        int inputBytes = JsonCodec.toBytes(input).length;
+        if (inputBytes > maxInputBytes) {
+            throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "input is larger than " + maxInputBytes + " bytes",
+                    List.of(new FieldError("input", "is larger than " + maxInputBytes + " bytes")));
+        }
         boolean sync = switch (json.path("mode").isMissingNode() ? "async" : json.path("mode").asString("")) {
             case "async" -> false;
             case "sync" -> true;

@@ -1,7 +1,5 @@
 package dev.s3c.gateway.loadtests;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.GatewayProperties;
@@ -10,7 +8,6 @@ import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.invoke.Invocations;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +35,14 @@ public class LoadTests implements DisposableBean {
     private final FunctionService functions;
     private final Invocations invocations;
     private final GatewayProperties.LoadTestLimits limits;
-    private final Cache<String, LoadTest> tests = Caffeine.newBuilder().maximumSize(KEPT).build();
+    /** The last {@link #KEPT} in start order: a full Caffeine cache may refuse a new entry instead of the oldest. */
+    private final Map<String, LoadTest> tests = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(KEPT + 1, 1f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, LoadTest> eldest) {
+                    return size() > KEPT;
+                }
+            });
     private final AtomicReference<LoadTest> running = new AtomicReference<>();
     private final Sinks.Many<String> progress = Sinks.many().multicast().directBestEffort();
 
@@ -74,23 +78,34 @@ public class LoadTests implements DisposableBean {
                     Flux.interval(PROGRESS_EVERY, PROGRESS_EVERY)
                             .takeWhile(tick -> !test.ended())
                             .subscribe(tick -> publish(test));
-                    test.run().doFinally(signal -> {
-                        running.compareAndSet(test, null);
-                        publish(test);
-                    }).subscribe();
+                    // a bound on the whole test, so a generator that hangs cannot keep the gateway's one slot
+                    test.run().timeout(Duration.ofSeconds(spec.durationSeconds())
+                                    .plus(limits.resultWait()).plus(limits.drain()).plus(Duration.ofMinutes(1)))
+                            .onErrorResume(e -> {
+                                test.stop("the load generator did not end in time");
+                                test.end();
+                                return Mono.empty();
+                            })
+                            .doFinally(signal -> {
+                                running.compareAndSet(test, null);
+                                publish(test);
+                            })
+                            .subscribe();
                     return test;
                 });
     }
 
     Optional<LoadTest> find(String id) {
-        return Optional.ofNullable(tests.getIfPresent(id));
+        return Optional.ofNullable(tests.get(id));
     }
 
     /** Newest first. */
     List<LoadTest> list() {
-        return tests.asMap().values().stream()
-                .sorted(Comparator.comparing((LoadTest t) -> t.report().startedAt()).reversed())
-                .toList();
+        List<LoadTest> all;
+        synchronized (tests) {
+            all = new java.util.ArrayList<>(tests.values());
+        }
+        return all.reversed();
     }
 
     /** Serialized: the ticker and the end of a test may publish at once, and a sink refuses concurrent emits. */

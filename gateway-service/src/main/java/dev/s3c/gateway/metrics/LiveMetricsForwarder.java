@@ -26,6 +26,7 @@ import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.WebSocketContainer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -119,12 +120,15 @@ class LiveMetricsForwarder {
             StandardWebSocketClient client = new StandardWebSocketClient(container);
             WebSocketHandler relay = browser -> client.execute(upstream, monitor -> {
                 // connected once both halves below subscribed, so no message slips past one of them
-                Flux<String> all = monitor.receive().map(message -> message.getPayloadAsText()).publish().refCount(2);
+                // the relay ends with the monitor's stream (the browser then reconnects), progress included
+                Sinks.Empty<Void> monitorGone = Sinks.empty();
+                Flux<String> all = monitor.receive().map(message -> message.getPayloadAsText())
+                        .doFinally(signal -> monitorGone.tryEmitEmpty()).publish().refCount(2);
                 Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest();
                 Flux<String> events = all.filter(m -> !isSnapshot(m))
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
                 // this gateway's own load-test progress joins the stream, bounded like the events
-                Flux<String> progress = loadTests.progress()
+                Flux<String> progress = loadTests.progress().takeUntilOther(monitorGone.asMono())
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
                 // one thread hands messages to Tomcat's session: with the progress arriving on another thread than
                 // the monitor's, about half the streams stalled for good after a load test

@@ -18,7 +18,7 @@ class LoadTestSpecTest {
 
     @Test
     void defaultsToTwentyAsyncCallersForThirtySeconds() {
-        LoadTestSpec spec = LoadTestSpec.parse("{\"functionId\":\"" + FN + "\"}", LIMITS);
+        LoadTestSpec spec = LoadTestSpec.parse("{\"functionId\":\"" + FN + "\"}", LIMITS, 1024);
         assertThat(spec.sync()).isFalse();
         assertThat(spec.concurrency()).isEqualTo(20);
         assertThat(spec.ratePerSecond()).isNull();
@@ -29,12 +29,23 @@ class LoadTestSpecTest {
     @Test
     void anOpenLoopTestGivesARateAndKeepsItsInput() {
         LoadTestSpec spec = LoadTestSpec.parse("{\"functionId\":\"" + FN + "\",\"mode\":\"sync\",\"ratePerSecond\":50,"
-                + "\"durationSeconds\":600,\"input\":{\"n\":[1,2]}}", LIMITS);
+                + "\"durationSeconds\":600,\"input\":{\"n\":[1,2]}}", LIMITS, 1024);
         assertThat(spec.sync()).isTrue();
         assertThat(spec.concurrency()).isNull();
         assertThat(spec.ratePerSecond()).isEqualTo(50);
         assertThat(spec.durationSeconds()).isEqualTo(600);
         assertThat(spec.input().get("n").get(1).asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void anInputLargerThanOneInvocationMayCarryIsRefusedNamingInput() {
+        String big = "x".repeat(2000);
+        assertThatThrownBy(() -> LoadTestSpec.parse("{\"functionId\":\"" + FN + "\",\"input\":\"" + big + "\"}",
+                LIMITS, 1024))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status().value()).isEqualTo(413);
+                    assertThat(e.errors()).singleElement().satisfies(error -> assertThat(error.field()).isEqualTo("input"));
+                });
     }
 
     @ParameterizedTest
@@ -55,7 +66,7 @@ class LoadTestSpecTest {
             "{\"functionId\":                                            | body",
     })
     void badInputNamesTheField(String body, String field) {
-        assertThatThrownBy(() -> LoadTestSpec.parse(body, LIMITS))
+        assertThatThrownBy(() -> LoadTestSpec.parse(body, LIMITS, 1024))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status().value()).isEqualTo(400);
                     assertThat(e.errors()).singleElement().satisfies(error -> assertThat(error.field()).isEqualTo(field));
