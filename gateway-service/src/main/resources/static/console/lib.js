@@ -151,6 +151,7 @@ export function timeChart(container, seriesSpec, onLeave, maxPoints = 900) {
       if (data[0].length > maxPoints) data.forEach(a => a.shift());
       plot.setData(data);
       container.dataset.points = data[0].length;
+      container.dataset.last = data[0].length ? data[0][data[0].length - 1] : '';
     },
     /** Adds points older than those shown (history fetched after live points began to arrive). */
     seed(older) {
@@ -161,11 +162,13 @@ export function timeChart(container, seriesSpec, onLeave, maxPoints = 900) {
       while (data[0].length > maxPoints) data.forEach(a => a.shift());
       plot.setData(data);
       container.dataset.points = data[0].length;
+      container.dataset.last = data[0].length ? data[0][data[0].length - 1] : '';
     },
     set(newData) {
       newData.forEach((a, i) => { data[i] = a; });
       plot.setData(data);
       container.dataset.points = data[0].length;
+      container.dataset.last = data[0].length ? data[0][data[0].length - 1] : '';
     },
     lastTime() { return data[0].length ? data[0][data[0].length - 1] : 0; },
   };

@@ -13,8 +13,12 @@ function setStatus(online) {
 export function connect() {
   const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/metrics/live';
   socket = new WebSocket(url);
-  socket.addEventListener('open', () => { attempt = 0; setStatus(true); });
+  // live once something arrives: the gateway accepts the socket even while the monitor behind it is down
   socket.addEventListener('message', event => {
+    if (document.body.dataset.live !== 'online') {
+      attempt = 0;
+      setStatus(true);
+    }
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
     listeners.forEach(listener => listener(message));

@@ -59,7 +59,8 @@ export function monitoringPage(main, onLeave) {
       exec.textContent = p(s.lastMinute.executionMs);
       wait.textContent = p(s.lastMinute.queueWaitMs);
       depth.textContent = number(s.queueDepth);
-      inst.textContent = `${s.instances} / ${s.desiredInstances || '–'}`;
+      // desired is unknown (negative) until the scaler's next decision reaches a freshly started monitor
+      inst.textContent = `${s.instances} / ${s.desiredInstances > 0 ? s.desiredInstances : '–'}`;
       fail.textContent = `${number(s.lastMinute.failed)} · ${number(s.lastMinute.timedOut)}`;
       lag.textContent = s.persistence && s.persistence.lagP99Ms != null ? number(s.persistence.lagP99Ms) : '–';
       const t = Math.floor(new Date(s.at).getTime() / 1000);

@@ -299,6 +299,19 @@ public final class LocalCluster implements AutoCloseable {
 
 
     /** Stops the services (newest first, so producers stop before consumers), then the store and the broker. */
+    /**
+     * Stops the monitor, runs {@code whileDown}, and starts it again on the same port (the gateways keep its
+     * address): what a restart of that service looks like to the console.
+     */
+    public void restartMonitor(Runnable whileDown) {
+        int port = Integer.parseInt(monitor.getEnvironment().getProperty("local.server.port"));
+        contexts.remove(monitor);
+        monitor.close();
+        whileDown.run();
+        monitor = run(MonitorApplication.builder(), port);
+        awaitHealthy(monitor);
+    }
+
     @Override
     public void close() {
         for (ConfigurableApplicationContext context : contexts.reversed()) {

@@ -340,6 +340,20 @@ class ConsoleInBrowserTest {
         screenshot("api");
     }
 
+    @Test
+    @Order(7)
+    void theConsoleSaysWhenItIsOfflineAndReconnectsByItselfAfterARestart() {
+        browser.get(base + "/#/monitoring");
+        wait.until(ExpectedConditions.textToBe(By.id("live-status"), "live"));
+        cluster.restartMonitor(() ->
+                wait.until(ExpectedConditions.textToBe(By.id("live-status"), "offline: reconnecting…")));
+        waiting(Duration.ofSeconds(60)).until(ExpectedConditions.textToBe(By.id("live-status"), "live"));
+        // and the figures flow again: the chart's newest point moves on
+        String before = browser.findElement(By.id("throughput-chart")).getAttribute("data-last");
+        wait.until(d -> !String.valueOf(d.findElement(By.id("throughput-chart")).getAttribute("data-last")).equals(before));
+        assertThat(browser.findElement(By.id("m-instances")).getText()).matches("\\d+ / (\\d+|–)");
+    }
+
     private int points(String chartId) {
         String value = browser.findElement(By.id(chartId)).getAttribute("data-points");
         return value == null ? 0 : Integer.parseInt(value);
