@@ -67,13 +67,21 @@ class ScalerConfiguration {
                 .register(meters);
     }
 
-    /** Lag samples out; values are contract records as JSON. */
+    /**
+     * Lag samples out; values are contract records as JSON. A bean of its own, so the context closes its producer when it stops (created inside the template's
+     * bean method it outlived the context, and in tests kept reconnecting to brokers long gone).
+     */
     @Bean
-    KafkaTemplate<String, Object> kafkaTemplate(KafkaProperties kafka, MeterRegistry meters) {
+    DefaultKafkaProducerFactory<String, Object> kafkaProducerFactory(KafkaProperties kafka, MeterRegistry meters) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
         factory.addListener(new MicrometerProducerListener<>(meters));
-        return new KafkaTemplate<>(factory);
+        return factory;
+    }
+
+    @Bean
+    KafkaTemplate<String, Object> kafkaTemplate(DefaultKafkaProducerFactory<String, Object> kafkaProducerFactory) {
+        return new KafkaTemplate<>(kafkaProducerFactory);
     }
 
     /** Decisions as metrics: the desired pool size and a count per action. */
