@@ -13,7 +13,8 @@ import java.util.List;
  * @param stopReason why it ended before its duration, when it did
  * @param sent calls made
  * @param accepted calls the platform queued
- * @param succeeded calls that ended {@code succeeded}
+ * @param succeeded calls that ended {@code succeeded}, counted when the result reached this gateway (what a sync
+ * caller is answered; an async call's stored execution follows within the persistence lag)
  * @param failed calls that ended {@code failed} (after their retries)
  * @param timedOut calls that ended {@code timed_out}
  * @param rejected calls the platform refused (function deleted or deactivated, queue unavailable) or ended
