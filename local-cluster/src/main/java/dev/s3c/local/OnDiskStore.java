@@ -8,6 +8,8 @@ import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
@@ -15,9 +17,13 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -49,7 +55,8 @@ final class OnDiskStore extends H2Backend {
             @Override
             protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                     boolean sparse) {
-                return new HeapUniqueIndex(indexName, keys, sparse);
+                boolean byId = keys.size() == 1 && keys.getFirst().getKey().equals("_id");
+                return byId ? new HeapUniqueIndex(indexName, keys, sparse) : new HeapSortedIndex(indexName, keys, sparse);
             }
 
             @Override
@@ -60,6 +67,22 @@ final class OnDiskStore extends H2Backend {
                 MVMap<Object, Document> data = getMvStore().openMap("databases." + name);
                 MVMap<String, Object> meta = getMvStore().openMap("meta." + name);
                 return new H2Collection(this, collectionName, options, data, meta, cursorRegistry) {
+                    @Override
+                    protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
+                            int batchSize, Document fieldSelector) {
+                        // a range on a sorted index, in its order: documents are read only up to the limit
+                        for (Index<Object> index : getIndexes()) {
+                            if (index instanceof HeapSortedIndex sorted) {
+                                Iterable<Object> positions = sorted.range(query, orderBy);
+                                if (positions != null) {
+                                    return matchDocuments(query, positions, null, numberToSkip, limit, batchSize,
+                                            fieldSelector);
+                                }
+                            }
+                        }
+                        return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+                    }
+
                     @Override
                     public void addIndex(Index<Object> index) {
                         boolean known = getIndexes().stream().anyMatch(i -> i.getName().equals(index.getName()));
@@ -81,12 +104,17 @@ final class OnDiskStore extends H2Backend {
     }
 
     /** A unique index in a hash map: key to the document's position (its key in the collection's MVStore map). */
-    static final class HeapUniqueIndex extends AbstractUniqueIndex<Object> {
+    static class HeapUniqueIndex extends AbstractUniqueIndex<Object> {
 
-        private final Map<KeyValue, Object> positions = new ConcurrentHashMap<>();
+        final Map<KeyValue, Object> positions;
 
         HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse) {
+            this(name, keys, sparse, new ConcurrentHashMap<>());
+        }
+
+        HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse, Map<KeyValue, Object> positions) {
             super(name, keys, sparse);
+            this.positions = positions;
         }
 
         @Override
@@ -123,6 +151,66 @@ final class OnDiskStore extends H2Backend {
         @Override
         public long getDataSize() {
             return getCount();
+        }
+    }
+
+    /**
+     * A unique index on one field in a sorted map: besides equality and {@code $in} it serves a range ({@code $gt},
+     * {@code $gte}, {@code $lt}, {@code $lte}) sorted by its field either way, which is how real MongoDB serves a
+     * listing that pages by a key. Every other unique index than {@code _id} is one of these.
+     */
+    static final class HeapSortedIndex extends HeapUniqueIndex {
+
+        private static final Set<String> RANGE = Set.of("$gt", "$gte", "$lt", "$lte");
+        private static final Comparator<KeyValue> ORDER = (a, b) -> {
+            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+                int c = ValueComparator.asc().compare(a.get(i), b.get(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(a.size(), b.size());
+        };
+
+        HeapSortedIndex(String name, List<IndexKey> keys, boolean sparse) {
+            super(name, keys, sparse, new ConcurrentSkipListMap<>(ORDER));
+        }
+
+        /**
+         * The positions of a range query on this index's one field, in the order asked for (none, or this field
+         * either way), read lazily; null when this index cannot serve the query in that order. The store still
+         * matches every document it reads against the whole query.
+         */
+        Iterable<Object> range(Document query, Document orderBy) {
+            if (keys().size() != 1 || !query.keySet().equals(keySet())
+                    || !(query.get(keys().getFirst()) instanceof Document bounds) || bounds.isEmpty()
+                    || !RANGE.containsAll(bounds.keySet())) {
+                return null;
+            }
+            boolean descending;
+            if (orderBy == null || orderBy.isEmpty()) {
+                descending = false;
+            } else if (orderBy.size() == 1 && orderBy.get(keys().getFirst()) instanceof Number direction) {
+                descending = direction.intValue() < 0;
+            } else {
+                return null;
+            }
+            NavigableMap<KeyValue, Object> range = (NavigableMap<KeyValue, Object>) positions;
+            try {
+                for (Map.Entry<String, Object> bound : bounds.entrySet()) {
+                    KeyValue value = new KeyValue(bound.getValue()).normalized();
+                    range = switch (bound.getKey()) {
+                        case "$gt" -> range.tailMap(value, false);
+                        case "$gte" -> range.tailMap(value, true);
+                        case "$lt" -> range.headMap(value, false);
+                        default -> range.headMap(value, true);
+                    };
+                }
+            } catch (IllegalArgumentException e) {
+                // bounds that cross: nothing is in between
+                return List.of();
+            }
+            return (descending ? range.descendingMap() : range).values();
         }
     }
 }

@@ -11,6 +11,7 @@ import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,65 @@ class OnDiskStoreTest {
             Mono.from(functions.insertOne(new Document("_id", "f-8").append("name", "fn-8"))).block();
             assertThat(Mono.from(functions.countDocuments()).block()).isEqualTo(1000);
         });
+    }
+
+    @Test
+    void aSortedIndexServesRangesInEitherOrderAndSurvivesARestart() {
+        withStore(letters -> {
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                String function = i % 2 == 0 ? "a" : "b";
+                docs.add(new Document("_id", "e-" + i).append("order", function + "|" + "%05d".formatted(i)));
+            }
+            docs.add(new Document("_id", "old")); // from before the key: not in the sparse index
+            Mono.from(letters.insertMany(docs)).block();
+        });
+        withStore(letters -> {
+            // ranges as one document on the field (Filters.and would render $and, which no index serves)
+            // newest first, a page of 3 below a cursor, one function's keys only
+            assertThat(ids(letters.find(range("$gt", "a|", "$lt", "a|00100"))
+                    .sort(Indexes.descending("order")).limit(3))).containsExactly("e-98", "e-96", "e-94");
+            assertThat(ids(letters.find(Filters.gte("order", "b|00495")).sort(Indexes.ascending("order"))))
+                    .containsExactly("e-495", "e-497", "e-499");
+            assertThat(ids(letters.find(Filters.lte("order", "a|00004")))).containsExactly("e-0", "e-2", "e-4");
+            // bounds that cross: nothing, not an error
+            assertThat(ids(letters.find(range("$gt", "b|", "$lt", "a|")))).isEmpty();
+            // a range sorted by another field is still answered, by a scan
+            assertThat(ids(letters.find(Filters.lt("order", "a|00003")).sort(Indexes.descending("_id"))))
+                    .containsExactly("e-2", "e-0");
+            // removals and replacements move the index
+            Mono.from(letters.deleteOne(Filters.eq("_id", "e-98"))).block();
+            Mono.from(letters.replaceOne(Filters.eq("_id", "e-96"), new Document("order", "z|1"))).block();
+            assertThat(ids(letters.find(Filters.lt("order", "a|00100")).sort(Indexes.descending("order")).limit(2)))
+                    .containsExactly("e-94", "e-92");
+            assertThat(ids(letters.find(Filters.gt("order", "y")))).containsExactly("e-96");
+            assertThat(Mono.from(letters.countDocuments()).block()).isEqualTo(500);
+        });
+    }
+
+    @Test
+    void theSortedIndexAnswersOnlyARangeOnItsOwnFieldInItsOwnOrder() {
+        var index = new OnDiskStore.HeapSortedIndex("order_1", List.of(new IndexKey("order", true)), true);
+        assertThat(index.range(doc("order", doc("$gt", "a")), null)).isNotNull();
+        assertThat(index.range(doc("order", doc("$gt", "a").append("$lte", "b")), doc("order", -1))).isNotNull();
+        assertThat(index.range(doc("order", "a"), null)).isNull();
+        assertThat(index.range(doc("order", doc("$in", List.of("a"))), null)).isNull();
+        assertThat(index.range(doc("order", doc("$gt", "a")).append("other", 1), null)).isNull();
+        assertThat(index.range(doc("order", doc("$gt", "a")), doc("other", 1))).isNull();
+    }
+
+    private static de.bwaldvogel.mongo.bson.Document doc(String key, Object value) {
+        return new de.bwaldvogel.mongo.bson.Document(key, value);
+    }
+
+    private static Document range(String op1, String v1, String op2, String v2) {
+        return new Document("order", new Document(op1, v1).append(op2, v2));
+    }
+
+    private static List<String> ids(com.mongodb.reactivestreams.client.FindPublisher<Document> find) {
+        return Flux.from(find).map(d -> d.getString("_id")).collectList().block();
     }
 
     private static Document first(MongoCollection<Document> collection, org.bson.conversions.Bson filter) {
