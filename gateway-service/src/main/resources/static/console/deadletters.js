@@ -6,6 +6,7 @@ export function deadLettersPage(main, onLeave) {
   const functionFilter = h('select', { id: 'dl-function' }, h('option', { value: '' }, 'all functions'));
   const tbody = h('tbody');
   const status = h('div', { class: 'small muted', role: 'status', id: 'dl-status' });
+  const more = h('button', { type: 'button', id: 'dl-more', hidden: true }, 'Older dead letters');
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
   const redriveSelected = h('button', { id: 'dl-redrive-selected', disabled: true }, 'Redrive selected');
   const discardSelected = h('button', { id: 'dl-discard-selected', class: 'danger', disabled: true }, 'Discard selected');
@@ -25,7 +26,7 @@ export function deadLettersPage(main, onLeave) {
         h('thead', {}, h('tr', {}, h('th', {}, selectAll),
           ['Function', 'Execution', 'Attempts', 'Last error', 'Dead-lettered', ''].map(c => h('th', { scope: 'col' }, c)))),
         tbody)),
-      status));
+      status, more));
 
   const checked = () => [...tbody.querySelectorAll('input[type=checkbox]:checked')].map(c => c.value);
   const updateBulk = () => {
@@ -114,14 +115,30 @@ export function deadLettersPage(main, onLeave) {
   };
 
   let letters = [];
-  const load = async () => {
+  let next = null;
+  const describe = () => {
+    status.textContent = letters.length === 0 ? 'No dead letters.'
+      : `${letters.length} dead letter(s), newest first` + (next ? '; older ones below' : '');
+  };
+  const load = async (append) => {
+    const url = append === true && next ? next
+      : '/api/dead-letters' + (functionFilter.value ? '?functionId=' + functionFilter.value + '&limit=100' : '?limit=100');
     try {
-      const q = functionFilter.value ? '?functionId=' + functionFilter.value + '&limit=200' : '?limit=200';
-      letters = (await api('GET', '/api/dead-letters' + q)).body;
-      tbody.replaceChildren(...letters.flatMap(rowOf));
-      selectAll.checked = false;
+      const { body, headers } = await api('GET', url);
+      const link = headers.get('Link');
+      const match = link && /<([^>]+)>;\s*rel="next"/.exec(link);
+      next = match ? match[1] : null;
+      more.hidden = !next;
+      if (append === true) {
+        letters = letters.concat(body);
+        tbody.append(...body.flatMap(rowOf));
+      } else {
+        letters = body;
+        tbody.replaceChildren(...letters.flatMap(rowOf));
+        selectAll.checked = false;
+      }
       updateBulk();
-      status.textContent = letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter(s), newest first`;
+      describe();
     } catch (e) {
       status.replaceChildren(errorBox(e));
     }
@@ -146,7 +163,7 @@ export function deadLettersPage(main, onLeave) {
       + (failed.length ? `; ${failed[0].reason.message}` : ''));
     selectAll.checked = false;
     updateBulk();
-    status.textContent = letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter(s), newest first`;
+    describe();
   };
   redriveSelected.addEventListener('click', () => bulk(l => redrive(l), 'Redrove'));
   discardSelected.addEventListener('click', () => {
@@ -154,13 +171,14 @@ export function deadLettersPage(main, onLeave) {
       bulk(discard, 'Discarded');
     }
   });
-  functionFilter.addEventListener('change', load);
-  refresh.addEventListener('click', load);
+  functionFilter.addEventListener('change', () => load(false));
+  refresh.addEventListener('click', () => load(false));
+  more.addEventListener('click', () => load(true));
 
   api('GET', '/api/functions?size=200').then(({ body }) => {
     body.items.forEach(f => {
       names.set(f.id, f.name);
       functionFilter.append(h('option', { value: f.id }, f.name));
     });
-  }).catch(() => {}).finally(load);
+  }).catch(() => {}).finally(() => load(false));
 }

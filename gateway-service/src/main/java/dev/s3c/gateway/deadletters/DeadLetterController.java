@@ -25,10 +25,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.bson.Document;
-import org.springframework.data.domain.Sort;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.data.mongodb.core.query.Criteria;
-import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -39,6 +37,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -53,6 +52,7 @@ import tools.jackson.databind.JsonNode;
 class DeadLetterController {
 
     private final ReactiveMongoTemplate mongo;
+    private final DeadLetterListing listing;
     private final TopicPublisher publisher;
     private final FunctionService functions;
     private final long maxInputBytes;
@@ -60,19 +60,33 @@ class DeadLetterController {
     DeadLetterController(ReactiveMongoTemplate mongo, TopicPublisher publisher, FunctionService functions,
             GatewayProperties properties) {
         this.mongo = mongo;
+        this.listing = new DeadLetterListing(mongo);
         this.publisher = publisher;
         this.functions = functions;
         this.maxInputBytes = properties.maxInputSize().toBytes();
     }
 
+    /**
+     * Dead letters newest first, of one function or all. A {@code Link: <…&cursor=…>; rel="next"} header points at
+     * the next page while there is one.
+     */
     @GetMapping
-    Mono<List<DeadLetterView>> list(@RequestParam(required = false) String functionId,
-            @RequestParam(defaultValue = "50") String limit) {
+    Mono<ResponseEntity<List<DeadLetterView>>> list(@RequestParam(required = false) String functionId,
+            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor) {
         int max = JsonBodies.boundedInt("limit", limit, 1, 1000);
-        Query query = functionId == null ? new Query()
-                : Query.query(Criteria.where(FUNCTION_ID).is(JsonBodies.functionId(functionId)));
-        return mongo.find(query.with(Sort.by(Sort.Direction.DESC, DEAD_LETTERED_AT)).limit(max), Document.class,
-                COLLECTION).map(DeadLetterView::of).collectList();
+        String function = functionId == null ? null : JsonBodies.functionId(functionId);
+        return listing.page(function, max, cursor).map(page -> {
+            var response = ResponseEntity.ok();
+            if (page.next() != null) {
+                var next = UriComponentsBuilder.fromPath("/api/dead-letters");
+                if (function != null) {
+                    next.queryParam("functionId", function);
+                }
+                next.queryParam("limit", max).queryParam("cursor", page.next());
+                response.header(HttpHeaders.LINK, "<" + next.toUriString() + ">; rel=\"next\"");
+            }
+            return response.body(page.items());
+        });
     }
 
     /** Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. */

@@ -2,15 +2,14 @@ package dev.s3c.gateway.metrics;
 
 import static dev.s3c.contracts.ScalingEventRecord.*;
 
+import com.mongodb.client.model.Sorts;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import org.bson.Document;
-import org.springframework.data.domain.Sort;
+import org.bson.conversions.Bson;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.data.mongodb.core.query.Criteria;
-import org.springframework.data.mongodb.core.query.Query;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Reads the scaler's decisions as the monitor stores them ({@code ScalingEventRecord} defines the shape). */
@@ -25,17 +24,30 @@ public class ScalingHistory {
 
     /** The newest decisions, newest first. */
     Mono<List<ScalingEventView>> newest(int limit) {
-        Query query = new Query().with(Sort.by(Sort.Direction.DESC, TIMESTAMP)).limit(limit);
-        return mongo.find(query, Document.class, COLLECTION).map(ScalingEventView::of).collectList();
+        return read(newestFilter(), Sorts.descending(ORDER), limit);
     }
 
     /** Decisions taken from {@code from} on (to {@code to} when given), oldest first, at most {@code limit}. */
     public Mono<List<ScalingEventView>> between(Instant from, Instant to, int limit) {
-        Criteria at = Criteria.where(TIMESTAMP).gte(Date.from(from));
+        return read(betweenFilter(from, to), Sorts.ascending(ORDER), limit);
+    }
+
+    /** Ranges of {@code ORDER} alone: real MongoDB and the local run's store both serve them from its index. */
+    static Document newestFilter() {
+        return new Document(ORDER, new Document("$gt", ""));
+    }
+
+    static Document betweenFilter(Instant from, Instant to) {
+        Document range = new Document("$gte", orderFrom(from));
         if (to != null) {
-            at = at.lte(Date.from(to));
+            range.append("$lt", orderThrough(to));
         }
-        Query query = new Query(at).with(Sort.by(Sort.Direction.ASC, TIMESTAMP)).limit(limit);
-        return mongo.find(query, Document.class, COLLECTION).map(ScalingEventView::of).collectList();
+        return new Document(ORDER, range);
+    }
+
+    private Mono<List<ScalingEventView>> read(Document filter, Bson sort, int limit) {
+        return mongo.getCollection(COLLECTION)
+                .flatMapMany(c -> Flux.from(c.find(filter).sort(sort).limit(limit)))
+                .map(ScalingEventView::of).collectList();
     }
 }

@@ -5,8 +5,11 @@ import static dev.s3c.contracts.DeadLetterRecord.*;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.DeadLetterResolved;
 import dev.s3c.contracts.DeadLettered;
@@ -15,6 +18,7 @@ import dev.s3c.contracts.Topic;
 import dev.s3c.monitor.TopicReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -140,6 +144,35 @@ class DeadLetterRecorder extends TopicReader {
                 .append(HISTORY, history)
                 .append(LAST_ERROR, ExecutionUpserts.error(d.lastAttempt().error()))
                 .append(DEAD_LETTERED_AT, ExecutionUpserts.date(d.deadLetteredAt()))
-                .append(SERIES, d.request().series());
+                .append(SERIES, d.request().series())
+                .append(BY_FUNCTION, byFunction(d.functionId(), d.deadLetteredAt(), d.executionId()))
+                .append(BY_TIME, byTime(d.deadLetteredAt(), d.executionId()));
+    }
+
+    /**
+     * The listing keys' unique indexes (sparse: a document is only listed once it has its keys), and the keys of dead
+     * letters stored before there were any: a scan, once, of what retention keeps.
+     */
+    @Override
+    protected void beforeStart() {
+        mongo.getCollection(COLLECTION).flatMap(c -> Mono.from(c.createIndex(Indexes.ascending(BY_FUNCTION),
+                        new IndexOptions().name(BY_FUNCTION).unique(true).sparse(true)))
+                .then(Mono.from(c.createIndex(Indexes.ascending(BY_TIME),
+                        new IndexOptions().name(BY_TIME).unique(true).sparse(true))))
+                .thenMany(Flux.from(c.find(Filters.exists(BY_TIME, false))))
+                .filter(d -> d.getDate(DEAD_LETTERED_AT) != null && d.getString(FUNCTION_ID) != null)
+                .concatMap(d -> {
+                    Instant at = d.getDate(DEAD_LETTERED_AT).toInstant();
+                    return Mono.from(c.updateOne(Filters.eq(ID, d.getString(ID)), Updates.combine(
+                            Updates.set(BY_FUNCTION, byFunction(d.getString(FUNCTION_ID), at, d.getString(ID))),
+                            Updates.set(BY_TIME, byTime(at, d.getString(ID))))));
+                })
+                .count())
+                .doOnNext(n -> {
+                    if (n > 0) {
+                        log.info("Gave {} dead letters stored before listing keys their keys", n);
+                    }
+                })
+                .block(TIMEOUT);
     }
 }

@@ -8,6 +8,7 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.ScalingEvent;
@@ -29,6 +30,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -100,14 +102,21 @@ class ScalingEventRecorder extends TopicReader {
                 .append(COMPLETION_RATE, e.completionRate())
                 .append(BACKLOG_BY_FUNCTION, backlog)
                 .append(REPORTED_INSTANCES, e.reportedInstances())
-                .append(PROCESSES, e.processes());
+                .append(PROCESSES, e.processes())
+                .append(ORDER, e.timestamp() == null ? null : order(e.timestamp(), e.eventId()));
     }
 
     @Override
     protected void beforeStart() {
-        // newest first is how the history is read
-        mongo.getCollection(COLLECTION)
-                .flatMap(c -> Mono.from(c.createIndex(Indexes.descending(TIMESTAMP), new IndexOptions().name("by_time"))))
-                .block(Duration.ofSeconds(30));
+        // the history reads ranges of ORDER (sparse: a decision is listed once it has its key); decisions stored
+        // before there was a key get theirs: a scan, once, of what retention keeps
+        mongo.getCollection(COLLECTION).flatMap(c -> Mono.from(c.createIndex(Indexes.ascending(ORDER),
+                        new IndexOptions().name(ORDER).unique(true).sparse(true)))
+                .thenMany(Flux.from(c.find(Filters.exists(ORDER, false))))
+                .filter(d -> d.getDate(TIMESTAMP) != null)
+                .concatMap(d -> Mono.from(c.updateOne(Filters.eq(ID, d.get(ID)), Updates.set(ORDER,
+                        order(d.getDate(TIMESTAMP).toInstant(), String.valueOf(d.get(ID)))))))
+                .then())
+                .block(Duration.ofSeconds(60));
     }
 }

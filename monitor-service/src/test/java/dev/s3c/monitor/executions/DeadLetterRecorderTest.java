@@ -117,4 +117,28 @@ class DeadLetterRecorderTest {
             assertThat(filter.toBsonDocument().keySet()).containsExactly("_id");
         }
     }
+
+    @Test
+    void aDeadLetterCarriesItsListingKeys() {
+        deliver(dead(0));
+        assertThat(all()).singleElement().satisfies(d -> {
+            assertThat(d.getString("byFunction")).isEqualTo("f-1|" + T0.toEpochMilli() + "|e-1");
+            assertThat(d.getString("byTime")).isEqualTo(T0.toEpochMilli() + "|e-1");
+        });
+    }
+
+    @Test
+    void deadLettersStoredBeforeTheKeysGetThemAtStart() {
+        var collection = client.getDatabase("s3c").getCollection("dead_letters");
+        reactor.core.publisher.Mono.from(collection.insertOne(new Document("_id", "e-old").append("functionId", "f-1")
+                .append("deadLetteredAt", java.util.Date.from(T0)))).block();
+        recorder.beforeStart();
+        assertThat(all()).singleElement().satisfies(d -> {
+            assertThat(d.getString("byFunction")).isEqualTo("f-1|" + T0.toEpochMilli() + "|e-old");
+            assertThat(d.getString("byTime")).isEqualTo(T0.toEpochMilli() + "|e-old");
+        });
+        // and a second start finds nothing to do
+        recorder.beforeStart();
+        assertThat(all()).hasSize(1);
+    }
 }

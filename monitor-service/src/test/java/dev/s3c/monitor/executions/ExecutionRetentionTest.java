@@ -20,6 +20,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import dev.s3c.contracts.DeadLetterRecord;
+import dev.s3c.contracts.ScalingEventRecord;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,18 +108,29 @@ class ExecutionRetentionTest {
     @Test
     void deadLettersPastTheirRetentionGo() {
         var dead = client.getDatabase("s3c").getCollection("dead_letters");
-        Mono.from(dead.insertMany(List.of(new Document("_id", "old").append("deadLetteredAt",
-                java.util.Date.from(T0)), new Document("_id", "new").append("deadLetteredAt",
-                java.util.Date.from(T0.plus(Duration.ofDays(29))))))).block();
+        Mono.from(dead.insertMany(List.of(
+                new Document("_id", "old").append("byTime", DeadLetterRecord.byTime(T0, "old")),
+                new Document("_id", "new").append("byTime", DeadLetterRecord.byTime(T0.plus(Duration.ofDays(29)),
+                        "new"))))).block();
         retention(T0.plus(Duration.ofDays(31))).sweep();
         assertThat(Flux.from(dead.find()).map(d -> d.getString("_id")).collectList().block()).containsExactly("new");
     }
 
     @Test
+    void retentionDeletesByARangeOfOneIndexedKeyAlone() {
+        // the shape both stores serve from the key's index; $and or another field would read every document
+        assertThat(ExecutionRetention.deadLettersBefore(T0).toBsonDocument()).isEqualTo(BsonDocument.parse(
+                "{byTime: {$lt: '" + T0.toEpochMilli() + "'}}"));
+        assertThat(ExecutionRetention.scalingEventsBefore(T0).toBsonDocument()).isEqualTo(BsonDocument.parse(
+                "{order: {$lt: '" + T0.toEpochMilli() + "'}}"));
+    }
+
+    @Test
     void scalingEventsPastTheirRetentionGo() {
         var events = client.getDatabase("s3c").getCollection("scaling_events");
-        Mono.from(events.insertMany(List.of(new Document("_id", "old").append("timestamp", java.util.Date.from(T0)),
-                new Document("_id", "new").append("timestamp", java.util.Date.from(T0.plus(Duration.ofDays(29))))))).block();
+        Mono.from(events.insertMany(List.of(new Document("_id", "old").append("order", ScalingEventRecord.order(T0, "old")),
+                new Document("_id", "new").append("order", ScalingEventRecord.order(T0.plus(Duration.ofDays(29)),
+                        "new"))))).block();
         retention(T0.plus(Duration.ofDays(31))).sweep();
         assertThat(Flux.from(events.find()).map(d -> d.getString("_id")).collectList().block()).containsExactly("new");
     }

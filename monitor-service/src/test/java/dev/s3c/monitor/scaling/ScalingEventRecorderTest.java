@@ -26,5 +26,8 @@ class ScalingEventRecorderTest {
         assertThat(write.getReplaceOptions().isUpsert()).isTrue();
         assertThat(write.getReplacement().getList("lagByPartition", Document.class)).singleElement()
                 .satisfies(d -> assertThat(d.getString("partition")).isEqualTo("s3c.invocations-0"));
+        // the key the history and retention read ranges of
+        assertThat(write.getReplacement().getString("order")).isEqualTo(
+                Instant.parse("2026-11-27T10:00:00Z").toEpochMilli() + "|ev-1");
     }
 }
