@@ -39,7 +39,8 @@ import reactor.core.publisher.Mono;
  * MongoDB also gets TTL indexes with the same settings. Dead letters and scaling events past theirs go too.
  *
  * <p>A block is swept only once all its places were handed out before the previous sweep: by then every entry the
- * monitor pushed into it has landed, so no new entry can come after the block is gone.
+ * monitor pushed into it has landed, so no new entry can come after the block is gone. The block a function is still
+ * filling is swept once the function went quiet between two sweeps, by pulling the entries of the places handed out.
  */
 @Component
 class ExecutionRetention implements SmartLifecycle {
@@ -82,7 +83,7 @@ class ExecutionRetention implements SmartLifecycle {
             now.put(functionId, number(head.get(NEXT)));
             Long safe = previous.get(functionId);
             if (safe != null) {
-                count += sweep(functionId, number(head.get(FLOOR)), safe, cutoff);
+                count += sweep(functionId, number(head.get(FLOOR)), safe, number(head.get(NEXT)), cutoff);
             }
         }
         handedOut = now;
@@ -97,6 +98,40 @@ class ExecutionRetention implements SmartLifecycle {
         return count;
     }
 
+    /**
+     * The block a function is still filling, once the function went quiet (no place handed out since the previous
+     * sweep) and its newest entry is past the retention: its executions go, the entries are pulled by place (an
+     * entry pushed meanwhile for a later place stays), and the floor rises to the places handed out.
+     */
+    private long sweepQuiet(String functionId, long floor, long handedOut, Date cutoff) {
+        if (floor >= handedOut) {
+            return 0;
+        }
+        String blockId = blockId(functionId, blockOf(floor));
+        Document doc = mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.find(Filters.eq(ID, blockId)).first()))
+                .block(TIMEOUT);
+        long count = 0;
+        if (doc != null) {
+            Date newest = doc.getDate(NEWEST);
+            if (newest != null && !newest.before(cutoff)) {
+                return 0;
+            }
+            List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
+                    .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).map(e -> e.getString(ENTRY_ID)).toList();
+            if (!ids.isEmpty()) {
+                mongo.getCollection(ExecutionRecord.COLLECTION)
+                        .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
+                series.forget(ids).block(TIMEOUT);
+                count = ids.size();
+            }
+            mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, blockId),
+                    Updates.pull(ENTRIES, new Document(ENTRY_SEQ, new Document("$lt", handedOut)))))).block(TIMEOUT);
+        }
+        mongo.getCollection(HEADS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, functionId),
+                Updates.max(FLOOR, handedOut)))).block(TIMEOUT);
+        return count;
+    }
+
     /** A range of the time key alone, so both stores delete from its index instead of reading every document. */
     static Document deadLettersBefore(Instant cutoff) {
         return new Document(DeadLetterRecord.BY_TIME, new Document("$lt", DeadLetterRecord.byTimeFrom(cutoff)));
@@ -106,13 +141,13 @@ class ExecutionRetention implements SmartLifecycle {
         return new Document(ScalingEventRecord.ORDER, new Document("$lt", ScalingEventRecord.orderFrom(cutoff)));
     }
 
-    private long sweep(String functionId, long floor, long handedOutBefore, Date cutoff) {
+    private long sweep(String functionId, long floor, long handedOutBefore, long next, Date cutoff) {
         long count = 0;
         while (true) {
             long block = blockOf(floor);
             long end = (block + 1) * BLOCK_SIZE;
             if (end > handedOutBefore) {
-                return count;
+                return count + (next == handedOutBefore ? sweepQuiet(functionId, floor, handedOutBefore, cutoff) : 0);
             }
             String blockId = blockId(functionId, block);
             Document doc = mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.find(Filters.eq(ID, blockId)).first()))
