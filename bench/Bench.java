@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Load generator for a running platform (./run-local.sh): throughput of async invocations of a trivial function,
  * counted where they complete (the executor's s3c_executor_invocations_total), and latency of sync invocations.
  *
- *   java [-Dwarmup=30000] bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
+ *   java [-Dwarmup=30000] [-Dsequential=500] bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
  */
 public class Bench {
 
@@ -59,6 +59,21 @@ public class Bench {
         Collections.sort(sorted);
         System.out.printf("sync: %d calls, 16 concurrent, %.0f/s; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
                 syncCount, syncCount / syncSeconds, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99));
+
+        // one caller at a time: what a single call waits for on an otherwise idle platform
+        int sequential = Integer.parseInt(System.getProperty("sequential", "500"));
+        List<Long> alone = new ArrayList<>(sequential);
+        for (int i = 0; i < sequential; i++) {
+            long t0 = System.nanoTime();
+            var r = BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}").join();
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("sync call answered " + r.statusCode() + ": " + r.body());
+            }
+            alone.add(System.nanoTime() - t0);
+        }
+        Collections.sort(alone);
+        System.out.printf("sync: %d calls, one at a time; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+                sequential, BenchHttp.pct(alone, 50), BenchHttp.pct(alone, 95), BenchHttp.pct(alone, 99));
     }
 
     private static int runAsync(String gateway, String id, int count, int concurrency) throws InterruptedException {

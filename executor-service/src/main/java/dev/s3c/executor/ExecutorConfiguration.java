@@ -4,16 +4,22 @@ import dev.s3c.contracts.JsonSerde;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.Watchdog;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
 import org.springframework.context.annotation.Configuration;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.ProducerListener;
 
 @Configuration(proxyBeanMethods = false)
 class ExecutorConfiguration {
@@ -59,6 +65,7 @@ class ExecutorConfiguration {
      * bean method it outlived the context, and in tests kept reconnecting to brokers long gone).
      */
     @Bean
+    @Primary
     DefaultKafkaProducerFactory<String, Object> kafkaProducerFactory(KafkaProperties kafka, MeterRegistry meters) {
         var factory = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
@@ -67,7 +74,36 @@ class ExecutorConfiguration {
     }
 
     @Bean
+    @Primary
     KafkaTemplate<String, Object> kafkaTemplate(DefaultKafkaProducerFactory<String, Object> kafkaProducerFactory) {
         return new KafkaTemplate<>(kafkaProducerFactory);
+    }
+
+    /**
+     * Transactional producers for the instances' batches (results, retries, dead letters and the consumed offsets in
+     * one transaction), one per instance at a time from the factory's cache.
+     */
+    @Bean
+    DefaultKafkaProducerFactory<String, Object> batchProducerFactory(KafkaProperties kafka, ExecutorProperties properties,
+            MeterRegistry meters) {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        // a transaction a crashed executor left open holds back every read_committed reader of the partitions it
+        // wrote to until the broker aborts it; ours last milliseconds, so the broker may abort after 10 s
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        var factory = new DefaultKafkaProducerFactory<String, Object>(config, new StringSerializer(),
+                JsonSerde.anySerializer());
+        factory.setTransactionIdPrefix("s3c-executor-" + properties.instancePrefix() + "-");
+        factory.addListener(new MicrometerProducerListener<>(meters));
+        return factory;
+    }
+
+    @Bean
+    KafkaTemplate<String, Object> batchTemplate(
+            @Qualifier("batchProducerFactory") DefaultKafkaProducerFactory<String, Object> batchProducerFactory) {
+        var template = new KafkaTemplate<>(batchProducerFactory);
+        // an aborted batch is logged once by its listener, not once per record on the console
+        template.setProducerListener(new ProducerListener<>() {
+        });
+        return template;
     }
 }

@@ -35,6 +35,8 @@ public abstract class TopicReader implements SmartLifecycle, BatchMessageListene
             ContainerProperties.AckMode ackMode, int concurrency, List<String> topics) {
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // results, retries and dead letters are written in transactions: store only what was committed
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.putAll(settings);
         var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         consumers.addListener(new MicrometerConsumerListener<>(meters));

@@ -9,25 +9,32 @@ import dev.s3c.executor.runtime.SandboxLimits;
 import dev.s3c.executor.runtime.Watchdog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.MicrometerConsumerListener;
+import org.springframework.kafka.event.ListenerContainerIdleEvent;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
@@ -56,8 +63,13 @@ public class ExecutorPool implements SmartLifecycle {
     private int nextIndex;
     private volatile boolean running;
 
+    /**
+     * @param noticeTemplate a plain template for running notices, sent off the instances' threads
+     * @param batches a transactional template: each batch's results and offsets in one transaction
+     */
     public ExecutorPool(ExecutorProperties properties, KafkaProperties kafka, JsEngine engine, Watchdog watchdog,
-            FunctionCatalog catalog, KafkaTemplate<String, Object> results, MeterRegistry meters) {
+            FunctionCatalog catalog, KafkaTemplate<String, Object> noticeTemplate,
+            @Qualifier("batchTemplate") KafkaTemplate<String, Object> batches, MeterRegistry meters) {
         this.properties = properties;
         this.engine = engine;
         this.watchdog = watchdog;
@@ -68,13 +80,15 @@ public class ExecutorPool implements SmartLifecycle {
             return t;
         });
         this.processor = new InvocationProcessor(catalog, properties.definitionWait(), watchdog,
-                properties.runningNotice(), started -> notices.execute(() ->
-                        results.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)),
+                properties.runningNotice(), started -> this.notices.execute(() ->
+                        noticeTemplate.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)),
                 properties.retry().policy());
-        this.results = results;
+        this.results = batches;
         this.meters = meters;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // retries due come from the forwarder's transactions: never run one it aborted
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // cooperative rebalancing: adding or removing an instance moves only the partitions that change hands,
         // while the other instances keep working. (The broker-driven protocol of KIP-848 does the same, but its
         // consumer added seconds of latency to retries and sync calls here, measured with the pipeline tests.)
@@ -132,9 +146,10 @@ public class ExecutorPool implements SmartLifecycle {
         // fresh invocations and retries that are due, side by side
         ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName(),
                 Topic.RETRIES_DUE.topicName());
-        // immediate: a batch cut short by its budget commits its finished part at once (partial acknowledgement),
-        // and the container keeps such commits across a cooperative rebalance
+        // manual, and never acknowledged: each batch's offsets are committed by the transaction with its results
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+        // idle for a second: commit the position past transaction markers (below)
+        container.setIdleEventInterval(1000L);
         container.setMessageListener(new InvocationBatchListener(id, sandbox, processor, results,
                 properties.batchBudget(), meters));
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
@@ -146,7 +161,7 @@ public class ExecutorPool implements SmartLifecycle {
         container.setShutdownTimeout(properties.stopTimeout().toMillis());
 
         var listenerContainer = new KafkaMessageListenerContainer<>(consumers, container);
-        // a failed publish leaves the batch uncommitted; it is retried, never skipped
+        // a failed transaction leaves the batch uncommitted; it runs again, never skipped
         DefaultErrorHandler retries = new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS));
         // retried without end, so say why, or a stuck batch is silent
         retries.setRetryListeners(new RetryListener() {
@@ -168,8 +183,44 @@ public class ExecutorPool implements SmartLifecycle {
             }
         });
         listenerContainer.setCommonErrorHandler(retries);
+        // published on the consumer's own thread, between polls
+        listenerContainer.setApplicationEventPublisher(event -> {
+            if (event instanceof ListenerContainerIdleEvent idle) {
+                commitPastMarkers(idle.getConsumer());
+            }
+        });
         listenerContainer.setBeanName("s3c-instance-" + id);
         return new Instance(id, listenerContainer, sandbox);
+    }
+
+    /**
+     * Retries due come from transactions, so their partitions end in commit markers: the consumer reads past them,
+     * but the offset a transaction commits is the last record's plus one, a marker short of the end. An idle instance
+     * (nothing in hand, everything it ran committed) commits its position, so the group's lag, which the scaler
+     * measures, is zero when there is nothing to do.
+     */
+    static void commitPastMarkers(Consumer<?, ?> consumer) {
+        try {
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (assigned.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned, Duration.ofSeconds(5));
+            Map<TopicPartition, OffsetAndMetadata> past = new HashMap<>();
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata offset = committed.get(tp);
+                long position = consumer.position(tp, Duration.ofSeconds(5));
+                if (offset != null && position > offset.offset()) {
+                    past.put(tp, new OffsetAndMetadata(position));
+                }
+            }
+            if (!past.isEmpty()) {
+                consumer.commitSync(past, Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            // a rebalance or an unreachable broker: the next idle second tries again
+            log.debug("Committing past transaction markers failed: {}", e.toString());
+        }
     }
 
     @Override

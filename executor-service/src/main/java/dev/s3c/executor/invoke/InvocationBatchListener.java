@@ -1,5 +1,7 @@
 package dev.s3c.executor.invoke;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
@@ -14,13 +16,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,14 +30,17 @@ import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessage
 import org.springframework.kafka.support.Acknowledgment;
 
 /**
- * The loop body of one executor instance: runs each invocation of a polled batch and publishes its result. Offsets
- * are committed only after every result of the committed part is acknowledged by the broker, so a crash anywhere
- * means the invocation runs again, never that it is lost.
+ * The loop body of one executor instance: runs each invocation of a polled batch, then publishes the batch's results,
+ * retries and dead letters in one Kafka transaction together with the consumed offsets. Readers (read_committed) see
+ * a batch's messages only once its offsets are committed with them, so a crash or a failed publish means the batch
+ * runs again and its first, aborted results are never read: exactly one result per attempt is committed.
  */
 final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMessageListener<String, byte[]> {
 
     static final String REPLY_TO_HEADER = "s3c-reply-to";
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
+    /** A run up to this long lets the results before it wait for it in one transaction. */
+    private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
 
     private final String instanceId;
     private final FunctionSandbox sandbox;
@@ -44,7 +48,12 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final KafkaTemplate<String, Object> results;
     private final Duration batchBudget;
     private final InvocationMetrics metrics;
+    /** Transactions failed in a row: the backoff before the batch runs again. */
+    private int failures;
+    /** How long each function's last run took on this instance: whether results wait for the next one. */
+    private final Cache<String, Long> lastRunNanos = Caffeine.newBuilder().maximumSize(4096).build();
 
+    /** @param results a transactional template: every batch is published in a transaction of its own */
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
         this.instanceId = instanceId;
@@ -55,79 +64,169 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         this.metrics = new InvocationMetrics(meters);
     }
 
+    /**
+     * Offsets are committed by the transactions that publish the results; the acknowledgment only asks the container
+     * to run what was not committed again ({@code nack}) when a transaction failed.
+     *
+     * <p>Results of fast functions share a transaction (a transaction costs a few broker round trips); before a
+     * record whose function may be slow (it was slow last time on this instance, or it has not run here yet) the
+     * results waiting are committed first, so a slow or hostile function never holds back the answers of the fast
+     * ones polled before it.
+     */
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack, Consumer<?, ?> consumer) {
         long start = System.nanoTime();
-        List<CompletableFuture<?>> sends = new ArrayList<>(records.size());
+        List<InvocationProcessor.Step> steps = new ArrayList<>(records.size());
+        int from = 0;
         for (int i = 0; i < records.size(); i++) {
             if (i > 0 && System.nanoTime() - start > batchBudget.toNanos()) {
                 // slow functions: commit what is done, let the rest come back on the next poll
-                awaitAll(sends);
-                commitAndRewind(records, i, ack, consumer);
+                if (commit(records, from, i, steps, ack, consumer)) {
+                    rewind(records.subList(i, records.size()), consumer);
+                }
                 return;
             }
-            InvocationProcessor.Step step = process(records.get(i));
-            if (step == null) {
-                continue;
+            ConsumerRecord<String, byte[]> record = records.get(i);
+            InvocationRequested request = parse(record);
+            if (!steps.isEmpty() && mayBeSlow(request)) {
+                if (!commit(records, from, i, steps, ack, consumer)) {
+                    return;
+                }
+                from = i;
+                steps.clear();
             }
-            if (step.retry() != null) {
-                metrics.retried(step.result());
-                sends.add(scheduleRetry(step.retry()));
-            } else {
-                metrics.completed(step.result());
-                sends.add(publish(step.result()));
+            long began = System.nanoTime();
+            InvocationProcessor.Step step = request == null ? unreadable(record) : process(request);
+            if (request != null) {
+                lastRunNanos.put(request.functionId(), System.nanoTime() - began);
             }
-            if (step.deadLetter() != null) {
-                metrics.deadLettered(step.deadLetter().functionId());
-                sends.add(results.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(),
-                        step.deadLetter()));
+            if (step != null) {
+                steps.add(step);
             }
         }
-        awaitAll(sends);
-        ack.acknowledge();
+        commit(records, from, records.size(), steps, ack, consumer);
+    }
+
+    private boolean mayBeSlow(InvocationRequested request) {
+        if (request == null || request.functionId() == null) {
+            return false;
+        }
+        Long last = lastRunNanos.getIfPresent(request.functionId());
+        return last == null || last > FAST_NANOS;
     }
 
     /**
-     * Acknowledges the records before {@code next} and moves each partition back to its first record not run, so
-     * the next poll (where a pending rebalance also takes its step) brings them again. The container commits the
-     * acknowledged part; a commit refused during a rebalance is retried after it, except for partitions the
-     * rebalance moved, whose new owner runs those records again (at-least-once; results are idempotent). The
-     * container's nack would instead pause the consumer for a whole poll timeout.
+     * Publishes the steps and commits the offsets of records {@code [from, to)} in one transaction. Metrics count a
+     * step once its transaction committed, so a batch that runs twice is counted once.
+     *
+     * <p>When the transaction fails (the broker unreachable, a rebalance moved the group on, a result too large to
+     * send) it is aborted and the records from {@code from} on go back: the container seeks to them and pauses this
+     * consumer for a backoff, then polls again. A partition a rebalance moved meanwhile is run by its new owner from
+     * the committed offset, never by this instance from records it no longer owns.
+     *
+     * @return whether the transaction committed
      */
-    private static void commitAndRewind(List<ConsumerRecord<String, byte[]>> records, int next, Acknowledgment ack,
-            Consumer<?, ?> consumer) {
-        ack.acknowledge(next - 1);
+    private boolean commit(List<ConsumerRecord<String, byte[]>> records, int from, int to,
+            List<InvocationProcessor.Step> steps, Acknowledgment ack, Consumer<?, ?> consumer) {
+        List<ConsumerRecord<String, byte[]>> done = records.subList(from, to);
+        if (done.isEmpty()) {
+            return true;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = offsets(done);
+        try {
+            results.executeInTransaction(t -> {
+                for (InvocationProcessor.Step step : steps) {
+                    t.send(step.retry() != null ? retryRecord(step.retry()) : resultRecord(step.result()));
+                    if (step.deadLetter() != null) {
+                        t.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(), step.deadLetter());
+                    }
+                }
+                t.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            failures++;
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof CommitFailedException || cause instanceof RebalanceInProgressException) {
+                // the group moved on while the batch ran (an instance came or went): expected while scaling
+                log.info("Instance {}: a rebalance overtook a batch of {}, running it again", instanceId, done.size());
+            } else if (failures == 1 || failures % 30 == 0) {
+                log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
+                        done.size(), failures, cause.toString());
+            }
+            // records before 'from' were committed by an earlier transaction of this batch
+            ack.nack(from, Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
+            return false;
+        }
+        failures = 0;
+        for (InvocationProcessor.Step step : steps) {
+            if (step.retry() != null) {
+                metrics.retried(step.result());
+            } else {
+                metrics.completed(step.result());
+            }
+            if (step.deadLetter() != null) {
+                metrics.deadLettered(step.deadLetter().functionId());
+            }
+        }
+        return true;
+    }
+
+    /** The offset after each partition's last record: where the group continues. */
+    static Map<TopicPartition, OffsetAndMetadata> offsets(List<ConsumerRecord<String, byte[]>> done) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : done) {
+            offsets.merge(new TopicPartition(record.topic(), record.partition()),
+                    new OffsetAndMetadata(record.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return offsets;
+    }
+
+    /**
+     * Moves each partition back to its first record not run, so the next poll (where a pending rebalance also takes
+     * its step) brings them again. A partition a rebalance moves meanwhile is run by its new owner from the offset
+     * the last transaction committed.
+     */
+    private static void rewind(List<ConsumerRecord<String, byte[]>> rest, Consumer<?, ?> consumer) {
         Map<TopicPartition, Long> rewind = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records.subList(next, records.size())) {
+        for (ConsumerRecord<String, byte[]> record : rest) {
             rewind.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
         rewind.forEach(consumer::seek);
     }
 
     /** The next attempt waits in the tier of its delay; the forwarder hands it back when it is due. */
-    private CompletableFuture<?> scheduleRetry(InvocationRequested retry) {
+    private static ProducerRecord<String, Object> retryRecord(InvocationRequested retry) {
         // rounded up to whole seconds: notBefore - now is a hair short of the intended delay
         long millis = Duration.between(Instant.now(), retry.notBefore()).toMillis();
         Topic tier = Topic.retryTierFor(Duration.ofSeconds((millis + 999) / 1000));
-        return results.send(tier.topicName(), retry.executionId(), retry);
+        return new ProducerRecord<>(tier.topicName(), retry.executionId(), retry);
     }
 
-    private InvocationProcessor.Step process(ConsumerRecord<String, byte[]> record) {
-        InvocationRequested request;
+    /** The request, or null when the record cannot be read as one. */
+    private static InvocationRequested parse(ConsumerRecord<String, byte[]> record) {
         try {
-            request = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+            return JsonCodec.fromBytes(record.value(), InvocationRequested.class);
         } catch (RuntimeException e) {
             log.warn("Unreadable invocation {} at {}-{}@{}: {}", record.key(), record.topic(), record.partition(),
                     record.offset(), e.getMessage());
-            if (record.key() == null) {
-                return null;
-            }
-            String text = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
-            InvocationRequested unreadable = new InvocationRequested(record.key(), null, 0, null, Instant.now(), null);
-            return InvocationProcessor.Step.done(InvocationProcessor.rejected(unreadable,
-                    "unreadable invocation request (" + Math.min(text.length(), 200) + " characters)", instanceId,
-                    Instant.now()));
+            return null;
         }
+    }
+
+    /** An unreadable record with a key (an execution id) ends in a rejected result; without one it is skipped. */
+    private InvocationProcessor.Step unreadable(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            return null;
+        }
+        String text = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
+        InvocationRequested unreadable = new InvocationRequested(record.key(), null, 0, null, Instant.now(), null);
+        return InvocationProcessor.Step.done(InvocationProcessor.rejected(unreadable,
+                "unreadable invocation request (" + Math.min(text.length(), 200) + " characters)", instanceId,
+                Instant.now()));
+    }
+
+    private InvocationProcessor.Step process(InvocationRequested request) {
         try {
             return processor.process(request, sandbox, instanceId);
         } catch (InterruptedException e) {
@@ -144,23 +243,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         }
     }
 
-    private CompletableFuture<?> publish(InvocationCompleted result) {
+    private static ProducerRecord<String, Object> resultRecord(InvocationCompleted result) {
         var record = new ProducerRecord<String, Object>(Topic.INVOCATION_RESULTS.topicName(), result.executionId(), result);
         if (result.replyTo() != null) {
             record.headers().add(REPLY_TO_HEADER, result.replyTo().getBytes(StandardCharsets.UTF_8));
         }
-        return results.send(record);
-    }
-
-    private static void awaitAll(List<CompletableFuture<?>> sends) {
-        try {
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing results", e);
-        } catch (ExecutionException | TimeoutException e) {
-            // the batch is not committed and comes again: results are idempotent by execution id
-            throw new IllegalStateException("publishing results failed", e);
-        }
+        return record;
     }
 }

@@ -3,6 +3,7 @@ package dev.s3c.executor.retry;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.executor.ExecutorProperties;
 import dev.s3c.executor.kafka.ConsumerThread;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,7 +38,9 @@ import org.springframework.stereotype.Component;
 /**
  * Moves retries from their delay tier to the retries-due topic when they are due. A tier partition whose head is
  * not due yet is paused until it is (tiers are in due order), so nothing sleeps and nothing waits behind it; due
- * retries reach the instances beside fresh invocations. Offsets are committed only after the forward is acknowledged.
+ * retries reach the instances beside fresh invocations. Each poll's forwards and its consumed offsets are one Kafka
+ * transaction: a retry is forwarded exactly once (the instances read only committed retries), however often the
+ * forwarder fails or restarts on the way.
  */
 @Component
 public class RetryForwarder extends ConsumerThread {
@@ -50,25 +52,30 @@ public class RetryForwarder extends ConsumerThread {
     private final Map<String, Object> producerConfig;
     private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
 
-    public RetryForwarder(KafkaProperties kafka) {
+    public RetryForwarder(KafkaProperties kafka, ExecutorProperties properties) {
         super("s3c-retry-forwarder");
         Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // the tiers are written in the instances' transactions: an aborted batch's retry is never forwarded
+        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, "s3c-executor-retry-forwarder");
         this.consumerConfig = consumer;
         Map<String, Object> producer = new HashMap<>(kafka.buildProducerProperties());
         producer.put(ProducerConfig.CLIENT_ID_CONFIG, "s3c-executor-retry-forwarder");
+        // one forwarder per executor process; a restarted process fences its predecessor's open transaction only if
+        // it has the same id, otherwise the broker aborts that one after the timeout
+        producer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "s3c-executor-retry-forwarder-" + properties.instancePrefix());
+        producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         this.producerConfig = producer;
     }
 
     @Override
     protected void loop() {
+        KafkaProducer<String, byte[]> producer = null;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer());
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
-                        new ByteArraySerializer())) {
+                new ByteArrayDeserializer())) {
             wakeOnStop(c);
             c.subscribe(Topic.retryTiers().stream().map(Topic::topicName).toList(), new ConsumerRebalanceListener() {
                 @Override
@@ -84,12 +91,17 @@ public class RetryForwarder extends ConsumerThread {
             while (running()) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(100));
                 try {
+                    if (producer == null) {
+                        producer = newProducer();
+                    }
                     forward(c, producer, records);
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    // a failed send or commit (a rebalance, say): read again from what is committed, keep going
+                    // an aborted transaction (a rebalance, an unreachable broker), or a producer fenced or broken:
+                    // read again from what is committed, with a new producer (which fences what the old one left)
                     log.warn("Forwarding retries failed, reading them again: {}", e.toString());
+                    producer = closeQuietly(producer);
                     rewind(c, records.partitions());
                 }
                 resumeDue(c);
@@ -98,7 +110,32 @@ public class RetryForwarder extends ConsumerThread {
             // stopping
         } catch (RuntimeException e) {
             log.error("Retry forwarder stopped", e);
+        } finally {
+            closeQuietly(producer);
         }
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
+                new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+            return producer;
+        } catch (RuntimeException e) {
+            closeQuietly(producer);
+            throw e;
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> closeQuietly(KafkaProducer<String, byte[]> producer) {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.debug("Closing the forwarder's producer: {}", e.toString());
+            }
+        }
+        return null;
     }
 
     /** Back to the committed offset (the beginning where none is), so nothing read but not forwarded is skipped. */
@@ -120,44 +157,39 @@ public class RetryForwarder extends ConsumerThread {
         }
     }
 
+    /** Forwards what is due of one poll and commits its offsets, in one transaction; aborts it and throws on failure. */
     void forward(KafkaConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
             ConsumerRecords<String, byte[]> records) {
         Instant now = Instant.now();
         Set<TopicPartition> held = new HashSet<>();
-        List<Future<?>> sends = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> due = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             if (held.contains(tp)) {
                 continue;
             }
-            Instant due = dueAt(record);
-            if (due != null && due.isAfter(now)) {
+            Instant dueAt = dueAt(record);
+            if (dueAt != null && dueAt.isAfter(now)) {
                 // the head of this partition is not due: wait for it without reading past it
                 c.pause(List.of(tp));
                 c.seek(tp, record.offset());
-                pausedUntil.put(tp, due);
+                pausedUntil.put(tp, dueAt);
                 held.add(tp);
                 continue;
             }
-            sends.add(producer.send(new ProducerRecord<>(Topic.RETRIES_DUE.topicName(), record.key(), record.value())));
+            due.add(new ProducerRecord<>(Topic.RETRIES_DUE.topicName(), record.key(), record.value()));
             done.put(tp, new OffsetAndMetadata(record.offset() + 1));
         }
         if (done.isEmpty()) {
             return;
         }
-        try {
-            for (Future<?> send : sends) {
-                send.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            // not committed: the caller rewinds every partition of this poll, held ones too
-            throw new IllegalStateException("forwarding retries failed", e.getCause());
-        }
-        c.commitSync(done);
+        // on a failure nothing is committed: the caller closes the producer (its transaction ends aborted) and
+        // rewinds every partition of this poll, held ones too
+        producer.beginTransaction();
+        due.forEach(producer::send);
+        producer.sendOffsetsToTransaction(done, c.groupMetadata());
+        producer.commitTransaction();
     }
 
     private void resumeDue(KafkaConsumer<String, byte[]> c) {

@@ -53,6 +53,8 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-gateway-" + instanceId);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // results are written in the executors' transactions: a caller gets the committed one, the one stored
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         ContainerProperties props = new ContainerProperties(Topic.INVOCATION_RESULTS.topicName());
         props.setMessageListener((MessageListener<String, byte[]>) this::onResult);

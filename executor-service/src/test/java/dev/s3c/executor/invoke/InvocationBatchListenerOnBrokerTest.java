@@ -1,0 +1,233 @@
+package dev.s3c.executor.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.s3c.contracts.CodeStyle;
+import dev.s3c.contracts.FunctionDefinition;
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.Topic;
+import dev.s3c.executor.catalog.FunctionCatalog;
+import dev.s3c.executor.retry.RetryPolicy;
+import dev.s3c.executor.runtime.FunctionSandbox;
+import dev.s3c.executor.runtime.JsEngine;
+import dev.s3c.executor.runtime.SandboxLimits;
+import dev.s3c.executor.runtime.Watchdog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The instance loop on a real broker: a batch's results and its consumed offsets are one transaction, so a batch
+ * whose publish fails is aborted, runs again, and leaves exactly one committed result per execution.
+ */
+class InvocationBatchListenerOnBrokerTest {
+
+    private static EmbeddedKafkaKraftBroker broker;
+    private static JsEngine engine;
+    private static Watchdog watchdog;
+    private static FunctionCatalog catalog;
+
+    @BeforeAll
+    static void start() {
+        broker = new EmbeddedKafkaKraftBroker(1, 1);
+        broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0",
+                "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
+                "transaction.state.log.num.partitions", "1"));
+        broker.afterPropertiesSet();
+        broker.addTopics(Stream.concat(Stream.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_RESULTS,
+                Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS), Topic.retryTiers().stream()).map(Topic::newTopic)
+                .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
+        engine = new JsEngine();
+        watchdog = new Watchdog();
+        catalog = new FunctionCatalog(kafka());
+        catalog.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        catalog.stop();
+        watchdog.close();
+        engine.close();
+        broker.destroy();
+    }
+
+    private static KafkaProperties kafka() {
+        KafkaProperties kafka = new KafkaProperties();
+        kafka.setBootstrapServers(List.of(broker.getBrokersAsString()));
+        return kafka;
+    }
+
+    private static KafkaProducer<String, byte[]> plainProducer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> readAll(String topic, String isolation) {
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+            // read until every partition's position passed its end (control records included)
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    @Test
+    void aBatchWhosePublishFailsIsAbortedAndRunsAgainLeavingOneCommittedResultEach() throws Exception {
+        // the second run of this context returns more than the producer may send: its transaction fails
+        var function = new FunctionDefinition("f-tx", "tx", 1, """
+                let runs = 0;
+                function handler(input) {
+                  runs++;
+                  return runs === 2 ? 'x'.repeat(100000) : { i: input.i, run: runs };
+                }""", CodeStyle.HANDLER, 5_000, 0, FunctionStatus.ACTIVE, Instant.now());
+        List<String> ids = new ArrayList<>();
+        try (var producer = plainProducer()) {
+            producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), function.id(),
+                    JsonCodec.toBytes(function))).get();
+            for (int i = 0; i < 5; i++) {
+                var request = new InvocationRequested("e-tx-" + i, function.id(), 1, JsonCodec.readTree("{\"i\":" + i
+                        + "}"), Instant.now(), null);
+                ids.add(request.executionId());
+                // one key: one partition, so all five come in one batch, in order
+                producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), "same", JsonCodec.toBytes(request)));
+            }
+            producer.flush();
+        }
+
+        Map<String, Object> producerConfig = new HashMap<>(kafka().buildProducerProperties());
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 50_000);
+        var producers = new DefaultKafkaProducerFactory<String, Object>(producerConfig, new StringSerializer(),
+                JsonSerde.anySerializer());
+        producers.setTransactionIdPrefix("test-instance-");
+        var meters = new SimpleMeterRegistry();
+        var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(1),
+                started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
+        Map<String, Object> consumerConfig = new HashMap<>(kafka().buildConsumerProperties());
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-executor");
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var properties = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName());
+        properties.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+        try (var sandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
+            properties.setMessageListener(new InvocationBatchListener("test/0", sandbox, processor,
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters));
+            var container = new KafkaMessageListenerContainer<>(new DefaultKafkaConsumerFactory<>(consumerConfig,
+                    new StringDeserializer(), new ByteArrayDeserializer()), properties);
+            container.start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                        readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed")).hasSize(5));
+                // the offsets went with the results: the group continues after the fifth invocation
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.getBrokersAsString()))) {
+                    var committed = admin.listConsumerGroupOffsets("test-executor").partitionsToOffsetAndMetadata()
+                            .get();
+                    assertThat(committed.values().stream().mapToLong(o -> o.offset()).sum()).isEqualTo(5);
+                }
+            } finally {
+                container.stop();
+            }
+        } finally {
+            producers.destroy();
+        }
+
+        List<InvocationCompleted> committed = readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed").stream()
+                .map(r -> JsonCodec.fromBytes(r.value(), InvocationCompleted.class)).toList();
+        assertThat(committed).extracting(InvocationCompleted::executionId).containsExactlyInAnyOrderElementsOf(ids);
+        // the invocation whose result could not be sent ran again; its committed result is from a later run
+        assertThat(committed).filteredOn(c -> c.executionId().equals("e-tx-1")).singleElement()
+                .satisfies(c -> assertThat(c.output().get("run").asInt()).isGreaterThan(2));
+        // counted once, when committed
+        assertThat(meters.find("s3c.executor.invocations").counters().stream().mapToDouble(c -> c.count()).sum())
+                .isEqualTo(5);
+    }
+
+    @Test
+    void theRetryForwarderForwardsOnlyCommittedRetriesOnceAndCommitsItsOffsetsWithThem() throws Exception {
+        Topic tier = Topic.retryTierFor(Duration.ofSeconds(1));
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-tiers");
+        // three retries due now, on one partition; the second in a transaction that aborts
+        try (var producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (String id : List.of("r-1", "r-2", "r-3")) {
+                var retry = new InvocationRequested(id, "f-r", 1, JsonCodec.readTree("{}"), Instant.now(), null)
+                        .retry(Instant.now().minusSeconds(1), new dev.s3c.contracts.AttemptRecord(1, "i-0", Instant.now(), 3,
+                                dev.s3c.contracts.ExecutionStatus.FAILED, dev.s3c.contracts.ExecutionError.of(
+                                        dev.s3c.contracts.ErrorType.USER_ERROR, "boom")));
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(tier.topicName(), "same", JsonCodec.toBytes(retry)));
+                if (id.equals("r-2")) {
+                    // written to the log, then aborted
+                    producer.flush();
+                    producer.abortTransaction();
+                } else {
+                    producer.commitTransaction();
+                }
+            }
+        }
+        var properties = new Binder(new MapConfigurationPropertySource(Map.of("s3c.executor.instance-id-prefix",
+                "test"))).bindOrCreate("s3c.executor", dev.s3c.executor.ExecutorProperties.class);
+        var forwarder = new dev.s3c.executor.retry.RetryForwarder(kafka(), properties);
+        forwarder.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    readAll(Topic.RETRIES_DUE.topicName(), "read_committed")).extracting(r -> JsonCodec.fromBytes(
+                            r.value(), InvocationRequested.class).executionId()).containsExactly("r-1", "r-3"));
+            // its offsets went with the forwards: past r-3, so past the aborted r-2 too
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.getBrokersAsString()))) {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(admin
+                        .listConsumerGroupOffsets("s3c-executor-retries").partitionsToOffsetAndMetadata().get()
+                        .values()).extracting(o -> o.offset()).containsExactly(5L));
+            }
+        } finally {
+            forwarder.stop();
+        }
+    }
+}
