@@ -40,7 +40,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     static final String REPLY_TO_HEADER = "s3c-reply-to";
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
     /** A run up to this long lets the results before it wait for it in one transaction. */
-    private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
 
     private final String instanceId;
     private final FunctionSandbox sandbox;
