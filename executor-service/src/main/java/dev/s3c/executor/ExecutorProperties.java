@@ -20,6 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stopTimeout how long stopping an instance waits for its running function; past it the function is
  *        cancelled and its invocation, uncommitted, runs again elsewhere
  * @param scaling how this process follows the scaler
+ * @param shutdownGrace on shutdown (SIGTERM), how long the instances may finish the functions they are running
+ *        (each then commits its result and stops); past it the rest are cancelled and, uncommitted, run again
+ *        elsewhere. The engine closes after.
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
@@ -31,7 +34,8 @@ public record ExecutorProperties(
         @DefaultValue("30s") Duration stopTimeout,
         @DefaultValue Sandbox sandbox,
         @DefaultValue Retry retry,
-        @DefaultValue Scaling scaling) {
+        @DefaultValue Scaling scaling,
+        @DefaultValue("30s") Duration shutdownGrace) {
 
     public String instancePrefix() {
         if (instanceIdPrefix != null && !instanceIdPrefix.isBlank()) {

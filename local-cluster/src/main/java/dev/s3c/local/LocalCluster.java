@@ -104,8 +104,10 @@ public final class LocalCluster implements AutoCloseable {
             // the monitor first: gateways forward live metrics to it, so they are told where it listens
             cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
             cluster.startGateway("gateway-1", options.gatewayPort());
+            // Ctrl-C stops everything within 15 s: running functions get 10 of them to finish
             cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
-                    "--s3c.executor.instances=" + options.executorInstances());
+                    "--s3c.executor.instances=" + options.executorInstances(),
+                    "--s3c.executor.shutdown-grace=${S3C_SHUTDOWN_GRACE:10s}");
             cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
             for (ConfigurableApplicationContext context : cluster.contexts) {
                 cluster.awaitHealthy(context);

@@ -15,8 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -127,7 +129,8 @@ public class ExecutorPool implements SmartLifecycle {
         }
         while (instances.size() > wanted) {
             Instance instance = instances.removeLast();
-            // the batch in hand finishes and commits first; the sandbox closes only once its thread has left
+            // the function in hand finishes and commits first; the sandbox closes only once its thread has left
+            instance.listener.drain();
             instance.container.stop(instance.sandbox::close);
             log.info("Stopped executor instance {} ({} running)", instance.id, instances.size());
         }
@@ -150,8 +153,9 @@ public class ExecutorPool implements SmartLifecycle {
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // idle for a second: commit the position past transaction markers (below)
         container.setIdleEventInterval(1000L);
-        container.setMessageListener(new InvocationBatchListener(id, sandbox, processor, results,
-                properties.batchBudget(), meters));
+        InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor, results,
+                properties.batchBudget(), meters);
+        container.setMessageListener(listener);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
         // deep enough stacks for ordinary JS recursion
         threads.setThreadFactory(r -> new Thread(null, r, "s3c-instance-" + id, limits.stackBytes()));
@@ -190,7 +194,7 @@ public class ExecutorPool implements SmartLifecycle {
             }
         });
         listenerContainer.setBeanName("s3c-instance-" + id);
-        return new Instance(id, listenerContainer, sandbox);
+        return new Instance(id, listenerContainer, sandbox, listener);
     }
 
     /**
@@ -230,13 +234,41 @@ public class ExecutorPool implements SmartLifecycle {
         resizeTo(properties.instances());
     }
 
+    /**
+     * Graceful drain: every instance finishes the function it is running (up to the shutdown grace), commits its
+     * result and stops taking records; the records it had not started go back uncommitted, to another instance or
+     * to this process after a restart. Functions still running after the grace are cancelled (their invocations,
+     * uncommitted, run again elsewhere). Returns once all instances stopped, so the engine closes only after.
+     */
     @Override
     public void stop() {
+        List<Instance> stopping;
         synchronized (this) {
             running = false;
-            resizeTo(0);
+            stopping = new ArrayList<>(instances);
+            instances.clear();
         }
+        CountDownLatch stopped = new CountDownLatch(stopping.size());
+        for (Instance instance : stopping) {
+            instance.listener.drain();
+            instance.container.stop(stopped::countDown);
+        }
+        try {
+            if (!stopped.await(properties.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Functions still running after the shutdown grace of {}: cancelling them; their invocations "
+                        + "run again elsewhere", properties.shutdownGrace());
+                // cancels what still runs; its instance then leaves without committing it
+                stopping.forEach(instance -> instance.sandbox.cancelRunning());
+                if (!stopped.await(10, TimeUnit.SECONDS)) {
+                    log.warn("Executor instances still not stopped 10 s after cancelling their functions");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopping.forEach(instance -> instance.sandbox.close());
         notices.shutdown();
+        log.info("Executor pool stopped ({} instances drained)", stopping.size());
     }
 
     @Override
@@ -249,6 +281,7 @@ public class ExecutorPool implements SmartLifecycle {
         return FunctionCatalog.PHASE + 10;
     }
 
-    private record Instance(String id, KafkaMessageListenerContainer<String, byte[]> container, FunctionSandbox sandbox) {
+    private record Instance(String id, KafkaMessageListenerContainer<String, byte[]> container, FunctionSandbox sandbox,
+            InvocationBatchListener listener) {
     }
 }

@@ -50,6 +50,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final InvocationMetrics metrics;
     /** Transactions failed in a row: the backoff before the batch runs again. */
     private int failures;
+    /** Set when the instance stops: no new record is started; what ran is committed, the rest goes back. */
+    private volatile boolean draining;
     /** How long each function's last run took on this instance: whether results wait for the next one. */
     private final Cache<String, Long> lastRunNanos = Caffeine.newBuilder().maximumSize(4096).build();
 
@@ -71,15 +73,20 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * <p>Results of fast functions share a transaction (a transaction costs a few broker round trips); before a
      * record whose function may be slow (it was slow last time on this instance, or it has not run here yet) the
      * results waiting are committed first, so a slow or hostile function never holds back the answers of the fast
-     * ones polled before it.
+     * ones polled before it, and a slow run is committed as soon as it ends.
      */
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack, Consumer<?, ?> consumer) {
+        if (draining) {
+            // polled while the instance was asked to stop: all of it goes back
+            rewind(records, consumer);
+            return;
+        }
         long start = System.nanoTime();
         List<InvocationProcessor.Step> steps = new ArrayList<>(records.size());
         int from = 0;
         for (int i = 0; i < records.size(); i++) {
-            if (i > 0 && System.nanoTime() - start > batchBudget.toNanos()) {
+            if (i > 0 && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
                 // slow functions: commit what is done, let the rest come back on the next poll
                 if (commit(records, from, i, steps, ack, consumer)) {
                     rewind(records.subList(i, records.size()), consumer);
@@ -97,14 +104,29 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
             long began = System.nanoTime();
             InvocationProcessor.Step step = request == null ? unreadable(record) : process(request);
-            if (request != null) {
-                lastRunNanos.put(request.functionId(), System.nanoTime() - began);
+            long took = System.nanoTime() - began;
+            if (request != null && request.functionId() != null) {
+                lastRunNanos.put(request.functionId(), took);
             }
             if (step != null) {
                 steps.add(step);
             }
+            if (took > FAST_NANOS && i + 1 < records.size()) {
+                // a slow run commits at once: its caller waits no longer, and a rebalance while the next one runs
+                // cannot make it run again
+                if (!commit(records, from, i + 1, steps, ack, consumer)) {
+                    return;
+                }
+                from = i + 1;
+                steps.clear();
+            }
         }
         commit(records, from, records.size(), steps, ack, consumer);
+    }
+
+    /** Finish the record in hand, commit, start no other: the instance is stopping. */
+    void drain() {
+        draining = true;
     }
 
     private boolean mayBeSlow(InvocationRequested request) {

@@ -121,6 +121,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private final Watchdog watchdog;
     private final SandboxLimits limits;
     private final Map<String, Loaded> warm;
+    /** The context running now, warm or cold: what {@link #cancelRunning} cancels from another thread. */
+    private volatile Loaded current;
 
     public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
         this.engine = engine;
@@ -155,6 +157,7 @@ public final class FunctionSandbox implements AutoCloseable {
         // the run and the watchdog race for this; whoever moves it off RUNNING decides the context's fate
         AtomicInteger state = new AtomicInteger(RUNNING);
         Loaded target = loaded;
+        current = loaded;
         ScheduledFuture<?> deadline = watchdog.schedule(() -> {
             if (state.compareAndSet(RUNNING, CANCELLED)) {
                 target.context.close(true);
@@ -195,7 +198,19 @@ public final class FunctionSandbox implements AutoCloseable {
             }
             return failure(function, loaded, e, durationMs, cold);
         } finally {
+            current = null;
             allocation.close();
+        }
+    }
+
+    /**
+     * Cancels the run in progress, if any (from another thread: a stopping instance whose grace ran out). The run
+     * ends with {@link SandboxClosedException}: no result, its invocation runs again elsewhere.
+     */
+    public void cancelRunning() {
+        Loaded running = current;
+        if (running != null) {
+            running.close();
         }
     }
 

@@ -52,10 +52,11 @@ import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * The instance loop on a real broker: a batch's results and its consumed offsets are one transaction, so a batch
- * whose publish fails is aborted, runs again, and leaves exactly one committed result per execution.
+ * Executor instances on a real broker: a batch's results and its consumed offsets are one transaction, so a batch
+ * whose publish fails is aborted, runs again, and leaves exactly one committed result per execution; the retry
+ * forwarder forwards committed retries once; a stopping pool drains. Each test uses its own partition and group.
  */
-class InvocationBatchListenerOnBrokerTest {
+class InstancesOnBrokerTest {
 
     private static EmbeddedKafkaKraftBroker broker;
     private static JsEngine engine;
@@ -70,7 +71,8 @@ class InvocationBatchListenerOnBrokerTest {
                 "transaction.state.log.num.partitions", "1"));
         broker.afterPropertiesSet();
         broker.addTopics(Stream.concat(Stream.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_RESULTS,
-                Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS), Topic.retryTiers().stream()).map(Topic::newTopic)
+                Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS, Topic.INVOCATION_STARTS), Topic.retryTiers().stream())
+                .map(Topic::newTopic)
                 .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
         engine = new JsEngine();
         watchdog = new Watchdog();
@@ -115,6 +117,20 @@ class InvocationBatchListenerOnBrokerTest {
         }
     }
 
+    private static List<InvocationCompleted> committedResults(String idPrefix) {
+        return readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed").stream()
+                .map(r -> JsonCodec.fromBytes(r.value(), InvocationCompleted.class))
+                .filter(c -> c.executionId().startsWith(idPrefix)).toList();
+    }
+
+    private static long committedOffset(String group, TopicPartition partition) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            var offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
+            return offset == null ? 0 : offset.offset();
+        }
+    }
+
     @Test
     void aBatchWhosePublishFailsIsAbortedAndRunsAgainLeavingOneCommittedResultEach() throws Exception {
         // the second run of this context returns more than the producer may send: its transaction fails
@@ -132,8 +148,9 @@ class InvocationBatchListenerOnBrokerTest {
                 var request = new InvocationRequested("e-tx-" + i, function.id(), 1, JsonCodec.readTree("{\"i\":" + i
                         + "}"), Instant.now(), null);
                 ids.add(request.executionId());
-                // one key: one partition, so all five come in one batch, in order
-                producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), "same", JsonCodec.toBytes(request)));
+                // one partition, so all five come in one batch, in order
+                producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), 0, request.executionId(),
+                        JsonCodec.toBytes(request)));
             }
             producer.flush();
         }
@@ -161,14 +178,10 @@ class InvocationBatchListenerOnBrokerTest {
             container.start();
             try {
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
-                        readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed")).hasSize(5));
+                        committedResults("e-tx-")).hasSize(5));
                 // the offsets went with the results: the group continues after the fifth invocation
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        broker.getBrokersAsString()))) {
-                    var committed = admin.listConsumerGroupOffsets("test-executor").partitionsToOffsetAndMetadata()
-                            .get();
-                    assertThat(committed.values().stream().mapToLong(o -> o.offset()).sum()).isEqualTo(5);
-                }
+                assertThat(committedOffset("test-executor", new TopicPartition(Topic.INVOCATIONS.topicName(), 0)))
+                        .isEqualTo(5);
             } finally {
                 container.stop();
             }
@@ -176,8 +189,7 @@ class InvocationBatchListenerOnBrokerTest {
             producers.destroy();
         }
 
-        List<InvocationCompleted> committed = readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed").stream()
-                .map(r -> JsonCodec.fromBytes(r.value(), InvocationCompleted.class)).toList();
+        List<InvocationCompleted> committed = committedResults("e-tx-");
         assertThat(committed).extracting(InvocationCompleted::executionId).containsExactlyInAnyOrderElementsOf(ids);
         // the invocation whose result could not be sent ran again; its committed result is from a later run
         assertThat(committed).filteredOn(c -> c.executionId().equals("e-tx-1")).singleElement()
@@ -229,5 +241,82 @@ class InvocationBatchListenerOnBrokerTest {
         } finally {
             forwarder.stop();
         }
+    }
+
+    private static ExecutorPool pool(String grace) {
+        var properties = new Binder(new MapConfigurationPropertySource(Map.of("s3c.executor.instances", "1",
+                "s3c.executor.instance-id-prefix", "drain", "s3c.executor.shutdown-grace", grace,
+                "s3c.executor.running-notice", "100ms"))).bindOrCreate("s3c.executor",
+                        dev.s3c.executor.ExecutorProperties.class);
+        KafkaProperties kafka = kafka();
+        kafka.getConsumer().setGroupId("drain-executor");
+        kafka.getConsumer().setAutoOffsetReset("earliest");
+        var notices = new KafkaTemplate<>(new DefaultKafkaProducerFactory<String, Object>(
+                kafka.buildProducerProperties(), new StringSerializer(), JsonSerde.anySerializer()));
+        var batches = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
+                new StringSerializer(), JsonSerde.anySerializer());
+        batches.setTransactionIdPrefix("test-drain-" + grace + "-");
+        return new ExecutorPool(properties, kafka, engine, watchdog, catalog, notices, new KafkaTemplate<>(batches),
+                new SimpleMeterRegistry());
+    }
+
+    private static void invokeSlow(String executionId, int millis) throws Exception {
+        try (var producer = plainProducer()) {
+            var request = new InvocationRequested(executionId, "f-slow", 1, JsonCodec.readTree("{\"ms\":" + millis
+                    + "}"), Instant.now(), null);
+            producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), DRAIN_PARTITION, executionId,
+                    JsonCodec.toBytes(request))).get();
+        }
+        // running: its notice is out
+        await().atMost(Duration.ofSeconds(30)).until(() -> readAll(Topic.INVOCATION_STARTS.topicName(),
+                "read_committed").stream().anyMatch(r -> executionId.equals(r.key())));
+    }
+
+    private static final int DRAIN_PARTITION = 1;
+
+    @Test
+    void aStoppingPoolLetsTheRunningFunctionFinishAndCommitOrPastTheGraceLeavesItForAnother() throws Exception {
+        var slow = new FunctionDefinition("f-slow", "slow", 1, """
+                function handler(input) {
+                  const start = Date.now();
+                  while (Date.now() - start < input.ms) {}
+                  return { slept: input.ms };
+                }""", CodeStyle.HANDLER, 10_000, 0, FunctionStatus.ACTIVE, Instant.now());
+        try (var producer = plainProducer()) {
+            producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), slow.id(),
+                    JsonCodec.toBytes(slow))).get();
+        }
+        TopicPartition partition = new TopicPartition(Topic.INVOCATIONS.topicName(), DRAIN_PARTITION);
+
+        // within the grace: the function finishes, its result and offset are committed before stop() returns
+        ExecutorPool first = pool("10s");
+        first.start();
+        invokeSlow("e-drain-1", 1500);
+        first.stop();
+        assertThat(committedResults("e-drain-1")).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(dev.s3c.contracts.ExecutionStatus.SUCCEEDED);
+            assertThat(c.output().get("slept").asInt()).isEqualTo(1500);
+        });
+        long afterFirst = committedOffset("drain-executor", partition);
+
+        // past the grace: cancelled, nothing committed; the invocation is left for the next instance
+        ExecutorPool second = pool("300ms");
+        second.start();
+        invokeSlow("e-drain-2", 4000);
+        second.stop();
+        assertThat(committedResults("e-drain-2")).isEmpty();
+        assertThat(committedOffset("drain-executor", partition)).isEqualTo(afterFirst);
+
+        ExecutorPool third = pool("10s");
+        third.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(committedResults("e-drain-2")).singleElement().satisfies(c ->
+                            assertThat(c.output().get("slept").asInt()).isEqualTo(4000)));
+        } finally {
+            third.stop();
+        }
+        // and the first ran once: nothing of it came again
+        assertThat(committedResults("e-drain-1")).hasSize(1);
     }
 }
