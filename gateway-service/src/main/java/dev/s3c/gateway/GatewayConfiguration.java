@@ -13,6 +13,8 @@ import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaTemplate;
 
 @Configuration(proxyBeanMethods = false)
+// the idempotency keys' expiry
+@org.springframework.scheduling.annotation.EnableScheduling
 class GatewayConfiguration {
 
     /** The gateway writes function definitions, so it declares their topic. */

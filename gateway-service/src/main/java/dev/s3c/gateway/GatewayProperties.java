@@ -17,6 +17,8 @@ import org.springframework.util.unit.DataSize;
  * @param seedSamples whether the original product's sample functions are created on first start
  * @param monitorUrl where the monitor serves live metrics, which the gateway forwards on its own origin
  * @param loadTests bounds of the built-in load tester
+ * @param idempotencyWindow how long an {@code Idempotency-Key} is remembered: within it, the same key (per function)
+ *        with the same request answers with the execution it first made instead of running again
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -27,7 +29,8 @@ public record GatewayProperties(
         @DefaultValue("1MB") DataSize maxInputSize,
         @DefaultValue("true") boolean seedSamples,
         @DefaultValue("http://localhost:8082") java.net.URI monitorUrl,
-        @DefaultValue LoadTestLimits loadTests) {
+        @DefaultValue LoadTestLimits loadTests,
+        @DefaultValue("24h") Duration idempotencyWindow) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {

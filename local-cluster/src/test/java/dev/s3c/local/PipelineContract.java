@@ -394,6 +394,56 @@ abstract class PipelineContract {
     }
 
     @Test
+    void anIdempotencyKeyGivesTheSameExecutionOnEitherGatewayAndNeverASecondRun() {
+        String id = create("idempotent", "function handler(input) { return { doubled: input.n * 2, at: Date.now() }; }");
+        String other = create("idempotent-other", "function handler(input) { return input; }");
+        String key = "order-" + java.util.UUID.randomUUID();
+        String execute = "/api/functions/" + id + "/execute";
+
+        // sync, then the same request again on the other gateway: the same execution and result, marked replayed
+        Api.Response first = gatewayA.post(execute, "{\"input\":{\"n\":21}}", "Idempotency-Key", key);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.body().get("output").get("doubled").asInt()).isEqualTo(42);
+        Api.Response again = gatewayB.post(execute, "{ \"input\": { \"n\": 21 } }", "Idempotency-Key", key);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.raw().headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(again.body().get("executionId").asString()).isEqualTo(first.body().get("executionId").asString());
+        assertThat(again.body().get("output")).isEqualTo(first.body().get("output"));
+        // asked async this time: the same execution, where to read it
+        Api.Response async = gatewayA.post(execute + "?mode=async", "{\"input\":{\"n\":21}}", "Idempotency-Key", key);
+        assertThat(async.status()).isEqualTo(202);
+        assertThat(async.body().get("executionId").asString()).isEqualTo(first.body().get("executionId").asString());
+
+        // the same key with another input: refused, naming the header; nothing runs
+        assertError(gatewayB.post(execute, "{\"input\":{\"n\":22}}", "Idempotency-Key", key), 422,
+                "Idempotency-Key");
+        // keys are per function: the same key on another function is a request of its own
+        Api.Response elsewhere = gatewayA.post("/api/functions/" + other + "/execute", "{\"input\":{\"n\":21}}",
+                "Idempotency-Key", key);
+        assertThat(elsewhere.status()).isEqualTo(200);
+        assertThat(elsewhere.body().get("executionId").asString()).isNotEqualTo(first.body().get("executionId")
+                .asString());
+        assertError(gatewayA.post(execute, "{}", "Idempotency-Key", "x".repeat(256)), 400, "Idempotency-Key");
+
+        // async first, retried at once while it may still be queued: one execution
+        String asyncKey = "batch-" + java.util.UUID.randomUUID();
+        Api.Response queued = gatewayB.post(execute + "?mode=async", "{\"input\":{\"n\":5}}", "Idempotency-Key",
+                asyncKey);
+        Api.Response retried = gatewayA.post(execute + "?mode=async", "{\"input\":{\"n\":5}}", "Idempotency-Key",
+                asyncKey);
+        assertThat(queued.status()).isEqualTo(202);
+        assertThat(retried.status()).isEqualTo(202);
+        assertThat(retried.body().get("executionId").asString()).isEqualTo(queued.body().get("executionId").asString());
+
+        // what ran: one execution per key, nothing for the refused request
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode logs = gatewayA.get("/api/functions/" + id + "/logs?limit=100").body();
+            assertThat(logs).hasSize(2);
+            assertThat(logs).allSatisfy(e -> assertThat(e.get("status").asString()).isEqualTo("succeeded"));
+        });
+    }
+
+    @Test
     void aThousandAsyncInvocationsEachEndInExactlyOneRecord() throws Exception {
         String id = create("counter", "function handler(input) { return input.i + 1; }");
         int total = 1000;

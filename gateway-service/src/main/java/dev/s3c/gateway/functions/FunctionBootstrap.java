@@ -1,6 +1,7 @@
 package dev.s3c.gateway.functions;
 
 import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,15 +23,18 @@ class FunctionBootstrap implements ApplicationRunner {
 
     private final FunctionService functions;
     private final GatewayProperties properties;
+    private final IdempotencyKeys keys;
 
-    FunctionBootstrap(FunctionService functions, GatewayProperties properties) {
+    FunctionBootstrap(FunctionService functions, GatewayProperties properties, IdempotencyKeys keys) {
         this.functions = functions;
         this.properties = properties;
+        this.keys = keys;
     }
 
     @Override
     public void run(ApplicationArguments args) {
         functions.ensureIndexes()
+                .then(keys.ensureIndexes())
                 .then(properties.seedSamples() ? seedIfEmpty() : Mono.empty())
                 .then(functions.republishAll())
                 .doOnNext(n -> log.info("Published {} function definitions", n))

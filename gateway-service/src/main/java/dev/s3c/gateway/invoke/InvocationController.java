@@ -1,17 +1,22 @@
 package dev.s3c.gateway.invoke;
 
+import com.mongodb.client.model.Filters;
+import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionConfig;
+import dev.s3c.gateway.functions.FunctionDocument;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.api.RequestBodies;
+import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
@@ -20,13 +25,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
@@ -42,11 +50,16 @@ class InvocationController {
     private final FunctionService functions;
     private final Invocations invocations;
     private final GatewayProperties properties;
+    private final IdempotencyKeys keys;
+    private final ReactiveMongoTemplate mongo;
 
-    InvocationController(FunctionService functions, Invocations invocations, GatewayProperties properties) {
+    InvocationController(FunctionService functions, Invocations invocations, GatewayProperties properties,
+            IdempotencyKeys keys, ReactiveMongoTemplate mongo) {
         this.functions = functions;
         this.invocations = invocations;
         this.properties = properties;
+        this.keys = keys;
+        this.mongo = mongo;
     }
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
@@ -59,10 +72,12 @@ class InvocationController {
     @PostMapping("/api/functions/{id}/execute")
     Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
             @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait,
-            @RequestParam(required = false) String retries) {
+            @RequestParam(required = false) String retries,
+            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey) {
         return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id), parseMode(mode), parseWait(wait),
                         input(body), retries == null ? null
-                                : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES)))
+                                : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES),
+                        idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
                 .flatMap(call -> functions.lookup(call.functionId)
                         .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                         .flatMap(function -> {
@@ -74,11 +89,57 @@ class InvocationController {
                             // fewer retries than the function's may be asked for, never more
                             Integer allowed = call.retries == null ? null
                                     : Math.min(call.retries, function.config().retryCount());
-                            var request = new InvocationRequested(ExecutionIds.next(), function.id(),
-                                    function.version(), call.input, Instant.now(),
-                                    call.sync ? invocations.replyTo() : null, 1, allowed, null);
-                            return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
+                            if (call.key == null) {
+                                return invoke(function, call, allowed, ExecutionIds.next());
+                            }
+                            // the same request is the same input and retries; how it is answered (mode, wait) may differ
+                            String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(call.input),
+                                    String.valueOf(call.retries));
+                            return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
+                                    .flatMap(claim -> claim.fresh()
+                                            ? invoke(function, call, allowed, claim.executionId())
+                                                    .onErrorResume(ApiException.class, e -> keys.release(function.id(),
+                                                            call.key).then(Mono.error(e)))
+                                            : replay(claim.executionId(), function.id(), call));
                         }));
+    }
+
+    private Mono<ResponseEntity<?>> invoke(FunctionDocument function, Call call, Integer allowed, String executionId) {
+        var request = new InvocationRequested(executionId, function.id(), function.version(), call.input,
+                Instant.now(), call.sync ? invocations.replyTo() : null, 1, allowed, null);
+        return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
+    }
+
+    /**
+     * A request whose key already names an execution: answered with that execution, as the first request would
+     * have been (async: 202 and where to poll; sync: its result once stored, within the wait), never run again.
+     */
+    private Mono<ResponseEntity<?>> replay(String executionId, String functionId, Call call) {
+        Mono<ExecutionView> stored = mongo.getCollection(ExecutionRecord.COLLECTION)
+                .flatMap(c -> Mono.from(c.find(Filters.eq(ExecutionRecord.ID, executionId)).first()))
+                .map(ExecutionView::of);
+        if (!call.sync) {
+            return stored.map(view -> view.status())
+                    .defaultIfEmpty(ExecutionStatus.QUEUED)
+                    .map(status -> replayed(ResponseEntity.status(HttpStatus.ACCEPTED)
+                            .location(URI.create("/api/executions/" + executionId)))
+                            .body(new Accepted(executionId, functionId, status, "/api/executions/" + executionId)));
+        }
+        // the result reaches the gateway that published it; here it is read from the store once stored
+        return Flux.interval(Duration.ZERO, Duration.ofMillis(100))
+                .concatMap(tick -> stored)
+                .filter(view -> view.status().terminal())
+                .next()
+                .timeout(call.maxWait)
+                .<ResponseEntity<?>>map(view -> replayed(ResponseEntity.ok()).body(view))
+                .onErrorResume(TimeoutException.class, e -> Mono.just(replayed(ResponseEntity
+                        .status(HttpStatus.ACCEPTED).location(URI.create("/api/executions/" + executionId)))
+                        .body(new Accepted(executionId, functionId, ExecutionStatus.QUEUED,
+                                "/api/executions/" + executionId))));
+    }
+
+    private static ResponseEntity.BodyBuilder replayed(ResponseEntity.BodyBuilder response) {
+        return response.header("Idempotent-Replayed", "true");
     }
 
     private Mono<ResponseEntity<?>> invokeAsync(InvocationRequested request) {
@@ -145,7 +206,8 @@ class InvocationController {
         throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
     }
 
-    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input, Integer retries) {
+    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input, Integer retries,
+            String key) {
     }
 
     /** The answer when the result is not there yet. */

@@ -1,0 +1,177 @@
+package dev.s3c.gateway.idempotency;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code Idempotency-Key}: a caller's own name for one request to a function. The first request with a key claims it
+ * for the execution it makes; a later request with the same key and the same request gets that execution back, never
+ * a second run; the same key with another request is refused. Keys live in the store (the gateway is the one writer
+ * and reader of {@value #COLLECTION}), so they hold across gateway instances and restarts, for the idempotency window.
+ *
+ * <p>Documents: {@code {_id: functionId|key, fingerprint, executionId, createdAt, byTime: millis|_id}}. The claim is an
+ * insert by {@code _id} (a second one fails on the unique index, on real MongoDB and the embedded store alike);
+ * expiry deletes a range of {@code byTime}, which both serve from its unique index.
+ */
+@Component
+public class IdempotencyKeys {
+
+    public static final String HEADER = "Idempotency-Key";
+    static final String COLLECTION = "idempotency_keys";
+    private static final Logger log = LoggerFactory.getLogger(IdempotencyKeys.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /** What a request with a key comes to: run it as {@code executionId} ({@code fresh}), or answer with that one. */
+    public record Claim(String executionId, boolean fresh) {
+    }
+
+    private final ReactiveMongoTemplate mongo;
+    private final Duration window;
+    private final Clock clock;
+
+    @Autowired
+    IdempotencyKeys(ReactiveMongoTemplate mongo, GatewayProperties properties) {
+        this(mongo, properties.idempotencyWindow(), Clock.systemUTC());
+    }
+
+    IdempotencyKeys(ReactiveMongoTemplate mongo, Duration window, Clock clock) {
+        this.mongo = mongo;
+        this.window = window;
+        this.clock = clock;
+    }
+
+    /**
+     * @return the key, checked: 1–255 visible ASCII characters
+     * @throws ApiException 400 naming the header
+     */
+    public static String check(String key) {
+        if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw ApiException.badRequest(HEADER, "must be 1 to 255 visible ASCII characters (a UUID, say)");
+        }
+        return key;
+    }
+
+    /** A digest of what makes two requests the same one. */
+    public static String fingerprint(String... parts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : parts) {
+                sha.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Claims {@code key} of {@code functionId} for a new execution {@code executionId}, or finds the execution a
+     * request with the same fingerprint claimed it for before.
+     *
+     * @throws ApiException 422 naming the header when the key was used for another request
+     */
+    public Mono<Claim> claim(String functionId, String key, String fingerprint, String executionId) {
+        String id = functionId + "|" + key;
+        Instant now = clock.instant();
+        Document claim = new Document("_id", id).append("fingerprint", fingerprint).append("executionId", executionId)
+                .append("createdAt", Date.from(now)).append("byTime", byTime(now, id));
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.insertOne(claim)))
+                .thenReturn(new Claim(executionId, true))
+                .onErrorResume(MongoWriteException.class, e -> e.getError().getCategory()
+                        != ErrorCategory.DUPLICATE_KEY ? Mono.error(e) : existing(id, fingerprint, functionId, key,
+                                executionId));
+    }
+
+    private Mono<Claim> existing(String id, String fingerprint, String functionId, String key, String executionId) {
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.find(Filters.eq("_id", id)).first()))
+                .flatMap(found -> {
+                    Date created = found.getDate("createdAt");
+                    if (created != null && created.toInstant().isBefore(clock.instant().minus(window))) {
+                        // past the window, not swept yet: the key is free again
+                        return release(functionId, key).then(Mono.defer(() -> claim(functionId, key, fingerprint,
+                                executionId)));
+                    }
+                    if (!fingerprint.equals(found.getString("fingerprint"))) {
+                        return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, HEADER + " " + key
+                                + " was used for a different request to this function",
+                                List.of(new FieldError(HEADER, "was used for a different request (another input, mode "
+                                        + "or retries) within the last " + window.toHours() + " h"))));
+                    }
+                    return Mono.just(new Claim(found.getString("executionId"), false));
+                })
+                // deleted between the insert and the read (swept, or released by a failed publish): claim again
+                .switchIfEmpty(Mono.defer(() -> claim(functionId, key, fingerprint, executionId)));
+    }
+
+    /** Frees a key whose execution was never queued (its publish failed), so a retry with it runs. */
+    public Mono<Void> release(String functionId, String key) {
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.deleteOne(Filters.eq("_id", functionId + "|" + key))))
+                .then();
+    }
+
+    static String byTime(Instant at, String id) {
+        return "%013d".formatted(at.toEpochMilli()) + "|" + id;
+    }
+
+    /** Keys past the window: a range of {@code byTime} alone, served from its index. */
+    static Document expiredBefore(Instant cutoff) {
+        return new Document("byTime", new Document("$lt", "%013d".formatted(cutoff.toEpochMilli())));
+    }
+
+    /** Deletes keys past the window; answers how many. */
+    long sweep() {
+        Long deleted = mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.deleteMany(expiredBefore(clock.instant().minus(window)))))
+                .map(r -> r.getDeletedCount())
+                .block(TIMEOUT);
+        return deleted == null ? 0 : deleted;
+    }
+
+    @Scheduled(fixedDelayString = "${s3c.gateway.idempotency-sweep:60s}", initialDelayString = "${s3c.gateway.idempotency-sweep:60s}")
+    void sweepNow() {
+        try {
+            long n = sweep();
+            if (n > 0) {
+                log.debug("Deleted {} idempotency keys past their window", n);
+            }
+        } catch (RuntimeException e) {
+            log.debug("Sweeping idempotency keys failed; trying again later: {}", e.toString());
+        }
+    }
+
+    /** The unique index expiry reads by; sparse, so documents without it cannot collide. */
+    public Mono<Void> ensureIndexes() {
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.createIndex(Indexes.ascending("byTime"),
+                        new IndexOptions().name("byTime").unique(true).sparse(true))))
+                .then();
+    }
+}
