@@ -24,7 +24,13 @@ class ApiErrorHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ApiError> api(ApiException e, ServerWebExchange exchange) {
-        return body(e.status(), e.getMessage(), e.errors(), exchange);
+        ResponseEntity<ApiError> response = body(e.status(), e.getMessage(), e.errors(), exchange);
+        if (e.headers().isEmpty()) {
+            return response;
+        }
+        var builder = ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders());
+        e.headers().forEach(builder::header);
+        return builder.body(response.getBody());
     }
 
     @ExceptionHandler(ContentTooLargeException.class)

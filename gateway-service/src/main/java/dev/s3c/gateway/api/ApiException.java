@@ -8,11 +8,23 @@ public class ApiException extends RuntimeException {
 
     private final HttpStatus status;
     private final List<FieldError> errors;
+    private final java.util.Map<String, String> headers;
 
     public ApiException(HttpStatus status, String message, List<FieldError> errors) {
+        this(status, message, errors, java.util.Map.of());
+    }
+
+    /** @param headers sent with the error (a {@code Location}, a {@code Retry-After}) */
+    public ApiException(HttpStatus status, String message, List<FieldError> errors,
+            java.util.Map<String, String> headers) {
         super(message);
         this.status = status;
         this.errors = List.copyOf(errors);
+        this.headers = java.util.Map.copyOf(headers);
+    }
+
+    public java.util.Map<String, String> headers() {
+        return headers;
     }
 
     public static ApiException badRequest(String field, String reason) {

@@ -98,8 +98,12 @@ class InvocationController {
                             return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
                                     .flatMap(claim -> claim.fresh()
                                             ? invoke(function, call, allowed, claim.executionId())
-                                                    .onErrorResume(ApiException.class, e -> keys.release(function.id(),
-                                                            call.key).then(Mono.error(e)))
+                                                    // not queued: the key is free for the retry; maybe
+                                                    // queued (the 503 names the execution): it keeps it
+                                                    .onErrorResume(ApiException.class, e -> e.headers()
+                                                            .containsKey("Location") ? Mono.error(e)
+                                                                    : keys.release(function.id(), call.key)
+                                                                            .then(Mono.error(e)))
                                             : replay(claim.executionId(), function.id(), call));
                         }));
     }

@@ -54,8 +54,30 @@ public class Invocations {
                             .tags("function", request.functionId(), "mode", mode)
                             .register(meters).increment();
                 })
-                .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
-                        "the invocation could not be queued, nothing was run; retry: " + e.getMessage(), List.of()));
+                .onErrorMap(e -> !(e instanceof ApiException), e -> unavailable(request.executionId(), e));
+    }
+
+    /**
+     * The 503 for a publish that failed, saying what is known: a request that never left the gateway (the broker
+     * unknown or unreachable within {@code max.block.ms}, the record refused) was not queued; one that timed out
+     * on its way ({@code delivery.timeout.ms}) may have been, so the answer names the execution to look up.
+     */
+    static ApiException unavailable(String executionId, Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.KafkaException)) {
+            cause = cause.getCause();
+        }
+        String reason = String.valueOf(cause.getMessage());
+        boolean mayBeQueued = cause instanceof org.apache.kafka.common.errors.TimeoutException
+                && !reason.contains("not present in metadata");
+        if (mayBeQueued) {
+            return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the broker did not confirm in time; the "
+                    + "invocation may have been queued as execution " + executionId + ": read /api/executions/"
+                    + executionId + " before retrying, or retry with an Idempotency-Key", List.of(),
+                    java.util.Map.of("Location", "/api/executions/" + executionId, "Retry-After", "5"));
+        }
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the invocation could not be queued, nothing was "
+                + "run; retry: " + reason, List.of(), java.util.Map.of("Retry-After", "5"));
     }
 
     /**
