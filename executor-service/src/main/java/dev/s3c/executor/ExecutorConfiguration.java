@@ -90,6 +90,9 @@ class ExecutorConfiguration {
         // a transaction a crashed executor left open holds back every read_committed reader of the partitions it
         // wrote to until the broker aborts it; ours last milliseconds, so the broker may abort after 10 s
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        // with the broker gone, a commit gives up within seconds (the batch runs again later) instead of holding
+        // the instance, and a stopping executor, for the client's default minute
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         var factory = new DefaultKafkaProducerFactory<String, Object>(config, new StringSerializer(),
                 JsonSerde.anySerializer());
         factory.setTransactionIdPrefix("s3c-executor-" + properties.instancePrefix() + "-");

@@ -195,20 +195,40 @@ final class OnDiskStore extends H2Backend {
             } else {
                 return null;
             }
-            NavigableMap<KeyValue, Object> range = (NavigableMap<KeyValue, Object>) positions;
-            try {
-                for (Map.Entry<String, Object> bound : bounds.entrySet()) {
-                    KeyValue value = new KeyValue(bound.getValue()).normalized();
-                    range = switch (bound.getKey()) {
-                        case "$gt" -> range.tailMap(value, false);
-                        case "$gte" -> range.tailMap(value, true);
-                        case "$lt" -> range.headMap(value, false);
-                        default -> range.headMap(value, true);
-                    };
+            // the tightest bound on each side (two on one side, as {$gt: a, $gte: b}, are allowed)
+            KeyValue lower = null;
+            KeyValue upper = null;
+            boolean lowerInclusive = false;
+            boolean upperInclusive = false;
+            for (Map.Entry<String, Object> bound : bounds.entrySet()) {
+                KeyValue value = new KeyValue(bound.getValue()).normalized();
+                boolean inclusive = bound.getKey().endsWith("e");
+                if (bound.getKey().startsWith("$g")) {
+                    int c = lower == null ? 1 : ORDER.compare(value, lower);
+                    if (c > 0 || c == 0 && !inclusive) {
+                        lower = value;
+                        lowerInclusive = inclusive;
+                    }
+                } else {
+                    int c = upper == null ? -1 : ORDER.compare(value, upper);
+                    if (c < 0 || c == 0 && !inclusive) {
+                        upper = value;
+                        upperInclusive = inclusive;
+                    }
                 }
-            } catch (IllegalArgumentException e) {
-                // bounds that cross: nothing is in between
-                return List.of();
+            }
+            NavigableMap<KeyValue, Object> range = (NavigableMap<KeyValue, Object>) positions;
+            if (lower != null && upper != null) {
+                int c = ORDER.compare(lower, upper);
+                if (c > 0 || c == 0 && !(lowerInclusive && upperInclusive)) {
+                    // bounds that cross: nothing is in between
+                    return List.of();
+                }
+                range = range.subMap(lower, lowerInclusive, upper, upperInclusive);
+            } else if (lower != null) {
+                range = range.tailMap(lower, lowerInclusive);
+            } else if (upper != null) {
+                range = range.headMap(upper, upperInclusive);
             }
             return (descending ? range.descendingMap() : range).values();
         }

@@ -91,6 +91,10 @@ class OnDiskStoreTest {
             assertThat(ids(letters.find(Filters.lte("order", "a|00004")))).containsExactly("e-0", "e-2", "e-4");
             // bounds that cross: nothing, not an error
             assertThat(ids(letters.find(range("$gt", "b|", "$lt", "a|")))).isEmpty();
+            // two bounds on one side: the tighter one counts
+            assertThat(ids(letters.find(range("$gt", "b|00490", "$gte", "b|00496")))).containsExactly("e-497",
+                    "e-499");
+            assertThat(ids(letters.find(range("$gte", "a|00000", "$lte", "a|00000")))).containsExactly("e-0");
             // a range sorted by another field is still answered, by a scan
             assertThat(ids(letters.find(Filters.lt("order", "a|00003")).sort(Indexes.descending("_id"))))
                     .containsExactly("e-2", "e-0");

@@ -67,8 +67,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     }
 
     /**
-     * Offsets are committed by the transactions that publish the results; the acknowledgment only asks the container
-     * to run what was not committed again ({@code nack}) when a transaction failed.
+     * Offsets are committed by the transactions that publish the results, never by the container: the acknowledgment
+     * is not used. When a transaction fails, the records not committed are sought back here and run again after a
+     * backoff (the container's nack would commit the part before it outside the transaction, and its error handler
+     * would replay the whole batch).
      *
      * <p>Results of fast functions share a transaction (a transaction costs a few broker round trips); before a
      * record whose function may be slow (it was slow last time on this instance, or it has not run here yet) the
@@ -88,7 +90,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         for (int i = 0; i < records.size(); i++) {
             if (i > 0 && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
                 // slow functions: commit what is done, let the rest come back on the next poll
-                if (commit(records, from, i, steps, ack, consumer)) {
+                if (commit(records, from, i, steps, consumer)) {
                     rewind(records.subList(i, records.size()), consumer);
                 }
                 return;
@@ -96,14 +98,23 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             ConsumerRecord<String, byte[]> record = records.get(i);
             InvocationRequested request = parse(record);
             if (!steps.isEmpty() && mayBeSlow(request)) {
-                if (!commit(records, from, i, steps, ack, consumer)) {
+                if (!commit(records, from, i, steps, consumer)) {
                     return;
                 }
                 from = i;
                 steps.clear();
             }
             long began = System.nanoTime();
-            InvocationProcessor.Step step = request == null ? unreadable(record) : process(request);
+            InvocationProcessor.Step step;
+            try {
+                step = request == null ? unreadable(record) : process(request);
+            } catch (SandboxClosedException e) {
+                // cancelled by a stop past its grace: what finished before it still counts, the rest goes back
+                if (commit(records, from, i, steps, consumer)) {
+                    rewind(records.subList(i, records.size()), consumer);
+                }
+                return;
+            }
             long took = System.nanoTime() - began;
             if (request != null && request.functionId() != null) {
                 lastRunNanos.put(request.functionId(), took);
@@ -114,14 +125,14 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             if (took > FAST_NANOS && i + 1 < records.size()) {
                 // a slow run commits at once: its caller waits no longer, and a rebalance while the next one runs
                 // cannot make it run again
-                if (!commit(records, from, i + 1, steps, ack, consumer)) {
+                if (!commit(records, from, i + 1, steps, consumer)) {
                     return;
                 }
                 from = i + 1;
                 steps.clear();
             }
         }
-        commit(records, from, records.size(), steps, ack, consumer);
+        commit(records, from, records.size(), steps, consumer);
     }
 
     /** Finish the record in hand, commit, start no other: the instance is stopping. */
@@ -142,14 +153,14 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * step once its transaction committed, so a batch that runs twice is counted once.
      *
      * <p>When the transaction fails (the broker unreachable, a rebalance moved the group on, a result too large to
-     * send) it is aborted and the records from {@code from} on go back: the container seeks to them and pauses this
-     * consumer for a backoff, then polls again. A partition a rebalance moved meanwhile is run by its new owner from
+     * send) it is aborted and the records from {@code from} on go back: their partitions are sought to the committed
+     * offsets and this consumer waits a backoff before it polls again. A partition a rebalance moved meanwhile is run by its new owner from
      * the committed offset, never by this instance from records it no longer owns.
      *
      * @return whether the transaction committed
      */
     private boolean commit(List<ConsumerRecord<String, byte[]>> records, int from, int to,
-            List<InvocationProcessor.Step> steps, Acknowledgment ack, Consumer<?, ?> consumer) {
+            List<InvocationProcessor.Step> steps, Consumer<?, ?> consumer) {
         List<ConsumerRecord<String, byte[]>> done = records.subList(from, to);
         if (done.isEmpty()) {
             return true;
@@ -176,8 +187,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
                         done.size(), failures, cause.toString());
             }
-            // records before 'from' were committed by an earlier transaction of this batch
-            ack.nack(from, Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
+            backToCommitted(records.subList(from, records.size()), consumer);
+            backOff(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
             return false;
         }
         failures = 0;
@@ -192,6 +203,40 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         return true;
+    }
+
+    /**
+     * After a failed transaction: each partition of the records not committed (those of the failed transaction and
+     * those of the batch not run yet) goes back to the group's committed offset. A
+     * read_committed consumer's lookup waits for a transaction still settling, so a commit that did succeed although
+     * it reported a failure (a timeout after the broker took it) is not run again. When even the lookup fails (the
+     * broker unreachable), back to the records themselves: nothing of them was committed as far as is known.
+     */
+    private static void backToCommitted(List<ConsumerRecord<String, byte[]>> notCommitted, Consumer<?, ?> consumer) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : notCommitted) {
+            first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(),
+                    Duration.ofSeconds(10));
+            first.forEach((tp, offset) -> {
+                OffsetAndMetadata c = committed.get(tp);
+                consumer.seek(tp, c == null ? offset : Math.max(offset, c.offset()));
+            });
+        } catch (RuntimeException e) {
+            log.debug("Reading committed offsets failed, running the records again: {}", e.toString());
+            first.forEach(consumer::seek);
+        }
+    }
+
+    /** Between failed transactions; heartbeats go on meanwhile (their own thread), a stop waits at most this long. */
+    private static void backOff(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The offset after each partition's last record: where the group continues. */

@@ -73,6 +73,27 @@ public class RetryForwarder extends ConsumerThread {
 
     @Override
     protected void loop() {
+        // a consumer that could not be sent back to its committed offsets is replaced: a new one starts there
+        while (running()) {
+            try {
+                consume();
+                return;
+            } catch (WakeupException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Retry forwarder failed, starting again in a second: {}", e.toString());
+                pausedUntil.clear();
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void consume() {
         KafkaProducer<String, byte[]> producer = null;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -99,17 +120,14 @@ public class RetryForwarder extends ConsumerThread {
                     throw e;
                 } catch (RuntimeException e) {
                     // an aborted transaction (a rebalance, an unreachable broker), or a producer fenced or broken:
-                    // read again from what is committed, with a new producer (which fences what the old one left)
+                    // read again from what is committed, with a new producer (which fences what the old one left);
+                    // if even that fails, the caller starts over with a new consumer
                     log.warn("Forwarding retries failed, reading them again: {}", e.toString());
                     producer = closeQuietly(producer);
                     rewind(c, records.partitions());
                 }
                 resumeDue(c);
             }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (RuntimeException e) {
-            log.error("Retry forwarder stopped", e);
         } finally {
             closeQuietly(producer);
         }

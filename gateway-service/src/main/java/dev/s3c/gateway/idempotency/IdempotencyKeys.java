@@ -121,8 +121,8 @@ public class IdempotencyKeys {
                     if (!fingerprint.equals(found.getString("fingerprint"))) {
                         return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, HEADER + " " + key
                                 + " was used for a different request to this function",
-                                List.of(new FieldError(HEADER, "was used for a different request (another input, mode "
-                                        + "or retries) within the last " + window.toHours() + " h"))));
+                                List.of(new FieldError(HEADER, "was used for a different request (another input or "
+                                        + "retries) within the last " + window.toHours() + " h"))));
                     }
                     return Mono.just(new Claim(found.getString("executionId"), false));
                 })

@@ -34,7 +34,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
@@ -130,10 +129,8 @@ class InvocationController {
                             .body(new Accepted(executionId, functionId, status, "/api/executions/" + executionId)));
         }
         // the result reaches the gateway that published it; here it is read from the store once stored
-        return Flux.interval(Duration.ZERO, Duration.ofMillis(100))
-                .concatMap(tick -> stored)
-                .filter(view -> view.status().terminal())
-                .next()
+        return stored.filter(view -> view.status().terminal())
+                .repeatWhenEmpty(Integer.MAX_VALUE, empties -> empties.delayElements(Duration.ofMillis(100)))
                 .timeout(call.maxWait)
                 .<ResponseEntity<?>>map(view -> replayed(ResponseEntity.ok()).body(view))
                 .onErrorResume(TimeoutException.class, e -> Mono.just(replayed(ResponseEntity

@@ -89,7 +89,7 @@ class ScalingEventRecorder extends TopicReader {
         List<Document> backlog = new ArrayList<>();
         e.backlogByFunction().forEach((function, n) -> backlog.add(new Document("functionId", function)
                 .append("backlog", n)));
-        return new Document(ID, e.eventId())
+        Document document = new Document(ID, e.eventId())
                 .append(GROUP, e.group())
                 .append(ACTION, e.action().name().toLowerCase(java.util.Locale.ROOT))
                 .append(FROM_INSTANCES, e.fromInstances())
@@ -102,8 +102,12 @@ class ScalingEventRecorder extends TopicReader {
                 .append(COMPLETION_RATE, e.completionRate())
                 .append(BACKLOG_BY_FUNCTION, backlog)
                 .append(REPORTED_INSTANCES, e.reportedInstances())
-                .append(PROCESSES, e.processes())
-                .append(ORDER, e.timestamp() == null ? null : order(e.timestamp(), e.eventId()));
+                .append(PROCESSES, e.processes());
+        // no key rather than a null one: a unique index holds one null at most
+        if (e.timestamp() != null) {
+            document.append(ORDER, order(e.timestamp(), e.eventId()));
+        }
+        return document;
     }
 
     @Override
