@@ -5,13 +5,13 @@ import java.time.Instant;
 import java.util.Base64;
 
 /** Keys that sort as text in time order, and the opaque cursors listings hand out for them. */
-final class Sortable {
+public final class Sortable {
 
     private Sortable() {
     }
 
     /** Milliseconds since the epoch in 13 digits: text order is time order until the year 2286. */
-    static String millis(Instant at) {
+    public static String millis(Instant at) {
         return "%013d".formatted(Math.max(0, at.toEpochMilli()));
     }
 

@@ -5,6 +5,7 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import dev.s3c.contracts.Sortable;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
@@ -138,12 +139,12 @@ public class IdempotencyKeys {
     }
 
     static String byTime(Instant at, String id) {
-        return "%013d".formatted(at.toEpochMilli()) + "|" + id;
+        return Sortable.millis(at) + "|" + id;
     }
 
     /** Keys past the window: a range of {@code byTime} alone, served from its index. */
     static Document expiredBefore(Instant cutoff) {
-        return new Document("byTime", new Document("$lt", "%013d".formatted(cutoff.toEpochMilli())));
+        return new Document("byTime", new Document("$lt", Sortable.millis(cutoff)));
     }
 
     /** Deletes keys past the window; answers how many. */
