@@ -259,8 +259,8 @@ public class ExecutorPool implements SmartLifecycle {
                         + "run again elsewhere", properties.shutdownGrace());
                 // cancels what still runs; its instance then leaves without committing it
                 stopping.forEach(instance -> instance.sandbox.cancelRunning());
-                if (!stopped.await(10, TimeUnit.SECONDS)) {
-                    log.warn("Executor instances still not stopped 10 s after cancelling their functions");
+                if (!stopped.await(5, TimeUnit.SECONDS)) {
+                    log.warn("Executor instances still not stopped 5 s after cancelling their functions");
                 }
             }
         } catch (InterruptedException e) {
