@@ -98,9 +98,7 @@ public class IdempotencyKeys {
      */
     public Mono<Claim> claim(String functionId, String key, String fingerprint, String executionId) {
         String id = functionId + "|" + key;
-        Instant now = clock.instant();
-        Document claim = new Document("_id", id).append("fingerprint", fingerprint).append("executionId", executionId)
-                .append("createdAt", Date.from(now)).append("byTime", byTime(now, id));
+        Document claim = claimDocument(id, fingerprint, executionId, clock.instant());
         return mongo.getCollection(COLLECTION)
                 .flatMap(c -> Mono.from(c.insertOne(claim)))
                 .thenReturn(new Claim(executionId, true))
@@ -109,15 +107,25 @@ public class IdempotencyKeys {
                                 executionId));
     }
 
+    private static Document claimDocument(String id, String fingerprint, String executionId, Instant now) {
+        return new Document("_id", id).append("fingerprint", fingerprint).append("executionId", executionId)
+                .append("createdAt", Date.from(now)).append("byTime", byTime(now, id));
+    }
+
     private Mono<Claim> existing(String id, String fingerprint, String functionId, String key, String executionId) {
         return mongo.getCollection(COLLECTION)
                 .flatMap(c -> Mono.from(c.find(Filters.eq("_id", id)).first()))
                 .flatMap(found -> {
                     Date created = found.getDate("createdAt");
                     if (created != null && created.toInstant().isBefore(clock.instant().minus(window))) {
-                        // past the window, not swept yet: the key is free again
-                        return release(functionId, key).then(Mono.defer(() -> claim(functionId, key, fingerprint,
-                                executionId)));
+                        // past the window, not swept yet: the key is free again. Replaced only if it still names
+                        // that execution, so of two requests taking it over at once one wins, the other replays
+                        Document fresh = claimDocument(id, fingerprint, executionId, clock.instant());
+                        return mongo.getCollection(COLLECTION)
+                                .flatMap(c -> Mono.from(c.replaceOne(new Document("_id", id).append("executionId",
+                                        found.getString("executionId")), fresh)))
+                                .flatMap(r -> r.getMatchedCount() == 1 ? Mono.just(new Claim(executionId, true))
+                                        : claim(functionId, key, fingerprint, executionId));
                     }
                     if (!fingerprint.equals(found.getString("fingerprint"))) {
                         return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, HEADER + " " + key

@@ -89,6 +89,8 @@ class IdempotencyKeysTest {
         now.set(T0.plus(Duration.ofHours(25)));
         // past the window and not swept yet: a new claim
         assertThat(keys.claim("f-1", "k", "third", "e-3").block()).isEqualTo(new IdempotencyKeys.Claim("e-3", true));
+        // taken over once: a second request right after gets the new execution, not a third
+        assertThat(keys.claim("f-1", "k", "third", "e-9").block()).isEqualTo(new IdempotencyKeys.Claim("e-3", false));
         keys.claim("f-1", "old", "fp", "e-4").block();
         now.set(T0.plus(Duration.ofHours(50)));
         assertThat(keys.sweep()).isEqualTo(2);
