@@ -89,10 +89,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         int from = 0;
         for (int i = 0; i < records.size(); i++) {
             if (i > 0 && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
-                // slow functions: commit what is done, let the rest come back on the next poll
-                if (commit(records, from, i, steps, consumer)) {
-                    rewind(records.subList(i, records.size()), consumer);
-                }
+                // slow functions, or stopping: commit what is done, let the rest come back on the next poll
+                commitAndSendBack(records, from, i, steps, consumer);
                 return;
             }
             ConsumerRecord<String, byte[]> record = records.get(i);
@@ -110,9 +108,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 step = request == null ? unreadable(record) : process(request);
             } catch (SandboxClosedException e) {
                 // cancelled by a stop past its grace: what finished before it still counts, the rest goes back
-                if (commit(records, from, i, steps, consumer)) {
-                    rewind(records.subList(i, records.size()), consumer);
-                }
+                commitAndSendBack(records, from, i, steps, consumer);
                 return;
             }
             long took = System.nanoTime() - began;
@@ -133,6 +129,14 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         commit(records, from, records.size(), steps, consumer);
+    }
+
+    /** Commits records {@code [from, i)}; the records from {@code i} on come back with the next poll. */
+    private void commitAndSendBack(List<ConsumerRecord<String, byte[]>> records, int from, int i,
+            List<InvocationProcessor.Step> steps, Consumer<?, ?> consumer) {
+        if (commit(records, from, i, steps, consumer)) {
+            rewind(records.subList(i, records.size()), consumer);
+        }
     }
 
     /** Finish the record in hand, commit, start no other: the instance is stopping. */

@@ -118,18 +118,23 @@ class ExecutionRetention implements SmartLifecycle {
             }
             List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
                     .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).map(e -> e.getString(ENTRY_ID)).toList();
-            if (!ids.isEmpty()) {
-                mongo.getCollection(ExecutionRecord.COLLECTION)
-                        .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
-                series.forget(ids).block(TIMEOUT);
-                count = ids.size();
-            }
+            count = deleteExecutions(ids);
             mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, blockId),
                     Updates.pull(ENTRIES, new Document(ENTRY_SEQ, new Document("$lt", handedOut)))))).block(TIMEOUT);
         }
         mongo.getCollection(HEADS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, functionId),
                 Updates.max(FLOOR, handedOut)))).block(TIMEOUT);
         return count;
+    }
+
+    /** Deletes the executions by {@code _id}, and their series registrations; answers how many ids there were. */
+    private long deleteExecutions(List<String> ids) {
+        if (!ids.isEmpty()) {
+            mongo.getCollection(ExecutionRecord.COLLECTION)
+                    .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
+            series.forget(ids).block(TIMEOUT);
+        }
+        return ids.size();
     }
 
     /** A range of the time key alone, so both stores delete from its index instead of reading every document. */
@@ -159,12 +164,7 @@ class ExecutionRetention implements SmartLifecycle {
                 }
                 List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
                         .map(e -> e.getString(ENTRY_ID)).toList();
-                if (!ids.isEmpty()) {
-                    mongo.getCollection(ExecutionRecord.COLLECTION)
-                            .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
-                    series.forget(ids).block(TIMEOUT);
-                    count += ids.size();
-                }
+                count += deleteExecutions(ids);
                 mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.deleteOne(Filters.eq(ID, blockId))))
                         .block(TIMEOUT);
             }
