@@ -55,9 +55,19 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** How long each function's last run took on this instance: whether results wait for the next one. */
     private final Cache<String, Long> lastRunNanos = Caffeine.newBuilder().maximumSize(4096).build();
 
+    /** Waits between failed transactions; a test records the waits instead. */
+    private final java.util.function.Consumer<Duration> pause;
+
     /** @param results a transactional template: every batch is published in a transaction of its own */
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
+        this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff);
+    }
+
+    InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
+            java.util.function.Consumer<Duration> pause) {
+        this.pause = pause;
         this.instanceId = instanceId;
         this.sandbox = sandbox;
         this.processor = processor;
@@ -182,17 +192,20 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 return null;
             });
         } catch (RuntimeException e) {
-            failures++;
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof CommitFailedException || cause instanceof RebalanceInProgressException) {
-                // the group moved on while the batch ran (an instance came or went): expected while scaling
-                log.info("Instance {}: a rebalance overtook a batch of {}, running it again", instanceId, done.size());
-            } else if (failures == 1 || failures % 30 == 0) {
-                log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
-                        done.size(), failures, cause.toString());
-            }
             backToCommitted(records.subList(from, records.size()), consumer);
-            backOff(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
+            if (overtakenByRebalance(e)) {
+                // the group moved on while the batch ran (an instance came or went): expected while scaling. No
+                // backoff: the rebalance completes only once this consumer polls again, and every other instance
+                // waits for that (a backoff here stalled the whole group for seconds while it scaled)
+                log.info("Instance {}: a rebalance overtook a batch of {}, running it again", instanceId, done.size());
+                return false;
+            }
+            failures++;
+            if (failures == 1 || failures % 30 == 0) {
+                log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
+                        done.size(), failures, e.toString());
+            }
+            pause.accept(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
             return false;
         }
         failures = 0;
@@ -207,6 +220,17 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         return true;
+    }
+
+    /** Whether a transaction failed because the group's generation moved on (the offsets were refused). */
+    static boolean overtakenByRebalance(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CommitFailedException || t instanceof RebalanceInProgressException
+                    || t instanceof org.apache.kafka.common.errors.FencedInstanceIdException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

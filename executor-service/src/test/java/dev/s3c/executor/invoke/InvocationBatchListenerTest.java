@@ -1,0 +1,156 @@
+package dev.s3c.executor.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * The listener between its ends: which records a transaction commits, where the consumer goes back to after a
+ * partial batch or a failed transaction, and when it waits before running them again. Unreadable records with a key
+ * end in a rejected result without the sandbox, so these tests need neither an engine nor a broker.
+ */
+class InvocationBatchListenerTest {
+
+    private static final TopicPartition P0 = new TopicPartition(Topic.INVOCATIONS.topicName(), 0);
+
+    private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    @SuppressWarnings("unchecked")
+    private final KafkaTemplate<String, Object> template = mock(KafkaTemplate.class);
+    private final List<Map<TopicPartition, OffsetAndMetadata>> committedOffsets = new ArrayList<>();
+    private final List<String> sentKeys = new ArrayList<>();
+    private final List<Object> sentValues = new ArrayList<>();
+    private final List<Duration> pauses = new ArrayList<>();
+    /** What the next transactions do: null commits, an exception fails that one. */
+    private final List<RuntimeException> outcomes = new ArrayList<>();
+
+    @BeforeEach
+    @SuppressWarnings("unchecked")
+    void setUp() {
+        consumer.assign(List.of(P0));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10)));
+        KafkaOperations<String, Object> operations = mock(KafkaOperations.class);
+        when(operations.send(any(ProducerRecord.class))).thenAnswer(call -> {
+            sentKeys.add(((ProducerRecord<String, Object>) call.getArgument(0)).key());
+            sentValues.add(((ProducerRecord<String, Object>) call.getArgument(0)).value());
+            return null;
+        });
+        when(template.executeInTransaction(any())).thenAnswer(call -> {
+            KafkaOperations.OperationsCallback<String, Object, Object> callback = call.getArgument(0);
+            List<String> before = new ArrayList<>(sentKeys);
+            callback.doInOperations(operations);
+            RuntimeException outcome = outcomes.isEmpty() ? null : outcomes.removeFirst();
+            if (outcome != null) {
+                // aborted: nothing of it was published
+                sentKeys.retainAll(before);
+                throw outcome;
+            }
+            return null;
+        });
+        org.mockito.Mockito.doAnswer(call -> {
+            committedOffsets.add(Map.copyOf(call.getArgument(0)));
+            return null;
+        }).when(operations).sendOffsetsToTransaction(any(), any());
+    }
+
+    private InvocationBatchListener listener(Duration batchBudget) {
+        return new InvocationBatchListener("test/0", null, null, template, batchBudget, new SimpleMeterRegistry(),
+                pauses::add);
+    }
+
+    /** Records at offsets 10, 11, … that cannot be read as requests: each ends in a rejected result. */
+    private static List<ConsumerRecord<String, byte[]>> unreadable(int count) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            records.add(new ConsumerRecord<>(P0.topic(), 0, 10 + i, "e-" + i,
+                    "not json".getBytes(StandardCharsets.UTF_8)));
+        }
+        return records;
+    }
+
+    @Test
+    void aBatchIsPublishedWithItsOffsetsInOneTransaction() {
+        listener(Duration.ofSeconds(5)).onMessage(unreadable(3), null, consumer);
+
+        assertThat(sentKeys).containsExactly("e-0", "e-1", "e-2");
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(pauses).isEmpty();
+    }
+
+    @Test
+    void pastItsBudgetABatchCommitsWhatRanAndSendsTheRestBack() {
+        consumer.seek(P0, 13);
+
+        listener(Duration.ZERO).onMessage(unreadable(3), null, consumer);
+
+        // the first record ran and was committed with its result; the next poll starts at the second
+        assertThat(sentKeys).containsExactly("e-0");
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)));
+        assertThat(consumer.position(P0)).isEqualTo(11);
+    }
+
+    @Test
+    void aBatchOvertakenByARebalanceGoesBackToTheCommittedOffsetWithoutWaiting() {
+        consumer.seek(P0, 13);
+        outcomes.add(new CommitFailedException("generation moved on"));
+
+        listener(Duration.ofSeconds(5)).onMessage(unreadable(3), null, consumer);
+
+        assertThat(sentKeys).isEmpty();
+        assertThat(consumer.position(P0)).isEqualTo(10);
+        // the rebalance waits for this consumer's next poll: a pause here would hold up every instance
+        assertThat(pauses).isEmpty();
+    }
+
+    @Test
+    void failedPublishesWaitLongerEachTimeUntilOneCommits() {
+        var listener = listener(Duration.ofSeconds(5));
+        outcomes.add(new TimeoutException("broker unreachable"));
+        outcomes.add(new TimeoutException("broker unreachable"));
+        outcomes.add(new CommitFailedException("generation moved on"));
+
+        for (int run = 0; run < 4; run++) {
+            consumer.seek(P0, 13);
+            listener.onMessage(unreadable(3), null, consumer);
+        }
+        assertThat(pauses).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+        assertThat(sentKeys).containsExactly("e-0", "e-1", "e-2");
+
+        // a commit resets the backoff
+        outcomes.add(new TimeoutException("broker unreachable"));
+        listener.onMessage(unreadable(3), null, consumer);
+        assertThat(pauses).last().isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void theCommittedResultIsARejectionNamingTheUnreadableRecord() {
+        listener(Duration.ofSeconds(5)).onMessage(unreadable(1), null, consumer);
+
+        assertThat(sentValues).singleElement().isInstanceOfSatisfying(InvocationCompleted.class, result -> {
+            assertThat(result.executionId()).isEqualTo("e-0");
+            assertThat(JsonCodec.toJson(result)).contains("rejected", "unreadable invocation request");
+        });
+    }
+}
