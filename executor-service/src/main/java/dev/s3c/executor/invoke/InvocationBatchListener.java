@@ -210,7 +210,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         }
         failures = 0;
         for (InvocationProcessor.Step step : steps) {
-            if (step.retry() != null) {
+            if (step.redelivery()) {
+                metrics.redelivered(step.result());
+            } else if (step.retry() != null) {
                 metrics.retried(step.result());
             } else {
                 metrics.completed(step.result());
@@ -317,8 +319,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         String text = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
         InvocationRequested unreadable = new InvocationRequested(record.key(), null, 0, null, Instant.now(), null);
         return InvocationProcessor.Step.done(InvocationProcessor.rejected(unreadable,
-                "unreadable invocation request (" + Math.min(text.length(), 200) + " characters)", instanceId,
-                Instant.now()));
+                "unreadable invocation request (" + Math.min(text.length(), 200) + " characters)", instanceId));
     }
 
     private InvocationProcessor.Step process(InvocationRequested request) {
@@ -333,8 +334,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         } catch (RuntimeException e) {
             // a platform fault on this one record must not hold up the batch forever: it ends in a result
             log.error("System error running {}", request.executionId(), e);
-            return processor.systemFault(request, "system error: " + e.getClass().getSimpleName(), instanceId,
-                    Instant.now());
+            return processor.systemFault(request, "system error: " + e.getClass().getSimpleName(), instanceId);
         }
     }
 

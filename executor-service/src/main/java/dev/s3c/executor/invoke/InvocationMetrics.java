@@ -41,6 +41,12 @@ final class InvocationMetrics {
         ran(attempt, function);
     }
 
+    /** An attempt handed back after a platform fault: not the function's failure, so not a retry. */
+    void redelivered(InvocationCompleted attempt) {
+        Counter.builder("s3c.executor.redeliveries").description("attempts handed back after a platform fault")
+                .tag("function", function(attempt)).register(meters).increment();
+    }
+
     void deadLettered(String functionId) {
         Counter.builder("s3c.executor.dead.letters").description("invocations whose retries ran out")
                 .tag("function", functionId == null ? UNKNOWN : functionId).register(meters).increment();

@@ -43,6 +43,11 @@ final class InvocationProcessor {
         static Step done(InvocationCompleted result) {
             return new Step(result, null, null);
         }
+
+        /** The same attempt handed back after a platform fault: neither a retry nor a run of the function. */
+        boolean redelivery() {
+            return retry != null && retry.redeliveries() > 0;
+        }
     }
 
     /**
@@ -59,21 +64,30 @@ final class InvocationProcessor {
     }
 
     Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId) throws InterruptedException {
+        // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
+        // waiting the whole bound again on every redelivery would hold the instance up for minutes
+        Duration wait = request.redeliveries() == 0 ? definitionWait
+                : definitionWait.compareTo(REDELIVERED_DEFINITION_WAIT) < 0 ? definitionWait
+                : REDELIVERED_DEFINITION_WAIT;
+        FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), wait);
         Instant startedAt = Instant.now();
-        FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), definitionWait);
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
             // never run an older version than the caller was promised
             return systemFault(request, "version " + request.functionVersion() + " of function "
-                    + request.functionId() + " has not reached this executor yet", instanceId, startedAt);
+                    + request.functionId() + " has not reached this executor yet", instanceId);
         }
         if (function == null) {
-            String why = lookup.deleted() ? "function " + request.functionId() + " was deleted"
-                    : "function " + request.functionId() + " is unknown to this executor";
-            return Step.done(rejected(request, why, instanceId, startedAt));
+            if (lookup.deleted()) {
+                return Step.done(rejected(request, "function " + request.functionId() + " was deleted", instanceId));
+            }
+            // the gateway checked that it exists before queueing the call: its definition has not arrived yet (a
+            // publish that failed is repeated by the gateway's reconciliation), so this is the platform's fault
+            return systemFault(request, "function " + request.functionId() + " has not reached this executor yet",
+                    instanceId);
         }
         if (!function.active()) {
-            return Step.done(rejected(request, "function " + function.name() + " is inactive", instanceId, startedAt));
+            return Step.done(rejected(request, "function " + function.name() + " is inactive", instanceId));
         }
         var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId,
                 request.attempt(), startedAt);
@@ -101,7 +115,7 @@ final class InvocationProcessor {
                 request.requestedAt(), startedAt, Instant.now(), request.replyTo())
                 .withHistory(request.history(), request.series());
         if (result.error() != null && result.error().type() == ErrorType.SYSTEM_ERROR) {
-            return systemFault(request, result.error().message(), instanceId, startedAt);
+            return systemFault(request, result.error().message(), instanceId);
         }
         if (retryable(result)) {
             AttemptRecord attempt = AttemptRecord.of(result);
@@ -117,13 +131,15 @@ final class InvocationProcessor {
     }
 
     /**
-     * A platform fault is not the function's: the same attempt is handed back (through the 1 s retry tier) without
-     * counting against its retries, up to {@link #MAX_REDELIVERIES} times; then it ends as a system error.
+     * A platform fault is not the function's: the same attempt is handed back (through the retry tiers, 1 s, then
+     * 2, 4, 8 and 16 s: about two minutes in all) without counting against its retries, up to
+     * {@link #MAX_REDELIVERIES} times; then it ends as a system error.
      */
-    Step systemFault(InvocationRequested request, String why, String instanceId, Instant startedAt) {
-        InvocationCompleted failed = failed(request, ErrorType.SYSTEM_ERROR, why, instanceId, startedAt);
+    Step systemFault(InvocationRequested request, String why, String instanceId) {
+        InvocationCompleted failed = failed(request, ErrorType.SYSTEM_ERROR, why, instanceId);
         if (request.redeliveries() < MAX_REDELIVERIES) {
-            return new Step(failed, request.redeliver(Instant.now().plus(REDELIVERY_DELAY)), null);
+            return new Step(failed, request.redeliver(Instant.now().plus(redeliveryDelay(request.redeliveries()))),
+                    null);
         }
         // out of redeliveries: final, and redrivable once the platform is healthy again
         return new Step(failed, null, new DeadLettered(request.executionId(), request.functionId(), request,
@@ -131,7 +147,12 @@ final class InvocationProcessor {
     }
 
     static final int MAX_REDELIVERIES = 10;
-    static final Duration REDELIVERY_DELAY = Duration.ofSeconds(1);
+    private static final Duration REDELIVERED_DEFINITION_WAIT = Duration.ofSeconds(1);
+
+    /** Before redelivery {@code n + 1}: 1 s doubling up to 16 s. */
+    static Duration redeliveryDelay(int redeliveriesSoFar) {
+        return Duration.ofSeconds(1L << Math.min(redeliveriesSoFar, 4));
+    }
 
     /** The function's own failures are retried; rejections and platform faults are not theirs to retry. */
     static boolean retryable(InvocationCompleted result) {
@@ -148,16 +169,19 @@ final class InvocationProcessor {
         return request.maxRetries() == null ? own : Math.max(0, Math.min(own, request.maxRetries()));
     }
 
-    static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId, Instant started) {
-        return failed(request, ErrorType.REJECTED, why, instanceId, started);
+    static InvocationCompleted rejected(InvocationRequested request, String why, String instanceId) {
+        return failed(request, ErrorType.REJECTED, why, instanceId);
     }
 
-    static InvocationCompleted failed(InvocationRequested request, ErrorType type, String why, String instanceId,
-            Instant started) {
+    /**
+     * An outcome without a run of the function: no start time (so neither metrics nor the store count it as a run,
+     * warm or cold, nor its wait as queue wait), no duration.
+     */
+    static InvocationCompleted failed(InvocationRequested request, ErrorType type, String why, String instanceId) {
         ExecutionStatus status = type == ErrorType.REJECTED ? ExecutionStatus.REJECTED : ExecutionStatus.FAILED;
         return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(), status,
                 null, ExecutionError.of(type, why), "", 0, request.attempt(), instanceId, false, request.requestedAt(),
-                started, Instant.now(), request.replyTo()).withHistory(request.history(), request.series());
+                null, Instant.now(), request.replyTo()).withHistory(request.history(), request.series());
     }
 
     private static String contextJson(InvocationRequested request, FunctionDefinition function) {

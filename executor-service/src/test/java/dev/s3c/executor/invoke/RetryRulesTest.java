@@ -55,7 +55,7 @@ class RetryRulesTest {
                     Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
             var request = new InvocationRequested("e", "f", 1, null, T0, null, 2, null, null);
 
-            InvocationProcessor.Step first = processor.systemFault(request, "broker hiccup", "i-0", T0);
+            InvocationProcessor.Step first = processor.systemFault(request, "broker hiccup", "i-0");
             assertThat(first.retry()).isNotNull();
             assertThat(first.retry().attempt()).isEqualTo(2);
             assertThat(first.retry().redeliveries()).isEqualTo(1);
@@ -65,10 +65,56 @@ class RetryRulesTest {
             for (int i = 0; i < InvocationProcessor.MAX_REDELIVERIES; i++) {
                 worn = worn.redeliver(T0);
             }
-            InvocationProcessor.Step last = processor.systemFault(worn, "broker hiccup", "i-0", T0);
+            InvocationProcessor.Step last = processor.systemFault(worn, "broker hiccup", "i-0");
             assertThat(last.retry()).isNull();
             assertThat(last.result().error().type()).isEqualTo(ErrorType.SYSTEM_ERROR);
             assertThat(last.result().attempt()).isEqualTo(2);
+            assertThat(last.deadLetter()).isNotNull();
+        }
+    }
+
+    @Test
+    void redeliveriesWaitLongerEachTimeUpTo16Seconds() {
+        assertThat(java.util.stream.IntStream.range(0, InvocationProcessor.MAX_REDELIVERIES)
+                .mapToObj(InvocationProcessor::redeliveryDelay).mapToLong(Duration::toSeconds).toArray())
+                .containsExactly(1, 2, 4, 8, 16, 16, 16, 16, 16, 16);
+    }
+
+    @Test
+    void aPlatformFaultIsNotARunNorARetry() {
+        try (Watchdog watchdog = new Watchdog()) {
+            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
+                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var request = new InvocationRequested("e", "f", 1, null, T0, null, 1, null, null);
+
+            InvocationProcessor.Step step = processor.systemFault(request, "broker hiccup", "i-0");
+
+            assertThat(step.redelivery()).isTrue();
+            // no start time: metrics and the store count no run (warm or cold) and no queue wait for it
+            assertThat(step.result().startedAt()).isNull();
+            assertThat(step.result().durationMs()).isZero();
+            // a real retry is not a redelivery
+            var retried = new InvocationProcessor.Step(step.result(), request.retry(T0, dev.s3c.contracts.AttemptRecord.of(step.result())), null);
+            assertThat(retried.redelivery()).isFalse();
+        }
+    }
+
+    @Test
+    void aFunctionWhoseDefinitionHasNotArrivedIsRedeliveredNotRejected() throws Exception {
+        try (Watchdog watchdog = new Watchdog()) {
+            // a catalog that has seen nothing: the definition is still on its way
+            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
+                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var request = new InvocationRequested("e", "f-new", 1, null, T0, null);
+
+            InvocationProcessor.Step step = processor.process(request, null, "i-0");
+
+            assertThat(step.result().status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(step.result().error().type()).isEqualTo(ErrorType.SYSTEM_ERROR);
+            assertThat(step.result().error().message()).contains("f-new", "has not reached this executor yet");
+            assertThat(step.redelivery()).isTrue();
+            assertThat(step.retry().attempt()).isEqualTo(1);
+            assertThat(step.deadLetter()).isNull();
         }
     }
 }
