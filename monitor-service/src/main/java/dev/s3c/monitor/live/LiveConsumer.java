@@ -95,9 +95,12 @@ class LiveConsumer extends TopicReader {
         } else if (topic.equals(Topic.EXECUTOR_LAG.topicName())) {
             aggregates.lag(JsonCodec.fromBytes(record.value(), LagSample.class));
         } else {
-            // a retry tier: a failed attempt scheduled again
+            // a retry tier: a failed attempt scheduled again, or the same attempt handed back after a platform
+            // fault (a redelivery: not the function's failure, not a retry)
             InvocationRequested retry = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
-            aggregates.retried(retry.functionId(), Instant.ofEpochMilli(record.timestamp()));
+            if (retry.redeliveries() == 0) {
+                aggregates.retried(retry.functionId(), Instant.ofEpochMilli(record.timestamp()));
+            }
         }
     }
 

@@ -1,0 +1,65 @@
+package dev.s3c.monitor.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3c.contracts.AttemptRecord;
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+
+/** What the live view makes of the records it reads, before any aggregation. */
+class LiveConsumerTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+    private final LiveAggregates aggregates = new LiveAggregates();
+    private final LiveConsumer consumer = new LiveConsumer(aggregates, new LiveFeed(aggregates), new KafkaProperties(),
+            new SimpleMeterRegistry());
+
+    private static ConsumerRecord<String, byte[]> record(Topic topic, String key, Object value) {
+        return new ConsumerRecord<>(topic.topicName(), 0, 0, T0.toEpochMilli(), TimestampType.CREATE_TIME, 0, 0, key,
+                JsonCodec.toBytes(value), new RecordHeaders(), Optional.empty());
+    }
+
+    @Test
+    void aRedeliveryAfterAPlatformFaultIsNotCountedAsARetry() {
+        var first = new InvocationRequested("e-1", "f", 1, null, T0, null);
+        var failed = new InvocationCompleted("e-1", "f", 1, ExecutionStatus.FAILED, null,
+                ExecutionError.of(ErrorType.USER_ERROR, "no"), "", 3, 1, "i", false, T0, T0, T0, null);
+        InvocationRequested retry = first.retry(T0.plusSeconds(1), AttemptRecord.of(failed));
+        InvocationRequested redelivery = first.redeliver(T0.plusSeconds(1));
+
+        consumer.onMessage(List.of(record(Topic.RETRY_1S, "e-1", retry), record(Topic.RETRY_1S, "e-2", redelivery)));
+
+        assertThat(aggregates.snapshot(T0.plusSeconds(1)).lastSecond().retried()).isEqualTo(1);
+    }
+
+    @Test
+    void anOutcomeWithoutARunCountsAsCompletedButNotAsARunOrAQueueWait() {
+        // what the executor publishes for a rejection: no start time, no duration
+        var rejected = new InvocationCompleted("e-3", "f", 1, ExecutionStatus.REJECTED, null,
+                ExecutionError.of(ErrorType.REJECTED, "function f is inactive"), "", 0, 1, "i", false, T0, null,
+                T0.plusMillis(5), null);
+
+        consumer.onMessage(List.of(record(Topic.INVOCATION_RESULTS, "e-3", rejected)));
+
+        Stats.View second = aggregates.snapshot(T0.plusSeconds(1)).lastSecond();
+        assertThat(second.completed()).isEqualTo(1);
+        assertThat(second.rejected()).isEqualTo(1);
+        assertThat(second.coldStarts()).isZero();
+        assertThat(second.queueWaitMs().p50()).isZero();
+        assertThat(second.executionMs().p50()).isZero();
+    }
+}
