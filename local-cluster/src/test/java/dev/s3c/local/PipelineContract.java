@@ -273,18 +273,36 @@ abstract class PipelineContract {
         assertThat(failed.get("history").size()).isEqualTo(2);
 
         // redrive with edited input: a new attempt series on the same execution
-        Api.Response redriven = gatewayA.post("/api/dead-letters/" + firstId + "/redrive",
-                "{\"input\":{\"ok\":true,\"value\":21}}");
+        String fixed = "{\"input\":{\"ok\":true,\"value\":21}}";
+        Api.Response redriven = gatewayA.post("/api/dead-letters/" + firstId + "/redrive", fixed,
+                "Idempotency-Key", "redrive-" + firstId);
         assertThat(redriven.status()).isEqualTo(202);
         assertThat(redriven.location()).isEqualTo("/api/executions/" + firstId);
-        // a double click does not run it twice
-        assertThat(gatewayA.post("/api/dead-letters/" + firstId + "/redrive", "{}").status()).isIn(404, 409);
+        assertThat(redriven.body().get("series").asInt()).isEqualTo(1);
+        // a double click, on this gateway or the other, does not run it twice
+        assertThat(gatewayB.post("/api/dead-letters/" + firstId + "/redrive", "{}").status()).isIn(404, 409);
+        // the same call again with its key (a client's retry after a lost answer) gets the same answer
+        Api.Response retried = gatewayB.post("/api/dead-letters/" + firstId + "/redrive", fixed,
+                "Idempotency-Key", "redrive-" + firstId);
+        assertThat(retried.status()).isEqualTo(202);
+        assertThat(retried.raw().headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(retried.body().get("series").asInt()).isEqualTo(1);
+        assertError(gatewayA.post("/api/dead-letters/" + firstId + "/redrive", "{\"input\":{\"ok\":true,\"value\":1}}",
+                "Idempotency-Key", "redrive-" + firstId), 422, "Idempotency-Key");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             JsonNode again = gatewayB.get("/api/executions/" + firstId).body();
             assertThat(again.get("status").asString()).isEqualTo("succeeded");
             assertThat(again.get("output").asInt()).isEqualTo(42);
             assertThat(again.get("attempts").asInt()).isEqualTo(1);
+            assertThat(again.get("series").asInt()).isEqualTo(1);
         });
+        // once the dead letter is gone, the key still answers what its call did
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayA.get("/api/dead-letters?functionId=" + broken).body().size()).isEqualTo(1));
+        Api.Response later = gatewayA.post("/api/dead-letters/" + firstId + "/redrive", fixed,
+                "Idempotency-Key", "redrive-" + firstId);
+        assertThat(later.status()).isEqualTo(202);
+        assertThat(later.body().get("series").asInt()).isEqualTo(1);
 
         assertThat(gatewayA.delete("/api/dead-letters/" + secondId).status()).isEqualTo(204);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->

@@ -17,6 +17,8 @@ import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.idempotency.IdempotencyKeys;
+import dev.s3c.gateway.invoke.Invocations;
 import dev.s3c.gateway.api.RequestBodies;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -34,6 +36,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -56,9 +59,12 @@ class DeadLetterController {
     private final TopicPublisher publisher;
     private final FunctionService functions;
     private final long maxInputBytes;
+    private final RedriveClaims claims;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeadLetterController.class);
 
     DeadLetterController(ReactiveMongoTemplate mongo, TopicPublisher publisher, FunctionService functions,
-            GatewayProperties properties) {
+            GatewayProperties properties, IdempotencyKeys keys) {
+        this.claims = new RedriveClaims(keys);
         this.mongo = mongo;
         this.listing = new DeadLetterListing(mongo);
         this.publisher = publisher;
@@ -89,46 +95,98 @@ class DeadLetterController {
         });
     }
 
-    /** Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. */
+    /**
+     * Runs the invocation again from attempt 1, with the stored input or {@code {"input": ...}} from the body. With an
+     * {@code Idempotency-Key}, the same call again answers what the first one did (even once the dead letter is
+     * gone) and never redrives twice; the same key with another body is a 422 naming the header.
+     */
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Redrive.class)))
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "a new attempt series",
             content = @Content(schema = @Schema(implementation = Redriven.class)))
     @PostMapping("/{executionId}/redrive")
-    Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body) {
-        return Mono.fromCallable(() -> newInput(executionId, body))
-                .flatMap(newInput -> find(executionId)
-                        .map(doc -> JsonCodec.fromJson(doc.getString(REQUEST), InvocationRequested.class))
-                        .flatMap(last -> runnable(last.functionId()).then(Mono.defer(() -> {
-                            if (!claim(executionId, last.series())) {
-                                return Mono.error(new ApiException(HttpStatus.CONFLICT, "execution " + executionId
-                                        + " is already being redriven", List.of(new FieldError("executionId",
-                                                "was redriven a moment ago"))));
-                            }
-                            InvocationRequested again = last.redrive(newInput.orElse(last.input()), Instant.now());
-                            return send(Topic.INVOCATIONS, executionId, again)
-                                    .then(send(Topic.DEAD_LETTER_RESOLUTIONS, executionId, new DeadLetterResolved(
+    Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body,
+            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey) {
+        return Mono.fromCallable(() -> new RedriveCall(newInput(executionId, body),
+                        idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
+                .flatMap(call -> mongo.findById(executionId, Document.class, COLLECTION)
+                        .flatMap(doc -> redrive(executionId, JsonCodec.fromJson(doc.getString(REQUEST),
+                                InvocationRequested.class), call))
+                        .switchIfEmpty(Mono.defer(() -> call.key() == null ? Mono.empty()
+                                : claims.earlier(executionId, call.key(), call.fingerprint(executionId))
+                                        .map(series -> replayed(accepted(executionId, series)))))
+                        .switchIfEmpty(Mono.error(() -> ApiException.notFound("dead letter " + executionId))));
+    }
+
+    private record RedriveCall(java.util.Optional<JsonNode> input, String key) {
+
+        String fingerprint(String executionId) {
+            return IdempotencyKeys.fingerprint(executionId, input.map(JsonCodec::toJson).orElse("(stored input)"));
+        }
+    }
+
+    private Mono<ResponseEntity<?>> redrive(String executionId, InvocationRequested last, RedriveCall call) {
+        int next = last.series() + 1;
+        Mono<java.util.Optional<Integer>> earlier = call.key() == null ? Mono.just(java.util.Optional.empty())
+                : claims.claimKey(executionId, call.key(), call.fingerprint(executionId), next);
+        return earlier.flatMap(replay -> replay.isPresent()
+                ? Mono.just(replayed(accepted(executionId, replay.get())))
+                : queue(executionId, last, call).onErrorResume(e -> call.key() == null
+                        // nothing was queued (or it may have been, and the series claim stays): the key is free again
+                        || e instanceof ApiException api && api.headers().containsKey("Location") ? Mono.error(e)
+                        : claims.releaseKey(executionId, call.key()).then(Mono.error(e))));
+    }
+
+    /** Claims the dead letter's series, queues the new series' first attempt, and reports the dead letter redriven. */
+    private Mono<ResponseEntity<?>> queue(String executionId, InvocationRequested last, RedriveCall call) {
+        return runnable(last.functionId())
+                .then(claims.claimSeries(executionId, last.series()))
+                .flatMap(fresh -> {
+                    if (!fresh) {
+                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "execution " + executionId
+                                + " was redriven already", List.of(new FieldError("executionId",
+                                        "was redriven already (its new attempt series is at /api/executions/"
+                                                + executionId + ")"))));
+                    }
+                    InvocationRequested again = last.redrive(call.input().orElse(last.input()), Instant.now());
+                    return publisher.send(Topic.INVOCATIONS, executionId, again)
+                            .onErrorResume(e -> {
+                                if (Invocations.mayHaveBeenQueued(e)) {
+                                    // the series claim stays: a retry must not run it a second time
+                                    return Mono.error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the broker "
+                                            + "did not confirm in time; the redrive may have been queued: read "
+                                            + "/api/executions/" + executionId + " before retrying", List.of(),
+                                            java.util.Map.of("Location", "/api/executions/" + executionId,
+                                                    "Retry-After", "5")));
+                                }
+                                return claims.releaseSeries(executionId, last.series()).then(Mono.error(
+                                        new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "could not reach Kafka, "
+                                                + "nothing was redriven; retry: " + e.getMessage(), List.of(),
+                                                java.util.Map.of("Retry-After", "5"))));
+                            })
+                            .then(publisher.send(Topic.DEAD_LETTER_RESOLUTIONS, executionId, new DeadLetterResolved(
                                             executionId, DeadLetterResolved.Resolution.REDRIVEN, Instant.now(),
-                                            last.series())))
-                                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED)
-                                            .location(URI.create("/api/executions/" + executionId))
-                                            .<Object>body(new Redriven(executionId, again.series(),
-                                                    "/api/executions/" + executionId)));
-                        }))));
+                                            last.series()))
+                                    // the new series is queued and its claim stays: the answer is still 202. The
+                                    // dead letter stays listed until discarded; redriving it again is refused
+                                    .onErrorResume(e -> {
+                                        log.warn("Redrove {} but could not report its dead letter resolved: {}",
+                                                executionId, e.toString());
+                                        return Mono.empty();
+                                    }))
+                            .thenReturn(accepted(executionId, again.series()));
+                });
     }
 
-    /**
-     * A second redrive of the same dead letter, before the monitor has removed it (a double click, a client retry),
-     * would run the execution twice; this gateway remembers what it redrove for a minute.
-     */
-    private boolean claim(String executionId, int series) {
-        long now = System.nanoTime();
-        redriven.values().removeIf(at -> now - at > CLAIM_NANOS);
-        return redriven.putIfAbsent(executionId + "#" + series, now) == null;
+    private static ResponseEntity<?> accepted(String executionId, int series) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/executions/" + executionId))
+                .body(new Redriven(executionId, series, "/api/executions/" + executionId));
     }
 
-    private static final long CLAIM_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-    private final java.util.Map<String, Long> redriven = new java.util.concurrent.ConcurrentHashMap<>();
+    private static ResponseEntity<?> replayed(ResponseEntity<?> response) {
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header("Idempotent-Replayed", "true").body(response.getBody());
+    }
 
     /** The input from {@code {"input": ...}}, if the body has one; checked like an invocation's. */
     private java.util.Optional<JsonNode> newInput(String executionId, String body) {

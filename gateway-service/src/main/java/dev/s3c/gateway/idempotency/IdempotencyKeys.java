@@ -59,7 +59,7 @@ public class IdempotencyKeys {
         this(mongo, properties.idempotencyWindow(), Clock.systemUTC());
     }
 
-    IdempotencyKeys(ReactiveMongoTemplate mongo, Duration window, Clock clock) {
+    public IdempotencyKeys(ReactiveMongoTemplate mongo, Duration window, Clock clock) {
         this.mongo = mongo;
         this.window = window;
         this.clock = clock;

@@ -63,14 +63,9 @@ public class Invocations {
      * on its way ({@code delivery.timeout.ms}) may have been, so the answer names the execution to look up.
      */
     static ApiException unavailable(String executionId, Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.KafkaException)) {
-            cause = cause.getCause();
-        }
+        Throwable cause = kafkaCause(e);
         String reason = String.valueOf(cause.getMessage());
-        boolean mayBeQueued = cause instanceof org.apache.kafka.common.errors.TimeoutException
-                && !reason.contains("not present in metadata");
-        if (mayBeQueued) {
+        if (mayHaveBeenQueued(e)) {
             return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the broker did not confirm in time; the "
                     + "invocation may have been queued as execution " + executionId + ": read /api/executions/"
                     + executionId + " before retrying, or retry with an Idempotency-Key", List.of(),
@@ -78,6 +73,24 @@ public class Invocations {
         }
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the invocation could not be queued, nothing was "
                 + "run; retry: " + reason, List.of(), java.util.Map.of("Retry-After", "5"));
+    }
+
+    /**
+     * Whether a failed send may still have reached the broker: it timed out on its way ({@code delivery.timeout.ms})
+     * rather than before it left ({@code max.block.ms}: the topic's metadata never came) or being refused.
+     */
+    public static boolean mayHaveBeenQueued(Throwable e) {
+        Throwable cause = kafkaCause(e);
+        return cause instanceof org.apache.kafka.common.errors.TimeoutException
+                && !String.valueOf(cause.getMessage()).contains("not present in metadata");
+    }
+
+    private static Throwable kafkaCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.KafkaException)) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /**
