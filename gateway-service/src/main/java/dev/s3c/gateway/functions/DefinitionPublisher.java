@@ -31,13 +31,14 @@ class DefinitionPublisher {
 
     /**
      * Retried briefly; if Kafka stays away the caller gets a 503 saying the change is stored but not yet delivered
-     * (start-up republishing delivers it later).
+     * (the gateway's reconciliation delivers it once Kafka is back).
      */
     private Mono<Void> send(String functionId, FunctionDefinition definition) {
         return publisher.send(Topic.FUNCTION_DEFINITIONS, functionId, definition)
                 .retryWhen(Retry.backoff(4, Duration.ofMillis(200)))
                 .onErrorMap(e -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "function " + functionId
-                        + " is stored but could not be delivered to executors yet (Kafka unavailable); "
-                        + "it is delivered when the gateway restarts", List.of()));
+                        + (definition == null ? " is deleted" : " is stored") + " but executors could not be told yet "
+                        + "(Kafka unavailable); the gateway tells them as soon as Kafka is back", List.of(),
+                        java.util.Map.of("Retry-After", "30")));
     }
 }

@@ -1,5 +1,6 @@
 package dev.s3c.gateway.functions;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.FunctionDefinition;
@@ -21,9 +22,23 @@ public record FunctionDocument(
         FunctionStatus status,
         long version,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        @JsonIgnore Boolean undelivered) {
 
     public static final String COLLECTION = "functions";
+    /** Set with every write of a version, removed once the definitions topic has that version: the outbox flag. */
+    static final String UNDELIVERED = "undelivered";
+
+    /** A version stored but not yet on the definitions topic. */
+    FunctionDocument(String id, String name, String description, String code, CodeStyle style, FunctionConfig config,
+            FunctionStatus status, long version, Instant createdAt, Instant updatedAt) {
+        this(id, name, description, code, style, config, status, version, createdAt, updatedAt, Boolean.TRUE);
+    }
+
+    /** Spring Data reads with this one: the canonical constructor. */
+    @org.springframework.data.annotation.PersistenceCreator
+    public FunctionDocument {
+    }
 
     FunctionDefinition definition() {
         return new FunctionDefinition(id, name, version, code, style, config.timeoutMs(), config.retryCount(), status,
@@ -31,6 +46,7 @@ public record FunctionDocument(
     }
 
     FunctionDocument withoutCode() {
-        return new FunctionDocument(id, name, description, null, style, config, status, version, createdAt, updatedAt);
+        return new FunctionDocument(id, name, description, null, style, config, status, version, createdAt, updatedAt,
+                undelivered);
     }
 }

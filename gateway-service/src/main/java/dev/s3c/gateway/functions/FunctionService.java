@@ -15,6 +15,7 @@ import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.data.mongodb.core.index.Index;
 import org.springframework.data.mongodb.core.query.Criteria;
 import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.data.mongodb.core.query.Update;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Flux;
@@ -22,7 +23,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Functions: stored in MongoDB (the gateway is the one writer of {@code functions}), then published to the
- * definitions topic. Store first, publish second: a failed publish is repaired by the republish at start-up.
+ * definitions topic. Store first, publish second, with an outbox: every stored version is marked undelivered in
+ * the same write, and the mark is removed once the topic has it; a delete leaves an entry in
+ * {@value #TOMBSTONES} until the topic has its tombstone. {@link #reconcile} delivers what a failed publish left.
  */
 @Service
 public class FunctionService {
@@ -131,7 +134,20 @@ public class FunctionService {
         return mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
                 .doOnNext(saved -> lookups.remove(saved.id()))
-                .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
+                .flatMap(this::deliver);
+    }
+
+    /** Publishes a stored version, then removes its undelivered mark (if no newer version replaced it meanwhile). */
+    private Mono<FunctionDocument> deliver(FunctionDocument saved) {
+        return publisher.publish(saved.definition())
+                .then(markDelivered(saved))
+                .thenReturn(saved);
+    }
+
+    private Mono<Boolean> markDelivered(FunctionDocument delivered) {
+        Query same = Query.query(Criteria.where("_id").is(delivered.id()).and("version").is(delivered.version()));
+        return mongo.updateFirst(same, new Update().unset(FunctionDocument.UNDELIVERED), FunctionDocument.class)
+                .map(r -> r.getMatchedCount() == 1);
     }
 
     Mono<FunctionDocument> update(String id, FunctionSpec spec) {
@@ -159,19 +175,74 @@ public class FunctionService {
                                     List.of(new FieldError("version", "is no longer " + current.version())))));
                 })
                 .doOnNext(saved -> lookups.remove(id))
-                .flatMap(saved -> publisher.publish(saved.definition()).thenReturn(saved));
+                .flatMap(this::deliver);
     }
 
+    /**
+     * The tombstone's outbox entry is written before the function is removed, so a crash or a failed publish after
+     * the removal still ends with the executors told; it is deleted once the topic has the tombstone.
+     */
     Mono<Void> delete(String id) {
-        return mongo.findAndRemove(Query.query(Criteria.where("_id").is(id)), FunctionDocument.class)
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+        org.bson.Document pending = new org.bson.Document("at", new java.util.Date());
+        Query byId = Query.query(Criteria.where("_id").is(id));
+        return mongo.upsert(byId, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)
+                .then(mongo.findAndRemove(byId, FunctionDocument.class))
+                .switchIfEmpty(Mono.defer(() -> mongo.remove(byId, TOMBSTONES)
+                        .then(Mono.error(ApiException.notFound("function " + id)))))
                 .doOnNext(removed -> lookups.remove(id))
-                .flatMap(removed -> publisher.tombstone(id));
+                .flatMap(removed -> publisher.tombstone(id))
+                .then(mongo.remove(byId, TOMBSTONES))
+                .then();
     }
 
-    /** Publishes every stored function again: repairs the topic after a lost publish or a fresh broker. */
+    static final String TOMBSTONES = "function_tombstones";
+    /** An outbox entry of a delete still under way is left alone this long. */
+    private static final java.time.Duration DELETE_UNDER_WAY = java.time.Duration.ofMinutes(2);
+
+    /**
+     * Delivers what a failed publish left undelivered: each function version still marked (the newest one: a
+     * version published late never stays the topic's last word, because the mark is checked again after each
+     * publish), and each tombstone whose function is gone. Several gateways may do it at once; publishing a version
+     * twice changes nothing for the executors.
+     *
+     * @return how many definitions and tombstones were delivered
+     */
+    Mono<Long> reconcile() {
+        Flux<Boolean> versions = mongo.find(Query.query(Criteria.where(FunctionDocument.UNDELIVERED).is(true))
+                        .limit(RECONCILE_BATCH), FunctionDocument.class)
+                .concatMap(doc -> deliverNewest(doc.id(), 5));
+        java.util.Date settled = java.util.Date.from(Instant.now().minus(DELETE_UNDER_WAY));
+        Flux<Boolean> tombstones = mongo.find(new Query().limit(RECONCILE_BATCH), org.bson.Document.class, TOMBSTONES)
+                .concatMap(entry -> {
+                    // Spring Data stores an id that reads as an ObjectId as one, like the functions' own ids
+                    String id = String.valueOf(entry.get("_id"));
+                    Query byId = Query.query(Criteria.where("_id").is(id));
+                    return mongo.exists(byId, FunctionDocument.class).flatMap(stillThere -> {
+                        if (!stillThere) {
+                            return publisher.tombstone(id).then(mongo.remove(byId, TOMBSTONES)).thenReturn(true);
+                        }
+                        java.util.Date at = entry.getDate("at");
+                        // the delete never removed it (it failed before): no tombstone is owed
+                        return at != null && at.before(settled) ? mongo.remove(byId, TOMBSTONES).thenReturn(false)
+                                : Mono.just(false);
+                    });
+                });
+        return Flux.concat(versions, tombstones).filter(Boolean::booleanValue).count();
+    }
+
+    private static final int RECONCILE_BATCH = 500;
+
+    private Mono<Boolean> deliverNewest(String id, int tries) {
+        return find(id).flatMap(doc -> !Boolean.TRUE.equals(doc.undelivered()) ? Mono.just(false)
+                : publisher.publish(doc.definition()).then(markDelivered(doc)).flatMap(marked -> marked
+                        ? Mono.just(true)
+                        // a newer version was stored while this one was on its way: deliver that one too
+                        : tries > 1 ? deliverNewest(id, tries - 1) : Mono.just(true)));
+    }
+
+    /** Publishes every stored function again: repairs the topic after a fresh broker. */
     Mono<Long> republishAll() {
-        return all().concatMap(doc -> publisher.publish(doc.definition())).count();
+        return all().concatMap(this::deliver).count();
     }
 
     private CodeStyle check(String code) {
