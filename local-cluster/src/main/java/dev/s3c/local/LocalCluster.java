@@ -199,8 +199,16 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts one more gateway instance (they share the database and topics); returns its base URL. */
     public String startGateway(String instanceId, int port) {
-        ConfigurableApplicationContext gateway = run(GatewayApplication.builder(), port,
-                "--s3c.gateway.instance-id=" + instanceId, "--s3c.gateway.monitor-url=" + baseUrl(monitor));
+        List<String> args = new ArrayList<>(List.of("--s3c.gateway.instance-id=" + instanceId,
+                "--s3c.gateway.monitor-url=" + baseUrl(monitor)));
+        if (options.serviceArgs().stream().noneMatch(a -> a.startsWith("--s3c.gateway.drain-notice="))) {
+            // one machine, no load balancer to tell: Ctrl-C stops at once, calls in flight get 5 s to finish
+            args.add("--s3c.gateway.drain-notice=${S3C_GATEWAY_DRAIN_NOTICE:0s}");
+        }
+        if (options.serviceArgs().stream().noneMatch(a -> a.startsWith("--spring.lifecycle.timeout-per-shutdown-phase="))) {
+            args.add("--spring.lifecycle.timeout-per-shutdown-phase=5s");
+        }
+        ConfigurableApplicationContext gateway = run(GatewayApplication.builder(), port, args.toArray(String[]::new));
         awaitHealthy(gateway);
         gateways.add(gateway);
         return baseUrl(gateway);
@@ -300,7 +308,6 @@ public final class LocalCluster implements AutoCloseable {
     }
 
 
-    /** Stops the services (newest first, so producers stop before consumers), then the store and the broker. */
     /**
      * Stops the monitor, runs {@code whileDown}, and starts it again on the same port (the gateways keep its
      * address): what a restart of that service looks like to the console.
@@ -314,6 +321,19 @@ public final class LocalCluster implements AutoCloseable {
         awaitHealthy(monitor);
     }
 
+    /**
+     * Stops a gateway the way SIGTERM does (its context closes: drain, graceful shutdown, then its result reader),
+     * blocking until it stopped.
+     */
+    public void stopGateway(String url) {
+        ConfigurableApplicationContext gateway = gateways.stream().filter(g -> baseUrl(g).equals(url)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no gateway at " + url));
+        gateways.remove(gateway);
+        contexts.remove(gateway);
+        gateway.close();
+    }
+
+    /** Stops the services (newest first, so producers stop before consumers), then the store and the broker. */
     @Override
     public void close() {
         for (ConfigurableApplicationContext context : contexts.reversed()) {

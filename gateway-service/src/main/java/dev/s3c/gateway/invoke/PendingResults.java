@@ -34,6 +34,23 @@ class PendingResults {
         return true;
     }
 
+    /**
+     * Ends every wait as if its time were up (the caller is answered 202 with where to read the result).
+     *
+     * @return how many callers were waiting
+     */
+    int releaseAll() {
+        int released = 0;
+        for (String executionId : java.util.List.copyOf(waiting.keySet())) {
+            Sinks.One<InvocationCompleted> sink = waiting.remove(executionId);
+            if (sink != null) {
+                sink.tryEmitError(new java.util.concurrent.TimeoutException("gateway stopping"));
+                released++;
+            }
+        }
+        return released;
+    }
+
     int size() {
         return waiting.size();
     }

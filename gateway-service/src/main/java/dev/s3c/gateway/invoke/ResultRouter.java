@@ -95,10 +95,28 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         container.start();
     }
 
+    /**
+     * Callers still waiting when the web server's graceful shutdown is over are answered 202 with where to read
+     * their result (it is stored as usual), rather than cut off.
+     */
     @Override
     public void stop() {
+        int released = pending.releaseAll();
+        if (released > 0) {
+            log.info("Gateway {} stopping: {} sync caller(s) answered 202 to read their result later", instanceId,
+                    released);
+        }
         container.stop();
         assigned = false;
+    }
+
+    /**
+     * Stops after the web server's graceful shutdown (a lower phase stops later): the sync calls in flight are
+     * drained while their results can still arrive.
+     */
+    @Override
+    public int getPhase() {
+        return org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE - 1;
     }
 
     @Override
