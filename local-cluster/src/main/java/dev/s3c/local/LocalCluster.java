@@ -171,14 +171,14 @@ public final class LocalCluster implements AutoCloseable {
         } else {
             mongoUri = options.mongoUri();
         }
-        createTopics();
+        createTopics(kafkaBootstrap);
     }
 
     /**
      * Each service declares the topics it writes; creating them all here first lets the services start in any order
      * without consumers waiting on a topic their writer has not declared yet.
      */
-    private void createTopics() {
+    static void createTopics(String kafkaBootstrap) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap))) {
             for (Topic topic : Topic.values()) {
                 try {

@@ -37,10 +37,19 @@ final class PersistentBroker implements AutoCloseable {
      * @param settings broker settings over the defaults (topic auto-creation off, replication factors of 1)
      */
     static PersistentBroker start(Path logDir, Map<String, String> settings) {
+        return start(logDir, settings, 0, 0);
+    }
+
+    /**
+     * @param port the client port, 0 for a free one; a broker started again on the same log with the same ports is
+     *        found again by clients that knew it
+     * @param controllerPort the controller's port, 0 for a free one
+     */
+    static PersistentBroker start(Path logDir, Map<String, String> settings, int port, int controllerPort) {
         try {
             Files.createDirectories(logDir);
-            int port = freePort();
-            int controllerPort = freePort();
+            port = port == 0 ? freePort() : port;
+            controllerPort = controllerPort == 0 ? freePort() : controllerPort;
             Map<String, Object> config = new HashMap<>();
             config.put("process.roles", "broker,controller");
             config.put("node.id", "1");
@@ -87,7 +96,7 @@ final class PersistentBroker implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

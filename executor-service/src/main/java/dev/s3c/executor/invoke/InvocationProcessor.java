@@ -27,6 +27,8 @@ import tools.jackson.databind.JsonNode;
 /** Turns one invocation request into its one result, on the calling instance's sandbox. */
 final class InvocationProcessor {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InvocationProcessor.class);
+
     private final FunctionCatalog catalog;
     private final Duration definitionWait;
     private final Watchdog watchdog;
@@ -69,7 +71,15 @@ final class InvocationProcessor {
         Duration wait = request.redeliveries() == 0 ? definitionWait
                 : definitionWait.compareTo(REDELIVERED_DEFINITION_WAIT) < 0 ? definitionWait
                 : REDELIVERED_DEFINITION_WAIT;
+        long lookupStart = System.nanoTime();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), wait);
+        long waitedMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lookupStart);
+        if (waitedMillis >= 1000) {
+            // the definitions topic is behind: the instance sat idle this long (rare; a sign to look into)
+            log.info("Instance {} waited {} ms for version {} of function {} ({})", instanceId, waitedMillis,
+                    request.functionVersion(), request.functionId(), lookup.definition() != null ? "arrived"
+                            : lookup.deleted() ? "deleted" : "not arrived");
+        }
         Instant startedAt = Instant.now();
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
