@@ -44,8 +44,8 @@ import tools.jackson.databind.JsonNode;
  * The chaos suite: the platform as processes of its own on this machine (a broker, a MongoDB-wire store, a monitor,
  * two gateways, two executor processes of two instances each; {@link ChaosNode}), and in each scenario one of them
  * killed or stopped in the middle of the work. After each: every accepted invocation has exactly one final stored
- * result, the sync callers that got an answer got the stored one, and the results topic (read committed) holds
- * exactly one result per execution. Each scenario logs its figures (invocations, re-runs, time to recover); the
+ * result, the sync callers that got an answer got the stored one, the results topic (read committed) holds
+ * exactly one result per execution, and the live metrics' history counts as many finished as are stored. Each scenario logs its figures (invocations, re-runs, time to recover); the
  * README keeps them. The processes' logs are in {@code target/chaos/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -116,6 +116,7 @@ class ChaosTest {
     @Order(1)
     void anExecutorKilledMidBurstLosesNothingAndDoublesNothing() throws Exception {
         String function = create("chaos-kill-executor", "function handler(input) { return { i: input.i }; }");
+        long since = nextSecond();
         Burst burst = Burst.start(api, function, 5_000, 16);
         SyncProbe probe = SyncProbe.start(new Api(gateway2.url()), function, 40);
         await().atMost(Duration.ofSeconds(120)).until(() -> burst.accepted.size() >= 1_500);
@@ -125,7 +126,7 @@ class ChaosTest {
         probe.done.get(180, TimeUnit.SECONDS);
 
         // the other process takes the killed one's partitions over (after the 10 s session timeout)
-        Figures figures = verify(function, burst, probe, killedAt);
+        Figures figures = verify(function, burst, probe, killedAt, since);
         log.info("Chaos (a) executor kill -9 mid-burst: {}", figures);
         // a process manager starts it again
         executor1.start();
@@ -138,6 +139,7 @@ class ChaosTest {
     void anExecutorStoppedWhileRunningSlowFunctionsFinishesThemAndHandsOverTheRest() throws Exception {
         String function = create("chaos-term-executor",
                 "function handler(input) { const t = Date.now(); while (Date.now() - t < 1500) {} return { i: input.i }; }");
+        long since = nextSecond();
         Burst burst = Burst.start(api, function, 24, 24);
         burst.done.get(60, TimeUnit.SECONDS);
         // both processes are running functions: some results are stored already
@@ -146,7 +148,7 @@ class ChaosTest {
         executor1.terminate();
         long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
 
-        Figures figures = verify(function, burst, SyncProbe.none(), stoppedAt);
+        Figures figures = verify(function, burst, SyncProbe.none(), stoppedAt, since);
         log.info("Chaos (e) executor SIGTERM with slow functions running: stopped in {} ms; {}", stopMillis, figures);
         executor1.start();
         executor1.awaitHealthy();
@@ -161,6 +163,7 @@ class ChaosTest {
         String function = create("chaos-term-gateway",
                 "function handler(input) { const t = Date.now(); while (Date.now() - t < 1000) {} return { i: input.i }; }");
         Api second = new Api(gateway2.url());
+        long since = nextSecond();
         List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             calls.add(second.postAsync("/api/functions/" + function + "/execute", "{\"input\":{\"i\":" + i + "}}"));
@@ -171,7 +174,7 @@ class ChaosTest {
         gateway2.terminate();
         SyncProbe probe = SyncProbe.of(calls);
 
-        Figures figures = verify(function, Burst.none(), probe, stoppedAt);
+        Figures figures = verify(function, Burst.none(), probe, stoppedAt, since);
         log.info("Chaos (c) gateway SIGTERM with sync callers waiting: {} answered with their result, {} with 202; {}",
                 probe.answered.size(), probe.queued.size(), figures);
         gateway2.start();
@@ -192,7 +195,8 @@ class ChaosTest {
         monitor.start();
         monitor.awaitHealthy();
 
-        Figures figures = verify(function, burst, SyncProbe.none(), killedAt);
+        // not compared with the live metrics: the restarted monitor counts afresh
+        Figures figures = verify(function, burst, SyncProbe.none(), killedAt, null);
         log.info("Chaos (d) monitor kill -9 mid-write: {}", figures);
     }
 
@@ -200,6 +204,7 @@ class ChaosTest {
     @Order(5)
     void theBrokerStoppedAndStartedMidBurstLosesNothingAccepted() throws Exception {
         String function = create("chaos-restart-broker", "function handler(input) { return { i: input.i }; }");
+        long since = nextSecond();
         Burst burst = Burst.start(api, function, 1_000, 8);
         await().atMost(Duration.ofSeconds(120)).until(() -> burst.accepted.size() >= 300);
         long stoppedAt = System.nanoTime();
@@ -210,7 +215,7 @@ class ChaosTest {
         awaitBroker();
         burst.done.get(300, TimeUnit.SECONDS);
 
-        Figures figures = verify(function, burst, SyncProbe.none(), stoppedAt);
+        Figures figures = verify(function, burst, SyncProbe.none(), stoppedAt, since);
         log.info("Chaos (b) broker stopped and started mid-burst: {} refused (not queued), {} maybe queued; {}",
                 burst.refused.get(), burst.maybe.size(), figures);
     }
@@ -230,14 +235,19 @@ class ChaosTest {
      * stored with one final result, no more; sync callers' answers are the stored ones; the results topic, read
      * committed, has exactly one result per stored execution.
      */
-    private static Figures verify(String function, Burst burst, SyncProbe probe, long faultAt) {
+    private static Figures verify(String function, Burst burst, SyncProbe probe, long faultAt, Long countedSince) {
         Set<String> expected = ConcurrentHashMap.newKeySet();
         expected.addAll(burst.accepted);
         expected.addAll(probe.answered.keySet());
         expected.addAll(probe.queued);
-        Map<String, JsonNode> stored = await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> storedFinal(function), s -> s.keySet().containsAll(expected)
-                        && burst.maybe.stream().allMatch(id -> s.containsKey(id) || absent(id)));
+        Map<String, JsonNode> stored;
+        try {
+            stored = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> storedFinal(function), s -> s.keySet().containsAll(expected)
+                            && burst.maybe.stream().allMatch(id -> s.containsKey(id) || absent(id)));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not stored: " + diagnose(function, expected, storedFinal(function).keySet()), e);
+        }
         long recovered = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - faultAt);
         Map<String, Integer> statuses = new HashMap<>();
         stored.values().forEach(v -> statuses.merge(v.get("status").asString(), 1, Integer::sum));
@@ -254,7 +264,79 @@ class ChaosTest {
         assertThat(committed.keySet()).containsExactlyInAnyOrderElementsOf(stored.keySet());
         committed.forEach((id, n) -> assertThat(n).as("committed results of %s", id).isEqualTo(1));
         int aborted = everything.values().stream().mapToInt(Integer::intValue).sum() - committed.size();
+        if (countedSince != null) {
+            // the live metrics counted each stored execution once: their history since the scenario began (by the
+            // second each finished in) adds up to what the store has
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(completedSince(countedSince)).isEqualTo(stored.size()));
+        }
         return new Figures(stored.size(), aborted, recovered, statuses);
+    }
+
+    /** Executions finished from second {@code since} on, as {@code /api/metrics/executions/history} counts them. */
+    private static long completedSince(long since) {
+        long window = java.time.Instant.now().getEpochSecond() - since + 2;
+        JsonNode points = api.get("/api/metrics/executions/history?window=" + window + "s&step=1s").body()
+                .get("points");
+        long completed = 0;
+        for (JsonNode point : points) {
+            if (java.time.Instant.parse(point.get("at").asString()).getEpochSecond() >= since) {
+                completed += point.get("stats").get("completed").asLong();
+            }
+        }
+        return completed;
+    }
+
+    /**
+     * The second a scenario's executions are counted from: the next one, so that nothing of the scenario before
+     * (all of it finished by now) shares it.
+     */
+    private static long nextSecond() {
+        long now = java.time.Instant.now().getEpochSecond();
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                .until(() -> java.time.Instant.now().getEpochSecond() > now);
+        return now + 1;
+    }
+
+    /** Where the executions expected but not stored are: as the API shows them, on the topics, in the group. */
+    private static String diagnose(String function, Set<String> expected, Set<String> stored) {
+        List<String> missing = expected.stream().filter(id -> !stored.contains(id)).limit(10).toList();
+        Map<String, Integer> committed = results(function, "read_committed");
+        Map<String, Integer> everything = results(function, "read_uncommitted");
+        StringBuilder out = new StringBuilder(missing.size() + " of " + expected.size() + " (first 10):");
+        Map<String, String> requests = new HashMap<>();
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            for (Topic topic : List.of(Topic.INVOCATIONS, Topic.RETRIES_DUE)) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic.topicName()).stream()
+                        .map(p -> new TopicPartition(topic.topicName(), p.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                        if (missing.contains(r.key())) {
+                            requests.merge(r.key(), r.topic() + "-" + r.partition() + "@" + r.offset(), (a, b) -> a + "," + b);
+                        }
+                    });
+                }
+            }
+            var offsets = admin.listConsumerGroupOffsets("s3c-executor").partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
+            out.append(" group s3c-executor committed ").append(offsets.entrySet().stream()
+                    .filter(e -> e.getKey().topic().equals(Topic.INVOCATIONS.topicName()))
+                    .map(e -> e.getKey().partition() + "=" + e.getValue().offset()).sorted().toList());
+        } catch (Exception e) {
+            out.append(" (topics not read: ").append(e).append(')');
+        }
+        for (String id : missing) {
+            Api.Response view = api.get("/api/executions/" + id);
+            out.append("\n  ").append(id).append(": API ").append(view.status()).append(' ').append(view.body())
+                    .append("; requests at ").append(requests.get(id)).append("; results committed ")
+                    .append(committed.get(id)).append(", in all ").append(everything.get(id));
+        }
+        return out.toString();
     }
 
     private static boolean absent(String executionId) {
@@ -432,6 +514,8 @@ class ChaosTest {
     }
 
     private static void awaitBroker() {
+        // its port first: an admin client made while nothing listens fills the test's output with its retries
+        awaitPort(brokerPort);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {

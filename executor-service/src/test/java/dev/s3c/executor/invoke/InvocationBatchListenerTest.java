@@ -145,6 +145,37 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void aRedeliveryIsCountedAsOneNotAsARetryOrARun() {
+        var meters = new SimpleMeterRegistry();
+        try (var watchdog = new dev.s3c.executor.runtime.Watchdog()) {
+            // a catalog that has seen nothing: the function's definition has not arrived, a platform fault
+            var processor = new InvocationProcessor(new dev.s3c.executor.catalog.FunctionCatalog(
+                    new org.springframework.boot.kafka.autoconfigure.KafkaProperties()), Duration.ZERO, watchdog,
+                    Duration.ofSeconds(1), started -> { }, new dev.s3c.executor.retry.RetryPolicy(Duration.ofSeconds(1),
+                            2, Duration.ofSeconds(8)));
+            var request = new dev.s3c.contracts.InvocationRequested("e-r", "f-new", 1, null, java.time.Instant.now(),
+                    null);
+            var listener = new InvocationBatchListener("test/0", null, processor, template, Duration.ofSeconds(5),
+                    meters, pauses::add);
+
+            listener.onMessage(List.of(new ConsumerRecord<>(P0.topic(), 0, 10, "e-r", JsonCodec.toBytes(request))),
+                    null, consumer);
+        }
+
+        // handed back through the first retry tier, committed with its offset
+        assertThat(sentKeys).containsExactly("e-r");
+        assertThat(sentValues).singleElement().isInstanceOfSatisfying(dev.s3c.contracts.InvocationRequested.class,
+                again -> assertThat(again.redeliveries()).isEqualTo(1));
+        assertThat(meters.get("s3c.executor.redeliveries").counter().count()).isEqualTo(1);
+        assertThat(meters.find("s3c.executor.retries").counters()).isEmpty();
+        assertThat(meters.find("s3c.executor.invocations").counters()).isEmpty();
+        // not a run: no execution time, no queue wait, no warm or cold context
+        assertThat(meters.find("s3c.executor.execution.duration").timers()).isEmpty();
+        assertThat(meters.find("s3c.executor.queue.wait").timers()).isEmpty();
+        assertThat(meters.find("s3c.executor.contexts").counters()).isEmpty();
+    }
+
+    @Test
     void theCommittedResultIsARejectionNamingTheUnreadableRecord() {
         listener(Duration.ofSeconds(5)).onMessage(unreadable(1), null, consumer);
 
