@@ -48,11 +48,16 @@ class RetryRulesTest {
         assertThat(InvocationProcessor.allowedRetries(request, function)).isEqualTo(allowed);
     }
 
+    /** A processor whose catalog has seen no function and does not wait for one. */
+    private static InvocationProcessor processor(Watchdog watchdog) {
+        return new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
+                Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+    }
+
     @Test
     void platformFaultsAreRedeliveredWithoutCountingAsAttemptsThenGiveUp() {
         try (Watchdog watchdog = new Watchdog()) {
-            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
-                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var processor = processor(watchdog);
             var request = new InvocationRequested("e", "f", 1, null, T0, null, 2, null, null);
 
             InvocationProcessor.Step first = processor.systemFault(request, "broker hiccup", "i-0");
@@ -83,8 +88,7 @@ class RetryRulesTest {
     @Test
     void aPlatformFaultIsNotARunNorARetry() {
         try (Watchdog watchdog = new Watchdog()) {
-            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
-                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var processor = processor(watchdog);
             var request = new InvocationRequested("e", "f", 1, null, T0, null, 1, null, null);
 
             InvocationProcessor.Step step = processor.systemFault(request, "broker hiccup", "i-0");
@@ -102,9 +106,8 @@ class RetryRulesTest {
     @Test
     void aFunctionWhoseDefinitionHasNotArrivedIsRedeliveredNotRejected() throws Exception {
         try (Watchdog watchdog = new Watchdog()) {
-            // a catalog that has seen nothing: the definition is still on its way
-            var processor = new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
-                    Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            // the catalog has seen nothing: the definition is still on its way
+            var processor = processor(watchdog);
             var request = new InvocationRequested("e", "f-new", 1, null, T0, null);
 
             InvocationProcessor.Step step = processor.process(request, null, "i-0");
