@@ -237,28 +237,42 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     /**
      * After a failed transaction: each partition of the records not committed (those of the failed transaction and
-     * those of the batch not run yet) goes back to the group's committed offset. A
-     * read_committed consumer's lookup waits for a transaction still settling, so a commit that did succeed although
-     * it reported a failure (a timeout after the broker took it) is not run again. When even the lookup fails (the
-     * broker unreachable), back to the records themselves: nothing of them was committed as far as is known.
+     * those of the batch not run yet) goes back to the group's committed offset. A read_committed consumer's lookup
+     * waits for a transaction still settling, so a commit that did succeed although it reported a failure (a timeout
+     * after the broker took it) is not run again. While the lookup itself fails (the broker unreachable, the
+     * transaction not settled yet) it is asked again: running the records again without knowing could commit a
+     * second result; moving on could skip them. A stopping instance stops asking; its records, not committed as far
+     * as it knows, go back to their first offsets for the next owner.
      */
-    private static void backToCommitted(List<ConsumerRecord<String, byte[]>> notCommitted, Consumer<?, ?> consumer) {
+    private void backToCommitted(List<ConsumerRecord<String, byte[]>> notCommitted, Consumer<?, ?> consumer) {
         Map<TopicPartition, Long> first = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : notCommitted) {
             first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
-        try {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(),
-                    Duration.ofSeconds(10));
-            first.forEach((tp, offset) -> {
-                OffsetAndMetadata c = committed.get(tp);
-                consumer.seek(tp, c == null ? offset : Math.max(offset, c.offset()));
-            });
-        } catch (RuntimeException e) {
-            log.debug("Reading committed offsets failed, running the records again: {}", e.toString());
-            first.forEach(consumer::seek);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(),
+                        Duration.ofSeconds(10));
+                first.forEach((tp, offset) -> {
+                    OffsetAndMetadata c = committed.get(tp);
+                    consumer.seek(tp, c == null ? offset : Math.max(offset, c.offset()));
+                });
+                return;
+            } catch (RuntimeException e) {
+                if (draining || attempt >= MAX_LOOKUPS) {
+                    log.warn("Instance {}: the committed offsets could not be read ({}); running the records again",
+                            instanceId, e.toString());
+                    first.forEach(consumer::seek);
+                    return;
+                }
+                log.debug("Reading committed offsets failed (attempt {}), asking again: {}", attempt, e.toString());
+                pause.accept(Duration.ofSeconds(1));
+            }
         }
     }
+
+    /** About a minute of asking (each lookup waits up to 10 s): beyond it the group has likely moved on anyway. */
+    private static final int MAX_LOOKUPS = 6;
 
     /** Between failed transactions; heartbeats go on meanwhile (their own thread), a stop waits at most this long. */
     private static void backOff(Duration pause) {

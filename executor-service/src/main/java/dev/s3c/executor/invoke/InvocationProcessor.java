@@ -67,7 +67,7 @@ final class InvocationProcessor {
 
     Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId) throws InterruptedException {
         // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
-        // waiting the whole bound again on every redelivery would hold the instance up for minutes
+        // waiting again on every redelivery would hold the instance up
         Duration wait = request.redeliveries() == 0 ? definitionWait
                 : definitionWait.compareTo(REDELIVERED_DEFINITION_WAIT) < 0 ? definitionWait
                 : REDELIVERED_DEFINITION_WAIT;
@@ -147,6 +147,10 @@ final class InvocationProcessor {
      */
     Step systemFault(InvocationRequested request, String why, String instanceId) {
         InvocationCompleted failed = failed(request, ErrorType.SYSTEM_ERROR, why, instanceId);
+        // rare, and otherwise invisible until the redeliveries run out: say which execution and why
+        log.info("Instance {}: platform fault on execution {} (attempt {}, {} redeliveries so far, {}): {}",
+                instanceId, request.executionId(), request.attempt(), request.redeliveries(),
+                request.redeliveries() < MAX_REDELIVERIES ? "handed back" : "final", why);
         if (request.redeliveries() < MAX_REDELIVERIES) {
             return new Step(failed, request.redeliver(Instant.now().plus(redeliveryDelay(request.redeliveries()))),
                     null);
@@ -157,7 +161,8 @@ final class InvocationProcessor {
     }
 
     static final int MAX_REDELIVERIES = 10;
-    private static final Duration REDELIVERED_DEFINITION_WAIT = Duration.ofSeconds(1);
+    /** A redelivery waited in its delay tier: it does not hold the instance up again. */
+    private static final Duration REDELIVERED_DEFINITION_WAIT = Duration.ZERO;
 
     /** Before redelivery {@code n + 1}: 1 s doubling up to 16 s. */
     static Duration redeliveryDelay(int redeliveriesSoFar) {

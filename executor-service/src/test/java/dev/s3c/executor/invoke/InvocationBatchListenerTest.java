@@ -145,6 +145,34 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void whileTheCommittedOffsetsCannotBeReadTheyAreAskedForAgainNotGuessed() {
+        var unsettled = new MockConsumer<String, byte[]>("earliest") {
+            int failures = 2;
+
+            @Override
+            public synchronized Map<TopicPartition, OffsetAndMetadata> committed(java.util.Set<TopicPartition> p,
+                    Duration timeout) {
+                if (failures-- > 0) {
+                    throw new TimeoutException("the transaction has not settled yet");
+                }
+                return super.committed(p, timeout);
+            }
+        };
+        unsettled.assign(List.of(P0));
+        unsettled.updateBeginningOffsets(Map.of(P0, 0L));
+        // the transaction that reported a failure did commit the first two records
+        unsettled.commitSync(Map.of(P0, new OffsetAndMetadata(12)));
+        unsettled.seek(P0, 13);
+        outcomes.add(new TimeoutException("commit timed out"));
+
+        listener(Duration.ofSeconds(5)).onMessage(unreadable(3), null, unsettled);
+
+        // asked until it could tell, then went on from what was committed: the two are not run a second time
+        assertThat(unsettled.position(P0)).isEqualTo(12);
+        assertThat(pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(100));
+    }
+
+    @Test
     void aRedeliveryIsCountedAsOneNotAsARetryOrARun() {
         var meters = new SimpleMeterRegistry();
         try (var watchdog = new dev.s3c.executor.runtime.Watchdog()) {

@@ -53,9 +53,8 @@ final class RedriveClaims {
      * @return the series it started, or empty when the key was not used for this execution
      */
     Mono<Integer> earlier(String executionId, String key, String fingerprint) {
-        return keys.claim(scope(executionId), "key:" + key, fingerprint, executionId + "#-1")
-                .flatMap(claim -> claim.fresh() ? releaseKey(executionId, key).then(Mono.<Integer>empty())
-                        : Mono.just(series(claim.executionId())));
+        // read only: claiming the key here, even for a moment, could be read by a concurrent call as its answer
+        return keys.find(scope(executionId), "key:" + key, fingerprint).map(claim -> series(claim.executionId()));
     }
 
     private static int series(String claimed) {

@@ -137,11 +137,15 @@ public class FunctionService {
                 .flatMap(this::deliver);
     }
 
-    /** Publishes a stored version, then removes its undelivered mark (if no newer version replaced it meanwhile). */
+    /**
+     * Publishes a stored version, then removes its undelivered mark. When the stored function changed meanwhile (a
+     * newer version, or deleted), this publish may have landed after that change's: the newest state is published
+     * again, so the topic's last word is never an older version.
+     */
     private Mono<FunctionDocument> deliver(FunctionDocument saved) {
         return publisher.publish(saved.definition())
                 .then(markDelivered(saved))
-                .thenReturn(saved);
+                .flatMap(marked -> marked ? Mono.just(saved) : deliverNewest(saved.id(), 5, true).thenReturn(saved));
     }
 
     private Mono<Boolean> markDelivered(FunctionDocument delivered) {
@@ -186,9 +190,10 @@ public class FunctionService {
         org.bson.Document pending = new org.bson.Document("at", new java.util.Date());
         Query byId = Query.query(Criteria.where("_id").is(id));
         return mongo.upsert(byId, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)
-                .then(mongo.findAndRemove(byId, FunctionDocument.class))
-                .switchIfEmpty(Mono.defer(() -> mongo.remove(byId, TOMBSTONES)
-                        .then(Mono.error(ApiException.notFound("function " + id)))))
+                .flatMap(entry -> mongo.findAndRemove(byId, FunctionDocument.class)
+                        // nothing to delete: the entry goes, unless another delete under way wrote it
+                        .switchIfEmpty(Mono.defer(() -> (entry.getUpsertedId() != null ? mongo.remove(byId, TOMBSTONES)
+                                .then() : Mono.<Void>empty()).then(Mono.error(ApiException.notFound("function " + id))))))
                 .doOnNext(removed -> lookups.remove(id))
                 .flatMap(removed -> publisher.tombstone(id))
                 .then(mongo.remove(byId, TOMBSTONES))
@@ -210,7 +215,7 @@ public class FunctionService {
     Mono<Long> reconcile() {
         Flux<Boolean> versions = mongo.find(Query.query(Criteria.where(FunctionDocument.UNDELIVERED).is(true))
                         .limit(RECONCILE_BATCH), FunctionDocument.class)
-                .concatMap(doc -> deliverNewest(doc.id(), 5));
+                .concatMap(doc -> deliverNewest(doc.id(), 5, false));
         java.util.Date settled = java.util.Date.from(Instant.now().minus(DELETE_UNDER_WAY));
         Flux<Boolean> tombstones = mongo.find(new Query().limit(RECONCILE_BATCH), org.bson.Document.class, TOMBSTONES)
                 .concatMap(entry -> {
@@ -232,12 +237,25 @@ public class FunctionService {
 
     private static final int RECONCILE_BATCH = 500;
 
-    private Mono<Boolean> deliverNewest(String id, int tries) {
-        return find(id).flatMap(doc -> !Boolean.TRUE.equals(doc.undelivered()) ? Mono.just(false)
-                : publisher.publish(doc.definition()).then(markDelivered(doc)).flatMap(marked -> marked
-                        ? Mono.just(true)
-                        // a newer version was stored while this one was on its way: deliver that one too
-                        : tries > 1 ? deliverNewest(id, tries - 1) : Mono.just(true)));
+    /**
+     * Publishes the function as stored now (with {@code again}, also when it carries no mark: an older version was
+     * just published and may have landed last) and removes its mark, until the stored version stays put.
+     */
+    private Mono<Boolean> deliverNewest(String id, int tries, boolean again) {
+        return find(id)
+                .flatMap(doc -> !again && !Boolean.TRUE.equals(doc.undelivered()) ? Mono.just(false)
+                        : publisher.publish(doc.definition()).then(markDelivered(doc)).flatMap(marked -> marked
+                                ? Mono.just(true)
+                                // changed again while this one was on its way: deliver that one too; out of tries,
+                                // the mark stays for the next reconciliation
+                                : tries > 1 ? deliverNewest(id, tries - 1, true) : markUndelivered(id).thenReturn(true)))
+                // deleted meanwhile: its tombstone may have landed before the version just published
+                .switchIfEmpty(Mono.defer(() -> again ? publisher.tombstone(id).thenReturn(true) : Mono.just(false)));
+    }
+
+    private Mono<Void> markUndelivered(String id) {
+        return mongo.updateFirst(Query.query(Criteria.where("_id").is(id)),
+                new Update().set(FunctionDocument.UNDELIVERED, true), FunctionDocument.class).then();
     }
 
     /** Publishes every stored function again: repairs the topic after a fresh broker. */

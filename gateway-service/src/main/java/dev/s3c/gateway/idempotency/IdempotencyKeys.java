@@ -128,15 +128,37 @@ public class IdempotencyKeys {
                                         : claim(functionId, key, fingerprint, executionId));
                     }
                     if (!fingerprint.equals(found.getString("fingerprint"))) {
-                        return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, HEADER + " " + key
-                                + " was used for a different request to this function",
-                                List.of(new FieldError(HEADER, "was used for a different request (another input or "
-                                        + "retries) within the last " + window.toHours() + " h"))));
+                        return Mono.error(usedForAnother(key));
                     }
                     return Mono.just(new Claim(found.getString("executionId"), false));
                 })
                 // deleted between the insert and the read (swept, or released by a failed publish): claim again
                 .switchIfEmpty(Mono.defer(() -> claim(functionId, key, fingerprint, executionId)));
+    }
+
+    /**
+     * The execution a request with {@code key} and the same fingerprint made within the window, without claiming
+     * the key when there is none.
+     *
+     * @throws ApiException 422 naming the header when the key was used for another request
+     */
+    public Mono<Claim> find(String functionId, String key, String fingerprint) {
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.find(Filters.eq("_id", functionId + "|" + key)).first()))
+                .filter(found -> {
+                    Date created = found.getDate("createdAt");
+                    return created == null || !created.toInstant().isBefore(clock.instant().minus(window));
+                })
+                .flatMap(found -> fingerprint.equals(found.getString("fingerprint"))
+                        ? Mono.just(new Claim(found.getString("executionId"), false))
+                        : Mono.error(usedForAnother(key)));
+    }
+
+    private ApiException usedForAnother(String key) {
+        return new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, HEADER + " " + key
+                + " was used for a different request to this function",
+                List.of(new FieldError(HEADER, "was used for a different request (another input or "
+                        + "retries) within the last " + window.toHours() + " h")));
     }
 
     /** Frees a key whose execution was never queued (its publish failed), so a retry with it runs. */

@@ -81,7 +81,9 @@ public class Invocations {
      */
     public static boolean mayHaveBeenQueued(Throwable e) {
         Throwable cause = kafkaCause(e);
+        // a full send buffer is a timeout too, but the record never left the gateway
         return cause instanceof org.apache.kafka.common.errors.TimeoutException
+                && !(cause instanceof org.apache.kafka.clients.producer.BufferExhaustedException)
                 && !String.valueOf(cause.getMessage()).contains("not present in metadata");
     }
 

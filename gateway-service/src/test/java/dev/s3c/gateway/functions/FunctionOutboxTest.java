@@ -44,7 +44,7 @@ class FunctionOutboxTest {
     private final AtomicBoolean kafkaDown = new AtomicBoolean();
     /** What reached the topic: definitions as "id@version", tombstones as "id@deleted". */
     private final List<String> topic = new ArrayList<>();
-    /** Runs after a definition was published, before the publish completes (a concurrent change, say). */
+    /** Runs while a definition is on its way, before it lands on the topic (a concurrent change, say). */
     private Runnable duringPublish = () -> { };
 
     @BeforeEach
@@ -58,10 +58,11 @@ class FunctionOutboxTest {
             if (kafkaDown.get()) {
                 return Mono.error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Kafka unavailable", List.of()));
             }
-            topic.add(d.id() + "@" + d.version());
+            // what happens while this publish is on its way (another change and its publish) lands before it
             Runnable hook = duringPublish;
             duringPublish = () -> { };
             hook.run();
+            topic.add(d.id() + "@" + d.version());
             return Mono.empty();
         }));
         when(publisher.tombstone(anyString())).thenAnswer(call -> Mono.defer(() -> {
@@ -147,6 +148,32 @@ class FunctionOutboxTest {
         // the topic's last word is the newest version, never the older one published late
         assertThat(topic).containsExactly(id + "@1", id + "@2");
         assertThat(stored(id)).doesNotContainKey(FunctionDocument.UNDELIVERED);
+    }
+
+    @Test
+    void aPublishThatLandsAfterANewerVersionIsFollowedByTheNewestAgain() {
+        // while version 1 is on its way, another gateway stores and publishes version 2, which lands first
+        duringPublish = () -> functions.update(functions.all().blockFirst().id(), spec(null, "return 2;")).block();
+
+        FunctionDocument created = functions.create(spec("racing", "return 1;")).block();
+
+        assertThat(topic).containsExactly(created.id() + "@2", created.id() + "@1", created.id() + "@2");
+        assertThat(stored(created.id())).doesNotContainKey(FunctionDocument.UNDELIVERED);
+    }
+
+    @Test
+    void aVersionThatLandsAfterItsFunctionsTombstoneIsFollowedByTheTombstoneAgain() {
+        kafkaDown.set(true);
+        assertThatThrownBy(() -> functions.create(spec("short-lived", "return 1;")).block())
+                .isInstanceOf(ApiException.class);
+        String id = functions.all().blockFirst().id();
+        kafkaDown.set(false);
+        // while the reconciliation publishes it, the function is deleted and its tombstone lands first
+        duringPublish = () -> functions.delete(id).block();
+
+        functions.reconcile().block();
+
+        assertThat(topic).last().isEqualTo(id + "@deleted");
     }
 
     @Test

@@ -22,7 +22,10 @@ class InvocationsUnavailableTest {
     void aSendThatNeverLeftTheGatewayWasNotQueued() {
         for (Throwable e : new Throwable[] {
                 asTheTemplateFailsIt(new TimeoutException("Topic s3c.invocations not present in metadata after 3000 ms.")),
-                asTheTemplateFailsIt(new RecordTooLargeException("too large"))}) {
+                asTheTemplateFailsIt(new RecordTooLargeException("too large")),
+                // a timeout too, but waiting for room in the send buffer: the record never left
+                asTheTemplateFailsIt(new org.apache.kafka.clients.producer.BufferExhaustedException(
+                        "Failed to allocate 100 bytes within the configured max blocking time 3000 ms."))}) {
             var error = Invocations.unavailable("e-1", e);
             assertThat(error.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
             assertThat(error.getMessage()).startsWith("the invocation could not be queued, nothing was run");
