@@ -55,18 +55,9 @@ public final class ChaosNode {
         if (parent < 0) {
             return;
         }
-        Thread watchdog = new Thread(() -> {
-            while (ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false)) {
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            Runtime.getRuntime().halt(1);
-        }, "s3c-chaos-parent-watch");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ProcessHandle.of(parent).ifPresentOrElse(
+                handle -> handle.onExit().thenRun(() -> Runtime.getRuntime().halt(1)),
+                () -> Runtime.getRuntime().halt(1));
     }
 
     /** A Spring service: its context closes on SIGTERM (Boot's shutdown hook), which is how it drains. */
