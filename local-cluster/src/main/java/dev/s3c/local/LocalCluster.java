@@ -201,17 +201,20 @@ public final class LocalCluster implements AutoCloseable {
     public String startGateway(String instanceId, int port) {
         List<String> args = new ArrayList<>(List.of("--s3c.gateway.instance-id=" + instanceId,
                 "--s3c.gateway.monitor-url=" + baseUrl(monitor)));
-        if (options.serviceArgs().stream().noneMatch(a -> a.startsWith("--s3c.gateway.drain-notice="))) {
-            // one machine, no load balancer to tell: Ctrl-C stops at once, calls in flight get 5 s to finish
-            args.add("--s3c.gateway.drain-notice=${S3C_GATEWAY_DRAIN_NOTICE:0s}");
-        }
-        if (options.serviceArgs().stream().noneMatch(a -> a.startsWith("--spring.lifecycle.timeout-per-shutdown-phase="))) {
-            args.add("--spring.lifecycle.timeout-per-shutdown-phase=5s");
-        }
+        // one machine, no load balancer to tell: Ctrl-C stops at once, calls in flight get 5 s to finish
+        addUnlessGiven(args, "s3c.gateway.drain-notice", "${S3C_GATEWAY_DRAIN_NOTICE:0s}");
+        addUnlessGiven(args, "spring.lifecycle.timeout-per-shutdown-phase", "5s");
         ConfigurableApplicationContext gateway = run(GatewayApplication.builder(), port, args.toArray(String[]::new));
         awaitHealthy(gateway);
         gateways.add(gateway);
         return baseUrl(gateway);
+    }
+
+    /** A default of the local run, unless the options set it (a property given twice would read as a list). */
+    private void addUnlessGiven(List<String> args, String property, String value) {
+        if (options.serviceArgs().stream().noneMatch(a -> a.startsWith("--" + property + "="))) {
+            args.add("--" + property + "=" + value);
+        }
     }
 
     /**

@@ -68,9 +68,7 @@ final class InvocationProcessor {
     Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId) throws InterruptedException {
         // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
         // waiting again on every redelivery would hold the instance up
-        Duration wait = request.redeliveries() == 0 ? definitionWait
-                : definitionWait.compareTo(REDELIVERED_DEFINITION_WAIT) < 0 ? definitionWait
-                : REDELIVERED_DEFINITION_WAIT;
+        Duration wait = request.redeliveries() == 0 ? definitionWait : Duration.ZERO;
         long lookupStart = System.nanoTime();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), wait);
         long waitedMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lookupStart);
@@ -161,9 +159,6 @@ final class InvocationProcessor {
     }
 
     static final int MAX_REDELIVERIES = 10;
-    /** A redelivery waited in its delay tier: it does not hold the instance up again. */
-    private static final Duration REDELIVERED_DEFINITION_WAIT = Duration.ZERO;
-
     /** Before redelivery {@code n + 1}: 1 s doubling up to 16 s. */
     static Duration redeliveryDelay(int redeliveriesSoFar) {
         return Duration.ofSeconds(1L << Math.min(redeliveriesSoFar, 4));
