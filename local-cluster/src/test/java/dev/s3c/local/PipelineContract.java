@@ -396,6 +396,11 @@ abstract class PipelineContract {
         assertThat(gatewayA.get("/api/executions/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);
         assertError(gatewayA.get("/api/functions/" + id + "/logs?status=weird"), 400, "status");
         assertError(gatewayA.get("/api/functions?size=0"), 400, "size");
+        // the bench's baseline: the same web stack, no pipeline
+        Api.Response echo = gatewayA.post("/api/echo", "{\"input\": {\"n\": [1, 2]}}");
+        assertThat(echo.status()).isEqualTo(200);
+        assertThat(echo.body().get("input").get("n").get(1).asInt()).isEqualTo(2);
+        assertError(gatewayA.post("/api/echo", "{\"input\": "), 400, "body");
 
         assertThat(gatewayA.get("/api/functions").body().get("total").asLong()).isEqualTo(before);
         Api.Response kept = gatewayA.get("/api/functions/" + id);
