@@ -1,124 +1,549 @@
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
- * Load generator for a running platform (./run-local.sh): throughput of async invocations of a trivial function,
- * counted where they complete (the executor's s3c_executor_invocations_total), and latency of sync invocations.
+ * The bench command (bench/run.sh): named scenarios against a running platform (./run-local.sh), one table at the
+ * end with the machine and the commit; {@code -Dmarkdown=FILE} also writes it as Markdown.
  *
- *   java [-Dwarmup=30000] [-Dsequential=500] bench/Bench.java [gatewayUrl] [executorUrl] [asyncCount] [concurrency] [syncCount]
+ * <pre>
+ *   bench/run.sh [scenario ...]      (default: all, in this order)
+ *   warmup     async and sync load until the JITs have compiled the hot paths (-Dwarmup=seconds, default 60)
+ *   echo       POST /api/echo, 64 connections: the same gateway's web stack without the pipeline (the baseline)
+ *   async      async execute, 256 callers; counted where users read it: finished and stored
+ *   sync-1     sync execute, one caller at a time
+ *   sync-hops  sync execute, one caller at a time: where a call's time goes, from the execution's own timestamps
+ *   sync-open  sync execute, open loop at 50, 200 and 500/s: latency from each call's due time (no coordinated omission)
+ *   sync-64    sync execute, 64 connections
+ *   cold       the first call of new functions, end to end
+ *   cpu        a CPU-heavy function (fib(24)), 4 callers
+ *   mixed      async, 128 callers: 80% echo, 10% failing then retried, 10% failing into dead letters
+ * </pre>
+ * Each load runs -Dseconds (default 20). URLs: GATEWAY_URL, EXECUTOR_URL, MONITOR_URL (localhost:8080..8082). The
+ * platform's CPU time is read from its process when it runs on this machine (the local-cluster JVM).
  */
 public class Bench {
 
+    static final String ECHO = "function handler(input) { return input; }";
+    static final String FIB = "function handler(input) { function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } "
+            + "return { fib: fib(input.n) }; }";
+    static final String FLAKY = "function handler(input) { if (Math.random() < 0.5) throw new Error('flaky'); return input; }";
+    static final String FAILING = "function handler(input) { throw new Error('always'); }";
+
+    final String gateway;
+    final String executor;
+    final String monitor;
+    final Duration seconds = Duration.ofSeconds(Integer.getInteger("seconds", 20));
+    final long pid = platformPid();
+    final List<Row> rows = new ArrayList<>();
+    String echoFunction;
+
+    Bench(String gateway, String executor, String monitor) {
+        this.gateway = gateway;
+        this.executor = executor;
+        this.monitor = monitor;
+    }
+
+    record Row(String scenario, String load, String rate, String p50, String p99, String note) {
+    }
 
     public static void main(String[] args) throws Exception {
-        String gateway = arg(args, 0, "http://localhost:8080");
-        String executor = arg(args, 1, "http://localhost:8081");
-        int count = Integer.parseInt(arg(args, 2, "20000"));
-        int concurrency = Integer.parseInt(arg(args, 3, "256"));
-        int syncCount = Integer.parseInt(arg(args, 4, "2000"));
+        var bench = new Bench(env("GATEWAY_URL", "http://localhost:8080"), env("EXECUTOR_URL", "http://localhost:8081"),
+                env("MONITOR_URL", "http://localhost:8082"));
+        List<String> scenarios = args.length == 0
+                ? List.of("warmup", "echo", "async", "sync-1", "sync-hops", "sync-open", "sync-64", "cold", "cpu", "mixed")
+                : Arrays.asList(args);
+        bench.echoFunction = BenchHttp.function(bench.gateway, "bench-echo", ECHO, 30000);
+        for (String scenario : scenarios) {
+            log("%s ...", scenario);
+            switch (scenario) {
+                case "warmup" -> bench.warmup();
+                case "echo" -> bench.echo();
+                case "async" -> bench.async();
+                case "sync-1" -> bench.syncOne();
+                case "sync-hops" -> bench.syncHops();
+                case "sync-open" -> bench.syncOpen();
+                case "sync-64" -> bench.syncClosed(64);
+                case "cold" -> bench.cold();
+                case "cpu" -> bench.cpu();
+                case "mixed" -> bench.mixed();
+                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+            }
+        }
+        String table = bench.table();
+        System.out.println(table);
+        String markdown = System.getProperty("markdown");
+        if (markdown != null) {
+            Files.writeString(Path.of(markdown), table);
+        }
+    }
 
-        String id = BenchHttp.function(gateway, "bench-echo", "function handler(input) { return input; }", 30000);
-        // the JVM's and GraalJS's JITs need tens of seconds of CPU on two cores before numbers mean anything
-        int warmup = Integer.parseInt(System.getProperty("warmup", "30000"));
-        runAsync(gateway, id, warmup, concurrency);
-        awaitCompleted(executor, completed(executor) , 0);
+    // ---- scenarios
 
-        double before = completed(executor);
+    void warmup() throws Exception {
+        Duration time = Duration.ofSeconds(Integer.getInteger("warmup", 60));
+        closed(128, time.multipliedBy(3).dividedBy(4), i -> executeAsync(echoFunction, i));
+        closed(16, time.dividedBy(8), i -> execute(echoFunction, i));
+        // the CPU-heavy scenario's function too: GraalJS compiles it once it is hot
+        String fib = BenchHttp.function(gateway, "bench-fib", FIB, 30000);
+        closed(2, time.dividedBy(8), i -> BenchHttp.post(gateway + "/api/functions/" + fib + "/execute",
+                "{\"input\":{\"n\":24}}"));
+        settle();
+    }
+
+    void echo() throws Exception {
+        Cpu cpu = cpuFromNow();
+        Result r = closed(64, seconds, i -> BenchHttp.post(gateway + "/api/echo", input(i)));
+        rows.add(new Row("echo (baseline)", "64 connections", perSecond(r.ok, r.seconds), ms(r.latency, 50),
+                ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
+    }
+
+    void async() throws Exception {
+        settle();
+        Cpu cpu = cpuFromNow();
+        Map<String, Double> threads0 = threadCpu(pid);
+        double stored0 = stored();
         long start = System.nanoTime();
-        int accepted = runAsync(gateway, id, count, concurrency);
-        double acceptSeconds = (System.nanoTime() - start) / 1e9;
-        awaitCompleted(executor, before, count);
-        double totalSeconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("async: %d accepted in %.2f s (%.0f/s accepted), all %d completed in %.2f s (%.0f/s completed)%n",
-                accepted, acceptSeconds, accepted / acceptSeconds, count, totalSeconds, count / totalSeconds);
-
-        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-        Semaphore slots = new Semaphore(16);
-        List<CompletableFuture<?>> calls = new ArrayList<>();
-        long syncStart = System.nanoTime();
-        for (int i = 0; i < syncCount; i++) {
-            slots.acquire();
-            long t0 = System.nanoTime();
-            calls.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}")
-                    .thenAccept(r -> {
-                        if (r.statusCode() != 200) {
-                            throw new IllegalStateException("sync call answered " + r.statusCode() + ": " + r.body());
-                        }
-                        latencies.add(System.nanoTime() - t0);
-                    })
-                    .whenComplete((r, e) -> slots.release()));
-        }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
-        double syncSeconds = (System.nanoTime() - syncStart) / 1e9;
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        System.out.printf("sync: %d calls, 16 concurrent, %.0f/s; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
-                syncCount, syncCount / syncSeconds, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99));
-
-        // one caller at a time: what a single call waits for on an otherwise idle platform
-        int sequential = Integer.parseInt(System.getProperty("sequential", "500"));
-        List<Long> alone = new ArrayList<>(sequential);
-        for (int i = 0; i < sequential; i++) {
-            long t0 = System.nanoTime();
-            var r = BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + i + "}}").join();
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("sync call answered " + r.statusCode() + ": " + r.body());
-            }
-            alone.add(System.nanoTime() - t0);
-        }
-        Collections.sort(alone);
-        System.out.printf("sync: %d calls, one at a time; latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
-                sequential, BenchHttp.pct(alone, 50), BenchHttp.pct(alone, 95), BenchHttp.pct(alone, 99));
+        Result r = closed(256, seconds, i -> executeAsync(echoFunction, i));
+        double storedSeconds = awaitStored(stored0 + r.ok, start);
+        cpuByService = byService(threads0, threadCpu(pid), cpu, r.ok);
+        rows.add(new Row("async execute", "256 callers", perSecond(r.ok, storedSeconds) + " finished and stored",
+                ms(r.latency, 50), ms(r.latency, 99), "accepted " + perSecond(r.ok, r.seconds) + " (latency: to 202); "
+                + cpu.perCall(r.ok) + errors(r)));
     }
 
-    private static int runAsync(String gateway, String id, int count, int concurrency) throws InterruptedException {
-        Semaphore slots = new Semaphore(concurrency);
-        AtomicInteger accepted = new AtomicInteger();
-        List<CompletableFuture<?>> calls = new ArrayList<>(count);
+    void syncOne() throws Exception {
+        settle();
+        int count = Integer.getInteger("sequential", 500);
+        Histogram latency = new Histogram(3);
+        int failed = 0;
         for (int i = 0; i < count; i++) {
-            slots.acquire();
-            calls.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"i\":" + i + "}}")
-                    .thenAccept(r -> {
-                        if (r.statusCode() == 202) {
-                            accepted.incrementAndGet();
-                        } else {
-                            throw new IllegalStateException("async call answered " + r.statusCode() + ": " + r.body());
-                        }
-                    })
-                    .whenComplete((r, e) -> slots.release()));
+            long t0 = System.nanoTime();
+            HttpResponse<String> response = execute(echoFunction, i).join();
+            latency.recordValue((System.nanoTime() - t0) / 1000);
+            failed += response.statusCode() == 200 ? 0 : 1;
         }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
-        return accepted.get();
+        rows.add(new Row("sync execute", "1 caller", "-", ms(latency, 50), ms(latency, 99),
+                "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
     }
 
-    private static void awaitCompleted(String executor, double before, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        double last = -1;
-        while (System.nanoTime() < deadline) {
-            double now = completed(executor);
-            if (now - before >= count && now == last) {
-                return;
+    /**
+     * One call at a time, split by the execution's timestamps (same clock: client and platform on this machine):
+     * accept (client send to the gateway's requestedAt), to the run (publish and the executor's poll), the run, and
+     * back (the executor's transaction, the gateway's read of the result and the reply).
+     */
+    void syncHops() throws Exception {
+        settle();
+        int count = Integer.getInteger("sequential", 500);
+        String[] names = {"accept", "publish and poll", "run", "commit, result read and reply", "whole call"};
+        Histogram[] hops = new Histogram[names.length];
+        for (int h = 0; h < hops.length; h++) {
+            hops[h] = new Histogram(3);
+        }
+        long offsetMicros = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
+        for (int i = 0; i < count; i++) {
+            long t0 = offsetMicros + System.nanoTime() / 1000;
+            HttpResponse<String> response = execute(echoFunction, i).join();
+            long t1 = offsetMicros + System.nanoTime() / 1000;
+            if (response.statusCode() != 200) {
+                continue;
             }
-            last = now;
+            long requested = micros(response.body(), "requestedAt");
+            long started = micros(response.body(), "startedAt");
+            long finished = micros(response.body(), "finishedAt");
+            long[] at = {t0, requested, started, finished, t1};
+            for (int h = 0; h < 4; h++) {
+                hops[h].recordValue(Math.max(0, at[h + 1] - at[h]));
+            }
+            hops[4].recordValue(t1 - t0);
+        }
+        for (int h = 0; h < names.length; h++) {
+            rows.add(new Row("sync execute, 1 caller: " + names[h], "hop " + (h < 4 ? h + 1 : "all"), "-",
+                    ms(hops[h], 50), ms(hops[h], 99), ""));
+        }
+    }
+
+    static long micros(String body, String field) {
+        int at = body.indexOf("\"" + field + "\":\"");
+        String text = body.substring(at + field.length() + 4, body.indexOf('"', at + field.length() + 4));
+        java.time.Instant instant = java.time.Instant.parse(text);
+        return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1000;
+    }
+
+    void syncOpen() throws Exception {
+        for (int rate : new int[] {50, 200, 500}) {
+            settle();
+            Result r = open(rate, seconds, i -> execute(echoFunction, i));
+            rows.add(new Row("sync execute", "open loop " + rate + "/s", perSecond(r.ok, r.seconds), ms(r.latency, 50),
+                    ms(r.latency, 99), "from each call's due time" + errors(r)));
+        }
+    }
+
+    void syncClosed(int connections) throws Exception {
+        settle();
+        Cpu cpu = cpuFromNow();
+        Result r = closed(connections, seconds, i -> execute(echoFunction, i));
+        rows.add(new Row("sync execute", connections + " connections", perSecond(r.ok, r.seconds), ms(r.latency, 50),
+                ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
+    }
+
+    void cold() throws Exception {
+        settle();
+        int count = Integer.getInteger("cold", 30);
+        Histogram latency = new Histogram(3);
+        String prefix = "bench-cold-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+        int failed = 0;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            // a new function each time: its definition reaches the executors, the first call compiles it
+            String id = BenchHttp.function(gateway, prefix + i, "function handler(input) { return { n: input.n * " + i
+                    + " }; }", 30000);
+            ids.add(id);
+            long t0 = System.nanoTime();
+            HttpResponse<String> response = execute(id, i).join();
+            latency.recordValue((System.nanoTime() - t0) / 1000);
+            failed += response.statusCode() == 200 && response.body().contains("\"coldStart\":true") ? 0 : 1;
+        }
+        for (String id : ids) {
+            BenchHttp.delete(gateway + "/api/functions/" + id);
+        }
+        rows.add(new Row("cold start", count + " new functions, first call each", "-", ms(latency, 50),
+                ms(latency, 99), "created, then called sync" + (failed > 0 ? "; " + failed + " not a cold 200" : "")));
+    }
+
+    void cpu() throws Exception {
+        settle();
+        String id = BenchHttp.function(gateway, "bench-fib", FIB, 30000);
+        Cpu cpu = cpuFromNow();
+        Result r = closed(4, seconds, i -> BenchHttp.post(gateway + "/api/functions/" + id + "/execute",
+                "{\"input\":{\"n\":24}}"));
+        rows.add(new Row("CPU-heavy: fib(24) sync", "4 callers", perSecond(r.ok, r.seconds), ms(r.latency, 50),
+                ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
+    }
+
+    void mixed() throws Exception {
+        settle();
+        String flaky = BenchHttp.function(gateway, "bench-flaky", FLAKY, 30000, 3);
+        String failing = BenchHttp.function(gateway, "bench-failing", FAILING, 30000, 1);
+        double retries0 = metric(executor, "s3c_executor_retries_total");
+        double dead0 = metric(executor, "s3c_executor_dead_letters_total");
+        double stored0 = stored();
+        long start = System.nanoTime();
+        Result r = closed(128, seconds, i -> executeAsync(i % 10 == 8 ? flaky : i % 10 == 9 ? failing : echoFunction, i));
+        double storedSeconds = awaitStored(stored0 + r.ok, start);
+        rows.add(new Row("mixed async (80% echo, 10% retried, 10% dead-lettered)", "128 callers",
+                perSecond(r.ok, storedSeconds) + " finished and stored", ms(r.latency, 50), ms(r.latency, 99),
+                String.format("%.0f retries, %.0f dead letters%s", metric(executor, "s3c_executor_retries_total") - retries0,
+                        metric(executor, "s3c_executor_dead_letters_total") - dead0, errors(r))));
+    }
+
+    // ---- load shapes
+
+    record Result(long ok, long failed, double seconds, Histogram latency) {
+    }
+
+    /** N callers, each sends its next call when its last one is answered; latency from send to answer. */
+    static Result closed(int callers, Duration time, IntFunction<CompletableFuture<HttpResponse<String>>> call)
+            throws InterruptedException {
+        Semaphore slots = new Semaphore(callers);
+        ConcurrentHistogram latency = new ConcurrentHistogram(3);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + time.toNanos();
+        for (int i = 0; System.nanoTime() < end; i++) {
+            slots.acquire();
+            long t0 = System.nanoTime();
+            call.apply(i).whenComplete((response, e) -> {
+                latency.recordValue((System.nanoTime() - t0) / 1000);
+                (e == null && response.statusCode() < 300 ? ok : failed).incrementAndGet();
+                slots.release();
+            });
+        }
+        if (!slots.tryAcquire(callers, 2, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("calls still unanswered two minutes after the load");
+        }
+        return new Result(ok.get(), failed.get(), (System.nanoTime() - start) / 1e9, latency);
+    }
+
+    /**
+     * Calls go out at a fixed rate whatever the answers do; each call's latency counts from when it was due, so a
+     * stall shows in every call it delayed.
+     */
+    static Result open(int rate, Duration time, IntFunction<CompletableFuture<HttpResponse<String>>> call)
+            throws Exception {
+        ConcurrentHistogram latency = new ConcurrentHistogram(3);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long start = System.nanoTime();
+        long count = rate * time.toSeconds();
+        List<CompletableFuture<?>> calls = new ArrayList<>((int) count);
+        for (int i = 0; i < count; i++) {
+            long due = start + i * 1_000_000_000L / rate;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            calls.add(call.apply(i).whenComplete((response, e) -> {
+                latency.recordValue(Math.max(0, System.nanoTime() - due) / 1000);
+                (e == null && response.statusCode() < 300 ? ok : failed).incrementAndGet();
+            }));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(2, TimeUnit.MINUTES);
+        return new Result(ok.get(), failed.get(), seconds, latency);
+    }
+
+    // ---- the platform
+
+    CompletableFuture<HttpResponse<String>> execute(String function, int i) {
+        return BenchHttp.post(gateway + "/api/functions/" + function + "/execute", input(i));
+    }
+
+    CompletableFuture<HttpResponse<String>> executeAsync(String function, int i) {
+        return BenchHttp.post(gateway + "/api/functions/" + function + "/execute?mode=async", input(i));
+    }
+
+    static String input(int i) {
+        return "{\"input\":{\"i\":" + i + ",\"n\":1}}";
+    }
+
+    double stored() throws Exception {
+        return metric(monitor, "s3c_monitor_results_stored_total");
+    }
+
+    double finished() throws Exception {
+        return metric(executor, "s3c_executor_invocations_total");
+    }
+
+    /** Waits until everything finished is stored (the load before a scenario must not count in it). */
+    void settle() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (stored() < finished() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+    }
+
+    /** Seconds from start until the stored count reached target (readable by users). */
+    double awaitStored(double target, long start) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (stored() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not all accepted invocations were stored within 5 minutes");
+            }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("not all invocations completed in 10 minutes");
+        return (System.nanoTime() - start) / 1e9;
     }
 
-    /** Sum of s3c_executor_invocations_total over all statuses. */
-    private static double completed(String executor) throws Exception {
-        return BenchHttp.metricSum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total", "");
+    static double metric(String service, String name) throws Exception {
+        return BenchHttp.metricSum(BenchHttp.get(service + "/actuator/prometheus"), name, "");
     }
 
+    /** CPU time of the platform's process (all services, broker and store) from now on. */
+    record Cpu(long pid, Duration before) {
+        String perCall(long calls) {
+            if (pid < 0 || calls == 0) {
+                return "";
+            }
+            Duration used = cpuOf(pid).minus(before);
+            return String.format("platform %.2f CPU-ms per call", used.toNanos() / 1e6 / calls);
+        }
+    }
 
+    Cpu cpuFromNow() {
+        return new Cpu(pid, pid < 0 ? Duration.ZERO : cpuOf(pid));
+    }
 
+    static Duration cpuOf(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
+    }
 
-    private static String arg(String[] args, int i, String fallback) {
-        return args.length > i ? args[i] : fallback;
+    static long platformPid() {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .filter(p -> p.info().commandLine().map(c -> c.contains("local-cluster")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
+    // ---- where the CPU goes
+
+    Map<String, Double> cpuByService;
+
+    /** CPU-ms of each live thread of the platform's JVM, by name (jcmd Thread.print reports each thread's cpu=). */
+    static Map<String, Double> threadCpu(long pid) throws IOException, InterruptedException {
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        if (pid < 0) {
+            return cpu;
+        }
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "Thread.print").start();
+        var name = java.util.regex.Pattern.compile("^\"(.*)\" .*?\\[(\\d+)].*? cpu=([0-9.]+)ms");
+        var vmThread = java.util.regex.Pattern.compile("^\"(.*)\" .*? cpu=([0-9.]+)ms.* nid=(\\d+)");
+        for (String line : new String(jcmd.getInputStream().readAllBytes()).split("\n")) {
+            var m = name.matcher(line);
+            if (m.find()) {
+                cpu.put(m.group(1) + "@" + m.group(2), Double.parseDouble(m.group(3)));
+                continue;
+            }
+            m = vmThread.matcher(line);
+            if (m.find()) {
+                cpu.put(m.group(1) + "@" + m.group(3), Double.parseDouble(m.group(2)));
+            }
+        }
+        jcmd.waitFor();
+        return cpu;
+    }
+
+    /** CPU-ms per 1,000 calls by part of the platform; threads gone meanwhile and JVM internals not listed: other. */
+    Map<String, Double> byService(Map<String, Double> before, Map<String, Double> after, Cpu cpu, long calls) {
+        Map<String, Double> parts = new LinkedHashMap<>();
+        for (String part : List.of("gateway", "executor", "monitor", "scaler", "HTTP and Reactor (shared)", "broker",
+                "store", "store client", "GC", "JIT", "other")) {
+            parts.put(part, 0.0);
+        }
+        if (pid < 0 || calls == 0) {
+            return parts;
+        }
+        double listed = 0;
+        Map<String, Double> others = new java.util.TreeMap<>();
+        for (var e : after.entrySet()) {
+            double used = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+            listed += used;
+            String thread = e.getKey().substring(0, e.getKey().lastIndexOf('@'));
+            String part = part(thread);
+            parts.merge(part, used * 1000 / calls, Double::sum);
+            if (part.equals("other")) {
+                others.merge(thread.replaceAll("\\d+", "#"), used * 1000 / calls, Double::sum);
+            }
+        }
+        others.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+                .forEach(e -> log("  other: %s %.0f CPU-ms per 1,000", e.getKey(), e.getValue()));
+        double total = cpuOf(pid).minus(cpu.before()).toNanos() / 1e6;
+        parts.merge("other", Math.max(0, total - listed) * 1000 / calls, Double::sum);
+        return parts;
+    }
+
+    String part(String thread) {
+        if (thread.startsWith("http-nio-")) {
+            String port = thread.replaceAll("^http-nio-(\\d+).*", "$1");
+            return gateway.endsWith(":" + port) ? "gateway" : executor.endsWith(":" + port) ? "executor"
+                    : monitor.endsWith(":" + port) ? "monitor" : "scaler";
+        }
+        if (thread.contains("s3c-gateway")) {
+            return "gateway";
+        }
+        if (thread.matches(".*s3c-(executor|instance|watchdog|retry|running-notices|scale-follower|function-catalog).*")) {
+            return "executor";
+        }
+        if (thread.contains("s3c-monitor") || thread.contains("s3c-retention")) {
+            return "monitor";
+        }
+        if (thread.contains("s3c-scaler")) {
+            return "scaler";
+        }
+        if (thread.matches("(reactor-http-|boundedElastic-|parallel-).*")) {
+            // Reactor Netty's event loops and Reactor's schedulers serve every service in the JVM
+            return "HTTP and Reactor (shared)";
+        }
+        if (thread.startsWith("mongo-server")) {
+            return "store";
+        }
+        if (thread.matches("(AsyncGetter|multiThreadIoEventLoopGroup|cluster-|MaintenanceTimer).*")) {
+            return "store client";
+        }
+        if (thread.matches("(GC Thread|G1 |VM Thread).*")) {
+            return "GC";
+        }
+        if (thread.matches(".*(CompilerThread|Truffle|JVMCI).*")) {
+            return "JIT";
+        }
+        if (thread.matches("(data-plane-kafka|kafka-|group-coordinator|quorum-controller|raft|ExpirationReaper|share-"
+                + "|transaction-log|TxnMarker|AddPartitionsToTxn|controller-|executor-(Fetch|group|share)|persister"
+                + "|LogDirFailure|broker-).*")) {
+            return "broker";
+        }
+        return "other";
+    }
+
+    // ---- the table
+
+    String table() throws IOException, InterruptedException {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        long memory = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("bench/run.sh on %s: %d cores (%s), %.0f GiB, commit %s, %d s per load, everything "
+                + "on this machine%n%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(), cpuModel(),
+                memory / (double) (1L << 30), commit(), seconds.toSeconds()));
+        out.append("| scenario | load | rate | p50 | p99 | notes |\n| --- | --- | --- | --- | --- | --- |\n");
+        for (Row row : rows) {
+            out.append(String.format("| %s | %s | %s | %s | %s | %s |%n", row.scenario, row.load, row.rate, row.p50,
+                    row.p99, row.note));
+        }
+        if (cpuByService != null && pid >= 0) {
+            out.append("\nWhere the CPU goes in the async scenario, CPU-ms per 1,000 invocations (threads of the "
+                    + "platform's JVM; JVM internals and threads that ended: other):\n\n| ");
+            out.append(String.join(" | ", cpuByService.keySet())).append(" | total |\n|");
+            out.append(" --- |".repeat(cpuByService.size() + 1)).append("\n|");
+            cpuByService.values().forEach(v -> out.append(String.format(" %,.0f |", v)));
+            out.append(String.format(" %,.0f |%n", cpuByService.values().stream().mapToDouble(Double::doubleValue).sum()));
+        }
+        return out.toString();
+    }
+
+    static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String commit() throws IOException, InterruptedException {
+        Process git = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+        String sha = new String(git.getInputStream().readAllBytes()).strip();
+        Process status = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no").start();
+        boolean dirty = !new String(status.getInputStream().readAllBytes()).isBlank();
+        return git.waitFor() == 0 ? sha + (dirty ? " (with local changes)" : "") : "?";
+    }
+
+    static String perSecond(long count, double seconds) {
+        return String.format("%,.0f/s", count / seconds);
+    }
+
+    static String ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "-" : String.format("%.1f ms", h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    static String errors(Result r) {
+        return r.failed == 0 ? "" : "; " + r.failed + " failed";
+    }
+
+    static void log(String format, Object... args) {
+        System.err.printf("%tT %s%n", System.currentTimeMillis(), String.format(format, args));
+    }
+
+    static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
     }
 }

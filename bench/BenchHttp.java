@@ -21,6 +21,10 @@ final class BenchHttp {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    static void delete(String url) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+    }
+
     static CompletableFuture<HttpResponse<String>> post(String url, String json) {
         return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
@@ -29,9 +33,13 @@ final class BenchHttp {
 
     /** Creates the function (an existing one of that name is kept) and returns its id. */
     static String function(String gateway, String name, String code, int timeoutMs) throws Exception {
+        return function(gateway, name, code, timeoutMs, 0);
+    }
+
+    static String function(String gateway, String name, String code, int timeoutMs, int retries) throws Exception {
         HttpResponse<String> created = post(gateway + "/api/functions", "{\"name\":\"" + name + "\",\"code\":\""
-                + code.replace("\"", "\\\"") + "\",\"config\":{\"timeoutMs\":" + timeoutMs + ",\"retryCount\":0}}")
-                .join();
+                + code.replace("\"", "\\\"") + "\",\"config\":{\"timeoutMs\":" + timeoutMs + ",\"retryCount\":"
+                + retries + "}}").join();
         if (created.statusCode() != 201 && created.statusCode() != 409) {
             throw new IllegalStateException("cannot create " + name + ": " + created.body());
         }
