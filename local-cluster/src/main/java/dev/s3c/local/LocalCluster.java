@@ -243,8 +243,8 @@ public final class LocalCluster implements AutoCloseable {
         args.addAll(Arrays.asList(extra));
         ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));
         contexts.add(context);
-        // its web server's threads are named after the port it was given, for the log's %service (a free port
-        // picked by Tomcat names them http-nio-auto-N, which cannot be told apart)
+        // a servlet container's threads are named after the port (http-nio-PORT-), for the log's %service; Reactor
+        // Netty's event loops (reactor-http-) serve all four services and stay untagged
         if (port != 0) {
             String name = context.getEnvironment().getProperty("spring.application.name", "");
             ServiceConverter.register("http-nio-" + port + "-", name.replace("-service", ""));

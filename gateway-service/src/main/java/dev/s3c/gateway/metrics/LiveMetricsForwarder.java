@@ -20,13 +20,13 @@ import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
-import org.springframework.web.reactive.socket.client.StandardWebSocketClient;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.publisher.BufferOverflowStrategy;
-import jakarta.websocket.ContainerProvider;
-import jakarta.websocket.WebSocketContainer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -106,18 +106,18 @@ class LiveMetricsForwarder {
     static class Relay {
 
         /**
-         * Each browser connection gets its own connection to the monitor. Tomcat's client cannot pause reading, so
-         * the relay keeps what the browser has not taken yet as the monitor does: the newest snapshot only, and
-         * events in a bounded buffer that drops the oldest. A stalled browser costs a fixed amount of memory.
+         * Each browser connection gets its own connection to the monitor. The relay keeps what the browser has not
+         * taken yet as the monitor does: the newest snapshot only, and events in a bounded buffer that drops the
+         * oldest. A stalled browser costs a fixed amount of memory and never holds up the monitor.
          */
         @Bean
         HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests) {
             URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
                     + "/api/metrics/live");
-            WebSocketContainer container = ContainerProvider.getWebSocketContainer();
-            // Tomcat's default (8 KiB) would close the connection on a snapshot listing many functions
-            container.setDefaultMaxTextMessageBufferSize(MAX_MESSAGE_CHARS);
-            StandardWebSocketClient client = new StandardWebSocketClient(container);
+            // the client's default frame limit (64 KiB) would close the connection on a snapshot listing many
+            // functions
+            ReactorNettyWebSocketClient client = new ReactorNettyWebSocketClient(HttpClient.create(),
+                    () -> WebsocketClientSpec.builder().maxFramePayloadLength(MAX_MESSAGE_CHARS * 4));
             WebSocketHandler relay = browser -> client.execute(upstream, monitor -> {
                 // connected once both halves below subscribed, so no message slips past one of them
                 // the relay ends with the monitor's stream (the browser then reconnects), progress included
@@ -130,8 +130,8 @@ class LiveMetricsForwarder {
                 // this gateway's own load-test progress joins the stream, bounded like the events
                 Flux<String> progress = loadTests.progress().takeUntilOther(monitorGone.asMono())
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
-                // one thread hands messages to Tomcat's session: with the progress arriving on another thread than
-                // the monitor's, about half the streams stalled for good after a load test
+                // one thread hands messages to the browser's session: with the progress arriving on another thread
+                // than the monitor's, about half the streams stalled for good after a load test (on Tomcat)
                 Flux<String> merged = Flux.merge(1, snapshots, events, progress).publishOn(Schedulers.single(), 1);
                 return Mono.firstWithSignal(
                         browser.send(merged.map(browser::textMessage)),
