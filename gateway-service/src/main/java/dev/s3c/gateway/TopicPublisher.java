@@ -20,10 +20,15 @@ public class TopicPublisher {
         this.kafka = kafka;
     }
 
-    /** Completes when the broker acknowledged the message; a null value is a tombstone. */
+    /**
+     * Completes when the broker acknowledged the message; a null value is a tombstone. What follows runs on a
+     * worker thread too: the acknowledgement arrives on the producer's one I/O thread, which would otherwise write
+     * every caller's HTTP answer itself while further sends wait for it.
+     */
     public Mono<Void> send(Topic topic, String key, Object value) {
         return Mono.fromFuture(() -> kafka.send(topic.topicName(), key, value))
                 .subscribeOn(Schedulers.boundedElastic())
+                .publishOn(Schedulers.parallel())
                 .then();
     }
 }
