@@ -241,7 +241,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
-        ConfigurableApplicationContext context = builder.run(args.toArray(String[]::new));
+        ConfigurableApplicationContext context = builder.sources(OwnNettyResources.class)
+                .run(args.toArray(String[]::new));
         contexts.add(context);
         // a servlet container's threads are named after the port (http-nio-PORT-), for the log's %service; Reactor
         // Netty's event loops (reactor-http-) serve all four services and stay untagged
