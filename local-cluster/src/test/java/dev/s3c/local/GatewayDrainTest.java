@@ -43,7 +43,7 @@ class GatewayDrainTest {
     }
 
     @Test
-    void aStoppingGatewayRefusesNewCallsWith503AndStillAnswersItsSyncCallers() {
+    void aStoppingGatewayRefusesNewCallsWith503AndStillAnswersItsSyncCallers() throws Exception {
         Api first = new Api(cluster.gatewayUrl());
         String url = cluster.startGateway("gateway-draining", 0);
         Api draining = new Api(url);
@@ -59,6 +59,10 @@ class GatewayDrainTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> draining.get("/actuator/health").body().get("components")
                 .get("resultRouter").get("details").get("waiting").asInt() == 1);
 
+        // a browser's live stream on the stopping gateway: a request that never ends by itself
+        LiveClient live = LiveClient.connect(url.replaceFirst("^http", "ws") + "/api/metrics/live", Long.MAX_VALUE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live.received() > 0);
+
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> cluster.stopGateway(url));
         // probed with a quick read: a call that slipped in before the drain must not hold the probe past it
         Api.Response refused = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
@@ -73,7 +77,10 @@ class GatewayDrainTest {
         assertThat(answered.body().get("status").asString()).isEqualTo("succeeded");
         assertThat(answered.body().get("output").asInt()).isEqualTo(42);
 
-        stopping.join();
+        // the stream is closed by the gateway, so it does not hold the shutdown until its phase times out (20 s)
+        await().atMost(Duration.ofSeconds(10)).until(live::closedByServer);
+        stopping.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        live.close();
         assertThatThrownBy(() -> draining.get("/api/functions")).isInstanceOf(IllegalStateException.class);
         // the other gateway never stopped serving
         assertThat(first.get("/api/functions/" + id).status()).isEqualTo(200);

@@ -24,6 +24,7 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
     private final List<JsonNode> events = new CopyOnWriteArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     private WebSocket socket;
+    private volatile boolean closedByServer;
 
     private LiveClient(long demand) {
         this.demand = demand;
@@ -61,6 +62,17 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
             webSocket.request(1);
         }
         return null;
+    }
+
+    /** The server closed the stream (a normal close). */
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closedByServer = true;
+        return null;
+    }
+
+    boolean closedByServer() {
+        return closedByServer;
     }
 
     int received() {

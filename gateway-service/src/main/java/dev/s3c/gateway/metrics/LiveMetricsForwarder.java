@@ -50,7 +50,7 @@ class LiveMetricsForwarder {
     private final WebClient monitor;
 
     LiveMetricsForwarder(GatewayProperties properties) {
-        // the JDK's HTTP client: this gateway runs without Reactor Netty
+        // the JDK's HTTP client: its own threads, whatever this JVM's web server runs on
         this.monitor = WebClient.builder().baseUrl(properties.monitorUrl().toString())
                 .clientConnector(new JdkClientHttpConnector())
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_ANSWER_BYTES))
@@ -111,7 +111,7 @@ class LiveMetricsForwarder {
          * oldest. A stalled browser costs a fixed amount of memory and never holds up the monitor.
          */
         @Bean
-        HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests) {
+        HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests, LiveStreams streams) {
             URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
                     + "/api/metrics/live");
             // the client's default frame limit (64 KiB) would close the connection on a snapshot listing many
@@ -132,7 +132,8 @@ class LiveMetricsForwarder {
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
                 // one thread hands messages to the browser's session: with the progress arriving on another thread
                 // than the monitor's, about half the streams stalled for good after a load test (on Tomcat)
-                Flux<String> merged = Flux.merge(1, snapshots, events, progress).publishOn(Schedulers.single(), 1);
+                Flux<String> merged = Flux.merge(1, snapshots, events, progress).publishOn(Schedulers.single(), 1)
+                        .takeUntilOther(streams.closing());
                 return Mono.firstWithSignal(
                         browser.send(merged.map(browser::textMessage)),
                         browser.receive().then());

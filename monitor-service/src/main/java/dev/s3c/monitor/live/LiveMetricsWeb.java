@@ -100,11 +100,11 @@ class LiveMetricsWeb {
     static class Socket {
 
         @Bean
-        HandlerMapping liveSocketMapping(LiveFeed feed) {
-            // reading what the client sends (and dropping it) keeps Tomcat from queueing it; the stream ends
-            // when the client leaves
+        HandlerMapping liveSocketMapping(LiveFeed feed, LiveStreams streams) {
+            // what the client sends is read and dropped; the stream ends when the client leaves or this monitor
+            // stops
             WebSocketHandler handler = session -> Mono.firstWithSignal(
-                    session.send(feed.stream().map(session::textMessage)),
+                    session.send(feed.stream().takeUntilOther(streams.closing()).map(session::textMessage)),
                     session.receive().then());
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", handler), -1);
         }
