@@ -468,6 +468,12 @@ public class Bench {
     }
 
     String part(String thread) {
+        for (String service : List.of("gateway", "executor", "monitor", "scaler")) {
+            // the local run names each service's web event loops after it
+            if (thread.startsWith(service + "-http-")) {
+                return service;
+            }
+        }
         if (thread.contains("s3c-gateway")) {
             return "gateway";
         }
@@ -481,7 +487,7 @@ public class Bench {
             return "scaler";
         }
         if (thread.matches("(reactor-http-|boundedElastic-|parallel-).*")) {
-            // Reactor Netty's event loops and Reactor's schedulers serve every service in the JVM
+            // Reactor's schedulers (and Reactor Netty's global loops, elsewhere) serve every service in the JVM
             return "HTTP and Reactor (shared)";
         }
         if (thread.startsWith("mongo-server")) {

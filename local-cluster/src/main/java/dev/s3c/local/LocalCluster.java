@@ -244,12 +244,9 @@ public final class LocalCluster implements AutoCloseable {
         ConfigurableApplicationContext context = builder.sources(OwnNettyResources.class)
                 .run(args.toArray(String[]::new));
         contexts.add(context);
-        // a servlet container's threads are named after the port (http-nio-PORT-), for the log's %service; Reactor
-        // Netty's event loops (reactor-http-) serve all four services and stay untagged
-        if (port != 0) {
-            String name = context.getEnvironment().getProperty("spring.application.name", "");
-            ServiceConverter.register("http-nio-" + port + "-", name.replace("-service", ""));
-        }
+        // its web server's threads are named after it (OwnNettyResources), for the log's %service
+        String name = context.getEnvironment().getProperty("spring.application.name", "");
+        ServiceConverter.register(OwnNettyResources.threadPrefix(name) + "-", name.replace("-service", ""));
         return context;
     }
 

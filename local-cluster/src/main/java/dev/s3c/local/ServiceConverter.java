@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * monitor, scaler, kafka, store). Spring Boot's own application-name tag cannot tell: the four services share the
  * JVM's one Logback context, so every line carried the name of the service started last. Decided by the logger's
  * package for our code, else by the thread: Kafka clients' threads carry their client id ({@code s3c-gateway-…}),
- * each web server's threads its port (registered as the services start).
+ * each web server's threads its service's name (registered as the services start).
  */
 public final class ServiceConverter extends ClassicConverter {
 
@@ -19,7 +19,7 @@ public final class ServiceConverter extends ClassicConverter {
     private static final List<String> SERVICES = List.of("gateway", "executor", "monitor", "scaler");
     private static final Map<String, String> THREAD_PREFIXES = new ConcurrentHashMap<>();
 
-    /** Threads whose name starts with {@code prefix} work for {@code service} (a web server's port, say). */
+    /** Threads whose name starts with {@code prefix} work for {@code service} (a web server's event loops, say). */
     static void register(String prefix, String service) {
         THREAD_PREFIXES.put(prefix, service);
     }
