@@ -449,19 +449,11 @@ public class Bench {
             return parts;
         }
         double listed = 0;
-        Map<String, Double> others = new java.util.TreeMap<>();
         for (var e : after.entrySet()) {
             double used = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
             listed += used;
-            String thread = e.getKey().substring(0, e.getKey().lastIndexOf('@'));
-            String part = part(thread);
-            parts.merge(part, used * 1000 / calls, Double::sum);
-            if (part.equals("other")) {
-                others.merge(thread.replaceAll("\\d+", "#"), used * 1000 / calls, Double::sum);
-            }
+            parts.merge(part(e.getKey().substring(0, e.getKey().lastIndexOf('@'))), used * 1000 / calls, Double::sum);
         }
-        others.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
-                .forEach(e -> log("  other: %s %.0f CPU-ms per 1,000", e.getKey(), e.getValue()));
         double total = cpuOf(pid).minus(cpu.before()).toNanos() / 1e6;
         parts.merge("other", Math.max(0, total - listed) * 1000 / calls, Double::sum);
         return parts;
