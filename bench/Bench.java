@@ -1,6 +1,5 @@
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,12 +9,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.IntFunction;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -53,12 +51,14 @@ public class Bench {
     final Duration seconds = Duration.ofSeconds(Integer.getInteger("seconds", 20));
     final long pid = platformPid();
     final List<Row> rows = new ArrayList<>();
+    final LoadClient load;
     String echoFunction;
 
     Bench(String gateway, String executor, String monitor) {
         this.gateway = gateway;
         this.executor = executor;
         this.monitor = monitor;
+        this.load = new LoadClient(gateway);
     }
 
     record Row(String scenario, String load, String rate, String p50, String p99, String note) {
@@ -103,14 +103,13 @@ public class Bench {
         closed(16, time.dividedBy(8), i -> execute(echoFunction, i));
         // the CPU-heavy scenario's function too: GraalJS compiles it once it is hot
         String fib = BenchHttp.function(gateway, "bench-fib", FIB, 30000);
-        closed(2, time.dividedBy(8), i -> BenchHttp.post(gateway + "/api/functions/" + fib + "/execute",
-                "{\"input\":{\"n\":24}}"));
+        closed(2, time.dividedBy(8), i -> load.post("/api/functions/" + fib + "/execute", "{\"input\":{\"n\":24}}"));
         settle();
     }
 
     void echo() throws Exception {
         Cpu cpu = cpuFromNow();
-        Result r = closed(64, seconds, i -> BenchHttp.post(gateway + "/api/echo", input(i)));
+        Result r = closed(64, seconds, i -> load.post("/api/echo", input(i)));
         rows.add(new Row("echo (baseline)", "64 connections", perSecond(r.ok, r.seconds), ms(r.latency, 50),
                 ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
     }
@@ -136,9 +135,9 @@ public class Bench {
         int failed = 0;
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            HttpResponse<String> response = execute(echoFunction, i).join();
+            LoadClient.Response response = execute(echoFunction, i);
             latency.recordValue((System.nanoTime() - t0) / 1000);
-            failed += response.statusCode() == 200 ? 0 : 1;
+            failed += response.status() == 200 ? 0 : 1;
         }
         rows.add(new Row("sync execute", "1 caller", "-", ms(latency, 50), ms(latency, 99),
                 "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
@@ -160,9 +159,9 @@ public class Bench {
         for (int i = 0; i < count; i++) {
             // the wall clock in microseconds, as the platform stamps its executions
             long t0 = epochMicros(java.time.Instant.now());
-            HttpResponse<String> response = execute(echoFunction, i).join();
+            LoadClient.Response response = execute(echoFunction, i);
             long t1 = epochMicros(java.time.Instant.now());
-            if (response.statusCode() != 200) {
+            if (response.status() != 200) {
                 continue;
             }
             long requested = micros(response.body(), "requestedAt");
@@ -220,9 +219,9 @@ public class Bench {
                     + " }; }", 30000);
             ids.add(id);
             long t0 = System.nanoTime();
-            HttpResponse<String> response = execute(id, i).join();
+            LoadClient.Response response = execute(id, i);
             latency.recordValue((System.nanoTime() - t0) / 1000);
-            failed += response.statusCode() == 200 && response.body().contains("\"coldStart\":true") ? 0 : 1;
+            failed += response.status() == 200 && response.body().contains("\"coldStart\":true") ? 0 : 1;
         }
         for (String id : ids) {
             BenchHttp.delete(gateway + "/api/functions/" + id);
@@ -235,8 +234,7 @@ public class Bench {
         settle();
         String id = BenchHttp.function(gateway, "bench-fib", FIB, 30000);
         Cpu cpu = cpuFromNow();
-        Result r = closed(4, seconds, i -> BenchHttp.post(gateway + "/api/functions/" + id + "/execute",
-                "{\"input\":{\"n\":24}}"));
+        Result r = closed(4, seconds, i -> load.post("/api/functions/" + id + "/execute", "{\"input\":{\"n\":24}}"));
         rows.add(new Row("CPU-heavy: fib(24) sync", "4 callers", perSecond(r.ok, r.seconds), ms(r.latency, 50),
                 ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
     }
@@ -262,62 +260,77 @@ public class Bench {
     record Result(long ok, long failed, double seconds, Histogram latency) {
     }
 
-    /** N callers, each sends its next call when its last one is answered; latency from send to answer. */
-    static Result closed(int callers, Duration time, IntFunction<CompletableFuture<HttpResponse<String>>> call)
-            throws InterruptedException {
-        Semaphore slots = new Semaphore(callers);
+    /** One call of a load; the i-th call's answer. */
+    interface Call {
+        LoadClient.Response apply(int i) throws Exception;
+    }
+
+    /**
+     * N callers, each on its own virtual thread and keep-alive connection, sends its next call when its last one is
+     * answered; latency from send to answer.
+     */
+    static Result closed(int callers, Duration time, Call call) {
         ConcurrentHistogram latency = new ConcurrentHistogram(3);
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        AtomicInteger next = new AtomicInteger();
         long start = System.nanoTime();
         long end = start + time.toNanos();
-        for (int i = 0; System.nanoTime() < end; i++) {
-            slots.acquire();
-            long t0 = System.nanoTime();
-            call.apply(i).whenComplete((response, e) -> {
-                if (e == null && response.statusCode() < 300) {
-                    latency.recordValue((System.nanoTime() - t0) / 1000);
-                    ok.incrementAndGet();
-                } else {
-                    failed.incrementAndGet();
-                }
-                slots.release();
-            });
-        }
-        if (!slots.tryAcquire(callers, 2, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("calls still unanswered two minutes after the load");
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < callers; c++) {
+                threads.execute(() -> {
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        if (answered(call, next.getAndIncrement())) {
+                            latency.recordValue((System.nanoTime() - t0) / 1000);
+                            ok.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    }
+                });
+            }
         }
         return new Result(ok.get(), failed.get(), (System.nanoTime() - start) / 1e9, latency);
+    }
+
+    static boolean answered(Call call, int i) {
+        try {
+            return call.apply(i).status() < 300;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /**
      * Calls go out at a fixed rate whatever the answers do; each call's latency counts from when it was due, so a
      * stall shows in every call it delayed.
      */
-    static Result open(int rate, Duration time, IntFunction<CompletableFuture<HttpResponse<String>>> call)
-            throws Exception {
+    static Result open(int rate, Duration time, Call call) {
         ConcurrentHistogram latency = new ConcurrentHistogram(3);
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long start = System.nanoTime();
         long count = rate * time.toSeconds();
-        List<CompletableFuture<?>> calls = new ArrayList<>((int) count);
-        for (int i = 0; i < count; i++) {
-            long due = start + i * 1_000_000_000L / rate;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            calls.add(call.apply(i).whenComplete((response, e) -> {
-                if (e == null && response.statusCode() < 300) {
-                    latency.recordValue(Math.max(0, System.nanoTime() - due) / 1000);
-                    ok.incrementAndGet();
-                } else {
-                    failed.incrementAndGet();
+        // each call on a virtual thread of its own, a connection from the pool (new ones when all are busy)
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int n = 0; n < count; n++) {
+                int i = n;
+                long due = start + i * 1_000_000_000L / rate;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
                 }
-            }));
+                threads.execute(() -> {
+                    if (answered(call, i)) {
+                        latency.recordValue(Math.max(0, System.nanoTime() - due) / 1000);
+                        ok.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                });
+            }
         }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(2, TimeUnit.MINUTES);
         // until the last answer: a platform that falls behind shows a rate below the one sent
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Result(ok.get(), failed.get(), seconds, latency);
@@ -325,12 +338,12 @@ public class Bench {
 
     // ---- the platform
 
-    CompletableFuture<HttpResponse<String>> execute(String function, int i) {
-        return BenchHttp.post(gateway + "/api/functions/" + function + "/execute", input(i));
+    LoadClient.Response execute(String function, int i) throws IOException {
+        return load.post("/api/functions/" + function + "/execute", input(i));
     }
 
-    CompletableFuture<HttpResponse<String>> executeAsync(String function, int i) {
-        return BenchHttp.post(gateway + "/api/functions/" + function + "/execute?mode=async", input(i));
+    LoadClient.Response executeAsync(String function, int i) throws IOException {
+        return load.post("/api/functions/" + function + "/execute?mode=async", input(i));
     }
 
     static String input(int i) {
@@ -378,18 +391,20 @@ public class Bench {
     }
 
     /** CPU time of the platform's process (all services, broker and store) from now on. */
-    record Cpu(long pid, Duration before) {
+    record Cpu(long pid, Duration before, Duration loadBefore) {
         String perCall(long calls) {
             if (pid < 0 || calls == 0) {
                 return "";
             }
             Duration used = cpuOf(pid).minus(before);
-            return String.format("platform %.2f CPU-ms per call", used.toNanos() / 1e6 / calls);
+            Duration load = cpuOf(ProcessHandle.current().pid()).minus(loadBefore);
+            return String.format("platform %.2f CPU-ms per call (load generator %.2f)", used.toNanos() / 1e6 / calls,
+                    load.toNanos() / 1e6 / calls);
         }
     }
 
     Cpu cpuFromNow() {
-        return new Cpu(pid, pid < 0 ? Duration.ZERO : cpuOf(pid));
+        return new Cpu(pid, pid < 0 ? Duration.ZERO : cpuOf(pid), cpuOf(ProcessHandle.current().pid()));
     }
 
     static Duration cpuOf(long pid) {
