@@ -1,17 +1,33 @@
 package dev.s3c.gateway.invoke;
 
 import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.JsonCodec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /** Synchronous callers of this gateway instance waiting for their result, by execution id. */
 @Component
 class PendingResults {
 
+    private static final Logger log = LoggerFactory.getLogger(PendingResults.class);
+
     private final Map<String, Sinks.One<InvocationCompleted>> waiting = new ConcurrentHashMap<>();
+    private final Scheduler workers;
+
+    PendingResults() {
+        this(Schedulers.parallel());
+    }
+
+    PendingResults(Scheduler workers) {
+        this.workers = workers;
+    }
 
     /** Registers before the request is published, so a fast result cannot pass by unseen. */
     Mono<InvocationCompleted> register(String executionId) {
@@ -24,13 +40,28 @@ class PendingResults {
         waiting.remove(executionId);
     }
 
-    /** @return whether somebody was waiting for it */
-    boolean complete(InvocationCompleted result) {
-        Sinks.One<InvocationCompleted> sink = waiting.remove(result.executionId());
+    /**
+     * Hands a result, as read from the results topic, to the caller waiting for it. The result is decoded and the
+     * caller answered on a worker thread: the one reader of the results topic would otherwise encode and write every
+     * sync caller's HTTP answer itself, and under sync load it was the gateway's busiest thread.
+     *
+     * @param executionId the result's key
+     * @return whether somebody was waiting for it
+     */
+    boolean complete(String executionId, byte[] result) {
+        Sinks.One<InvocationCompleted> sink = waiting.remove(executionId);
         if (sink == null) {
             return false;
         }
-        sink.tryEmitValue(result);
+        workers.schedule(() -> {
+            try {
+                sink.tryEmitValue(JsonCodec.fromBytes(result, InvocationCompleted.class));
+            } catch (RuntimeException e) {
+                log.warn("Unreadable result {}: {}", executionId, e.getMessage());
+                // answered like a wait that ran out: 202 with where to read the execution, which is stored as usual
+                sink.tryEmitError(new java.util.concurrent.TimeoutException("unreadable result"));
+            }
+        });
         return true;
     }
 

@@ -1,7 +1,5 @@
 package dev.s3c.gateway.invoke;
 
-import dev.s3c.contracts.InvocationCompleted;
-import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import dev.s3c.gateway.GatewayProperties;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +28,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Brings results back to the synchronous callers of this instance. Every gateway instance reads the whole results
- * topic in its own consumer group from the end, and decodes only results whose reply-to header names it.
+ * topic in its own consumer group from the end, and passes on only results whose reply-to header names it (their
+ * key is the execution id; decoding and answering happen off this thread).
  * Health is DOWN until the topic's partitions are assigned: before that a result could pass by unseen.
  */
 @Component("resultRouter")
@@ -77,11 +76,7 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         if (replyTo == null || !java.util.Arrays.equals(replyTo.value(), instanceIdBytes)) {
             return;
         }
-        try {
-            pending.complete(JsonCodec.fromBytes(record.value(), InvocationCompleted.class));
-        } catch (RuntimeException e) {
-            log.warn("Unreadable result {}: {}", record.key(), e.getMessage());
-        }
+        pending.complete(record.key(), record.value());
     }
 
     @Override
