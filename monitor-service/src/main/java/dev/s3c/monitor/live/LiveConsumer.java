@@ -39,12 +39,14 @@ class LiveConsumer extends TopicReader {
 
     LiveConsumer(LiveAggregates aggregates, LiveFeed feed, KafkaProperties kafka, MeterRegistry meters) {
         // a group of its own from the end, never committing; read_committed: the scaler writes in transactions;
-        // no waiting for fuller batches: live means now
+        // figures are shown per second, so a fetch may wait up to 100 ms for a fuller batch: under load the broker
+        // then serves this reader a few fetches a second instead of one per handful of records
         super("s3c-monitor-live", kafka, meters, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-live-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1), ContainerProperties.AckMode.MANUAL, 1, topics());
+                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100), ContainerProperties.AckMode.MANUAL, 1, topics());
         this.aggregates = aggregates;
         this.feed = feed;
     }
