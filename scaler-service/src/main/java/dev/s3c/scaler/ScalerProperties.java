@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stallAfter invocations queued and none completed for this long: the pool is stalled and held
  * @param rateWindow arrival and completion rates are averaged over this window
  * @param livenessTimeout an executor process silent for this long is no longer counted
+ * @param scaleUpDrainTime no scale-up for a backlog the pool has shown it finishes within this time (0: off)
  */
 @ConfigurationProperties("s3c.scaler")
 public record ScalerProperties(
@@ -34,10 +35,11 @@ public record ScalerProperties(
         @DefaultValue("5s") Duration scaleUpCooldown,
         @DefaultValue("15s") Duration stallAfter,
         @DefaultValue("5s") Duration rateWindow,
-        @DefaultValue("15s") Duration livenessTimeout) {
+        @DefaultValue("15s") Duration livenessTimeout,
+        @DefaultValue("500ms") Duration scaleUpDrainTime) {
 
     public ScalingPolicy.Settings policy() {
         return new ScalingPolicy.Settings(group, scaleUpPerInstance, scaleDownPerInstance, scaleDownAfter,
-                minInstances, maxInstances, scaleUpCooldown, stallAfter, rateWindow, livenessTimeout);
+                minInstances, maxInstances, scaleUpCooldown, stallAfter, rateWindow, livenessTimeout, scaleUpDrainTime);
     }
 }

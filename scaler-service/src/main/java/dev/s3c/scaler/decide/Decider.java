@@ -141,15 +141,17 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         long nowSecond = now.getEpochSecond();
         long requested = 0;
         long finished = 0;
+        long peak = 0;
         for (DeciderState.Bucket b : state.buckets()) {
             if (b.second() > nowSecond - window && b.second() <= nowSecond) {
                 requested += b.requested();
                 finished += b.finished();
+                peak = Math.max(peak, b.finished());
             }
         }
         var observation = new ScalingPolicy.Observation(now, lag, byPartition, partitions,
                 requested / (double) window, finished / (double) window, state.lastCompletionAt(), largestBacklogs(),
-                liveProcesses(now));
+                liveProcesses(now), peak);
         ScalingPolicy.Decision decision = policy.decide(state.policy(), observation);
         states.put(STATE_KEY, new DeciderState(decision.state(), state.buckets(), state.lastCompletionAt(),
                 sample.partitions(), now));

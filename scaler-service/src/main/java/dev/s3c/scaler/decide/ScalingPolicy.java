@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import org.springframework.boot.convert.DurationStyle;
 
 /**
  * Decides the executor pool size from one observation. Pure: the state it needs between observations is passed in
@@ -27,12 +28,24 @@ public final class ScalingPolicy {
      * @param scaleDownPerInstance fewer queued per instance than this, for {@code scaleDownAfter}, scales down
      * @param minInstances smallest pool (0 allowed: any queued invocation then scales up to one)
      * @param maxInstances largest pool; also bounded by the invocations topic's partition count
+     * @param scaleUpDrainTime a backlog the pool has shown it can finish within this time (at its best second of the
+     *     rate window) is not scaled up for, whatever its size per instance; zero: the per-instance rule alone
      */
     public record Settings(String group, int scaleUpPerInstance, int scaleDownPerInstance, Duration scaleDownAfter,
             int minInstances, int maxInstances, Duration scaleUpCooldown, Duration stallAfter, Duration rateWindow,
-            Duration livenessTimeout) {
+            Duration livenessTimeout, Duration scaleUpDrainTime) {
+
+        /** Without the drain-time rule: a scale-up whenever the backlog per instance is above the threshold. */
+        public Settings(String group, int scaleUpPerInstance, int scaleDownPerInstance, Duration scaleDownAfter,
+                int minInstances, int maxInstances, Duration scaleUpCooldown, Duration stallAfter, Duration rateWindow,
+                Duration livenessTimeout) {
+            this(group, scaleUpPerInstance, scaleDownPerInstance, scaleDownAfter, minInstances, maxInstances,
+                    scaleUpCooldown, stallAfter, rateWindow, livenessTimeout, Duration.ZERO);
+        }
 
         public Settings {
+            require(scaleUpDrainTime != null && !scaleUpDrainTime.isNegative(), "s3c.scaler.scale-up-drain-time",
+                    "must be zero or more");
             require(scaleUpPerInstance >= 1, "s3c.scaler.scale-up-per-instance", "must be at least 1");
             require(scaleDownPerInstance >= 0 && scaleDownPerInstance < scaleUpPerInstance,
                     "s3c.scaler.scale-down-per-instance", "must be at least 0 and below scale-up-per-instance");
@@ -55,10 +68,17 @@ public final class ScalingPolicy {
      * @param partitions partitions of the invocations topic (0 if unknown)
      * @param lastCompletionAt when an execution last finished (null: none seen)
      * @param live instances per live executor process, sorted by process id
+     * @param completionPeak executions finished in the busiest second of the rate window: what the pool has shown it
+     *     can do, where the window's average still counts the quiet seconds before a load began
      */
     public record Observation(Instant now, long lag, Map<String, Long> lagByPartition, int partitions,
             double arrivalRate, double completionRate, Instant lastCompletionAt, Map<String, Long> backlogByFunction,
-            SortedMap<String, Integer> live) {
+            SortedMap<String, Integer> live, long completionPeak) {
+
+        /** Seconds the pool would take to finish the backlog at its best second; infinite before it finished any. */
+        double drainSeconds() {
+            return completionPeak > 0 ? lag / (double) completionPeak : Double.POSITIVE_INFINITY;
+        }
 
         int reported() {
             return live.values().stream().mapToInt(Integer::intValue).sum();
@@ -122,13 +142,17 @@ public final class ScalingPolicy {
             long perInstance = ceilDiv(o.lag(), Math.max(current, 1));
             boolean cooledDown = state.lastScaleUpAt() == null
                     || !state.lastScaleUpAt().plus(settings.scaleUpCooldown()).isAfter(now);
-            if (o.lag() > (long) settings.scaleUpPerInstance() * current && current < max && cooledDown) {
+            // instances share the executors' cores: for functions that finish in microseconds, more of them only cut
+            // each one's batches (and transactions) smaller, so a backlog the pool drains quickly is left to it
+            boolean drainsSoon = current > 0 && settings.scaleUpDrainTime().isPositive()
+                    && o.drainSeconds() <= settings.scaleUpDrainTime().toNanos() / 1e9;
+            if (o.lag() > (long) settings.scaleUpPerInstance() * current && current < max && cooledDown && !drainsSoon) {
                 long needed = ceilDiv(o.lag(), settings.scaleUpPerInstance());
                 target = (int) Math.min(max, Math.max(current + 1L, needed));
                 action = ScalingAction.SCALE_UP;
-                reason = "%d queued over %d instance(s) (%s each) is above %d per instance; %d instance(s) bring it under%s"
+                reason = "%d queued over %d instance(s) (%s each) is above %d per instance%s; %d instance(s) bring it under%s"
                         .formatted(o.lag(), current, current == 0 ? "all" : String.valueOf(perInstance),
-                                settings.scaleUpPerInstance(), needed, needed > max ? ", capped at " + max : "");
+                                settings.scaleUpPerInstance(), drainNote(o), needed, needed > max ? ", capped at " + max : "");
             } else if (current > max || current < min) {
                 target = Math.max(min, Math.min(max, current));
                 action = target > current ? ScalingAction.SCALE_UP : ScalingAction.SCALE_DOWN;
@@ -175,6 +199,15 @@ public final class ScalingPolicy {
                     next.lastScaleUpAt(), next.lowSince(), next.queuedSince(), true);
         }
         return new Decision(next, command, event, stallEvent);
+    }
+
+    private String drainNote(Observation o) {
+        if (!settings.scaleUpDrainTime().isPositive() || o.completionPeak() <= 0) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT,
+                " and at its best second (%d finished) the pool would take %.1f s to drain it, over %s",
+                o.completionPeak(), o.drainSeconds(), DurationStyle.SIMPLE.print(settings.scaleUpDrainTime()));
     }
 
     /** The total split over the processes, in id order, as evenly as possible. */

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3c.contracts.ScaleCommand;
 import dev.s3c.contracts.ScalingAction;
 import dev.s3c.contracts.ScalingEvent;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
@@ -119,6 +120,31 @@ class ScalerTopologyTest {
             ScalingEvent later = harness.events().getLast().event();
             assertThat(later.backlogByFunction().keySet()).first().isEqualTo("f-slow");
             assertThat(later.arrivalRate()).isEqualTo(60.0);
+        }
+    }
+
+    @Test
+    void aBacklogThePoolDrainsWithinTheDrainTimeGetsNoMoreInstances() {
+        var d = ScalerHarness.defaults();
+        var withDrainTime = new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
+                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), Duration.ofMillis(500));
+        try (ScalerHarness harness = new ScalerHarness(withDrainTime).process("exec-a", 1)) {
+            // fast functions: 256 queued on one instance that finishes 1,000 a second is a quarter second of work
+            for (int t = 0; t < 8; t++) {
+                harness.second(256, 1000, 1000);
+            }
+            assertThat(harness.events()).isEmpty();
+            assertThat(harness.processes()).containsEntry("exec-a", 1);
+
+            // the same backlog at 100 a second is 2.6 s of work, once the faster seconds left the rate window
+            for (int t = 0; t < 6; t++) {
+                harness.second(256, 100, 100);
+            }
+            ScalingEvent up = harness.events().getFirst().event();
+            assertThat(up.action()).isEqualTo(SCALE_UP);
+            assertThat(up.toInstances()).isEqualTo(10);
+            assertThat(up.reason()).contains("256 queued").contains("above 10 per instance")
+                    .contains("at its best second (100 finished) the pool would take 2.6 s to drain it, over 500ms");
         }
     }
 
