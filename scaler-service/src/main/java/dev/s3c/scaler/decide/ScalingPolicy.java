@@ -35,14 +35,6 @@ public final class ScalingPolicy {
             int minInstances, int maxInstances, Duration scaleUpCooldown, Duration stallAfter, Duration rateWindow,
             Duration livenessTimeout, Duration scaleUpDrainTime) {
 
-        /** Without the drain-time rule: a scale-up whenever the backlog per instance is above the threshold. */
-        public Settings(String group, int scaleUpPerInstance, int scaleDownPerInstance, Duration scaleDownAfter,
-                int minInstances, int maxInstances, Duration scaleUpCooldown, Duration stallAfter, Duration rateWindow,
-                Duration livenessTimeout) {
-            this(group, scaleUpPerInstance, scaleDownPerInstance, scaleDownAfter, minInstances, maxInstances,
-                    scaleUpCooldown, stallAfter, rateWindow, livenessTimeout, Duration.ZERO);
-        }
-
         public Settings {
             require(scaleUpDrainTime != null && !scaleUpDrainTime.isNegative(), "s3c.scaler.scale-up-drain-time",
                     "must be zero or more");

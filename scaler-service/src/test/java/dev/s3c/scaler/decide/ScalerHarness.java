@@ -74,9 +74,10 @@ final class ScalerHarness implements AutoCloseable {
                 new JsonSerde<>(ScalingEvent.class).deserializer());
     }
 
+    /** The scaler's defaults, but without the drain-time rule: these tests drive the per-instance rule alone. */
     static ScalingPolicy.Settings defaults() {
         return new ScalingPolicy.Settings(GROUP, 10, 3, Duration.ofSeconds(30), 1, 10, Duration.ofSeconds(5),
-                Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(15));
+                Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ZERO);
     }
 
     ScalerHarness process(String id, int instances) {

@@ -180,7 +180,8 @@ class ScalerTopologyTest {
     void aPoolAllowedToReachZeroDoesAndComesBackForTheFirstInvocation() {
         var settings = ScalerHarness.defaults();
         var zeroMin = new ScalingPolicy.Settings(settings.group(), 10, 3, settings.scaleDownAfter(), 0, 10,
-                settings.scaleUpCooldown(), settings.stallAfter(), settings.rateWindow(), settings.livenessTimeout());
+                settings.scaleUpCooldown(), settings.stallAfter(), settings.rateWindow(), settings.livenessTimeout(),
+                settings.scaleUpDrainTime());
         try (ScalerHarness harness = new ScalerHarness(zeroMin).process("exec-a", 2)) {
             harness.seconds(31, 0);
             harness.seconds(31, 0);
