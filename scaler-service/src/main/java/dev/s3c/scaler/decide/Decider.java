@@ -5,6 +5,7 @@ import dev.s3c.contracts.LagSample;
 import dev.s3c.contracts.ScaleCommand;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -92,20 +93,33 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
             }
         }
         DeciderState state = state();
-        long second = traffic.at().getEpochSecond();
-        List<DeciderState.Bucket> buckets = new ArrayList<>(state.buckets());
-        int last = buckets.size() - 1;
-        if (last >= 0 && buckets.get(last).second() == second) {
-            DeciderState.Bucket b = buckets.get(last);
-            buckets.set(last, new DeciderState.Bucket(second, b.requested() + requested, b.finished() + finished));
-        } else {
-            buckets.add(new DeciderState.Bucket(second, requested, finished));
+        Instant lastCompletion = finished > 0 ? traffic.at() : state.lastCompletionAt();
+        states.put(STATE_KEY, new DeciderState(state.policy(),
+                withBucket(state.buckets(), new DeciderState.Bucket(traffic.at().getEpochSecond(), requested, finished,
+                        0, 0)),
+                lastCompletion, state.previousLag(), state.lastSampleAt()));
+    }
+
+    /** The buckets with {@code add} merged into its second's, and those older than the rate window dropped. */
+    private List<DeciderState.Bucket> withBucket(List<DeciderState.Bucket> buckets, DeciderState.Bucket add) {
+        List<DeciderState.Bucket> merged = new ArrayList<>(buckets.size() + 1);
+        boolean found = false;
+        for (DeciderState.Bucket b : buckets) {
+            if (b.second() == add.second()) {
+                merged.add(b.plus(add));
+                found = true;
+            } else {
+                merged.add(b);
+            }
+        }
+        if (!found) {
+            merged.add(add);
+            merged.sort(Comparator.comparingLong(DeciderState.Bucket::second));
         }
         long window = policy.settings().rateWindow().toSeconds();
-        buckets.removeIf(b -> b.second() <= second - window - 1);
-        Instant lastCompletion = finished > 0 ? traffic.at() : state.lastCompletionAt();
-        states.put(STATE_KEY, new DeciderState(state.policy(), buckets, lastCompletion, state.previousLag(),
-                state.lastSampleAt()));
+        long newest = merged.getLast().second();
+        merged.removeIf(b -> b.second() <= newest - window - 1);
+        return merged;
     }
 
     private void decide(LagSample sample, long timestamp) {
@@ -120,12 +134,21 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         List<LagSample.PartitionLag> ordered = new ArrayList<>(sample.partitions());
         ordered.sort(Comparator.comparing(LagSample.PartitionLag::topic)
                 .thenComparingInt(LagSample.PartitionLag::partition));
+        // what the group moved past and what was appended since the previous sample: the pool's progress as fresh
+        // as the sample, where the counted results fall behind when the machine is saturated (a transaction marker
+        // on a retry topic counts as one record: a small overstatement)
+        long appended = 0;
+        long drained = 0;
         for (LagSample.PartitionLag p : ordered) {
             if (p.topic().equals(Topic.INVOCATIONS.topicName())) {
                 partitions++;
             }
             long l = p.lag();
             LagSample.PartitionLag before = previous.get(p.name());
+            if (before != null) {
+                appended += Math.max(0, p.endOffset() - before.endOffset());
+                drained += Math.max(0, p.committedOffset() - before.committedOffset());
+            }
             if (l == 1 && before != null && before.endOffset() == p.endOffset()
                     && before.committedOffset() == p.committedOffset()) {
                 // a lag of 1 that never moves: a transaction marker the group can never consume past in its count
@@ -137,24 +160,38 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
                 lag += l;
             }
         }
-        long window = Math.max(1, policy.settings().rateWindow().toSeconds());
         long nowSecond = now.getEpochSecond();
+        List<DeciderState.Bucket> buckets = state.buckets();
+        if (state.lastSampleAt() != null && now.isAfter(state.lastSampleAt())) {
+            // a late sample spreads what it saw over the seconds it covers, so it does not make a busiest second
+            double seconds = Math.max(1.0, Duration.between(state.lastSampleAt(), now).toMillis() / 1000.0);
+            buckets = withBucket(buckets, new DeciderState.Bucket(nowSecond, 0, 0, Math.round(appended / seconds),
+                    Math.round(drained / seconds)));
+        }
+        Instant lastCompletion = drained > 0 ? now : state.lastCompletionAt();
+        long window = Math.max(1, policy.settings().rateWindow().toSeconds());
+        // each source summed on its own (their seconds need not line up), then whichever saw more
         long requested = 0;
         long finished = 0;
+        long appendedInWindow = 0;
+        long drainedInWindow = 0;
         long peak = 0;
-        for (DeciderState.Bucket b : state.buckets()) {
+        for (DeciderState.Bucket b : buckets) {
             if (b.second() > nowSecond - window && b.second() <= nowSecond) {
                 requested += b.requested();
                 finished += b.finished();
-                peak = Math.max(peak, b.finished());
+                appendedInWindow += b.appended();
+                drainedInWindow += b.drained();
+                peak = Math.max(peak, Math.max(b.finished(), b.drained()));
             }
         }
+        long arrivals = Math.max(requested, appendedInWindow);
+        long completions = Math.max(finished, drainedInWindow);
         var observation = new ScalingPolicy.Observation(now, lag, byPartition, partitions,
-                requested / (double) window, finished / (double) window, state.lastCompletionAt(), largestBacklogs(),
+                arrivals / (double) window, completions / (double) window, lastCompletion, largestBacklogs(),
                 liveProcesses(now), peak);
         ScalingPolicy.Decision decision = policy.decide(state.policy(), observation);
-        states.put(STATE_KEY, new DeciderState(decision.state(), state.buckets(), state.lastCompletionAt(),
-                sample.partitions(), now));
+        states.put(STATE_KEY, new DeciderState(decision.state(), buckets, lastCompletion, sample.partitions(), now));
         String key = policy.settings().group();
         if (decision.command() != null) {
             context.forward(new Record<>(key, new Outcome(decision.command(), decision.event()), timestamp));

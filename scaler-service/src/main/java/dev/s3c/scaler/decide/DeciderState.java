@@ -8,7 +8,7 @@ import java.util.List;
  * What the decider keeps between inputs, in one store entry.
  *
  * @param buckets traffic per wall-clock second over the rate window, oldest first
- * @param lastCompletionAt when an execution was last seen finishing
+ * @param lastCompletionAt when an execution was last seen finishing, or the group last moved past a record
  * @param previousLag the previous lag sample's partitions, to recognise transaction markers
  * @param lastSampleAt the time of the latest lag sample: the scaler's clock
  */
@@ -25,7 +25,16 @@ public record DeciderState(ScalingPolicy.State policy, List<Bucket> buckets, Ins
         return new DeciderState(ScalingPolicy.State.initial(), List.of(), null, List.of(), null);
     }
 
-    /** Requests and completions seen in one second. */
-    public record Bucket(long second, long requested, long finished) {
+    /**
+     * One second's traffic, from both sources: the requests and results the scaler counted (per function, and late
+     * when the machine is saturated), and, from the lag samples, the records appended to the partitions the group
+     * consumes and the records the group committed past (the whole pool, as fresh as the sample).
+     */
+    public record Bucket(long second, long requested, long finished, long appended, long drained) {
+
+        Bucket plus(Bucket other) {
+            return new Bucket(second, requested + other.requested, finished + other.finished,
+                    appended + other.appended, drained + other.drained);
+        }
     }
 }

@@ -127,9 +127,10 @@ final class ScalerHarness implements AutoCloseable {
                 now()));
         List<LagSample.PartitionLag> partitionLags = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            long onThis = p == 0 ? lag : 0;
-            partitionLags.add(new LagSample.PartitionLag(Topic.INVOCATIONS.topicName(), p, committed + onThis,
-                    committed));
+            // all the traffic on the first partition: its offsets move as the pool's would
+            partitionLags.add(p == 0
+                    ? new LagSample.PartitionLag(Topic.INVOCATIONS.topicName(), p, committed + lag, committed)
+                    : new LagSample.PartitionLag(Topic.INVOCATIONS.topicName(), p, 0, 0));
         }
         lags.pipeInput(GROUP, new LagSample(GROUP, now(), partitionLags), now());
         for (ScaleCommand command : commands.readValuesToList()) {
@@ -137,6 +138,15 @@ final class ScalerHarness implements AutoCloseable {
             command.assignments().forEach((id, n) -> processes.computeIfPresent(id, (k, v) -> n));
         }
         events.readValuesToList().forEach(e -> eventLog.add(new Seen(second, e)));
+    }
+
+    /**
+     * One simulated second in which the pool moved past {@code drained} records while none of the requests and
+     * results reached the scaler's counts: how it looks when its stream thread falls behind on a saturated machine.
+     */
+    void secondUncounted(long lag, int drained) {
+        committed += drained;
+        second(lag, Map.of(), Map.of());
     }
 
     void second(long lag, int requested, int finished) {

@@ -149,6 +149,45 @@ class ScalerTopologyTest {
     }
 
     @Test
+    void theGroupsCommittedOffsetsShowProgressWhenTheCountsFallBehind() {
+        var d = ScalerHarness.defaults();
+        var withDrainTime = new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
+                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), Duration.ofMillis(500));
+        try (ScalerHarness harness = new ScalerHarness(withDrainTime).process("exec-a", 1)) {
+            harness.secondUncounted(0, 0);
+            // 256 queued, 1,000 a second committed past, no result counted: a quarter second of work, and progress
+            for (int t = 0; t < 20; t++) {
+                harness.secondUncounted(256, 1000);
+            }
+            assertThat(harness.events()).as(describe(harness.events())).isEmpty();
+            assertThat(harness.processes()).containsEntry("exec-a", 1);
+
+            // then the offsets stop too: more instances, and after the stall period a stall
+            for (int t = 0; t < 25; t++) {
+                harness.secondUncounted(256, 0);
+            }
+            assertThat(harness.events()).extracting(e -> e.event().action()).containsExactly(SCALE_UP, STALLED);
+            ScalingEvent up = harness.events().getFirst().event();
+            assertThat(up.toInstances()).isEqualTo(10);
+            assertThat(up.completionRate()).isZero();
+        }
+    }
+
+    @Test
+    void ratesComeFromTheOffsetsWhenTheCountsFallBehind() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 1)) {
+            for (int t = 0; t < 6; t++) {
+                harness.secondUncounted(t * 40L, 10);
+            }
+            ScalingEvent up = harness.events().getFirst().event();
+            assertThat(up.action()).isEqualTo(SCALE_UP);
+            // appended: 10 finished + 40 more queued each second; drained: 10 a second, over the 5 s window
+            assertThat(up.completionRate()).isEqualTo(2.0);
+            assertThat(up.arrivalRate()).isEqualTo(10.0);
+        }
+    }
+
+    @Test
     void theDesiredTotalIsSharedAmongLiveExecutorProcesses() {
         try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 2).process("exec-b", 2)) {
             harness.second(200, 0, 0);
