@@ -1,11 +1,13 @@
 package dev.s3c.gateway.api;
 
+import dev.s3c.contracts.JsonCodec;
 import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -15,6 +17,7 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+import reactor.core.publisher.Mono;
 
 /** Every refusal becomes a JSON body naming the field and the reason. */
 @RestControllerAdvice
@@ -81,6 +84,15 @@ class ApiErrorHandler {
     private ResponseEntity<ApiError> tooLarge(ServerWebExchange exchange) {
         return body(HttpStatus.CONTENT_TOO_LARGE, "request body too large",
                 List.of(new FieldError("body", "is larger than the server accepts")), exchange);
+    }
+
+    /** The error as the whole answer, for web filters, which run before any handler and its advice. */
+    static Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String message, List<FieldError> errors) {
+        var response = exchange.getResponse();
+        response.setStatusCode(status);
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        byte[] json = JsonCodec.toBytes(body(status, message, errors, exchange).getBody());
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(json)));
     }
 
     static ResponseEntity<ApiError> body(HttpStatus status, String message, List<FieldError> errors,

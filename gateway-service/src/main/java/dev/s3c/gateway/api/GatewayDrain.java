@@ -1,8 +1,6 @@
 package dev.s3c.gateway.api;
 
-import dev.s3c.contracts.JsonCodec;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +8,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -42,16 +39,12 @@ public class GatewayDrain implements SmartLifecycle, WebFilter {
         if (!draining || !exchange.getRequest().getPath().value().startsWith("/api/")) {
             return chain.filter(exchange);
         }
-        var response = exchange.getResponse();
-        response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        response.getHeaders().set(HttpHeaders.RETRY_AFTER, "5");
+        var headers = exchange.getResponse().getHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "5");
         // nothing of this call was done: safe to send again, here after a restart or to another instance
-        response.getHeaders().set(HttpHeaders.CONNECTION, "close");
-        byte[] body = JsonCodec.toBytes(new ApiError(Instant.now(), exchange.getRequest().getPath().value(),
-                HttpStatus.SERVICE_UNAVAILABLE.value(), HttpStatus.SERVICE_UNAVAILABLE.getReasonPhrase(),
-                "this gateway is shutting down and took nothing of this call; send it again", List.of()));
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        headers.set(HttpHeaders.CONNECTION, "close");
+        return ApiErrorHandler.write(exchange, HttpStatus.SERVICE_UNAVAILABLE,
+                "this gateway is shutting down and took nothing of this call; send it again", List.of());
     }
 
     boolean draining() {

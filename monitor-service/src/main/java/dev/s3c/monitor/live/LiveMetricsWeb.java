@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import reactor.core.publisher.Mono;
 import org.springframework.http.ResponseEntity;
@@ -106,7 +107,11 @@ class LiveMetricsWeb {
             WebSocketHandler handler = session -> Mono.firstWithSignal(
                     session.send(feed.stream().takeUntilOther(streams.closing()).map(session::textMessage)),
                     session.receive().then());
-            return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", handler), -1);
+            var mapping = new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", handler), -1);
+            // browsers reach the stream through the gateway, on the API's origin; a page of any other origin is
+            // refused the handshake here (WebSockets are not subject to CORS: without this any page could listen)
+            mapping.setCorsConfigurations(Map.of("/api/metrics/live", new CorsConfiguration()));
+            return mapping;
         }
     }
 }
