@@ -56,13 +56,22 @@ final class Api {
                 .headers(headers).POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST of {@code body} as {@code contentType}, with headers given as name, value, name, value… */
+    Response postAs(String path, String contentType, String body, String... headers) {
+        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return send(headers.length == 0 ? request : request.headers(headers));
+    }
+
+    /** A DELETE with headers, given as name, value, name, value… */
+    Response delete(String path, String... headers) {
+        var request = HttpRequest.newBuilder(URI.create(base + path)).DELETE();
+        return send(headers.length == 0 ? request : request.headers(headers));
+    }
+
     Response put(String path, String json) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
-    }
-
-    Response delete(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
 
     CompletableFuture<Response> postAsync(String path, String json) {

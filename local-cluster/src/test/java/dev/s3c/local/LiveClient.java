@@ -31,9 +31,17 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
     }
 
     static LiveClient connect(String url, long demand) throws Exception {
+        return connect(url, demand, null);
+    }
+
+    /** Connects as a page of {@code origin} would (null: as a client that is not a browser). */
+    static LiveClient connect(String url, long demand, String origin) throws Exception {
         LiveClient client = new LiveClient(demand);
-        client.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(url), client).get(10, TimeUnit.SECONDS);
+        var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (origin != null) {
+            builder.header("Origin", origin);
+        }
+        client.socket = builder.buildAsync(URI.create(url), client).get(10, TimeUnit.SECONDS);
         return client;
     }
 

@@ -1,6 +1,7 @@
 package dev.s3c.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -410,6 +411,43 @@ abstract class PipelineContract {
         Api.Response kept = gatewayA.get("/api/functions/" + id);
         assertThat(kept.body().get("code").asString()).isEqualTo("return 1;");
         assertThat(kept.body().get("version").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void pagesOfOtherWebOriginsCanNotChangeAnythingNorListen() throws Exception {
+        String id = create("origin-guarded", "function handler(input) { return 1; }");
+        String execute = "/api/functions/" + id + "/execute";
+        // what any web page can make a browser send without a CORS preflight: a text/plain body, a form post
+        assertError(gatewayA.postAs(execute, "text/plain", "{\"input\":1}"), 415, "Content-Type");
+        assertError(gatewayA.postAs(execute, "application/x-www-form-urlencoded", "input=1"), 415, "Content-Type");
+        // and with the page's origin named, as browsers do: refused before anything runs, whatever the body
+        assertError(gatewayA.post(execute, "{}", "Origin", "http://evil.test"), 403, "Origin");
+        assertError(gatewayA.postAs(execute, "text/plain", "", "Origin", "http://evil.test"), 403, "Origin");
+        assertError(gatewayA.delete("/api/functions/" + id, "Origin", "http://evil.test"), 403, "Origin");
+        assertThat(gatewayA.get("/api/functions/" + id).status()).isEqualTo(200);
+
+        // the console's own origin, and callers that are not browsers, are served
+        assertThat(gatewayA.post(execute, "{}", "Origin", cluster.gatewayUrl()).status()).isEqualTo(200);
+        assertThat(gatewayA.post(execute, "{}").status()).isEqualTo(200);
+
+        // the live stream: a foreign page's handshake is refused by the gateway and by the monitor behind it
+        String viaGateway = cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live";
+        String atMonitor = cluster.monitorUrl().replaceFirst("^http", "ws") + "/api/metrics/live";
+        for (String ws : List.of(viaGateway, atMonitor)) {
+            assertThatThrownBy(() -> LiveClient.connect(ws, 1, "http://evil.test")).as(ws)
+                    .cause().isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+                            refused -> assertThat(refused.getResponse().statusCode()).isEqualTo(403));
+        }
+        LiveClient own = LiveClient.connect(viaGateway, 1, cluster.gatewayUrl());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> own.received() == 1);
+        } finally {
+            own.close();
+        }
+        // the two calls served ran, and only they (the refused ones were sent first)
+        await().atMost(Duration.ofSeconds(15)).until(() -> gatewayA.get("/api/functions/" + id + "/logs").body().size(),
+                n -> n >= 2);
+        assertThat(gatewayA.get("/api/functions/" + id + "/logs").body().size()).isEqualTo(2);
     }
 
     private static void assertError(Api.Response response, int status, String field) {

@@ -30,6 +30,7 @@ import org.bson.Document;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -104,7 +105,7 @@ class DeadLetterController {
             content = @Content(schema = @Schema(implementation = RequestBodies.Redrive.class)))
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "a new attempt series",
             content = @Content(schema = @Schema(implementation = Redriven.class)))
-    @PostMapping("/{executionId}/redrive")
+    @PostMapping(path = "/{executionId}/redrive", consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body,
             @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey) {
         return Mono.fromCallable(() -> new RedriveCall(newInput(executionId, body),

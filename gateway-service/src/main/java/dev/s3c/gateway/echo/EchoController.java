@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
 @RestController
 class EchoController {
 
-    @PostMapping(path = "/api/echo", produces = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/api/echo", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<JsonNode>> echo(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> ResponseEntity.ok(JsonBodies.parseObject(body)));
     }

@@ -9,6 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -40,7 +41,7 @@ class FunctionController {
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
-    @PostMapping
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<FunctionDocument>> create(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> FunctionSpec.parse(JsonBodies.parseObject(body), true, maxCodeBytes))
                 .flatMap(functions::create)
@@ -68,7 +69,7 @@ class FunctionController {
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
-    @PutMapping("/{id}")
+    @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> {
             JsonBodies.functionId(id);

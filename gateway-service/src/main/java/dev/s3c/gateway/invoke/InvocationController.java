@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -68,7 +69,7 @@ class InvocationController {
             content = @Content(schema = @Schema(implementation = ExecutionView.class)))
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued: poll the Location",
             content = @Content(schema = @Schema(implementation = Accepted.class)))
-    @PostMapping("/api/functions/{id}/execute")
+    @PostMapping(path = "/api/functions/{id}/execute", consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
             @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait,
             @RequestParam(required = false) String retries,

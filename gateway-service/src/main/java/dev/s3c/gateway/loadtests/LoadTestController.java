@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -42,7 +43,7 @@ class LoadTestController {
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.LoadTest.class)))
-    @PostMapping
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<LoadTestReport>> start(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> LoadTestSpec.parse(body, properties.loadTests(), properties.maxInputSize().toBytes()))
                 .flatMap(tests::start)
