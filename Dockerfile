@@ -13,4 +13,7 @@ COPY --from=build /src/${SERVICE}/target/${SERVICE}-0.1.0-SNAPSHOT-exec.jar /app
 # the Graal compiler for GraalJS's JIT (used by the executor; see JAVA_OPTS in docker-compose.yml)
 COPY --from=build /src/executor-service/target/jvmci /app/jvmci
 ENV JAVA_OPTS=""
+# not root: a way out of the JVM (or of a sandbox) finds an account that owns nothing
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin s3c
+USER 10001
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/app.jar"]

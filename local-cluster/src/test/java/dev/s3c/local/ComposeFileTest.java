@@ -92,6 +92,16 @@ class ComposeFileTest {
     }
 
     @Test
+    void servicesRunAsAnAccountThatIsNotRoot() throws IOException {
+        List<String> users = Files.readAllLines(root.resolve("Dockerfile")).stream()
+                .filter(line -> line.startsWith("USER ")).map(line -> line.substring(5).strip()).toList();
+        // the last USER is the one the entry point runs as
+        assertThat(users).isNotEmpty();
+        assertThat(users.getLast()).isNotIn("root", "0");
+        assertThat(dockerfile()).contains("useradd --system --uid " + users.getLast());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void startsInOrderWithHealthChecks() {
         for (String name : List.of("kafka", "mongo", "gateway-service", "executor-service", "monitor-service",
