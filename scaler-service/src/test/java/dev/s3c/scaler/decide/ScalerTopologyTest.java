@@ -123,12 +123,16 @@ class ScalerTopologyTest {
         }
     }
 
+    /** The default thresholds, from 1 to 10 instances, with the drain-time rule on. */
+    private static ScalingPolicy.Settings withDrainTime(Duration drainTime) {
+        var d = ScalerHarness.defaults();
+        return new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
+                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), drainTime);
+    }
+
     @Test
     void aBacklogThePoolDrainsWithinTheDrainTimeGetsNoMoreInstances() {
-        var d = ScalerHarness.defaults();
-        var withDrainTime = new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
-                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), Duration.ofMillis(500));
-        try (ScalerHarness harness = new ScalerHarness(withDrainTime).process("exec-a", 1)) {
+        try (ScalerHarness harness = new ScalerHarness(withDrainTime(Duration.ofMillis(500))).process("exec-a", 1)) {
             // fast functions: 256 queued on one instance that finishes 1,000 a second is a quarter second of work
             for (int t = 0; t < 8; t++) {
                 harness.second(256, 1000, 1000);
@@ -150,10 +154,7 @@ class ScalerTopologyTest {
 
     @Test
     void theGroupsCommittedOffsetsShowProgressWhenTheCountsFallBehind() {
-        var d = ScalerHarness.defaults();
-        var withDrainTime = new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
-                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), Duration.ofMillis(500));
-        try (ScalerHarness harness = new ScalerHarness(withDrainTime).process("exec-a", 1)) {
+        try (ScalerHarness harness = new ScalerHarness(withDrainTime(Duration.ofMillis(500))).process("exec-a", 1)) {
             harness.secondUncounted(0, 0);
             // 256 queued, 1,000 a second committed past, no result counted: a quarter second of work, and progress
             for (int t = 0; t < 20; t++) {
