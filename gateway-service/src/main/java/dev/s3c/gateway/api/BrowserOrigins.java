@@ -53,7 +53,7 @@ class BrowserOrigins implements WebFilter {
             return chain.filter(exchange);
         }
         String origin = request.getHeaders().getOrigin();
-        log.warn("Refused {} {} from the web origin {}", request.getMethod(), request.getPath(), origin);
+        log.info("Refused {} {} from the web origin {}", request.getMethod(), request.getPath(), origin);
         return ApiErrorHandler.write(exchange, HttpStatus.FORBIDDEN,
                 "pages on other web origins may not call this API; allow one with S3C_ALLOWED_ORIGINS",
                 List.of(new FieldError(ORIGIN, origin == null ? "is another site (Sec-Fetch-Site: cross-site)"
