@@ -1,7 +1,6 @@
 package dev.s3c.gateway;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -20,8 +19,6 @@ import org.springframework.util.unit.DataSize;
  * @param loadTests bounds of the built-in load tester
  * @param idempotencyWindow how long an {@code Idempotency-Key} is remembered: within it, the same key (per function)
  *        with the same request answers with the execution it first made instead of running again
- * @param allowedOrigins web origins besides the API's own whose pages may change things and open the live stream
- *        (patterns as in CORS, such as {@code https://*.example.com}); callers that are not browsers send no origin
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -33,15 +30,12 @@ public record GatewayProperties(
         @DefaultValue("true") boolean seedSamples,
         @DefaultValue("http://localhost:8082") java.net.URI monitorUrl,
         @DefaultValue LoadTestLimits loadTests,
-        @DefaultValue("24h") Duration idempotencyWindow,
-        @DefaultValue List<String> allowedOrigins) {
+        @DefaultValue("24h") Duration idempotencyWindow) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
         }
-        allowedOrigins = allowedOrigins == null ? List.of()
-                : allowedOrigins.stream().map(String::strip).filter(o -> !o.isEmpty()).toList();
     }
 
     /**

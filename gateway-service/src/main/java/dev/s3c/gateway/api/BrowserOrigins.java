@@ -1,18 +1,15 @@
 package dev.s3c.gateway.api;
 
-import dev.s3c.gateway.GatewayProperties;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
-import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -24,8 +21,9 @@ import reactor.core.publisher.Mono;
  * something (a form post or a {@code text/plain} fetch needs no CORS preflight) and a WebSocket handshake (not
  * subject to CORS at all). Without this, any page a developer opens could run, redrive or delete functions on
  * {@code localhost:8080} and watch the live stream. Browsers name the page's origin on both; callers that are not
- * browsers (curl, SDKs, other services) send none and pass, and so do pages of the API's own origin (the console)
- * and of {@code s3c.gateway.allowed-origins}. Reads stay open: the browser keeps a foreign page from reading them.
+ * browsers (curl, SDKs, other services) send none and pass, and so do pages of the API's own origin (the console).
+ * Reads stay open: the browser keeps a foreign page from reading them. (Pages elsewhere would also need CORS, which
+ * the API does not offer; DNS rebinding, a foreign page under a name that resolves to this host, is left to API keys.)
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -34,17 +32,6 @@ class BrowserOrigins implements WebFilter {
     static final String ORIGIN = "Origin";
     private static final Logger log = LoggerFactory.getLogger(BrowserOrigins.class);
     private static final Set<HttpMethod> READS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
-
-    private final CorsConfiguration allowed = new CorsConfiguration();
-
-    @Autowired
-    BrowserOrigins(GatewayProperties properties) {
-        this(properties.allowedOrigins());
-    }
-
-    BrowserOrigins(List<String> allowedOrigins) {
-        allowed.setAllowedOriginPatterns(allowedOrigins);
-    }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
@@ -55,9 +42,9 @@ class BrowserOrigins implements WebFilter {
         String origin = request.getHeaders().getOrigin();
         log.info("Refused {} {} from the web origin {}", request.getMethod(), request.getPath(), origin);
         return ApiErrorHandler.write(exchange, HttpStatus.FORBIDDEN,
-                "pages on other web origins may not call this API; allow one with S3C_ALLOWED_ORIGINS",
+                "pages on other web origins may not change anything here nor open the live stream",
                 List.of(new FieldError(ORIGIN, origin == null ? "is another site (Sec-Fetch-Site: cross-site)"
-                        : "is not this API's origin nor an allowed one")));
+                        : "is not this API's origin")));
     }
 
     /** A request a page could send to change something or to listen: anything but a read, and WebSocket handshakes. */
@@ -66,12 +53,12 @@ class BrowserOrigins implements WebFilter {
                 || "websocket".equalsIgnoreCase(request.getHeaders().getUpgrade());
     }
 
-    private boolean allowed(ServerHttpRequest request) {
+    private static boolean allowed(ServerHttpRequest request) {
         String origin = request.getHeaders().getOrigin();
         if (origin == null) {
             // a browser names the origin on these; older ones may only say the page is another site's
             return !"cross-site".equalsIgnoreCase(request.getHeaders().getFirst("Sec-Fetch-Site"));
         }
-        return !CorsUtils.isCorsRequest(request) || allowed.checkOrigin(origin) != null;
+        return !CorsUtils.isCorsRequest(request);
     }
 }
