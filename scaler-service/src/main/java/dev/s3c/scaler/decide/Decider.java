@@ -5,7 +5,6 @@ import dev.s3c.contracts.LagSample;
 import dev.s3c.contracts.ScaleCommand;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -163,10 +162,15 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         long nowSecond = now.getEpochSecond();
         List<DeciderState.Bucket> buckets = state.buckets();
         if (state.lastSampleAt() != null && now.isAfter(state.lastSampleAt())) {
-            // a late sample spreads what it saw over the seconds it covers, so it does not make a busiest second
-            double seconds = Math.max(1.0, Duration.between(state.lastSampleAt(), now).toMillis() / 1000.0);
-            buckets = withBucket(buckets, new DeciderState.Bucket(nowSecond, 0, 0, Math.round(appended / seconds),
-                    Math.round(drained / seconds)));
+            // a late sample spreads what it saw evenly over the seconds it covers: the window keeps all of it, and
+            // no single second looks busier than the pool was
+            long from = state.lastSampleAt().getEpochSecond();
+            long seconds = Math.max(1, nowSecond - from);
+            for (long i = 1; i <= seconds; i++) {
+                long second = nowSecond - seconds + i;
+                buckets = withBucket(buckets, new DeciderState.Bucket(second, 0, 0, share(appended, seconds, i),
+                        share(drained, seconds, i)));
+            }
         }
         Instant lastCompletion = drained > 0 ? now : state.lastCompletionAt();
         long window = Math.max(1, policy.settings().rateWindow().toSeconds());
@@ -199,6 +203,11 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         if (decision.stallEvent() != null) {
             context.forward(new Record<>(key, new Outcome(null, decision.stallEvent()), timestamp));
         }
+    }
+
+    /** The {@code i}-th of {@code parts} near-equal shares of {@code total} (1-based); the shares add up to it. */
+    static long share(long total, long parts, long i) {
+        return total * i / parts - total * (i - 1) / parts;
     }
 
     private Map<String, Long> largestBacklogs() {

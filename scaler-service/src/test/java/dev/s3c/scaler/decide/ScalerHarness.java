@@ -106,6 +106,11 @@ final class ScalerHarness implements AutoCloseable {
      * that makes the scaler decide, with {@code lag} queued on the first partition.
      */
     void second(long lag, Map<String, Integer> requested, Map<String, Integer> finished) {
+        second(lag, requested, finished, true);
+    }
+
+    /** One simulated second; without its lag sample when {@code sampled} is false (a probe that ran late). */
+    void second(long lag, Map<String, Integer> requested, Map<String, Integer> finished, boolean sampled) {
         second++;
         Instant at = T0.plusSeconds(second).minusMillis(500);
         requested.forEach((function, n) -> {
@@ -132,7 +137,9 @@ final class ScalerHarness implements AutoCloseable {
                     ? new LagSample.PartitionLag(Topic.INVOCATIONS.topicName(), p, committed + lag, committed)
                     : new LagSample.PartitionLag(Topic.INVOCATIONS.topicName(), p, 0, 0));
         }
-        lags.pipeInput(GROUP, new LagSample(GROUP, now(), partitionLags), now());
+        if (sampled) {
+            lags.pipeInput(GROUP, new LagSample(GROUP, now(), partitionLags), now());
+        }
         for (ScaleCommand command : commands.readValuesToList()) {
             commandLog.add(command);
             command.assignments().forEach((id, n) -> processes.computeIfPresent(id, (k, v) -> n));
@@ -145,8 +152,12 @@ final class ScalerHarness implements AutoCloseable {
      * results reached the scaler's counts: how it looks when its stream thread falls behind on a saturated machine.
      */
     void secondUncounted(long lag, int drained) {
+        secondUncounted(lag, drained, true);
+    }
+
+    void secondUncounted(long lag, int drained, boolean sampled) {
         committed += drained;
-        second(lag, Map.of(), Map.of());
+        second(lag, Map.of(), Map.of(), sampled);
     }
 
     void second(long lag, int requested, int finished) {

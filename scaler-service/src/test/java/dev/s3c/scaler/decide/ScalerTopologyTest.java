@@ -189,6 +189,28 @@ class ScalerTopologyTest {
     }
 
     @Test
+    void aLateSampleSpreadsWhatItSawOverTheSecondsItCovers() {
+        try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 1)) {
+            harness.secondUncounted(0, 0);
+            // 10 a second finished and 40 more queued each second, sampled every other second
+            harness.secondUncounted(40, 10, false);
+            harness.secondUncounted(80, 10, true);
+            ScalingEvent up = harness.events().getFirst().event();
+            assertThat(up.action()).isEqualTo(SCALE_UP);
+            // 20 finished and 100 arrived over the window of 5 s, none of it lost to the missing sample
+            assertThat(up.completionRate()).isEqualTo(4.0);
+            assertThat(up.arrivalRate()).isEqualTo(20.0);
+        }
+    }
+
+    @Test
+    void sharesAddUpToTheWhole() {
+        assertThat(Decider.share(10, 3, 1) + Decider.share(10, 3, 2) + Decider.share(10, 3, 3)).isEqualTo(10);
+        assertThat(Decider.share(7, 1, 1)).isEqualTo(7);
+        assertThat(Decider.share(1, 2, 1) + Decider.share(1, 2, 2)).isEqualTo(1);
+    }
+
+    @Test
     void theDesiredTotalIsSharedAmongLiveExecutorProcesses() {
         try (ScalerHarness harness = new ScalerHarness(ScalerHarness.defaults()).process("exec-a", 2).process("exec-b", 2)) {
             harness.second(200, 0, 0);
