@@ -1,4 +1,7 @@
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,19 +17,39 @@ final class BenchHttp {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The platform's API key: S3C_API_KEY, else the one the local run keeps in data/api-key. */
+    static final String API_KEY = apiKey();
+
     private BenchHttp() {
     }
 
+    private static String apiKey() {
+        String given = System.getenv("S3C_API_KEY");
+        if (given != null && !given.isBlank()) {
+            return given.split(",")[0].strip();
+        }
+        try {
+            return Files.readString(Path.of("data", "api-key")).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("no API key: set S3C_API_KEY or run from the directory of ./run-local.sh "
+                    + "(it keeps its key in data/api-key)", e);
+        }
+    }
+
+    private static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + API_KEY);
+    }
+
     static String get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(request(url).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static void delete(String url) throws Exception {
-        HTTP.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        HTTP.send(request(url).DELETE().build(), HttpResponse.BodyHandlers.discarding());
     }
 
     static CompletableFuture<HttpResponse<String>> post(String url, String json) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        return HTTP.sendAsync(request(url).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

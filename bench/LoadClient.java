@@ -32,6 +32,7 @@ final class LoadClient {
     Response post(String path, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                + "\r\nAuthorization: Bearer " + BenchHttp.API_KEY
                 + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: " + body.length
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         Connection pooled = idle.pollFirst();

@@ -1,6 +1,7 @@
 package dev.s3c.gateway;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -19,6 +20,7 @@ import org.springframework.util.unit.DataSize;
  * @param loadTests bounds of the built-in load tester
  * @param idempotencyWindow how long an {@code Idempotency-Key} is remembered: within it, the same key (per function)
  *        with the same request answers with the execution it first made instead of running again
+ * @param apiKeys the keys API calls must present (several while one replaces another); none refuses every call
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -30,12 +32,14 @@ public record GatewayProperties(
         @DefaultValue("true") boolean seedSamples,
         @DefaultValue("http://localhost:8082") java.net.URI monitorUrl,
         @DefaultValue LoadTestLimits loadTests,
-        @DefaultValue("24h") Duration idempotencyWindow) {
+        @DefaultValue("24h") Duration idempotencyWindow,
+        @DefaultValue List<String> apiKeys) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
         }
+        apiKeys = apiKeys == null ? List.of() : apiKeys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
     }
 
     /**

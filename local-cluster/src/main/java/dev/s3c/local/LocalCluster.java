@@ -40,6 +40,10 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 public final class LocalCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
+    /** The gateways' setting of the keys API calls must present. */
+    public static final String API_KEYS = "s3c.gateway.api-keys";
+    /** The key of clusters started {@link Options#forTests for tests}; never one of a local run. */
+    public static final String TEST_API_KEY = "s3c_key-of-the-tests";
 
     /**
      * @param kafkaBootstrap an external Kafka to use, or null to start a broker in this JVM
@@ -60,7 +64,8 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         public static Options forTests(String kafkaBootstrap, String mongoUri) {
-            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3, List.of());
+            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3,
+                    List.of("--" + API_KEYS + "=" + TEST_API_KEY));
         }
 
         public Options withExecutorInstances(int instances) {
@@ -281,6 +286,18 @@ public final class LocalCluster implements AutoCloseable {
 
     public static String baseUrl(ConfigurableApplicationContext context) {
         return "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
+    }
+
+    /** The key the gateways accept (the last one given), or null when none was given. */
+    public String apiKey() {
+        String prefix = "--" + API_KEYS + "=";
+        String key = null;
+        for (String arg : options.serviceArgs()) {
+            if (arg.startsWith(prefix)) {
+                key = arg.substring(prefix.length()).split(",")[0].strip();
+            }
+        }
+        return key;
     }
 
     public String gatewayUrl() {

@@ -1,6 +1,11 @@
 package dev.s3c.local;
 
+import dev.s3c.gateway.keys.ApiKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -23,7 +28,7 @@ public final class LocalClusterMain {
         // its own name: Spring Boot logs its start-up lines under the main class's name, which stay in the file
         Logger log = LoggerFactory.getLogger("s3c.banner");
         int gatewayPort = intEnv("GATEWAY_PORT", 8080);
-        var options = new LocalCluster.Options(
+        LocalCluster.Options options = new LocalCluster.Options(
                 blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS")),
                 blankToNull(System.getenv("MONGODB_URI")),
                 // S3C_DATA_DIR=memory keeps the embedded store in memory (benchmarks)
@@ -35,6 +40,8 @@ public final class LocalClusterMain {
                 intEnv("SCALER_PORT", gatewayPort + 3),
                 intEnv("EXECUTOR_INSTANCES", 3),
                 List.of());
+        ApiKey key = apiKey(options.dataDir());
+        options = options.withServiceArgs("--" + LocalCluster.API_KEYS + "=" + key.accepted());
         LocalCluster cluster = LocalCluster.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -57,7 +64,9 @@ public final class LocalClusterMain {
                 "    Kafka:          " + cluster.kafkaBootstrap(),
                 "    MongoDB:        " + cluster.mongoUri(),
                 "    Logs:           " + Path.of(env("S3C_LOG_DIR", "logs"), "s3c.log") + "  (warnings also here)",
-                "  Try:  curl -s '" + cluster.gatewayUrl() + "/api/functions?name=fibonacci'",
+                "    API key:        " + key.shown(),
+                "  Try:  curl -s -H 'Authorization: Bearer " + key.value() + "' '" + cluster.gatewayUrl()
+                        + "/api/functions?name=fibonacci'",
                 "  Ctrl-C stops everything.",
                 "");
         log.info("{}", banner);
@@ -79,6 +88,38 @@ public final class LocalClusterMain {
         SLF4JBridgeHandler.install();
         // four Spring applications share this JVM: one start-up banner (ours) instead of four Spring Boot logos
         System.setProperty("spring.main.banner-mode", System.getProperty("spring.main.banner-mode", "off"));
+    }
+
+    /** The key of the local run (the first, where several are accepted), and how the banner shows it. */
+    private record ApiKey(String value, String accepted, String shown) {
+    }
+
+    /**
+     * S3C_API_KEY when set; else the key kept in the data directory ({@code ./data} in memory mode too), made on the
+     * first start and readable by its owner only, so scripts and the bench keep working across restarts.
+     */
+    private static ApiKey apiKey(Path dataDir) {
+        String given = blankToNull(System.getenv("S3C_API_KEY"));
+        if (given != null) {
+            return new ApiKey(given.split(",")[0].strip(), given, "from S3C_API_KEY");
+        }
+        Path dir = dataDir != null ? dataDir : Path.of("data").toAbsolutePath();
+        Path file = dir.resolve("api-key");
+        try {
+            if (!Files.exists(file)) {
+                Files.createDirectories(dir);
+                Files.writeString(file, ApiKeys.newKey() + System.lineSeparator());
+                try {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: the directory's permissions apply
+                }
+            }
+            String key = Files.readString(file).strip();
+            return new ApiKey(key, key, key + "  (kept in " + file + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the API key in " + file, e);
+        }
     }
 
     private static String env(String name, String fallback) {

@@ -18,9 +18,22 @@ final class Api {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final String key;
 
+    /** A client that presents the key clusters started for tests accept. */
     Api(String base) {
+        this(base, LocalCluster.TEST_API_KEY);
+    }
+
+    /** A client that presents {@code key} (null: none). */
+    Api(String base, String key) {
         this.base = base;
+        this.key = key;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        var request = HttpRequest.newBuilder(URI.create(base + path));
+        return key == null ? request : request.header("Authorization", "Bearer " + key);
     }
 
     record Response(int status, JsonNode body, HttpResponse<String> raw) {
@@ -37,45 +50,51 @@ final class Api {
     }
 
     Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(request(path).GET());
+    }
+
+    /** A GET with headers, given as name, value, name, value… */
+    Response get(String path, String... headers) {
+        var request = request(path).GET();
+        return send(headers.length == 0 ? request : request.headers(headers));
     }
 
     /** The body as text, for non-JSON endpoints such as Prometheus. */
     String raw(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET()).raw().body();
+        return send(request(path).GET()).raw().body();
     }
 
     Response post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return send(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** A POST with headers, given as name, value, name, value… */
     Response post(String path, String json, String... headers) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return send(request(path).header("Content-Type", "application/json")
                 .headers(headers).POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** A POST of {@code body} as {@code contentType}, with headers given as name, value, name, value… */
     Response postAs(String path, String contentType, String body, String... headers) {
-        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+        var request = request(path).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         return send(headers.length == 0 ? request : request.headers(headers));
     }
 
     /** A DELETE with headers, given as name, value, name, value… */
     Response delete(String path, String... headers) {
-        var request = HttpRequest.newBuilder(URI.create(base + path)).DELETE();
+        var request = request(path).DELETE();
         return send(headers.length == 0 ? request : request.headers(headers));
     }
 
     Response put(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return send(request(path).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     CompletableFuture<Response> postAsync(String path, String json) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return HTTP.sendAsync(request(path).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString()).thenApply(Api::response);
     }

@@ -523,7 +523,8 @@ class ChaosTest {
     private static Node service(String kind, int port, String... extra) {
         List<String> args = new ArrayList<>(List.of(kind, "--server.port=" + port,
                 "--spring.kafka.bootstrap-servers=" + bootstrap, "--spring.mongodb.uri=" + mongoUri,
-                "--management.health.mongodb.enabled=false", "--s3c.gateway.seed-samples=false"));
+                "--management.health.mongodb.enabled=false", "--s3c.gateway.seed-samples=false",
+                "--" + LocalCluster.API_KEYS + "=" + LocalCluster.TEST_API_KEY));
         if (!kind.equals("gateway")) {
             args.addAll(List.of("--springdoc.api-docs.enabled=false", "--springdoc.swagger-ui.enabled=false"));
         }

@@ -34,12 +34,20 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
         return connect(url, demand, null);
     }
 
-    /** Connects as a page of {@code origin} would (null: as a client that is not a browser). */
+    /** Connects as a page of {@code origin} would (null: as a client that is not a browser), with the tests' key. */
     static LiveClient connect(String url, long demand, String origin) throws Exception {
+        return connect(url, demand, origin, LocalCluster.TEST_API_KEY);
+    }
+
+    /** Connects presenting {@code key} (null: none). */
+    static LiveClient connect(String url, long demand, String origin, String key) throws Exception {
         LiveClient client = new LiveClient(demand);
         var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
             builder.header("Origin", origin);
+        }
+        if (key != null) {
+            builder.header("Authorization", "Bearer " + key);
         }
         client.socket = builder.buildAsync(URI.create(url), client).get(10, TimeUnit.SECONDS);
         return client;

@@ -414,6 +414,59 @@ abstract class PipelineContract {
     }
 
     @Test
+    void everyApiRouteAndTheLiveStreamNeedAKey() throws Exception {
+        String id = create("keyed", "function handler(input) { return 1; }");
+        Api anonymous = new Api(cluster.gatewayUrl(), null);
+        Api wrongKey = new Api(cluster.gatewayUrl(), "s3c_not-a-key");
+        for (Api caller : List.of(anonymous, wrongKey)) {
+            assertError(caller.get("/api/functions"), 401, "Authorization");
+            assertError(caller.get("/api/functions/" + id), 401, "Authorization");
+            assertError(caller.post("/api/functions", Api.json(Map.of("name", "sneaky", "code", "return 1;"))), 401,
+                    "Authorization");
+            assertError(caller.post("/api/functions/" + id + "/execute", "{}"), 401, "Authorization");
+            assertError(caller.delete("/api/functions/" + id), 401, "Authorization");
+            assertError(caller.get("/api/functions/" + id + "/logs"), 401, "Authorization");
+            assertError(caller.get("/api/executions/00000000-0000-0000-0000-000000000000"), 401, "Authorization");
+            assertError(caller.get("/api/dead-letters"), 401, "Authorization");
+            assertError(caller.get("/api/load-tests"), 401, "Authorization");
+            assertError(caller.get("/api/metrics"), 401, "Authorization");
+            assertError(caller.get("/api/metrics/scaling/history"), 401, "Authorization");
+            assertError(caller.post("/api/echo", "{}"), 401, "Authorization");
+        }
+        assertThat(anonymous.get("/api/functions").raw().headers().firstValue("WWW-Authenticate"))
+                .hasValue("Bearer realm=\"s3c\"");
+        String ws = cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live";
+        assertThatThrownBy(() -> LiveClient.connect(ws, 1, null, null))
+                .cause().isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+                        refused -> assertThat(refused.getResponse().statusCode()).isEqualTo(401));
+        // nothing was created, changed or run
+        assertThat(gatewayA.get("/api/functions?name=sneaky").body().get("total").asLong()).isZero();
+        assertThat(gatewayA.get("/api/functions/" + id).status()).isEqualTo(200);
+        assertThat(gatewayA.get("/api/functions/" + id + "/logs").body().size()).isZero();
+        // open without a key: the console's files, the API's description, health
+        assertThat(anonymous.get("/").status()).isEqualTo(200);
+        assertThat(anonymous.get("/console/app.js").status()).isEqualTo(200);
+        assertThat(anonymous.get("/api/openapi").status()).isEqualTo(200);
+        assertThat(anonymous.get("/actuator/health").status()).isEqualTo(200);
+
+        // the console's sign-in: the key once, then a cookie the browser sends and scripts cannot read
+        assertError(anonymous.post("/api/session", "{\"key\":\"s3c_not-a-key\"}"), 401, "key");
+        assertError(anonymous.post("/api/session", "{}"), 400, "key");
+        Api.Response signedIn = anonymous.post("/api/session", Api.json(Map.of("key", LocalCluster.TEST_API_KEY)));
+        assertThat(signedIn.status()).isEqualTo(200);
+        assertThat(signedIn.body().get("tenant").asString()).isEqualTo("default");
+        String setCookie = signedIn.raw().headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(setCookie).startsWith("s3c_key=").contains("HttpOnly").contains("SameSite=Strict");
+        String cookie = setCookie.split(";")[0];
+        assertThat(anonymous.get("/api/functions/" + id, "Cookie", cookie).status()).isEqualTo(200);
+        assertThat(anonymous.get("/api/session", "Cookie", cookie).body().get("tenant").asString()).isEqualTo("default");
+        assertError(anonymous.get("/api/session"), 401, "Authorization");
+        Api.Response signedOut = anonymous.delete("/api/session", "Cookie", cookie);
+        assertThat(signedOut.status()).isEqualTo(204);
+        assertThat(signedOut.raw().headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+    }
+
+    @Test
     void pagesOfOtherWebOriginsCanNotChangeAnythingNorListen() throws Exception {
         String id = create("origin-guarded", "function handler(input) { return 1; }");
         String execute = "/api/functions/" + id + "/execute";

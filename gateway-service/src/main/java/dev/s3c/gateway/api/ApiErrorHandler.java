@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
 
 /** Every refusal becomes a JSON body naming the field and the reason. */
 @RestControllerAdvice
-class ApiErrorHandler {
+public class ApiErrorHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrorHandler.class);
 
@@ -87,7 +87,7 @@ class ApiErrorHandler {
     }
 
     /** The error as the whole answer, for web filters, which run before any handler and its advice. */
-    static Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String message, List<FieldError> errors) {
+    public static Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String message, List<FieldError> errors) {
         var response = exchange.getResponse();
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);

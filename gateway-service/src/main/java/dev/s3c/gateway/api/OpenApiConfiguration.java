@@ -9,6 +9,9 @@ import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
+import java.util.List;
 import java.util.Map;
 import org.springdoc.core.customizers.GlobalOpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -23,10 +26,13 @@ class OpenApiConfiguration {
 
     private static final Map<String, String> REFUSALS = Map.of(
             "400", "bad input: the errors name each field and the reason",
+            "401", "no API key, or not one of this platform's (Authorization: Bearer <key>)",
             "404", "no such function, execution, dead letter or load test",
             "409", "conflict: a name taken, an inactive function, a load test already running",
             "413", "code, input or body too large",
             "503", "Kafka or the monitor did not answer; nothing was changed");
+
+    private static final String API_KEY = "apiKey";
 
     @Bean
     OpenAPI s3cOpenApi() {
@@ -43,6 +49,10 @@ class OpenApiConfiguration {
                 openApi.setComponents(new Components());
             }
             ModelConverters.getInstance().readAll(ApiError.class).forEach(openApi.getComponents()::addSchemas);
+            // every call presents a key; the docs' "Authorize" takes it once for the calls tried from the page
+            openApi.getComponents().addSecuritySchemes(API_KEY, new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                    .scheme("bearer").description("an API key of this platform (the local run prints one)"));
+            openApi.setSecurity(List.of(new SecurityRequirement().addList(API_KEY)));
             if (openApi.getPaths() == null) {
                 return;
             }
