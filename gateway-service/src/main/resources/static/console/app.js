@@ -1,5 +1,5 @@
 // S3 for Compute console: plain modules over the public REST API and the live WebSocket; no build step.
-import { h } from './lib.js';
+import { h, api, errorBox } from './lib.js';
 import { connect } from './live.js';
 import { functionPage, functionsPage } from './functions.js';
 import { executionPage } from './execution.js';
@@ -41,7 +41,55 @@ function route() {
   main.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/functions' }, 'Go to the functions')));
 }
 
-window.addEventListener('hashchange', route);
+/**
+ * Asks for the API key. The gateway keeps it in an HttpOnly, SameSite=Strict cookie, which the browser sends with
+ * every call and the live stream's handshake.
+ */
+function signInPage() {
+  leaving.forEach(fn => { try { fn(); } catch { /* as in route() */ } });
+  leaving = [];
+  document.querySelectorAll('[data-nav]').forEach(a => a.removeAttribute('aria-current'));
+  const key = h('input', { id: 'api-key', type: 'password', autocomplete: 'current-password', required: true,
+    placeholder: 's3c_…', size: 50 });
+  const status = h('div', { id: 'sign-in-status' });
+  const form = h('form', { id: 'sign-in', onsubmit: async event => {
+    event.preventDefault();
+    status.replaceChildren();
+    try {
+      await api('POST', '/api/session', { key: key.value.trim() });
+      if (started) route(); else start();
+    } catch (error) {
+      status.replaceChildren(errorBox(error, 'sign-in-error'));
+    }
+  } },
+  h('h1', {}, 'Sign in'),
+  h('p', {}, 'Enter an API key of this platform. The local run prints one when it starts (',
+    h('code', {}, 'API key:'), ') and keeps it in ', h('code', {}, 'data/api-key'), '.'),
+  h('p', {}, h('label', { for: 'api-key' }, 'API key'), ' ', key, ' ',
+    h('button', { type: 'submit', id: 'sign-in-button', class: 'primary' }, 'Sign in')),
+  status);
+  document.getElementById('main').replaceChildren(h('div', { class: 'page' }, form));
+  key.focus();
+}
+
+let started = false;
+
+async function start() {
+  try {
+    await api('GET', '/api/session');
+  } catch (error) {
+    if (error.status === 401) {
+      signInPage();
+      return;
+    }
+    // anything else (the platform unreachable): the pages say so themselves
+  }
+  started = true;
+  window.addEventListener('hashchange', route);
+  route();
+  connect();
+}
+
+window.addEventListener('s3c:sign-in', signInPage);
 // the classic scripts (CodeMirror, uPlot) are deferred; modules run after them
-route();
-connect();
+start();

@@ -46,6 +46,8 @@ export async function api(method, path, body) {
   if (text) {
     try { json = JSON.parse(text); } catch { json = { message: text }; }
   }
+  // the key is missing or no longer accepted: the console asks for it (its own check of the session aside)
+  if (response.status === 401 && path !== '/api/session') window.dispatchEvent(new CustomEvent('s3c:sign-in'));
   if (!response.ok) throw new ApiError(response.status, json);
   return { status: response.status, body: json, headers: response.headers };
 }

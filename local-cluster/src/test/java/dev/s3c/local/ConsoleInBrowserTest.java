@@ -82,6 +82,29 @@ class ConsoleInBrowserTest {
     }
 
     @Test
+    @Order(0)
+    void aVisitorSignsInWithTheKeyAndTheBrowserKeepsItOutOfReachOfScripts() {
+        browser.get(base + "/");
+        WebElement key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        assertThat(browser.findElements(By.cssSelector("tr[data-function]"))).isEmpty();
+        key.sendKeys("s3c_not-a-key");
+        browser.findElement(By.id("sign-in-button")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "not a key"));
+        screenshot("sign-in");
+
+        key.clear();
+        key.sendKeys(LocalCluster.TEST_API_KEY);
+        browser.findElement(By.id("sign-in-button")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-function]")));
+        wait.until(ExpectedConditions.textToBe(By.id("live-status"), "live"));
+        var cookie = browser.manage().getCookieNamed("s3c_key");
+        assertThat(cookie.isHttpOnly()).isTrue();
+        assertThat(cookie.getSameSite()).isEqualTo("Strict");
+        assertThat(js("return document.cookie")).isEqualTo("");
+        browserErrors(); // drains the refusals above (the wrong key's 401, the first session check)
+    }
+
+    @Test
     @Order(1)
     void theConsoleLoadsAtTheRootWithNoErrorsAndNoFailedRequests() {
         browser.get(base + "/");
@@ -330,6 +353,10 @@ class ConsoleInBrowserTest {
                 .contains("200", "202", "400", "404", "409", "413", "503");
         assertThat(paths.get("/api/functions").get("post").get("responses").get("400").toString()).contains("ApiError");
         assertThat(doc.body().get("components").get("schemas").propertyNames()).contains("ApiError", "FieldError");
+        // every call presents a key, and the UI can take it
+        assertThat(doc.body().get("components").get("securitySchemes").get("apiKey").get("scheme").asString())
+                .isEqualTo("bearer");
+        assertThat(paths.get("/api/functions").get("get").get("responses").propertyNames()).contains("401");
 
         browser.get(base + "/");
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a[data-nav=api]"))).click();
