@@ -29,7 +29,9 @@ final class BenchHttp {
             return given.split(",")[0].strip();
         }
         try {
-            return Files.readString(Path.of("data", "api-key")).strip();
+            String dataDir = System.getenv("S3C_DATA_DIR");
+            Path dir = dataDir == null || dataDir.isBlank() || dataDir.equals("memory") ? Path.of("data") : Path.of(dataDir);
+            return Files.readString(dir.resolve("api-key")).strip();
         } catch (IOException e) {
             throw new IllegalStateException("no API key: set S3C_API_KEY or run from the directory of ./run-local.sh "
                     + "(it keeps its key in data/api-key)", e);

@@ -73,12 +73,17 @@ function signInPage() {
 }
 
 let started = false;
+let starting = false;
 
 async function start() {
+  // a second sign-in while the first is still checking must not start the pages and the live stream twice
+  if (started || starting) return;
+  starting = true;
   try {
     await api('GET', '/api/session');
   } catch (error) {
     if (error.status === 401) {
+      starting = false;
       signInPage();
       return;
     }

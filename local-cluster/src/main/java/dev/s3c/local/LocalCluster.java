@@ -243,6 +243,8 @@ public final class LocalCluster implements AutoCloseable {
         // the API is described by the gateway only; here every service shares the gateway's classpath
         if (!builder.application().getAllSources().contains(GatewayApplication.class)) {
             args.addAll(List.of("--springdoc.api-docs.enabled=false", "--springdoc.swagger-ui.enabled=false"));
+            // the gateway is the way in (its API needs a key); the others answer this machine only
+            addUnlessGiven(args, "server.address", "127.0.0.1");
         }
         args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
@@ -285,7 +287,10 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public static String baseUrl(ConfigurableApplicationContext context) {
-        return "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
+        // a service bound to one address (the internal ones: loopback) is reached at exactly that address
+        String address = context.getEnvironment().getProperty("server.address", "");
+        String host = address.isBlank() || address.equals("0.0.0.0") ? "localhost" : address;
+        return "http://" + host + ":" + context.getEnvironment().getProperty("local.server.port");
     }
 
     /** The key the gateways accept (the last one given), or null when none was given. */

@@ -3,8 +3,10 @@ package dev.s3c.local;
 import dev.s3c.gateway.keys.ApiKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -65,7 +67,7 @@ public final class LocalClusterMain {
                 "    MongoDB:        " + cluster.mongoUri(),
                 "    Logs:           " + Path.of(env("S3C_LOG_DIR", "logs"), "s3c.log") + "  (warnings also here)",
                 "    API key:        " + key.shown(),
-                "  Try:  curl -s -H 'Authorization: Bearer " + key.value() + "' '" + cluster.gatewayUrl()
+                "  Try:  curl -s -H \"Authorization: Bearer " + key.shell() + "\" '" + cluster.gatewayUrl()
                         + "/api/functions?name=fibonacci'",
                 "  Ctrl-C stops everything.",
                 "");
@@ -90,8 +92,11 @@ public final class LocalClusterMain {
         System.setProperty("spring.main.banner-mode", System.getProperty("spring.main.banner-mode", "off"));
     }
 
-    /** The key of the local run (the first, where several are accepted), and how the banner shows it. */
-    private record ApiKey(String value, String accepted, String shown) {
+    /**
+     * The key of the local run (the first, where several are accepted), how the banner shows it, and how a shell
+     * command reads it (the banner never repeats the key's value in a command line).
+     */
+    private record ApiKey(String value, String accepted, String shown, String shell) {
     }
 
     /**
@@ -101,25 +106,29 @@ public final class LocalClusterMain {
     private static ApiKey apiKey(Path dataDir) {
         String given = blankToNull(System.getenv("S3C_API_KEY"));
         if (given != null) {
-            return new ApiKey(given.split(",")[0].strip(), given, "from S3C_API_KEY");
+            return new ApiKey(given.split(",")[0].strip(), given, "from S3C_API_KEY", "${S3C_API_KEY%%,*}");
         }
         Path dir = dataDir != null ? dataDir : Path.of("data").toAbsolutePath();
         Path file = dir.resolve("api-key");
         try {
-            if (!Files.exists(file)) {
-                Files.createDirectories(dir);
-                Files.writeString(file, ApiKeys.newKey() + System.lineSeparator());
-                try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the directory's permissions apply
-                }
+            Files.createDirectories(dir);
+            String kept = Files.exists(file) ? Files.readString(file).strip() : "";
+            if (kept.isEmpty()) {
+                kept = ApiKeys.newKey();
+                Files.deleteIfExists(file);
+                // created readable by its owner only, before the key is in it
+                Files.writeString(Files.createFile(file, ownerOnly()), kept + System.lineSeparator());
             }
-            String key = Files.readString(file).strip();
-            return new ApiKey(key, key, key + "  (kept in " + file + ")");
+            return new ApiKey(kept, kept, kept + "  (kept in " + file + ")", "$(cat " + file + ")");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the API key in " + file, e);
         }
+    }
+
+    private static FileAttribute<?>[] ownerOnly() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
     }
 
     private static String env(String name, String fallback) {

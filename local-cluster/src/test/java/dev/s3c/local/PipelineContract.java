@@ -458,7 +458,14 @@ abstract class PipelineContract {
         String setCookie = signedIn.raw().headers().firstValue("Set-Cookie").orElseThrow();
         assertThat(setCookie).startsWith("s3c_key=").contains("HttpOnly").contains("SameSite=Strict");
         String cookie = setCookie.split(";")[0];
+        // the cookie holds a token derived from the key, not the key, and the token is no bearer key
+        String token = cookie.substring("s3c_key=".length());
+        assertThat(token).isNotBlank().doesNotContain(LocalCluster.TEST_API_KEY);
+        assertError(new Api(cluster.gatewayUrl(), token).get("/api/functions"), 401, "Authorization");
         assertThat(anonymous.get("/api/functions/" + id, "Cookie", cookie).status()).isEqualTo(200);
+        assertError(anonymous.get("/api/functions", "Cookie", "s3c_key=" + LocalCluster.TEST_API_KEY), 401,
+                "Authorization");
+        assertThat(anonymous.get("/api/openapi.yaml").status()).isEqualTo(200);
         assertThat(anonymous.get("/api/session", "Cookie", cookie).body().get("tenant").asString()).isEqualTo("default");
         assertError(anonymous.get("/api/session"), 401, "Authorization");
         Api.Response signedOut = anonymous.delete("/api/session", "Cookie", cookie);

@@ -28,10 +28,12 @@ public class ApiKeys {
     /** The tenant of every configured key. */
     public static final String DEFAULT_TENANT = "default";
     private static final String PREFIX = "s3c_";
+    private static final String SESSION_PREFIX = "s3cs_";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
 
     private final Map<String, String> tenantByHash;
+    private final Map<String, String> tenantBySession;
 
     @Autowired
     ApiKeys(GatewayProperties properties) {
@@ -40,6 +42,8 @@ public class ApiKeys {
 
     ApiKeys(List<String> keys) {
         this.tenantByHash = keys.stream().map(ApiKeys::hash)
+                .collect(Collectors.toUnmodifiableMap(Function.identity(), h -> DEFAULT_TENANT, (a, b) -> a));
+        this.tenantBySession = keys.stream().map(ApiKeys::sessionToken)
                 .collect(Collectors.toUnmodifiableMap(Function.identity(), h -> DEFAULT_TENANT, (a, b) -> a));
         if (tenantByHash.isEmpty()) {
             log.warn("No API key is configured (S3C_API_KEY): every API call will be refused with 401");
@@ -56,6 +60,19 @@ public class ApiKeys {
     /** The tenant the key belongs to; empty for a key that is not one. */
     Optional<String> tenantOf(String key) {
         return key == null || key.isEmpty() ? Optional.empty() : Optional.ofNullable(tenantByHash.get(hash(key)));
+    }
+
+    /**
+     * What the console's cookie holds for a key: derived from it, so the key itself never sits in a cookie (browsers
+     * send a host's cookies to all its ports), and useless as a bearer key.
+     */
+    static String sessionToken(String key) {
+        return SESSION_PREFIX + hash(SESSION_PREFIX + key);
+    }
+
+    /** The tenant a console session token stands for; empty for one that is not. */
+    Optional<String> tenantOfSession(String token) {
+        return token == null || token.isEmpty() ? Optional.empty() : Optional.ofNullable(tenantBySession.get(token));
     }
 
     static String hash(String key) {

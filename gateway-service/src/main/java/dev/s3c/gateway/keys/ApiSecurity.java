@@ -21,7 +21,11 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.AndServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.OrServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -38,13 +42,25 @@ class ApiSecurity {
     static final String COOKIE = "s3c_key";
     static final String SESSION = "/api/session";
     private static final String BEARER = "Bearer ";
+    /** The API's description: open, like the console's files. */
+    private static final String[] DOCS = {"/api/openapi", "/api/openapi/**", "/api/openapi.yaml", "/api/docs",
+        "/api/docs/**"};
+    /**
+     * Where a presented key is checked: API calls. Not signing in and out (POST and DELETE of the session: a stale
+     * cookie must not keep anyone from replacing it), nor the open routes, so a stale cookie never blocks them.
+     */
+    private static final ServerWebExchangeMatcher CHECKS_KEY = new AndServerWebExchangeMatcher(
+            ServerWebExchangeMatchers.pathMatchers("/api/**"),
+            new NegatedServerWebExchangeMatcher(new OrServerWebExchangeMatcher(
+                    ServerWebExchangeMatchers.pathMatchers(DOCS),
+                    ServerWebExchangeMatchers.pathMatchers(HttpMethod.POST, SESSION),
+                    ServerWebExchangeMatchers.pathMatchers(HttpMethod.DELETE, SESSION))));
 
     @Bean
     SecurityWebFilterChain apiSecurityChain(ServerHttpSecurity http, ApiKeys keys) {
         AuthenticationWebFilter byKey = new AuthenticationWebFilter(manager(keys));
-        byKey.setRequiresAuthenticationMatcher(ApiSecurity::checksKey);
-        byKey.setServerAuthenticationConverter(exchange -> Mono.justOrEmpty(presentedKey(exchange.getRequest()))
-                .map(key -> new PreAuthenticatedAuthenticationToken(null, key)));
+        byKey.setRequiresAuthenticationMatcher(CHECKS_KEY);
+        byKey.setServerAuthenticationConverter(exchange -> Mono.justOrEmpty(presented(exchange.getRequest())));
         byKey.setAuthenticationFailureHandler((filterExchange, e) -> unauthorized(filterExchange.getExchange(),
                 "is not a key of this platform"));
         byKey.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
@@ -59,8 +75,8 @@ class ApiSecurity {
                 .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable))
                 .addFilterAt(byKey, SecurityWebFiltersOrder.AUTHENTICATION)
                 .authorizeExchange(exchanges -> exchanges
-                        .pathMatchers(SESSION, "/api/openapi", "/api/openapi/**", "/api/docs", "/api/docs/**")
-                        .permitAll()
+                        .pathMatchers(SESSION).permitAll()
+                        .pathMatchers(DOCS).permitAll()
                         .pathMatchers("/api/**").authenticated()
                         .anyExchange().permitAll())
                 .exceptionHandling(handling -> handling.authenticationEntryPoint((exchange, e) ->
@@ -69,33 +85,23 @@ class ApiSecurity {
     }
 
     private static ReactiveAuthenticationManager manager(ApiKeys keys) {
-        return authentication -> Mono.justOrEmpty(keys.tenantOf((String) authentication.getCredentials()))
+        return authentication -> Mono.justOrEmpty(COOKIE.equals(authentication.getPrincipal())
+                        ? keys.tenantOfSession((String) authentication.getCredentials())
+                        : keys.tenantOf((String) authentication.getCredentials()))
                 .<org.springframework.security.core.Authentication>map(tenant -> new PreAuthenticatedAuthenticationToken(
                         tenant, null, AuthorityUtils.createAuthorityList("ROLE_TENANT")))
                 .switchIfEmpty(Mono.error(() -> new BadCredentialsException("not a key of this platform")));
     }
 
-    /**
-     * The key is checked on API calls. Signing in and out (POST and DELETE of the session) is not: a stale cookie must
-     * not keep anyone from replacing it. Nor are the open routes, so a stale cookie never blocks the console's files.
-     */
-    private static Mono<ServerWebExchangeMatcher.MatchResult> checksKey(ServerWebExchange exchange) {
-        ServerHttpRequest request = exchange.getRequest();
-        String path = request.getPath().pathWithinApplication().value();
-        boolean api = path.startsWith("/api/") && !path.startsWith("/api/openapi") && !path.startsWith("/api/docs");
-        boolean signing = path.equals(SESSION) && !HttpMethod.GET.equals(request.getMethod());
-        return api && !signing ? ServerWebExchangeMatcher.MatchResult.match()
-                : ServerWebExchangeMatcher.MatchResult.notMatch();
-    }
-
-    /** The bearer token, else the console's cookie. */
-    static String presentedKey(ServerHttpRequest request) {
+    /** The bearer key (principal {@code bearer}), else the console's session cookie (principal {@code s3c_key}). */
+    static PreAuthenticatedAuthenticationToken presented(ServerHttpRequest request) {
         String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return authorization.substring(BEARER.length()).strip();
+            return new PreAuthenticatedAuthenticationToken("bearer", authorization.substring(BEARER.length()).strip());
         }
         HttpCookie cookie = request.getCookies().getFirst(COOKIE);
-        return cookie == null || cookie.getValue().isBlank() ? null : cookie.getValue();
+        return cookie == null || cookie.getValue().isBlank() ? null
+                : new PreAuthenticatedAuthenticationToken(COOKIE, cookie.getValue());
     }
 
     private static Mono<Void> unauthorized(ServerWebExchange exchange, String reason) {

@@ -21,9 +21,9 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * The console's sign-in: it sends the key once and gets it back as an {@code HttpOnly}, {@code SameSite=Strict}
- * cookie, which the browser then sends with every call and the live stream's handshake (a WebSocket cannot carry
- * an {@code Authorization} header from a page).
+ * The console's sign-in: it sends the key once and gets an {@code HttpOnly}, {@code SameSite=Strict} cookie holding
+ * a token derived from it ({@link ApiKeys#sessionToken}), which the browser then sends with every call and the live
+ * stream's handshake (a WebSocket cannot carry an {@code Authorization} header from a page).
  */
 @RestController
 @RequestMapping(ApiSecurity.SESSION)
@@ -46,7 +46,8 @@ class SessionController {
             String tenant = keys.tenantOf(key.asString().strip()).orElseThrow(() -> new ApiException(
                     HttpStatus.UNAUTHORIZED, "that is not a key of this platform",
                     List.of(new FieldError("key", "is not a key of this platform"))));
-            return ResponseEntity.ok().header(HttpHeaders.SET_COOKIE, cookie(exchange, key.asString().strip(), false))
+            return ResponseEntity.ok()
+                    .header(HttpHeaders.SET_COOKIE, cookie(exchange, ApiKeys.sessionToken(key.asString().strip()), false))
                     .body(Map.of("tenant", tenant));
         });
     }

@@ -21,6 +21,17 @@ class ApiKeysTest {
     }
 
     @Test
+    void theConsolesCookieHoldsATokenThatIsNotTheKeyAndNotAKey() {
+        String key = ApiKeys.newKey();
+        ApiKeys keys = new ApiKeys(List.of(key));
+        String token = ApiKeys.sessionToken(key);
+        assertThat(token).doesNotContain(key).isNotEqualTo(ApiKeys.sessionToken(ApiKeys.newKey()));
+        assertThat(keys.tenantOfSession(token)).hasValue(ApiKeys.DEFAULT_TENANT);
+        assertThat(keys.tenantOf(token)).isEmpty();
+        assertThat(keys.tenantOfSession(key)).isEmpty();
+    }
+
+    @Test
     void newKeysAreLongRandomAndRecognisable() {
         String a = ApiKeys.newKey();
         assertThat(a).startsWith("s3c_").hasSize(4 + 43).matches("s3c_[A-Za-z0-9_-]+");
