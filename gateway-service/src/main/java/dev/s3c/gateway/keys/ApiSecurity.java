@@ -63,7 +63,6 @@ class ApiSecurity {
         byKey.setServerAuthenticationConverter(exchange -> Mono.justOrEmpty(presented(exchange.getRequest())));
         byKey.setAuthenticationFailureHandler((filterExchange, e) -> unauthorized(filterExchange.getExchange(),
                 "is not a key of this platform"));
-        byKey.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)

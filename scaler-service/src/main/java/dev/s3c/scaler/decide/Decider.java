@@ -161,19 +161,20 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         }
         long nowSecond = now.getEpochSecond();
         List<DeciderState.Bucket> buckets = state.buckets();
+        long window = Math.max(1, policy.settings().rateWindow().toSeconds());
         if (state.lastSampleAt() != null && now.isAfter(state.lastSampleAt())) {
             // a late sample spreads what it saw evenly over the seconds it covers: the window keeps all of it, and
-            // no single second looks busier than the pool was
+            // no single second looks busier than the pool was (only the shares inside the window are kept, so a
+            // sample after a long pause, a restart, costs no more than one window)
             long from = state.lastSampleAt().getEpochSecond();
             long seconds = Math.max(1, nowSecond - from);
-            for (long i = 1; i <= seconds; i++) {
+            for (long i = Math.max(1, seconds - window); i <= seconds; i++) {
                 long second = nowSecond - seconds + i;
                 buckets = withBucket(buckets, new DeciderState.Bucket(second, 0, 0, share(appended, seconds, i),
                         share(drained, seconds, i)));
             }
         }
         Instant lastCompletion = drained > 0 ? now : state.lastCompletionAt();
-        long window = Math.max(1, policy.settings().rateWindow().toSeconds());
         // each source summed on its own (their seconds need not line up), then whichever saw more
         long requested = 0;
         long finished = 0;
