@@ -20,7 +20,8 @@ import org.springframework.util.unit.DataSize;
  * @param loadTests bounds of the built-in load tester
  * @param idempotencyWindow how long an {@code Idempotency-Key} is remembered: within it, the same key (per function)
  *        with the same request answers with the execution it first made instead of running again
- * @param apiKeys the keys API calls must present (several while one replaces another); none refuses every call
+ * @param apiKeys the default tenant's keys (several while one replaces another)
+ * @param adminKeys keys that manage tenants and their keys (and nothing else)
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -33,13 +34,19 @@ public record GatewayProperties(
         @DefaultValue("http://localhost:8082") java.net.URI monitorUrl,
         @DefaultValue LoadTestLimits loadTests,
         @DefaultValue("24h") Duration idempotencyWindow,
-        @DefaultValue List<String> apiKeys) {
+        @DefaultValue List<String> apiKeys,
+        @DefaultValue List<String> adminKeys) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
         }
-        apiKeys = apiKeys == null ? List.of() : apiKeys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
+        apiKeys = keys(apiKeys);
+        adminKeys = keys(adminKeys);
+    }
+
+    private static List<String> keys(List<String> keys) {
+        return keys == null ? List.of() : keys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
     }
 
     /**

@@ -44,6 +44,10 @@ public final class LocalCluster implements AutoCloseable {
     public static final String API_KEYS = "s3c.gateway.api-keys";
     /** The key of clusters started {@link Options#forTests for tests}; never one of a local run. */
     public static final String TEST_API_KEY = "s3c_key-of-the-tests";
+    /** The gateways' setting of the keys that manage tenants. */
+    public static final String ADMIN_KEYS = "s3c.gateway.admin-keys";
+    /** The admin key of clusters started {@link Options#forTests for tests}. */
+    public static final String TEST_ADMIN_KEY = "s3c_admin-key-of-the-tests";
 
     /**
      * @param kafkaBootstrap an external Kafka to use, or null to start a broker in this JVM
@@ -65,7 +69,7 @@ public final class LocalCluster implements AutoCloseable {
 
         public static Options forTests(String kafkaBootstrap, String mongoUri) {
             return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3,
-                    List.of("--" + API_KEYS + "=" + TEST_API_KEY));
+                    List.of("--" + API_KEYS + "=" + TEST_API_KEY, "--" + ADMIN_KEYS + "=" + TEST_ADMIN_KEY));
         }
 
         public Options withExecutorInstances(int instances) {

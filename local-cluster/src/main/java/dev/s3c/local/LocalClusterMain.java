@@ -42,8 +42,10 @@ public final class LocalClusterMain {
                 intEnv("SCALER_PORT", gatewayPort + 3),
                 intEnv("EXECUTOR_INSTANCES", 3),
                 List.of());
-        ApiKey key = apiKey(options.dataDir());
-        options = options.withServiceArgs("--" + LocalCluster.API_KEYS + "=" + key.accepted());
+        ApiKey key = key("S3C_API_KEY", "api-key", options.dataDir());
+        ApiKey adminKey = key("S3C_ADMIN_KEY", "admin-key", options.dataDir());
+        options = options.withServiceArgs("--" + LocalCluster.API_KEYS + "=" + key.accepted(),
+                "--" + LocalCluster.ADMIN_KEYS + "=" + adminKey.accepted());
         LocalCluster cluster = LocalCluster.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,6 +69,7 @@ public final class LocalClusterMain {
                 "    MongoDB:        " + cluster.mongoUri(),
                 "    Logs:           " + Path.of(env("S3C_LOG_DIR", "logs"), "s3c.log") + "  (warnings also here)",
                 "    API key:        " + key.shown(),
+                "    Admin key:      " + adminKey.where() + "  (manages tenants and their keys: /api/tenants)",
                 "  Try:  curl -s -H \"Authorization: Bearer " + key.shell() + "\" '" + cluster.gatewayUrl()
                         + "/api/functions?name=fibonacci'",
                 "  Ctrl-C stops everything.",
@@ -96,20 +99,22 @@ public final class LocalClusterMain {
      * The key of the local run (the first, where several are accepted), how the banner shows it, and how a shell
      * command reads it (the banner never repeats the key's value in a command line).
      */
-    private record ApiKey(String value, String accepted, String shown, String shell) {
+    private record ApiKey(String value, String accepted, String shown, String shell, String where) {
     }
 
     /**
-     * S3C_API_KEY when set; else the key kept in the data directory ({@code ./data} in memory mode too), made on the
-     * first start and readable by its owner only, so scripts and the bench keep working across restarts.
+     * The variable's keys when set; else the key kept in the data directory ({@code ./data} in memory mode too) in
+     * {@code fileName}, made on the first start and readable by its owner only, so scripts and the bench keep
+     * working across restarts.
      */
-    private static ApiKey apiKey(Path dataDir) {
-        String given = blankToNull(System.getenv("S3C_API_KEY"));
+    private static ApiKey key(String variable, String fileName, Path dataDir) {
+        String given = blankToNull(System.getenv(variable));
         if (given != null) {
-            return new ApiKey(given.split(",")[0].strip(), given, "from S3C_API_KEY", "${S3C_API_KEY%%,*}");
+            return new ApiKey(given.split(",")[0].strip(), given, "from " + variable, "${" + variable + "%%,*}",
+                    "from " + variable);
         }
         Path dir = dataDir != null ? dataDir : Path.of("data").toAbsolutePath();
-        Path file = dir.resolve("api-key");
+        Path file = dir.resolve(fileName);
         try {
             Files.createDirectories(dir);
             String kept = Files.exists(file) ? Files.readString(file).strip() : "";
@@ -119,7 +124,8 @@ public final class LocalClusterMain {
                 // created readable by its owner only, before the key is in it
                 Files.writeString(Files.createFile(file, ownerOnly()), kept + System.lineSeparator());
             }
-            return new ApiKey(kept, kept, kept + "  (kept in " + file + ")", "$(cat " + file + ")");
+            return new ApiKey(kept, kept, kept + "  (kept in " + file + ")", "$(cat " + file + ")",
+                    "kept in " + file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the API key in " + file, e);
         }

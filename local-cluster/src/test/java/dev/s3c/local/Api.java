@@ -31,6 +31,11 @@ final class Api {
         this.key = key;
     }
 
+    /** The gateway this client calls. */
+    String base() {
+        return base;
+    }
+
     private HttpRequest.Builder request(String path) {
         var request = HttpRequest.newBuilder(URI.create(base + path));
         return key == null ? request : request.header("Authorization", "Bearer " + key);

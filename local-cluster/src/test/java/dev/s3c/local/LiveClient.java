@@ -22,6 +22,8 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
     private final AtomicInteger snapshots = new AtomicInteger();
     private final AtomicReference<JsonNode> latestSnapshot = new AtomicReference<>();
     private final List<JsonNode> events = new CopyOnWriteArrayList<>();
+    /** Every function any snapshot listed. */
+    private final java.util.Set<String> snapshotFunctions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final StringBuilder partial = new StringBuilder();
     private WebSocket socket;
     private volatile boolean closedByServer;
@@ -68,6 +70,7 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
             if (message.path("type").asString().equals("snapshot")) {
                 snapshots.incrementAndGet();
                 latestSnapshot.set(message.path("snapshot"));
+                message.path("snapshot").path("functions").propertyNames().forEach(snapshotFunctions::add);
             } else {
                 events.add(message);
             }
@@ -97,6 +100,10 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
 
     int snapshots() {
         return snapshots.get();
+    }
+
+    java.util.Set<String> snapshotFunctions() {
+        return snapshotFunctions;
     }
 
     Optional<JsonNode> latestSnapshot() {

@@ -474,6 +474,111 @@ abstract class PipelineContract {
     }
 
     @Test
+    void tenantsAreManagedWithAnAdminKeyAndSeeNothingOfEachOther() throws Exception {
+        Api admin = new Api(cluster.gatewayUrl(), LocalCluster.TEST_ADMIN_KEY);
+        // each key to its own routes
+        assertError(gatewayA.get("/api/tenants"), 403, "Authorization");
+        assertError(admin.get("/api/functions"), 403, "Authorization");
+        assertThat(admin.get("/api/tenants/me").body().get("admin").asBoolean()).isTrue();
+        assertError(admin.post("/api/tenants", "{\"id\":\"Not OK\"}"), 400, "id");
+        assertError(admin.post("/api/tenants", "{\"id\":\"default\"}"), 409, "id");
+        Api.Response created = admin.post("/api/tenants", "{\"id\":\"globex\"}");
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        String firstKey = created.body().get("key").get("key").asString();
+        String firstKeyId = created.body().get("key").get("id").asString();
+        Api globex = new Api(gatewayB.base(), firstKey);
+        JsonNode me = globex.get("/api/tenants/me").body();
+        assertThat(me.get("tenant").asString()).isEqualTo("globex");
+        assertThat(me.get("functions").asLong()).isZero();
+
+        // the default tenant's function, an execution, a dead letter and a load test
+        String mine = create("tenant-owned", """
+                function handler(input) { if (input.fail) throw new Error('no'); return input.n; }""",
+                Map.of("retryCount", 0));
+        String ran = gatewayA.post("/api/functions/" + mine + "/execute", "{\"input\":{\"n\":1}}").body()
+                .get("executionId").asString();
+        String dead = gatewayA.post("/api/functions/" + mine + "/execute?mode=async", "{\"input\":{\"fail\":true}}")
+                .body().get("executionId").asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> gatewayA.get("/api/dead-letters?functionId=" + mine).body()
+                .size() == 1);
+        Api.Response loadTest = gatewayA.post("/api/load-tests", Api.json(Map.of("functionId", mine,
+                "durationSeconds", 1, "concurrency", 1, "input", Map.of("n", 2))));
+        assertThat(loadTest.status()).as("%s", loadTest.body()).isEqualTo(201);
+        String test = loadTest.body().get("id").asString();
+
+        // another tenant: every route that takes one of those ids answers 404, and no listing shows them
+        for (Api.Response foreign : List.of(globex.get("/api/functions/" + mine),
+                globex.put("/api/functions/" + mine, "{\"description\":\"taken over\"}"),
+                globex.post("/api/functions/" + mine + "/execute", "{\"input\":{\"n\":3}}"),
+                globex.get("/api/functions/" + mine + "/logs"),
+                globex.get("/api/executions/" + ran),
+                globex.get("/api/executions/" + dead),
+                globex.get("/api/dead-letters?functionId=" + mine),
+                globex.post("/api/dead-letters/" + dead + "/redrive", "{}"),
+                globex.delete("/api/dead-letters/" + dead),
+                globex.get("/api/load-tests/" + test),
+                globex.delete("/api/load-tests/" + test),
+                globex.post("/api/load-tests", Api.json(Map.of("functionId", mine, "durationSeconds", 1))),
+                globex.delete("/api/functions/" + mine))) {
+            assertThat(foreign.status()).as("%s", foreign.body()).isEqualTo(404);
+        }
+        assertThat(globex.get("/api/functions?name=tenant-owned").body().get("total").asLong()).isZero();
+        assertThat(globex.get("/api/dead-letters").body()).noneMatch(d -> d.get("executionId").asString().equals(dead));
+        assertThat(globex.get("/api/load-tests").body()).noneMatch(t -> t.get("id").asString().equals(test));
+        // nothing of the owner's changed
+        assertThat(gatewayA.get("/api/functions/" + mine).body().get("version").asLong()).isEqualTo(1);
+        assertThat(gatewayA.get("/api/dead-letters?functionId=" + mine).body().size()).isEqualTo(1);
+        assertThat(gatewayA.get("/api/executions/" + ran).body().get("output").asInt()).isEqualTo(1);
+
+        // names are each tenant's own; the other tenant's live stream carries its own functions only
+        String ws = gatewayB.base().replaceFirst("^http", "ws") + "/api/metrics/live";
+        LiveClient globexLive = LiveClient.connect(ws, Long.MAX_VALUE, null, firstKey);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> globexLive.snapshots() >= 1);
+            Api.Response theirs = globex.post("/api/functions", Api.json(Map.of("name", "tenant-owned",
+                    "code", "function handler(input) { return input.n; }")));
+            assertThat(theirs.status()).as("%s", theirs.body()).isEqualTo(201);
+            String theirId = theirs.body().get("id").asString();
+            assertThat(gatewayA.get("/api/functions/" + theirId).status()).isEqualTo(404);
+            for (int i = 0; i < 3; i++) {
+                assertThat(gatewayA.post("/api/functions/" + mine + "/execute", "{\"input\":{\"n\":4}}").status())
+                        .isEqualTo(200);
+                assertThat(globex.post("/api/functions/" + theirId + "/execute", "{\"input\":{\"n\":5}}").status())
+                        .isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(15)).until(() -> globexLive.events("execution").stream()
+                    .filter(e -> e.path("functionId").asString().equals(theirId)).count() >= 3
+                    && globexLive.snapshotFunctions().contains(theirId));
+            // the owner's executions ran in the same seconds: none of them reached the other tenant
+            assertThat(globexLive.events("execution")).allMatch(e -> e.path("functionId").asString().equals(theirId));
+            assertThat(globexLive.snapshotFunctions()).containsOnly(theirId);
+            assertThat(globex.get("/api/metrics").body().path("functions").propertyNames()).containsOnly(theirId);
+
+            // keys rotate: a new one works beside the old, and a deleted one stops on every gateway
+            Api.Response added = admin.post("/api/tenants/globex/keys", "");
+            assertThat(added.status()).as("%s", added.body()).isEqualTo(201);
+            Api rotated = new Api(gatewayB.base(), added.body().get("key").asString());
+            assertThat(rotated.get("/api/functions/" + theirId).status()).isEqualTo(200);
+            assertThat(admin.get("/api/tenants/globex").body().get("keys").toString())
+                    .contains(firstKeyId).doesNotContain(firstKey);
+            assertThat(admin.delete("/api/tenants/globex/keys/" + firstKeyId).status()).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertError(globex.get("/api/functions/" + theirId), 401, "Authorization"));
+            assertThat(rotated.get("/api/functions/" + theirId).status()).isEqualTo(200);
+
+            // a tenant that owns functions is kept; once they are gone it can go, and its keys with it
+            assertError(admin.delete("/api/tenants/globex"), 409, "functions");
+            assertThat(rotated.delete("/api/functions/" + theirId).status()).isEqualTo(204);
+            assertThat(admin.delete("/api/tenants/globex").status()).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertError(rotated.get("/api/tenants/me"), 401, "Authorization"));
+            assertThat(admin.get("/api/tenants/globex").status()).isEqualTo(404);
+        } finally {
+            globexLive.close();
+        }
+    }
+
+    @Test
     void pagesOfOtherWebOriginsCanNotChangeAnythingNorListen() throws Exception {
         String id = create("origin-guarded", "function handler(input) { return 1; }");
         String execute = "/api/functions/" + id + "/execute";

@@ -7,6 +7,7 @@ import dev.s3c.contracts.AttemptRecord;
 import dev.s3c.contracts.DeadLetterResolved;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
@@ -17,6 +18,7 @@ import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import dev.s3c.gateway.invoke.Invocations;
 import dev.s3c.gateway.api.RequestBodies;
@@ -32,6 +34,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -79,10 +82,12 @@ class DeadLetterController {
      */
     @GetMapping
     Mono<ResponseEntity<List<DeadLetterView>>> list(@RequestParam(required = false) String functionId,
-            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor) {
+            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
+            @AuthenticationPrincipal Caller caller) {
         int max = JsonBodies.boundedInt("limit", limit, 1, 1000);
         String function = functionId == null ? null : JsonBodies.functionId(functionId);
-        return listing.page(function, max, cursor).map(page -> {
+        Mono<Void> owned = function == null ? Mono.empty() : functions.ownsOr404(caller, function);
+        return owned.then(listing.page(function, max, cursor, id -> functions.owns(caller, id))).map(page -> {
             var response = ResponseEntity.ok();
             if (page.next() != null) {
                 var next = UriComponentsBuilder.fromPath("/api/dead-letters");
@@ -107,15 +112,18 @@ class DeadLetterController {
             content = @Content(schema = @Schema(implementation = Redriven.class)))
     @PostMapping(path = "/{executionId}/redrive", consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<?>> redrive(@PathVariable String executionId, @RequestBody(required = false) String body,
-            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey) {
+            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> new RedriveCall(newInput(executionId, body),
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
-                .flatMap(call -> mongo.findById(executionId, Document.class, COLLECTION)
+                .flatMap(call -> owned(mongo.findById(executionId, Document.class, COLLECTION), caller)
                         .flatMap(doc -> redrive(executionId, JsonCodec.fromJson(doc.getString(REQUEST),
                                 InvocationRequested.class), call))
                         .switchIfEmpty(Mono.defer(() -> call.key() == null ? Mono.empty()
-                                : claims.earlier(executionId, call.key(), call.fingerprint(executionId))
-                                        .map(series -> replayed(accepted(executionId, series)))))
+                                // gone since: the execution it became tells whose it was
+                                : owned(mongo.findById(executionId, Document.class, ExecutionRecord.COLLECTION), caller)
+                                        .flatMap(execution -> claims.earlier(executionId, call.key(), call.fingerprint(executionId))
+                                        .map(series -> replayed(accepted(executionId, series))))))
                         .switchIfEmpty(Mono.error(() -> ApiException.notFound("dead letter " + executionId))));
     }
 
@@ -217,18 +225,23 @@ class DeadLetterController {
                                 List.of(new FieldError("status", "is inactive")))));
     }
 
+    /** A stored document (dead letter or execution) of one of the caller's functions; empty for another's. */
+    private Mono<Document> owned(Mono<Document> stored, Caller caller) {
+        return stored.filterWhen(doc -> functions.owns(caller, doc.getString(FUNCTION_ID)));
+    }
+
     @DeleteMapping("/{executionId}")
-    Mono<ResponseEntity<Void>> discard(@PathVariable String executionId) {
+    Mono<ResponseEntity<Void>> discard(@PathVariable String executionId, @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> JsonBodies.executionId(executionId))
-                .flatMap(this::find)
+                .flatMap(id -> find(id, caller))
                 .flatMap(doc -> send(Topic.DEAD_LETTER_RESOLUTIONS, executionId,
                         new DeadLetterResolved(executionId, DeadLetterResolved.Resolution.DISCARDED, Instant.now(),
                                 doc.getInteger(SERIES, 0))))
                 .thenReturn(ResponseEntity.noContent().<Void>build());
     }
 
-    private Mono<Document> find(String executionId) {
-        return mongo.findById(executionId, Document.class, COLLECTION)
+    private Mono<Document> find(String executionId, Caller caller) {
+        return owned(mongo.findById(executionId, Document.class, COLLECTION), caller)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("dead letter " + executionId)));
     }
 

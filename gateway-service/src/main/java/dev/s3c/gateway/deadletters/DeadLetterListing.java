@@ -29,11 +29,19 @@ final class DeadLetterListing {
     }
 
     /**
+     * Reads at most this many times the page's size per page when the caller owns only some of the functions: a
+     * page may then hold fewer items, with a cursor to go on from, so a small tenant's page never reads everyone's.
+     */
+    static final int SCAN_FACTOR = 5;
+
+    /**
      * @param functionId null for all dead letters
      * @param cursor null for the newest page
+     * @param owned whether a function is the caller's; only its dead letters are listed
      * @throws ApiException 400 naming {@code cursor} when it is not one of this listing's
      */
-    Mono<Page> page(String functionId, int limit, String cursor) {
+    Mono<Page> page(String functionId, int limit, String cursor,
+            java.util.function.Function<String, Mono<Boolean>> owned) {
         String below;
         try {
             below = cursor == null ? null : DeadLetterRecord.below(cursor, functionId);
@@ -42,12 +50,29 @@ final class DeadLetterListing {
         }
         Document filter = filter(functionId, below);
         String key = functionId == null ? BY_TIME : BY_FUNCTION;
-        // one more than asked: whether there is a next page
+        // one function's (checked by the caller) are all owned; across functions, read more and keep the owned
+        int read = functionId == null ? limit * SCAN_FACTOR : limit;
+        // one more than read: whether there is a next page
         return mongo.getCollection(COLLECTION)
-                .flatMapMany(c -> Flux.from(c.find(filter).sort(Sorts.descending(key)).limit(limit + 1)))
+                .flatMapMany(c -> Flux.from(c.find(filter).sort(Sorts.descending(key)).limit(read + 1)))
                 .collectList()
-                .map(docs -> new Page(docs.stream().limit(limit).map(DeadLetterView::of).toList(),
-                        docs.size() > limit ? DeadLetterRecord.cursor(docs.get(limit - 1).getString(key)) : null));
+                .flatMap(docs -> Flux.fromIterable(docs.subList(0, Math.min(read, docs.size())))
+                        .filterWhen(d -> functionId != null ? Mono.just(true) : owned.apply(d.getString(FUNCTION_ID)))
+                        .take(limit)
+                        .collectList()
+                        .map(kept -> new Page(kept.stream().map(DeadLetterView::of).toList(),
+                                next(docs, kept, limit, read, key))));
+    }
+
+    /**
+     * Below the last item of a full page, when more were read after it; else below the last document read, when
+     * there are more to read.
+     */
+    private static String next(List<Document> read, List<Document> kept, int limit, int readLimit, String key) {
+        if (kept.size() == limit && read.indexOf(kept.getLast()) < read.size() - 1) {
+            return DeadLetterRecord.cursor(kept.getLast().getString(key));
+        }
+        return read.size() > readLimit ? DeadLetterRecord.cursor(read.get(readLimit - 1).getString(key)) : null;
     }
 
     /** A range of one listing key alone, below the cursor's key (anything else would be read by a scan). */

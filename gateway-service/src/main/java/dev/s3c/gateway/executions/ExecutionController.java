@@ -4,7 +4,9 @@ import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.invoke.RecentlyAccepted;
+import dev.s3c.gateway.tenants.Caller;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
@@ -13,6 +15,7 @@ import org.bson.Document;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -31,18 +34,26 @@ class ExecutionController {
     private final RecentlyAccepted recent;
     private final ExecutionListing listing;
 
-    ExecutionController(ReactiveMongoTemplate mongo, RecentlyAccepted recent) {
+    private final FunctionService functions;
+
+    ExecutionController(ReactiveMongoTemplate mongo, RecentlyAccepted recent, FunctionService functions) {
         this.mongo = mongo;
         this.recent = recent;
+        this.functions = functions;
         this.listing = new ExecutionListing(mongo);
     }
 
+    /**
+     * An execution of one of the caller's functions (also one deleted since). Another tenant's answers 404 like a
+     * missing one.
+     */
     @GetMapping("/api/executions/{id}")
-    Mono<ExecutionView> get(@PathVariable String id) {
+    Mono<ExecutionView> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
         JsonBodies.executionId(id);
         return mongo.findById(id, Document.class, ExecutionRecord.COLLECTION)
                 .map(ExecutionView::of)
                 .switchIfEmpty(Mono.defer(() -> Mono.justOrEmpty(recent.find(id).map(ExecutionView::queued))))
+                .filterWhen(view -> functions.owns(caller, view.functionId()))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("execution " + id)));
     }
 
@@ -52,7 +63,8 @@ class ExecutionController {
      */
     @GetMapping("/api/functions/{id}/logs")
     Mono<ResponseEntity<List<ExecutionView>>> logs(@PathVariable String id, @RequestParam(required = false) String status,
-            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor) {
+            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
+            @AuthenticationPrincipal Caller caller) {
         JsonBodies.functionId(id);
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
         Predicate<ExecutionView> filter = view -> true;
@@ -68,7 +80,8 @@ class ExecutionController {
             throw ApiException.badRequest("cursor", "must not be empty");
         }
         String statusParam = wantedWire;
-        return listing.page(id, filter, max, cursor).map(page -> {
+        Predicate<ExecutionView> wanted = filter;
+        return functions.ownsOr404(caller, id).then(listing.page(id, wanted, max, cursor)).map(page -> {
             var response = ResponseEntity.ok();
             if (page.next() != null) {
                 var next = UriComponentsBuilder.fromPath("/api/functions/{id}/logs").queryParam("limit", max);

@@ -2,6 +2,7 @@ package dev.s3c.gateway.functions;
 
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.idempotency.IdempotencyKeys;
+import dev.s3c.gateway.tenants.Caller;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +43,9 @@ class FunctionBootstrap implements ApplicationRunner {
     }
 
     private Mono<Void> seedIfEmpty() {
-        return functions.count(null, null).flatMap(count -> count > 0 ? Mono.empty()
+        return functions.count(Caller.DEFAULT_TENANT, null, null).flatMap(count -> count > 0 ? Mono.empty()
                 : Flux.fromIterable(SampleFunctions.ALL)
-                        .concatMap(s -> functions.create(new FunctionSpec(s.name(), s.description(), s.code(), null, null,
+                        .concatMap(s -> functions.create(Caller.DEFAULT_TENANT, new FunctionSpec(s.name(), s.description(), s.code(), null, null,
                                 null))
                                 // another gateway seeded it first
                                 .onErrorResume(e -> e instanceof DuplicateKeyException

@@ -4,6 +4,7 @@ import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.api.RequestBodies;
+import dev.s3c.gateway.tenants.Caller;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
@@ -11,6 +12,7 @@ import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -42,45 +44,48 @@ class FunctionController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<ResponseEntity<FunctionDocument>> create(@RequestBody(required = false) String body) {
+    Mono<ResponseEntity<FunctionDocument>> create(@RequestBody(required = false) String body,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> FunctionSpec.parse(JsonBodies.parseObject(body), true, maxCodeBytes))
-                .flatMap(functions::create)
+                .flatMap(spec -> functions.create(caller.tenant(), spec))
                 .map(saved -> ResponseEntity.created(URI.create("/api/functions/" + saved.id())).body(saved));
     }
 
     @GetMapping
     Mono<Page> list(@RequestParam(defaultValue = "0") String page, @RequestParam(defaultValue = "20") String size,
-            @RequestParam(required = false) String name, @RequestParam(required = false) String q) {
+            @RequestParam(required = false) String name, @RequestParam(required = false) String q,
+            @AuthenticationPrincipal Caller caller) {
         int p = JsonBodies.boundedInt("page", page, 0, Integer.MAX_VALUE / MAX_PAGE_SIZE);
         int s = JsonBodies.boundedInt("size", size, 1, MAX_PAGE_SIZE);
         if (q != null && q.length() > MAX_SEARCH_LENGTH) {
             throw ApiException.badRequest("q", "must be at most " + MAX_SEARCH_LENGTH + " characters");
         }
-        return functions.list(name, q, p, s).map(FunctionDocument::withoutCode).collectList()
-                .zipWith(functions.count(name, q))
+        return functions.list(caller.tenant(), name, q, p, s).map(FunctionDocument::withoutCode).collectList()
+                .zipWith(functions.count(caller.tenant(), name, q))
                 .map(t -> new Page(t.getT1(), p, s, t.getT2()));
     }
 
     @GetMapping("/{id}")
-    Mono<FunctionDocument> get(@PathVariable String id) {
-        return functions.find(JsonBodies.functionId(id))
+    Mono<FunctionDocument> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+        return functions.find(caller, JsonBodies.functionId(id))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body) {
+    Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> {
             JsonBodies.functionId(id);
             return FunctionSpec.parse(JsonBodies.parseObject(body), false, maxCodeBytes);
-        }).flatMap(spec -> functions.update(id, spec));
+        }).flatMap(spec -> functions.update(caller, id, spec));
     }
 
     @DeleteMapping("/{id}")
-    Mono<ResponseEntity<Void>> delete(@PathVariable String id) {
+    Mono<ResponseEntity<Void>> delete(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> JsonBodies.functionId(id))
-                .flatMap(functions::delete)
+                .flatMap(checked -> functions.delete(caller, checked))
                 .thenReturn(ResponseEntity.status(HttpStatus.NO_CONTENT).<Void>build());
     }
 

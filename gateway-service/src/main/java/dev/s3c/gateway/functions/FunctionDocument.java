@@ -14,6 +14,7 @@ import org.springframework.data.mongodb.core.mapping.Document;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FunctionDocument(
         @Id String id,
+        String tenant,
         String name,
         String description,
         String code,
@@ -26,13 +27,15 @@ public record FunctionDocument(
         @JsonIgnore Boolean undelivered) {
 
     public static final String COLLECTION = "functions";
+    /** Who owns it; functions stored before tenants existed have none and are the default tenant's. */
+    static final String TENANT = "tenant";
     /** Set with every write of a version, removed once the definitions topic has that version: the outbox flag. */
     static final String UNDELIVERED = "undelivered";
 
     /** A version stored but not yet on the definitions topic. */
-    FunctionDocument(String id, String name, String description, String code, CodeStyle style, FunctionConfig config,
-            FunctionStatus status, long version, Instant createdAt, Instant updatedAt) {
-        this(id, name, description, code, style, config, status, version, createdAt, updatedAt, Boolean.TRUE);
+    FunctionDocument(String id, String tenant, String name, String description, String code, CodeStyle style,
+            FunctionConfig config, FunctionStatus status, long version, Instant createdAt, Instant updatedAt) {
+        this(id, tenant, name, description, code, style, config, status, version, createdAt, updatedAt, Boolean.TRUE);
     }
 
     /** Spring Data reads with this one: the canonical constructor. */
@@ -46,7 +49,7 @@ public record FunctionDocument(
     }
 
     FunctionDocument withoutCode() {
-        return new FunctionDocument(id, name, description, null, style, config, status, version, createdAt, updatedAt,
+        return new FunctionDocument(id, tenant, name, description, null, style, config, status, version, createdAt, updatedAt,
                 undelivered);
     }
 }

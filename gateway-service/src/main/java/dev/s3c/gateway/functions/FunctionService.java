@@ -4,6 +4,7 @@ import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.tenants.Caller;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -45,14 +46,67 @@ public class FunctionService {
         this.checker = checker;
     }
 
+    /**
+     * Names are unique per tenant. Functions stored before tenants existed become the default tenant's, and the
+     * index that made names unique across the platform goes.
+     */
     Mono<Void> ensureIndexes() {
-        return mongo.indexOps(FunctionDocument.COLLECTION)
-                .createIndex(new Index().on("name", Sort.Direction.ASC).unique().named("name_unique"))
+        var indexes = mongo.indexOps(FunctionDocument.COLLECTION);
+        return mongo.updateMulti(Query.query(Criteria.where(FunctionDocument.TENANT).exists(false)),
+                        Update.update(FunctionDocument.TENANT, Caller.DEFAULT_TENANT), FunctionDocument.class)
+                .then(indexes.getIndexInfo().any(i -> i.getName().equals("name_unique")))
+                .flatMap(old -> old ? indexes.dropIndex("name_unique") : Mono.empty())
+                .then(indexes.createIndex(new Index().on(FunctionDocument.TENANT, Sort.Direction.ASC)
+                        .on("name", Sort.Direction.ASC).unique().named("tenant_name_unique")))
                 .then();
     }
 
-    public Mono<FunctionDocument> find(String id) {
+    Mono<FunctionDocument> find(String id) {
         return mongo.findById(id, FunctionDocument.class);
+    }
+
+    /** The function as stored now, if it is the caller's: another tenant's function is not found, like a missing one. */
+    public Mono<FunctionDocument> find(Caller caller, String id) {
+        return find(id).filter(f -> caller.owns(f.tenant()));
+    }
+
+    /** {@link #lookup(String)}, if the function is the caller's. */
+    public Mono<FunctionDocument> lookup(Caller caller, String id) {
+        return lookup(id).filter(f -> caller.owns(f.tenant()));
+    }
+
+    /** The caller's function, or a 404 naming it (whether it is missing or another tenant's). */
+    public Mono<FunctionDocument> lookupOr404(Caller caller, String id) {
+        return lookup(caller, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
+    }
+
+    /**
+     * Whether the function is, or was until deleted, the caller's: its executions and dead letters stay the
+     * owner's after the function is gone (until their retention ends), and no one else's.
+     */
+    public Mono<Boolean> owns(Caller caller, String functionId) {
+        return lookup(functionId).map(f -> caller.owns(f.tenant()))
+                .switchIfEmpty(Mono.defer(() -> Mono.fromFuture(formerOwners.get(functionId, (id, executor) ->
+                        mongo.findById(id, org.bson.Document.class, DELETED)
+                                .map(d -> java.util.Optional.ofNullable(d.getString(FunctionDocument.TENANT)))
+                                .defaultIfEmpty(java.util.Optional.empty()).toFuture()))
+                        .map(owner -> owner.isPresent() && caller.owns(owner.get()))));
+    }
+
+    /** Completes when the function is or was the caller's; else a 404 naming it. */
+    public Mono<Void> ownsOr404(Caller caller, String functionId) {
+        return owns(caller, functionId).flatMap(mine -> mine ? Mono.<Void>empty()
+                : Mono.error(ApiException.notFound("function " + functionId)));
+    }
+
+    /** Deleted functions' owners, kept in {@value #DELETED} (ids are never reused). */
+    private final com.github.benmanes.caffeine.cache.AsyncCache<String, java.util.Optional<String>> formerOwners =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().expireAfterWrite(java.time.Duration.ofMinutes(1))
+                    .maximumSize(10_000).buildAsync();
+    static final String DELETED = "deleted_functions";
+
+    public Mono<Long> countOwnedBy(String tenant) {
+        return mongo.count(Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant)), FunctionDocument.class);
     }
 
     /**
@@ -98,22 +152,25 @@ public class FunctionService {
         }
     }
 
-    Flux<FunctionDocument> list(String name, String search, int page, int size) {
-        return mongo.find(listQuery(name, search).with(Sort.by("createdAt", "_id")).skip((long) page * size).limit(size),
+    Flux<FunctionDocument> list(String tenant, String name, String search, int page, int size) {
+        return mongo.find(listQuery(tenant, name, search).with(Sort.by("createdAt", "_id")).skip((long) page * size).limit(size),
                 FunctionDocument.class);
     }
 
-    Mono<Long> count(String name, String search) {
-        return mongo.count(listQuery(name, search), FunctionDocument.class);
+    Mono<Long> count(String tenant, String name, String search) {
+        return mongo.count(listQuery(tenant, name, search), FunctionDocument.class);
     }
 
     Flux<FunctionDocument> all() {
         return mongo.findAll(FunctionDocument.class);
     }
 
-    /** By exact name, and/or names or descriptions containing the search text (any case). */
-    private static Query listQuery(String name, String search) {
-        Query query = name == null ? new Query() : Query.query(Criteria.where("name").is(name));
+    /** The tenant's, by exact name, and/or names or descriptions containing the search text (any case). */
+    private static Query listQuery(String tenant, String name, String search) {
+        Query query = Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant));
+        if (name != null) {
+            query.addCriteria(Criteria.where("name").is(name));
+        }
         if (search != null && !search.isBlank()) {
             String quoted = java.util.regex.Pattern.quote(search.strip());
             query.addCriteria(new Criteria().orOperator(Criteria.where("name").regex(quoted, "i"),
@@ -122,11 +179,11 @@ public class FunctionService {
         return query;
     }
 
-    Mono<FunctionDocument> create(FunctionSpec spec) {
+    Mono<FunctionDocument> create(String tenant, FunctionSpec spec) {
         CodeStyle style = check(spec.code());
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         FunctionConfig defaults = FunctionConfig.defaults();
-        var doc = new FunctionDocument(new ObjectId().toHexString(), spec.name(),
+        var doc = new FunctionDocument(new ObjectId().toHexString(), tenant, spec.name(),
                 spec.description() == null ? "" : spec.description(), spec.code(), style,
                 new FunctionConfig(spec.timeoutMs() == null ? defaults.timeoutMs() : spec.timeoutMs(),
                         spec.retryCount() == null ? defaults.retryCount() : spec.retryCount()),
@@ -154,15 +211,15 @@ public class FunctionService {
                 .map(r -> r.getMatchedCount() == 1);
     }
 
-    Mono<FunctionDocument> update(String id, FunctionSpec spec) {
+    Mono<FunctionDocument> update(Caller caller, String id, FunctionSpec spec) {
         CodeStyle checkedStyle = spec.code() == null ? null : check(spec.code());
-        return find(id)
+        return find(caller, id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                 .flatMap(current -> {
                     var config = new FunctionConfig(
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
                             spec.retryCount() == null ? current.config().retryCount() : spec.retryCount());
-                    var next = new FunctionDocument(id,
+                    var next = new FunctionDocument(id, current.tenant(),
                             spec.name() == null ? current.name() : spec.name(),
                             spec.description() == null ? current.description() : spec.description(),
                             spec.code() == null ? current.code() : spec.code(),
@@ -186,7 +243,16 @@ public class FunctionService {
      * The tombstone's outbox entry is written before the function is removed, so a crash or a failed publish after
      * the removal still ends with the executors told; it is deleted once the topic has the tombstone.
      */
-    Mono<Void> delete(String id) {
+    /** Remembers whose the function was first, so its executions and dead letters stay its owner's. */
+    Mono<Void> delete(Caller caller, String id) {
+        return find(caller, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(f -> mongo.upsert(Query.query(Criteria.where("_id").is(id)), new Update()
+                        .set(FunctionDocument.TENANT, f.tenant()).set("name", f.name())
+                        .set("deletedAt", new java.util.Date()), DELETED))
+                .then(delete(id));
+    }
+
+    private Mono<Void> delete(String id) {
         org.bson.Document pending = new org.bson.Document("at", new java.util.Date());
         Query byId = Query.query(Criteria.where("_id").is(id));
         return mongo.upsert(byId, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)

@@ -15,6 +15,7 @@ import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionConfig;
 import dev.s3c.gateway.functions.FunctionDocument;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.api.RequestBodies;
 import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -29,6 +30,7 @@ import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -73,13 +75,13 @@ class InvocationController {
     Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
             @RequestParam(defaultValue = "sync") String mode, @RequestParam(required = false) String wait,
             @RequestParam(required = false) String retries,
-            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey) {
+            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id), parseMode(mode), parseWait(wait),
                         input(body), retries == null ? null
                                 : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES),
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
-                .flatMap(call -> functions.lookup(call.functionId)
-                        .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(call -> functions.lookupOr404(caller, call.functionId)
                         .flatMap(function -> {
                             if (function.status() != FunctionStatus.ACTIVE) {
                                 return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + function.name()

@@ -2,6 +2,7 @@ package dev.s3c.gateway.keys;
 
 import dev.s3c.gateway.api.ApiErrorHandler;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.tenants.Caller;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,6 +16,7 @@ import org.springframework.security.authentication.ReactiveAuthenticationManager
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -41,6 +43,9 @@ class ApiSecurity {
 
     static final String COOKIE = "s3c_key";
     static final String SESSION = "/api/session";
+    static final String TENANTS = "/api/tenants";
+    private static final String ADMIN = "ADMIN";
+    private static final String TENANT = "TENANT";
     private static final String BEARER = "Bearer ";
     /** The API's description: open, like the console's files. */
     private static final String[] DOCS = {"/api/openapi", "/api/openapi/**", "/api/openapi.yaml", "/api/docs",
@@ -76,20 +81,35 @@ class ApiSecurity {
                 .authorizeExchange(exchanges -> exchanges
                         .pathMatchers(SESSION).permitAll()
                         .pathMatchers(DOCS).permitAll()
-                        .pathMatchers("/api/**").authenticated()
+                        .pathMatchers(TENANTS + "/me").authenticated()
+                        .pathMatchers(TENANTS, TENANTS + "/**").hasRole(ADMIN)
+                        .pathMatchers("/api/**").hasRole(TENANT)
                         .anyExchange().permitAll())
-                .exceptionHandling(handling -> handling.authenticationEntryPoint((exchange, e) ->
-                        unauthorized(exchange, "is required: Authorization: Bearer <key>")))
+                .exceptionHandling(handling -> handling
+                        .authenticationEntryPoint((exchange, e) ->
+                                unauthorized(exchange, "is required: Authorization: Bearer <key>"))
+                        .accessDeniedHandler((exchange, e) -> forbidden(exchange)))
                 .build();
     }
 
     private static ReactiveAuthenticationManager manager(ApiKeys keys) {
-        return authentication -> Mono.justOrEmpty(COOKIE.equals(authentication.getPrincipal())
-                        ? keys.tenantOfSession((String) authentication.getCredentials())
-                        : keys.tenantOf((String) authentication.getCredentials()))
-                .<org.springframework.security.core.Authentication>map(tenant -> new PreAuthenticatedAuthenticationToken(
-                        tenant, null, AuthorityUtils.createAuthorityList("ROLE_TENANT")))
+        return authentication -> (COOKIE.equals(authentication.getPrincipal())
+                        ? keys.callerOfSession((String) authentication.getCredentials())
+                        : keys.callerOf((String) authentication.getCredentials()))
+                .<org.springframework.security.core.Authentication>map(caller -> new PreAuthenticatedAuthenticationToken(
+                        caller, null, AuthorityUtils.createAuthorityList("ROLE_" + (caller.admin() ? ADMIN : TENANT))))
                 .switchIfEmpty(Mono.error(() -> new BadCredentialsException("not a key of this platform")));
+    }
+
+    /** A tenant's key on the tenants' administration, or an admin key on a tenant's routes. */
+    private static Mono<Void> forbidden(ServerWebExchange exchange) {
+        return exchange.getPrincipal().map(principal -> principal instanceof Authentication a
+                        && a.getPrincipal() instanceof Caller caller && caller.admin()).defaultIfEmpty(false)
+                .flatMap(admin -> ApiErrorHandler.write(exchange, HttpStatus.FORBIDDEN, admin
+                                ? "an admin key manages tenants and their keys only: call this with a tenant's key"
+                                : "managing tenants needs an admin key (S3C_ADMIN_KEY)",
+                        List.of(new FieldError(HttpHeaders.AUTHORIZATION, admin ? "is an admin key"
+                                : "is not an admin key"))));
     }
 
     /** The bearer key (principal {@code bearer}), else the console's session cookie (principal {@code s3c_key}). */

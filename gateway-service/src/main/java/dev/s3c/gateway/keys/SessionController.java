@@ -43,13 +43,21 @@ class SessionController {
             if (!key.isString() || key.asString().isBlank()) {
                 throw ApiException.badRequest("key", "is required (the API key, as a string)");
             }
-            String tenant = keys.tenantOf(key.asString().strip()).orElseThrow(() -> new ApiException(
-                    HttpStatus.UNAUTHORIZED, "that is not a key of this platform",
-                    List.of(new FieldError("key", "is not a key of this platform"))));
-            return ResponseEntity.ok()
-                    .header(HttpHeaders.SET_COOKIE, cookie(exchange, ApiKeys.sessionToken(key.asString().strip()), false))
-                    .body(Map.of("tenant", tenant));
-        });
+            return key.asString().strip();
+        }).flatMap(key -> keys.callerOf(key)
+                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.UNAUTHORIZED,
+                        "that is not a key of this platform",
+                        List.of(new FieldError("key", "is not a key of this platform")))))
+                .map(caller -> {
+                    if (caller.admin()) {
+                        throw new ApiException(HttpStatus.FORBIDDEN, "the console signs in with a tenant's key; "
+                                + "admin keys manage tenants through the API",
+                                List.of(new FieldError("key", "is an admin key")));
+                    }
+                    return ResponseEntity.ok()
+                            .header(HttpHeaders.SET_COOKIE, cookie(exchange, ApiKeys.sessionToken(key), false))
+                            .body(Map.of("tenant", caller.tenant()));
+                }));
     }
 
     @GetMapping

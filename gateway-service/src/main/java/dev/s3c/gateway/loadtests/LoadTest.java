@@ -39,6 +39,8 @@ final class LoadTest {
     private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
 
     final String id;
+    /** Whose test it is: only that tenant sees it and its progress. */
+    final String tenant;
     final LoadTestSpec spec;
     private final String functionName;
     private final FunctionService functions;
@@ -67,9 +69,10 @@ final class LoadTest {
     private final AtomicLongArray sentPerSecond;
     private final AtomicLongArray completedPerSecond;
 
-    LoadTest(String id, LoadTestSpec spec, String functionName, FunctionService functions, Invocations invocations,
-            LoadTestLimits limits) {
+    LoadTest(String id, String tenant, LoadTestSpec spec, String functionName, FunctionService functions,
+            Invocations invocations, LoadTestLimits limits) {
         this.id = id;
+        this.tenant = tenant;
         this.spec = spec;
         this.functionName = functionName;
         this.functions = functions;

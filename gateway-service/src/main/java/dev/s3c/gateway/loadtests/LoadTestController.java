@@ -3,6 +3,7 @@ package dev.s3c.gateway.loadtests;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.metrics.ScalingHistory;
+import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.api.RequestBodies;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -44,36 +46,37 @@ class LoadTestController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.LoadTest.class)))
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<ResponseEntity<LoadTestReport>> start(@RequestBody(required = false) String body) {
+    Mono<ResponseEntity<LoadTestReport>> start(@RequestBody(required = false) String body,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> LoadTestSpec.parse(body, properties.loadTests(), properties.maxInputSize().toBytes()))
-                .flatMap(tests::start)
+                .flatMap(spec -> tests.start(spec, caller))
                 .map(test -> ResponseEntity.created(URI.create("/api/load-tests/" + test.id)).body(test.report()));
     }
 
     @GetMapping
-    List<LoadTestReport> list() {
-        return tests.list().stream().map(LoadTest::report).toList();
+    List<LoadTestReport> list(@AuthenticationPrincipal Caller caller) {
+        return tests.list(caller).stream().map(LoadTest::report).toList();
     }
 
     @GetMapping("/{id}")
-    Mono<LoadTestReport> get(@PathVariable String id) {
-        LoadTestReport report = find(id).report();
-        return scaling.between(report.startedAt(), report.endedAt(), MAX_DECISIONS)
+    Mono<LoadTestReport> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+        LoadTestReport report = find(id, caller).report();
+        return scaling.between(report.startedAt(), report.endedAt(), MAX_DECISIONS, caller)
                 .map(report::withScalingDecisions);
     }
 
     @DeleteMapping("/{id}")
-    LoadTestReport stop(@PathVariable String id) {
-        LoadTest test = find(id);
+    LoadTestReport stop(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+        LoadTest test = find(id, caller);
         test.stop("stopped by a DELETE");
         return test.report();
     }
 
-    private LoadTest find(String id) {
+    private LoadTest find(String id, Caller caller) {
         if (!ID.matcher(id).matches()) {
             throw ApiException.badRequest("id", "must be a load test id (a UUID)");
         }
-        return tests.find(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+        return tests.find(id, caller).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
                 "load test " + id + " not found (this gateway keeps its last " + LoadTests.KEPT + ")", List.of()));
     }
 }

@@ -6,6 +6,7 @@ import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.invoke.Invocations;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +45,10 @@ public class LoadTests implements DisposableBean {
                 }
             });
     private final AtomicReference<LoadTest> running = new AtomicReference<>();
-    private final Sinks.Many<String> progress = Sinks.many().multicast().directBestEffort();
+    private final Sinks.Many<Progress> progress = Sinks.many().multicast().directBestEffort();
+
+    private record Progress(String tenant, String message) {
+    }
 
     LoadTests(FunctionService functions, Invocations invocations, GatewayProperties properties) {
         this.functions = functions;
@@ -53,23 +57,27 @@ public class LoadTests implements DisposableBean {
     }
 
     /** {"type":"loadTest","loadTest":{…}} once a second while a test runs, and once when it ends. */
-    public Flux<String> progress() {
-        return progress.asFlux();
+    public Flux<String> progress(Caller caller) {
+        return progress.asFlux().filter(p -> caller.owns(p.tenant())).map(Progress::message);
     }
 
-    Mono<LoadTest> start(LoadTestSpec spec) {
-        return functions.lookup(spec.functionId())
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + spec.functionId())))
+    Mono<LoadTest> start(LoadTestSpec spec, Caller caller) {
+        return functions.lookupOr404(caller, spec.functionId())
                 .map(function -> {
                     if (function.status() != FunctionStatus.ACTIVE) {
                         throw new ApiException(HttpStatus.CONFLICT, "function " + function.name()
                                 + " is inactive; activate it before testing it",
                                 List.of(new FieldError("functionId", "names an inactive function")));
                     }
-                    var test = new LoadTest(UUID.randomUUID().toString(), spec, function.name(), functions,
-                            invocations, limits);
+                    var test = new LoadTest(UUID.randomUUID().toString(), caller.tenant(), spec, function.name(),
+                            functions, invocations, limits);
                     if (!running.compareAndSet(null, test)) {
                         LoadTest other = running.get();
+                        if (other != null && !caller.owns(other.tenant)) {
+                            throw new ApiException(HttpStatus.CONFLICT, "another tenant's load test is running on "
+                                    + "this gateway (one runs at a time); try again when it ends", List.of(),
+                                    Map.of("Retry-After", "60"));
+                        }
                         throw new ApiException(HttpStatus.CONFLICT, "load test " + (other == null ? "" : other.id)
                                 + " is still running on this gateway; stop it with DELETE /api/load-tests/"
                                 + (other == null ? "{id}" : other.id) + " or wait for it to end", List.of());
@@ -95,23 +103,24 @@ public class LoadTests implements DisposableBean {
                 });
     }
 
-    Optional<LoadTest> find(String id) {
-        return Optional.ofNullable(tests.get(id));
+    /** The caller's test of that id: another tenant's is not found, like a missing one. */
+    Optional<LoadTest> find(String id, Caller caller) {
+        return Optional.ofNullable(tests.get(id)).filter(test -> caller.owns(test.tenant));
     }
 
-    /** Newest first. */
-    List<LoadTest> list() {
+    /** The caller's, newest first. */
+    List<LoadTest> list(Caller caller) {
         List<LoadTest> all;
         synchronized (tests) {
             all = new java.util.ArrayList<>(tests.values());
         }
-        return all.reversed();
+        return all.reversed().stream().filter(test -> caller.owns(test.tenant)).toList();
     }
 
     /** Serialized: the ticker and the end of a test may publish at once, and a sink refuses concurrent emits. */
     private synchronized void publish(LoadTest test) {
-        Sinks.EmitResult result = progress.tryEmitNext(JsonCodec.toJson(Map.of("type", "loadTest", "loadTest",
-                test.report())));
+        Sinks.EmitResult result = progress.tryEmitNext(new Progress(test.tenant, JsonCodec.toJson(Map.of("type",
+                "loadTest", "loadTest", test.report()))));
         if (result.isFailure() && result != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
             log.debug("Progress of load test {} not sent: {}", test.id, result);
         }

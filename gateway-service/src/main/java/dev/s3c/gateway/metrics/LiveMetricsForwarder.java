@@ -4,6 +4,7 @@ import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.loadtests.LoadTests;
+import dev.s3c.gateway.tenants.Caller;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.http.client.reactive.JdkClientHttpConnector;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -48,8 +50,10 @@ class LiveMetricsForwarder {
     static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
     private final WebClient monitor;
+    private final LiveScope scope;
 
-    LiveMetricsForwarder(GatewayProperties properties) {
+    LiveMetricsForwarder(GatewayProperties properties, LiveScope scope) {
+        this.scope = scope;
         // the JDK's HTTP client: its own threads, whatever this JVM's web server runs on
         this.monitor = WebClient.builder().baseUrl(properties.monitorUrl().toString())
                 .clientConnector(new JdkClientHttpConnector())
@@ -58,8 +62,11 @@ class LiveMetricsForwarder {
     }
 
     @GetMapping("/api/metrics")
-    Mono<ResponseEntity<String>> snapshot() {
-        return forward(monitor.get().uri("/api/metrics"));
+    Mono<ResponseEntity<String>> snapshot(@AuthenticationPrincipal Caller caller) {
+        return forward(monitor.get().uri("/api/metrics"))
+                .flatMap(answer -> scope.snapshot(answer.getBody(), caller)
+                        .map(body -> ResponseEntity.status(answer.getStatusCode()).headers(answer.getHeaders())
+                                .body(body)));
     }
 
     @GetMapping("/api/metrics/executions/history")
@@ -111,24 +118,30 @@ class LiveMetricsForwarder {
          * oldest. A stalled browser costs a fixed amount of memory and never holds up the monitor.
          */
         @Bean
-        HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests, LiveStreams streams) {
+        HandlerMapping liveRelayMapping(GatewayProperties properties, LoadTests loadTests, LiveStreams streams,
+                LiveScope scope) {
             URI upstream = URI.create(properties.monitorUrl().toString().replaceFirst("^http", "ws")
                     + "/api/metrics/live");
             // the client's default frame limit (64 KiB) would close the connection on a snapshot listing many
             // functions
             ReactorNettyWebSocketClient client = new ReactorNettyWebSocketClient(HttpClient.create(),
                     () -> WebsocketClientSpec.builder().maxFramePayloadLength(MAX_MESSAGE_CHARS * 4));
-            WebSocketHandler relay = browser -> client.execute(upstream, monitor -> {
+            WebSocketHandler relay = browser -> browser.getHandshakeInfo().getPrincipal()
+                    .map(LiveMetricsForwarder::caller)
+                    .flatMap(caller -> client.execute(upstream, monitor -> {
                 // connected once both halves below subscribed, so no message slips past one of them
                 // the relay ends with the monitor's stream (the browser then reconnects), progress included
                 Sinks.Empty<Void> monitorGone = Sinks.empty();
                 Flux<String> all = monitor.receive().map(message -> message.getPayloadAsText())
                         .doFinally(signal -> monitorGone.tryEmitEmpty()).publish().refCount(2);
-                Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest();
+                // each browser sees its tenant's share (LiveScope)
+                Flux<String> snapshots = all.filter(LiveMetricsForwarder::isSnapshot).onBackpressureLatest()
+                        .concatMap(m -> scope.message(m, caller), 1);
                 Flux<String> events = all.filter(m -> !isSnapshot(m))
-                        .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
+                        .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST)
+                        .concatMap(m -> scope.message(m, caller), 1);
                 // this gateway's own load-test progress joins the stream, bounded like the events
-                Flux<String> progress = loadTests.progress().takeUntilOther(monitorGone.asMono())
+                Flux<String> progress = loadTests.progress(caller).takeUntilOther(monitorGone.asMono())
                         .onBackpressureBuffer(RELAY_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST);
                 // one thread hands messages to the browser's session: with the progress arriving on another thread
                 // than the monitor's, about half the streams stalled for good after a load test (on Tomcat)
@@ -137,9 +150,14 @@ class LiveMetricsForwarder {
                 return Mono.firstWithSignal(
                         browser.send(merged.map(browser::textMessage)),
                         browser.receive().then());
-            });
+            }));
             return new SimpleUrlHandlerMapping(Map.of("/api/metrics/live", relay), -1);
         }
+    }
+
+    /** The key's caller: the live stream is behind the API's key check, so the handshake always has one. */
+    private static Caller caller(java.security.Principal principal) {
+        return (Caller) ((org.springframework.security.core.Authentication) principal).getPrincipal();
     }
 
     /** The monitor writes {"type":"snapshot",...} with the type first. */

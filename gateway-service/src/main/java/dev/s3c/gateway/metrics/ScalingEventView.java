@@ -23,6 +23,11 @@ public record ScalingEventView(String id, String action, int fromInstances, int 
                 number(d, REPORTED_INSTANCES), d.getList(PROCESSES, String.class, List.of()));
     }
 
+    public ScalingEventView withBacklogByFunction(List<?> backlog) {
+        return new ScalingEventView(id, action, fromInstances, toInstances, reason, timestamp, lag, lagByPartition,
+                arrivalRate, completionRate, backlog, reportedInstances, processes);
+    }
+
     private static int number(Document d, String field) {
         return ((Number) d.getOrDefault(field, 0)).intValue();
     }

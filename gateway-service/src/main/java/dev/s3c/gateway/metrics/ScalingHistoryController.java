@@ -21,8 +21,9 @@ class ScalingHistoryController {
     }
 
     @GetMapping("/api/metrics/scaling/history")
-    Mono<List<ScalingEventView>> history(@RequestParam(defaultValue = "50") String limit) {
+    Mono<List<ScalingEventView>> history(@RequestParam(defaultValue = "50") String limit,
+            @org.springframework.security.core.annotation.AuthenticationPrincipal dev.s3c.gateway.tenants.Caller caller) {
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
-        return history.newest(max);
+        return history.newest(max, caller);
     }
 }

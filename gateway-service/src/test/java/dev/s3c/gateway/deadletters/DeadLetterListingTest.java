@@ -58,41 +58,62 @@ class DeadLetterListingTest {
         server.shutdownNow();
     }
 
+    private static final java.util.function.Function<String, reactor.core.publisher.Mono<Boolean>> ALL =
+            id -> reactor.core.publisher.Mono.just(true);
+
     private static List<Integer> inputs(DeadLetterListing.Page page) {
         return page.items().stream().map(v -> v.input().get("i").asInt()).toList();
     }
 
     @Test
     void oneFunctionsDeadLettersPageNewestFirstUntilTheLast() {
-        var first = listing.page(F, 10, null).block();
+        var first = listing.page(F, 10, null, ALL).block();
         assertThat(inputs(first)).containsExactly(28, 27, 26, 25, 24, 22, 21, 20, 19, 18);
-        var second = listing.page(F, 10, first.next()).block();
+        var second = listing.page(F, 10, first.next(), ALL).block();
         assertThat(inputs(second)).containsExactly(16, 15, 14, 13, 12, 10, 9, 8, 7, 6);
-        var third = listing.page(F, 10, second.next()).block();
+        var third = listing.page(F, 10, second.next(), ALL).block();
         assertThat(inputs(third)).containsExactly(4, 3, 2, 1, 0);
         assertThat(third.next()).isNull();
-        assertThat(listing.page(G, 10, null).block().items()).extracting(v -> v.executionId())
+        assertThat(listing.page(G, 10, null, ALL).block().items()).extracting(v -> v.executionId())
                 .containsExactly("e-29", "e-23", "e-17", "e-11", "e-5");
     }
 
     @Test
     void allDeadLettersPageByTime() {
-        var first = listing.page(null, 20, null).block();
+        var first = listing.page(null, 20, null, ALL).block();
         assertThat(inputs(first)).hasSize(20).startsWith(29, 28).endsWith(10);
-        var second = listing.page(null, 20, first.next()).block();
+        var second = listing.page(null, 20, first.next(), ALL).block();
         assertThat(inputs(second)).hasSize(10).startsWith(9).endsWith(0);
         assertThat(second.next()).isNull();
         // a page that ends exactly at the last one has no next
-        assertThat(listing.page(G, 5, null).block().next()).isNull();
+        assertThat(listing.page(G, 5, null, ALL).block().next()).isNull();
+    }
+
+    @Test
+    void acrossFunctionsOnlyTheCallersAreListedAndAShortPageStillLeadsOn() {
+        java.util.function.Function<String, reactor.core.publisher.Mono<Boolean>> onlyG =
+                id -> reactor.core.publisher.Mono.just(G.equals(id));
+        // G has every sixth dead letter: a page of 3 reads up to 15, so the first page is full
+        var first = listing.page(null, 3, null, onlyG).block();
+        assertThat(first.items()).extracting(v -> v.executionId()).containsExactly("e-29", "e-23", "e-17");
+        var second = listing.page(null, 3, first.next(), onlyG).block();
+        assertThat(second.items()).extracting(v -> v.executionId()).containsExactly("e-11", "e-5");
+        // fifteen read and more below: the cursor leads on, to an empty last page
+        var third = listing.page(null, 3, second.next(), onlyG).block();
+        assertThat(third.items()).isEmpty();
+        assertThat(third.next()).isNull();
+        var none = listing.page(null, 1, null, id -> reactor.core.publisher.Mono.just(false)).block();
+        assertThat(none.items()).isEmpty();
+        assertThat(none.next()).as("nothing of the caller's in what was read, but more to read").isNotNull();
     }
 
     @Test
     void aCursorOfAnotherListingOrNoneAtAllIsRefusedNamingCursor() {
-        String ofF = listing.page(F, 2, null).block().next();
-        String ofAll = listing.page(null, 2, null).block().next();
-        for (var attempt : List.<Runnable>of(() -> listing.page(G, 10, ofF).block(),
-                () -> listing.page(F, 10, ofAll).block(), () -> listing.page(F, 10, "bogus!").block(),
-                () -> listing.page(null, 10, ofF).block(), () -> listing.page(F, 10, "").block())) {
+        String ofF = listing.page(F, 2, null, ALL).block().next();
+        String ofAll = listing.page(null, 2, null, ALL).block().next();
+        for (var attempt : List.<Runnable>of(() -> listing.page(G, 10, ofF, ALL).block(),
+                () -> listing.page(F, 10, ofAll, ALL).block(), () -> listing.page(F, 10, "bogus!", ALL).block(),
+                () -> listing.page(null, 10, ofF, ALL).block(), () -> listing.page(F, 10, "", ALL).block())) {
             assertThatThrownBy(attempt::run).isInstanceOfSatisfying(ApiException.class,
                     e -> assertThat(e.errors()).extracting(FieldError::field).containsExactly("cursor"));
         }

@@ -14,6 +14,7 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.s3c.contracts.FunctionDefinition;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.tenants.Caller;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,6 +37,7 @@ import reactor.core.publisher.Mono;
 class FunctionOutboxTest {
 
     private static final CodeChecker CHECKER = new CodeChecker();
+    private static final Caller OWNER = new Caller(Caller.DEFAULT_TENANT, null);
 
     private MongoServer server;
     private MongoClient client;
@@ -99,7 +101,7 @@ class FunctionOutboxTest {
     @Test
     void aVersionStoredWhileKafkaWasDownIsDeliveredByTheReconciliation() {
         kafkaDown.set(true);
-        assertThatThrownBy(() -> functions.create(spec("late", "return 1;")).block())
+        assertThatThrownBy(() -> functions.create(OWNER.tenant(), spec("late", "return 1;")).block())
                 .isInstanceOfSatisfying(ApiException.class,
                         e -> assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE));
         String id = functions.all().blockFirst().id();
@@ -118,7 +120,7 @@ class FunctionOutboxTest {
 
     @Test
     void aDeliveredVersionCarriesNoMarkAndTheApiNeverShowsIt() {
-        FunctionDocument created = functions.create(spec("on-time", "return 1;")).block();
+        FunctionDocument created = functions.create(OWNER.tenant(), spec("on-time", "return 1;")).block();
         assertThat(topic).containsExactly(created.id() + "@1");
         assertThat(stored(created.id())).doesNotContainKey(FunctionDocument.UNDELIVERED);
         assertThat(JsonCodec.toJson(created)).doesNotContain(FunctionDocument.UNDELIVERED);
@@ -128,7 +130,7 @@ class FunctionOutboxTest {
     @Test
     void aNewerVersionStoredWhileAnOlderOneIsDeliveredIsDeliveredAfterIt() {
         kafkaDown.set(true);
-        assertThatThrownBy(() -> functions.create(spec("moving", "return 1;")).block())
+        assertThatThrownBy(() -> functions.create(OWNER.tenant(), spec("moving", "return 1;")).block())
                 .isInstanceOf(ApiException.class);
         String id = functions.all().blockFirst().id();
         kafkaDown.set(false);
@@ -136,7 +138,7 @@ class FunctionOutboxTest {
         duringPublish = () -> {
             kafkaDown.set(true);
             try {
-                functions.update(id, spec(null, "return 2;")).block();
+                functions.update(OWNER, id, spec(null, "return 2;")).block();
             } catch (ApiException expected) {
                 // stored, not delivered
             }
@@ -153,9 +155,9 @@ class FunctionOutboxTest {
     @Test
     void aPublishThatLandsAfterANewerVersionIsFollowedByTheNewestAgain() {
         // while version 1 is on its way, another gateway stores and publishes version 2, which lands first
-        duringPublish = () -> functions.update(functions.all().blockFirst().id(), spec(null, "return 2;")).block();
+        duringPublish = () -> functions.update(OWNER, functions.all().blockFirst().id(), spec(null, "return 2;")).block();
 
-        FunctionDocument created = functions.create(spec("racing", "return 1;")).block();
+        FunctionDocument created = functions.create(OWNER.tenant(), spec("racing", "return 1;")).block();
 
         assertThat(topic).containsExactly(created.id() + "@2", created.id() + "@1", created.id() + "@2");
         assertThat(stored(created.id())).doesNotContainKey(FunctionDocument.UNDELIVERED);
@@ -164,12 +166,12 @@ class FunctionOutboxTest {
     @Test
     void aVersionThatLandsAfterItsFunctionsTombstoneIsFollowedByTheTombstoneAgain() {
         kafkaDown.set(true);
-        assertThatThrownBy(() -> functions.create(spec("short-lived", "return 1;")).block())
+        assertThatThrownBy(() -> functions.create(OWNER.tenant(), spec("short-lived", "return 1;")).block())
                 .isInstanceOf(ApiException.class);
         String id = functions.all().blockFirst().id();
         kafkaDown.set(false);
         // while the reconciliation publishes it, the function is deleted and its tombstone lands first
-        duringPublish = () -> functions.delete(id).block();
+        duringPublish = () -> functions.delete(OWNER, id).block();
 
         functions.reconcile().block();
 
@@ -178,9 +180,9 @@ class FunctionOutboxTest {
 
     @Test
     void aDeleteWhoseTombstoneFailedIsDeliveredByTheReconciliation() {
-        FunctionDocument created = functions.create(spec("doomed", "return 1;")).block();
+        FunctionDocument created = functions.create(OWNER.tenant(), spec("doomed", "return 1;")).block();
         kafkaDown.set(true);
-        assertThatThrownBy(() -> functions.delete(created.id()).block()).isInstanceOfSatisfying(ApiException.class,
+        assertThatThrownBy(() -> functions.delete(OWNER, created.id()).block()).isInstanceOfSatisfying(ApiException.class,
                 e -> assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE));
         assertThat(functions.find(created.id()).block()).isNull();
 
@@ -190,9 +192,9 @@ class FunctionOutboxTest {
         assertThat(mongo.count(new Query(), FunctionService.TOMBSTONES).block()).isZero();
 
         // a delete that went through leaves nothing behind; one of an unknown function is a 404 and leaves nothing
-        FunctionDocument other = functions.create(spec("gone", "return 1;")).block();
-        functions.delete(other.id()).block();
-        assertThatThrownBy(() -> functions.delete("0123456789abcdef01234567").block())
+        FunctionDocument other = functions.create(OWNER.tenant(), spec("gone", "return 1;")).block();
+        functions.delete(OWNER, other.id()).block();
+        assertThatThrownBy(() -> functions.delete(OWNER, "0123456789abcdef01234567").block())
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(HttpStatus.NOT_FOUND));
         assertThat(mongo.count(new Query(), FunctionService.TOMBSTONES).block()).isZero();
         assertThat(functions.reconcile().block()).isZero();

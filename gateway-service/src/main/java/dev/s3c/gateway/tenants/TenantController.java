@@ -1,0 +1,160 @@
+package dev.s3c.gateway.tenants;
+
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.keys.ApiKeys;
+import java.net.URI;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * Tenants and their keys, managed with an admin key ({@code /api/tenants/me} answers any key). A key is shown once,
+ * in the answer that made it; rotate by adding a new key, moving clients to it, then deleting the old one.
+ */
+@io.swagger.v3.oas.annotations.tags.Tag(name = "Tenants")
+@RestController
+@RequestMapping("/api/tenants")
+class TenantController {
+
+    static final Pattern TENANT_ID = Pattern.compile("[a-z][a-z0-9-]{0,38}[a-z0-9]");
+    private static final Pattern KEY_ID = Pattern.compile("key_[0-9a-f]{16}");
+    /** Not a tenant's id: {@code /api/tenants/me} is the caller's own. */
+    private static final String ME = "me";
+
+    private final TenantStore store;
+    private final ApiKeys keys;
+    private final FunctionService functions;
+
+    TenantController(TenantStore store, ApiKeys keys, FunctionService functions) {
+        this.store = store;
+        this.keys = keys;
+        this.functions = functions;
+    }
+
+    record KeyView(String id, Instant createdAt) {
+    }
+
+    /** A key just made: the only time the key itself is shown. */
+    record NewKey(String id, String key, String tenant, Instant createdAt) {
+    }
+
+    record TenantView(String id, Instant createdAt, List<KeyView> keys) {
+    }
+
+    record CreatedTenant(String id, Instant createdAt, NewKey key) {
+    }
+
+    record Me(String tenant, String keyId, boolean admin, Long functions) {
+    }
+
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @io.swagger.v3.oas.annotations.media.Content(
+            schema = @io.swagger.v3.oas.annotations.media.Schema(example = "{\"id\": \"acme\"}")))
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    Mono<ResponseEntity<CreatedTenant>> create(@RequestBody(required = false) String body) {
+        return Mono.fromCallable(() -> {
+            var id = JsonBodies.parseObject(body).path("id");
+            if (!id.isString()) {
+                throw ApiException.badRequest("id", "is required: the tenant's name, such as \"acme\"");
+            }
+            return checkedId("id", id.asString());
+        }).flatMap(id -> store.createTenant(id)
+                .flatMap(created -> created ? newKey(id)
+                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + id + " exists already",
+                                List.of(new FieldError("id", "is taken")))))
+                .flatMap(key -> store.tenant(id).map(t -> ResponseEntity.created(URI.create("/api/tenants/" + id))
+                        .body(new CreatedTenant(id, t.createdAt(), key)))));
+    }
+
+    @GetMapping
+    Mono<List<TenantView>> list() {
+        return store.tenants().concatMap(this::view).collectList();
+    }
+
+    @GetMapping("/me")
+    Mono<Me> me(@AuthenticationPrincipal Caller caller) {
+        if (caller.admin()) {
+            return Mono.just(new Me(null, null, true, null));
+        }
+        return functions.countOwnedBy(caller.tenant()).map(n -> new Me(caller.tenant(), caller.keyId(), false, n));
+    }
+
+    @GetMapping("/{id}")
+    Mono<TenantView> get(@PathVariable String id) {
+        return existing(id).flatMap(this::view);
+    }
+
+    /** A tenant that still owns functions is kept: deleting it must not leave code nobody can reach. */
+    @DeleteMapping("/{id}")
+    Mono<ResponseEntity<Void>> delete(@PathVariable String id) {
+        return existing(id).flatMap(tenant -> {
+            if (Caller.DEFAULT_TENANT.equals(tenant.id())) {
+                return Mono.error(new ApiException(HttpStatus.CONFLICT, "the default tenant is the platform's own",
+                        List.of(new FieldError("id", "is the default tenant"))));
+            }
+            return functions.countOwnedBy(tenant.id()).flatMap(n -> n > 0
+                    ? Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + tenant.id() + " still owns " + n
+                            + " functions; delete them first", List.of(new FieldError("functions", "are " + n))))
+                    : store.deleteTenant(tenant.id()).doOnNext(deleted -> keys.forgetStored()));
+        }).thenReturn(ResponseEntity.noContent().build());
+    }
+
+    @PostMapping("/{id}/keys")
+    Mono<ResponseEntity<NewKey>> addKey(@PathVariable String id) {
+        return existing(id).flatMap(tenant -> newKey(tenant.id()))
+                .map(key -> ResponseEntity.created(URI.create("/api/tenants/" + id + "/keys/" + key.id())).body(key));
+    }
+
+    @DeleteMapping("/{id}/keys/{keyId}")
+    Mono<ResponseEntity<Void>> deleteKey(@PathVariable String id, @PathVariable String keyId) {
+        if (!KEY_ID.matcher(keyId).matches()) {
+            throw ApiException.badRequest("keyId", "must be a key's id, such as key_0123456789abcdef");
+        }
+        return existing(id).flatMap(tenant -> store.deleteKey(tenant.id(), keyId))
+                .flatMap(deleted -> deleted ? Mono.fromRunnable(keys::forgetStored)
+                        : Mono.error(ApiException.notFound("key " + keyId + " of tenant " + id)))
+                .thenReturn(ResponseEntity.noContent().build());
+    }
+
+    private Mono<NewKey> newKey(String tenant) {
+        String key = ApiKeys.newKey();
+        byte[] random = new byte[8];
+        new java.security.SecureRandom().nextBytes(random);
+        return store.addKey(tenant, "key_" + HexFormat.of().formatHex(random), ApiKeys.hash(key),
+                        ApiKeys.hash(ApiKeys.sessionToken(key)))
+                .map(stored -> new NewKey(stored.id(), key, tenant, stored.createdAt()));
+    }
+
+    private Mono<TenantStore.Tenant> existing(String id) {
+        return Mono.fromCallable(() -> checkedId("id", id)).flatMap(store::tenant)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("tenant " + id)));
+    }
+
+    private Mono<TenantView> view(TenantStore.Tenant tenant) {
+        return store.keys(tenant.id()).map(k -> new KeyView(k.id(), k.createdAt())).collectList()
+                .map(list -> new TenantView(tenant.id(), tenant.createdAt(), list));
+    }
+
+    static String checkedId(String field, String id) {
+        if (!TENANT_ID.matcher(id).matches() || ME.equals(id)) {
+            throw ApiException.badRequest(field, "must be 2 to 40 of a-z, 0-9 and '-', starting with a letter and "
+                    + "not ending with '-'" + (ME.equals(id) ? " (and not 'me')" : ""));
+        }
+        return id;
+    }
+}
