@@ -22,6 +22,7 @@ import org.springframework.util.unit.DataSize;
  *        with the same request answers with the execution it first made instead of running again
  * @param apiKeys the default tenant's keys (several while one replaces another)
  * @param adminKeys keys that manage tenants and their keys (and nothing else)
+ * @param tenantDefaults the limits a tenant made through the API starts with
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -35,7 +36,8 @@ public record GatewayProperties(
         @DefaultValue LoadTestLimits loadTests,
         @DefaultValue("24h") Duration idempotencyWindow,
         @DefaultValue List<String> apiKeys,
-        @DefaultValue List<String> adminKeys) {
+        @DefaultValue List<String> adminKeys,
+        @DefaultValue TenantDefaults tenantDefaults) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
@@ -47,6 +49,15 @@ public record GatewayProperties(
 
     private static List<String> keys(List<String> keys) {
         return keys == null ? List.of() : keys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
+    }
+
+    /** A new tenant's limits (see {@code TenantLimits}); 0 is no limit. */
+    public record TenantDefaults(
+            @DefaultValue("100") int invocationsPerSecond,
+            @DefaultValue("100") int maxFunctions,
+            @DefaultValue("10MB") DataSize maxCodeSize,
+            @DefaultValue("300s") Duration maxTimeout,
+            @DefaultValue("10") int maxRetries) {
     }
 
     /**

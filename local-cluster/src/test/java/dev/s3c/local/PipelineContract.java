@@ -489,7 +489,7 @@ abstract class PipelineContract {
         Api globex = new Api(gatewayB.base(), firstKey);
         JsonNode me = globex.get("/api/tenants/me").body();
         assertThat(me.get("tenant").asString()).isEqualTo("globex");
-        assertThat(me.get("functions").asLong()).isZero();
+        assertThat(me.get("usage").get("functions").asLong()).isZero();
 
         // the default tenant's function, an execution, a dead letter and a load test
         String mine = create("tenant-owned", """
@@ -576,6 +576,58 @@ abstract class PipelineContract {
         } finally {
             globexLive.close();
         }
+    }
+
+    @Test
+    void aTenantOverItsLimitsGetsClearRefusalsAndLosesNothingItWasAccepted() {
+        Api admin = new Api(gatewayB.base(), LocalCluster.TEST_ADMIN_KEY);
+        Api.Response created = admin.post("/api/tenants", Api.json(Map.of("id", "initech",
+                "limits", Map.of("invocationsPerSecond", 3, "maxFunctions", 1))));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        assertError(admin.post("/api/tenants", "{\"id\":\"umbrella\",\"limits\":{\"speed\":1}}"), 400, "limits.speed");
+        Api initech = new Api(gatewayB.base(), created.body().get("key").get("key").asString());
+        Api.Response fn = initech.post("/api/functions", Api.json(Map.of("name", "limited",
+                "code", "function handler(input) { return input.n; }")));
+        assertThat(fn.status()).isEqualTo(201);
+        String id = fn.body().get("id").asString();
+        assertError(initech.post("/api/functions", Api.json(Map.of("name", "one-more", "code", "return 1;"))), 403,
+                "maxFunctions");
+
+        List<String> accepted = new java.util.ArrayList<>();
+        int throttled = 0;
+        long started = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            Api.Response r = initech.post("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"n\":" + i + "}}");
+            if (r.status() == 429) {
+                throttled++;
+                assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(r.body().get("errors").get(0).get("field").asString()).isEqualTo("invocationsPerSecond");
+            } else {
+                assertThat(r.status()).as("%s", r.body()).isEqualTo(202);
+                accepted.add(r.body().get("executionId").asString());
+            }
+        }
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) + 1;
+        assertThat(throttled).isPositive();
+        assertThat(accepted).isNotEmpty().hasSizeLessThanOrEqualTo((int) (3 * (seconds + 1)));
+        JsonNode me = initech.get("/api/tenants/me").body();
+        assertThat(me.get("limits").get("invocationsPerSecond").asInt()).isEqualTo(3);
+        assertThat(me.get("usage").get("functions").asLong()).isEqualTo(1);
+        // every call that was accepted ends in its result
+        for (String execution : accepted) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> initech.get("/api/executions/" + execution).body()
+                    .path("status").asString(), "succeeded"::equals);
+        }
+
+        // the limit lifted: applies at once on this gateway
+        assertThat(admin.put("/api/tenants/initech/limits", "{\"invocationsPerSecond\":null}").status()).isEqualTo(200);
+        for (int i = 0; i < 10; i++) {
+            assertThat(initech.post("/api/functions/" + id + "/execute?mode=async", "{\"input\":{\"n\":1}}").status())
+                    .isEqualTo(202);
+        }
+        assertThat(initech.get("/api/tenants/me").body().get("limits").has("invocationsPerSecond")).isFalse();
+        assertThat(initech.delete("/api/functions/" + id).status()).isEqualTo(204);
+        assertThat(admin.delete("/api/tenants/initech").status()).isEqualTo(204);
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.tenants.Caller;
+import dev.s3c.gateway.tenants.Quotas;
 import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import dev.s3c.gateway.invoke.Invocations;
 import dev.s3c.gateway.api.RequestBodies;
@@ -64,10 +65,12 @@ class DeadLetterController {
     private final FunctionService functions;
     private final long maxInputBytes;
     private final RedriveClaims claims;
+    private final Quotas quotas;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeadLetterController.class);
 
     DeadLetterController(ReactiveMongoTemplate mongo, TopicPublisher publisher, FunctionService functions,
-            GatewayProperties properties, IdempotencyKeys keys) {
+            GatewayProperties properties, IdempotencyKeys keys, Quotas quotas) {
+        this.quotas = quotas;
         this.claims = new RedriveClaims(keys);
         this.mongo = mongo;
         this.listing = new DeadLetterListing(mongo);
@@ -118,7 +121,7 @@ class DeadLetterController {
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
                 .flatMap(call -> owned(mongo.findById(executionId, Document.class, COLLECTION), caller)
                         .flatMap(doc -> redrive(executionId, JsonCodec.fromJson(doc.getString(REQUEST),
-                                InvocationRequested.class), call))
+                                InvocationRequested.class), call, caller))
                         .switchIfEmpty(Mono.defer(() -> call.key() == null ? Mono.empty()
                                 // gone since: the execution it became tells whose it was
                                 : owned(mongo.findById(executionId, Document.class, ExecutionRecord.COLLECTION), caller)
@@ -134,21 +137,25 @@ class DeadLetterController {
         }
     }
 
-    private Mono<ResponseEntity<?>> redrive(String executionId, InvocationRequested last, RedriveCall call) {
+    private Mono<ResponseEntity<?>> redrive(String executionId, InvocationRequested last, RedriveCall call,
+            Caller caller) {
         int next = last.series() + 1;
         Mono<java.util.Optional<Integer>> earlier = call.key() == null ? Mono.just(java.util.Optional.empty())
                 : claims.claimKey(executionId, call.key(), call.fingerprint(executionId), next);
         return earlier.flatMap(replay -> replay.isPresent()
                 ? Mono.just(replayed(accepted(executionId, replay.get())))
-                : queue(executionId, last, call).onErrorResume(e -> call.key() == null
+                : queue(executionId, last, call, caller).onErrorResume(e -> call.key() == null
                         // nothing was queued (or it may have been, and the series claim stays): the key is free again
                         || e instanceof ApiException api && api.headers().containsKey("Location") ? Mono.error(e)
                         : claims.releaseKey(executionId, call.key()).then(Mono.error(e))));
     }
 
     /** Claims the dead letter's series, queues the new series' first attempt, and reports the dead letter redriven. */
-    private Mono<ResponseEntity<?>> queue(String executionId, InvocationRequested last, RedriveCall call) {
+    private Mono<ResponseEntity<?>> queue(String executionId, InvocationRequested last, RedriveCall call,
+            Caller caller) {
         return runnable(last.functionId())
+                // a redrive is an invocation: it counts against the tenant's rate
+                .then(quotas.admit(caller))
                 .then(claims.claimSeries(executionId, last.series()))
                 .flatMap(fresh -> {
                     if (!fresh) {

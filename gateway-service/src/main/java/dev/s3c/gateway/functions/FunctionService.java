@@ -5,6 +5,8 @@ import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.tenants.Caller;
+import dev.s3c.gateway.tenants.Quotas;
+import dev.s3c.gateway.tenants.TenantLimits;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -40,7 +42,10 @@ public class FunctionService {
     static final java.time.Duration STALE_LIMIT = java.time.Duration.ofSeconds(30);
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FunctionService.class);
 
-    FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker) {
+    private final Quotas quotas;
+
+    FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker, Quotas quotas) {
+        this.quotas = quotas;
         this.mongo = mongo;
         this.publisher = publisher;
         this.checker = checker;
@@ -179,19 +184,73 @@ public class FunctionService {
         return query;
     }
 
+    /**
+     * Within the tenant's limits: its number of functions and total code size (checked against what is stored, so
+     * two creates at the same moment may both pass), and a timeout and retries no higher than its maxima (the
+     * defaults are lowered to them).
+     */
     Mono<FunctionDocument> create(String tenant, FunctionSpec spec) {
         CodeStyle style = check(spec.code());
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        FunctionConfig defaults = FunctionConfig.defaults();
-        var doc = new FunctionDocument(new ObjectId().toHexString(), tenant, spec.name(),
-                spec.description() == null ? "" : spec.description(), spec.code(), style,
-                new FunctionConfig(spec.timeoutMs() == null ? defaults.timeoutMs() : spec.timeoutMs(),
-                        spec.retryCount() == null ? defaults.retryCount() : spec.retryCount()),
-                spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
-        return mongo.insert(doc)
+        return quotas.limits(tenant).flatMap(limits -> {
+            checkConfig(spec, limits);
+            Mono<Void> count = limits.maxFunctions() == null ? Mono.empty() : countOwnedBy(tenant).flatMap(n ->
+                    n < limits.maxFunctions() ? Mono.empty() : Mono.error(new ApiException(HttpStatus.FORBIDDEN,
+                            "tenant " + tenant + " has its limit of " + limits.maxFunctions() + " functions; delete "
+                                    + "one first or ask an admin for more", List.of(new FieldError("maxFunctions",
+                                    "is " + limits.maxFunctions() + " for tenant " + tenant)))));
+            return count.then(checkCodeSize(tenant, limits, 0, spec.code())).then(Mono.fromCallable(() -> {
+                Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+                FunctionConfig defaults = FunctionConfig.defaults();
+                return new FunctionDocument(new ObjectId().toHexString(), tenant, spec.name(),
+                        spec.description() == null ? "" : spec.description(), spec.code(), style,
+                        new FunctionConfig(spec.timeoutMs() == null ? atMost(defaults.timeoutMs(), limits.maxTimeoutMs())
+                                : spec.timeoutMs(), spec.retryCount() == null
+                                ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount()),
+                        spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
+            }));
+        }).flatMap(doc -> mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
-                .doOnNext(saved -> lookups.remove(saved.id()))
+                .doOnNext(saved -> lookups.remove(saved.id())))
                 .flatMap(this::deliver);
+    }
+
+    private static int atMost(int value, Integer max) {
+        return max == null ? value : Math.min(value, max);
+    }
+
+    /** A timeout or retries asked for above the tenant's maximum: 400 naming the field. */
+    private static void checkConfig(FunctionSpec spec, TenantLimits limits) {
+        if (spec.timeoutMs() != null && limits.maxTimeoutMs() != null && spec.timeoutMs() > limits.maxTimeoutMs()) {
+            throw ApiException.badRequest("config.timeoutMs", "is above this tenant's maximum of "
+                    + limits.maxTimeoutMs() + " ms");
+        }
+        if (spec.retryCount() != null && limits.maxRetries() != null && spec.retryCount() > limits.maxRetries()) {
+            throw ApiException.badRequest("config.retryCount", "is above this tenant's maximum of "
+                    + limits.maxRetries());
+        }
+    }
+
+    /** The tenant's code with {@code replaced} bytes taken out and {@code code} put in stays within its limit. */
+    private Mono<Void> checkCodeSize(String tenant, TenantLimits limits, long replaced, String code) {
+        if (limits.maxCodeBytes() == null || code == null) {
+            return Mono.empty();
+        }
+        long added = code.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return codeBytesOwnedBy(tenant).flatMap(stored -> stored - replaced + added <= limits.maxCodeBytes()
+                ? Mono.<Void>empty()
+                : Mono.error(new ApiException(HttpStatus.FORBIDDEN, "this code would bring tenant " + tenant
+                        + "'s code to " + (stored - replaced + added) + " bytes, over its limit of "
+                        + limits.maxCodeBytes(), List.of(new FieldError("code", "would exceed the tenant's limit of "
+                        + limits.maxCodeBytes() + " bytes of code")))));
+    }
+
+    /** The size of all the tenant's functions' code, in UTF-8 bytes. */
+    public Mono<Long> codeBytesOwnedBy(String tenant) {
+        Query owned = Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant));
+        owned.fields().include("code");
+        return mongo.find(owned, org.bson.Document.class, FunctionDocument.COLLECTION)
+                .map(d -> (long) d.getString("code").getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .reduce(0L, Long::sum);
     }
 
     /**
@@ -215,6 +274,11 @@ public class FunctionService {
         CodeStyle checkedStyle = spec.code() == null ? null : check(spec.code());
         return find(caller, id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(current -> quotas.limits(current.tenant()).flatMap(limits -> {
+                    checkConfig(spec, limits);
+                    return checkCodeSize(current.tenant(), limits,
+                            current.code().getBytes(java.nio.charset.StandardCharsets.UTF_8).length, spec.code());
+                }).thenReturn(current))
                 .flatMap(current -> {
                     var config = new FunctionConfig(
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),

@@ -16,6 +16,7 @@ import dev.s3c.gateway.functions.FunctionConfig;
 import dev.s3c.gateway.functions.FunctionDocument;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.tenants.Caller;
+import dev.s3c.gateway.tenants.Quotas;
 import dev.s3c.gateway.api.RequestBodies;
 import dev.s3c.gateway.idempotency.IdempotencyKeys;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -54,9 +55,11 @@ class InvocationController {
     private final GatewayProperties properties;
     private final IdempotencyKeys keys;
     private final ReactiveMongoTemplate mongo;
+    private final Quotas quotas;
 
     InvocationController(FunctionService functions, Invocations invocations, GatewayProperties properties,
-            IdempotencyKeys keys, ReactiveMongoTemplate mongo) {
+            IdempotencyKeys keys, ReactiveMongoTemplate mongo, Quotas quotas) {
+        this.quotas = quotas;
         this.functions = functions;
         this.invocations = invocations;
         this.properties = properties;
@@ -82,6 +85,8 @@ class InvocationController {
                                 : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES),
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
                 .flatMap(call -> functions.lookupOr404(caller, call.functionId)
+                        // the tenant's rate counts every call that names one of its functions (429 past it)
+                        .flatMap(function -> quotas.admit(caller).thenReturn(function))
                         .flatMap(function -> {
                             if (function.status() != FunctionStatus.ACTIVE) {
                                 return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + function.name()

@@ -7,6 +7,7 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.tenants.Caller;
+import dev.s3c.gateway.tenants.Quotas;
 import dev.s3c.gateway.invoke.Invocations;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +51,10 @@ public class LoadTests implements DisposableBean {
     private record Progress(String tenant, String message) {
     }
 
-    LoadTests(FunctionService functions, Invocations invocations, GatewayProperties properties) {
+    private final Quotas quotas;
+
+    LoadTests(FunctionService functions, Invocations invocations, GatewayProperties properties, Quotas quotas) {
+        this.quotas = quotas;
         this.functions = functions;
         this.invocations = invocations;
         this.limits = properties.loadTests();
@@ -70,7 +74,7 @@ public class LoadTests implements DisposableBean {
                                 List.of(new FieldError("functionId", "names an inactive function")));
                     }
                     var test = new LoadTest(UUID.randomUUID().toString(), caller.tenant(), spec, function.name(),
-                            functions, invocations, limits);
+                            functions, invocations, limits, quotas.admit(caller));
                     if (!running.compareAndSet(null, test)) {
                         LoadTest other = running.get();
                         if (other != null && !caller.owns(other.tenant)) {

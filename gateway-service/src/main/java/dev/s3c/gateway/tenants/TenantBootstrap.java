@@ -5,7 +5,10 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
-/** At start-up: the key indexes, and the default tenant, which the configured keys belong to. */
+/**
+ * At start-up: the key indexes, and the default tenant, which the configured keys belong to (with no limits: it is
+ * the platform's own; an admin may set some).
+ */
 @Component
 class TenantBootstrap implements ApplicationRunner {
 
@@ -17,6 +20,6 @@ class TenantBootstrap implements ApplicationRunner {
 
     @Override
     public void run(ApplicationArguments args) {
-        store.ensureIndexes().then(store.createTenant(Caller.DEFAULT_TENANT)).block(Duration.ofMinutes(1));
+        store.ensureIndexes().then(store.createTenant(Caller.DEFAULT_TENANT, TenantLimits.NONE)).block(Duration.ofMinutes(1));
     }
 }

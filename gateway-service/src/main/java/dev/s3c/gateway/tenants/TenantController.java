@@ -1,5 +1,6 @@
 package dev.s3c.gateway.tenants;
 
+import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -40,11 +42,23 @@ class TenantController {
     private final TenantStore store;
     private final ApiKeys keys;
     private final FunctionService functions;
+    private final Quotas quotas;
+    private final TenantLimits defaults;
 
-    TenantController(TenantStore store, ApiKeys keys, FunctionService functions) {
+    TenantController(TenantStore store, ApiKeys keys, FunctionService functions, Quotas quotas,
+            GatewayProperties properties) {
         this.store = store;
         this.keys = keys;
         this.functions = functions;
+        this.quotas = quotas;
+        var d = properties.tenantDefaults();
+        this.defaults = new TenantLimits(positive(d.invocationsPerSecond()), positive(d.maxFunctions()),
+                d.maxCodeSize().toBytes() > 0 ? d.maxCodeSize().toBytes() : null,
+                positive((int) d.maxTimeout().toMillis()), d.maxRetries() >= 0 ? d.maxRetries() : null);
+    }
+
+    private static Integer positive(int value) {
+        return value > 0 ? value : null;
     }
 
     record KeyView(String id, Instant createdAt) {
@@ -54,13 +68,18 @@ class TenantController {
     record NewKey(String id, String key, String tenant, Instant createdAt) {
     }
 
-    record TenantView(String id, Instant createdAt, List<KeyView> keys) {
+    record TenantView(String id, Instant createdAt, TenantLimits limits, List<KeyView> keys) {
     }
 
-    record CreatedTenant(String id, Instant createdAt, NewKey key) {
+    record CreatedTenant(String id, Instant createdAt, TenantLimits limits, NewKey key) {
     }
 
-    record Me(String tenant, String keyId, boolean admin, Long functions) {
+    /** What a tenant uses now, beside its limits. */
+    record Usage(long functions, long codeBytes, long invocationsThisSecond) {
+    }
+
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record Me(String tenant, String keyId, boolean admin, TenantLimits limits, Usage usage) {
     }
 
     @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @io.swagger.v3.oas.annotations.media.Content(
@@ -68,17 +87,36 @@ class TenantController {
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<CreatedTenant>> create(@RequestBody(required = false) String body) {
         return Mono.fromCallable(() -> {
-            var id = JsonBodies.parseObject(body).path("id");
+            var json = JsonBodies.parseObject(body);
+            var id = json.path("id");
             if (!id.isString()) {
                 throw ApiException.badRequest("id", "is required: the tenant's name, such as \"acme\"");
             }
-            return checkedId("id", id.asString());
-        }).flatMap(id -> store.createTenant(id)
-                .flatMap(created -> created ? newKey(id)
-                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + id + " exists already",
+            return new NewTenant(checkedId("id", id.asString()),
+                    json.has("limits") ? defaults.with(json.get("limits")) : defaults);
+        }).flatMap(tenant -> store.createTenant(tenant.id(), tenant.limits())
+                .flatMap(created -> created ? newKey(tenant.id())
+                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + tenant.id() + " exists already",
                                 List.of(new FieldError("id", "is taken")))))
-                .flatMap(key -> store.tenant(id).map(t -> ResponseEntity.created(URI.create("/api/tenants/" + id))
-                        .body(new CreatedTenant(id, t.createdAt(), key)))));
+                .flatMap(key -> store.tenant(tenant.id()).map(t -> ResponseEntity
+                        .created(URI.create("/api/tenants/" + t.id()))
+                        .body(new CreatedTenant(t.id(), t.createdAt(), t.limits(), key)))));
+    }
+
+    private record NewTenant(String id, TenantLimits limits) {
+    }
+
+    /**
+     * Changes the tenant's limits: a number sets one, {@code null} removes it, a limit left out stays. Applies at
+     * once on this gateway and within {@link Quotas#REMEMBERED} on the others.
+     */
+    @PutMapping(path = "/{id}/limits", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Mono<TenantView> setLimits(@PathVariable String id, @RequestBody(required = false) String body) {
+        return existing(id).flatMap(tenant -> {
+            TenantLimits next = tenant.limits().with(JsonBodies.parseObject(body));
+            return store.setLimits(tenant.id(), next).doOnNext(set -> quotas.forget(tenant.id()))
+                    .then(store.tenant(tenant.id())).flatMap(this::view);
+        });
     }
 
     @GetMapping
@@ -89,9 +127,12 @@ class TenantController {
     @GetMapping("/me")
     Mono<Me> me(@AuthenticationPrincipal Caller caller) {
         if (caller.admin()) {
-            return Mono.just(new Me(null, null, true, null));
+            return Mono.just(new Me(null, null, true, null, null));
         }
-        return functions.countOwnedBy(caller.tenant()).map(n -> new Me(caller.tenant(), caller.keyId(), false, n));
+        return Mono.zip(quotas.limits(caller.tenant()), functions.countOwnedBy(caller.tenant()),
+                        functions.codeBytesOwnedBy(caller.tenant()), quotas.usedThisSecond(caller.tenant()))
+                .map(t -> new Me(caller.tenant(), caller.keyId(), false, t.getT1(),
+                        new Usage(t.getT2(), t.getT3(), t.getT4())));
     }
 
     @GetMapping("/{id}")
@@ -147,7 +188,7 @@ class TenantController {
 
     private Mono<TenantView> view(TenantStore.Tenant tenant) {
         return store.keys(tenant.id()).map(k -> new KeyView(k.id(), k.createdAt())).collectList()
-                .map(list -> new TenantView(tenant.id(), tenant.createdAt(), list));
+                .map(list -> new TenantView(tenant.id(), tenant.createdAt(), tenant.limits(), list));
     }
 
     static String checkedId(String field, String id) {

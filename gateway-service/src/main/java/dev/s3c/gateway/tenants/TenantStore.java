@@ -28,6 +28,7 @@ public class TenantStore {
     static final String KEY_ID = "keyId";
     static final String SESSION = "session";
     static final String CREATED_AT = "createdAt";
+    static final String LIMITS = "limits";
 
     private final ReactiveMongoTemplate mongo;
 
@@ -43,16 +44,24 @@ public class TenantStore {
                 .then();
     }
 
-    record Tenant(String id, Instant createdAt) {
+    record Tenant(String id, Instant createdAt, TenantLimits limits) {
     }
 
     public record StoredKey(String id, String tenant, Instant createdAt) {
     }
 
     /** @return false when a tenant of that id exists already */
-    Mono<Boolean> createTenant(String id) {
-        return mongo.insert(new Document("_id", id).append(CREATED_AT, now()), TENANTS).thenReturn(true)
+    Mono<Boolean> createTenant(String id, TenantLimits limits) {
+        return mongo.insert(new Document("_id", id).append(CREATED_AT, now()).append(LIMITS, limits.toDocument()),
+                        TENANTS).thenReturn(true)
                 .onErrorResume(DuplicateKeyException.class, e -> Mono.just(false));
+    }
+
+    /** @return false when there is no such tenant */
+    Mono<Boolean> setLimits(String id, TenantLimits limits) {
+        return mongo.updateFirst(Query.query(Criteria.where("_id").is(id)),
+                        new org.springframework.data.mongodb.core.query.Update().set(LIMITS, limits.toDocument()), TENANTS)
+                .map(r -> r.getMatchedCount() > 0);
     }
 
     Mono<Tenant> tenant(String id) {
@@ -105,7 +114,8 @@ public class TenantStore {
     }
 
     private static Tenant tenantOf(Document d) {
-        return new Tenant(d.getString("_id"), d.getDate(CREATED_AT).toInstant());
+        return new Tenant(d.getString("_id"), d.getDate(CREATED_AT).toInstant(),
+                TenantLimits.of(d.get(LIMITS, Document.class)));
     }
 
     private static Date now() {

@@ -74,7 +74,8 @@ class FunctionOutboxTest {
             topic.add(call.getArgument(0) + "@deleted");
             return Mono.empty();
         }));
-        functions = new FunctionService(mongo, publisher, CHECKER);
+        functions = new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo,
+                new dev.s3c.gateway.tenants.TenantStore(mongo), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
         functions.ensureIndexes().block();
     }
 

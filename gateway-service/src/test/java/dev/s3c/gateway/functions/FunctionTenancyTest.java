@@ -35,6 +35,7 @@ class FunctionTenancyTest {
     private MongoClient client;
     private ReactiveMongoTemplate mongo;
     private FunctionService functions;
+    private dev.s3c.gateway.tenants.TenantStore tenants;
 
     @BeforeEach
     void start() {
@@ -44,7 +45,9 @@ class FunctionTenancyTest {
         DefinitionPublisher publisher = mock(DefinitionPublisher.class);
         when(publisher.publish(any())).thenReturn(Mono.empty());
         when(publisher.tombstone(anyString())).thenReturn(Mono.empty());
-        functions = new FunctionService(mongo, publisher, CHECKER);
+        tenants = new dev.s3c.gateway.tenants.TenantStore(mongo);
+        functions = new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo,
+                tenants, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
     @AfterEach
@@ -89,6 +92,39 @@ class FunctionTenancyTest {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(HttpStatus.CONFLICT));
         functions.delete(ACME, mine.id()).block();
         assertThat(functions.find(GLOBEX, theirs.id()).block()).isNotNull();
+    }
+
+    @Test
+    void aTenantsFunctionsStayWithinItsLimits() {
+        // the tenant as the tenants' store keeps it, with its limits
+        mongo.insert(new Document("_id", "acme").append("createdAt", new java.util.Date()).append("limits",
+                new Document("maxFunctions", 2).append("maxCodeBytes", 40L).append("maxTimeoutMs", 10_000)
+                        .append("maxRetries", 1)), "tenants").block();
+        FunctionDocument first = functions.create("acme", spec("a")).block();
+        assertThat(first.config().timeoutMs()).as("the default, lowered to the maximum").isEqualTo(10_000);
+        assertThat(first.config().retryCount()).isEqualTo(1);
+        assertRefused(() -> functions.create("acme", new FunctionSpec("b", null, "return 1;", 20_000, null, null)),
+                HttpStatus.BAD_REQUEST, "config.timeoutMs");
+        assertRefused(() -> functions.update(ACME, first.id(), new FunctionSpec(null, null, null, null, 2, null)),
+                HttpStatus.BAD_REQUEST, "config.retryCount");
+        // 9 bytes stored; 40 allowed
+        assertRefused(() -> functions.create("acme", new FunctionSpec("big", null, "return '" + "x".repeat(30) + "';",
+                null, null, null)), HttpStatus.FORBIDDEN, "code");
+        functions.create("acme", spec("b")).block();
+        assertRefused(() -> functions.create("acme", spec("c")), HttpStatus.FORBIDDEN, "maxFunctions");
+        // a change that keeps the code within the limit is fine; the default tenant has no limits
+        assertThat(functions.update(ACME, first.id(), new FunctionSpec(null, null, "return 22;", null, null, null))
+                .block().version()).isEqualTo(2);
+        assertThat(functions.create(Caller.DEFAULT_TENANT, new FunctionSpec("c", null, "return 1;", 300_000, 10, null))
+                .block()).isNotNull();
+    }
+
+    private static void assertRefused(java.util.concurrent.Callable<Mono<FunctionDocument>> call, HttpStatus status,
+            String field) {
+        assertThatThrownBy(() -> call.call().block()).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(status);
+            assertThat(e.errors()).extracting(dev.s3c.gateway.api.FieldError::field).containsExactly(field);
+        });
     }
 
     @Test
