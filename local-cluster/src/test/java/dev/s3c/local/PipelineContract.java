@@ -499,6 +499,8 @@ abstract class PipelineContract {
                 .get("executionId").asString();
         String dead = gatewayA.post("/api/functions/" + mine + "/execute?mode=async", "{\"input\":{\"fail\":true}}")
                 .body().get("executionId").asString();
+        // on the gateway that just accepted it (which answers from memory until it is stored) as on the other
+        assertThat(new Api(cluster.gatewayUrl(), firstKey).get("/api/executions/" + dead).status()).isEqualTo(404);
         await().atMost(Duration.ofSeconds(30)).until(() -> gatewayA.get("/api/dead-letters?functionId=" + mine).body()
                 .size() == 1);
         Api.Response loadTest = gatewayA.post("/api/load-tests", Api.json(Map.of("functionId", mine,

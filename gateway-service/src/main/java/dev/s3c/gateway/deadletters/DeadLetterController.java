@@ -155,7 +155,7 @@ class DeadLetterController {
             Caller caller) {
         return runnable(last.functionId())
                 // a redrive is an invocation: it counts against the tenant's rate
-                .then(quotas.admit(caller))
+                .then(Mono.defer(() -> quotas.admit(caller)))
                 .then(claims.claimSeries(executionId, last.series()))
                 .flatMap(fresh -> {
                     if (!fresh) {

@@ -29,8 +29,9 @@ final class DeadLetterListing {
     }
 
     /**
-     * Reads at most this many times the page's size per page when the caller owns only some of the functions: a
-     * page may then hold fewer items, with a cursor to go on from, so a small tenant's page never reads everyone's.
+     * Across functions, a page looks at up to this many times its size (their function and place only) for the
+     * caller's: a page may then hold fewer items, even none, with a cursor to go on from while there is more, so a
+     * small tenant's page never reads everyone's.
      */
     static final int SCAN_FACTOR = 5;
 
@@ -50,18 +51,32 @@ final class DeadLetterListing {
         }
         Document filter = filter(functionId, below);
         String key = functionId == null ? BY_TIME : BY_FUNCTION;
-        // one function's (checked by the caller) are all owned; across functions, read more and keep the owned
-        int read = functionId == null ? limit * SCAN_FACTOR : limit;
-        // one more than read: whether there is a next page
+        if (functionId != null) {
+            // one function's (the caller checked it is theirs): the page itself, one more to tell if there is a next
+            return mongo.getCollection(COLLECTION)
+                    .flatMapMany(c -> Flux.from(c.find(filter).sort(Sorts.descending(key)).limit(limit + 1)))
+                    .collectList()
+                    .map(docs -> new Page(docs.stream().limit(limit).map(DeadLetterView::of).toList(),
+                            docs.size() > limit ? DeadLetterRecord.cursor(docs.get(limit - 1).getString(key)) : null));
+        }
+        // across functions: read more, but only each one's function and place, keep the caller's, then read those
+        int read = limit * SCAN_FACTOR;
+        Document heads = new Document(FUNCTION_ID, 1).append(key, 1);
         return mongo.getCollection(COLLECTION)
-                .flatMapMany(c -> Flux.from(c.find(filter).sort(Sorts.descending(key)).limit(read + 1)))
+                .flatMapMany(c -> Flux.from(c.find(filter).projection(heads).sort(Sorts.descending(key))
+                        .limit(read + 1)))
                 .collectList()
                 .flatMap(docs -> Flux.fromIterable(docs.subList(0, Math.min(read, docs.size())))
-                        .filterWhen(d -> functionId != null ? Mono.just(true) : owned.apply(d.getString(FUNCTION_ID)))
+                        .filterWhen(d -> owned.apply(d.getString(FUNCTION_ID)))
                         .take(limit)
                         .collectList()
-                        .map(kept -> new Page(kept.stream().map(DeadLetterView::of).toList(),
-                                next(docs, kept, limit, read, key))));
+                        .flatMap(kept -> Flux.fromIterable(kept)
+                                // each by its id (the index every store uses); one gone meanwhile is left out
+                                .flatMapSequential(d -> mongo.getCollection(COLLECTION).flatMap(c ->
+                                        Mono.from(c.find(new Document(ID, d.get(ID))).first())), 16)
+                                .map(DeadLetterView::of)
+                                .collectList()
+                                .map(items -> new Page(items, next(docs, kept, limit, read, key)))));
     }
 
     /**

@@ -60,7 +60,8 @@ public class FunctionService {
         return mongo.updateMulti(Query.query(Criteria.where(FunctionDocument.TENANT).exists(false)),
                         Update.update(FunctionDocument.TENANT, Caller.DEFAULT_TENANT), FunctionDocument.class)
                 .then(indexes.getIndexInfo().any(i -> i.getName().equals("name_unique")))
-                .flatMap(old -> old ? indexes.dropIndex("name_unique") : Mono.empty())
+                // another gateway starting at the same time may have dropped it first
+                .flatMap(old -> old ? indexes.dropIndex("name_unique").onErrorResume(e -> Mono.empty()) : Mono.empty())
                 .then(indexes.createIndex(new Index().on(FunctionDocument.TENANT, Sort.Direction.ASC)
                         .on("name", Sort.Direction.ASC).unique().named("tenant_name_unique")))
                 .then();
@@ -91,10 +92,11 @@ public class FunctionService {
      */
     public Mono<Boolean> owns(Caller caller, String functionId) {
         return lookup(functionId).map(f -> caller.owns(f.tenant()))
-                .switchIfEmpty(Mono.defer(() -> Mono.fromFuture(formerOwners.get(functionId, (id, executor) ->
-                        mongo.findById(id, org.bson.Document.class, DELETED)
-                                .map(d -> java.util.Optional.ofNullable(d.getString(FunctionDocument.TENANT)))
-                                .defaultIfEmpty(java.util.Optional.empty()).toFuture()))
+                // suppressing cancel: a caller that goes away must not cancel the read others wait on too
+                .switchIfEmpty(Mono.defer(() -> Mono.fromFuture(() -> formerOwners.get(functionId, (id, executor) ->
+                                mongo.findById(id, org.bson.Document.class, DELETED)
+                                        .map(d -> java.util.Optional.ofNullable(d.getString(FunctionDocument.TENANT)))
+                                        .defaultIfEmpty(java.util.Optional.empty()).toFuture()), true)
                         .map(owner -> owner.isPresent() && caller.owns(owner.get()))));
     }
 

@@ -85,8 +85,6 @@ class InvocationController {
                                 : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES),
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
                 .flatMap(call -> functions.lookupOr404(caller, call.functionId)
-                        // the tenant's rate counts every call that names one of its functions (429 past it)
-                        .flatMap(function -> quotas.admit(caller).thenReturn(function))
                         .flatMap(function -> {
                             if (function.status() != FunctionStatus.ACTIVE) {
                                 return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + function.name()
@@ -96,15 +94,20 @@ class InvocationController {
                             // fewer retries than the function's may be asked for, never more
                             Integer allowed = call.retries == null ? null
                                     : Math.min(call.retries, function.config().retryCount());
+                            // each new invocation counts against the tenant's rate (429 past it, nothing queued); a
+                            // replay of an idempotency key's earlier one does not
+                            Mono<Void> admitted = Mono.defer(() -> quotas.admit(caller));
                             if (call.key == null) {
-                                return invoke(function, call, allowed, ExecutionIds.next());
+                                return admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+                                        ExecutionIds.next())));
                             }
                             // the same request is the same input and retries; how it is answered (mode, wait) may differ
                             String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(call.input),
                                     String.valueOf(call.retries));
                             return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
                                     .flatMap(claim -> claim.fresh()
-                                            ? invoke(function, call, allowed, claim.executionId())
+                                            ? admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+                                                    claim.executionId())))
                                                     // not queued: the key is free for the retry; maybe
                                                     // queued (the 503 names the execution): it keeps it
                                                     .onErrorResume(ApiException.class, e -> e.headers()

@@ -101,8 +101,9 @@ public class ApiKeys {
     }
 
     private Mono<Caller> remembered(String cacheKey, java.util.function.Supplier<Mono<Caller>> lookup) {
+        // a caller that goes away must not cancel the lookup others wait on too
         return Mono.fromFuture(() -> stored.get(cacheKey, (k, executor) -> lookup.get().map(Optional::of)
-                        .defaultIfEmpty(Optional.empty()).toFuture()))
+                        .defaultIfEmpty(Optional.empty()).toFuture()), true)
                 .flatMap(Mono::justOrEmpty);
     }
 

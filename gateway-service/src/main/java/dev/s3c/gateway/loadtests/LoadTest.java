@@ -41,7 +41,7 @@ final class LoadTest {
     final String id;
     /** Whose test it is: only that tenant sees it and its progress. */
     final String tenant;
-    private final Mono<Void> admission;
+    private final java.util.function.Supplier<Mono<Void>> admission;
     final LoadTestSpec spec;
     private final String functionName;
     private final FunctionService functions;
@@ -70,9 +70,9 @@ final class LoadTest {
     private final AtomicLongArray sentPerSecond;
     private final AtomicLongArray completedPerSecond;
 
-    /** @param admission completes when one more call fits the tenant's rate (subscribed once per call) */
+    /** @param admission completes when one more call fits the tenant's rate (asked once per call) */
     LoadTest(String id, String tenant, LoadTestSpec spec, String functionName, FunctionService functions,
-            Invocations invocations, LoadTestLimits limits, Mono<Void> admission) {
+            Invocations invocations, LoadTestLimits limits, java.util.function.Supplier<Mono<Void>> admission) {
         this.id = id;
         this.tenant = tenant;
         this.admission = admission;
@@ -172,7 +172,7 @@ final class LoadTest {
                     stop("function " + functionName + " was deleted or deactivated");
                 }))
                 // the tenant's rate holds for its load tests too: a call over it counts as rejected
-                .flatMap(function -> admission.thenReturn(function))
+                .flatMap(function -> admission.get().thenReturn(function))
                 .flatMap(function -> {
                     var request = new InvocationRequested(ExecutionIds.next(), function.id(), function.version(),
                             spec.input(), Instant.now(), invocations.replyTo());

@@ -74,7 +74,7 @@ public class LoadTests implements DisposableBean {
                                 List.of(new FieldError("functionId", "names an inactive function")));
                     }
                     var test = new LoadTest(UUID.randomUUID().toString(), caller.tenant(), spec, function.name(),
-                            functions, invocations, limits, quotas.admit(caller));
+                            functions, invocations, limits, () -> quotas.admit(caller));
                     if (!running.compareAndSet(null, test)) {
                         LoadTest other = running.get();
                         if (other != null && !caller.owns(other.tenant)) {

@@ -57,8 +57,9 @@ public class Quotas {
 
     /** The tenant's limits; none for a tenant not stored (a configured key's tenant before it is). */
     public Mono<TenantLimits> limits(String tenant) {
-        return Mono.fromFuture(limits.get(tenant, (t, executor) -> store.tenant(t).map(TenantStore.Tenant::limits)
-                .defaultIfEmpty(TenantLimits.NONE).toFuture()));
+        // a caller that goes away must not cancel the lookup others wait on too
+        return Mono.fromFuture(() -> limits.get(tenant, (t, executor) -> store.tenant(t).map(TenantStore.Tenant::limits)
+                .defaultIfEmpty(TenantLimits.NONE).toFuture()), true);
     }
 
     /** After an admin changed a tenant's limits: this gateway applies them at once. */
@@ -86,15 +87,16 @@ public class Quotas {
     }
 
     private Counter throttled(String tenant, String limit) {
+        // no tenant tag: the actuator answers on the API's port, and tenants' names are not everyone's to read
         return Counter.builder("s3c.gateway.throttled").description("Calls refused because a tenant's limit was reached")
-                .tag("tenant", tenant).tag("limit", limit).register(meters);
+                .tag("limit", limit).register(meters);
     }
 
     /** One invocation from this second's allowance: from this gateway's share, or a new share from the store. */
     private Mono<Boolean> take(String tenant, int limit) {
         long second = clock.millis() / 1000;
         Window window = windows.compute(tenant, (t, w) -> w == null || w.second != second ? new Window(second) : w);
-        Mono<Long> lease;
+        Mono<Grant> lease;
         synchronized (window) {
             if (window.left > 0) {
                 window.left--;
@@ -106,10 +108,10 @@ public class Quotas {
             if (window.lease == null) {
                 // one share at a time per gateway: those who arrive meanwhile wait for it rather than take more
                 window.lease = lease(tenant, second, Math.max(1, limit / 10), limit)
-                        .doOnNext(granted -> {
+                        .doOnNext(grant -> {
                             synchronized (window) {
-                                window.left += granted;
-                                window.exhausted = granted == 0;
+                                window.left += grant.granted();
+                                window.exhausted = grant.last();
                                 window.lease = null;
                             }
                         })
@@ -120,14 +122,19 @@ public class Quotas {
         return lease.then(Mono.defer(() -> take(tenant, limit)));
     }
 
+    /** Invocations granted from the shared count; {@code last}: no more this second. */
+    record Grant(long granted, boolean last) {
+    }
+
     /** How many of {@code wanted} invocations this second still has for the tenant, taken from the shared count. */
-    Mono<Long> lease(String tenant, long second, int wanted, int limit) {
+    Mono<Grant> lease(String tenant, long second, int wanted, int limit) {
         Query same = Query.query(Criteria.where("_id").is(tenant).and("second").is(second));
         return mongo.findAndModify(same, new Update().inc("used", wanted),
                         FindAndModifyOptions.options().returnNew(true), Document.class, RATES)
-                // the first share of this second: start the count over (another gateway may do so at once)
+                // the first share of this second: start the count over (another gateway may do so at once). Only
+                // an older second is replaced: a gateway whose clock is behind never resets a newer count
                 .switchIfEmpty(Mono.defer(() -> mongo.findAndModify(
-                                Query.query(Criteria.where("_id").is(tenant).and("second").ne(second)),
+                                Query.query(Criteria.where("_id").is(tenant).and("second").lt(second)),
                                 new Update().set("second", second).set("used", (long) wanted),
                                 FindAndModifyOptions.options().returnNew(true).upsert(true), Document.class, RATES)
                         .onErrorResume(DuplicateKeyException.class, e -> mongo.findAndModify(same,
@@ -135,12 +142,18 @@ public class Quotas {
                                 Document.class, RATES))))
                 .map(d -> {
                     long used = ((Number) d.get("used")).longValue();
-                    return Math.max(0, Math.min(wanted, limit - (used - wanted)));
+                    long granted = Math.max(0, Math.min(wanted, limit - (used - wanted)));
+                    return new Grant(granted, granted < wanted);
                 })
-                .defaultIfEmpty(0L)
-                // a store that cannot count does not stop invocations: this gateway admits its share
-                .onErrorResume(e -> Mono.just((long) wanted));
+                // the shared count is ahead of this second (a clock behind the others'): nothing now
+                .defaultIfEmpty(new Grant(0, true))
+                .timeout(LEASE_TIMEOUT)
+                // a store that cannot count does not stop invocations, nor lets them through unbounded: this
+                // gateway admits one share this second and then no more
+                .onErrorResume(e -> Mono.just(new Grant(wanted, true)));
     }
+
+    static final Duration LEASE_TIMEOUT = Duration.ofSeconds(2);
 
     /** Invocations the tenant made this second, across gateways (shares taken, so up to a share more). */
     Mono<Long> usedThisSecond(String tenant) {
@@ -154,7 +167,7 @@ public class Quotas {
         final long second;
         long left;
         boolean exhausted;
-        Mono<Long> lease;
+        Mono<Grant> lease;
 
         Window(long second) {
             this.second = second;

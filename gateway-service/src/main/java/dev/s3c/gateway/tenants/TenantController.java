@@ -36,8 +36,8 @@ class TenantController {
 
     static final Pattern TENANT_ID = Pattern.compile("[a-z][a-z0-9-]{0,38}[a-z0-9]");
     private static final Pattern KEY_ID = Pattern.compile("key_[0-9a-f]{16}");
-    /** Not a tenant's id: {@code /api/tenants/me} is the caller's own. */
-    private static final String ME = "me";
+    /** Not tenants' ids: {@code /api/tenants/me} is the caller's own, and admin keys go by "admin". */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("me", "admin");
 
     private final TenantStore store;
     private final ApiKeys keys;
@@ -96,8 +96,8 @@ class TenantController {
                     json.has("limits") ? defaults.with(json.get("limits")) : defaults);
         }).flatMap(tenant -> store.createTenant(tenant.id(), tenant.limits())
                 .flatMap(created -> created ? newKey(tenant.id())
-                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + tenant.id() + " exists already",
-                                List.of(new FieldError("id", "is taken")))))
+                        : Mono.error(new ApiException(HttpStatus.CONFLICT, "tenant " + tenant.id() + " exists, or did: "
+                                + "ids are never given out again", List.of(new FieldError("id", "is taken")))))
                 .flatMap(key -> store.tenant(tenant.id()).map(t -> ResponseEntity
                         .created(URI.create("/api/tenants/" + t.id()))
                         .body(new CreatedTenant(t.id(), t.createdAt(), t.limits(), key)))));
@@ -192,9 +192,9 @@ class TenantController {
     }
 
     static String checkedId(String field, String id) {
-        if (!TENANT_ID.matcher(id).matches() || ME.equals(id)) {
+        if (!TENANT_ID.matcher(id).matches() || RESERVED.contains(id)) {
             throw ApiException.badRequest(field, "must be 2 to 40 of a-z, 0-9 and '-', starting with a letter and "
-                    + "not ending with '-'" + (ME.equals(id) ? " (and not 'me')" : ""));
+                    + "not ending with '-'" + (RESERVED.contains(id) ? " (and not 'me' nor 'admin')" : ""));
         }
         return id;
     }

@@ -29,6 +29,7 @@ public class TenantStore {
     static final String SESSION = "session";
     static final String CREATED_AT = "createdAt";
     static final String LIMITS = "limits";
+    static final String DELETED_AT = "deletedAt";
 
     private final ReactiveMongoTemplate mongo;
 
@@ -64,20 +65,27 @@ public class TenantStore {
                 .map(r -> r.getMatchedCount() > 0);
     }
 
+    /** The tenant, unless deleted. */
     Mono<Tenant> tenant(String id) {
-        return mongo.findById(id, Document.class, TENANTS).map(TenantStore::tenantOf);
+        return mongo.findById(id, Document.class, TENANTS).filter(d -> !d.containsKey(DELETED_AT))
+                .map(TenantStore::tenantOf);
     }
 
     Flux<Tenant> tenants() {
         return mongo.find(new Query().with(Sort.by(CREATED_AT, "_id")), Document.class, TENANTS)
-                .map(TenantStore::tenantOf);
+                .filter(d -> !d.containsKey(DELETED_AT)).map(TenantStore::tenantOf);
     }
 
-    /** Removes the tenant's keys first, so no key outlives its tenant even when this stops half way. */
+    /**
+     * Removes the tenant's keys first, so no key outlives its tenant even when this stops half way. The tenant's
+     * document stays, marked deleted: its id is never given out again, so a later tenant of that name does not
+     * inherit what the old one left (executions and dead letters until their retention ends).
+     */
     Mono<Boolean> deleteTenant(String id) {
         return mongo.remove(Query.query(Criteria.where(TENANT).is(id)), KEYS)
-                .then(mongo.remove(Query.query(Criteria.where("_id").is(id)), TENANTS))
-                .map(r -> r.getDeletedCount() > 0);
+                .then(mongo.updateFirst(Query.query(Criteria.where("_id").is(id).and(DELETED_AT).exists(false)),
+                        new org.springframework.data.mongodb.core.query.Update().set(DELETED_AT, now()), TENANTS))
+                .map(r -> r.getModifiedCount() > 0);
     }
 
     public Mono<StoredKey> addKey(String tenant, String keyId, String keyHash, String sessionHash) {
@@ -100,17 +108,19 @@ public class TenantStore {
 
     /** The caller a stored key stands for, by the key's hash. */
     public Mono<Caller> byKeyHash(String keyHash) {
-        return mongo.findById(keyHash, Document.class, KEYS).map(TenantStore::callerOf);
+        return mongo.findById(keyHash, Document.class, KEYS).mapNotNull(TenantStore::callerOf);
     }
 
     /** The caller a console session stands for, by its token's hash. */
     public Mono<Caller> bySessionHash(String sessionHash) {
         return mongo.findOne(Query.query(Criteria.where(SESSION).is(sessionHash)), Document.class, KEYS)
-                .map(TenantStore::callerOf);
+                .mapNotNull(TenantStore::callerOf);
     }
 
+    /** A stored key is always a tenant's: one without a tenant is no key at all. */
     private static Caller callerOf(Document key) {
-        return new Caller(key.getString(TENANT), key.getString(KEY_ID));
+        String tenant = key.getString(TENANT);
+        return tenant == null ? null : new Caller(tenant, key.getString(KEY_ID));
     }
 
     private static Tenant tenantOf(Document d) {

@@ -11,6 +11,7 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,31 +31,37 @@ class QuotasTest {
     private MongoClient client;
     private TenantStore store;
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T10:00:00.100Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
+    private final Clock clock = clockAt(now, Duration.ZERO);
 
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
+    /** A clock that reads {@code now} moved by {@code offset}. */
+    private static Clock clockAt(AtomicReference<Instant> now, Duration offset) {
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
 
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get().plus(offset);
+            }
+        };
+    }
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private Quotas gatewayA;
     private Quotas gatewayB;
+    private ReactiveMongoTemplate mongo;
 
     @BeforeEach
     void start() {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
-        ReactiveMongoTemplate mongo = new ReactiveMongoTemplate(client, "s3c");
+        mongo = new ReactiveMongoTemplate(client, "s3c");
         store = new TenantStore(mongo);
         store.createTenant("acme", new TenantLimits(20, null, null, null, null)).block();
         gatewayA = new Quotas(mongo, store, meters, clock);
@@ -75,6 +82,12 @@ class QuotasTest {
                 .filter(Boolean::booleanValue).count().block();
     }
 
+    private static long admittedBy(Quotas gateway, int calls) {
+        return Flux.range(0, calls).flatMap(i -> gateway.admit(ACME).thenReturn(true)
+                        .onErrorResume(ApiException.class, e -> reactor.core.publisher.Mono.just(false)))
+                .filter(Boolean::booleanValue).count().block();
+    }
+
     @Test
     void twoGatewaysTogetherAdmitTheTenantsRateEachSecondAndNoMore() {
         assertThat(admitted(50)).isEqualTo(20);
@@ -82,7 +95,24 @@ class QuotasTest {
         now.set(now.get().plusSeconds(1));
         assertThat(admitted(15)).isEqualTo(15);
         assertThat(admitted(15)).isEqualTo(5);
-        assertThat(meters.get("s3c.gateway.throttled").tag("tenant", "acme").counter().count()).isEqualTo(50 - 20 + 5 + 10);
+        assertThat(meters.get("s3c.gateway.throttled").tag("limit", "invocationsPerSecond").counter().count()).isEqualTo(50 - 20 + 5 + 10);
+    }
+
+    @Test
+    void aGatewayWhoseClockIsBehindNeverResetsTheCountOfANewerSecond() {
+        Quotas behind = new Quotas(mongo, store, meters, clockAt(now, Duration.ofSeconds(-1)));
+        assertThat(admitted(6)).isEqualTo(6);
+        assertThat(admittedBy(behind, 10)).as("its second is over for the others").isZero();
+        assertThat(admitted(50)).as("the count of this second went on").isEqualTo(14);
+    }
+
+    @Test
+    void withTheStoreGoneAGatewayAdmitsOneShareASecondAndNoMore() {
+        assertThat(admittedBy(gatewayA, 1)).isEqualTo(1);
+        server.shutdownNow();
+        now.set(now.get().plusSeconds(1));
+        // its limits are remembered; the count is not reachable (the lease gives up after two seconds)
+        assertThat(admittedBy(gatewayA, 10)).as("a tenth of 20, taken without the store").isEqualTo(2);
     }
 
     @Test
