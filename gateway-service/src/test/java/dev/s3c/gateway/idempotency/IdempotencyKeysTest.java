@@ -7,13 +7,11 @@ import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.gateway.MovableClock;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.bson.BsonDocument;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,29 +26,13 @@ class IdempotencyKeysTest {
 
     private MongoServer server;
     private MongoClient client;
-    private final AtomicReference<Instant> now = new AtomicReference<>(T0);
+    private final MovableClock clock = new MovableClock(T0);
     private IdempotencyKeys keys;
 
     @BeforeEach
     void start() {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
         keys = new IdempotencyKeys(new ReactiveMongoTemplate(client, "s3c"), Duration.ofHours(24), clock);
         keys.ensureIndexes().block();
     }
@@ -86,13 +68,13 @@ class IdempotencyKeysTest {
         keys.release("f-1", "k").block();
         assertThat(keys.claim("f-1", "k", "other", "e-2").block()).isEqualTo(new IdempotencyKeys.Claim("e-2", true));
 
-        now.set(T0.plus(Duration.ofHours(25)));
+        clock.set(T0.plus(Duration.ofHours(25)));
         // past the window and not swept yet: a new claim
         assertThat(keys.claim("f-1", "k", "third", "e-3").block()).isEqualTo(new IdempotencyKeys.Claim("e-3", true));
         // taken over once: a second request right after gets the new execution, not a third
         assertThat(keys.claim("f-1", "k", "third", "e-9").block()).isEqualTo(new IdempotencyKeys.Claim("e-3", false));
         keys.claim("f-1", "old", "fp", "e-4").block();
-        now.set(T0.plus(Duration.ofHours(50)));
+        clock.set(T0.plus(Duration.ofHours(50)));
         assertThat(keys.sweep()).isEqualTo(2);
         assertThat(keys.sweep()).isZero();
     }

@@ -8,13 +8,11 @@ import com.mongodb.reactivestreams.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.MovableClock;
 import dev.s3c.gateway.api.FieldError;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,28 +28,7 @@ class QuotasTest {
     private MongoServer server;
     private MongoClient client;
     private TenantStore store;
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T10:00:00.100Z"));
-    private final Clock clock = clockAt(now, Duration.ZERO);
-
-    /** A clock that reads {@code now} moved by {@code offset}. */
-    private static Clock clockAt(AtomicReference<Instant> now, Duration offset) {
-        return new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get().plus(offset);
-            }
-        };
-    }
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-12-02T10:00:00.100Z"));
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private Quotas gatewayA;
     private Quotas gatewayB;
@@ -92,7 +69,7 @@ class QuotasTest {
     void twoGatewaysTogetherAdmitTheTenantsRateEachSecondAndNoMore() {
         assertThat(admitted(50)).isEqualTo(20);
         assertThat(admitted(5)).as("still the same second").isZero();
-        now.set(now.get().plusSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
         assertThat(admitted(15)).isEqualTo(15);
         assertThat(admitted(15)).isEqualTo(5);
         assertThat(meters.get("s3c.gateway.throttled").tag("limit", "invocationsPerSecond").counter().count()).isEqualTo(50 - 20 + 5 + 10);
@@ -100,7 +77,7 @@ class QuotasTest {
 
     @Test
     void aGatewayWhoseClockIsBehindNeverResetsTheCountOfANewerSecond() {
-        Quotas behind = new Quotas(mongo, store, meters, clockAt(now, Duration.ofSeconds(-1)));
+        Quotas behind = new Quotas(mongo, store, meters, clock.offset(Duration.ofSeconds(-1)));
         assertThat(admitted(6)).isEqualTo(6);
         assertThat(admittedBy(behind, 10)).as("its second is over for the others").isZero();
         assertThat(admitted(50)).as("the count of this second went on").isEqualTo(14);
@@ -110,7 +87,7 @@ class QuotasTest {
     void withTheStoreGoneAGatewayAdmitsOneShareASecondAndNoMore() {
         assertThat(admittedBy(gatewayA, 1)).isEqualTo(1);
         server.shutdownNow();
-        now.set(now.get().plusSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
         // its limits are remembered; the count is not reachable (the lease gives up after two seconds)
         assertThat(admittedBy(gatewayA, 10)).as("a tenth of 20, taken without the store").isEqualTo(2);
     }
@@ -131,7 +108,7 @@ class QuotasTest {
                 .block()).isEqualTo(500);
         assertThat(admitted(40)).isEqualTo(20);
         store.setLimits("acme", TenantLimits.NONE).block();
-        now.set(now.get().plusSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
         assertThat(admitted(40)).as("the old limit is remembered for a while").isEqualTo(20);
         gatewayA.forget("acme");
         gatewayB.forget("acme");
