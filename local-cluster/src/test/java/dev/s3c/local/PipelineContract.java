@@ -443,6 +443,8 @@ abstract class PipelineContract {
         assertThat(gatewayA.get("/api/functions?name=sneaky").body().get("total").asLong()).isZero();
         assertThat(gatewayA.get("/api/functions/" + id).status()).isEqualTo(200);
         assertThat(gatewayA.get("/api/functions/" + id + "/logs").body().size()).isZero();
+        // answers carrying a tenant's data are kept by no cache
+        assertThat(gatewayA.get("/api/functions/" + id).raw().headers().firstValue("Cache-Control")).hasValue("no-store");
         // open without a key: the console's files, the API's description, health
         assertThat(anonymous.get("/").status()).isEqualTo(200);
         assertThat(anonymous.get("/console/app.js").status()).isEqualTo(200);
