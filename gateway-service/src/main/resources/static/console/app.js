@@ -56,7 +56,7 @@ function signInPage() {
     event.preventDefault();
     status.replaceChildren();
     try {
-      await api('POST', '/api/session', { key: key.value.trim() });
+      showSession((await api('POST', '/api/session', { key: key.value.trim() })).body.tenant);
       if (started) route(); else start();
     } catch (error) {
       status.replaceChildren(errorBox(error, 'sign-in-error'));
@@ -80,7 +80,7 @@ async function start() {
   if (started || starting) return;
   starting = true;
   try {
-    await api('GET', '/api/session');
+    showSession((await api('GET', '/api/session')).body.tenant);
   } catch (error) {
     if (error.status === 401) {
       starting = false;
@@ -95,6 +95,19 @@ async function start() {
   connect();
 }
 
-window.addEventListener('s3c:sign-in', signInPage);
+/** Whose key the console uses, and a way to stop using it (the cookie goes; the page asks for a key again). */
+function showSession(tenant) {
+  document.getElementById('session-tenant').textContent = tenant;
+  document.getElementById('session').hidden = false;
+  document.getElementById('sign-out').onclick = async () => {
+    await api('DELETE', '/api/session');
+    location.reload();
+  };
+}
+
+window.addEventListener('s3c:sign-in', () => {
+  document.getElementById('session').hidden = true;
+  signInPage();
+});
 // the classic scripts (CodeMirror, uPlot) are deferred; modules run after them
 start();

@@ -101,7 +101,17 @@ class ConsoleInBrowserTest {
         assertThat(cookie.isHttpOnly()).isTrue();
         assertThat(cookie.getSameSite()).isEqualTo("Strict");
         assertThat(js("return document.cookie")).isEqualTo("");
-        browserErrors(); // drains the refusals above (the wrong key's 401, the first session check)
+        assertThat(browser.findElement(By.id("session-tenant")).getText()).isEqualTo("default");
+
+        // signing out drops the cookie: the console asks for a key again, and takes it again
+        browser.findElement(By.id("sign-out")).click();
+        key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        assertThat(browser.manage().getCookieNamed("s3c_key")).isNull();
+        key.sendKeys(LocalCluster.TEST_API_KEY);
+        browser.findElement(By.id("sign-in-button")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-function]")));
+        wait.until(ExpectedConditions.textToBe(By.id("session-tenant"), "default"));
+        browserErrors(); // drains the refusals above (the wrong key's 401, the first session checks)
     }
 
     @Test
