@@ -69,6 +69,9 @@ abstract class PipelineContract {
         assertThat(result.body().get("output").asInt()).isEqualTo(6765);
         assertThat(result.body().get("attempts").asInt()).isEqualTo(1);
         assertThat(result.body().get("instanceId").asString()).isNotBlank();
+        // the answer is the execution: Content-Location names where it stays readable
+        assertThat(result.raw().headers().firstValue("Content-Location"))
+                .hasValue("/api/executions/" + result.body().get("executionId").asString());
 
         JsonNode all = gatewayA.get("/api/functions?size=50").body();
         List<String> names = new ArrayList<>();

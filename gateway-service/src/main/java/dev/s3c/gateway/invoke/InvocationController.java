@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -143,7 +144,8 @@ class InvocationController {
         return stored.filter(view -> view.status().terminal())
                 .repeatWhenEmpty(Integer.MAX_VALUE, empties -> empties.delayElements(Duration.ofMillis(100)))
                 .timeout(call.maxWait)
-                .<ResponseEntity<?>>map(view -> replayed(ResponseEntity.ok()).body(view))
+                .<ResponseEntity<?>>map(view -> replayed(ResponseEntity.ok().header(HttpHeaders.CONTENT_LOCATION,
+                        "/api/executions/" + executionId)).body(view))
                 .onErrorResume(TimeoutException.class, e -> Mono.just(replayed(ResponseEntity
                         .status(HttpStatus.ACCEPTED).location(URI.create("/api/executions/" + executionId)))
                         .body(new Accepted(executionId, functionId, ExecutionStatus.QUEUED,
@@ -162,7 +164,9 @@ class InvocationController {
         Mono<InvocationCompleted> result = invocations.awaitResult(request.executionId());
         return invocations.publish(request, "sync")
                 .then(result.timeout(wait))
-                .<ResponseEntity<?>>map(r -> ResponseEntity.ok(ExecutionView.of(r)))
+                // the answer is the execution's representation: Content-Location names it
+                .<ResponseEntity<?>>map(r -> ResponseEntity.ok().header(HttpHeaders.CONTENT_LOCATION,
+                        "/api/executions/" + r.executionId()).body(ExecutionView.of(r)))
                 .onErrorResume(TimeoutException.class, e -> Mono.just(accepted(request)))
                 .doFinally(signal -> invocations.forget(request.executionId()));
     }

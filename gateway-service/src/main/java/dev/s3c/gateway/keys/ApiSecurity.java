@@ -123,7 +123,12 @@ class ApiSecurity {
                 : new PreAuthenticatedAuthenticationToken(COOKIE, cookie.getValue());
     }
 
+    private static final org.slf4j.Logger requests = org.slf4j.LoggerFactory.getLogger("s3c.requests");
+
+    /** Logged like every refusal (RequestLog), without the key: only that one was missing or not known. */
     private static Mono<Void> unauthorized(ServerWebExchange exchange, String reason) {
+        requests.info("{} {} 401 tenant=- Authorization {}", exchange.getRequest().getMethod(),
+                exchange.getRequest().getPath().pathWithinApplication().value(), reason);
         exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"s3c\"");
         return ApiErrorHandler.write(exchange, HttpStatus.UNAUTHORIZED,
                 "an API key is needed: send Authorization: Bearer <key> (the local run prints one when it starts)",

@@ -1,0 +1,68 @@
+package dev.s3c.gateway.api;
+
+import java.security.Principal;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * One line per API call on the {@value #LOGGER} logger: method, path (never the query), status, time, the caller's
+ * tenant and the execution the call made or named. Never a key, a body or an input. Refusals and failures (4xx,
+ * 5xx) at INFO; everything at DEBUG, off by default, since at thousands of calls a second it is most of the log.
+ * Calls refused for their key are logged where they are refused, before a tenant is known.
+ */
+@Component
+class RequestLog implements WebFilter {
+
+    static final String LOGGER = "s3c.requests";
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
+    private static final Pattern EXECUTION = Pattern.compile("/api/(?:executions|dead-letters)/([^/]+)");
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String path = exchange.getRequest().getPath().pathWithinApplication().value();
+        if (!path.startsWith("/api/") || !log.isInfoEnabled()) {
+            return chain.filter(exchange);
+        }
+        long started = System.nanoTime();
+        return exchange.getPrincipal().map(Principal::getName).defaultIfEmpty("-")
+                .flatMap(tenant -> chain.filter(exchange).doFinally(signal -> {
+                    ServerHttpResponse response = exchange.getResponse();
+                    int status = response.getStatusCode() == null ? 200 : response.getStatusCode().value();
+                    boolean failed = status >= 400;
+                    if (failed || log.isDebugEnabled()) {
+                        String line = "{} {} {} {}ms tenant={} execution={}";
+                        Object[] args = {exchange.getRequest().getMethod(), path, status,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), tenant,
+                            execution(path, response.getHeaders())};
+                        if (failed) {
+                            log.info(line, args);
+                        } else {
+                            log.debug(line, args);
+                        }
+                    }
+                }));
+    }
+
+    /** The execution a call made (its answer's Location or Content-Location) or named in its path; "-" for none. */
+    static String execution(String path, HttpHeaders answer) {
+        for (String header : new String[] {HttpHeaders.LOCATION, HttpHeaders.CONTENT_LOCATION}) {
+            String value = answer.getFirst(header);
+            Matcher m = value == null ? null : EXECUTION.matcher(value);
+            if (m != null && m.find()) {
+                return m.group(1);
+            }
+        }
+        Matcher m = EXECUTION.matcher(path);
+        return m.find() ? m.group(1) : "-";
+    }
+}
