@@ -80,6 +80,13 @@ public class ApiKeys {
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** A stored key's public name: 64 random bits, shown in listings and used to delete the key. */
+    public static String newKeyId() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return "key_" + HexFormat.of().formatHex(bytes);
+    }
+
     /** The caller the key stands for; empty for a key that is not one. */
     public Mono<Caller> callerOf(String key) {
         if (key == null || key.isEmpty()) {

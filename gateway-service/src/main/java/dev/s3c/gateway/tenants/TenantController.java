@@ -8,7 +8,6 @@ import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.keys.ApiKeys;
 import java.net.URI;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
@@ -174,9 +173,7 @@ class TenantController {
 
     private Mono<NewKey> newKey(String tenant) {
         String key = ApiKeys.newKey();
-        byte[] random = new byte[8];
-        new java.security.SecureRandom().nextBytes(random);
-        return store.addKey(tenant, "key_" + HexFormat.of().formatHex(random), ApiKeys.hash(key),
+        return store.addKey(tenant, ApiKeys.newKeyId(), ApiKeys.hash(key),
                         ApiKeys.hash(ApiKeys.sessionToken(key)))
                 .map(stored -> new NewKey(stored.id(), key, tenant, stored.createdAt()));
     }

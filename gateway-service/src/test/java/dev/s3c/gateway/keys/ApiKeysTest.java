@@ -93,5 +93,7 @@ class ApiKeysTest {
         assertThat(a).startsWith("s3c_").hasSize(4 + 43).matches("s3c_[A-Za-z0-9_-]+");
         assertThat(ApiKeys.newKey()).isNotEqualTo(a);
         assertThat(ApiKeys.hash(a)).hasSize(64).isNotEqualTo(ApiKeys.hash(ApiKeys.newKey()));
+        // what the admin routes take to delete one
+        assertThat(ApiKeys.newKeyId()).matches("key_[0-9a-f]{16}").isNotEqualTo(ApiKeys.newKeyId());
     }
 }
