@@ -15,6 +15,11 @@ public enum ErrorType {
     @JsonProperty("limit_exceeded") LIMIT_EXCEEDED,
     /** The function could not be run at all: unknown, deleted or inactive function, or bad input. */
     @JsonProperty("rejected") REJECTED,
+    /**
+     * Not run: a synchronous caller's wait ended before a slot of its concurrency limit (the function's
+     * {@code maxConcurrency} or the tenant's {@code concurrentExecutions}) came free. Answered 429.
+     */
+    @JsonProperty("throttled") THROTTLED,
     /** The platform failed; not the function's fault. */
     @JsonProperty("system_error") SYSTEM_ERROR
 }

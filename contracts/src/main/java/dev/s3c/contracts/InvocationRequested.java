@@ -17,6 +17,9 @@ import tools.jackson.databind.node.NullNode;
  * @param history the attempts made so far (empty for a first attempt)
  * @param series 0 for the original attempt series, n for the n-th redrive from the dead-letter queue
  * @param redeliveries times this attempt was handed back after a platform fault (not counted as attempts)
+ * @param lane the partition of the concurrency lanes topic this invocation runs from, when its tenant or function
+ *        has a concurrency limit (null: none, it runs from where it is read)
+ * @param startBy a synchronous caller in a lane waits no longer: not started by then, it is not run (throttled)
  */
 public record InvocationRequested(
         String executionId,
@@ -30,7 +33,9 @@ public record InvocationRequested(
         Instant notBefore,
         List<AttemptRecord> history,
         int series,
-        int redeliveries) {
+        int redeliveries,
+        Integer lane,
+        Instant startBy) {
 
     public InvocationRequested {
         input = input == null ? NullNode.getInstance() : input;
@@ -39,9 +44,22 @@ public record InvocationRequested(
     }
 
     public InvocationRequested(String executionId, String functionId, long functionVersion, JsonNode input,
+            Instant requestedAt, String replyTo, int attempt, Integer maxRetries, Instant notBefore,
+            List<AttemptRecord> history, int series, int redeliveries) {
+        this(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt, maxRetries, notBefore,
+                history, series, redeliveries, null, null);
+    }
+
+    public InvocationRequested(String executionId, String functionId, long functionVersion, JsonNode input,
             Instant requestedAt, String replyTo, int attempt, Integer maxRetries, Instant notBefore) {
         this(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt, maxRetries, notBefore,
                 List.of(), 0, 0);
+    }
+
+    /** This request in concurrency lane {@code lane}; a synchronous caller's wait ends at {@code startBy}. */
+    public InvocationRequested inLane(Integer lane, Instant startBy) {
+        return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt,
+                maxRetries, notBefore, history, series, redeliveries, lane, startBy);
     }
 
     /** A first attempt. */
@@ -55,18 +73,18 @@ public record InvocationRequested(
         List<AttemptRecord> next = new ArrayList<>(history);
         next.add(failed);
         return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo,
-                attempt + 1, maxRetries, due, next, series, 0);
+                attempt + 1, maxRetries, due, next, series, 0, lane, null);
     }
 
     /** The same attempt again, not before {@code due}, after a platform fault that was not the function's. */
     public InvocationRequested redeliver(Instant due) {
         return new InvocationRequested(executionId, functionId, functionVersion, input, requestedAt, replyTo, attempt,
-                maxRetries, due, history, series, redeliveries + 1);
+                maxRetries, due, history, series, redeliveries + 1, lane, startBy);
     }
 
     /** A new attempt series on the same execution, from the dead-letter queue, with {@code newInput}. */
     public InvocationRequested redrive(JsonNode newInput, Instant at) {
         return new InvocationRequested(executionId, functionId, functionVersion, newInput, at, null, 1, maxRetries,
-                null, List.of(), series + 1, 0);
+                null, List.of(), series + 1, 0, lane, null);
     }
 }

@@ -51,6 +51,15 @@ public enum Topic {
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /**
+     * Writer: executor (its instances move invocations here from the two topics above). Invocations of a tenant or
+     * function with a concurrency limit of n run from n of these partitions only: each partition is consumed by one
+     * instance at a time, one record after the other, so never more than n run at once, in any number of executor
+     * processes, and the rest wait in line, in order. Many partitions, so limited tenants rarely share one.
+     */
+    INVOCATION_LANES("s3c.invocation-lanes", 48,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
+    /**
      * Writer: executor. Each executor process's instance count, keyed by process id: on change and as a heartbeat.
      * Compacted; one partition, so the scaler reads all processes in one task.
      */

@@ -34,6 +34,38 @@ class MessageRoundTripTest {
     }
 
     @Test
+    void aRequestInAConcurrencyLaneKeepsItsLaneThroughRetriesAndRedrivesButNotItsCallersWait() {
+        var req = new InvocationRequested("e-1", "f-1", 2, JsonCodec.readTree("1"), T0, "gw-1").inLane(7,
+                T0.plusSeconds(30));
+        InvocationRequested back = roundTrip(req, InvocationRequested.class);
+        assertThat(back).isEqualTo(req);
+        assertThat(back.lane()).isEqualTo(7);
+        assertThat(back.startBy()).isEqualTo(T0.plusSeconds(30));
+        var attempt = new AttemptRecord(1, "i", T0, 1, ExecutionStatus.FAILED, ExecutionError.of(ErrorType.USER_ERROR,
+                "boom"));
+        assertThat(req.retry(T0, attempt)).satisfies(r -> {
+            assertThat(r.lane()).isEqualTo(7);
+            assertThat(r.startBy()).isNull();
+        });
+        assertThat(req.redeliver(T0)).satisfies(r -> assertThat(r.startBy()).isEqualTo(req.startBy()));
+        assertThat(req.redrive(null, T0).lane()).isEqualTo(7);
+        // from writers before lanes: none
+        assertThat(JsonCodec.fromBytes("{\"executionId\":\"e\",\"functionId\":\"f\"}".getBytes(
+                StandardCharsets.UTF_8), InvocationRequested.class).lane()).isNull();
+        var throttled = InvocationCompletedFor.throttled();
+        assertThat(new String(JsonCodec.toBytes(throttled), StandardCharsets.UTF_8)).contains("\"type\":\"throttled\"");
+        assertThat(roundTrip(throttled, InvocationCompleted.class)).isEqualTo(throttled);
+    }
+
+    private static final class InvocationCompletedFor {
+        static InvocationCompleted throttled() {
+            return new InvocationCompleted("e", "f", 1, ExecutionStatus.REJECTED, null,
+                    ExecutionError.of(ErrorType.THROTTLED, "not started within the wait"), "", 0, 1, "i", false, T0,
+                    null, T0, "gw-1");
+        }
+    }
+
+    @Test
     void invocationCompletedRoundTripsBothOutcomes() {
         var ok = new InvocationCompleted("e-1", "f-1", 1, ExecutionStatus.SUCCEEDED, JsonCodec.readTree("6765"), null,
                 "hello\n", 12, 1, "exec-1/0", true, T0, T0.plusMillis(3), T0.plusMillis(15), null);
@@ -87,6 +119,8 @@ class MessageRoundTripTest {
     void invocationStartedRoundTrips() {
         var started = new InvocationStarted("e-1", "f-1", 4, "exec-1/2", 1, T0);
         assertThat(roundTrip(started, InvocationStarted.class)).isEqualTo(started);
+        var waitedFor = new InvocationStarted("e-1", "f-1", 4, "exec-1/2", 1, T0, "gw-1");
+        assertThat(roundTrip(waitedFor, InvocationStarted.class)).isEqualTo(waitedFor);
     }
 
     @Test

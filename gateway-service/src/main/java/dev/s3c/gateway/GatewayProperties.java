@@ -57,7 +57,8 @@ public record GatewayProperties(
             @DefaultValue("100") int maxFunctions,
             @DefaultValue("10MB") DataSize maxCodeSize,
             @DefaultValue("300s") Duration maxTimeout,
-            @DefaultValue("10") int maxRetries) {
+            @DefaultValue("10") int maxRetries,
+            @DefaultValue("10") int concurrentExecutions) {
     }
 
     /**

@@ -638,6 +638,111 @@ abstract class PipelineContract {
     }
 
     @Test
+    void concurrencyLimitsHoldUnderABurstAndASyncCallerWhoseWaitRunsOutGets429() {
+        Api admin = new Api(gatewayB.base(), LocalCluster.TEST_ADMIN_KEY);
+        Api.Response created = admin.post("/api/tenants", Api.json(Map.of("id", "hooli",
+                "limits", Map.of("concurrentExecutions", 2))));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        Api hooli = new Api(gatewayA.base(), created.body().get("key").get("key").asString());
+        String busy = "function handler(input) { const end = Date.now() + input.ms; while (Date.now() < end) {} "
+                + "return input.n; }";
+        String single = createAs(hooli, "single", busy, Map.of("maxConcurrency", 1));
+        String pair = createAs(hooli, "pair", busy, Map.of());
+        assertError(hooli.put("/api/functions/" + pair, "{\"config\":{\"maxConcurrency\":0}}"), 400,
+                "config.maxConcurrency");
+
+        // a burst on both: three instances could run three at once, the limits allow one and two
+        List<String> ofSingle = new ArrayList<>();
+        List<String> ofPair = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ofSingle.add(executeAsync(hooli, single, "{\"input\":{\"ms\":120,\"n\":" + i + "}}"));
+            ofPair.add(executeAsync(hooli, pair, "{\"input\":{\"ms\":120,\"n\":" + i + "}}"));
+        }
+        // nothing is lost: every one waits in line and runs
+        List<JsonNode> runs = new ArrayList<>();
+        for (String execution : concat(ofSingle, ofPair)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> hooli.get("/api/executions/" + execution).body()
+                    .path("status").asString(), "succeeded"::equals);
+            runs.add(hooli.get("/api/executions/" + execution).body());
+        }
+        assertThat(mostAtOnce(runs.subList(0, ofSingle.size()))).isEqualTo(1);
+        assertThat(mostAtOnce(runs)).isLessThanOrEqualTo(2);
+
+        // a sync caller behind a long run: its wait ends before a run comes free, so 429, and it never runs
+        String holding = executeAsync(hooli, single, "{\"input\":{\"ms\":4000,\"n\":-1}}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> hooli.get("/api/executions/" + holding).body()
+                .path("status").asString(), "running"::equals);
+        Api.Response refused = hooli.post("/api/functions/" + single + "/execute?wait=1s",
+                "{\"input\":{\"ms\":1,\"n\":-2}}");
+        assertError(refused, 429, "maxConcurrency");
+        assertThat(refused.raw().headers().firstValue("Retry-After")).hasValue("1");
+        // with a wait long enough, the same call waits its turn and is answered
+        Api.Response served = hooli.post("/api/functions/" + single + "/execute?wait=20s",
+                "{\"input\":{\"ms\":1,\"n\":-3}}");
+        assertThat(served.status()).as("%s", served.body()).isEqualTo(200);
+        assertThat(served.body().get("output").asInt()).isEqualTo(-3);
+        // the refused call is stored as throttled, not run: beside it the log holds the ten runs, all finished
+        await().atMost(Duration.ofSeconds(15)).until(() -> statuses(hooli.get("/api/functions/" + single
+                + "/logs?limit=100").body()), all -> all.size() == 11 && !all.contains("queued"));
+        JsonNode logs = hooli.get("/api/functions/" + single + "/logs?limit=100").body();
+        List<String> throttled = new ArrayList<>();
+        logs.forEach(e -> {
+            if ("throttled".equals(e.path("error").path("type").asString())) {
+                throttled.add(e.get("status").asString());
+            }
+        });
+        assertThat(throttled).as("%s", logs).containsExactly("rejected");
+        assertThat(statuses(logs)).filteredOn("succeeded"::equals).hasSize(10);
+        assertThat(refused.body().get("message").asString()).contains("was not run");
+
+        assertThat(hooli.delete("/api/functions/" + single).status()).isEqualTo(204);
+        assertThat(hooli.delete("/api/functions/" + pair).status()).isEqualTo(204);
+    }
+
+    private static List<String> statuses(JsonNode executions) {
+        List<String> statuses = new ArrayList<>();
+        executions.forEach(e -> statuses.add(e.path("status").asString()));
+        return statuses;
+    }
+
+    private static String createAs(Api api, String name, String code, Map<String, Object> config) {
+        Api.Response created = api.post("/api/functions", Api.json(Map.of("name", name, "code", code,
+                "config", config)));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        return created.body().get("id").asString();
+    }
+
+    private static String executeAsync(Api api, String function, String body) {
+        Api.Response r = api.post("/api/functions/" + function + "/execute?mode=async", body);
+        assertThat(r.status()).as("%s", r.body()).isEqualTo(202);
+        return r.body().get("executionId").asString();
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The most executions running at one moment, from their stored start and finish (one clock: one JVM). */
+    private static int mostAtOnce(List<JsonNode> executions) {
+        List<long[]> edges = new ArrayList<>();
+        for (JsonNode e : executions) {
+            edges.add(new long[] {java.time.Instant.parse(e.get("startedAt").asString()).toEpochMilli() * 2 + 1, 1});
+            // an end at the same millisecond as a start comes first: the next run began as this one ended
+            edges.add(new long[] {java.time.Instant.parse(e.get("finishedAt").asString()).toEpochMilli() * 2, -1});
+        }
+        edges.sort(java.util.Comparator.comparingLong(edge -> edge[0]));
+        int running = 0;
+        int most = 0;
+        for (long[] edge : edges) {
+            running += (int) edge[1];
+            most = Math.max(most, running);
+        }
+        return most;
+    }
+
+    @Test
     void pagesOfOtherWebOriginsCanNotChangeAnythingNorListen() throws Exception {
         String id = create("origin-guarded", "function handler(input) { return 1; }");
         String execute = "/api/functions/" + id + "/execute";

@@ -83,7 +83,7 @@ public class ExecutorPool implements SmartLifecycle {
         });
         this.processor = new InvocationProcessor(catalog, properties.definitionWait(), watchdog,
                 properties.runningNotice(), started -> this.notices.execute(() ->
-                        noticeTemplate.send(Topic.INVOCATION_STARTS.topicName(), started.executionId(), started)),
+                        noticeTemplate.send(startNotice(started))),
                 properties.retry().policy());
         this.results = batches;
         this.meters = meters;
@@ -106,6 +106,18 @@ public class ExecutorPool implements SmartLifecycle {
         Gauge.builder("s3c.executor.graaljs.optimizing", engine, e -> e.optimizing() ? 1 : 0)
                 .description("1 when GraalJS runs with the optimizing compiler, 0 in interpreter-only fallback")
                 .register(meters);
+    }
+
+    /** A running notice; one a gateway waits for names it in the header its result router reads. */
+    static org.apache.kafka.clients.producer.ProducerRecord<String, Object> startNotice(
+            dev.s3c.contracts.InvocationStarted started) {
+        var record = new org.apache.kafka.clients.producer.ProducerRecord<String, Object>(
+                Topic.INVOCATION_STARTS.topicName(), started.executionId(), started);
+        if (started.replyTo() != null) {
+            record.headers().add(InvocationBatchListener.REPLY_TO_HEADER,
+                    started.replyTo().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return record;
     }
 
     /**
@@ -146,9 +158,9 @@ public class ExecutorPool implements SmartLifecycle {
         SandboxLimits limits = properties.sandbox().limits();
         FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
 
-        // fresh invocations and retries that are due, side by side
+        // fresh invocations, retries that are due and the concurrency lanes, side by side
         ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName(),
-                Topic.RETRIES_DUE.topicName());
+                Topic.RETRIES_DUE.topicName(), Topic.INVOCATION_LANES.topicName());
         // manual, and never acknowledged: each batch's offsets are committed by the transaction with its results
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // idle for a second: commit the position past transaction markers (below)

@@ -38,6 +38,7 @@ import org.springframework.kafka.support.Acknowledgment;
 final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMessageListener<String, byte[]> {
 
     static final String REPLY_TO_HEADER = "s3c-reply-to";
+    private static final String LANES = Topic.INVOCATION_LANES.topicName();
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
     /** A run up to this long lets the results before it wait for it in one transaction. */
     private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
@@ -105,6 +106,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
             ConsumerRecord<String, byte[]> record = records.get(i);
             InvocationRequested request = parse(record);
+            if (request != null && request.lane() != null && !record.topic().equals(LANES)) {
+                // a tenant or function with a concurrency limit: it runs from its lane, in line there
+                steps.add(InvocationProcessor.Step.moveToLane(request));
+                continue;
+            }
             if (!steps.isEmpty() && mayBeSlow(request)) {
                 if (!commit(records, from, i, steps, consumer)) {
                     return;
@@ -182,7 +188,16 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         Map<TopicPartition, OffsetAndMetadata> offsets = offsets(done);
         try {
             results.executeInTransaction(t -> {
+                int lanes = steps.stream().anyMatch(step -> step.toLane() != null)
+                        ? t.partitionsFor(LANES).size() : 0;
                 for (InvocationProcessor.Step step : steps) {
+                    if (step.toLane() != null) {
+                        InvocationRequested moved = step.toLane();
+                        // the gateway placed it among the registry's partitions; a topic since grown keeps them
+                        t.send(new ProducerRecord<>(LANES, Math.floorMod(moved.lane(), lanes), moved.executionId(),
+                                moved));
+                        continue;
+                    }
                     t.send(step.retry() != null ? retryRecord(step.retry()) : resultRecord(step.result()));
                     if (step.deadLetter() != null) {
                         t.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(), step.deadLetter());
@@ -210,6 +225,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         }
         failures = 0;
         for (InvocationProcessor.Step step : steps) {
+            if (step.toLane() != null) {
+                metrics.movedToLane();
+                continue;
+            }
             if (step.redelivery()) {
                 metrics.redelivered(step.result());
             } else if (step.retry() != null) {

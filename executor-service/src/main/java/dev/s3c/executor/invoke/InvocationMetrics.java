@@ -47,6 +47,12 @@ final class InvocationMetrics {
                 .tag("function", function(attempt)).register(meters).increment();
     }
 
+    /** An invocation moved to its concurrency lane, to wait in line there (no tag: one lane move per invocation). */
+    void movedToLane() {
+        Counter.builder("s3c.executor.lane.moves").description("invocations moved to their concurrency lane")
+                .register(meters).increment();
+    }
+
     void deadLettered(String functionId) {
         Counter.builder("s3c.executor.dead.letters").description("invocations whose retries ran out")
                 .tag("function", functionId == null ? UNKNOWN : functionId).register(meters).increment();

@@ -40,10 +40,20 @@ final class InvocationProcessor {
      * What to publish for one request: its result, or, when the attempt failed with retries left, the next attempt
      * (and then {@code result} is only this attempt's outcome, not published).
      */
-    record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
+    record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter,
+            InvocationRequested toLane) {
+
+        Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
+            this(result, retry, deadLetter, null);
+        }
 
         static Step done(InvocationCompleted result) {
             return new Step(result, null, null);
+        }
+
+        /** Not run here: it goes to its concurrency lane, where it waits in line. */
+        static Step moveToLane(InvocationRequested request) {
+            return new Step(null, null, null, request);
         }
 
         /** The same attempt handed back after a platform fault: neither a retry nor a run of the function. */
@@ -79,6 +89,11 @@ final class InvocationProcessor {
                             : lookup.deleted() ? "deleted" : "not arrived");
         }
         Instant startedAt = Instant.now();
+        if (request.startBy() != null && startedAt.isAfter(request.startBy())) {
+            // its sync caller's wait is over, and the gateway answers it 429 for it: it must never run now
+            return Step.done(failed(request, ErrorType.THROTTLED, "not started within the caller's wait: every run "
+                    + "its concurrency limit allows was busy", instanceId));
+        }
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
             // never run an older version than the caller was promised
@@ -97,9 +112,12 @@ final class InvocationProcessor {
         if (!function.active()) {
             return Step.done(rejected(request, "function " + function.name() + " is inactive", instanceId));
         }
+        boolean waitedFor = request.startBy() != null;
         var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId,
-                request.attempt(), startedAt);
-        ScheduledFuture<?> notice = watchdog.schedule(() -> starts.accept(started), runningNotice.toMillis());
+                request.attempt(), startedAt, waitedFor ? request.replyTo() : null);
+        // a sync caller waiting in a lane is told at once: its gateway refuses it (429) unless it hears of a start
+        ScheduledFuture<?> notice = watchdog.schedule(() -> starts.accept(started),
+                waitedFor ? 0 : runningNotice.toMillis());
         RunOutcome outcome;
         try {
             outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
@@ -188,7 +206,8 @@ final class InvocationProcessor {
      * warm or cold, nor its wait as queue wait), no duration.
      */
     static InvocationCompleted failed(InvocationRequested request, ErrorType type, String why, String instanceId) {
-        ExecutionStatus status = type == ErrorType.REJECTED ? ExecutionStatus.REJECTED : ExecutionStatus.FAILED;
+        ExecutionStatus status = type == ErrorType.REJECTED || type == ErrorType.THROTTLED ? ExecutionStatus.REJECTED
+                : ExecutionStatus.FAILED;
         return new InvocationCompleted(request.executionId(), request.functionId(), request.functionVersion(), status,
                 null, ExecutionError.of(type, why), "", 0, request.attempt(), instanceId, false, request.requestedAt(),
                 null, Instant.now(), request.replyTo()).withHistory(request.history(), request.series());

@@ -24,7 +24,10 @@ public final class RequestBodies {
     @Schema(name = "FunctionConfig")
     public record Config(
             @Schema(minimum = "100", maximum = "300000", defaultValue = "30000") Integer timeoutMs,
-            @Schema(minimum = "0", maximum = "10", defaultValue = "3") Integer retryCount) {
+            @Schema(minimum = "0", maximum = "10", defaultValue = "3") Integer retryCount,
+            @Schema(description = "runs at once across all executors; the rest wait in line (async) or get 429 "
+                    + "when their wait is over (sync). null removes it", minimum = "1", maximum = "10000")
+            Integer maxConcurrency) {
     }
 
     @Schema(name = "InvocationRequest")

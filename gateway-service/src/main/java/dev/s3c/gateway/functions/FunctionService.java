@@ -207,7 +207,8 @@ public class FunctionService {
                         spec.description() == null ? "" : spec.description(), spec.code(), style,
                         new FunctionConfig(spec.timeoutMs() == null ? atMost(defaults.timeoutMs(), limits.maxTimeoutMs())
                                 : spec.timeoutMs(), spec.retryCount() == null
-                                ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount()),
+                                ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount(),
+                                spec.maxConcurrency()),
                         spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
             }));
         }).flatMap(doc -> mongo.insert(doc)
@@ -284,7 +285,9 @@ public class FunctionService {
                 .flatMap(current -> {
                     var config = new FunctionConfig(
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
-                            spec.retryCount() == null ? current.config().retryCount() : spec.retryCount());
+                            spec.retryCount() == null ? current.config().retryCount() : spec.retryCount(),
+                            spec.removesMaxConcurrency() ? null : spec.maxConcurrency() == null
+                                    ? current.config().maxConcurrency() : spec.maxConcurrency());
                     var next = new FunctionDocument(id, current.tenant(),
                             spec.name() == null ? current.name() : spec.name(),
                             spec.description() == null ? current.description() : spec.description(),

@@ -14,7 +14,12 @@ import tools.jackson.databind.JsonNode;
  * A validated create or update request. On update, absent fields are null and keep their stored value.
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
-        FunctionStatus status) {
+        FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency) {
+
+    FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
+            FunctionStatus status) {
+        this(name, description, code, timeoutMs, retryCount, status, null, false);
+    }
 
     static final int MAX_NAME = 64;
     static final int MAX_DESCRIPTION = 1024;
@@ -53,6 +58,8 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         }
         Integer timeoutMs = null;
         Integer retryCount = null;
+        Integer maxConcurrency = null;
+        boolean removesMaxConcurrency = false;
         JsonNode config = body.get("config");
         if (config != null && !config.isNull()) {
             if (!config.isObject()) {
@@ -61,6 +68,10 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                 timeoutMs = integer(config, "config.timeoutMs", "timeoutMs", FunctionConfig.MIN_TIMEOUT_MS,
                         FunctionConfig.MAX_TIMEOUT_MS, errors);
                 retryCount = integer(config, "config.retryCount", "retryCount", 0, FunctionConfig.MAX_RETRIES, errors);
+                maxConcurrency = integer(config, "config.maxConcurrency", "maxConcurrency", 1,
+                        FunctionConfig.MAX_CONCURRENCY, errors);
+                // null takes a limit away (left out keeps it)
+                removesMaxConcurrency = config.has("maxConcurrency") && config.get("maxConcurrency").isNull();
             }
         }
         FunctionStatus status = null;
@@ -76,7 +87,8 @@ record FunctionSpec(String name, String description, String code, Integer timeou
             throw new ApiException(http, "invalid function: " + errors.getFirst().field() + " "
                     + errors.getFirst().reason(), errors);
         }
-        return new FunctionSpec(name, description, code, timeoutMs, retryCount, status);
+        return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
+                removesMaxConcurrency);
     }
 
     private static boolean hasField(List<FieldError> errors, String field) {

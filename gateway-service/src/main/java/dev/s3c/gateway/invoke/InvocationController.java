@@ -2,6 +2,7 @@ package dev.s3c.gateway.invoke;
 
 import com.mongodb.client.model.Filters;
 import dev.s3c.contracts.ExecutionRecord;
+import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.contracts.InvocationCompleted;
@@ -122,7 +123,8 @@ class InvocationController {
     private Mono<ResponseEntity<?>> invoke(FunctionDocument function, Call call, Integer allowed, String executionId) {
         var request = new InvocationRequested(executionId, function.id(), function.version(), call.input,
                 Instant.now(), call.sync ? invocations.replyTo() : null, 1, allowed, null);
-        return call.sync ? invokeAndWait(request, call.maxWait) : invokeAsync(request);
+        return invocations.place(function.tenant(), function, request, call.sync ? call.maxWait : null)
+                .flatMap(placed -> call.sync ? invokeAndWait(placed, call.maxWait) : invokeAsync(placed.request()));
     }
 
     /**
@@ -160,15 +162,59 @@ class InvocationController {
         return invocations.publish(request, "async").thenReturn(accepted(request));
     }
 
-    private Mono<ResponseEntity<?>> invokeAndWait(InvocationRequested request, Duration wait) {
+    private Mono<ResponseEntity<?>> invokeAndWait(Invocations.Placed placed, Duration wait) {
+        InvocationRequested request = placed.request();
         Mono<InvocationCompleted> result = invocations.awaitResult(request.executionId());
+        Mono<Boolean> started = placed.throttles() ? invocations.awaitStart(request.executionId()) : Mono.never();
         return invocations.publish(request, "sync")
                 .then(result.timeout(wait))
-                // the answer is the execution's representation: Content-Location names it
-                .<ResponseEntity<?>>map(r -> ResponseEntity.ok().header(HttpHeaders.CONTENT_LOCATION,
-                        "/api/executions/" + r.executionId()).body(ExecutionView.of(r)))
-                .onErrorResume(TimeoutException.class, e -> Mono.just(accepted(request)))
+                .<ResponseEntity<?>>map(r -> answer(placed, r))
+                // (a wait cut short, by a gateway stopping, is not over: the run may still start)
+                .onErrorResume(TimeoutException.class, e -> placed.throttles()
+                        && !Instant.now().isBefore(request.startBy())
+                        ? startedOrRefused(placed, result, started)
+                        : Mono.just(accepted(request)))
                 .doFinally(signal -> invocations.forget(request.executionId()));
+    }
+
+    /**
+     * The result as the answer: 200 with the execution (Content-Location names it), or 429 when it was not started
+     * because its wait in a concurrency lane ran out.
+     */
+    private ResponseEntity<?> answer(Invocations.Placed placed, InvocationCompleted result) {
+        if (result.error() != null && result.error().type() == ErrorType.THROTTLED) {
+            throw throttled(placed);
+        }
+        return ResponseEntity.ok().header(HttpHeaders.CONTENT_LOCATION, "/api/executions/" + result.executionId())
+                .body(ExecutionView.of(result));
+    }
+
+    /** How long after a sync caller's wait a start notice or result still on its way is waited for. */
+    static final Duration START_NOTICE_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * A sync call in a concurrency lane whose wait ran out: the executors start no run of it after its
+     * {@code startBy}, so unless a start notice (the executor sends one as each such run starts) or the result
+     * arrives within a moment, it was never started and never will be: 429. When it started, 202 as for any sync
+     * call still running.
+     */
+    private Mono<ResponseEntity<?>> startedOrRefused(Invocations.Placed placed, Mono<InvocationCompleted> result,
+            Mono<Boolean> started) {
+        return Mono.<ResponseEntity<?>>firstWithSignal(result.map(r -> answer(placed, r)),
+                        started.map(s -> accepted(placed.request())))
+                .timeout(START_NOTICE_GRACE, Mono.error(() -> throttled(placed)));
+    }
+
+    private ApiException throttled(Invocations.Placed placed) {
+        quotas.refused(placed.limit());
+        String id = placed.request().executionId();
+        String scope = placed.limit().equals("maxConcurrency") ? "this function" : "this tenant";
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "no run of " + scope + " came free within the wait ("
+                + placed.limitValue() + " may run at once); execution " + id + " was not run and will not be: "
+                + "retry after the Retry-After seconds, or call with mode=async to wait in line",
+                List.of(new FieldError(placed.limit(), "is " + placed.limitValue() + " and all were running")),
+                // no Location: an idempotency key is released, so the same key may be tried again
+                java.util.Map.of("Retry-After", "1"));
     }
 
     private static ResponseEntity<?> accepted(InvocationRequested request) {

@@ -6,6 +6,9 @@ import dev.s3c.contracts.Topic;
 import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.TopicPublisher;
 import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.functions.FunctionDocument;
+import dev.s3c.gateway.tenants.Quotas;
+import java.time.Duration;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -25,14 +28,60 @@ public class Invocations {
     private final RecentlyAccepted recent;
     private final GatewayProperties properties;
     private final MeterRegistry meters;
+    private final Quotas quotas;
 
     Invocations(TopicPublisher publisher, PendingResults pending, RecentlyAccepted recent,
-            GatewayProperties properties, MeterRegistry meters) {
+            GatewayProperties properties, MeterRegistry meters, Quotas quotas) {
+        this.quotas = quotas;
         this.publisher = publisher;
         this.pending = pending;
         this.recent = recent;
         this.properties = properties;
         this.meters = meters;
+    }
+
+    /**
+     * An invocation ready to publish: in its concurrency lane when its tenant or function has a concurrency limit.
+     *
+     * @param limit the limit that decides how many run at once ({@code maxConcurrency} or
+     *        {@code concurrentExecutions}), null when none applies
+     */
+    public record Placed(InvocationRequested request, String limit, Integer limitValue) {
+
+        /** Whether a synchronous caller may be refused with 429 when its wait ends before the run starts. */
+        public boolean throttles() {
+            return request.startBy() != null;
+        }
+    }
+
+    /**
+     * Puts the request in its lane (see {@link ConcurrencyLanes}) when {@code tenant} or {@code function} has a
+     * concurrency limit. A synchronous caller's request must start within {@code syncWait} (null or zero: it waits
+     * in line like an asynchronous one).
+     */
+    public Mono<Placed> place(String tenant, FunctionDocument function, InvocationRequested request,
+            Duration syncWait) {
+        Integer functionLimit = function.config().maxConcurrency();
+        return quotas.limits(tenant).map(limits -> {
+            Integer tenantLimit = limits.concurrentExecutions();
+            Integer lane = ConcurrencyLanes.lane(tenant, tenantLimit, function.id(), functionLimit,
+                    request.executionId(), Topic.INVOCATION_LANES.partitions());
+            if (lane == null) {
+                return new Placed(request, null, null);
+            }
+            String limit = ConcurrencyLanes.bindingLimit(tenantLimit, functionLimit);
+            boolean waits = request.replyTo() != null && syncWait != null && !syncWait.isZero();
+            return new Placed(request.inLane(lane, waits ? request.requestedAt().plus(syncWait) : null), limit,
+                    limit.equals("maxConcurrency") ? functionLimit : tenantLimit);
+        });
+    }
+
+    /**
+     * Completes when a run of a request in a lane has started (the executor says so at once for synchronous
+     * callers). Register with {@link #awaitResult} first.
+     */
+    public Mono<Boolean> awaitStart(String executionId) {
+        return pending.started(executionId);
     }
 
     /** Results of requests that name this value as their reply-to come back through {@link #awaitResult}. */

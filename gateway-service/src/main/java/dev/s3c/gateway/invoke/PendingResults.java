@@ -19,6 +19,8 @@ class PendingResults {
     private static final Logger log = LoggerFactory.getLogger(PendingResults.class);
 
     private final Map<String, Sinks.One<InvocationCompleted>> waiting = new ConcurrentHashMap<>();
+    /** Callers in a concurrency lane: whether their run started, which the executor says at once. */
+    private final Map<String, Sinks.One<Boolean>> starting = new ConcurrentHashMap<>();
     private final Scheduler workers;
 
     PendingResults() {
@@ -38,6 +40,20 @@ class PendingResults {
 
     void forget(String executionId) {
         waiting.remove(executionId);
+        starting.remove(executionId);
+    }
+
+    /** Completes with true once the execution's start notice arrived; register first. */
+    Mono<Boolean> started(String executionId) {
+        return starting.computeIfAbsent(executionId, id -> Sinks.one()).asMono();
+    }
+
+    /** A start notice read for {@code executionId}. */
+    void start(String executionId) {
+        Sinks.One<Boolean> sink = starting.get(executionId);
+        if (sink != null) {
+            sink.tryEmitValue(true);
+        }
     }
 
     /**
@@ -72,6 +88,7 @@ class PendingResults {
      */
     int releaseAll() {
         int released = 0;
+        starting.clear();
         for (String executionId : java.util.List.copyOf(waiting.keySet())) {
             Sinks.One<InvocationCompleted> sink = waiting.remove(executionId);
             if (sink != null) {

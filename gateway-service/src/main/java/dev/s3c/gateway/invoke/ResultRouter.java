@@ -55,14 +55,16 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         // results are written in the executors' transactions: a caller gets the committed one, the one stored
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        ContainerProperties props = new ContainerProperties(Topic.INVOCATION_RESULTS.topicName());
+        // and the start notices of sync calls in a concurrency lane, which tell a run that started from one refused
+        ContainerProperties props = new ContainerProperties(Topic.INVOCATION_RESULTS.topicName(),
+                Topic.INVOCATION_STARTS.topicName());
         props.setMessageListener((MessageListener<String, byte[]>) this::onResult);
         props.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
                 // start from the end now: results before this instance existed have no caller here
                 consumer.seekToEnd(partitions);
-                assigned = !partitions.isEmpty();
+                assigned = partitions.stream().anyMatch(p -> p.topic().equals(Topic.INVOCATION_RESULTS.topicName()));
                 log.info("Gateway {} routes results from {} partitions", instanceId, partitions.size());
             }
         });
@@ -76,7 +78,11 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         if (replyTo == null || !java.util.Arrays.equals(replyTo.value(), instanceIdBytes)) {
             return;
         }
-        pending.complete(record.key(), record.value());
+        if (record.topic().equals(Topic.INVOCATION_STARTS.topicName())) {
+            pending.start(record.key());
+        } else {
+            pending.complete(record.key(), record.value());
+        }
     }
 
     @Override

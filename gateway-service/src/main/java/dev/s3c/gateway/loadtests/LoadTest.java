@@ -173,9 +173,12 @@ final class LoadTest {
                 }))
                 // the tenant's rate holds for its load tests too: a call over it counts as rejected
                 .flatMap(function -> admission.get().thenReturn(function))
-                .flatMap(function -> {
-                    var request = new InvocationRequested(ExecutionIds.next(), function.id(), function.version(),
-                            spec.input(), Instant.now(), invocations.replyTo());
+                // concurrency limits hold too: in a lane, calls wait in line (a sync call's wait is the result wait)
+                .flatMap(function -> invocations.place(function.tenant(), function, new InvocationRequested(
+                        ExecutionIds.next(), function.id(), function.version(), spec.input(), Instant.now(),
+                        invocations.replyTo()), null))
+                .flatMap(placed -> {
+                    var request = placed.request();
                     Mono<Void> result = invocations.awaitResult(request.executionId())
                             .timeout(limits.resultWait())
                             .doOnNext(r -> completed(r, intendedNanos))

@@ -86,6 +86,11 @@ public class Quotas {
                 }));
     }
 
+    /** Counts a call refused over {@code limit} elsewhere (a concurrency limit, refused once the wait was over). */
+    public void refused(String limit) {
+        throttled(null, limit).increment();
+    }
+
     private Counter throttled(String tenant, String limit) {
         // no tenant tag: the actuator answers on the API's port, and tenants' names are not everyone's to read
         return Counter.builder("s3c.gateway.throttled").description("Calls refused because a tenant's limit was reached")

@@ -53,7 +53,8 @@ class TenantController {
         var d = properties.tenantDefaults();
         this.defaults = new TenantLimits(positive(d.invocationsPerSecond()), positive(d.maxFunctions()),
                 d.maxCodeSize().toBytes() > 0 ? d.maxCodeSize().toBytes() : null,
-                positive((int) d.maxTimeout().toMillis()), d.maxRetries() >= 0 ? d.maxRetries() : null);
+                positive((int) d.maxTimeout().toMillis()), d.maxRetries() >= 0 ? d.maxRetries() : null,
+                positive(d.concurrentExecutions()));
     }
 
     private static Integer positive(int value) {

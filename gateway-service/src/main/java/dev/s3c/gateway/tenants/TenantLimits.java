@@ -15,14 +15,18 @@ import tools.jackson.databind.JsonNode;
  * @param maxCodeBytes total size of its functions' code
  * @param maxTimeoutMs the longest {@code config.timeoutMs} its functions may have
  * @param maxRetries the most {@code config.retryCount} its functions may have
+ * @param concurrentExecutions executions of its functions running at once, across all executors; the rest wait in
+ *        line (async) or are refused with 429 once their wait is over (sync)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TenantLimits(Integer invocationsPerSecond, Integer maxFunctions, Long maxCodeBytes, Integer maxTimeoutMs,
-        Integer maxRetries) {
+        Integer maxRetries, Integer concurrentExecutions) {
 
-    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null);
+    public static final TenantLimits NONE = new TenantLimits(null, null, null, null, null, null);
+    /** The most a concurrency limit can be: beyond it, as many as the executors run. */
+    public static final int MAX_CONCURRENCY = 10_000;
     static final String[] FIELDS = {"invocationsPerSecond", "maxFunctions", "maxCodeBytes", "maxTimeoutMs",
-        "maxRetries"};
+        "maxRetries", "concurrentExecutions"};
 
     /**
      * These limits with the fields of {@code json} applied: a number sets a limit, {@code null} removes it, a field
@@ -45,7 +49,8 @@ public record TenantLimits(Integer invocationsPerSecond, Integer maxFunctions, L
                 integer(json, "maxFunctions", maxFunctions, 0, 1_000_000),
                 json.has("maxCodeBytes") ? (Long) number(json, "maxCodeBytes", 0, Long.MAX_VALUE / 2) : maxCodeBytes,
                 integer(json, "maxTimeoutMs", maxTimeoutMs, 100, 300_000),
-                integer(json, "maxRetries", maxRetries, 0, 10));
+                integer(json, "maxRetries", maxRetries, 0, 10),
+                integer(json, "concurrentExecutions", concurrentExecutions, 1, MAX_CONCURRENCY));
     }
 
     private static Integer integer(JsonNode json, String field, Integer current, int min, int max) {
@@ -85,6 +90,9 @@ public record TenantLimits(Integer invocationsPerSecond, Integer maxFunctions, L
         if (maxRetries != null) {
             d.append("maxRetries", maxRetries);
         }
+        if (concurrentExecutions != null) {
+            d.append("concurrentExecutions", concurrentExecutions);
+        }
         return d;
     }
 
@@ -94,6 +102,7 @@ public record TenantLimits(Integer invocationsPerSecond, Integer maxFunctions, L
         }
         Number code = d.get("maxCodeBytes", Number.class);
         return new TenantLimits(d.getInteger("invocationsPerSecond"), d.getInteger("maxFunctions"),
-                code == null ? null : code.longValue(), d.getInteger("maxTimeoutMs"), d.getInteger("maxRetries"));
+                code == null ? null : code.longValue(), d.getInteger("maxTimeoutMs"), d.getInteger("maxRetries"),
+                d.getInteger("concurrentExecutions"));
     }
 }

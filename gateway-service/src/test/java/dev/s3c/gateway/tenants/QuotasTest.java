@@ -40,7 +40,7 @@ class QuotasTest {
         client = MongoClients.create(server.bindAndGetConnectionString());
         mongo = new ReactiveMongoTemplate(client, "s3c");
         store = new TenantStore(mongo);
-        store.createTenant("acme", new TenantLimits(20, null, null, null, null)).block();
+        store.createTenant("acme", new TenantLimits(20, null, null, null, null, null)).block();
         gatewayA = new Quotas(mongo, store, meters, clock);
         gatewayB = new Quotas(mongo, store, meters, clock);
     }
