@@ -60,6 +60,14 @@ public enum Topic {
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /**
+     * Writer: executor (its instances move invocations here from the invocations and retries-due topics). Invocations
+     * of functions that lately ran long, timed out or hit a limit on that executor: run by instances of their own, so
+     * a slow or hostile function never holds up fast ones polled behind it. Keyed by execution id.
+     */
+    SLOW_LANE("s3c.invocation-slow-lane", 12,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
+    /**
      * Writer: executor. Each executor process's instance count, keyed by process id: on change and as a heartbeat.
      * Compacted; one partition, so the scaler reads all processes in one task.
      */

@@ -53,13 +53,14 @@ class ExecutorConfiguration {
     }
 
     /**
-     * The executor writes the retry tiers, the retries-due topic, the concurrency lanes and the dead letters, so it
-     * declares them.
+     * The executor writes the retry tiers, the retries-due topic, the concurrency and slow lanes and the dead
+     * letters, so it declares them.
      */
     @Bean
     KafkaAdmin.NewTopics retryTopics() {
         return new KafkaAdmin.NewTopics(java.util.stream.Stream.concat(Topic.retryTiers().stream(),
-                java.util.stream.Stream.of(Topic.RETRIES_DUE, Topic.INVOCATION_LANES, Topic.DEAD_LETTERS))
+                java.util.stream.Stream.of(Topic.RETRIES_DUE, Topic.INVOCATION_LANES, Topic.SLOW_LANE,
+                        Topic.DEAD_LETTERS))
                 .map(Topic::newTopic)
                 .toArray(NewTopic[]::new));
     }

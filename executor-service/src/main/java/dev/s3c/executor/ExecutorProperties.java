@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stopTimeout how long stopping an instance waits for its running function; past it the function is
  *        cancelled and its invocation, uncommitted, runs again elsewhere
  * @param scaling how this process follows the scaler
+ * @param slowLane where functions that run long go, out of the way of fast ones
  * @param shutdownGrace on shutdown (SIGTERM), how long the instances may finish the functions they are running
  *        (each then commits its result and stops); past it the rest are cancelled and, uncommitted, run again
  *        elsewhere. The engine closes after.
@@ -35,7 +36,19 @@ public record ExecutorProperties(
         @DefaultValue Sandbox sandbox,
         @DefaultValue Retry retry,
         @DefaultValue Scaling scaling,
-        @DefaultValue("30s") Duration shutdownGrace) {
+        @DefaultValue("30s") Duration shutdownGrace,
+        @DefaultValue SlowLane slowLane) {
+
+    /**
+     * A function whose run used more than {@code threshold} of CPU, timed out or hit a sandbox limit is slow, for
+     * {@code memory} after its last such run: this process's instances move its invocations to the slow lane, run by
+     * {@code instances} instances of their own (not counted in the pool the scaler sizes).
+     */
+    public record SlowLane(
+            @DefaultValue("1") int instances,
+            @DefaultValue("250ms") Duration threshold,
+            @DefaultValue("60s") Duration memory) {
+    }
 
     public String instancePrefix() {
         if (instanceIdPrefix != null && !instanceIdPrefix.isBlank()) {

@@ -195,9 +195,9 @@ abstract class PipelineContract {
             }
         }
         for (int i = 0; i < 30; i++) {
-            // served, though maybe late: an instance runs its records in order, so a call polled behind the
-            // hostile ones waits for them (up to three runaway recursions on one instance, each up to seconds on
-            // a cold, busy JVM); isolating slow work is the tenants issue's
+            // served, though maybe late: an instance runs its records in order, so a call polled behind the first
+            // hostile ones waits for them (a runaway recursion may take seconds on a cold, busy JVM); once a
+            // function ran long, its invocations go to the slow lane instead
             Api.Response r = gatewayB.post("/api/functions/" + good + "/execute?wait=60",
                     "{\"input\":{\"a\":" + i + ",\"b\":1}}");
             // the body names the execution: where a call waited too long, its record says where the time went
@@ -214,6 +214,10 @@ abstract class PipelineContract {
             assertThat(logs.size()).as(name).isEqualTo(3);
             logs.forEach(r -> assertThat(r.get("status").asString()).as("%s: %s", name, r).isEqualTo(expected.get(name)));
         });
+        // the loop timed out: from now on it runs in the slow lane, on an instance of its own
+        Api.Response again = gatewayA.post("/api/functions/" + ids.get("hostile-loop") + "/execute?wait=30", "{}");
+        assertThat(again.body().get("status").asString()).as("%s", again.body()).isEqualTo("timed_out");
+        assertThat(again.body().get("instanceId").asString()).contains("/slow-");
     }
 
     @Test

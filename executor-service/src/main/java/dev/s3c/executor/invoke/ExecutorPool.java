@@ -62,6 +62,11 @@ public class ExecutorPool implements SmartLifecycle {
     private final DefaultKafkaConsumerFactory<String, byte[]> consumers;
     private final ExecutorService notices;
     private final List<Instance> instances = new ArrayList<>();
+    /** Nice value of the slow lane's threads: a tenth of a normal thread's CPU weight when both want the CPU. */
+    static final int SLOW_LANE_NICE = 10;
+    /** The slow lane's instances: beside the pool, which the scaler sizes. */
+    private final List<Instance> slowLane = new ArrayList<>();
+    private final SlowFunctions slow;
     private int nextIndex;
     private volatile boolean running;
 
@@ -87,6 +92,9 @@ public class ExecutorPool implements SmartLifecycle {
                 properties.retry().policy());
         this.results = batches;
         this.meters = meters;
+        this.slow = properties.slowLane().instances() > 0
+                ? new SlowFunctions(properties.slowLane().threshold(), properties.slowLane().memory())
+                : SlowFunctions.none();
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // retries due come from the forwarder's transactions: never run one it aborted
@@ -134,7 +142,7 @@ public class ExecutorPool implements SmartLifecycle {
     private synchronized void resizeTo(int target) {
         int wanted = Math.max(0, target);
         while (instances.size() < wanted) {
-            Instance instance = newInstance();
+            Instance instance = newInstance(false);
             instances.add(instance);
             instance.container.start();
             log.info("Started executor instance {} ({} running)", instance.id, instances.size());
@@ -153,24 +161,29 @@ public class ExecutorPool implements SmartLifecycle {
     }
 
 
-    private Instance newInstance() {
-        String id = properties.instancePrefix() + "/" + nextIndex++;
+    private Instance newInstance(boolean slowLaneInstance) {
+        String id = properties.instancePrefix() + (slowLaneInstance ? "/slow-" : "/") + nextIndex++;
         SandboxLimits limits = properties.sandbox().limits();
         FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
 
-        // fresh invocations, retries that are due and the concurrency lanes, side by side
-        ContainerProperties container = new ContainerProperties(Topic.INVOCATIONS.topicName(),
-                Topic.RETRIES_DUE.topicName(), Topic.INVOCATION_LANES.topicName());
+        // fresh invocations, retries that are due and the concurrency lanes, side by side; or the slow lane alone
+        ContainerProperties container = slowLaneInstance ? new ContainerProperties(Topic.SLOW_LANE.topicName())
+                : new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
+                        Topic.INVOCATION_LANES.topicName());
         // manual, and never acknowledged: each batch's offsets are committed by the transaction with its results
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // idle for a second: commit the position past transaction markers (below)
         container.setIdleEventInterval(1000L);
         InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor, results,
-                properties.batchBudget(), meters);
+                properties.batchBudget(), meters, slow, slowLaneInstance);
         container.setMessageListener(listener);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
         // deep enough stacks for ordinary JS recursion
-        threads.setThreadFactory(r -> new Thread(null, r, "s3c-instance-" + id, limits.stackBytes()));
+        threads.setThreadFactory(r -> new Thread(null, slowLaneInstance ? () -> {
+            // the slow lane gets the CPU the fast instances leave free
+            dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(SLOW_LANE_NICE);
+            r.run();
+        } : r, "s3c-instance-" + id, limits.stackBytes()));
         container.setListenerTaskExecutor(threads);
         container.setClientId("s3c-executor-" + id.replace('/', '-'));
         // wait for a running function to finish before giving up on an orderly stop
@@ -226,7 +239,9 @@ public class ExecutorPool implements SmartLifecycle {
             for (TopicPartition tp : assigned) {
                 OffsetAndMetadata offset = committed.get(tp);
                 long position = consumer.position(tp, Duration.ofSeconds(5));
-                if (offset != null && position > offset.offset()) {
+                // a partition never committed on (a lane nobody used yet) too: else the client logs its lookup of
+                // the missing offset every idle second
+                if (offset == null || position > offset.offset()) {
                     past.put(tp, new OffsetAndMetadata(position));
                 }
             }
@@ -242,8 +257,14 @@ public class ExecutorPool implements SmartLifecycle {
     @Override
     public synchronized void start() {
         running = true;
-        log.info("Executor pool starting {} instances; GraalJS mode: {}", properties.instances(), engine.mode());
+        log.info("Executor pool starting {} instances and {} in the slow lane; GraalJS mode: {}",
+                properties.instances(), properties.slowLane().instances(), engine.mode());
         resizeTo(properties.instances());
+        for (int i = 0; i < properties.slowLane().instances(); i++) {
+            Instance instance = newInstance(true);
+            slowLane.add(instance);
+            instance.container.start();
+        }
     }
 
     /**
@@ -258,7 +279,9 @@ public class ExecutorPool implements SmartLifecycle {
         synchronized (this) {
             running = false;
             stopping = new ArrayList<>(instances);
+            stopping.addAll(slowLane);
             instances.clear();
+            slowLane.clear();
         }
         CountDownLatch stopped = new CountDownLatch(stopping.size());
         for (Instance instance : stopping) {

@@ -39,6 +39,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     static final String REPLY_TO_HEADER = "s3c-reply-to";
     private static final String LANES = Topic.INVOCATION_LANES.topicName();
+    private static final String SLOW_LANE = Topic.SLOW_LANE.topicName();
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory
+            .getThreadMXBean();
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
     /** A run up to this long lets the results before it wait for it in one transaction. */
     private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
@@ -49,6 +52,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final KafkaTemplate<String, Object> results;
     private final Duration batchBudget;
     private final InvocationMetrics metrics;
+    private final SlowFunctions slow;
+    /** Whether this instance runs the slow lane (it then runs whatever it reads). */
+    private final boolean slowLane;
     /** Transactions failed in a row: the backoff before the batch runs again. */
     private int failures;
     /** Set when the instance stops: no new record is started; what ran is committed, the rest goes back. */
@@ -62,12 +68,31 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** @param results a transactional template: every batch is published in a transaction of its own */
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
-        this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff);
+        this(instanceId, sandbox, processor, results, batchBudget, meters, SlowFunctions.none(), false);
+    }
+
+    /**
+     * @param slow the functions of this process that ran slow lately, shared by its instances
+     * @param slowLane whether this instance runs the slow lane
+     */
+    InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
+            boolean slowLane) {
+        this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
+                slowLane);
     }
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
             java.util.function.Consumer<Duration> pause) {
+        this(instanceId, sandbox, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false);
+    }
+
+    private InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
+            java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane) {
+        this.slow = slow;
+        this.slowLane = slowLane;
         this.pause = pause;
         this.instanceId = instanceId;
         this.sandbox = sandbox;
@@ -111,6 +136,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.add(InvocationProcessor.Step.moveToLane(request));
                 continue;
             }
+            if (request != null && request.lane() == null && !slowLane && slow.isSlow(request.functionId())) {
+                // it ran long lately: the records polled behind it must not wait for it
+                steps.add(InvocationProcessor.Step.moveToSlowLane(request));
+                continue;
+            }
             if (!steps.isEmpty() && mayBeSlow(request)) {
                 if (!commit(records, from, i, steps, consumer)) {
                     return;
@@ -119,6 +149,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.clear();
             }
             long began = System.nanoTime();
+            long cpuBefore = CPU.getCurrentThreadCpuTime();
             InvocationProcessor.Step step;
             try {
                 step = request == null ? unreadable(record) : process(request);
@@ -130,6 +161,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             long took = System.nanoTime() - began;
             if (request != null && request.functionId() != null) {
                 lastRunNanos.put(request.functionId(), took);
+                // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
+                slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore,
+                        step == null ? null : step.result());
             }
             if (step != null) {
                 steps.add(step);
@@ -191,6 +225,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 int lanes = steps.stream().anyMatch(step -> step.toLane() != null)
                         ? t.partitionsFor(LANES).size() : 0;
                 for (InvocationProcessor.Step step : steps) {
+                    if (step.toSlowLane() != null) {
+                        t.send(SLOW_LANE, step.toSlowLane().executionId(), step.toSlowLane());
+                        continue;
+                    }
                     if (step.toLane() != null) {
                         InvocationRequested moved = step.toLane();
                         // the gateway placed it among the registry's partitions; a topic since grown keeps them
@@ -225,8 +263,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         }
         failures = 0;
         for (InvocationProcessor.Step step : steps) {
-            if (step.toLane() != null) {
-                metrics.movedToLane();
+            if (step.moved()) {
+                metrics.moved(step.toLane() != null ? "concurrency" : "slow");
                 continue;
             }
             if (step.redelivery()) {

@@ -47,10 +47,10 @@ final class InvocationMetrics {
                 .tag("function", function(attempt)).register(meters).increment();
     }
 
-    /** An invocation moved to its concurrency lane, to wait in line there (no tag: one lane move per invocation). */
-    void movedToLane() {
-        Counter.builder("s3c.executor.lane.moves").description("invocations moved to their concurrency lane")
-                .register(meters).increment();
+    /** An invocation moved to a lane: its concurrency lane, or the slow lane (no function tag: few series). */
+    void moved(String lane) {
+        Counter.builder("s3c.executor.lane.moves").description("invocations moved to a lane, by lane")
+                .tag("lane", lane).register(meters).increment();
     }
 
     void deadLettered(String functionId) {

@@ -41,10 +41,10 @@ final class InvocationProcessor {
      * (and then {@code result} is only this attempt's outcome, not published).
      */
     record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter,
-            InvocationRequested toLane) {
+            InvocationRequested toLane, InvocationRequested toSlowLane) {
 
         Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
-            this(result, retry, deadLetter, null);
+            this(result, retry, deadLetter, null, null);
         }
 
         static Step done(InvocationCompleted result) {
@@ -53,7 +53,16 @@ final class InvocationProcessor {
 
         /** Not run here: it goes to its concurrency lane, where it waits in line. */
         static Step moveToLane(InvocationRequested request) {
-            return new Step(null, null, null, request);
+            return new Step(null, null, null, request, null);
+        }
+
+        /** Not run here: its function ran slow lately, so it goes to the slow lane, out of the way of fast ones. */
+        static Step moveToSlowLane(InvocationRequested request) {
+            return new Step(null, null, null, null, request);
+        }
+
+        boolean moved() {
+            return toLane != null || toSlowLane != null;
         }
 
         /** The same attempt handed back after a platform fault: neither a retry nor a run of the function. */
