@@ -96,6 +96,9 @@ public record ExecutorProperties(
      * @param allocationBytes bytes one invocation may allocate (0: no budget)
      * @param heapPressure heap use (fraction of the maximum) from which invocations over their allocation budget
      *        are cancelled (0: always)
+     * @param contextRuns runs after which a warm context is replaced by a fresh one (0: never)
+     * @param contextAllocationBytes bytes a warm context may allocate over its runs before it is replaced: bounds
+     *        what a function can keep across runs (0: no bound)
      */
     public record Sandbox(
             @DefaultValue("65536") int consoleBytes,
@@ -104,11 +107,13 @@ public record ExecutorProperties(
             @DefaultValue("16777216") long stackBytes,
             @DefaultValue("0") long statementLimit,
             @DefaultValue("268435456") long allocationBytes,
-            @DefaultValue("0.8") double heapPressure) {
+            @DefaultValue("0.8") double heapPressure,
+            @DefaultValue("100000") int contextRuns,
+            @DefaultValue("134217728") long contextAllocationBytes) {
 
         public SandboxLimits limits() {
             return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes, statementLimit,
-                    allocationBytes);
+                    allocationBytes, contextRuns, contextAllocationBytes);
         }
     }
 }

@@ -123,6 +123,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private final Map<String, Loaded> warm;
     /** The context running now, warm or cold: what {@link #cancelRunning} cancels from another thread. */
     private volatile Loaded current;
+    /** Written by the instance's thread only; read by metrics. */
+    private volatile long recycled;
 
     public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
         this.engine = engine;
@@ -163,6 +165,7 @@ public final class FunctionSandbox implements AutoCloseable {
                 target.context.close(true);
             }
         }, function.timeoutMs());
+        long allocatedBefore = allocatedBytes();
         Watchdog.Watch allocation = watchdog.watchAllocation(Thread.currentThread(), limits.allocationBytes(), () -> {
             if (state.compareAndSet(RUNNING, OVER_BUDGET)) {
                 target.context.close(true);
@@ -183,7 +186,15 @@ public final class FunctionSandbox implements AutoCloseable {
                 return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             deadline.cancel(false);
-            if (cold) {
+            loaded.runs++;
+            loaded.allocated += allocatedBytes() - allocatedBefore;
+            if (spent(loaded)) {
+                // what it kept across runs goes with it: the next run starts from a fresh context (a cold start)
+                log.debug("Replacing the context of function {} v{} after {} runs that allocated {} bytes",
+                        function.id(), function.version(), loaded.runs, loaded.allocated);
+                discard(key, loaded);
+                recycled++;
+            } else if (cold) {
                 warm.put(key, loaded);
             }
             return outcome;
@@ -326,6 +337,24 @@ public final class FunctionSandbox implements AutoCloseable {
         }
     }
 
+    /** Whether a context has run its runs or allocated its bytes: see {@link SandboxLimits#contextRuns()}. */
+    private boolean spent(Loaded loaded) {
+        return (limits.contextRuns() > 0 && loaded.runs >= limits.contextRuns())
+                || (limits.contextAllocationBytes() > 0 && loaded.allocated >= limits.contextAllocationBytes());
+    }
+
+    /** Contexts replaced because they were spent, since this sandbox started. */
+    public long recycled() {
+        return recycled;
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static long allocatedBytes() {
+        return THREADS.getCurrentThreadAllocatedBytes();
+    }
+
     private void discard(String key, Loaded loaded) {
         warm.remove(key);
         loaded.close();
@@ -401,6 +430,8 @@ public final class FunctionSandbox implements AutoCloseable {
         final BoundedOutput console;
         Value invoker;
         Value function;
+        int runs;
+        long allocated;
 
         Loaded(Context context, BoundedOutput console) {
             this.context = context;

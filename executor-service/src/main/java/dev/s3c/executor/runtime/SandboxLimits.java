@@ -13,9 +13,23 @@ package dev.s3c.executor.runtime;
  *        work independently of the machine's speed)
  * @param allocationBytes bytes one invocation may allocate (0: no budget); the community edition has no heap cap,
  *        so the thread's allocation is measured and the run cancelled past it, before the JVM suffers
+ * @param contextRuns runs after which a warm context is replaced by a fresh one (0: never)
+ * @param contextAllocationBytes bytes a warm context may allocate over all its runs before it is replaced by a
+ *        fresh one (0: no bound). Nothing bounds what a context keeps on the heap between runs (the community
+ *        edition has no heap cap), and what it keeps it allocated first: so a function that holds on to more and
+ *        more across warm runs holds at most this much before its context, and what it kept, is dropped
  */
 public record SandboxLimits(int consoleBytes, int outputBytes, int contextsPerInstance, long stackBytes,
-        long statementLimit, long allocationBytes) {
+        long statementLimit, long allocationBytes, int contextRuns, long contextAllocationBytes) {
+
+    public static final int DEFAULT_CONTEXT_RUNS = 100_000;
+    public static final long DEFAULT_CONTEXT_ALLOCATION = 128L * 1024 * 1024;
+
+    public SandboxLimits(int consoleBytes, int outputBytes, int contextsPerInstance, long stackBytes,
+            long statementLimit, long allocationBytes) {
+        this(consoleBytes, outputBytes, contextsPerInstance, stackBytes, statementLimit, allocationBytes,
+                DEFAULT_CONTEXT_RUNS, DEFAULT_CONTEXT_ALLOCATION);
+    }
 
     public static SandboxLimits defaults() {
         return new SandboxLimits(64 * 1024, 1024 * 1024, 64, 16L * 1024 * 1024, 0, 256L * 1024 * 1024);

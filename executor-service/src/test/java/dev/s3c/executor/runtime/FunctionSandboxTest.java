@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FunctionSandboxTest {
@@ -238,6 +240,57 @@ class FunctionSandboxTest {
             // a well-behaved function on the same instance is served as before
             assertThat(run(sandbox, fn(CodeStyle.BODY, "return new Array(1000).fill(1).length;"), "null").outputJson())
                     .isEqualTo("1000");
+        }
+    }
+
+    @Test
+    void aFunctionThatKeepsMemoryAcrossRunsKeepsAtMostAContextsAllocationBeforeItStartsAfresh() {
+        // each run keeps 3.8 MiB more in a global: warm runs would hold it all, run after run
+        String hoarder = """
+                const kept = [];
+                function handler(input) { kept.push(new Array(500000).fill(1.5)); return kept.length; }""";
+        var bounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 32L * 1024 * 1024);
+        List<Integer> held = new ArrayList<>();
+        List<Boolean> cold = new ArrayList<>();
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, bounded)) {
+            var f = fn(CodeStyle.HANDLER, hoarder, 10_000);
+            for (int i = 0; i < 30; i++) {
+                RunOutcome out = run(sandbox, f, "null");
+                assertThat(out.status()).as("%s", out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
+                held.add(Integer.parseInt(out.outputJson()));
+                cold.add(out.coldStart());
+            }
+            assertThat(sandbox.recycled()).isGreaterThanOrEqualTo(3);
+        }
+        // never much more than 32 MiB of it (the run that passes it is the context's last: 9 runs of 3.8 MiB); each
+        // fresh context starts from one again, with a cold start
+        assertThat(held).allSatisfy(n -> assertThat(n).isBetween(1, 9)).contains(1, 9);
+        for (int i = 1; i < held.size(); i++) {
+            assertThat(cold.get(i)).as("run %d", i).isEqualTo(held.get(i) == 1);
+        }
+
+        // without the bound the same function holds all it ever made
+        var unbounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 0);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, unbounded)) {
+            var f = fn(CodeStyle.HANDLER, hoarder, 10_000);
+            String last = null;
+            for (int i = 0; i < 12; i++) {
+                last = run(sandbox, f, "null").outputJson();
+            }
+            assertThat(last).isEqualTo("12");
+        }
+    }
+
+    @Test
+    void aContextIsReplacedAfterItsNumberOfRuns() {
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 3, 0);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var counter = fn(CodeStyle.HANDLER, "let runs = 0; function handler() { return ++runs; }", 5_000);
+            List<String> outputs = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                outputs.add(run(sandbox, counter, "null").outputJson());
+            }
+            assertThat(outputs).containsExactly("1", "2", "3", "1", "2", "3", "1");
         }
     }
 
