@@ -82,6 +82,9 @@ export async function functionPage(main, onLeave, id) {
   const timeout = h('input', { type: 'number', id: 'fn-timeout', min: LIMITS.timeoutMs[0], max: LIMITS.timeoutMs[1],
     step: 100, value: fn ? fn.config.timeoutMs : 30000 });
   const retries = h('input', { type: 'number', id: 'fn-retries', min: 0, max: 10, value: fn ? fn.config.retryCount : 3 });
+  // blank: no limit of its own (the tenant's, if any, still holds)
+  const concurrency = h('input', { type: 'number', id: 'fn-concurrency', min: 1, max: 10000, placeholder: 'none',
+    value: fn && fn.config.maxConcurrency != null ? fn.config.maxConcurrency : '' });
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -109,6 +112,8 @@ export async function functionPage(main, onLeave, id) {
     h('div', { class: 'row', style: 'margin-top:10px' },
       h('label', {}, `Timeout (ms, ${number(LIMITS.timeoutMs[0])}–${number(LIMITS.timeoutMs[1])})`, timeout),
       h('label', {}, 'Retries (0–10)', retries),
+      h('label', { title: 'runs of this function at once; the rest wait in line (async) or get 429 (sync)' },
+        'Max concurrency', concurrency),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
     version, feedback);
@@ -149,7 +154,8 @@ export async function functionPage(main, onLeave, id) {
   form.addEventListener('submit', async event => {
     event.preventDefault();
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(),
-      config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value) } };
+      config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
+        maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) } };
     if (fn) spec.status = statusSelect.value;
     save.disabled = true;
     try {

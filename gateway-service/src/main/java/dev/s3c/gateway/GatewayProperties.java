@@ -58,7 +58,7 @@ public record GatewayProperties(
             @DefaultValue("10MB") DataSize maxCodeSize,
             @DefaultValue("300s") Duration maxTimeout,
             @DefaultValue("10") int maxRetries,
-            @DefaultValue("10") int concurrentExecutions) {
+            @DefaultValue("0") int concurrentExecutions) {
     }
 
     /**

@@ -180,10 +180,16 @@ class ConsoleInBrowserTest {
                   return { greeting: 'hello ' + input.name };
                 }""");
         assertThat(browser.findElements(By.cssSelector(".CodeMirror .cm-error-line"))).isEmpty();
+        browser.findElement(By.id("fn-concurrency")).sendKeys("2");
         browser.findElement(By.id("fn-save")).click();
         wait.until(ExpectedConditions.urlMatches("#/functions/[0-9a-f]{24}$"));
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "greeter"));
         assertThat(browser.findElement(By.id("fn-version")).getText()).contains("version 1").contains("handler style");
+        // its own concurrency limit was saved with it, and the form shows it
+        String greeter = browser.getCurrentUrl().replaceFirst(".*/", "");
+        assertThat(api.get("/api/functions/" + greeter).body().get("config").get("maxConcurrency").asInt())
+                .isEqualTo(2);
+        assertThat(browser.findElement(By.id("fn-concurrency")).getDomProperty("value")).isEqualTo("2");
 
         // invalid JSON is flagged before anything is sent
         WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));

@@ -34,6 +34,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.event.ListenerContainerIdleEvent;
@@ -67,7 +68,19 @@ public class ExecutorPool implements SmartLifecycle {
     /** The slow lane's instances: beside the pool, which the scaler sizes. */
     private final List<Instance> slowLane = new ArrayList<>();
     private final SlowFunctions slow;
+    /**
+     * The slow lane's producers, apart: a producer the slow lane makes has a network thread of its low priority,
+     * which must not carry the fast instances' transactions.
+     */
+    private final KafkaTemplate<String, Object> slowLaneResults;
+    /**
+     * The slow lane's own consumer group: a rebalance of the pool (each scaling step) then never waits for a slow run
+     * to end, as the members of one group each wait for the others to poll again.
+     */
+    private final String slowLaneGroup;
     private int nextIndex;
+    /** Contexts the instances stopped so far replaced in their life. */
+    private long recycledByStopped;
     private volatile boolean running;
 
     /**
@@ -91,6 +104,10 @@ public class ExecutorPool implements SmartLifecycle {
                         noticeTemplate.send(startNotice(started))),
                 properties.retry().policy());
         this.results = batches;
+        this.slowLaneResults = ownProducers(batches);
+        this.slowLaneGroup = kafka.getConsumer().getGroupId() + "-slow";
+        // started now: a thread a slow-lane instance starts inherits its low priority
+        this.notices.execute(() -> { });
         this.meters = meters;
         this.slow = properties.slowLane().instances() > 0
                 ? new SlowFunctions(properties.slowLane().threshold(), properties.slowLane().memory())
@@ -111,9 +128,27 @@ public class ExecutorPool implements SmartLifecycle {
         // Kafka client metrics (fetch rates, lag, rebalances) per instance, beside the domain metrics
         this.consumers.addListener(new MicrometerConsumerListener<>(meters));
         Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("s3c.executor.contexts.recycled", this,
+                        ExecutorPool::recycledContexts)
+                .description("warm contexts replaced after their runs or their allocation (see the sandbox limits)")
+                .register(meters);
         Gauge.builder("s3c.executor.graaljs.optimizing", engine, e -> e.optimizing() ? 1 : 0)
                 .description("1 when GraalJS runs with the optimizing compiler, 0 in interpreter-only fallback")
                 .register(meters);
+    }
+
+    /** A template like {@code batches} over producers of its own (transactional ids apart). */
+    private static KafkaTemplate<String, Object> ownProducers(KafkaTemplate<String, Object> batches) {
+        if (!(batches.getProducerFactory() instanceof DefaultKafkaProducerFactory<String, Object> shared)) {
+            return batches;
+        }
+        var own = (DefaultKafkaProducerFactory<String, Object>) shared.copyWithConfigurationOverride(Map.of());
+        own.setTransactionIdPrefix(shared.getTransactionIdPrefix() + "slow-");
+        var template = new KafkaTemplate<>(own);
+        // an aborted batch is logged once by its listener
+        template.setProducerListener(new org.springframework.kafka.support.ProducerListener<>() {
+        });
+        return template;
     }
 
     /** A running notice; one a gateway waits for names it in the header its result router reads. */
@@ -149,6 +184,7 @@ public class ExecutorPool implements SmartLifecycle {
         }
         while (instances.size() > wanted) {
             Instance instance = instances.removeLast();
+            recycledByStopped += instance.sandbox.recycled();
             // the function in hand finishes and commits first; the sandbox closes only once its thread has left
             instance.listener.drain();
             instance.container.stop(instance.sandbox::close);
@@ -158,6 +194,18 @@ public class ExecutorPool implements SmartLifecycle {
 
     public synchronized int size() {
         return instances.size();
+    }
+
+    /** Contexts replaced after their life, by every instance this process ran. */
+    private synchronized double recycledContexts() {
+        long live = 0;
+        for (Instance instance : instances) {
+            live += instance.sandbox.recycled();
+        }
+        for (Instance instance : slowLane) {
+            live += instance.sandbox.recycled();
+        }
+        return recycledByStopped + live;
     }
 
 
@@ -174,8 +222,11 @@ public class ExecutorPool implements SmartLifecycle {
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // idle for a second: commit the position past transaction markers (below)
         container.setIdleEventInterval(1000L);
-        InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor, results,
-                properties.batchBudget(), meters, slow, slowLaneInstance);
+        InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor,
+                slowLaneInstance ? slowLaneResults : results, properties.batchBudget(), meters, slow, slowLaneInstance);
+        if (slowLaneInstance) {
+            container.setGroupId(slowLaneGroup);
+        }
         container.setMessageListener(listener);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
         // deep enough stacks for ordinary JS recursion
@@ -303,6 +354,10 @@ public class ExecutorPool implements SmartLifecycle {
         }
         stopping.forEach(instance -> instance.sandbox.close());
         notices.shutdown();
+        if (slowLaneResults != results
+                && slowLaneResults.getProducerFactory() instanceof DefaultKafkaProducerFactory<String, Object> own) {
+            own.destroy();
+        }
         log.info("Executor pool stopped ({} instances drained)", stopping.size());
     }
 

@@ -405,7 +405,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         } catch (RuntimeException e) {
             // a platform fault on this one record must not hold up the batch forever: it ends in a result
             log.error("System error running {}", request.executionId(), e);
-            return processor.systemFault(request, "system error: " + e.getClass().getSimpleName(), instanceId);
+            // it may have started (its sync caller told so): handed back, it must not be refused as throttled
+            return processor.systemFault(request.inLane(request.lane(), null), "system error: "
+                    + e.getClass().getSimpleName(), instanceId);
         }
     }
 

@@ -88,6 +88,12 @@ final class InvocationProcessor {
         // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
         // waiting again on every redelivery would hold the instance up
         Duration wait = request.redeliveries() == 0 ? definitionWait : Duration.ZERO;
+        if (request.startBy() != null && Instant.now().isAfter(request.startBy())) {
+            // its sync caller's wait is over, and the gateway answers it 429 for it: it must never run now (checked
+            // before anything that could hold the lane, such as waiting for a definition)
+            return Step.done(failed(request, ErrorType.THROTTLED, "not started within the caller's wait: every run "
+                    + "its concurrency limit allows was busy", instanceId));
+        }
         long lookupStart = System.nanoTime();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), wait);
         long waitedMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lookupStart);
@@ -98,11 +104,6 @@ final class InvocationProcessor {
                             : lookup.deleted() ? "deleted" : "not arrived");
         }
         Instant startedAt = Instant.now();
-        if (request.startBy() != null && startedAt.isAfter(request.startBy())) {
-            // its sync caller's wait is over, and the gateway answers it 429 for it: it must never run now
-            return Step.done(failed(request, ErrorType.THROTTLED, "not started within the caller's wait: every run "
-                    + "its concurrency limit allows was busy", instanceId));
-        }
         FunctionDefinition function = lookup.definition();
         if (function != null && function.version() < request.functionVersion()) {
             // never run an older version than the caller was promised
@@ -124,14 +125,21 @@ final class InvocationProcessor {
         boolean waitedFor = request.startBy() != null;
         var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId,
                 request.attempt(), startedAt, waitedFor ? request.replyTo() : null);
-        // a sync caller waiting in a lane is told at once: its gateway refuses it (429) unless it hears of a start
-        ScheduledFuture<?> notice = watchdog.schedule(() -> starts.accept(started),
-                waitedFor ? 0 : runningNotice.toMillis());
+        ScheduledFuture<?> notice = null;
+        if (waitedFor) {
+            // a sync caller waiting in a lane is told now, before the run (its gateway refuses it with 429 unless
+            // it hears of a start): sent off this thread, and never taken back however short the run
+            starts.accept(started);
+        } else {
+            notice = watchdog.schedule(() -> starts.accept(started), runningNotice.toMillis());
+        }
         RunOutcome outcome;
         try {
             outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
         } finally {
-            notice.cancel(false);
+            if (notice != null) {
+                notice.cancel(false);
+            }
         }
         JsonNode output = null;
         ExecutionStatus status = outcome.status();
@@ -150,7 +158,8 @@ final class InvocationProcessor {
                 request.requestedAt(), startedAt, Instant.now(), request.replyTo())
                 .withHistory(request.history(), request.series());
         if (result.error() != null && result.error().type() == ErrorType.SYSTEM_ERROR) {
-            return systemFault(request, result.error().message(), instanceId);
+            // it started: its sync caller heard so, and the attempt handed back must not be refused as throttled
+            return systemFault(request.inLane(request.lane(), null), result.error().message(), instanceId);
         }
         if (retryable(result)) {
             AttemptRecord attempt = AttemptRecord.of(result);
@@ -186,6 +195,7 @@ final class InvocationProcessor {
     }
 
     static final int MAX_REDELIVERIES = 10;
+
     /** Before redelivery {@code n + 1}: 1 s doubling up to 16 s. */
     static Duration redeliveryDelay(int redeliveriesSoFar) {
         return Duration.ofSeconds(1L << Math.min(redeliveriesSoFar, 4));

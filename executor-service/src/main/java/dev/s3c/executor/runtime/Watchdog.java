@@ -38,6 +38,9 @@ public final class Watchdog implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        // started now, by the thread that makes the watchdog: a thread started later by a slow-lane instance would
+        // inherit its low priority, and every deadline with it
+        timer.prestartAllCoreThreads();
     }
 
     public ScheduledFuture<?> schedule(Runnable action, long delayMs) {

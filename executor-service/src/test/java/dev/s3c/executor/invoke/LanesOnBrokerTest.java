@@ -133,7 +133,7 @@ class LanesOnBrokerTest {
     void anInvocationWithALaneMovesThereInATransactionAndRunsFromThereOnceUnlessItsCallerStoppedWaiting()
             throws Exception {
         var function = new FunctionDefinition("f-lane", "lane", 1, "function handler(input) { return input.i; }",
-                CodeStyle.HANDLER, 5_000, 0, FunctionStatus.ACTIVE, Instant.now());
+                CodeStyle.HANDLER, 60_000, 0, FunctionStatus.ACTIVE, Instant.now());
         var plain = new InvocationRequested("e-lane-plain", function.id(), 1, JsonCodec.readTree("{\"i\":0}"),
                 Instant.now(), null);
         var inLine = new InvocationRequested("e-lane-async", function.id(), 1, JsonCodec.readTree("{\"i\":1}"),
@@ -215,9 +215,10 @@ class LanesOnBrokerTest {
         var slowFunction = new FunctionDefinition("f-slowly", "slowly", 1,
                 "function handler(input) { if (input.loop) { while (true) {} } return input.i; }",
                 // long enough for a cold start on a machine busy with other tests
-                CodeStyle.HANDLER, 5_000, 0, FunctionStatus.ACTIVE, Instant.now());
+                CodeStyle.HANDLER, 10_000, 0, FunctionStatus.ACTIVE, Instant.now());
+        // a timeout no cold start reaches, however busy the machine: a timeout would make it slow too
         var fastFunction = new FunctionDefinition("f-quick", "quick", 1, "function handler(input) { return input.i; }",
-                CodeStyle.HANDLER, 5_000, 0, FunctionStatus.ACTIVE, Instant.now());
+                CodeStyle.HANDLER, 120_000, 0, FunctionStatus.ACTIVE, Instant.now());
         try (var producer = plainProducer()) {
             for (FunctionDefinition f : List.of(slowFunction, fastFunction)) {
                 producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), f.id(),

@@ -200,8 +200,11 @@ class InvocationController {
      */
     private Mono<ResponseEntity<?>> startedOrRefused(Invocations.Placed placed, Mono<InvocationCompleted> result,
             Mono<Boolean> started) {
-        return Mono.<ResponseEntity<?>>firstWithSignal(result.map(r -> answer(placed, r)),
-                        started.map(s -> accepted(placed.request())))
+        Mono<ResponseEntity<?>> answered = result.<ResponseEntity<?>>map(r -> answer(placed, r))
+                // released by a gateway stopping: the caller reads the execution later
+                .onErrorResume(TimeoutException.class, e -> Mono.just(accepted(placed.request())));
+        Mono<ResponseEntity<?>> running = started.map(s -> accepted(placed.request()));
+        return Mono.firstWithSignal(answered, running)
                 .timeout(START_NOTICE_GRACE, Mono.error(() -> throttled(placed)));
     }
 

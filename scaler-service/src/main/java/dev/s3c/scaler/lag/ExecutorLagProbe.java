@@ -35,8 +35,8 @@ import org.springframework.stereotype.Component;
 class ExecutorLagProbe implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutorLagProbe.class);
-    private static final List<String> CONSUMED = List.of(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-            Topic.INVOCATION_LANES.topicName());
+    // not the concurrency lanes: a backlog behind a limit of one is drained by one instance however many there are
+    private static final List<String> CONSUMED = List.of(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName());
 
     private final Admin admin;
     private final KafkaTemplate<String, Object> samples;
