@@ -17,6 +17,7 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.executions.ExecutionView;
+import dev.s3c.gateway.functions.FunctionDocument;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.tenants.Quotas;
@@ -66,10 +67,12 @@ class DeadLetterController {
     private final long maxInputBytes;
     private final RedriveClaims claims;
     private final Quotas quotas;
+    private final Invocations invocations;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeadLetterController.class);
 
     DeadLetterController(ReactiveMongoTemplate mongo, TopicPublisher publisher, FunctionService functions,
-            GatewayProperties properties, IdempotencyKeys keys, Quotas quotas) {
+            GatewayProperties properties, IdempotencyKeys keys, Quotas quotas, Invocations invocations) {
+        this.invocations = invocations;
         this.quotas = quotas;
         this.claims = new RedriveClaims(keys);
         this.mongo = mongo;
@@ -153,9 +156,8 @@ class DeadLetterController {
     /** Claims the dead letter's series, queues the new series' first attempt, and reports the dead letter redriven. */
     private Mono<ResponseEntity<?>> queue(String executionId, InvocationRequested last, RedriveCall call,
             Caller caller) {
-        return runnable(last.functionId())
+        return runnable(last.functionId()).flatMap(function -> Mono.defer(() -> quotas.admit(caller))
                 // a redrive is an invocation: it counts against the tenant's rate
-                .then(Mono.defer(() -> quotas.admit(caller)))
                 .then(claims.claimSeries(executionId, last.series()))
                 .flatMap(fresh -> {
                     if (!fresh) {
@@ -164,8 +166,11 @@ class DeadLetterController {
                                         "was redriven already (its new attempt series is at /api/executions/"
                                                 + executionId + ")"))));
                     }
-                    InvocationRequested again = last.redrive(call.input().orElse(last.input()), Instant.now());
-                    return publisher.send(Topic.INVOCATIONS, executionId, again)
+                    // in the lane of the limits that hold now, not of those when it first ran
+                    InvocationRequested again = last.redrive(call.input().orElse(last.input()), Instant.now())
+                            .inLane(null, null);
+                    return invocations.place(function.tenant(), function, again, null)
+                            .flatMap(placed -> publisher.send(Topic.INVOCATIONS, executionId, placed.request()))
                             .onErrorResume(e -> {
                                 if (Invocations.mayHaveBeenQueued(e)) {
                                     // the series claim stays: a retry must not run it a second time
@@ -191,7 +196,7 @@ class DeadLetterController {
                                         return Mono.empty();
                                     }))
                             .thenReturn(accepted(executionId, again.series()));
-                });
+                }));
     }
 
     private static ResponseEntity<?> accepted(String executionId, int series) {
@@ -222,12 +227,12 @@ class DeadLetterController {
     }
 
     /** A redrive gets the checks of a fresh invocation: the function must still exist and be active. */
-    private Mono<Void> runnable(String functionId) {
+    private Mono<FunctionDocument> runnable(String functionId) {
         return functions.lookup(functionId)
                 .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT, "function " + functionId
                         + " no longer exists; nothing to redrive it to",
                         List.of(new FieldError("functionId", "was deleted")))))
-                .flatMap(f -> f.status() == FunctionStatus.ACTIVE ? Mono.<Void>empty()
+                .flatMap(f -> f.status() == FunctionStatus.ACTIVE ? Mono.just(f)
                         : Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + f.name() + " is inactive",
                                 List.of(new FieldError("status", "is inactive")))));
     }
