@@ -24,12 +24,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,7 +46,6 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * Executor instances on a real broker: a batch's results and its consumed offsets are one transaction, so a batch
@@ -58,25 +54,17 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  */
 class InstancesOnBrokerTest {
 
-    private static EmbeddedKafkaKraftBroker broker;
+    private static TestBroker broker;
     private static JsEngine engine;
     private static Watchdog watchdog;
     private static FunctionCatalog catalog;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0",
-                "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
-                "transaction.state.log.num.partitions", "1"));
-        broker.afterPropertiesSet();
-        broker.addTopics(Stream.concat(Stream.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_RESULTS,
-                Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS, Topic.INVOCATION_STARTS), Topic.retryTiers().stream())
-                .map(Topic::newTopic)
-                .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
+        broker = new TestBroker();
         engine = new JsEngine();
         watchdog = new Watchdog();
-        catalog = new FunctionCatalog(kafka());
+        catalog = new FunctionCatalog(broker.kafka());
         catalog.start();
     }
 
@@ -88,44 +76,9 @@ class InstancesOnBrokerTest {
         broker.destroy();
     }
 
-    private static KafkaProperties kafka() {
-        KafkaProperties kafka = new KafkaProperties();
-        kafka.setBootstrapServers(List.of(broker.getBrokersAsString()));
-        return kafka;
-    }
-
-    private static KafkaProducer<String, byte[]> plainProducer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
-                new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic, String isolation) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            // read until every partition's position passed its end (control records included)
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
-    }
-
-    private static List<InvocationCompleted> committedResults(String idPrefix) {
-        return readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed").stream()
-                .map(r -> JsonCodec.fromBytes(r.value(), InvocationCompleted.class))
-                .filter(c -> c.executionId().startsWith(idPrefix)).toList();
-    }
-
     private static long committedOffset(String group, TopicPartition partition) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString()))) {
+                broker.bootstrap()))) {
             var offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
             return offset == null ? 0 : offset.offset();
         }
@@ -141,7 +94,7 @@ class InstancesOnBrokerTest {
                   return runs === 2 ? 'x'.repeat(100000) : { i: input.i, run: runs };
                 }""", CodeStyle.HANDLER, 5_000, 0, FunctionStatus.ACTIVE, Instant.now());
         List<String> ids = new ArrayList<>();
-        try (var producer = plainProducer()) {
+        try (var producer = broker.plainProducer()) {
             producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), function.id(),
                     JsonCodec.toBytes(function))).get();
             for (int i = 0; i < 5; i++) {
@@ -155,7 +108,7 @@ class InstancesOnBrokerTest {
             producer.flush();
         }
 
-        Map<String, Object> producerConfig = new HashMap<>(kafka().buildProducerProperties());
+        Map<String, Object> producerConfig = new HashMap<>(broker.kafka().buildProducerProperties());
         producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 50_000);
         var producers = new DefaultKafkaProducerFactory<String, Object>(producerConfig, new StringSerializer(),
                 JsonSerde.anySerializer());
@@ -163,7 +116,7 @@ class InstancesOnBrokerTest {
         var meters = new SimpleMeterRegistry();
         var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(1),
                 started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
-        Map<String, Object> consumerConfig = new HashMap<>(kafka().buildConsumerProperties());
+        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-executor");
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -178,7 +131,7 @@ class InstancesOnBrokerTest {
             container.start();
             try {
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
-                        committedResults("e-tx-")).hasSize(5));
+                        broker.committedResults("e-tx-")).hasSize(5));
                 // the offsets went with the results: the group continues after the fifth invocation
                 assertThat(committedOffset("test-executor", new TopicPartition(Topic.INVOCATIONS.topicName(), 0)))
                         .isEqualTo(5);
@@ -189,7 +142,7 @@ class InstancesOnBrokerTest {
             producers.destroy();
         }
 
-        List<InvocationCompleted> committed = committedResults("e-tx-");
+        List<InvocationCompleted> committed = broker.committedResults("e-tx-");
         assertThat(committed).extracting(InvocationCompleted::executionId).containsExactlyInAnyOrderElementsOf(ids);
         // the invocation whose result could not be sent ran again; its committed result is from a later run
         assertThat(committed).filteredOn(c -> c.executionId().equals("e-tx-1")).singleElement()
@@ -202,7 +155,7 @@ class InstancesOnBrokerTest {
     @Test
     void theRetryForwarderForwardsOnlyCommittedRetriesOnceAndCommitsItsOffsetsWithThem() throws Exception {
         Topic tier = Topic.retryTierFor(Duration.ofSeconds(1));
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-tiers");
         // three retries due now, on one partition; the second in a transaction that aborts
         try (var producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
@@ -225,15 +178,15 @@ class InstancesOnBrokerTest {
         }
         var properties = new Binder(new MapConfigurationPropertySource(Map.of("s3c.executor.instance-id-prefix",
                 "test"))).bindOrCreate("s3c.executor", dev.s3c.executor.ExecutorProperties.class);
-        var forwarder = new dev.s3c.executor.retry.RetryForwarder(kafka(), properties);
+        var forwarder = new dev.s3c.executor.retry.RetryForwarder(broker.kafka(), properties);
         forwarder.start();
         try {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
-                    readAll(Topic.RETRIES_DUE.topicName(), "read_committed")).extracting(r -> JsonCodec.fromBytes(
+                    broker.readAll(Topic.RETRIES_DUE.topicName(), "read_committed")).extracting(r -> JsonCodec.fromBytes(
                             r.value(), InvocationRequested.class).executionId()).containsExactly("r-1", "r-3"));
             // its offsets went with the forwards: past r-3, so past the aborted r-2 too
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    broker.getBrokersAsString()))) {
+                    broker.bootstrap()))) {
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(admin
                         .listConsumerGroupOffsets("s3c-executor-retries").partitionsToOffsetAndMetadata().get()
                         .values()).extracting(o -> o.offset()).containsExactly(5L));
@@ -248,7 +201,7 @@ class InstancesOnBrokerTest {
                 "s3c.executor.instance-id-prefix", "drain", "s3c.executor.shutdown-grace", grace,
                 "s3c.executor.running-notice", "100ms"))).bindOrCreate("s3c.executor",
                         dev.s3c.executor.ExecutorProperties.class);
-        KafkaProperties kafka = kafka();
+        KafkaProperties kafka = broker.kafka();
         kafka.getConsumer().setGroupId("drain-executor");
         kafka.getConsumer().setAutoOffsetReset("earliest");
         var notices = new KafkaTemplate<>(new DefaultKafkaProducerFactory<String, Object>(
@@ -261,14 +214,14 @@ class InstancesOnBrokerTest {
     }
 
     private static void invokeSlow(String executionId, int millis) throws Exception {
-        try (var producer = plainProducer()) {
+        try (var producer = broker.plainProducer()) {
             var request = new InvocationRequested(executionId, "f-slow", 1, JsonCodec.readTree("{\"ms\":" + millis
                     + "}"), Instant.now(), null);
             producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), DRAIN_PARTITION, executionId,
                     JsonCodec.toBytes(request))).get();
         }
         // running: its notice is out
-        await().atMost(Duration.ofSeconds(30)).until(() -> readAll(Topic.INVOCATION_STARTS.topicName(),
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.readAll(Topic.INVOCATION_STARTS.topicName(),
                 "read_committed").stream().anyMatch(r -> executionId.equals(r.key())));
     }
 
@@ -282,7 +235,7 @@ class InstancesOnBrokerTest {
                   while (Date.now() - start < input.ms) {}
                   return { slept: input.ms };
                 }""", CodeStyle.HANDLER, 10_000, 0, FunctionStatus.ACTIVE, Instant.now());
-        try (var producer = plainProducer()) {
+        try (var producer = broker.plainProducer()) {
             producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), slow.id(),
                     JsonCodec.toBytes(slow))).get();
         }
@@ -293,7 +246,7 @@ class InstancesOnBrokerTest {
         first.start();
         invokeSlow("e-drain-1", 1500);
         first.stop();
-        assertThat(committedResults("e-drain-1")).singleElement().satisfies(c -> {
+        assertThat(broker.committedResults("e-drain-1")).singleElement().satisfies(c -> {
             assertThat(c.status()).isEqualTo(dev.s3c.contracts.ExecutionStatus.SUCCEEDED);
             assertThat(c.output().get("slept").asInt()).isEqualTo(1500);
         });
@@ -304,19 +257,19 @@ class InstancesOnBrokerTest {
         second.start();
         invokeSlow("e-drain-2", 4000);
         second.stop();
-        assertThat(committedResults("e-drain-2")).isEmpty();
+        assertThat(broker.committedResults("e-drain-2")).isEmpty();
         assertThat(committedOffset("drain-executor", partition)).isEqualTo(afterFirst);
 
         ExecutorPool third = pool("10s");
         third.start();
         try {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertThat(committedResults("e-drain-2")).singleElement().satisfies(c ->
+                    assertThat(broker.committedResults("e-drain-2")).singleElement().satisfies(c ->
                             assertThat(c.output().get("slept").asInt()).isEqualTo(4000)));
         } finally {
             third.stop();
         }
         // and the first ran once: nothing of it came again
-        assertThat(committedResults("e-drain-1")).hasSize(1);
+        assertThat(broker.committedResults("e-drain-1")).hasSize(1);
     }
 }

@@ -24,32 +24,20 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.springframework.kafka.test.utils.ContainerTestUtils;
 
 /**
@@ -63,26 +51,17 @@ class LanesOnBrokerTest {
     private static final int PARTITIONS = Topic.INVOCATIONS.partitions() + Topic.RETRIES_DUE.partitions()
             + Topic.INVOCATION_LANES.partitions();
 
-    private static EmbeddedKafkaKraftBroker broker;
+    private static TestBroker broker;
     private static JsEngine engine;
     private static Watchdog watchdog;
     private static FunctionCatalog catalog;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerProperties(Map.of("auto.create.topics.enable", "false", "group.initial.rebalance.delay.ms", "0",
-                "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
-                "transaction.state.log.num.partitions", "1"));
-        broker.afterPropertiesSet();
-        broker.addTopics(Stream.concat(Stream.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_RESULTS,
-                Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS, Topic.INVOCATION_STARTS, Topic.INVOCATION_LANES,
-                Topic.SLOW_LANE), Topic.retryTiers().stream())
-                .map(Topic::newTopic)
-                .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
+        broker = new TestBroker();
         engine = new JsEngine();
         watchdog = new Watchdog();
-        catalog = new FunctionCatalog(kafka());
+        catalog = new FunctionCatalog(broker.kafka());
         catalog.start();
     }
 
@@ -92,41 +71,6 @@ class LanesOnBrokerTest {
         watchdog.close();
         engine.close();
         broker.destroy();
-    }
-
-    private static KafkaProperties kafka() {
-        KafkaProperties kafka = new KafkaProperties();
-        kafka.setBootstrapServers(List.of(broker.getBrokersAsString()));
-        return kafka;
-    }
-
-    private static KafkaProducer<String, byte[]> plainProducer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
-                new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic, String isolation) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            // read until every partition's position passed its end (control records included)
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
-    }
-
-    private static List<InvocationCompleted> committedResults(String idPrefix) {
-        return readAll(Topic.INVOCATION_RESULTS.topicName(), "read_committed").stream()
-                .map(r -> JsonCodec.fromBytes(r.value(), InvocationCompleted.class))
-                .filter(c -> c.executionId().startsWith(idPrefix)).toList();
     }
 
     @Test
@@ -143,14 +87,14 @@ class LanesOnBrokerTest {
                 Instant.now(), "gw-1").inLane(5, Instant.now().plusSeconds(60));
         var late = new InvocationRequested("e-lane-late", function.id(), 1, JsonCodec.readTree("{\"i\":3}"),
                 Instant.now(), "gw-1").inLane(5, Instant.now().minusSeconds(1));
-        var producers = new DefaultKafkaProducerFactory<String, Object>(kafka().buildProducerProperties(),
+        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
         producers.setTransactionIdPrefix("test-lanes-");
         var meters = new SimpleMeterRegistry();
         List<dev.s3c.contracts.InvocationStarted> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
         var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
                 notices::add, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
-        Map<String, Object> consumerConfig = new HashMap<>(kafka().buildConsumerProperties());
+        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-lanes");
         // from the end: what the other test of this class left on the topics is not this test's
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -167,7 +111,7 @@ class LanesOnBrokerTest {
             container.start();
             try {
                 ContainerTestUtils.waitForAssignment(container, PARTITIONS);
-                try (var producer = plainProducer()) {
+                try (var producer = broker.plainProducer()) {
                     producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), function.id(),
                             JsonCodec.toBytes(function))).get();
                             for (InvocationRequested request : List.of(plain, inLine, waiting, late)) {
@@ -177,7 +121,7 @@ class LanesOnBrokerTest {
                     producer.flush();
                 }
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
-                        committedResults("e-lane-")).hasSize(4));
+                        broker.committedResults("e-lane-")).hasSize(4));
             } finally {
                 container.stop();
             }
@@ -185,12 +129,12 @@ class LanesOnBrokerTest {
             producers.destroy();
         }
         // the three with a lane went to its partition, each once, as they were
-        assertThat(readAll(Topic.INVOCATION_LANES.topicName(), "read_committed"))
+        assertThat(broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed"))
                 .allSatisfy(r -> assertThat(r.partition()).isEqualTo(5))
                 .extracting(r -> JsonCodec.fromBytes(r.value(), InvocationRequested.class))
                 .containsExactly(inLine, waiting, late);
         Map<String, InvocationCompleted> results = new HashMap<>();
-        committedResults("e-lane-").forEach(r -> results.put(r.executionId(), r));
+        broker.committedResults("e-lane-").forEach(r -> results.put(r.executionId(), r));
         assertThat(results).hasSize(4);
         assertThat(results.get("e-lane-plain").output().asInt()).isZero();
         assertThat(results.get("e-lane-async").output().asInt()).isEqualTo(1);
@@ -219,19 +163,19 @@ class LanesOnBrokerTest {
         // a timeout no cold start reaches, however busy the machine: a timeout would make it slow too
         var fastFunction = new FunctionDefinition("f-quick", "quick", 1, "function handler(input) { return input.i; }",
                 CodeStyle.HANDLER, 120_000, 0, FunctionStatus.ACTIVE, Instant.now());
-        try (var producer = plainProducer()) {
+        try (var producer = broker.plainProducer()) {
             for (FunctionDefinition f : List.of(slowFunction, fastFunction)) {
                 producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), f.id(),
                         JsonCodec.toBytes(f))).get();
             }
         }
-        var producers = new DefaultKafkaProducerFactory<String, Object>(kafka().buildProducerProperties(),
+        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
         producers.setTransactionIdPrefix("test-slow-lane-");
         var meters = new SimpleMeterRegistry();
         var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
                 started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
-        Map<String, Object> consumerConfig = new HashMap<>(kafka().buildConsumerProperties());
+        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-slow-lane");
         // from the end: what the other test of this class left on the topics is not this test's
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -258,29 +202,29 @@ class LanesOnBrokerTest {
             containers.forEach(KafkaMessageListenerContainer::start);
             ContainerTestUtils.waitForAssignment(containers.get(0), PARTITIONS);
             ContainerTestUtils.waitForAssignment(containers.get(1), Topic.SLOW_LANE.partitions());
-            try (var producer = plainProducer()) {
+            try (var producer = broker.plainProducer()) {
                 // warm: a cold start on a busy machine must not make the fast function look slow
                 send(producer, new InvocationRequested("e-quick-0", fastFunction.id(), 1,
                         JsonCodec.readTree("{\"i\":0}"), Instant.now(), null));
-                await().atMost(Duration.ofSeconds(60)).until(() -> committedResults("e-quick-").size() == 1);
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-quick-").size() == 1);
                 send(producer, new InvocationRequested("e-slowly-1", slowFunction.id(), 1,
                         JsonCodec.readTree("{\"loop\":true}"), Instant.now(), null));
-                await().atMost(Duration.ofSeconds(60)).until(() -> committedResults("e-slowly-").size() == 1);
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-slowly-").size() == 1);
                 assertThat(slow.isSlow(slowFunction.id())).isTrue();
                 assertThat(slow.isSlow(fastFunction.id())).isFalse();
                 send(producer, new InvocationRequested("e-slowly-2", slowFunction.id(), 1,
                         JsonCodec.readTree("{\"i\":2}"), Instant.now(), null));
                 send(producer, new InvocationRequested("e-quick-1", fastFunction.id(), 1,
                         JsonCodec.readTree("{\"i\":1}"), Instant.now(), null));
-                await().atMost(Duration.ofSeconds(60)).until(() -> committedResults("e-slowly-").size() == 2
-                        && committedResults("e-quick-").size() == 2);
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-slowly-").size() == 2
+                        && broker.committedResults("e-quick-").size() == 2);
             }
         } finally {
             containers.forEach(KafkaMessageListenerContainer::stop);
             producers.destroy();
         }
         Map<String, InvocationCompleted> results = new HashMap<>();
-        committedResults("e-").forEach(r -> results.put(r.executionId(), r));
+        broker.committedResults("e-").forEach(r -> results.put(r.executionId(), r));
         assertThat(results.get("e-slowly-1").status()).isEqualTo(dev.s3c.contracts.ExecutionStatus.TIMED_OUT);
         assertThat(results.get("e-slowly-1").instanceId()).isEqualTo("test/main");
         // once it timed out, its next invocation ran in the slow lane; another function's stayed with the fast (a
@@ -288,7 +232,7 @@ class LanesOnBrokerTest {
         assertThat(results.get("e-slowly-2").output().asInt()).as("%s", results.get("e-slowly-2")).isEqualTo(2);
         assertThat(results.get("e-slowly-2").instanceId()).isEqualTo("test/slow-0");
         assertThat(results.get("e-quick-1").instanceId()).isEqualTo("test/main");
-        assertThat(readAll(Topic.SLOW_LANE.topicName(), "read_committed")).extracting(r -> r.key())
+        assertThat(broker.readAll(Topic.SLOW_LANE.topicName(), "read_committed")).extracting(r -> r.key())
                 .containsExactly("e-slowly-2");
         assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "slow").counter().count()).isEqualTo(1);
     }
