@@ -88,11 +88,9 @@ final class InvocationProcessor {
         // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
         // waiting again on every redelivery would hold the instance up
         Duration wait = request.redeliveries() == 0 ? definitionWait : Duration.ZERO;
-        if (request.startBy() != null && Instant.now().isAfter(request.startBy())) {
-            // its sync caller's wait is over, and the gateway answers it 429 for it: it must never run now (checked
-            // before anything that could hold the lane, such as waiting for a definition)
-            return Step.done(failed(request, ErrorType.THROTTLED, "not started within the caller's wait: every run "
-                    + "its concurrency limit allows was busy", instanceId));
+        if (pastItsCallersWait(request)) {
+            // checked first too, so a refused request does not hold its lane while a definition is waited for
+            return throttled(request, instanceId);
         }
         long lookupStart = System.nanoTime();
         FunctionCatalog.Lookup lookup = catalog.await(request.functionId(), request.functionVersion(), wait);
@@ -121,6 +119,9 @@ final class InvocationProcessor {
         }
         if (!function.active()) {
             return Step.done(rejected(request, "function " + function.name() + " is inactive", instanceId));
+        }
+        if (pastItsCallersWait(request)) {
+            return throttled(request, instanceId);
         }
         boolean waitedFor = request.startBy() != null;
         var started = new InvocationStarted(request.executionId(), function.id(), function.version(), instanceId,
@@ -192,6 +193,19 @@ final class InvocationProcessor {
         // out of redeliveries: final, and redrivable once the platform is healthy again
         return new Step(failed, null, new DeadLettered(request.executionId(), request.functionId(), request,
                 AttemptRecord.of(failed), Instant.now()));
+    }
+
+    /**
+     * A sync caller waiting in a concurrency lane whose wait is over: its gateway answers it 429, so it must never
+     * start now.
+     */
+    private static boolean pastItsCallersWait(InvocationRequested request) {
+        return request.startBy() != null && Instant.now().isAfter(request.startBy());
+    }
+
+    private static Step throttled(InvocationRequested request, String instanceId) {
+        return Step.done(failed(request, ErrorType.THROTTLED, "not started within the caller's wait: every run its "
+                + "concurrency limit allows was busy", instanceId));
     }
 
     static final int MAX_REDELIVERIES = 10;

@@ -15,6 +15,7 @@ import dev.s3c.executor.retry.RetryPolicy;
 import dev.s3c.executor.runtime.Watchdog;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,6 +53,35 @@ class RetryRulesTest {
     private static InvocationProcessor processor(Watchdog watchdog) {
         return new InvocationProcessor(new FunctionCatalog(new KafkaProperties()), Duration.ZERO, watchdog,
                 Duration.ofSeconds(1), started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+    }
+
+    @Test
+    void aSyncRequestInALaneWhoseCallersWaitEndsWhileItsDefinitionIsAwaitedIsRefusedNotRun() throws Exception {
+        var function = new FunctionDefinition("f", "f", 1, "return 1;", CodeStyle.BODY, 1000, 0,
+                FunctionStatus.ACTIVE, T0);
+        Instant startBy = Instant.now().plusMillis(200);
+        var catalog = new FunctionCatalog(new KafkaProperties()) {
+            @Override
+            public Lookup await(String functionId, long minVersion, Duration wait) {
+                // the definition arrives, but only once the caller's wait is over (and its gateway answered 429)
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> Instant.now().isAfter(startBy));
+                return new Lookup(function, false);
+            }
+        };
+        List<dev.s3c.contracts.InvocationStarted> notices = new java.util.ArrayList<>();
+        try (Watchdog watchdog = new Watchdog()) {
+            var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(1),
+                    notices::add, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+            var request = new InvocationRequested("e", "f", 1, null, Instant.now(), "gw-1").inLane(3, startBy);
+            // no engine: a run would fail this test
+            var step = processor.process(request, new dev.s3c.executor.runtime.FunctionSandbox(null, watchdog,
+                    dev.s3c.executor.runtime.SandboxLimits.defaults()), "i-0");
+            assertThat(step.result().status()).isEqualTo(ExecutionStatus.REJECTED);
+            assertThat(step.result().error().type()).isEqualTo(ErrorType.THROTTLED);
+            assertThat(step.result().startedAt()).isNull();
+            assertThat(notices).isEmpty();
+        }
     }
 
     @Test
