@@ -180,9 +180,11 @@ abstract class PipelineContract {
                 "hostile-getter-trap", "succeeded");
         Map<String, String> ids = new java.util.LinkedHashMap<>();
         // loops are cut at 1 s so they do not starve the rest of the two CPUs; runaway recursion on a cold, busy
-        // instance may need seconds to overflow its 16 MiB stack, so it gets a timeout it cannot reach
+        // instance may need seconds to overflow its 16 MiB stack: 10 s, and on a machine too busy for that it is
+        // cut as a timeout. Either way it ends before the well-behaved calls' wait: the first runs of a function
+        // fired three at once may hold all three instances until they end (only then is it known to be slow)
         Map<String, Integer> timeouts = Map.of("hostile-loop", 1000, "hostile-promise", 1000,
-                "hostile-recursion", 60_000);
+                "hostile-recursion", 10_000);
         hostile.forEach((name, code) -> ids.put(name, create(name, code,
                 Map.of("timeoutMs", timeouts.getOrDefault(name, 5000), "retryCount", 0))));
         String good = create("well-behaved", "return { sum: input.a + input.b, polluted: ({}).isAdmin === undefined,"
@@ -217,7 +219,8 @@ abstract class PipelineContract {
                             "queued") && !st.equals("running")));
             JsonNode logs = gatewayA.get("/api/functions/" + id + "/logs?limit=10").body();
             assertThat(logs.size()).as(name).isEqualTo(3);
-            logs.forEach(r -> assertThat(r.get("status").asString()).as("%s: %s", name, r).isEqualTo(expected.get(name)));
+            logs.forEach(r -> assertThat(r.get("status").asString()).as("%s: %s", name, r)
+                    .isIn(name.equals("hostile-recursion") ? List.of("failed", "timed_out") : List.of(expected.get(name))));
         });
         // the loop timed out: from now on it runs in the slow lane, on an instance of its own
         Api.Response again = gatewayA.post("/api/functions/" + ids.get("hostile-loop") + "/execute?wait=30", "{}");
