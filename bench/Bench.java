@@ -46,6 +46,8 @@ public class Bench {
     static final String FAILING = "function handler(input) { throw new Error('always'); }";
 
     final String gateway;
+    /** The gateway's actuator: a port of its own, not the API's. */
+    final String gatewayActuator;
     final String executor;
     final String monitor;
     final Duration seconds = Duration.ofSeconds(Integer.getInteger("seconds", 20));
@@ -54,8 +56,9 @@ public class Bench {
     final LoadClient load;
     String echoFunction;
 
-    Bench(String gateway, String executor, String monitor) {
+    Bench(String gateway, String gatewayActuator, String executor, String monitor) {
         this.gateway = gateway;
+        this.gatewayActuator = gatewayActuator;
         this.executor = executor;
         this.monitor = monitor;
         this.load = new LoadClient(gateway);
@@ -65,7 +68,8 @@ public class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        var bench = new Bench(env("GATEWAY_URL", "http://localhost:8080"), env("EXECUTOR_URL", "http://localhost:8081"),
+        var bench = new Bench(env("GATEWAY_URL", "http://localhost:8080"),
+                env("GATEWAY_ACTUATOR_URL", "http://localhost:8084"), env("EXECUTOR_URL", "http://localhost:8081"),
                 env("MONITOR_URL", "http://localhost:8082"));
         List<String> scenarios = args.length == 0
                 ? List.of("warmup", "echo", "async", "sync-1", "sync-hops", "sync-open", "sync-64", "cold", "cpu", "mixed")
@@ -366,7 +370,7 @@ public class Bench {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
             double finished = finished();
-            if (finished >= metric(gateway, "s3c_gateway_invocations_accepted_total") && stored() >= finished) {
+            if (finished >= metric(gatewayActuator, "s3c_gateway_invocations_accepted_total") && stored() >= finished) {
                 return;
             }
             Thread.sleep(200);

@@ -56,36 +56,38 @@ public final class LocalCluster implements AutoCloseable {
      *        (store in memory, broker log in a temporary directory)
      * @param mongoPort port of the embedded MongoDB-wire server (0: any free port)
      * @param gatewayPort port of the first gateway (0: any free port); the other services take ports 0 or the next ones
+     * @param gatewayManagementPort port of the first gateway's actuator, on this machine only (0: any free port)
      * @param executorInstances consumer threads the executor starts with
      * @param serviceArgs further {@code --property=value} arguments for every service (each ignores what it does
      *        not know)
      */
     public record Options(String kafkaBootstrap, String mongoUri, Path dataDir, int mongoPort, int gatewayPort,
-            int executorPort, int monitorPort, int scalerPort, int executorInstances, List<String> serviceArgs) {
+            int gatewayManagementPort, int executorPort, int monitorPort, int scalerPort, int executorInstances,
+            List<String> serviceArgs) {
 
         public Options {
             serviceArgs = serviceArgs == null ? List.of() : List.copyOf(serviceArgs);
         }
 
         public static Options forTests(String kafkaBootstrap, String mongoUri) {
-            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 3,
+            return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 0, 3,
                     List.of("--" + API_KEYS + "=" + TEST_API_KEY, "--" + ADMIN_KEYS + "=" + TEST_ADMIN_KEY));
         }
 
         public Options withExecutorInstances(int instances) {
-            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, executorPort, monitorPort,
+            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
                     scalerPort, instances, serviceArgs);
         }
 
         public Options withDataDir(Path dir) {
-            return new Options(kafkaBootstrap, mongoUri, dir, mongoPort, gatewayPort, executorPort, monitorPort,
+            return new Options(kafkaBootstrap, mongoUri, dir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
                     scalerPort, executorInstances, serviceArgs);
         }
 
         public Options withServiceArgs(String... args) {
             List<String> all = new ArrayList<>(serviceArgs);
             all.addAll(Arrays.asList(args));
-            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, executorPort, monitorPort,
+            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
                     scalerPort, executorInstances, all);
         }
     }
@@ -112,7 +114,7 @@ public final class LocalCluster implements AutoCloseable {
             cluster.startInfrastructure();
             // the monitor first: gateways forward live metrics to it, so they are told where it listens
             cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
-            cluster.startGateway("gateway-1", options.gatewayPort());
+            cluster.startGateway("gateway-1", options.gatewayPort(), options.gatewayManagementPort());
             // Ctrl-C stops everything within 15 s: running functions get 10 of them to finish
             cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
                     "--s3c.executor.instances=" + options.executorInstances(),
@@ -206,10 +208,19 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Starts one more gateway instance (they share the database and topics); returns its base URL. */
+    /**
+     * Starts one more gateway instance (they share the database and topics), its actuator on any free port; returns
+     * its base URL.
+     */
     public String startGateway(String instanceId, int port) {
+        return startGateway(instanceId, port, 0);
+    }
+
+    private String startGateway(String instanceId, int port, int managementPort) {
         List<String> args = new ArrayList<>(List.of("--s3c.gateway.instance-id=" + instanceId,
-                "--s3c.gateway.monitor-url=" + baseUrl(monitor)));
+                "--s3c.gateway.monitor-url=" + baseUrl(monitor),
+                // the actuator answers this machine only, the API's port does not serve it
+                "--management.server.port=" + managementPort, "--management.server.address=127.0.0.1"));
         // one machine, no load balancer to tell: Ctrl-C stops at once, calls in flight get 5 s to finish
         addUnlessGiven(args, "s3c.gateway.drain-notice", "${S3C_GATEWAY_DRAIN_NOTICE:0s}");
         addUnlessGiven(args, "spring.lifecycle.timeout-per-shutdown-phase", "5s");
@@ -263,7 +274,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private void awaitHealthy(ConfigurableApplicationContext context) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI health = URI.create(baseUrl(context) + "/actuator/health");
+        URI health = URI.create(managementUrl(context) + "/actuator/health");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -297,6 +308,17 @@ public final class LocalCluster implements AutoCloseable {
         return "http://" + host + ":" + context.getEnvironment().getProperty("local.server.port");
     }
 
+    /** Where the service's actuator answers: the gateway's own management port, the others' only port. */
+    public static String managementUrl(ConfigurableApplicationContext context) {
+        String port = context.getEnvironment().getProperty("local.management.port");
+        if (port == null) {
+            return baseUrl(context);
+        }
+        String address = context.getEnvironment().getProperty("management.server.address", "");
+        String host = address.isBlank() || address.equals("0.0.0.0") ? "localhost" : address;
+        return "http://" + host + ":" + port;
+    }
+
     /** The key the gateways accept (the last one given), or null when none was given. */
     public String apiKey() {
         String prefix = "--" + API_KEYS + "=";
@@ -311,6 +333,16 @@ public final class LocalCluster implements AutoCloseable {
 
     public String gatewayUrl() {
         return baseUrl(gateways.getFirst());
+    }
+
+    /** The actuator (health, Prometheus) of the gateway at {@code gatewayUrl}. */
+    public String gatewayManagementUrl(String gatewayUrl) {
+        return managementUrl(gateway(gatewayUrl));
+    }
+
+    private ConfigurableApplicationContext gateway(String url) {
+        return gateways.stream().filter(g -> baseUrl(g).equals(url)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no gateway at " + url));
     }
 
 
@@ -353,8 +385,7 @@ public final class LocalCluster implements AutoCloseable {
      * blocking until it stopped.
      */
     public void stopGateway(String url) {
-        ConfigurableApplicationContext gateway = gateways.stream().filter(g -> baseUrl(g).equals(url)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no gateway at " + url));
+        ConfigurableApplicationContext gateway = gateway(url);
         gateways.remove(gateway);
         contexts.remove(gateway);
         gateway.close();

@@ -17,8 +17,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 /**
  * {@code ./run-local.sh}: everything on this machine, no Docker. Settings come from the environment:
  * KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI point at external ones instead of the embedded ones, S3C_DATA_DIR says
- * where the embedded store keeps its data (default ./data; "memory" for none), GATEWAY_PORT (8080) and the next three ports for the
- * executor, monitor and scaler, EXECUTOR_INSTANCES (3), MONGODB_PORT (27017).
+ * where the embedded store keeps its data (default ./data; "memory" for none), GATEWAY_PORT (8080) and the next four ports for the
+ * executor, monitor, scaler and the gateway's actuator (MANAGEMENT_PORT), EXECUTOR_INSTANCES (3), MONGODB_PORT (27017).
  */
 public final class LocalClusterMain {
 
@@ -37,6 +37,7 @@ public final class LocalClusterMain {
                 "memory".equals(env("S3C_DATA_DIR", "data")) ? null : Path.of(env("S3C_DATA_DIR", "data")).toAbsolutePath(),
                 intEnv("MONGODB_PORT", 27017),
                 gatewayPort,
+                intEnv("MANAGEMENT_PORT", gatewayPort + 4),
                 intEnv("EXECUTOR_PORT", gatewayPort + 1),
                 intEnv("MONITOR_PORT", gatewayPort + 2),
                 intEnv("SCALER_PORT", gatewayPort + 3),
@@ -61,7 +62,7 @@ public final class LocalClusterMain {
                 "    Live metrics:   " + cluster.gatewayUrl() + "/api/metrics  (WebSocket: "
                         + cluster.gatewayUrl().replaceFirst("^http", "ws") + "/api/metrics/live)",
                 "    Scaling:        " + cluster.gatewayUrl() + "/api/metrics/scaling/history",
-                "    Prometheus:     " + cluster.gatewayUrl() + "/actuator/prometheus  (gateway)",
+                "    Prometheus:     " + cluster.gatewayManagementUrl(cluster.gatewayUrl()) + "/actuator/prometheus  (gateway)",
                 "                    " + cluster.executorUrl() + "/actuator/prometheus  (executor)",
                 "                    " + cluster.monitorUrl() + "/actuator/prometheus  (monitor)",
                 "                    " + cluster.scalerUrl() + "/actuator/prometheus  (scaler)",

@@ -78,8 +78,8 @@ class ChaosTest {
         bootstrap = "127.0.0.1:" + brokerPort;
         mongoUri = "mongodb://127.0.0.1:" + storePort + "/s3c";
         broker = new Node("broker", List.of("broker", brokerLog.toString(), String.valueOf(brokerPort),
-                String.valueOf(controllerPort)), null);
-        store = new Node("store", List.of("store", String.valueOf(storePort)), null);
+                String.valueOf(controllerPort)), null, null);
+        store = new Node("store", List.of("store", String.valueOf(storePort)), null, null);
         broker.start();
         store.start();
         awaitBroker();
@@ -166,12 +166,13 @@ class ChaosTest {
         String function = create("chaos-term-gateway",
                 "function handler(input) { const t = Date.now(); while (Date.now() - t < 1000) {} return { i: input.i }; }");
         Api second = new Api(gateway2.url());
+        Api secondActuator = new Api(gateway2.managementUrl());
         long since = nextSecond();
         List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             calls.add(second.postAsync("/api/functions/" + function + "/execute", "{\"input\":{\"i\":" + i + "}}"));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> second.get("/actuator/health").body().path("components")
+        await().atMost(Duration.ofSeconds(30)).until(() -> secondActuator.get("/actuator/health").body().path("components")
                 .path("resultRouter").path("details").path("waiting").asInt() >= 4);
         long stoppedAt = System.nanoTime();
         gateway2.terminate();
@@ -521,7 +522,15 @@ class ChaosTest {
     // ---------------------------------------------------------------------------------------------------------------
 
     private static Node service(String kind, int port, String... extra) {
+        // a gateway's actuator has a port of its own; the other services serve theirs on their only port
+        int managementPort;
+        try {
+            managementPort = kind.equals("gateway") ? PersistentBroker.freePort() : port;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> args = new ArrayList<>(List.of(kind, "--server.port=" + port,
+                "--management.server.port=" + managementPort,
                 "--spring.kafka.bootstrap-servers=" + bootstrap, "--spring.mongodb.uri=" + mongoUri,
                 "--management.health.mongodb.enabled=false", "--s3c.gateway.seed-samples=false",
                 "--" + LocalCluster.API_KEYS + "=" + LocalCluster.TEST_API_KEY));
@@ -529,7 +538,7 @@ class ChaosTest {
             args.addAll(List.of("--springdoc.api-docs.enabled=false", "--springdoc.swagger-ui.enabled=false"));
         }
         args.addAll(List.of(extra));
-        return new Node(kind + "-" + port, args, "http://localhost:" + port);
+        return new Node(kind + "-" + port, args, "http://localhost:" + port, "http://localhost:" + managementPort);
     }
 
     private static void awaitBroker() {
@@ -557,16 +566,23 @@ class ChaosTest {
         private final String name;
         private final List<String> args;
         private final String url;
+        private final String managementUrl;
         private Process process;
 
-        Node(String name, List<String> args, String url) {
+        Node(String name, List<String> args, String url, String managementUrl) {
             this.name = name;
             this.args = args;
             this.url = url;
+            this.managementUrl = managementUrl;
         }
 
         String url() {
             return url;
+        }
+
+        /** Its actuator: health and Prometheus. */
+        String managementUrl() {
+            return managementUrl;
         }
 
         void start() {
@@ -595,7 +611,7 @@ class ChaosTest {
         }
 
         void awaitHealthy() {
-            Api node = new Api(url);
+            Api node = new Api(managementUrl);
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> {
                         assertThat(process.isAlive()).as("%s exited; see %s", name, LOGS.resolve(name + ".log")).isTrue();

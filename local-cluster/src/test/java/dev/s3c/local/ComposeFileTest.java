@@ -66,9 +66,21 @@ class ComposeFileTest {
             assertThat(port.find()).as("server.port of %s", app.getKey()).isTrue();
             int expected = Integer.parseInt(port.group(2));
             assertThat(env(app.getKey())).as(app.getKey()).containsEntry(port.group(1), expected);
-            // the gateway is the way in (its API needs a key); the others are published on this host only
-            assertThat((List<String>) service.get("ports")).containsExactly(app.getKey().equals("gateway-service")
-                    ? expected + ":" + expected : "127.0.0.1:" + expected + ":" + expected);
+            if (app.getKey().equals("gateway-service")) {
+                // the gateway is the way in (its API needs a key); its actuator has a port of its own, published on
+                // this host only, as the other services are
+                Matcher management = Pattern.compile("management:\\s+server:(?:\\s+#[^\\n]*)*\\s+port: \\$\\{"
+                        + "([A-Z_]+):(\\d+)}").matcher(config);
+                assertThat(management.find()).as("management.server.port of the gateway").isTrue();
+                int actuator = Integer.parseInt(management.group(2));
+                assertThat(env(app.getKey())).containsEntry(management.group(1), actuator);
+                assertThat(actuator).isNotEqualTo(expected);
+                assertThat((List<String>) service.get("ports")).containsExactly(expected + ":" + expected,
+                        "127.0.0.1:" + actuator + ":" + actuator);
+            } else {
+                assertThat((List<String>) service.get("ports")).containsExactly(
+                        "127.0.0.1:" + expected + ":" + expected);
+            }
         }
     }
 
@@ -113,8 +125,7 @@ class ComposeFileTest {
         for (String app : APPS.keySet()) {
             // the probe must exist in the image the Dockerfile builds
             String probe = ((Map<String, Object>) services.get(app).get("healthcheck")).get("test").toString();
-            int port = Integer.parseInt(((List<String>) services.get(app).get("ports")).getFirst().split(":")[1]);
-            assertThat(probe).contains("curl -fs http://localhost:" + port + "/actuator/health");
+            assertThat(probe).contains("curl -fs http://localhost:" + actuatorPort(app) + "/actuator/health");
             assertThat(dockerfile()).containsPattern("apt-get install [^\\n]*curl");
         }
         for (String app : APPS.keySet()) {
@@ -145,8 +156,7 @@ class ComposeFileTest {
         List<String> targets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).getFirst()
                 .get("targets");
         for (String app : APPS.keySet()) {
-            String port = ((List<String>) services.get(app).get("ports")).getFirst().split(":")[1];
-            assertThat(targets).contains(app + ":" + port);
+            assertThat(targets).contains(app + ":" + actuatorPort(app));
         }
 
         Path provisioning = root.resolve("infra/grafana/provisioning");
@@ -165,6 +175,18 @@ class ComposeFileTest {
         // every panel queries the provisioned datasource
         Dashboards.files().map(Dashboards::read).forEach(d -> d.get("panels").forEach(p ->
                 assertThat(p.get("datasource").get("uid").asString()).isEqualTo("prometheus")));
+    }
+
+    /** Where a service's actuator listens: the gateway's management port, the others' only port. */
+    @SuppressWarnings("unchecked")
+    private int actuatorPort(String service) {
+        Object management = env(service).get("MANAGEMENT_PORT");
+        if (management != null) {
+            return Integer.parseInt(management.toString());
+        }
+        List<String> ports = (List<String>) services.get(service).get("ports");
+        String[] parts = ports.getFirst().split(":");
+        return Integer.parseInt(parts[parts.length - 1]);
     }
 
     @SuppressWarnings("unchecked")

@@ -35,7 +35,7 @@ class GatewayDrainTest {
 
     @Test
     void theHealthOfAGatewaySaysWhetherKafkaAndTheStoreAnswer() {
-        JsonNode health = new Api(cluster.gatewayUrl()).get("/actuator/health").body();
+        JsonNode health = new Api(cluster.gatewayManagementUrl(cluster.gatewayUrl())).get("/actuator/health").body();
         assertThat(health.get("status").asString()).isEqualTo("UP");
         assertThat(health.get("components").get("kafka").get("status").asString()).isEqualTo("UP");
         assertThat(health.get("components").get("kafka").get("details").get("brokers").asInt()).isEqualTo(1);
@@ -47,6 +47,7 @@ class GatewayDrainTest {
         Api first = new Api(cluster.gatewayUrl());
         String url = cluster.startGateway("gateway-draining", 0);
         Api draining = new Api(url);
+        Api drainingActuator = new Api(cluster.gatewayManagementUrl(url));
         Api.Response created = first.post("/api/functions", Api.json(Map.of("name", "takes-3s",
                 "code", "function handler(input) { const t = Date.now(); while (Date.now() - t < 3000) {} return input.n * 2; }",
                 "timeoutMs", 10_000)));
@@ -56,7 +57,7 @@ class GatewayDrainTest {
         CompletableFuture<Api.Response> waiting = draining.postAsync("/api/functions/" + id + "/execute",
                 "{\"input\":{\"n\":21}}");
         // the call is in: its gateway waits for its result
-        await().atMost(Duration.ofSeconds(30)).until(() -> draining.get("/actuator/health").body().get("components")
+        await().atMost(Duration.ofSeconds(30)).until(() -> drainingActuator.get("/actuator/health").body().get("components")
                 .get("resultRouter").get("details").get("waiting").asInt() == 1);
 
         // a browser's live stream on the stopping gateway: a request that never ends by itself

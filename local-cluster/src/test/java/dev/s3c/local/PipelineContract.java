@@ -460,11 +460,21 @@ abstract class PipelineContract {
         assertThat(gatewayA.get("/api/functions/" + id + "/logs").body().size()).isZero();
         // answers carrying a tenant's data are kept by no cache
         assertThat(gatewayA.get("/api/functions/" + id).raw().headers().firstValue("Cache-Control")).hasValue("no-store");
-        // open without a key: the console's files, the API's description, health
+        // open without a key: the console's files, the API's description
         assertThat(anonymous.get("/").status()).isEqualTo(200);
         assertThat(anonymous.get("/console/app.js").status()).isEqualTo(200);
         assertThat(anonymous.get("/api/openapi").status()).isEqualTo(200);
-        assertThat(anonymous.get("/actuator/health").status()).isEqualTo(200);
+        // the actuator is not on the API's origin (a web page cannot call it): it has a port of its own, this
+        // machine's only
+        for (String path : List.of("/actuator/health", "/actuator/prometheus", "/actuator")) {
+            assertThat(anonymous.get(path).status()).as(path).isEqualTo(404);
+        }
+        String management = cluster.gatewayManagementUrl(cluster.gatewayUrl());
+        assertThat(management).startsWith("http://127.0.0.1:").isNotEqualTo(cluster.gatewayUrl());
+        assertThat(new Api(management, null).get("/actuator/health").body().get("status").asString()).isEqualTo("UP");
+        assertThat(new Api(management, null).raw("/actuator/prometheus")).contains("application=\"gateway-service\"");
+        // and the API is not served there, even with a key
+        assertThat(new Api(management).get("/api/functions").status()).isEqualTo(404);
 
         // the console's sign-in: the key once, then a cookie the browser sends and scripts cannot read
         assertError(anonymous.post("/api/session", "{\"key\":\"s3c_not-a-key\"}"), 401, "key");
@@ -966,8 +976,8 @@ abstract class PipelineContract {
         assertThat(gatewayA.post("/api/functions/" + failing + "/execute?mode=async", "{}").status()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             Set<String> exported = new HashSet<>();
-            for (String url : List.of(cluster.gatewayUrl(), cluster.executorUrl(), cluster.monitorUrl(),
-                    cluster.scalerUrl())) {
+            for (String url : List.of(cluster.gatewayManagementUrl(cluster.gatewayUrl()), cluster.executorUrl(),
+                    cluster.monitorUrl(), cluster.scalerUrl())) {
                 new Api(url).raw("/actuator/prometheus").lines().filter(l -> !l.startsWith("#") && !l.isBlank())
                         .map(l -> l.split("[{ ]", 2)[0]).forEach(exported::add);
             }

@@ -209,7 +209,7 @@ class InvocationController {
     }
 
     private ApiException throttled(Invocations.Placed placed) {
-        quotas.refused(placed.limit());
+        quotas.refused(placed.tenant(), placed.limit());
         String id = placed.request().executionId();
         String scope = placed.limit().equals("maxConcurrency") ? "this function" : "this tenant";
         return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "no run of " + scope + " came free within the wait ("

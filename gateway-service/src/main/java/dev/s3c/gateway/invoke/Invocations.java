@@ -43,10 +43,11 @@ public class Invocations {
     /**
      * An invocation ready to publish: in its concurrency lane when its tenant or function has a concurrency limit.
      *
+     * @param tenant the tenant that made it
      * @param limit the limit that decides how many run at once ({@code maxConcurrency} or
      *        {@code concurrentExecutions}), null when none applies
      */
-    public record Placed(InvocationRequested request, String limit, Integer limitValue) {
+    public record Placed(String tenant, InvocationRequested request, String limit, Integer limitValue) {
 
         /** Whether a synchronous caller may be refused with 429 when its wait ends before the run starts. */
         public boolean throttles() {
@@ -67,11 +68,11 @@ public class Invocations {
             Integer lane = ConcurrencyLanes.lane(tenant, tenantLimit, function.id(), functionLimit,
                     request.executionId(), Topic.INVOCATION_LANES.partitions());
             if (lane == null) {
-                return new Placed(request, null, null);
+                return new Placed(tenant, request, null, null);
             }
             String limit = ConcurrencyLanes.bindingLimit(tenantLimit, functionLimit);
             boolean waits = request.replyTo() != null && syncWait != null && !syncWait.isZero();
-            return new Placed(request.inLane(lane, waits ? request.requestedAt().plus(syncWait) : null), limit,
+            return new Placed(tenant, request.inLane(lane, waits ? request.requestedAt().plus(syncWait) : null), limit,
                     limit.equals("maxConcurrency") ? functionLimit : tenantLimit);
         });
     }

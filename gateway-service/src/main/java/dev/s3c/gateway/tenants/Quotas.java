@@ -86,15 +86,15 @@ public class Quotas {
                 }));
     }
 
-    /** Counts a call refused over {@code limit} elsewhere (a concurrency limit, refused once the wait was over). */
-    public void refused(String limit) {
-        throttled(null, limit).increment();
+    /** Counts a call of {@code tenant} refused over {@code limit} elsewhere (a concurrency limit, once the wait was over). */
+    public void refused(String tenant, String limit) {
+        throttled(tenant, limit).increment();
     }
 
     private Counter throttled(String tenant, String limit) {
-        // no tenant tag: the actuator answers on the API's port, and tenants' names are not everyone's to read
+        // tagged by tenant: the actuator has its own port, not the API's, and tenants are as many as an admin makes
         return Counter.builder("s3c.gateway.throttled").description("Calls refused because a tenant's limit was reached")
-                .tag("limit", limit).register(meters);
+                .tag("tenant", tenant).tag("limit", limit).register(meters);
     }
 
     /** One invocation from this second's allowance: from this gateway's share, or a new share from the store. */

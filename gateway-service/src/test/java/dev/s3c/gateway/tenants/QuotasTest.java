@@ -72,7 +72,7 @@ class QuotasTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(admitted(15)).isEqualTo(15);
         assertThat(admitted(15)).isEqualTo(5);
-        assertThat(meters.get("s3c.gateway.throttled").tag("limit", "invocationsPerSecond").counter().count()).isEqualTo(50 - 20 + 5 + 10);
+        assertThat(meters.get("s3c.gateway.throttled").tag("tenant", "acme").tag("limit", "invocationsPerSecond").counter().count()).isEqualTo(50 - 20 + 5 + 10);
     }
 
     @Test
