@@ -181,8 +181,8 @@ abstract class PipelineContract {
         Map<String, String> ids = new java.util.LinkedHashMap<>();
         // loops are cut at 1 s so they do not starve the rest of the two CPUs; runaway recursion on a cold, busy
         // instance may need seconds to overflow its 16 MiB stack: 10 s, and on a machine too busy for that it is
-        // cut as a timeout. Either way it ends before the well-behaved calls' wait: the first runs of a function
-        // fired three at once may hold all three instances until they end (only then is it known to be slow)
+        // cut as a timeout. The first runs, three at once, hold the fast instances until they used 250 ms of CPU
+        // each (then they start again in the slow lane), or, on a machine too busy to give them that, until timeout
         Map<String, Integer> timeouts = Map.of("hostile-loop", 1000, "hostile-promise", 1000,
                 "hostile-recursion", 10_000);
         hostile.forEach((name, code) -> ids.put(name, create(name, code,

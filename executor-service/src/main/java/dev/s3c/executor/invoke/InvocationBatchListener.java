@@ -164,6 +164,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
                 slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore,
                         step == null ? null : step.result());
+                if (step != null && step.toSlowLane() != null) {
+                    // stopped at its CPU budget and handed to the slow lane: slow, whatever the clock said
+                    slow.handedOff(request.functionId());
+                }
             }
             if (step != null) {
                 steps.add(step);
@@ -395,7 +399,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     private InvocationProcessor.Step process(InvocationRequested request) {
         try {
-            return processor.process(request, sandbox, instanceId);
+            // a fast instance gives a run the CPU of a slow one's threshold; past it, the run goes to the slow lane
+            // (a run in a concurrency lane keeps its lane, which keeps its limit)
+            long cpuBudget = slowLane || request.lane() != null ? 0 : slow.handOffNanos();
+            return processor.process(request, sandbox, instanceId, cpuBudget);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + request.executionId(), e);

@@ -13,6 +13,7 @@ import dev.s3c.contracts.JsonCodec;
 import dev.s3c.executor.catalog.FunctionCatalog;
 import dev.s3c.executor.retry.RetryPolicy;
 import dev.s3c.executor.runtime.FunctionSandbox;
+import dev.s3c.executor.runtime.HandedOff;
 import dev.s3c.executor.runtime.RunOutcome;
 import dev.s3c.executor.runtime.Watchdog;
 import java.time.Duration;
@@ -85,6 +86,15 @@ final class InvocationProcessor {
     }
 
     Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId) throws InterruptedException {
+        return process(request, sandbox, instanceId, 0);
+    }
+
+    /**
+     * @param cpuBudgetNanos CPU a run may use here (0: no bound but its timeout); a run that uses it is stopped and
+     *        the request goes to the slow lane, where it starts again
+     */
+    Step process(InvocationRequested request, FunctionSandbox sandbox, String instanceId, long cpuBudgetNanos)
+            throws InterruptedException {
         // a redelivered request waited in its delay tier already: a definition on its way has arrived by now, and
         // waiting again on every redelivery would hold the instance up
         Duration wait = request.redeliveries() == 0 ? definitionWait : Duration.ZERO;
@@ -136,7 +146,13 @@ final class InvocationProcessor {
         }
         RunOutcome outcome;
         try {
-            outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function));
+            outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function),
+                    cpuBudgetNanos);
+        } catch (HandedOff e) {
+            // no result, nothing of it kept: the same attempt starts afresh in the slow lane, with its whole timeout
+            log.debug("Instance {}: execution {} handed to the slow lane: {}", instanceId, request.executionId(),
+                    e.getMessage());
+            return Step.moveToSlowLane(request);
         } finally {
             if (notice != null) {
                 notice.cancel(false);

@@ -46,6 +46,22 @@ final class SlowFunctions {
         }
     }
 
+    /** A run of {@code functionId} used its CPU budget on a fast instance and was handed to the slow lane. */
+    void handedOff(String functionId) {
+        if (enabled && functionId != null) {
+            slow.put(functionId, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * The CPU a run on a fast instance may use before it is handed to the slow lane (0: none, no slow lane): the
+     * threshold of slowness, so a function's first slow run, and several fired at once, hold a fast instance no
+     * longer than that, not up to their timeout.
+     */
+    long handOffNanos() {
+        return enabled ? thresholdNanos : 0;
+    }
+
     boolean isSlow(String functionId) {
         return functionId != null && slow.getIfPresent(functionId) != null;
     }

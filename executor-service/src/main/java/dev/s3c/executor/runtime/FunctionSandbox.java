@@ -35,6 +35,7 @@ public final class FunctionSandbox implements AutoCloseable {
     private static final int DONE = 1;
     private static final int CANCELLED = 2;
     private static final int OVER_BUDGET = 3;
+    private static final int HANDED_OFF = 4;
     /** Error messages and stacks are cut to these lengths: a result must stay far below Kafka's message limit. */
     static final int MAX_MESSAGE = 8 * 1024;
     static final int MAX_STACK = 16 * 1024;
@@ -149,6 +150,16 @@ public final class FunctionSandbox implements AutoCloseable {
      * @param contextJson the invocation context as a JSON object with at least {@code timeoutMs}
      */
     public RunOutcome run(FunctionDefinition function, String inputJson, String contextJson) {
+        return run(function, inputJson, contextJson, 0);
+    }
+
+    /**
+     * Runs one invocation of {@code function}, stopping it with {@link HandedOff} (no result) once it used
+     * {@code cpuBudgetNanos} of CPU (0: no budget, the function's timeout alone bounds it).
+     *
+     * @throws HandedOff when the run used its CPU budget
+     */
+    public RunOutcome run(FunctionDefinition function, String inputJson, String contextJson, long cpuBudgetNanos) {
         String key = function.id() + ":" + function.version();
         Loaded loaded = warm.get(key);
         boolean cold = loaded == null;
@@ -171,6 +182,11 @@ public final class FunctionSandbox implements AutoCloseable {
                 target.context.close(true);
             }
         });
+        Watchdog.Watch cpu = watchdog.watchCpu(Thread.currentThread(), cpuBudgetNanos, () -> {
+            if (state.compareAndSet(RUNNING, HANDED_OFF)) {
+                target.context.close(true);
+            }
+        });
         try {
             if (cold) {
                 load(loaded, function);
@@ -182,6 +198,7 @@ public final class FunctionSandbox implements AutoCloseable {
             // still under the deadline: reading the result must not escape it
             RunOutcome outcome = settle(function, loaded, box, elapsedMs(start), cold);
             if (!state.compareAndSet(RUNNING, DONE)) {
+                deadline.cancel(false);
                 discard(key, loaded);
                 return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
@@ -198,6 +215,8 @@ public final class FunctionSandbox implements AutoCloseable {
                 warm.put(key, loaded);
             }
             return outcome;
+        } catch (HandedOff e) {
+            throw e;
         } catch (RuntimeException e) {
             // the run is over either way: its deadline must not outlive it and its context is not reused
             boolean stoppedByWatchdog = !state.compareAndSet(RUNNING, DONE);
@@ -211,6 +230,7 @@ public final class FunctionSandbox implements AutoCloseable {
         } finally {
             current = null;
             allocation.close();
+            cpu.close();
         }
     }
 
@@ -258,8 +278,14 @@ public final class FunctionSandbox implements AutoCloseable {
         return RunOutcome.failed(fromPolyglot(function, p), loaded.console.drain(), durationMs, cold);
     }
 
-    /** The result of a run the watchdog stopped: past its deadline, or over its allocation budget. */
+    /**
+     * The result of a run the watchdog stopped: past its deadline, or over its allocation budget; none for a run
+     * past its CPU budget.
+     */
     private RunOutcome stopped(int why, FunctionDefinition function, Loaded loaded, long durationMs, boolean cold) {
+        if (why == HANDED_OFF) {
+            throw new HandedOff(function.id());
+        }
         if (why == OVER_BUDGET) {
             return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded",
                     "the function allocated more than " + limits.allocationBytes() + " bytes in one invocation", null,

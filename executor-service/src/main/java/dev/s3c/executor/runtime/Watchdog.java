@@ -63,6 +63,64 @@ public final class Watchdog implements AutoCloseable {
         return () -> watched.remove(w);
     }
 
+    /**
+     * Calls {@code onSpent} (once, on the action pool) when {@code thread} has used {@code budgetNanos} of CPU from
+     * now on. Checked when the budget could first be spent (a thread uses at most a second of CPU a second) and again
+     * as long as the rest could take: nothing is sampled while a run waits for the CPU, and a run that ends sooner
+     * costs one timer entry. Close the returned handle when the run ends.
+     */
+    public Watch watchCpu(Thread thread, long budgetNanos, Runnable onSpent) {
+        if (budgetNanos <= 0 || !ALLOCATION.isThreadCpuTimeSupported()) {
+            return () -> { };
+        }
+        CpuWatch watch = new CpuWatch(thread.threadId(), budgetNanos, onSpent);
+        watch.checkIn(budgetNanos);
+        return watch::close;
+    }
+
+    private final class CpuWatch {
+        private final long threadId;
+        private final long startNanos;
+        private final long budgetNanos;
+        private final Runnable onSpent;
+        private final java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile ScheduledFuture<?> next;
+
+        CpuWatch(long threadId, long budgetNanos, Runnable onSpent) {
+            this.threadId = threadId;
+            this.startNanos = ALLOCATION.getThreadCpuTime(threadId);
+            this.budgetNanos = budgetNanos;
+            this.onSpent = onSpent;
+        }
+
+        void checkIn(long nanos) {
+            // a millisecond at least: a check scheduled for now would run before the thread used anything
+            next = timer.schedule(this::check, Math.max(1_000_000, nanos), TimeUnit.NANOSECONDS);
+        }
+
+        private void check() {
+            if (over.get()) {
+                return;
+            }
+            long used = ALLOCATION.getThreadCpuTime(threadId) - startNanos;
+            if (used >= budgetNanos) {
+                if (over.compareAndSet(false, true)) {
+                    actions.execute(onSpent);
+                }
+            } else {
+                checkIn(budgetNanos - used);
+            }
+        }
+
+        void close() {
+            over.set(true);
+            ScheduledFuture<?> pending = next;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+    }
+
     private synchronized void ensureSampling() {
         if (sampling == null) {
             sampling = timer.scheduleAtFixedRate(this::sample, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);

@@ -237,6 +237,93 @@ class LanesOnBrokerTest {
         assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "slow").counter().count()).isEqualTo(1);
     }
 
+    @Test
+    void aFirstRunThatUsesItsCpuBudgetOnAFastInstanceIsHandedToTheSlowLaneAndTheRecordsBehindItAreServedAtOnce()
+            throws Exception {
+        // about three seconds of CPU per run, far past the budget; nothing has ever seen it run
+        var heavy = new FunctionDefinition("f-heavy", "heavy", 1, """
+                function handler(input) { const end = Date.now() + input.ms; while (Date.now() < end) {} return input.i; }""",
+                CodeStyle.HANDLER, 60_000, 0, FunctionStatus.ACTIVE, Instant.now());
+        var quick = new FunctionDefinition("f-quick-after", "quick-after", 1,
+                "function handler(input) { return input.i; }", CodeStyle.HANDLER, 120_000, 0, FunctionStatus.ACTIVE,
+                Instant.now());
+        try (var producer = broker.plainProducer()) {
+            for (FunctionDefinition f : List.of(heavy, quick)) {
+                producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), f.id(),
+                        JsonCodec.toBytes(f))).get();
+            }
+        }
+        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
+                new StringSerializer(), JsonSerde.anySerializer());
+        producers.setTransactionIdPrefix("test-hand-off-");
+        var meters = new SimpleMeterRegistry();
+        var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
+                started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
+        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-hand-off");
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var consumers = new DefaultKafkaConsumerFactory<>(consumerConfig, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        // a budget of 200 ms of CPU: a quick function, even cold on a busy machine, uses far less
+        var slow = new SlowFunctions(Duration.ofMillis(200), Duration.ofMinutes(1));
+        var main = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
+                Topic.INVOCATION_LANES.topicName());
+        var lane = new ContainerProperties(Topic.SLOW_LANE.topicName());
+        List<KafkaMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
+        try (var mainSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());
+                var laneSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
+            main.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+            main.setMessageListener(new InvocationBatchListener("test/main", mainSandbox, processor,
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false));
+            lane.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+            lane.setMessageListener(new InvocationBatchListener("test/slow-0", laneSandbox, processor,
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, true));
+            containers.add(new KafkaMessageListenerContainer<>(consumers, main));
+            containers.add(new KafkaMessageListenerContainer<>(consumers, lane));
+            containers.forEach(KafkaMessageListenerContainer::start);
+            ContainerTestUtils.waitForAssignment(containers.get(0), PARTITIONS);
+            ContainerTestUtils.waitForAssignment(containers.get(1), Topic.SLOW_LANE.partitions());
+            try (var producer = broker.plainProducer()) {
+                // one partition, in this order: the quick one is polled behind the heavy one
+                send(producer, new InvocationRequested("e-heavy-1", heavy.id(), 1,
+                        JsonCodec.readTree("{\"ms\":3000,\"i\":1}"), Instant.now(), null));
+                send(producer, new InvocationRequested("e-after-1", quick.id(), 1, JsonCodec.readTree("{\"i\":7}"),
+                        Instant.now(), null));
+                // in a concurrency lane it keeps its lane, and with it its limit: run where its lane is, to the end
+                send(producer, new InvocationRequested("e-heavy-lane", heavy.id(), 1,
+                        JsonCodec.readTree("{\"ms\":1000,\"i\":2}"), Instant.now(), null).inLane(3, null));
+                await().atMost(Duration.ofSeconds(90)).until(() -> broker.committedResults("e-heavy-").size() == 2
+                        && broker.committedResults("e-after-").size() == 1);
+            }
+        } finally {
+            containers.forEach(KafkaMessageListenerContainer::stop);
+            producers.destroy();
+        }
+        Map<String, InvocationCompleted> results = new HashMap<>();
+        broker.committedResults("e-").forEach(r -> results.put(r.executionId(), r));
+        InvocationCompleted handedOff = results.get("e-heavy-1");
+        InvocationCompleted after = results.get("e-after-1");
+        // one result, from the slow lane, where it ran from the start to its end (its first run left none)
+        assertThat(handedOff.status()).as("%s", handedOff).isEqualTo(dev.s3c.contracts.ExecutionStatus.SUCCEEDED);
+        assertThat(handedOff.output().asInt()).isEqualTo(1);
+        assertThat(handedOff.instanceId()).isEqualTo("test/slow-0");
+        assertThat(handedOff.attempt()).isEqualTo(1);
+        assertThat(handedOff.durationMs()).isGreaterThanOrEqualTo(3000);
+        assertThat(broker.committedResults("e-heavy-1")).hasSize(1);
+        // the record polled behind it did not wait for its three seconds
+        assertThat(after.instanceId()).isEqualTo("test/main");
+        assertThat(after.output().asInt()).isEqualTo(7);
+        assertThat(after.finishedAt()).isBefore(handedOff.finishedAt());
+        assertThat(broker.readAll(Topic.SLOW_LANE.topicName(), "read_committed")).extracting(r -> r.key())
+                .contains("e-heavy-1").doesNotContain("e-heavy-lane", "e-after-1");
+        assertThat(results.get("e-heavy-lane").instanceId()).isEqualTo("test/main");
+        assertThat(results.get("e-heavy-lane").output().asInt()).isEqualTo(2);
+        assertThat(slow.isSlow(heavy.id())).isTrue();
+        assertThat(slow.isSlow(quick.id())).isFalse();
+    }
+
     private static void send(KafkaProducer<String, byte[]> producer, InvocationRequested request) throws Exception {
         producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), 0, request.executionId(),
                 JsonCodec.toBytes(request))).get();

@@ -244,6 +244,27 @@ class FunctionSandboxTest {
     }
 
     @Test
+    void aRunPastItsCpuBudgetIsStoppedWithoutAResultLongBeforeItsTimeoutAndTheInstanceServesOn() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var loop = fn(CodeStyle.BODY, "let n = 0; while (true) { n++; }", 60_000);
+            long began = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(loop, "null",
+                    "{\"timeoutMs\":60000}", java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100)))
+                    .isInstanceOf(HandedOff.class).hasMessageContaining(loop.id());
+            // stopped by its CPU, not by its timeout (a minute)
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - began)).isLessThan(java.time.Duration.ofSeconds(30));
+            // a run within the budget is served as before, by the same sandbox, and so is the stopped function
+            var quick = fn(CodeStyle.BODY, "return input.n + 1;");
+            RunOutcome served = sandbox.run(quick, "{\"n\":1}", "{\"timeoutMs\":2000}",
+                    java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+            assertThat(served.outputJson()).isEqualTo("2");
+            var bounded = fn(CodeStyle.BODY, "let n = 0; while (n < input.n) { n++; } return n;", 60_000);
+            assertThat(sandbox.run(bounded, "{\"n\":1000}", "{\"timeoutMs\":60000}",
+                    java.util.concurrent.TimeUnit.SECONDS.toNanos(5)).outputJson()).isEqualTo("1000");
+        }
+    }
+
+    @Test
     void aFunctionThatKeepsMemoryAcrossRunsKeepsAtMostAContextsAllocationBeforeItStartsAfresh() {
         // each run keeps 3.8 MiB more in a global: warm runs would hold it all, run after run
         String hoarder = """
