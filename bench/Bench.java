@@ -1,5 +1,6 @@
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ import org.HdrHistogram.Histogram;
  *   cpu        a CPU-heavy function (fib(24)), 4 callers
  *   mixed      async, 128 callers: 80% echo, 10% failing then retried, 10% failing into dead letters
  * </pre>
- * Each load runs -Dseconds (default 20). URLs: GATEWAY_URL, EXECUTOR_URL, MONITOR_URL (localhost:8080..8082). The
+ * Each load runs -Dseconds (default 20). URLs: GATEWAY_URL, GATEWAY_ACTUATOR_URL (the gateway's port + 4, as in the
+ * local run), EXECUTOR_URL, MONITOR_URL (localhost:8080..8082). The
  * platform's CPU time is read from its process when it runs on this machine (the local-cluster JVM).
  */
 public class Bench {
@@ -68,8 +70,10 @@ public class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        var bench = new Bench(env("GATEWAY_URL", "http://localhost:8080"),
-                env("GATEWAY_ACTUATOR_URL", "http://localhost:8084"), env("EXECUTOR_URL", "http://localhost:8081"),
+        String gateway = env("GATEWAY_URL", "http://localhost:8080");
+        URI api = URI.create(gateway);
+        var bench = new Bench(gateway, env("GATEWAY_ACTUATOR_URL", api.getScheme() + "://" + api.getHost() + ":"
+                + (api.getPort() + 4)), env("EXECUTOR_URL", "http://localhost:8081"),
                 env("MONITOR_URL", "http://localhost:8082"));
         List<String> scenarios = args.length == 0
                 ? List.of("warmup", "echo", "async", "sync-1", "sync-hops", "sync-open", "sync-64", "cold", "cpu", "mixed")

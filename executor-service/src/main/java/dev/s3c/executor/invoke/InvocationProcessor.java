@@ -147,7 +147,7 @@ final class InvocationProcessor {
         RunOutcome outcome;
         try {
             outcome = sandbox.run(function, JsonCodec.toJson(request.input()), contextJson(request, function),
-                    cpuBudgetNanos);
+                    handsOff(function, cpuBudgetNanos) ? cpuBudgetNanos : 0);
         } catch (HandedOff e) {
             // no result, nothing of it kept: the same attempt starts afresh in the slow lane, with its whole timeout
             log.debug("Instance {}: execution {} handed to the slow lane: {}", instanceId, request.executionId(),
@@ -209,6 +209,16 @@ final class InvocationProcessor {
         // out of redeliveries: final, and redrivable once the platform is healthy again
         return new Step(failed, null, new DeadLettered(request.executionId(), request.functionId(), request,
                 AttemptRecord.of(failed), Instant.now()));
+    }
+
+    /**
+     * Whether a run of {@code function} is handed to the slow lane once it used {@code cpuBudgetNanos}: not when its
+     * timeout is within twice that. Such a run ends soon anyway, and starting it again elsewhere, at a lower priority,
+     * could only make it late, or time it out.
+     */
+    static boolean handsOff(FunctionDefinition function, long cpuBudgetNanos) {
+        return cpuBudgetNanos > 0 && java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(function.timeoutMs())
+                > 2 * cpuBudgetNanos;
     }
 
     /**

@@ -36,6 +36,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private static final int CANCELLED = 2;
     private static final int OVER_BUDGET = 3;
     private static final int HANDED_OFF = 4;
+    /** Loading a function may use this many times a run's CPU budget. */
+    static final int LOAD_BUDGETS = 4;
     /** Error messages and stacks are cut to these lengths: a result must stay far below Kafka's message limit. */
     static final int MAX_MESSAGE = 8 * 1024;
     static final int MAX_STACK = 16 * 1024;
@@ -182,14 +184,20 @@ public final class FunctionSandbox implements AutoCloseable {
                 target.context.close(true);
             }
         });
-        Watchdog.Watch cpu = watchdog.watchCpu(Thread.currentThread(), cpuBudgetNanos, () -> {
+        Runnable handOff = () -> {
             if (state.compareAndSet(RUNNING, HANDED_OFF)) {
                 target.context.close(true);
             }
-        });
+        };
+        // loading (compiling, running the top level) gets a budget of its own: code that builds tables once and
+        // answers fast must be loaded, and then kept warm, where it is read; a top-level loop is still stopped
+        Watchdog.Watch cpu = watchdog.watchCpu(Thread.currentThread(), cold ? cpuBudgetNanos * LOAD_BUDGETS
+                : cpuBudgetNanos, handOff);
         try {
             if (cold) {
                 load(loaded, function);
+                cpu.close();
+                cpu = watchdog.watchCpu(Thread.currentThread(), cpuBudgetNanos, handOff);
             } else {
                 // the statement limit counts per invocation
                 loaded.context.resetLimits();

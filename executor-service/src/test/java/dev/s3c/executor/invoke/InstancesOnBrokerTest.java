@@ -197,9 +197,12 @@ class InstancesOnBrokerTest {
     }
 
     private static ExecutorPool pool(String grace) {
+        // no slow lane: the seconds-long runs here would be handed to it after 250 ms of CPU, and this is the drain
+        // of the instance that runs them
         var properties = new Binder(new MapConfigurationPropertySource(Map.of("s3c.executor.instances", "1",
                 "s3c.executor.instance-id-prefix", "drain", "s3c.executor.shutdown-grace", grace,
-                "s3c.executor.running-notice", "100ms"))).bindOrCreate("s3c.executor",
+                "s3c.executor.running-notice", "100ms", "s3c.executor.slow-lane.instances", "0")))
+                .bindOrCreate("s3c.executor",
                         dev.s3c.executor.ExecutorProperties.class);
         KafkaProperties kafka = broker.kafka();
         kafka.getConsumer().setGroupId("drain-executor");

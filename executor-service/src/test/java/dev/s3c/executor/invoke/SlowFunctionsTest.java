@@ -39,9 +39,29 @@ class SlowFunctionsTest {
     }
 
     @Test
-    void withoutASlowLaneNothingIsSlow() {
+    void withoutASlowLaneNothingIsSlowOrHandedOff() {
         var none = SlowFunctions.none();
         none.ran("loop", 10_000 * MS, result("loop", ExecutionStatus.TIMED_OUT, ErrorType.TIMEOUT));
+        none.handedOff("loop");
         assertThat(none.isSlow("loop")).isFalse();
+        assertThat(none.handOffNanos()).isZero();
+    }
+
+    @Test
+    void aRunIsHandedOffAtTheThresholdUnlessItsTimeoutIsWithinTwiceIt() {
+        var slow = new SlowFunctions(Duration.ofMillis(250), Duration.ofMinutes(1));
+        assertThat(slow.handOffNanos()).isEqualTo(250 * MS);
+        slow.handedOff("loop");
+        assertThat(slow.isSlow("loop")).isTrue();
+        assertThat(InvocationProcessor.handsOff(function(1_000), slow.handOffNanos())).isTrue();
+        // it ends by its timeout soon anyway: starting it again elsewhere could only make it late
+        assertThat(InvocationProcessor.handsOff(function(500), slow.handOffNanos())).isFalse();
+        assertThat(InvocationProcessor.handsOff(function(400), slow.handOffNanos())).isFalse();
+        assertThat(InvocationProcessor.handsOff(function(60_000), 0)).isFalse();
+    }
+
+    private static dev.s3c.contracts.FunctionDefinition function(int timeoutMs) {
+        return new dev.s3c.contracts.FunctionDefinition("f", "f", 1, "return 1;", dev.s3c.contracts.CodeStyle.BODY,
+                timeoutMs, 0, dev.s3c.contracts.FunctionStatus.ACTIVE, Instant.now());
     }
 }

@@ -265,6 +265,28 @@ class FunctionSandboxTest {
     }
 
     @Test
+    void loadingGetsABudgetOfItsOwnSoCodeThatBuildsTablesOnceIsKeptWarmWhileATopLevelLoopIsStillStopped() {
+        long budget = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+        try (FunctionSandbox sandbox = sandbox()) {
+            // its top level spins for 200 ms (at most that much CPU), twice a run's budget, then answers fast
+            var tables = fn(CodeStyle.HANDLER, """
+                    const end = Date.now() + 200; while (Date.now() < end) {}
+                    const squares = [1, 4, 9];
+                    function handler(input) { return squares[input.i]; }""", 60_000);
+            RunOutcome first = sandbox.run(tables, "{\"i\":1}", "{\"timeoutMs\":60000}", budget);
+            assertThat(first.outputJson()).isEqualTo("4");
+            assertThat(first.coldStart()).isTrue();
+            RunOutcome second = sandbox.run(tables, "{\"i\":2}", "{\"timeoutMs\":60000}", budget);
+            assertThat(second.outputJson()).isEqualTo("9");
+            assertThat(second.coldStart()).as("kept warm").isFalse();
+
+            var loopAtTop = fn(CodeStyle.HANDLER, "while (true) {} function handler() { return 1; }", 60_000);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(loopAtTop, "null",
+                    "{\"timeoutMs\":60000}", budget)).isInstanceOf(HandedOff.class);
+        }
+    }
+
+    @Test
     void aFunctionThatKeepsMemoryAcrossRunsKeepsAtMostAContextsAllocationBeforeItStartsAfresh() {
         // each run keeps 3.8 MiB more in a global: warm runs would hold it all, run after run
         String hoarder = """
