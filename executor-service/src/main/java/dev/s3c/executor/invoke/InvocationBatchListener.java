@@ -120,6 +120,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             rewind(records, consumer);
             return;
         }
+        records = freshFirst(records);
         long start = System.nanoTime();
         List<InvocationProcessor.Step> steps = new ArrayList<>(records.size());
         int from = 0;
@@ -183,6 +184,30 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         commit(records, from, records.size(), steps, consumer);
+    }
+
+    /**
+     * The batch with the records of the concurrency lanes after the others, each partition's in its order. A lane is
+     * a line of a limited tenant or function, often long; a fresh invocation polled with it must not wait behind it
+     * (the batch's budget then sends the rest of the line back to the next poll, where fresh records go first again).
+     */
+    static List<ConsumerRecord<String, byte[]>> freshFirst(List<ConsumerRecord<String, byte[]>> records) {
+        boolean lanes = false;
+        boolean fresh = false;
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (record.topic().equals(LANES)) {
+                lanes = true;
+            } else {
+                fresh = true;
+            }
+        }
+        if (!lanes || !fresh) {
+            return records;
+        }
+        List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>(records.size());
+        records.stream().filter(r -> !r.topic().equals(LANES)).forEach(ordered::add);
+        records.stream().filter(r -> r.topic().equals(LANES)).forEach(ordered::add);
+        return ordered;
     }
 
     /** Commits records {@code [from, i)}; the records from {@code i} on come back with the next poll. */

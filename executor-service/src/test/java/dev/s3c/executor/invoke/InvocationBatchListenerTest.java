@@ -100,6 +100,31 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void freshRecordsRunBeforeTheLinesOfTheConcurrencyLanesPolledWithThemAndEachPartitionKeepsItsOrder() {
+        TopicPartition lane = new TopicPartition(Topic.INVOCATION_LANES.topicName(), 7);
+        TopicPartition retries = new TopicPartition(Topic.RETRIES_DUE.topicName(), 2);
+        consumer.assign(List.of(P0, lane, retries));
+        consumer.updateBeginningOffsets(Map.of(lane, 0L, retries, 0L));
+        byte[] junk = "not json".getBytes(StandardCharsets.UTF_8);
+        List<ConsumerRecord<String, byte[]>> polled = List.of(
+                new ConsumerRecord<>(lane.topic(), 7, 40, "line-0", junk),
+                new ConsumerRecord<>(lane.topic(), 7, 41, "line-1", junk),
+                new ConsumerRecord<>(P0.topic(), 0, 10, "fresh-0", junk),
+                new ConsumerRecord<>(lane.topic(), 7, 42, "line-2", junk),
+                new ConsumerRecord<>(retries.topic(), 2, 5, "retry-0", junk),
+                new ConsumerRecord<>(P0.topic(), 0, 11, "fresh-1", junk));
+
+        listener(Duration.ofSeconds(5)).onMessage(polled, null, consumer);
+
+        assertThat(sentKeys).containsExactly("fresh-0", "retry-0", "fresh-1", "line-0", "line-1", "line-2");
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12), lane,
+                new OffsetAndMetadata(43), retries, new OffsetAndMetadata(6)));
+        // a batch of one kind is left as it was polled
+        List<ConsumerRecord<String, byte[]>> onlyLanes = polled.subList(0, 2);
+        assertThat(InvocationBatchListener.freshFirst(onlyLanes)).isSameAs(onlyLanes);
+    }
+
+    @Test
     void pastItsBudgetABatchCommitsWhatRanAndSendsTheRestBack() {
         consumer.seek(P0, 13);
 
