@@ -57,6 +57,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final boolean slowLane;
     /** Transactions failed in a row: the backoff before the batch runs again. */
     private int failures;
+    /** Set when a batch was cut before any record of a lane ran: the next batch runs the lanes first. */
+    private boolean lanesPassedOver;
     /** Set when the instance stops: no new record is started; what ran is committed, the rest goes back. */
     private volatile boolean draining;
     /** How long each function's last run took on this instance: whether results wait for the next one. */
@@ -120,13 +122,17 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             rewind(records, consumer);
             return;
         }
-        records = freshFirst(records);
+        records = lanesPassedOver ? lanesFirst(records) : freshFirst(records);
+        int firstLane = firstLane(records);
+        lanesPassedOver = false;
         long start = System.nanoTime();
         List<InvocationProcessor.Step> steps = new ArrayList<>(records.size());
         int from = 0;
         for (int i = 0; i < records.size(); i++) {
             if (i > 0 && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
-                // slow functions, or stopping: commit what is done, let the rest come back on the next poll
+                // slow functions, or stopping: commit what is done, let the rest come back on the next poll; if no
+                // line of a lane got its turn in this one, the lanes go first in the next
+                lanesPassedOver = firstLane >= i;
                 commitAndSendBack(records, from, i, steps, consumer);
                 return;
             }
@@ -189,9 +195,31 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /**
      * The batch with the records of the concurrency lanes after the others, each partition's in its order. A lane is
      * a line of a limited tenant or function, often long; a fresh invocation polled with it must not wait behind it
-     * (the batch's budget then sends the rest of the line back to the next poll, where fresh records go first again).
+     * (the batch's budget then sends the rest of the line back to the next poll). So that fresh work arriving all the
+     * time cannot hold the lanes back for ever, a batch cut before any lane record ran makes the next one run the
+     * lanes first ({@link #lanesFirst}).
      */
     static List<ConsumerRecord<String, byte[]>> freshFirst(List<ConsumerRecord<String, byte[]>> records) {
+        return grouped(records, false);
+    }
+
+    /** The batch with the records of the concurrency lanes before the others, each partition's in its order. */
+    static List<ConsumerRecord<String, byte[]>> lanesFirst(List<ConsumerRecord<String, byte[]>> records) {
+        return grouped(records, true);
+    }
+
+    /** Where the first lane record of the batch is (its size when none). */
+    private static int firstLane(List<ConsumerRecord<String, byte[]>> records) {
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).topic().equals(LANES)) {
+                return i;
+            }
+        }
+        return records.size();
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> grouped(List<ConsumerRecord<String, byte[]>> records,
+            boolean lanesFirst) {
         boolean lanes = false;
         boolean fresh = false;
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -205,8 +233,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             return records;
         }
         List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>(records.size());
-        records.stream().filter(r -> !r.topic().equals(LANES)).forEach(ordered::add);
-        records.stream().filter(r -> r.topic().equals(LANES)).forEach(ordered::add);
+        records.stream().filter(r -> r.topic().equals(LANES) == lanesFirst).forEach(ordered::add);
+        records.stream().filter(r -> r.topic().equals(LANES) != lanesFirst).forEach(ordered::add);
         return ordered;
     }
 

@@ -125,6 +125,37 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void aBatchCutBeforeAnyLaneRecordRanMakesTheNextRunTheLanesFirstSoFreshWorkCannotHoldThemBackForEver() {
+        TopicPartition lane = new TopicPartition(Topic.INVOCATION_LANES.topicName(), 7);
+        consumer.assign(List.of(P0, lane));
+        consumer.updateBeginningOffsets(Map.of(lane, 0L));
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(10), lane, new OffsetAndMetadata(40)));
+        byte[] junk = "not json".getBytes(StandardCharsets.UTF_8);
+        List<ConsumerRecord<String, byte[]>> polled = List.of(
+                new ConsumerRecord<>(lane.topic(), 7, 40, "line-0", junk),
+                new ConsumerRecord<>(P0.topic(), 0, 10, "fresh-0", junk),
+                new ConsumerRecord<>(P0.topic(), 0, 11, "fresh-1", junk));
+        // a budget that cuts every batch after its first record
+        InvocationBatchListener listener = listener(Duration.ZERO);
+
+        listener.onMessage(polled, null, consumer);
+        assertThat(sentKeys).containsExactly("fresh-0");
+        // the lane's record was not run nor committed: it comes back with the next poll
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)));
+        assertThat(consumer.position(lane)).isEqualTo(40);
+
+        listener.onMessage(List.of(polled.get(0), polled.get(2)), null, consumer);
+        assertThat(sentKeys).containsExactly("fresh-0", "line-0");
+        assertThat(committedOffsets.getLast()).isEqualTo(Map.of(lane, new OffsetAndMetadata(41)));
+        assertThat(consumer.position(P0)).isEqualTo(11);
+
+        // and then fresh records go first again
+        listener.onMessage(List.of(new ConsumerRecord<>(lane.topic(), 7, 41, "line-1", junk), polled.get(2)), null,
+                consumer);
+        assertThat(sentKeys).containsExactly("fresh-0", "line-0", "fresh-1");
+    }
+
+    @Test
     void pastItsBudgetABatchCommitsWhatRanAndSendsTheRestBack() {
         consumer.seek(P0, 13);
 
