@@ -88,6 +88,45 @@ final class BenchHttp {
         return sum;
     }
 
+    /** Latencies of sync calls of one function. */
+    record SyncLatency(int calls, double p50, double p95, double p99, int wrong) {
+        @Override
+        public String toString() {
+            return String.format("%d sync calls, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %d wrong results", calls, p50,
+                    p95, p99, wrong);
+        }
+    }
+
+    /**
+     * {@code calls} sync calls of an echo function from 16 concurrent callers, each with its own input: a call is
+     * wrong unless it answered 200 with that input as its output.
+     */
+    static SyncLatency syncLatency(String gateway, String id, int calls) throws Exception {
+        List<Long> latencies = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        int[] wrong = {0};
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(16);
+        List<CompletableFuture<?>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            slots.acquire();
+            long t0 = System.nanoTime();
+            int n = i;
+            all.add(post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + n + "}}")
+                    .thenAccept(r -> {
+                        latencies.add(System.nanoTime() - t0);
+                        if (r.statusCode() != 200 || !r.body().contains("\"output\":{\"i\":" + n + "}")) {
+                            synchronized (wrong) {
+                                wrong[0]++;
+                            }
+                        }
+                    })
+                    .whenComplete((r, e) -> slots.release()));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        List<Long> sorted = new java.util.ArrayList<>(latencies);
+        java.util.Collections.sort(sorted);
+        return new SyncLatency(calls, pct(sorted, 50), pct(sorted, 95), pct(sorted, 99), wrong[0]);
+    }
+
     /** The p-th percentile of sorted nanoseconds, in milliseconds. */
     static double pct(List<Long> sorted, int p) {
         if (sorted.isEmpty()) {

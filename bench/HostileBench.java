@@ -1,10 +1,6 @@
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,8 +24,8 @@ public class HostileBench {
                 BenchHttp.function(gateway, "bench-hostile-churn",
                         "let a = []; for (let i = 0; i < 200000; i++) { a.push({ i }); if (a.length > 1000) a = []; } return 1;",
                         5000));
-        measure(gateway, echo, 3000); // warm-up
-        Result quiet = measure(gateway, echo, calls);
+        BenchHttp.syncLatency(gateway, echo, 3000); // warm-up
+        BenchHttp.SyncLatency quiet = BenchHttp.syncLatency(gateway, echo, calls);
         System.out.printf("alone:        %s%n", quiet);
 
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
@@ -37,46 +33,10 @@ public class HostileBench {
         load.scheduleAtFixedRate(() -> BenchHttp.post(gateway + "/api/functions/" + hostile.get(next[0]++ % hostile.size())
                 + "/execute?mode=async", "{}"), 0, (long) (1000 / hostilePerSecond), TimeUnit.MILLISECONDS);
         Thread.sleep(3000);
-        Result noisy = measure(gateway, echo, calls);
+        BenchHttp.SyncLatency noisy = BenchHttp.syncLatency(gateway, echo, calls);
         load.shutdownNow();
         System.out.printf("with hostile: %s (%.1f hostile invocations/s: loop, recursion, churn)%n", noisy,
                 hostilePerSecond);
     }
-
-    record Result(int calls, double p50, double p95, double p99, int wrong) {
-        @Override
-        public String toString() {
-            return String.format("%d sync calls, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %d wrong results", calls, p50,
-                    p95, p99, wrong);
-        }
-    }
-
-    private static Result measure(String gateway, String id, int calls) throws Exception {
-        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-        int[] wrong = {0};
-        Semaphore slots = new Semaphore(16);
-        List<CompletableFuture<?>> all = new ArrayList<>();
-        for (int i = 0; i < calls; i++) {
-            slots.acquire();
-            long t0 = System.nanoTime();
-            int n = i;
-            all.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + n + "}}")
-                    .thenAccept(r -> {
-                        latencies.add(System.nanoTime() - t0);
-                        if (r.statusCode() != 200 || !r.body().contains("\"output\":{\"i\":" + n + "}")) {
-                            synchronized (wrong) {
-                                wrong[0]++;
-                            }
-                        }
-                    })
-                    .whenComplete((r, e) -> slots.release()));
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        return new Result(calls, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99), wrong[0]);
-    }
-
-
 
 }

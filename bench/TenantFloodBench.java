@@ -5,13 +5,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -56,8 +51,8 @@ public class TenantFloodBench {
         }
         String spin = field(fn.body(), "\"id\":\"([0-9a-f]{24})\"");
 
-        measure(gateway, echo, 3000); // warm-up
-        Result quiet = measure(gateway, echo, calls);
+        BenchHttp.syncLatency(gateway, echo, 3000); // warm-up
+        BenchHttp.SyncLatency quiet = BenchHttp.syncLatency(gateway, echo, calls);
         System.out.printf("alone:      %s%n", quiet);
 
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
@@ -66,7 +61,7 @@ public class TenantFloodBench {
                 "{\"input\":{\"i\":" + sent.incrementAndGet() + "}}"), 0, (long) (1_000_000 / floodPerSecond),
                 TimeUnit.MICROSECONDS);
         Thread.sleep(3000);
-        Result noisy = measure(gateway, echo, calls);
+        BenchHttp.SyncLatency noisy = BenchHttp.syncLatency(gateway, echo, calls);
         load.shutdownNow();
         System.out.printf("beside the flood: %s (tenant %s: %d async invocations of 100 ms of CPU sent at %.0f/s, "
                 + "concurrency limit %s)%n", noisy, tenant, sent.get(), floodPerSecond,
@@ -75,41 +70,6 @@ public class TenantFloodBench {
 
         send(flooderKey, "DELETE", gateway + "/api/functions/" + spin, null);
         send(admin, "DELETE", gateway + "/api/tenants/" + tenant, null);
-    }
-
-    record Result(int calls, double p50, double p95, double p99, int wrong) {
-        @Override
-        public String toString() {
-            return String.format("%d sync calls, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %d wrong results", calls, p50,
-                    p95, p99, wrong);
-        }
-    }
-
-    private static Result measure(String gateway, String id, int calls) throws Exception {
-        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-        int[] wrong = {0};
-        Semaphore slots = new Semaphore(16);
-        List<CompletableFuture<?>> all = new ArrayList<>();
-        for (int i = 0; i < calls; i++) {
-            slots.acquire();
-            long t0 = System.nanoTime();
-            int n = i;
-            all.add(BenchHttp.post(gateway + "/api/functions/" + id + "/execute", "{\"input\":{\"i\":" + n + "}}")
-                    .thenAccept(r -> {
-                        latencies.add(System.nanoTime() - t0);
-                        if (r.statusCode() != 200 || !r.body().contains("\"output\":{\"i\":" + n + "}")) {
-                            synchronized (wrong) {
-                                wrong[0]++;
-                            }
-                        }
-                    })
-                    .whenComplete((r, e) -> slots.release()));
-        }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        return new Result(calls, BenchHttp.pct(sorted, 50), BenchHttp.pct(sorted, 95), BenchHttp.pct(sorted, 99),
-                wrong[0]);
     }
 
     /** Fire and forget: the flood's answers are not waited for. */

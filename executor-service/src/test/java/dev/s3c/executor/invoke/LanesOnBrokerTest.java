@@ -169,39 +169,8 @@ class LanesOnBrokerTest {
                         JsonCodec.toBytes(f))).get();
             }
         }
-        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
-                new StringSerializer(), JsonSerde.anySerializer());
-        producers.setTransactionIdPrefix("test-slow-lane-");
-        var meters = new SimpleMeterRegistry();
-        var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
-                started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
-        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
-        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-slow-lane");
-        // from the end: what the other test of this class left on the topics is not this test's
-        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var consumers = new DefaultKafkaConsumerFactory<>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer());
         var slow = new SlowFunctions(Duration.ofMinutes(1), Duration.ofMinutes(1));
-        // one instance for everything, one for the slow lane, in one group
-        var main = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-                Topic.INVOCATION_LANES.topicName());
-        var lane = new ContainerProperties(Topic.SLOW_LANE.topicName());
-        List<KafkaMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
-        try (var mainSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());
-                var laneSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
-            main.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
-            main.setMessageListener(new InvocationBatchListener("test/main", mainSandbox, processor,
-                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false));
-            lane.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
-            lane.setMessageListener(new InvocationBatchListener("test/slow-0", laneSandbox, processor,
-                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, true));
-            containers.add(new KafkaMessageListenerContainer<>(consumers, main));
-            containers.add(new KafkaMessageListenerContainer<>(consumers, lane));
-            containers.forEach(KafkaMessageListenerContainer::start);
-            ContainerTestUtils.waitForAssignment(containers.get(0), PARTITIONS);
-            ContainerTestUtils.waitForAssignment(containers.get(1), Topic.SLOW_LANE.partitions());
+        var meters = withFastAndSlowLaneInstances("test-slow-lane", slow, () -> {
             try (var producer = broker.plainProducer()) {
                 // warm: a cold start on a busy machine must not make the fast function look slow
                 send(producer, new InvocationRequested("e-quick-0", fastFunction.id(), 1,
@@ -219,10 +188,7 @@ class LanesOnBrokerTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-slowly-").size() == 2
                         && broker.committedResults("e-quick-").size() == 2);
             }
-        } finally {
-            containers.forEach(KafkaMessageListenerContainer::stop);
-            producers.destroy();
-        }
+        });
         Map<String, InvocationCompleted> results = new HashMap<>();
         broker.committedResults("e-").forEach(r -> results.put(r.executionId(), r));
         assertThat(results.get("e-slowly-1").status()).isEqualTo(dev.s3c.contracts.ExecutionStatus.TIMED_OUT);
@@ -253,38 +219,9 @@ class LanesOnBrokerTest {
                         JsonCodec.toBytes(f))).get();
             }
         }
-        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
-                new StringSerializer(), JsonSerde.anySerializer());
-        producers.setTransactionIdPrefix("test-hand-off-");
-        var meters = new SimpleMeterRegistry();
-        var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
-                started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
-        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
-        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "test-hand-off");
-        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var consumers = new DefaultKafkaConsumerFactory<>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer());
         // a budget of 200 ms of CPU: a quick function, even cold on a busy machine, uses far less
         var slow = new SlowFunctions(Duration.ofMillis(200), Duration.ofMinutes(1));
-        var main = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-                Topic.INVOCATION_LANES.topicName());
-        var lane = new ContainerProperties(Topic.SLOW_LANE.topicName());
-        List<KafkaMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
-        try (var mainSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());
-                var laneSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
-            main.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
-            main.setMessageListener(new InvocationBatchListener("test/main", mainSandbox, processor,
-                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false));
-            lane.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
-            lane.setMessageListener(new InvocationBatchListener("test/slow-0", laneSandbox, processor,
-                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, true));
-            containers.add(new KafkaMessageListenerContainer<>(consumers, main));
-            containers.add(new KafkaMessageListenerContainer<>(consumers, lane));
-            containers.forEach(KafkaMessageListenerContainer::start);
-            ContainerTestUtils.waitForAssignment(containers.get(0), PARTITIONS);
-            ContainerTestUtils.waitForAssignment(containers.get(1), Topic.SLOW_LANE.partitions());
+        var meters = withFastAndSlowLaneInstances("test-hand-off", slow, () -> {
             try (var producer = broker.plainProducer()) {
                 // one partition, in this order: the quick one is polled behind the heavy one
                 send(producer, new InvocationRequested("e-heavy-1", heavy.id(), 1,
@@ -297,10 +234,7 @@ class LanesOnBrokerTest {
                 await().atMost(Duration.ofSeconds(90)).until(() -> broker.committedResults("e-heavy-").size() == 2
                         && broker.committedResults("e-after-").size() == 1);
             }
-        } finally {
-            containers.forEach(KafkaMessageListenerContainer::stop);
-            producers.destroy();
-        }
+        });
         Map<String, InvocationCompleted> results = new HashMap<>();
         broker.committedResults("e-").forEach(r -> results.put(r.executionId(), r));
         InvocationCompleted handedOff = results.get("e-heavy-1");
@@ -322,6 +256,59 @@ class LanesOnBrokerTest {
         assertThat(results.get("e-heavy-lane").output().asInt()).isEqualTo(2);
         assertThat(slow.isSlow(heavy.id())).isTrue();
         assertThat(slow.isSlow(quick.id())).isFalse();
+        // the hand-off counts as a move to the slow lane, the lane's record as one to its lane
+        assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "slow").counter().count()).isEqualTo(1);
+        assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "concurrency").counter().count()).isEqualTo(1);
+    }
+
+    /** What a test does while the instances serve. */
+    private interface WhileServed {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code body} while two instances serve consumer group {@code group} (from the topics' ends: what other
+     * tests left there is not this one's): {@code test/main}, a fast instance reading what the pool reads, and
+     * {@code test/slow-0}, the slow lane's; returns their meters.
+     */
+    private static SimpleMeterRegistry withFastAndSlowLaneInstances(String group, SlowFunctions slow, WhileServed body)
+            throws Exception {
+        var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
+                new StringSerializer(), JsonSerde.anySerializer());
+        producers.setTransactionIdPrefix(group + "-");
+        var meters = new SimpleMeterRegistry();
+        var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(30),
+                started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(10)));
+        Map<String, Object> consumerConfig = new HashMap<>(broker.kafka().buildConsumerProperties());
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var consumers = new DefaultKafkaConsumerFactory<>(consumerConfig, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        var main = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
+                Topic.INVOCATION_LANES.topicName());
+        var lane = new ContainerProperties(Topic.SLOW_LANE.topicName());
+        List<KafkaMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
+        try (var mainSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());
+                var laneSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
+            main.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+            main.setMessageListener(new InvocationBatchListener("test/main", mainSandbox, processor,
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false));
+            lane.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
+            lane.setMessageListener(new InvocationBatchListener("test/slow-0", laneSandbox, processor,
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, true));
+            containers.add(new KafkaMessageListenerContainer<>(consumers, main));
+            containers.add(new KafkaMessageListenerContainer<>(consumers, lane));
+            containers.forEach(KafkaMessageListenerContainer::start);
+            ContainerTestUtils.waitForAssignment(containers.get(0), PARTITIONS);
+            ContainerTestUtils.waitForAssignment(containers.get(1), Topic.SLOW_LANE.partitions());
+            body.run();
+        } finally {
+            containers.forEach(KafkaMessageListenerContainer::stop);
+            producers.destroy();
+        }
+        return meters;
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, InvocationRequested request) throws Exception {
