@@ -97,8 +97,11 @@ public record ExecutorProperties(
      * @param heapPressure heap use (fraction of the maximum) from which invocations over their allocation budget
      *        are cancelled (0: always)
      * @param contextRuns runs after which a warm context is replaced by a fresh one (0: never)
-     * @param contextAllocationBytes bytes a warm context may allocate over its runs before it is replaced: bounds
-     *        what a function can keep across runs (0: no bound)
+     * @param contextAllocationBytes where what a context keeps is not measured (interpreter-only, or
+     *        {@code retainedBytes} 0): bytes a warm context may allocate over its runs before it is replaced, which
+     *        bounds what a function can keep across runs (0: no bound)
+     * @param retainedBytes bytes a warm context may keep on the heap across runs: the run that leaves it holding more
+     *        ends {@code limit_exceeded} and the next starts from a fresh context (0: not measured)
      */
     public record Sandbox(
             @DefaultValue("65536") int consoleBytes,
@@ -109,11 +112,12 @@ public record ExecutorProperties(
             @DefaultValue("268435456") long allocationBytes,
             @DefaultValue("0.8") double heapPressure,
             @DefaultValue("100000") int contextRuns,
-            @DefaultValue("134217728") long contextAllocationBytes) {
+            @DefaultValue("134217728") long contextAllocationBytes,
+            @DefaultValue("67108864") long retainedBytes) {
 
         public SandboxLimits limits() {
             return new SandboxLimits(consoleBytes, outputBytes, contextsPerInstance, stackBytes, statementLimit,
-                    allocationBytes, contextRuns, contextAllocationBytes);
+                    allocationBytes, contextRuns, contextAllocationBytes, retainedBytes);
         }
     }
 }

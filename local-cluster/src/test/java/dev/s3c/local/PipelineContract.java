@@ -724,22 +724,42 @@ abstract class PipelineContract {
     }
 
     @Test
-    void aFunctionThatKeepsMemoryAcrossRunsStartsAfreshOnceItsContextAllocatedItsBoundAndTheExecutorServesOn() {
-        // limited to one at a time: every run is on the one instance of its lane, in the same warm context
+    void aFunctionThatKeepsMemoryAcrossRunsIsCutWithLimitExceededAndTheExecutorServesOn() {
+        // limited to one at a time, so runs follow each other in one warm context; no retries: a cut is final
         String hoarder = create("hoarder", """
                 const kept = [];
                 function handler(input) { kept.push(new Array(1000000).fill(1.5)); return kept.length; }""",
-                Map.of("maxConcurrency", 1));
-        List<Integer> held = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
+                Map.of("maxConcurrency", 1, "retryCount", 0));
+        List<JsonNode> answers = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
             Api.Response r = gatewayA.post("/api/functions/" + hoarder + "/execute", "{}");
-            assertThat(r.body().get("status").asString()).as("call %d: %s", i, r.body()).isEqualTo("succeeded");
-            held.add(r.body().get("output").asInt());
+            assertThat(r.status()).as("call %d: %s", i, r.body()).isEqualTo(200);
+            answers.add(r.body());
         }
-        // 7.6 MiB more kept per run: without a bound the context would hold 40 runs' worth (300 MiB) and grow on;
-        // its context is replaced once it allocated 128 MiB, and what it kept goes with it
-        assertThat(held).allSatisfy(n -> assertThat(n).isBetween(1, 20));
-        assertThat(held.subList(1, held.size())).contains(1);
+        // 7.6 MiB more kept per run: without a bound the context would hold 30 runs' worth (230 MiB) and grow on;
+        // past the default 64 MiB the run is cut, and the next one starts from a fresh context
+        int cuts = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            JsonNode answer = answers.get(i);
+            if (answer.get("status").asString().equals("succeeded")) {
+                int held = answer.get("output").asInt();
+                assertThat(held).as("call %d", i).isBetween(1, 9);
+                if (i > 0 && !answers.get(i - 1).get("status").asString().equals("succeeded")) {
+                    assertThat(held).as("the call after a cut, %d", i).isEqualTo(1);
+                }
+            } else {
+                cuts++;
+                assertThat(answer.get("status").asString()).as("call %d: %s", i, answer).isEqualTo("failed");
+                assertThat(answer.at("/error/type").asString()).isEqualTo("limit_exceeded");
+                assertThat(answer.at("/error/message").asString()).contains("bytes in memory across runs");
+            }
+        }
+        assertThat(cuts).as("%s", answers).isGreaterThanOrEqualTo(2);
+        // the cut is stored as the execution's result, and the executor serves on
+        String cutId = answers.stream().filter(a -> a.get("status").asString().equals("failed")).findFirst()
+                .orElseThrow().get("executionId").asString();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(gatewayB.get("/api/executions/" + cutId)
+                .body().at("/error/type").asString()).isEqualTo("limit_exceeded"));
         String plain = create("after-the-hoarder", "function handler(input) { return input.n + 1; }");
         Api.Response after = gatewayA.post("/api/functions/" + plain + "/execute", "{\"input\":{\"n\":41}}");
         assertThat(after.body().get("output").asInt()).as("%s", after.body()).isEqualTo(42);

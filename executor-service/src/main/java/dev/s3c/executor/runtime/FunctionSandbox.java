@@ -128,6 +128,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private volatile Loaded current;
     /** Written by the instance's thread only; read by metrics. */
     private volatile long recycled;
+    private volatile long retainedCuts;
+    private volatile long measured;
 
     public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
         this.engine = engine;
@@ -211,8 +213,23 @@ public final class FunctionSandbox implements AutoCloseable {
                 return stopped(state.get(), function, loaded, elapsedMs(start), cold);
             }
             deadline.cancel(false);
+            long allocated = allocatedBytes() - allocatedBefore;
             loaded.runs++;
-            loaded.allocated += allocatedBytes() - allocatedBefore;
+            loaded.allocated += allocated;
+            loaded.allocatedSinceMeasured += allocated;
+            long kept = retainedPastBound(loaded);
+            if (kept >= 0) {
+                // Lambda's answer to a function past its memory: this run fails, the next starts afresh
+                log.debug("Cutting function {} v{}: its context keeps {} bytes across runs", function.id(),
+                        function.version(), kept);
+                discard(key, loaded);
+                recycled++;
+                retainedCuts++;
+                return RunOutcome.failed(new ExecutionError(ErrorType.LIMIT_EXCEEDED, "LimitExceeded",
+                        "the function keeps more than " + limits.retainedBytes() + " bytes in memory across runs (its "
+                        + "context held " + kept + " after this run): the run is cut and the next one starts from a "
+                        + "fresh context", null, null, null), outcome.logs(), outcome.durationMs(), cold);
+            }
             if (spent(loaded)) {
                 // what it kept across runs goes with it: the next run starts from a fresh context (a cold start)
                 log.debug("Replacing the context of function {} v{} after {} runs that allocated {} bytes",
@@ -371,15 +388,50 @@ public final class FunctionSandbox implements AutoCloseable {
         }
     }
 
-    /** Whether a context has run its runs or allocated its bytes: see {@link SandboxLimits#contextRuns()}. */
-    private boolean spent(Loaded loaded) {
-        return (limits.contextRuns() > 0 && loaded.runs >= limits.contextRuns())
-                || (limits.contextAllocationBytes() > 0 && loaded.allocated >= limits.contextAllocationBytes());
+    /**
+     * What the context keeps on the heap when that is past {@link SandboxLimits#retainedBytes()}, else -1. It is
+     * measured only when it could have grown past the bound since it was last measured (what a context keeps grows by
+     * at most what it allocates): a function that keeps little is measured once per the bound's worth of allocation.
+     */
+    private long retainedPastBound(Loaded loaded) {
+        long bound = limits.retainedBytes();
+        if (bound <= 0 || !engine.measuresRetained() || loaded.retained + loaded.allocatedSinceMeasured < bound) {
+            return -1;
+        }
+        long retained = engine.retainedBytes(loaded.context, bound + 1);
+        if (retained < 0) {
+            return -1;
+        }
+        measured++;
+        loaded.retained = retained;
+        loaded.allocatedSinceMeasured = 0;
+        return retained > bound ? retained : -1;
     }
 
-    /** Contexts replaced because they were spent, since this sandbox started. */
+    /**
+     * Whether a context has run its runs, or, where what it keeps is not measured, allocated its bytes: see
+     * {@link SandboxLimits#contextRuns()}.
+     */
+    private boolean spent(Loaded loaded) {
+        boolean byAllocation = limits.retainedBytes() <= 0 || !engine.measuresRetained();
+        return (limits.contextRuns() > 0 && loaded.runs >= limits.contextRuns())
+                || (byAllocation && limits.contextAllocationBytes() > 0
+                        && loaded.allocated >= limits.contextAllocationBytes());
+    }
+
+    /** Contexts replaced, because they were spent or kept too much, since this sandbox started. */
     public long recycled() {
         return recycled;
+    }
+
+    /** Runs cut because their context kept more than {@link SandboxLimits#retainedBytes()}, since this started. */
+    long retainedCuts() {
+        return retainedCuts;
+    }
+
+    /** Times what a context keeps was measured, since this sandbox started. */
+    long retainedMeasures() {
+        return measured;
     }
 
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -466,6 +518,9 @@ public final class FunctionSandbox implements AutoCloseable {
         Value function;
         int runs;
         long allocated;
+        /** What the context kept when last measured, and what it allocated since. */
+        long retained;
+        long allocatedSinceMeasured;
 
         Loaded(Context context, BoundedOutput console) {
             this.context = context;

@@ -3,6 +3,7 @@ package dev.s3c.executor.runtime;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
@@ -20,6 +21,8 @@ public final class JsEngine implements AutoCloseable {
 
     private final Engine engine;
     private final boolean optimizing;
+    /** Null where what a context retains cannot be measured. */
+    private final HeapMeter heapMeter;
     private final Map<String, Source> sources = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Source> eldest) {
@@ -41,6 +44,41 @@ public final class JsEngine implements AutoCloseable {
         } else {
             log.warn("GraalJS runs INTERPRETER-ONLY: CPU-heavy functions will be 10-50x slower. Start the JVM with "
                     + "-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=<graal compiler jars>");
+        }
+        // Truffle measures retained heap only with its optimizing runtime
+        this.heapMeter = optimizing ? heapMeter(engine) : null;
+    }
+
+    private static HeapMeter heapMeter(Engine engine) {
+        var instrument = engine.getInstruments().get(HeapMeter.ID);
+        if (instrument == null) {
+            log.warn("The heap meter instrument is not registered: memory a function keeps across runs is bounded by "
+                    + "what its context allocated instead");
+            return null;
+        }
+        return instrument.lookup(HeapMeter.class);
+    }
+
+    /** Whether {@link #retainedBytes} measures. */
+    public boolean measuresRetained() {
+        return heapMeter != null;
+    }
+
+    /**
+     * Bytes {@code context} holds on the heap, counted up to a little past {@code stopAtBytes}; -1 where it cannot be
+     * measured. The context must be idle: it is entered on this thread for the walk.
+     */
+    public long retainedBytes(Context context, long stopAtBytes) {
+        if (heapMeter == null) {
+            return -1;
+        }
+        context.enter();
+        try {
+            return heapMeter.retainedByEnteredContext(stopAtBytes);
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        } finally {
+            context.leave();
         }
     }
 

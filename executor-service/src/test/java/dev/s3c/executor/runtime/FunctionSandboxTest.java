@@ -286,17 +286,72 @@ class FunctionSandboxTest {
         }
     }
 
+    private static final String HOARDER = """
+            const kept = [];
+            function handler(input) { kept.push(new Array(500000).fill(1.5)); return kept.length; }""";
+
     @Test
-    void aFunctionThatKeepsMemoryAcrossRunsKeepsAtMostAContextsAllocationBeforeItStartsAfresh() {
-        // each run keeps 3.8 MiB more in a global: warm runs would hold it all, run after run
-        String hoarder = """
-                const kept = [];
-                function handler(input) { kept.push(new Array(500000).fill(1.5)); return kept.length; }""";
-        var bounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 32L * 1024 * 1024);
+    void aFunctionThatKeepsMemoryAcrossRunsIsCutWithLimitExceededAndTheNextRunStartsAfresh() {
+        assertThat(engine.measuresRetained()).as("the JIT runtime measures what a context keeps").isTrue();
+        // each run keeps 3.8 MiB more in a global; the bound is 16 MiB
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 0, 16L * 1024 * 1024);
+        List<RunOutcome> outcomes = new ArrayList<>();
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var f = fn(CodeStyle.HANDLER, HOARDER, 10_000);
+            for (int i = 0; i < 20; i++) {
+                outcomes.add(run(sandbox, f, "null"));
+            }
+            assertThat(sandbox.retainedCuts()).isGreaterThanOrEqualTo(3);
+            // a fresh context is measured once it could hold 16 MiB, and after each run from then on
+            assertThat(sandbox.retainedMeasures()).isLessThanOrEqualTo(2L * sandbox.retainedCuts() + 2);
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+            RunOutcome out = outcomes.get(i);
+            if (out.status() == ExecutionStatus.SUCCEEDED) {
+                // never more than the bound's worth of runs kept; a run after a cut starts from a fresh context
+                int held = Integer.parseInt(out.outputJson());
+                assertThat(held).as("run %d", i).isBetween(1, 5);
+                assertThat(out.coldStart()).as("run %d", i).isEqualTo(held == 1);
+                if (i > 0 && outcomes.get(i - 1).status() != ExecutionStatus.SUCCEEDED) {
+                    assertThat(held).as("the run after a cut, %d", i).isEqualTo(1);
+                }
+            } else {
+                assertThat(out.status()).as("run %d", i).isEqualTo(ExecutionStatus.FAILED);
+                assertThat(out.error().type()).isEqualTo(ErrorType.LIMIT_EXCEEDED);
+                assertThat(out.error().message()).contains("keeps more than 16777216 bytes in memory across runs");
+                assertThat(out.outputJson()).isNull();
+            }
+        }
+        assertThat(outcomes).filteredOn(o -> o.status() != ExecutionStatus.SUCCEEDED).hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aFunctionThatOnlyMakesGarbageStaysWarmAndIsMeasuredOncePerTheBoundsWorthOfAllocation() {
+        // 3.8 MiB of garbage a run, 150 MiB over the runs: far past the allocation bound, which applies only where
+        // what a context keeps is not measured
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 32L * 1024 * 1024, 16L * 1024 * 1024);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            var f = fn(CodeStyle.HANDLER, """
+                    function handler(input) { const a = new Array(500000).fill(1.5); return a.length; }""", 10_000);
+            for (int i = 0; i < 40; i++) {
+                RunOutcome out = run(sandbox, f, "null");
+                assertThat(out.status()).as("run %d: %s", i, out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
+                assertThat(out.coldStart()).as("run %d", i).isEqualTo(i == 0);
+            }
+            assertThat(sandbox.retainedCuts()).isZero();
+            assertThat(sandbox.recycled()).isZero();
+            assertThat(sandbox.retainedMeasures()).isBetween(1L, 12L);
+        }
+    }
+
+    @Test
+    void whereWhatAContextKeepsIsNotMeasuredItIsReplacedOnceItAllocatedItsBound() {
+        // retainedBytes 0: the allocation bound is what holds the hoarder
+        var bounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 32L * 1024 * 1024, 0);
         List<Integer> held = new ArrayList<>();
         List<Boolean> cold = new ArrayList<>();
         try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, bounded)) {
-            var f = fn(CodeStyle.HANDLER, hoarder, 10_000);
+            var f = fn(CodeStyle.HANDLER, HOARDER, 10_000);
             for (int i = 0; i < 30; i++) {
                 RunOutcome out = run(sandbox, f, "null");
                 assertThat(out.status()).as("%s", out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
@@ -304,6 +359,7 @@ class FunctionSandboxTest {
                 cold.add(out.coldStart());
             }
             assertThat(sandbox.recycled()).isGreaterThanOrEqualTo(3);
+            assertThat(sandbox.retainedMeasures()).isZero();
         }
         // never much more than 32 MiB of it (the run that passes it is the context's last: 9 runs of 3.8 MiB); each
         // fresh context starts from one again, with a cold start
@@ -312,10 +368,10 @@ class FunctionSandboxTest {
             assertThat(cold.get(i)).as("run %d", i).isEqualTo(held.get(i) == 1);
         }
 
-        // without the bound the same function holds all it ever made
-        var unbounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 0);
+        // without either bound the same function holds all it ever made
+        var unbounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 0, 0);
         try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, unbounded)) {
-            var f = fn(CodeStyle.HANDLER, hoarder, 10_000);
+            var f = fn(CodeStyle.HANDLER, HOARDER, 10_000);
             String last = null;
             for (int i = 0; i < 12; i++) {
                 last = run(sandbox, f, "null").outputJson();
@@ -326,7 +382,7 @@ class FunctionSandboxTest {
 
     @Test
     void aContextIsReplacedAfterItsNumberOfRuns() {
-        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 3, 0);
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 3, 0, 0);
         try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
             var counter = fn(CodeStyle.HANDLER, "let runs = 0; function handler() { return ++runs; }", 5_000);
             List<String> outputs = new ArrayList<>();
