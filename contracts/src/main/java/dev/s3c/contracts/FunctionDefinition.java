@@ -5,6 +5,9 @@ import java.time.Instant;
 /**
  * One version of a function, as published (keyed by function id) to the compacted function-definitions
  * topic. A tombstone (null value) means the function was deleted.
+ *
+ * @param tenant who owns it (null: published before definitions named their tenant, or a function stored before
+ *        tenants existed: the default tenant's)
  */
 public record FunctionDefinition(
         String id,
@@ -15,7 +18,21 @@ public record FunctionDefinition(
         int timeoutMs,
         int retryCount,
         FunctionStatus status,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String tenant) {
+
+    /** The tenant of definitions that name none. */
+    public static final String DEFAULT_TENANT = "default";
+
+    public FunctionDefinition(String id, String name, long version, String code, CodeStyle style, int timeoutMs,
+            int retryCount, FunctionStatus status, Instant updatedAt) {
+        this(id, name, version, code, style, timeoutMs, retryCount, status, updatedAt, null);
+    }
+
+    /** Who owns it, the default tenant when the definition names none. */
+    public String owner() {
+        return tenant == null ? DEFAULT_TENANT : tenant;
+    }
 
     public boolean active() {
         return status == FunctionStatus.ACTIVE;

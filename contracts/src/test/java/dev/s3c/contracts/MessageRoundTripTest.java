@@ -22,6 +22,17 @@ class MessageRoundTripTest {
         var def = new FunctionDefinition("6566f1c2a1b2c3d4e5f60718", "fib", 3, "return 1;", CodeStyle.BODY,
                 30_000, 3, FunctionStatus.ACTIVE, T0);
         assertThat(roundTrip(def, FunctionDefinition.class)).isEqualTo(def);
+        assertThat(def.owner()).isEqualTo(FunctionDefinition.DEFAULT_TENANT);
+        var owned = new FunctionDefinition("6566f1c2a1b2c3d4e5f60718", "fib", 3, "return 1;", CodeStyle.BODY,
+                30_000, 3, FunctionStatus.ACTIVE, T0, "acme");
+        assertThat(roundTrip(owned, FunctionDefinition.class)).isEqualTo(owned);
+        assertThat(owned.owner()).isEqualTo("acme");
+        // what was published before definitions named their tenant is the default tenant's
+        var older = JsonCodec.fromBytes(("{\"id\":\"f\",\"name\":\"n\",\"version\":1,\"code\":\"return 1;\","
+                + "\"style\":\"body\",\"timeoutMs\":1000,\"retryCount\":0,\"status\":\"active\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), FunctionDefinition.class);
+        assertThat(older.tenant()).isNull();
+        assertThat(older.owner()).isEqualTo(FunctionDefinition.DEFAULT_TENANT);
     }
 
     @Test

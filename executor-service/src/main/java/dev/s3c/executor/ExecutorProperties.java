@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *        cancelled and its invocation, uncommitted, runs again elsewhere
  * @param scaling how this process follows the scaler
  * @param slowLane where functions that run long go, out of the way of fast ones
+ * @param fairShare how tenants without a concurrency limit share the CPU
  * @param shutdownGrace on shutdown (SIGTERM), how long the instances may finish the functions they are running
  *        (each then commits its result and stops); past it the rest are cancelled and, uncommitted, run again
  *        elsewhere. The engine closes after.
@@ -37,7 +38,26 @@ public record ExecutorProperties(
         @DefaultValue Retry retry,
         @DefaultValue Scaling scaling,
         @DefaultValue("30s") Duration shutdownGrace,
-        @DefaultValue SlowLane slowLane) {
+        @DefaultValue SlowLane slowLane,
+        @DefaultValue FairShare fairShare) {
+
+    /**
+     * Tenants without a concurrency limit share the CPU: one whose invocations wait while it took more than
+     * {@code share} of this process's CPU lately, with another tenant active, runs from {@code lanes} concurrency
+     * lanes of its own (0: half this machine's cores, at least one) while its invocations keep waiting longer than
+     * {@code waited}, and for {@code memory} after.
+     */
+    public record FairShare(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("0.5") double share,
+            @DefaultValue("250ms") Duration waited,
+            @DefaultValue("10s") Duration memory,
+            @DefaultValue("0") int lanes) {
+
+        public int lanesOrDefault() {
+            return lanes > 0 ? lanes : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        }
+    }
 
     /**
      * A function whose run used more than {@code threshold} of CPU, timed out or hit a sandbox limit is slow, for

@@ -54,6 +54,11 @@ public class FunctionCatalog extends ConsumerThread {
         this.consumerConfig = config;
     }
 
+    /** The newest definition of a function this process has read, or null (not seen yet, or deleted). */
+    public FunctionDefinition current(String functionId) {
+        return functionId == null ? null : functions.get(functionId);
+    }
+
     /** What the catalog knows of a function, waiting up to {@code wait} for a version at least {@code minVersion}. */
     public Lookup await(String functionId, long minVersion, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();

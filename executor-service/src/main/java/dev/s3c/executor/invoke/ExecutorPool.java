@@ -68,6 +68,8 @@ public class ExecutorPool implements SmartLifecycle {
     /** The slow lane's instances: beside the pool, which the scaler sizes. */
     private final List<Instance> slowLane = new ArrayList<>();
     private final SlowFunctions slow;
+    /** How tenants without a concurrency limit share this process's CPU, for all its instances. */
+    private final FairShare fairShare;
     /**
      * The slow lane's producers, apart: a producer the slow lane makes has a network thread of its low priority,
      * which must not carry the fast instances' transactions.
@@ -112,6 +114,12 @@ public class ExecutorPool implements SmartLifecycle {
         this.slow = properties.slowLane().instances() > 0
                 ? new SlowFunctions(properties.slowLane().threshold(), properties.slowLane().memory())
                 : SlowFunctions.none();
+        var fair = properties.fairShare();
+        this.fairShare = fair.enabled() ? new FairShare(fair.share(), fair.waited(), fair.memory(), fair.lanesOrDefault(),
+                functionId -> {
+                    var definition = catalog.current(functionId);
+                    return definition == null ? null : definition.owner();
+                }, com.github.benmanes.caffeine.cache.Ticker.systemTicker()) : FairShare.none();
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // retries due come from the forwarder's transactions: never run one it aborted
@@ -223,7 +231,8 @@ public class ExecutorPool implements SmartLifecycle {
         // idle for a second: commit the position past transaction markers (below)
         container.setIdleEventInterval(1000L);
         InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor,
-                slowLaneInstance ? slowLaneResults : results, properties.batchBudget(), meters, slow, slowLaneInstance);
+                slowLaneInstance ? slowLaneResults : results, properties.batchBudget(), meters, slow, slowLaneInstance,
+                fairShare);
         if (slowLaneInstance) {
             container.setGroupId(slowLaneGroup);
         }

@@ -53,6 +53,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final Duration batchBudget;
     private final InvocationMetrics metrics;
     private final SlowFunctions slow;
+    private final FairShare fairShare;
     /** Whether this instance runs the slow lane (it then runs whatever it reads). */
     private final boolean slowLane;
     /** Transactions failed in a row: the backoff before the batch runs again. */
@@ -80,19 +81,28 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
             boolean slowLane) {
+        this(instanceId, sandbox, processor, results, batchBudget, meters, slow, slowLane, FairShare.none());
+    }
+
+    /** @param fairShare how tenants without a concurrency limit share this process's CPU */
+    InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
+            boolean slowLane, FairShare fairShare) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
-                slowLane);
+                slowLane, fairShare);
     }
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
             java.util.function.Consumer<Duration> pause) {
-        this(instanceId, sandbox, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false);
+        this(instanceId, sandbox, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false,
+                FairShare.none());
     }
 
     private InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
-            java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane) {
+            java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane, FairShare fairShare) {
+        this.fairShare = fairShare;
         this.slow = slow;
         this.slowLane = slowLane;
         this.pause = pause;
@@ -148,6 +158,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.add(InvocationProcessor.Step.moveToSlowLane(request));
                 continue;
             }
+            String tenant = slowLane ? null : fairShare.read(request);
+            Integer fairLane = request == null || request.lane() != null ? null : fairShare.lane(tenant, request);
+            if (fairLane != null) {
+                // its tenant floods past its share of the CPU: it waits in its tenant's lanes, not in front of others
+                steps.add(InvocationProcessor.Step.moveToFairLane(request.inLane(fairLane, null)));
+                continue;
+            }
             if (!steps.isEmpty() && mayBeSlow(request)) {
                 if (!commit(records, from, i, steps, consumer)) {
                     return;
@@ -156,6 +173,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.clear();
             }
             long began = System.nanoTime();
+            Instant startedAt = tenant == null ? null : Instant.now();
             long cpuBefore = CPU.getCurrentThreadCpuTime();
             InvocationProcessor.Step step;
             try {
@@ -171,6 +189,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
                 slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore,
                         step == null ? null : step.result());
+                fairShare.ran(tenant, request, took, step != null && step.result() != null
+                        && step.result().coldStart(), startedAt);
                 if (step != null && step.toSlowLane() != null) {
                     // stopped at its CPU budget and handed to the slow lane: slow, whatever the clock said
                     slow.handedOff(request.functionId());
@@ -321,7 +341,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         failures = 0;
         for (InvocationProcessor.Step step : steps) {
             if (step.moved()) {
-                metrics.moved(step.toLane() != null ? "concurrency" : "slow");
+                metrics.moved(step.fair() ? "fair" : step.toLane() != null ? "concurrency" : "slow");
                 continue;
             }
             if (step.redelivery()) {

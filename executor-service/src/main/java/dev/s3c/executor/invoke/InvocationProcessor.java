@@ -42,10 +42,10 @@ final class InvocationProcessor {
      * (and then {@code result} is only this attempt's outcome, not published).
      */
     record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter,
-            InvocationRequested toLane, InvocationRequested toSlowLane) {
+            InvocationRequested toLane, InvocationRequested toSlowLane, boolean fair) {
 
         Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
-            this(result, retry, deadLetter, null, null);
+            this(result, retry, deadLetter, null, null, false);
         }
 
         static Step done(InvocationCompleted result) {
@@ -54,12 +54,17 @@ final class InvocationProcessor {
 
         /** Not run here: it goes to its concurrency lane, where it waits in line. */
         static Step moveToLane(InvocationRequested request) {
-            return new Step(null, null, null, request, null);
+            return new Step(null, null, null, request, null, false);
+        }
+
+        /** Not run here: its tenant takes more than its share of the CPU, so it waits in that tenant's lanes. */
+        static Step moveToFairLane(InvocationRequested request) {
+            return new Step(null, null, null, request, null, true);
         }
 
         /** Not run here: its function ran slow lately, so it goes to the slow lane, out of the way of fast ones. */
         static Step moveToSlowLane(InvocationRequested request) {
-            return new Step(null, null, null, null, request);
+            return new Step(null, null, null, null, request, false);
         }
 
         boolean moved() {

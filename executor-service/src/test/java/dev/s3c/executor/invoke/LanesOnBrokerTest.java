@@ -261,6 +261,78 @@ class LanesOnBrokerTest {
         assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "concurrency").counter().count()).isEqualTo(1);
     }
 
+    @Test
+    void aTenantThatFloodsPastItsShareOfTheCpuWaitsInItsOwnLaneAndAnotherTenantsCallsAreNotHeldBehindItsBacklog()
+            throws Exception {
+        var flood = new FunctionDefinition("f-flood", "flood", 1, """
+                function handler(input) { const end = Date.now() + input.ms; while (Date.now() < end) {} return input.i; }""",
+                CodeStyle.HANDLER, 120_000, 0, FunctionStatus.ACTIVE, Instant.now(), "flooder");
+        var light = new FunctionDefinition("f-light", "light", 1, "function handler(input) { return input.i; }",
+                CodeStyle.HANDLER, 120_000, 0, FunctionStatus.ACTIVE, Instant.now(), "light");
+        try (var producer = broker.plainProducer()) {
+            for (FunctionDefinition f : List.of(flood, light)) {
+                producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), f.id(),
+                        JsonCodec.toBytes(f))).get();
+            }
+        }
+        // nothing is slow here (a minute of CPU): what moves the flood is its tenant's share alone
+        var slow = new SlowFunctions(Duration.ofMinutes(1), Duration.ofMinutes(1));
+        var fair = new FairShare(0.5, Duration.ofMillis(250), Duration.ofMinutes(1), 1, id -> {
+            FunctionDefinition known = catalog.current(id);
+            return known == null ? null : known.owner();
+        }, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        var meters = withFastAndSlowLaneInstances("test-fair-share", slow, fair, () -> {
+            try (var producer = broker.plainProducer()) {
+                // both tenants are active here, and both functions warm
+                send(producer, new InvocationRequested("e-light-0", light.id(), 1, JsonCodec.readTree("{\"i\":0}"),
+                        Instant.now(), null));
+                send(producer, new InvocationRequested("e-flood-0", flood.id(), 1,
+                        JsonCodec.readTree("{\"ms\":1,\"i\":0}"), Instant.now(), null));
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-light-").size() == 1
+                        && broker.committedResults("e-flood-").size() == 1);
+                assertThat(fair.placed("flooder")).isFalse();
+                // 30 calls of 80 ms of CPU, then three of the other tenant's, all on one partition, in this order:
+                // read in order, the other tenant's would wait behind the whole flood
+                for (int i = 1; i <= 30; i++) {
+                    send(producer, new InvocationRequested("e-flood-" + i, flood.id(), 1,
+                            JsonCodec.readTree("{\"ms\":80,\"i\":" + i + "}"), Instant.now(), null));
+                }
+                for (int i = 1; i <= 3; i++) {
+                    send(producer, new InvocationRequested("e-light-" + i, light.id(), 1,
+                            JsonCodec.readTree("{\"i\":" + i + "}"), Instant.now(), null));
+                }
+                await().atMost(Duration.ofSeconds(90)).until(() -> broker.committedResults("e-light-").size() == 4
+                        && broker.committedResults("e-flood-").size() == 31);
+            }
+        });
+        Map<String, InvocationCompleted> results = new HashMap<>();
+        broker.committedResults("e-flood-").forEach(r -> results.put(r.executionId(), r));
+        broker.committedResults("e-light-").forEach(r -> results.put(r.executionId(), r));
+        assertThat(broker.committedResults("e-flood-")).hasSize(31);
+        assertThat(results.values()).allSatisfy(r -> assertThat(r.status()).as("%s", r)
+                .isEqualTo(dev.s3c.contracts.ExecutionStatus.SUCCEEDED));
+        // once its calls waited while it took most of the CPU, the flooder was placed: the rest of its backlog went
+        // to its one lane without running, and the other tenant's calls ran before most of it
+        assertThat(fair.placed("flooder")).isTrue();
+        assertThat(fair.placed("light")).isFalse();
+        for (int i = 1; i <= 3; i++) {
+            Instant done = results.get("e-light-" + i).finishedAt();
+            long floodsBefore = results.values().stream().filter(r -> r.executionId().startsWith("e-flood-")
+                    && !r.executionId().equals("e-flood-0") && r.finishedAt().isBefore(done)).count();
+            assertThat(floodsBefore).as("flood calls finished before the other tenant's call %d", i)
+                    .isLessThanOrEqualTo(15);
+        }
+        int lane = dev.s3c.contracts.ConcurrencyLanes.lane("flooder", 1, flood.id(), null, "any",
+                Topic.INVOCATION_LANES.partitions());
+        var moved = broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed").stream()
+                .filter(r -> r.key().startsWith("e-flood-")).toList();
+        assertThat(moved).hasSizeGreaterThanOrEqualTo(15).allSatisfy(r -> assertThat(r.partition()).isEqualTo(lane));
+        assertThat(broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed"))
+                .noneSatisfy(r -> assertThat(r.key()).startsWith("e-light-"));
+        assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "fair").counter().count())
+                .isEqualTo(moved.size());
+    }
+
     /** What a test does while the instances serve. */
     private interface WhileServed {
         void run() throws Exception;
@@ -273,6 +345,12 @@ class LanesOnBrokerTest {
      */
     private static SimpleMeterRegistry withFastAndSlowLaneInstances(String group, SlowFunctions slow, WhileServed body)
             throws Exception {
+        return withFastAndSlowLaneInstances(group, slow, FairShare.none(), body);
+    }
+
+    /** The same, with the fast instance sharing the CPU between tenants by {@code fair}. */
+    private static SimpleMeterRegistry withFastAndSlowLaneInstances(String group, SlowFunctions slow, FairShare fair,
+            WhileServed body) throws Exception {
         var producers = new DefaultKafkaProducerFactory<String, Object>(broker.kafka().buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
         producers.setTransactionIdPrefix(group + "-");
@@ -294,7 +372,7 @@ class LanesOnBrokerTest {
                 var laneSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
             main.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
             main.setMessageListener(new InvocationBatchListener("test/main", mainSandbox, processor,
-                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false));
+                    new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, false, fair));
             lane.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
             lane.setMessageListener(new InvocationBatchListener("test/slow-0", laneSandbox, processor,
                     new KafkaTemplate<>(producers), Duration.ofSeconds(5), meters, slow, true));

@@ -1,5 +1,6 @@
 package dev.s3c.gateway.invoke;
 
+import dev.s3c.contracts.ConcurrencyLanes;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.InvocationRequested;
 import dev.s3c.contracts.Topic;

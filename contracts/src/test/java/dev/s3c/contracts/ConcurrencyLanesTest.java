@@ -1,4 +1,4 @@
-package dev.s3c.gateway.invoke;
+package dev.s3c.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.s3c.gateway.invoke;
+package dev.s3c.contracts;
 
 /**
  * Which partition of the concurrency lanes topic an invocation runs from, when its tenant or function has a
@@ -10,8 +10,11 @@ package dev.s3c.gateway.invoke;
  * in ranges still land on different instances); a function limited to m inside it uses m of its tenant's
  * partitions, so the tenant's limit holds over all its functions together. Each invocation takes one of its
  * scope's partitions by its execution id. A limit above the partition count is bounded by the partition count.
+ *
+ * <p>Shared by the gateway, which places invocations of limited tenants and functions, and the executors, which place
+ * a tenant that takes more than its share of the CPU in lanes of its own (its fair share).
  */
-final class ConcurrencyLanes {
+public final class ConcurrencyLanes {
 
     private ConcurrencyLanes() {
     }
@@ -22,7 +25,7 @@ final class ConcurrencyLanes {
      * @param partitions the lanes topic's partitions
      * @return the partition, or null when neither has a limit (the invocation runs from where it is read)
      */
-    static Integer lane(String tenant, Integer tenantLimit, String functionId, Integer functionLimit,
+    public static Integer lane(String tenant, Integer tenantLimit, String functionId, Integer functionLimit,
             String executionId, int partitions) {
         if (tenantLimit == null && functionLimit == null) {
             return null;
@@ -39,7 +42,7 @@ final class ConcurrencyLanes {
     }
 
     /** Which limit decides how many run at once: the function's when it is the lower one. */
-    static String bindingLimit(Integer tenantLimit, Integer functionLimit) {
+    public static String bindingLimit(Integer tenantLimit, Integer functionLimit) {
         return functionLimit != null && (tenantLimit == null || functionLimit <= tenantLimit) ? "maxConcurrency"
                 : "concurrentExecutions";
     }
