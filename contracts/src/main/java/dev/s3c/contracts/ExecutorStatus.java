@@ -1,6 +1,7 @@
 package dev.s3c.contracts;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * What one executor process runs, published when it changes and as a heartbeat, keyed by process id on a
@@ -10,11 +11,22 @@ import java.time.Instant;
  * @param instances consumer threads running now
  * @param appliedSequence the sequence of the last scale command this process applied (-1: none)
  * @param leaving true in the last status of a process that is shutting down
+ * @param runningByTenant how many executions of each tenant this process was running when it reported (tenants
+ *        with none are left out; empty from older writers)
  */
 public record ExecutorStatus(
         String process,
         int instances,
         long appliedSequence,
         boolean leaving,
-        Instant at) {
+        Instant at,
+        Map<String, Integer> runningByTenant) {
+
+    public ExecutorStatus {
+        runningByTenant = runningByTenant == null ? Map.of() : Map.copyOf(runningByTenant);
+    }
+
+    public ExecutorStatus(String process, int instances, long appliedSequence, boolean leaving, Instant at) {
+        this(process, instances, appliedSequence, leaving, at, Map.of());
+    }
 }

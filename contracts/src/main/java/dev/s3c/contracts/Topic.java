@@ -61,6 +61,15 @@ public enum Topic {
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
     /**
      * Writer: executor (its instances move invocations here from the invocations and retries-due topics). Invocations
+     * of a tenant without a concurrency limit that took more than its share of the instances while its invocations
+     * waited (its fair share): each such tenant's run from a few of these partitions, apart from the lanes of limited
+     * tenants and functions, so its moved backlog never waits in front of theirs. Keyed by execution id.
+     */
+    FAIR_LANES("s3c.invocation-fair-lanes", 48,
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),
+    /**
+     * Writer: executor (its instances move invocations here from the invocations and retries-due topics). Invocations
      * of functions that lately ran long, timed out or hit a limit on that executor: run by instances of their own, so
      * a slow or hostile function never holds up fast ones polled behind it. Keyed by execution id.
      */

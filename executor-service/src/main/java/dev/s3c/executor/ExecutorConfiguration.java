@@ -59,7 +59,7 @@ class ExecutorConfiguration {
     @Bean
     KafkaAdmin.NewTopics retryTopics() {
         return new KafkaAdmin.NewTopics(java.util.stream.Stream.concat(Topic.retryTiers().stream(),
-                java.util.stream.Stream.of(Topic.RETRIES_DUE, Topic.INVOCATION_LANES, Topic.SLOW_LANE,
+                java.util.stream.Stream.of(Topic.RETRIES_DUE, Topic.INVOCATION_LANES, Topic.FAIR_LANES, Topic.SLOW_LANE,
                         Topic.DEAD_LETTERS))
                 .map(Topic::newTopic)
                 .toArray(NewTopic[]::new));

@@ -314,7 +314,8 @@ class ChaosTest {
         Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<Topic> topics = new ArrayList<>(List.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_LANES));
+            List<Topic> topics = new ArrayList<>(List.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_LANES,
+                    Topic.FAIR_LANES));
             topics.addAll(Topic.retryTiers());
             for (Topic topic : topics) {
                 List<TopicPartition> partitions = consumer.partitionsFor(topic.topicName()).stream()

@@ -115,11 +115,12 @@ public class ExecutorPool implements SmartLifecycle {
                 ? new SlowFunctions(properties.slowLane().threshold(), properties.slowLane().memory())
                 : SlowFunctions.none();
         var fair = properties.fairShare();
-        this.fairShare = fair.enabled() ? new FairShare(fair.share(), fair.waited(), fair.memory(), fair.lanesOrDefault(),
-                functionId -> {
+        // tenants are known (and their runs counted) with fair share off too
+        this.fairShare = new FairShare(fair.enabled(), fair.share(), fair.waited(), fair.memory(),
+                fair.lanesOrDefault(), functionId -> {
                     var definition = catalog.current(functionId);
                     return definition == null ? null : definition.owner();
-                }, com.github.benmanes.caffeine.cache.Ticker.systemTicker()) : FairShare.none();
+                }, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // retries due come from the forwarder's transactions: never run one it aborted
@@ -204,6 +205,11 @@ public class ExecutorPool implements SmartLifecycle {
         return instances.size();
     }
 
+    /** How many executions of each tenant this process's instances run now (tenants with none left out). */
+    public Map<String, Integer> runningByTenant() {
+        return fairShare.running();
+    }
+
     /** Contexts replaced after their life, by every instance this process ran. */
     private synchronized double recycledContexts() {
         long live = 0;
@@ -225,7 +231,7 @@ public class ExecutorPool implements SmartLifecycle {
         // fresh invocations, retries that are due and the concurrency lanes, side by side; or the slow lane alone
         ContainerProperties container = slowLaneInstance ? new ContainerProperties(Topic.SLOW_LANE.topicName())
                 : new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-                        Topic.INVOCATION_LANES.topicName());
+                        Topic.INVOCATION_LANES.topicName(), Topic.FAIR_LANES.topicName());
         // manual, and never acknowledged: each batch's offsets are committed by the transaction with its results
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // idle for a second: commit the position past transaction markers (below)

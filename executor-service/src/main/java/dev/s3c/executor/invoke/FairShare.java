@@ -30,8 +30,8 @@ final class FairShare {
     private static final long DECAY_NANOS = Duration.ofSeconds(2).toNanos();
     /** A tenant is placed only once its runs took this long lately: a slow call or two is no flood. */
     private static final double FLOOD_NANOS = Duration.ofMillis(500).toNanos();
-    /** A tenant that had an invocation read here this recently is active. */
-    private static final Duration ACTIVE = Duration.ofSeconds(60);
+    /** A tenant that had an invocation read here this recently is active: it may be waiting behind a flood. */
+    private static final Duration ACTIVE = Duration.ofSeconds(10);
 
     private final boolean enabled;
     private final double share;
@@ -44,6 +44,9 @@ final class FairShare {
     /** How long each tenant's warm runs took, fading; guarded by this. */
     private final Map<String, Used> used = new HashMap<>();
     private final Used total = new Used();
+    /** Runs in progress per tenant, on all the process's instances. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> running =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param share the part of the instances' time past which a tenant whose invocations wait is placed
@@ -57,7 +60,8 @@ final class FairShare {
         this(true, share, wait, memory, lanes, tenantOfFunction, ticker);
     }
 
-    private FairShare(boolean enabled, double share, Duration wait, Duration memory, int lanes,
+    /** @param enabled false: no tenant is ever placed (runs are still counted per tenant) */
+    FairShare(boolean enabled, double share, Duration wait, Duration memory, int lanes,
             Function<String, String> tenantOfFunction, Ticker ticker) {
         this.enabled = enabled;
         this.share = share;
@@ -69,33 +73,53 @@ final class FairShare {
         this.placed = Caffeine.newBuilder().expireAfterWrite(memory).maximumSize(10_000).ticker(ticker).build();
     }
 
-    /** Every tenant runs from where its invocations are read. */
+    /** Every tenant runs from where its invocations are read; no tenant is known. */
     static FairShare none() {
         return new FairShare(false, 1, Duration.ZERO, Duration.ofSeconds(1), 1, id -> null, Ticker.systemTicker());
     }
 
     /** The tenant of a request read here (marked active), or null when its function is not known here. */
     String read(InvocationRequested request) {
-        if (!enabled || request == null) {
+        if (request == null) {
             return null;
         }
         String tenant = tenantOfFunction.apply(request.functionId());
-        if (tenant != null) {
+        if (tenant != null && enabled) {
             active.put(tenant, Boolean.TRUE);
         }
         return tenant;
     }
 
+    /** A run of {@code tenant}'s begins (null: a tenant not known, not counted). */
+    void begin(String tenant) {
+        if (tenant != null) {
+            running.merge(tenant, 1, Integer::sum);
+        }
+    }
+
+    /** The run {@link #begin} counted is over. */
+    void end(String tenant) {
+        if (tenant != null) {
+            running.computeIfPresent(tenant, (t, count) -> count <= 1 ? null : count - 1);
+        }
+    }
+
+    /** How many runs of each tenant this process's instances are in now (tenants with none left out). */
+    Map<String, Integer> running() {
+        return Map.copyOf(running);
+    }
+
     /**
-     * The lane partition a request of {@code tenant} read outside the lanes moves to, while the tenant is placed;
-     * null: it runs here.
+     * The partition of the fair lanes a request of {@code tenant} read outside the lanes moves to, while the tenant
+     * is placed; null: it runs here. A tenant's fair lanes are where {@link ConcurrencyLanes} puts a tenant limited
+     * to {@code lanes}, on a topic of their own: a flood moved there never waits in front of a limit's line.
      */
     Integer lane(String tenant, InvocationRequested request) {
-        if (!enabled || tenant == null || placed.getIfPresent(tenant) == null) {
+        if (!enabled || tenant == null || request.executionId() == null || placed.getIfPresent(tenant) == null) {
             return null;
         }
         return ConcurrencyLanes.lane(tenant, lanes, request.functionId(), null, request.executionId(),
-                Topic.INVOCATION_LANES.partitions());
+                Topic.FAIR_LANES.partitions());
     }
 
     /**
@@ -140,9 +164,10 @@ final class FairShare {
 
     /** How long the request waited from when it was due (its retry's time, or when it was accepted). */
     private static long waited(InvocationRequested request, Instant started) {
-        Instant due = request.notBefore() != null && request.notBefore().isAfter(request.requestedAt())
+        Instant due = request.notBefore() != null
+                && (request.requestedAt() == null || request.notBefore().isAfter(request.requestedAt()))
                 ? request.notBefore() : request.requestedAt();
-        return due == null ? 0 : Duration.between(due, started).toNanos();
+        return due == null || started == null ? 0 : Duration.between(due, started).toNanos();
     }
 
     /** A sum whose parts fade, by a factor e every {@link #DECAY_NANOS}: what was used lately counts most. */

@@ -39,6 +39,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     static final String REPLY_TO_HEADER = "s3c-reply-to";
     private static final String LANES = Topic.INVOCATION_LANES.topicName();
+    private static final String FAIR_LANES = Topic.FAIR_LANES.topicName();
     private static final String SLOW_LANE = Topic.SLOW_LANE.topicName();
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory
             .getThreadMXBean();
@@ -158,11 +159,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.add(InvocationProcessor.Step.moveToSlowLane(request));
                 continue;
             }
-            String tenant = slowLane ? null : fairShare.read(request);
-            Integer fairLane = request == null || request.lane() != null ? null : fairShare.lane(tenant, request);
+            String tenant = fairShare.read(request);
+            boolean ownLane = request != null && request.lane() == null && !slowLane;
+            Integer fairLane = ownLane && !record.topic().equals(FAIR_LANES) ? fairShare.lane(tenant, request) : null;
             if (fairLane != null) {
-                // its tenant floods past its share of the CPU: it waits in its tenant's lanes, not in front of others
-                steps.add(InvocationProcessor.Step.moveToFairLane(request.inLane(fairLane, null)));
+                // its tenant floods past its share of the instances: it waits in its tenant's fair lanes, not in
+                // front of others
+                steps.add(InvocationProcessor.Step.moveToFairLane(request, fairLane));
                 continue;
             }
             if (!steps.isEmpty() && mayBeSlow(request)) {
@@ -176,12 +179,15 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             Instant startedAt = tenant == null ? null : Instant.now();
             long cpuBefore = CPU.getCurrentThreadCpuTime();
             InvocationProcessor.Step step;
+            fairShare.begin(tenant);
             try {
                 step = request == null ? unreadable(record) : process(request);
             } catch (SandboxClosedException e) {
                 // cancelled by a stop past its grace: what finished before it still counts, the rest goes back
                 commitAndSendBack(records, from, i, steps, consumer);
                 return;
+            } finally {
+                fairShare.end(tenant);
             }
             long took = System.nanoTime() - began;
             if (request != null && request.functionId() != null) {
@@ -189,8 +195,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
                 slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore,
                         step == null ? null : step.result());
-                fairShare.ran(tenant, request, took, step != null && step.result() != null
-                        && step.result().coldStart(), startedAt);
+                if (ownLane) {
+                    // runs in a limit's lane are that limit's business, not the share's
+                    fairShare.ran(tenant, request, took, step != null && step.result() != null
+                            && step.result().coldStart(), startedAt);
+                }
                 if (step != null && step.toSlowLane() != null) {
                     // stopped at its CPU budget and handed to the slow lane: slow, whatever the clock said
                     slow.handedOff(request.functionId());
@@ -228,10 +237,15 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         return grouped(records, true);
     }
 
+    /** Lines waiting their turn: the lanes of concurrency limits and the fair lanes of tenants that flood. */
+    private static boolean isLane(String topic) {
+        return topic.equals(LANES) || topic.equals(FAIR_LANES);
+    }
+
     /** Where the first lane record of the batch is (its size when none). */
     private static int firstLane(List<ConsumerRecord<String, byte[]>> records) {
         for (int i = 0; i < records.size(); i++) {
-            if (records.get(i).topic().equals(LANES)) {
+            if (isLane(records.get(i).topic())) {
                 return i;
             }
         }
@@ -243,7 +257,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         boolean lanes = false;
         boolean fresh = false;
         for (ConsumerRecord<String, byte[]> record : records) {
-            if (record.topic().equals(LANES)) {
+            if (isLane(record.topic())) {
                 lanes = true;
             } else {
                 fresh = true;
@@ -253,8 +267,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             return records;
         }
         List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>(records.size());
-        records.stream().filter(r -> r.topic().equals(LANES) == lanesFirst).forEach(ordered::add);
-        records.stream().filter(r -> r.topic().equals(LANES) != lanesFirst).forEach(ordered::add);
+        records.stream().filter(r -> isLane(r.topic()) == lanesFirst).forEach(ordered::add);
+        records.stream().filter(r -> isLane(r.topic()) != lanesFirst).forEach(ordered::add);
         return ordered;
     }
 
@@ -301,9 +315,17 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             results.executeInTransaction(t -> {
                 int lanes = steps.stream().anyMatch(step -> step.toLane() != null)
                         ? t.partitionsFor(LANES).size() : 0;
+                int fairLanes = steps.stream().anyMatch(step -> step.toFairLane() != null)
+                        ? t.partitionsFor(FAIR_LANES).size() : 0;
                 for (InvocationProcessor.Step step : steps) {
                     if (step.toSlowLane() != null) {
                         t.send(SLOW_LANE, step.toSlowLane().executionId(), step.toSlowLane());
+                        continue;
+                    }
+                    if (step.toFairLane() != null) {
+                        InvocationRequested moved = step.toFairLane();
+                        t.send(new ProducerRecord<>(FAIR_LANES, Math.floorMod(step.fairLane(), fairLanes),
+                                moved.executionId(), moved));
                         continue;
                     }
                     if (step.toLane() != null) {
@@ -341,7 +363,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         failures = 0;
         for (InvocationProcessor.Step step : steps) {
             if (step.moved()) {
-                metrics.moved(step.fair() ? "fair" : step.toLane() != null ? "concurrency" : "slow");
+                metrics.moved(step.toFairLane() != null ? "fair" : step.toLane() != null ? "concurrency" : "slow");
                 continue;
             }
             if (step.redelivery()) {

@@ -42,10 +42,11 @@ final class InvocationProcessor {
      * (and then {@code result} is only this attempt's outcome, not published).
      */
     record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter,
-            InvocationRequested toLane, InvocationRequested toSlowLane, boolean fair) {
+            InvocationRequested toLane, InvocationRequested toSlowLane, InvocationRequested toFairLane,
+            int fairLane) {
 
         Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
-            this(result, retry, deadLetter, null, null, false);
+            this(result, retry, deadLetter, null, null, null, 0);
         }
 
         static Step done(InvocationCompleted result) {
@@ -54,21 +55,25 @@ final class InvocationProcessor {
 
         /** Not run here: it goes to its concurrency lane, where it waits in line. */
         static Step moveToLane(InvocationRequested request) {
-            return new Step(null, null, null, request, null, false);
+            return new Step(null, null, null, request, null, null, 0);
         }
 
-        /** Not run here: its tenant takes more than its share of the CPU, so it waits in that tenant's lanes. */
-        static Step moveToFairLane(InvocationRequested request) {
-            return new Step(null, null, null, request, null, true);
+        /**
+         * Not run here: its tenant takes more than its share of the instances, so it waits in that tenant's partition
+         * {@code lane} of the fair lanes, as it is (no lane of a limit: a slow function there still goes to the slow
+         * lane, a first slow run is still handed off).
+         */
+        static Step moveToFairLane(InvocationRequested request, int lane) {
+            return new Step(null, null, null, null, null, request, lane);
         }
 
         /** Not run here: its function ran slow lately, so it goes to the slow lane, out of the way of fast ones. */
         static Step moveToSlowLane(InvocationRequested request) {
-            return new Step(null, null, null, null, request, false);
+            return new Step(null, null, null, null, request, null, 0);
         }
 
         boolean moved() {
-            return toLane != null || toSlowLane != null;
+            return toLane != null || toSlowLane != null || toFairLane != null;
         }
 
         /** The same attempt handed back after a platform fault: neither a retry nor a run of the function. */

@@ -130,6 +130,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private volatile long recycled;
     private volatile long retainedCuts;
     private volatile long measured;
+    /** Set when a measure failed: the allocation bound applies from then on. */
+    private boolean measureFailed;
 
     public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
         this.engine = engine;
@@ -395,11 +397,27 @@ public final class FunctionSandbox implements AutoCloseable {
      */
     private long retainedPastBound(Loaded loaded) {
         long bound = limits.retainedBytes();
-        if (bound <= 0 || !engine.measuresRetained() || loaded.retained + loaded.allocatedSinceMeasured < bound) {
+        // at least an eighth of the bound between walks: a context that keeps nearly the bound is not walked after
+        // every run, at the price of passing it by up to that much before it is cut
+        long step = Math.max(bound - loaded.retained, bound / 8);
+        if (!measuring() || loaded.allocatedSinceMeasured < step) {
             return -1;
         }
-        long retained = engine.retainedBytes(loaded.context, bound + 1);
+        long retained;
+        try {
+            retained = engine.retainedBytes(loaded.context, bound + 1);
+        } catch (RuntimeException | AssertionError e) {
+            if (loaded.closed) {
+                // closed under us (the instance stopped past its grace): the run itself is done, its result stands
+                return -1;
+            }
+            // not what Truffle promises: bound what a context keeps by its allocation instead, from now on
+            log.warn("Measuring what a context keeps failed; bounding it by its allocation instead", e);
+            measureFailed = true;
+            return -1;
+        }
         if (retained < 0) {
+            measureFailed = true;
             return -1;
         }
         measured++;
@@ -408,12 +426,17 @@ public final class FunctionSandbox implements AutoCloseable {
         return retained > bound ? retained : -1;
     }
 
+    /** Whether what contexts keep is measured (else their allocation bounds it). */
+    private boolean measuring() {
+        return limits.retainedBytes() > 0 && engine.measuresRetained() && !measureFailed;
+    }
+
     /**
      * Whether a context has run its runs, or, where what it keeps is not measured, allocated its bytes: see
      * {@link SandboxLimits#contextRuns()}.
      */
     private boolean spent(Loaded loaded) {
-        boolean byAllocation = limits.retainedBytes() <= 0 || !engine.measuresRetained();
+        boolean byAllocation = !measuring();
         return (limits.contextRuns() > 0 && loaded.runs >= limits.contextRuns())
                 || (byAllocation && limits.contextAllocationBytes() > 0
                         && loaded.allocated >= limits.contextAllocationBytes());
@@ -521,6 +544,8 @@ public final class FunctionSandbox implements AutoCloseable {
         /** What the context kept when last measured, and what it allocated since. */
         long retained;
         long allocatedSinceMeasured;
+        /** Set once closed (a stop past its grace closes it from another thread). */
+        volatile boolean closed;
 
         Loaded(Context context, BoundedOutput console) {
             this.context = context;
@@ -528,6 +553,7 @@ public final class FunctionSandbox implements AutoCloseable {
         }
 
         void close() {
+            closed = true;
             try {
                 context.close(true);
             } catch (RuntimeException e) {

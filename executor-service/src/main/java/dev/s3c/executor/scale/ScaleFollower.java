@@ -98,7 +98,8 @@ class ScaleFollower extends ConsumerThread {
                 int size = pool.size();
                 long nowMs = System.currentTimeMillis();
                 if (running() && (size != reported || nowMs - lastReport >= heartbeat.toMillis())) {
-                    report(new ExecutorStatus(process, size, appliedSequence, false, Instant.now()));
+                    report(new ExecutorStatus(process, size, appliedSequence, false, Instant.now(),
+                            pool.runningByTenant()));
                     reported = size;
                     lastReport = nowMs;
                 }

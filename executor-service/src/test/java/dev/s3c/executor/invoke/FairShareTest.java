@@ -59,7 +59,7 @@ class FairShareTest {
         for (int i = 0; i < 200; i++) {
             Integer lane = fair.lane("a", call("f-a", "e-x" + i));
             assertThat(lane).isEqualTo(ConcurrencyLanes.lane("a", 2, "f-a", null, "e-x" + i,
-                    Topic.INVOCATION_LANES.partitions()));
+                    Topic.FAIR_LANES.partitions()));
             lanes.add(lane);
         }
         assertThat(lanes).hasSize(2);
@@ -110,11 +110,17 @@ class FairShareTest {
         assertThat(fair.placed("a")).isTrue();
         // its calls still wait in its lanes, ten seconds on: it stays
         for (int i = 0; i < 100; i++) {
+            if (i % 20 == 0) {
+                run("f-b", 2, 0);
+            }
             run("f-a", 100, 1_000);
         }
         assertThat(fair.placed("a")).isTrue();
         // they run at once now: ten seconds after the last that waited it runs where its calls are read again
         for (int i = 0; i < 30; i++) {
+            if (i % 20 == 0) {
+                run("f-b", 2, 0);
+            }
             run("f-a", 100, 10);
         }
         assertThat(fair.placed("a")).isTrue();
@@ -123,13 +129,50 @@ class FairShareTest {
     }
 
     @Test
-    void aTenantSeenAMinuteAgoNoLongerCountsAsActive() {
+    void aTenantLastSeenMoreThanTenSecondsAgoNoLongerCountsAsActive() {
         run("f-b", 2, 0);
-        now.addAndGet(Duration.ofSeconds(61).toNanos());
+        now.addAndGet(Duration.ofSeconds(11).toNanos());
         for (int i = 0; i < 10; i++) {
             run("f-a", 100, 1_000);
         }
         assertThat(fair.placed("a")).isFalse();
+    }
+
+    @Test
+    void runsInProgressAreCountedPerTenantFromManyThreadsAndWithFairShareOff() throws Exception {
+        var off = new FairShare(false, 0.5, Duration.ofMillis(250), Duration.ofSeconds(10), 2, owners::get, now::get);
+        assertThat(off.read(call("f-a", "e-1"))).as("tenants are known with fair share off").isEqualTo("a");
+        off.begin("a");
+        off.begin("a");
+        off.begin("b");
+        off.begin(null);
+        assertThat(off.running()).isEqualTo(Map.of("a", 2, "b", 1));
+        off.end("a");
+        off.end("b");
+        off.end(null);
+        assertThat(off.running()).isEqualTo(Map.of("a", 1));
+        // instances begin and end runs at once
+        var threads = new java.util.ArrayList<Thread>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    off.begin("b");
+                    off.end("b");
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        off.end("a");
+        assertThat(off.running()).isEmpty();
+        // and nobody is placed while it is off
+        off.read(call("f-b", "e-2"));
+        for (int i = 0; i < 10; i++) {
+            InvocationRequested request = call("f-a", "e-x" + i);
+            off.ran(off.read(request), request, 100 * MS, false, T0.plusSeconds(5));
+        }
+        assertThat(off.placed("a")).isFalse();
     }
 
     @Test

@@ -49,7 +49,7 @@ class LanesOnBrokerTest {
 
     /** What an instance of the pool reads: fresh invocations, retries due and the concurrency lanes. */
     private static final int PARTITIONS = Topic.INVOCATIONS.partitions() + Topic.RETRIES_DUE.partitions()
-            + Topic.INVOCATION_LANES.partitions();
+            + Topic.INVOCATION_LANES.partitions() + Topic.FAIR_LANES.partitions();
 
     private static TestBroker broker;
     private static JsEngine engine;
@@ -101,7 +101,7 @@ class LanesOnBrokerTest {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var properties = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-                Topic.INVOCATION_LANES.topicName());
+                Topic.INVOCATION_LANES.topicName(), Topic.FAIR_LANES.topicName());
         properties.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         try (var sandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults())) {
             properties.setMessageListener(new InvocationBatchListener("test/lanes", sandbox, processor,
@@ -291,8 +291,12 @@ class LanesOnBrokerTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> broker.committedResults("e-light-").size() == 1
                         && broker.committedResults("e-flood-").size() == 1);
                 assertThat(fair.placed("flooder")).isFalse();
-                // 30 calls of 80 ms of CPU, then three of the other tenant's, all on one partition, in this order:
-                // read in order, the other tenant's would wait behind the whole flood
+            }
+            // 30 calls of 80 ms of CPU, then three of the other tenant's, all on one partition, in this order, seen
+            // all at once (one transaction): read in order, the other tenant's would wait behind the whole flood
+            try (var producer = broker.transactionalProducer("test-fair-share-flood")) {
+                producer.initTransactions();
+                producer.beginTransaction();
                 for (int i = 1; i <= 30; i++) {
                     send(producer, new InvocationRequested("e-flood-" + i, flood.id(), 1,
                             JsonCodec.readTree("{\"ms\":80,\"i\":" + i + "}"), Instant.now(), null));
@@ -301,6 +305,7 @@ class LanesOnBrokerTest {
                     send(producer, new InvocationRequested("e-light-" + i, light.id(), 1,
                             JsonCodec.readTree("{\"i\":" + i + "}"), Instant.now(), null));
                 }
+                producer.commitTransaction();
                 await().atMost(Duration.ofSeconds(90)).until(() -> broker.committedResults("e-light-").size() == 4
                         && broker.committedResults("e-flood-").size() == 31);
             }
@@ -322,13 +327,20 @@ class LanesOnBrokerTest {
             assertThat(floodsBefore).as("flood calls finished before the other tenant's call %d", i)
                     .isLessThanOrEqualTo(15);
         }
+        // to its fair lane, apart from the lanes of limits, as it was (no lane of a limit: the slow lane and the
+        // hand-off still apply to it)
         int lane = dev.s3c.contracts.ConcurrencyLanes.lane("flooder", 1, flood.id(), null, "any",
-                Topic.INVOCATION_LANES.partitions());
-        var moved = broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed").stream()
+                Topic.FAIR_LANES.partitions());
+        var moved = broker.readAll(Topic.FAIR_LANES.topicName(), "read_committed").stream()
                 .filter(r -> r.key().startsWith("e-flood-")).toList();
-        assertThat(moved).hasSizeGreaterThanOrEqualTo(15).allSatisfy(r -> assertThat(r.partition()).isEqualTo(lane));
-        assertThat(broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed"))
+        assertThat(moved).hasSizeGreaterThanOrEqualTo(15).allSatisfy(r -> {
+            assertThat(r.partition()).isEqualTo(lane);
+            assertThat(JsonCodec.fromBytes(r.value(), InvocationRequested.class).lane()).isNull();
+        });
+        assertThat(broker.readAll(Topic.FAIR_LANES.topicName(), "read_committed"))
                 .noneSatisfy(r -> assertThat(r.key()).startsWith("e-light-"));
+        assertThat(broker.readAll(Topic.INVOCATION_LANES.topicName(), "read_committed"))
+                .noneSatisfy(r -> assertThat(r.key()).startsWith("e-flood-"));
         assertThat(meters.get("s3c.executor.lane.moves").tag("lane", "fair").counter().count())
                 .isEqualTo(moved.size());
     }
@@ -365,7 +377,7 @@ class LanesOnBrokerTest {
         var consumers = new DefaultKafkaConsumerFactory<>(consumerConfig, new StringDeserializer(),
                 new ByteArrayDeserializer());
         var main = new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
-                Topic.INVOCATION_LANES.topicName());
+                Topic.INVOCATION_LANES.topicName(), Topic.FAIR_LANES.topicName());
         var lane = new ContainerProperties(Topic.SLOW_LANE.topicName());
         List<KafkaMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
         try (var mainSandbox = new FunctionSandbox(engine, watchdog, SandboxLimits.defaults());

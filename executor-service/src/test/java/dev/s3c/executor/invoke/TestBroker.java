@@ -37,7 +37,7 @@ final class TestBroker {
         broker.afterPropertiesSet();
         broker.addTopics(Stream.concat(Stream.of(Topic.INVOCATIONS, Topic.RETRIES_DUE, Topic.INVOCATION_RESULTS,
                 Topic.DEAD_LETTERS, Topic.FUNCTION_DEFINITIONS, Topic.INVOCATION_STARTS, Topic.INVOCATION_LANES,
-                Topic.SLOW_LANE), Topic.retryTiers().stream())
+                Topic.FAIR_LANES, Topic.SLOW_LANE), Topic.retryTiers().stream())
                 .map(Topic::newTopic)
                 .toArray(org.apache.kafka.clients.admin.NewTopic[]::new));
     }
@@ -55,6 +55,13 @@ final class TestBroker {
     KafkaProducer<String, byte[]> plainProducer() {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()),
                 new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** A producer whose records a read-committed reader sees together, when its transaction commits. */
+    KafkaProducer<String, byte[]> transactionalProducer(String transactionalId) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId), new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     /** Every record of {@code topic}, as a reader with {@code isolation} sees them. */

@@ -42,10 +42,12 @@ class TenantController {
     private final ApiKeys keys;
     private final FunctionService functions;
     private final Quotas quotas;
+    private final RunningExecutions running;
     private final TenantLimits defaults;
 
     TenantController(TenantStore store, ApiKeys keys, FunctionService functions, Quotas quotas,
-            GatewayProperties properties) {
+            RunningExecutions running, GatewayProperties properties) {
+        this.running = running;
         this.store = store;
         this.keys = keys;
         this.functions = functions;
@@ -74,8 +76,12 @@ class TenantController {
     record CreatedTenant(String id, Instant createdAt, TenantLimits limits, NewKey key) {
     }
 
-    /** What a tenant uses now, beside its limits. */
-    record Usage(long functions, long codeBytes, long invocationsThisSecond) {
+    /**
+     * What a tenant uses now, beside its limits.
+     *
+     * @param concurrentExecutions its executions running, as the executors last reported (every couple of seconds)
+     */
+    record Usage(long functions, long codeBytes, long invocationsThisSecond, long concurrentExecutions) {
     }
 
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
@@ -132,7 +138,7 @@ class TenantController {
         return Mono.zip(quotas.limits(caller.tenant()), functions.countOwnedBy(caller.tenant()),
                         functions.codeBytesOwnedBy(caller.tenant()), quotas.usedThisSecond(caller.tenant()))
                 .map(t -> new Me(caller.tenant(), caller.keyId(), false, t.getT1(),
-                        new Usage(t.getT2(), t.getT3(), t.getT4())));
+                        new Usage(t.getT2(), t.getT3(), t.getT4(), running.running(caller.tenant(), Instant.now()))));
     }
 
     @GetMapping("/{id}")
