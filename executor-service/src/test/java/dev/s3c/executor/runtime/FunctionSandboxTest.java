@@ -345,6 +345,43 @@ class FunctionSandboxTest {
     }
 
     @Test
+    void whatTheEngineSharesWithEveryContextIsNotCountedAsWhatAFunctionKeeps() {
+        // what the engine shares between contexts grows with the names all functions ever defined (each context's
+        // global object starts from one shared shape tree), and Truffle's walk from any context reaches it: 60
+        // functions of 200 declarations of their own are some 15 MiB of it, far more than the bound of 4 MiB here
+        var limits = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 0, 4L * 1024 * 1024);
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
+            for (int k = 0; k < 60; k++) {
+                StringBuilder code = new StringBuilder();
+                for (int j = 0; j < 200; j++) {
+                    code.append("function f").append(k).append('_').append(j).append("(x) { return x * ").append(j)
+                            .append("; }\n");
+                }
+                code.append("function handler(input) { return f").append(k).append("_7(input.n); }");
+                assertThat(run(sandbox, fn(CodeStyle.HANDLER, code.toString(), 10_000), "{\"n\":1}").status())
+                        .isEqualTo(ExecutionStatus.SUCCEEDED);
+            }
+            // 4.6 MiB of garbage a run: measured after each, never cut
+            var f = fn(CodeStyle.HANDLER, """
+                    function handler(input) { const a = new Array(600000).fill(1.5); return a.length; }""", 10_000);
+            for (int i = 0; i < 5; i++) {
+                RunOutcome out = run(sandbox, f, "null");
+                assertThat(out.status()).as("run %d: %s", i, out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            }
+            assertThat(sandbox.retainedMeasures()).isGreaterThanOrEqualTo(4);
+            assertThat(sandbox.retainedCuts()).isZero();
+            // while one that keeps what it makes is still cut
+            var hoarder = fn(CodeStyle.HANDLER, HOARDER, 10_000);
+            List<ExecutionStatus> statuses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                statuses.add(run(sandbox, hoarder, "null").status());
+            }
+            assertThat(statuses).contains(ExecutionStatus.FAILED);
+            assertThat(sandbox.retainedCuts()).isPositive();
+        }
+    }
+
+    @Test
     void whereWhatAContextKeepsIsNotMeasuredItIsReplacedOnceItAllocatedItsBound() {
         // retainedBytes 0: the allocation bound is what holds the hoarder
         var bounded = new SandboxLimits(64 * 1024, 1024 * 1024, 8, 0, 0, 0, 0, 32L * 1024 * 1024, 0);
