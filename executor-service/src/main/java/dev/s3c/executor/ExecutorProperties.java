@@ -42,10 +42,10 @@ public record ExecutorProperties(
         @DefaultValue FairShare fairShare) {
 
     /**
-     * Tenants without a concurrency limit share the CPU: one whose invocations wait while it took more than
-     * {@code share} of this process's CPU lately, with another tenant active, runs from {@code lanes} concurrency
-     * lanes of its own (0: half this machine's cores, at least one) while its invocations keep waiting longer than
-     * {@code waited}, and for {@code memory} after.
+     * Tenants without a concurrency limit share the instances: one whose invocations wait longer than
+     * {@code waited} while its runs took more than {@code share} of this process's running time lately, with another
+     * tenant active, runs from {@code lanes} fair lanes of its own (0: half this machine's cores, at least one) while
+     * its invocations keep waiting, and for {@code memory} after.
      */
     public record FairShare(
             @DefaultValue("true") boolean enabled,

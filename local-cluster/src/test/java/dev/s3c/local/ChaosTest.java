@@ -72,9 +72,9 @@ class ChaosTest {
     static void start() throws IOException {
         Files.createDirectories(LOGS);
         brokerLog = Files.createTempDirectory("s3c-chaos-kafka");
-        brokerPort = PersistentBroker.freePort();
-        controllerPort = PersistentBroker.freePort();
-        int storePort = PersistentBroker.freePort();
+        brokerPort = uniquePort();
+        controllerPort = uniquePort();
+        int storePort = uniquePort();
         bootstrap = "127.0.0.1:" + brokerPort;
         mongoUri = "mongodb://127.0.0.1:" + storePort + "/s3c";
         broker = new Node("broker", List.of("broker", brokerLog.toString(), String.valueOf(brokerPort),
@@ -84,15 +84,15 @@ class ChaosTest {
         store.start();
         awaitBroker();
         awaitPort(storePort);
-        int monitorPort = PersistentBroker.freePort();
+        int monitorPort = uniquePort();
         monitor = service("monitor", monitorPort);
-        gateway = service("gateway", PersistentBroker.freePort(), "--s3c.gateway.instance-id=chaos-gw-1",
+        gateway = service("gateway", uniquePort(), "--s3c.gateway.instance-id=chaos-gw-1",
                 "--s3c.gateway.monitor-url=http://localhost:" + monitorPort);
-        gateway2 = service("gateway", PersistentBroker.freePort(), "--s3c.gateway.instance-id=chaos-gw-2",
+        gateway2 = service("gateway", uniquePort(), "--s3c.gateway.instance-id=chaos-gw-2",
                 "--s3c.gateway.monitor-url=http://localhost:" + monitorPort);
-        executor1 = service("executor", PersistentBroker.freePort(), "--s3c.executor.instances=2",
+        executor1 = service("executor", uniquePort(), "--s3c.executor.instances=2",
                 "--s3c.executor.instance-id-prefix=exec-1", "--s3c.executor.shutdown-grace=20s");
-        executor2 = service("executor", PersistentBroker.freePort(), "--s3c.executor.instances=2",
+        executor2 = service("executor", uniquePort(), "--s3c.executor.instances=2",
                 "--s3c.executor.instance-id-prefix=exec-2", "--s3c.executor.shutdown-grace=20s");
         for (Node node : List.of(monitor, gateway, gateway2, executor1, executor2)) {
             node.start();
@@ -522,11 +522,27 @@ class ChaosTest {
 
     // ---------------------------------------------------------------------------------------------------------------
 
+    /** Ports handed out to this suite's processes: a port free now is not taken by another of them later. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free port never handed out before in this run: the OS gives a released port out again, and two processes
+     * given the same one fail to start (a gateway's management port was once an executor's HTTP port).
+     */
+    private static int uniquePort() throws IOException {
+        while (true) {
+            int port = PersistentBroker.freePort();
+            if (HANDED_OUT.add(port)) {
+                return port;
+            }
+        }
+    }
+
     private static Node service(String kind, int port, String... extra) {
         // a gateway's actuator has a port of its own; the other services serve theirs on their only port
         int managementPort;
         try {
-            managementPort = kind.equals("gateway") ? PersistentBroker.freePort() : port;
+            managementPort = kind.equals("gateway") ? uniquePort() : port;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

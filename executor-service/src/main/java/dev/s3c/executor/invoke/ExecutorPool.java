@@ -228,7 +228,8 @@ public class ExecutorPool implements SmartLifecycle {
         SandboxLimits limits = properties.sandbox().limits();
         FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
 
-        // fresh invocations, retries that are due and the concurrency lanes, side by side; or the slow lane alone
+        // fresh invocations, retries that are due, the concurrency lanes and the fair lanes, side by side; or the slow
+        // lane alone
         ContainerProperties container = slowLaneInstance ? new ContainerProperties(Topic.SLOW_LANE.topicName())
                 : new ContainerProperties(Topic.INVOCATIONS.topicName(), Topic.RETRIES_DUE.topicName(),
                         Topic.INVOCATION_LANES.topicName(), Topic.FAIR_LANES.topicName());

@@ -13,14 +13,15 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The share of this process's instances between tenants without a concurrency limit. Invocations run in the order
- * they arrive, so a tenant that sends more work than the CPUs can do builds a backlog that every other tenant's calls
- * wait behind. A tenant whose invocations wait while its runs took more than {@code share} of the instances' time
- * lately (warm runs: a cold start is no flood), and another tenant was active here, is <em>placed</em>: as its invocations are read they are moved, without running,
- * to concurrency lanes of its own ({@code lanes} partitions, as a tenant limited to that many runs at once), so the
- * backlog in front of the others melts and it runs {@code lanes} at a time while it floods. It stays placed while its
- * invocations keep waiting, and for {@code memory} after. A tenant alone here is never placed: all the CPU is its
- * share.
+ * The share of this process's instances between tenants without a concurrency limit, and how many runs of each
+ * tenant its instances are in now. Invocations run in the order they arrive, so a tenant that sends more work than the
+ * CPUs can do builds a backlog that every other tenant's calls wait behind. A tenant whose invocations wait while its
+ * runs took more than {@code share} of the time this process spent running lately (warm runs outside the lanes of
+ * limits: a cold start is no flood), with another tenant read here lately, is <em>placed</em>: as its invocations are
+ * read they are moved, unchanged and without running, to {@code lanes} partitions of the fair lanes (where a tenant
+ * limited to that many runs at once would have its lanes), so the backlog in front of the others melts and it runs
+ * {@code lanes} at a time while it floods. It stays placed while its invocations keep waiting, and for {@code memory}
+ * after. A tenant that is the only one read here is never placed: all the instances are its share.
  */
 final class FairShare {
 

@@ -189,12 +189,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             } finally {
                 fairShare.end(tenant);
             }
-            long took = System.nanoTime() - began;
+            // measuring what the function's context keeps is the platform's work, not the function's
+            long took = System.nanoTime() - began - (sandbox == null ? 0 : sandbox.lastMeasureWallNanos());
             if (request != null && request.functionId() != null) {
                 lastRunNanos.put(request.functionId(), took);
                 // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
-                slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore,
-                        step == null ? null : step.result());
+                slow.ran(request.functionId(), CPU.getCurrentThreadCpuTime() - cpuBefore
+                        - (sandbox == null ? 0 : sandbox.lastMeasureCpuNanos()), step == null ? null : step.result());
                 if (ownLane) {
                     // runs in a limit's lane are that limit's business, not the share's
                     fairShare.ran(tenant, request, took, step != null && step.result() != null
@@ -222,8 +223,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     }
 
     /**
-     * The batch with the records of the concurrency lanes after the others, each partition's in its order. A lane is
-     * a line of a limited tenant or function, often long; a fresh invocation polled with it must not wait behind it
+     * The batch with the records of the lanes (concurrency and fair) after the others, each partition's in its order.
+     * A lane is a line of a limited tenant or function, or of a tenant past its fair share, often long; a fresh invocation polled with it must not wait behind it
      * (the batch's budget then sends the rest of the line back to the next poll). So that fresh work arriving all the
      * time cannot hold the lanes back for ever, a batch cut before any lane record ran makes the next one run the
      * lanes first ({@link #lanesFirst}).
@@ -232,7 +233,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         return grouped(records, false);
     }
 
-    /** The batch with the records of the concurrency lanes before the others, each partition's in its order. */
+    /** The batch with the records of the lanes (concurrency and fair) before the others, each partition's in its order. */
     static List<ConsumerRecord<String, byte[]>> lanesFirst(List<ConsumerRecord<String, byte[]>> records) {
         return grouped(records, true);
     }

@@ -132,6 +132,9 @@ public final class FunctionSandbox implements AutoCloseable {
     private volatile long measured;
     /** Set when a measure failed: the allocation bound applies from then on. */
     private boolean measureFailed;
+    /** What measuring cost the last run, on its thread. */
+    private long measureCpuNanos;
+    private long measureWallNanos;
 
     public FunctionSandbox(JsEngine engine, Watchdog watchdog, SandboxLimits limits) {
         this.engine = engine;
@@ -166,6 +169,8 @@ public final class FunctionSandbox implements AutoCloseable {
      * @throws HandedOff when the run used its CPU budget
      */
     public RunOutcome run(FunctionDefinition function, String inputJson, String contextJson, long cpuBudgetNanos) {
+        measureCpuNanos = 0;
+        measureWallNanos = 0;
         String key = function.id() + ":" + function.version();
         Loaded loaded = warm.get(key);
         boolean cold = loaded == null;
@@ -404,6 +409,8 @@ public final class FunctionSandbox implements AutoCloseable {
             return -1;
         }
         long retained;
+        long cpuBefore = THREADS.getCurrentThreadCpuTime();
+        long wallBefore = System.nanoTime();
         try {
             retained = engine.retainedBytes(loaded.context, bound + 1);
         } catch (RuntimeException | AssertionError e) {
@@ -415,6 +422,9 @@ public final class FunctionSandbox implements AutoCloseable {
             log.warn("Measuring what a context keeps failed; bounding it by its allocation instead", e);
             measureFailed = true;
             return -1;
+        } finally {
+            measureCpuNanos = THREADS.getCurrentThreadCpuTime() - cpuBefore;
+            measureWallNanos = System.nanoTime() - wallBefore;
         }
         if (retained < 0) {
             measureFailed = true;
@@ -450,6 +460,19 @@ public final class FunctionSandbox implements AutoCloseable {
     /** Runs cut because their context kept more than {@link SandboxLimits#retainedBytes()}, since this started. */
     long retainedCuts() {
         return retainedCuts;
+    }
+
+    /**
+     * CPU time the last run's thread spent measuring what its context keeps (0: not measured): the platform's work,
+     * not the function's, so it is not counted as the run's.
+     */
+    public long lastMeasureCpuNanos() {
+        return measureCpuNanos;
+    }
+
+    /** Wall time the last run spent measuring what its context keeps (0: not measured). */
+    public long lastMeasureWallNanos() {
+        return measureWallNanos;
     }
 
     /** Times what a context keeps was measured, since this sandbox started. */

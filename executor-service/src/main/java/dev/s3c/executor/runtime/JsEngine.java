@@ -24,10 +24,12 @@ public final class JsEngine implements AutoCloseable {
     /** Null where what a context retains cannot be measured. */
     private final HeapMeter heapMeter;
     private static final long SHARED_FRESH_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-    /** An empty context, measured for the part of every walk the engine shares; guarded by the heap meter. */
+    /** An empty context, measured for the part of every walk the engine shares; entered under the lock. */
+    private final java.util.concurrent.locks.ReentrantLock emptyLock = new java.util.concurrent.locks.ReentrantLock();
     private Context empty;
-    private long shared;
+    private volatile long shared;
     private long sharedMeasuredAt;
+    private volatile boolean measured;
     private final Map<String, Source> sources = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Source> eldest) {
@@ -88,11 +90,20 @@ public final class JsEngine implements AutoCloseable {
         return all < 0 ? -1 : Math.max(0, all - shared);
     }
 
-    /** What an empty context of this engine holds, the engine's shared part with it; measured again when stale. */
+    /**
+     * What an empty context of this engine holds, the engine's shared part with it; measured again when stale. While
+     * one instance walks it the others use the last figure rather than wait.
+     */
     private long sharedBytes() {
-        synchronized (heapMeter) {
+        if (measured && !emptyLock.tryLock()) {
+            return shared;
+        }
+        if (!measured) {
+            emptyLock.lock();
+        }
+        try {
             long now = System.nanoTime();
-            if (sharedMeasuredAt == 0 || now - sharedMeasuredAt > SHARED_FRESH_NANOS) {
+            if (!measured || now - sharedMeasuredAt > SHARED_FRESH_NANOS) {
                 if (empty == null) {
                     empty = Context.newBuilder("js").engine(engine).sandbox(SandboxPolicy.CONSTRAINED)
                             .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
@@ -100,8 +111,11 @@ public final class JsEngine implements AutoCloseable {
                 }
                 shared = walk(empty, Long.MAX_VALUE);
                 sharedMeasuredAt = now;
+                measured = true;
             }
             return shared;
+        } finally {
+            emptyLock.unlock();
         }
     }
 
@@ -144,12 +158,13 @@ public final class JsEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        if (heapMeter != null) {
-            synchronized (heapMeter) {
-                if (empty != null) {
-                    empty.close(true);
-                }
+        emptyLock.lock();
+        try {
+            if (empty != null) {
+                empty.close(true);
             }
+        } finally {
+            emptyLock.unlock();
         }
         engine.close(true);
     }

@@ -333,14 +333,22 @@ class FunctionSandboxTest {
         try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits)) {
             var f = fn(CodeStyle.HANDLER, """
                     function handler(input) { const a = new Array(500000).fill(1.5); return a.length; }""", 10_000);
+            int runsThatMeasured = 0;
             for (int i = 0; i < 40; i++) {
                 RunOutcome out = run(sandbox, f, "null");
                 assertThat(out.status()).as("run %d: %s", i, out.error()).isEqualTo(ExecutionStatus.SUCCEEDED);
                 assertThat(out.coldStart()).as("run %d", i).isEqualTo(i == 0);
+                // what measuring took is told apart, so it is not counted as the run's
+                if (sandbox.lastMeasureWallNanos() > 0) {
+                    runsThatMeasured++;
+                    assertThat(sandbox.lastMeasureCpuNanos()).isPositive();
+                } else {
+                    assertThat(sandbox.lastMeasureCpuNanos()).isZero();
+                }
             }
             assertThat(sandbox.retainedCuts()).isZero();
             assertThat(sandbox.recycled()).isZero();
-            assertThat(sandbox.retainedMeasures()).isBetween(1L, 12L);
+            assertThat(sandbox.retainedMeasures()).isBetween(1L, 12L).isEqualTo(runsThatMeasured);
         }
     }
 

@@ -49,7 +49,7 @@ class ExecutorStatusReader implements SmartLifecycle {
     private void onStatus(ConsumerRecord<String, byte[]> record) {
         try {
             running.apply(record.key(), record.value() == null ? null
-                    : JsonCodec.fromBytes(record.value(), ExecutorStatus.class));
+                    : JsonCodec.fromBytes(record.value(), ExecutorStatus.class), java.time.Instant.now());
         } catch (RuntimeException e) {
             log.warn("Unreadable executor status at offset {}: {}", record.offset(), e.getMessage());
         }

@@ -15,30 +15,40 @@ import org.springframework.stereotype.Component;
 @Component
 class RunningExecutions {
 
-    /** A process that has not reported for this long is gone or cut off (it reports every 2 s by default). */
+    /** A process not heard from for this long is gone or cut off (it reports every 2 s by default). */
     static final Duration STALE = Duration.ofSeconds(10);
 
-    private final Map<String, ExecutorStatus> latest = new ConcurrentHashMap<>();
+    /** Each process's newest report, with when this gateway read it. */
+    private final Map<String, Report> latest = new ConcurrentHashMap<>();
 
-    /** The newest status of {@code process} (null: it is gone). */
-    void apply(String process, ExecutorStatus status) {
+    private record Report(ExecutorStatus status, Instant receivedAt) {
+    }
+
+    /**
+     * The newest status of {@code process} (null: it is gone), read at {@code receivedAt}. A process's reports are
+     * ordered by its own clock; whether it is still alive goes by this gateway's, so clocks that differ do not matter.
+     */
+    void apply(String process, ExecutorStatus status, Instant receivedAt) {
         if (process == null) {
             return;
         }
         if (status == null || status.leaving()) {
             latest.remove(process);
         } else {
-            latest.merge(process, status, (old, neu) -> neu.at().isBefore(old.at()) ? old : neu);
+            latest.merge(process, new Report(status, receivedAt),
+                    (old, neu) -> neu.status().at().isBefore(old.status().at()) ? old : neu);
         }
     }
 
-    /** How many of {@code tenant}'s executions the processes that reported lately were running. */
+    /** How many of {@code tenant}'s executions the processes heard from lately were running. */
     long running(String tenant, Instant now) {
         Instant since = now.minus(STALE);
+        // a process that went away without a word (killed) is dropped once silent
+        latest.values().removeIf(report -> report.receivedAt().isBefore(since.minus(STALE)));
         long sum = 0;
-        for (ExecutorStatus status : latest.values()) {
-            if (status.at() != null && status.at().isAfter(since)) {
-                sum += status.runningByTenant().getOrDefault(tenant, 0);
+        for (Report report : latest.values()) {
+            if (report.receivedAt().isAfter(since)) {
+                sum += report.status().runningByTenant().getOrDefault(tenant, 0);
             }
         }
         return sum;

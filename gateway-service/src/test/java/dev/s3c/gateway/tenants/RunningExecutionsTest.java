@@ -19,8 +19,9 @@ class RunningExecutionsTest {
 
     @Test
     void aTenantsRunsAreSummedOverTheProcessesThatReportedLately() {
-        running.apply("p1", status("p1", T0, Map.of("acme", 2, "default", 1)));
-        running.apply("p2", status("p2", T0.plusSeconds(1), Map.of("acme", 1)));
+        running.apply("p1", status("p1", T0, Map.of("acme", 2, "default", 1)), T0);
+        // another machine's clock, a minute behind: heard from now, it counts
+        running.apply("p2", status("p2", T0.minusSeconds(60), Map.of("acme", 1)), T0.plusSeconds(1));
         assertThat(running.running("acme", T0.plusSeconds(2))).isEqualTo(3);
         assertThat(running.running("default", T0.plusSeconds(2))).isEqualTo(1);
         assertThat(running.running("hooli", T0.plusSeconds(2))).isZero();
@@ -28,24 +29,24 @@ class RunningExecutionsTest {
 
     @Test
     void theNewestReportOfAProcessCountsAndAnOlderOneReadLateDoesNot() {
-        running.apply("p1", status("p1", T0.plusSeconds(4), Map.of()));
-        running.apply("p1", status("p1", T0, Map.of("acme", 5)));
+        running.apply("p1", status("p1", T0.plusSeconds(4), Map.of()), T0.plusSeconds(4));
+        running.apply("p1", status("p1", T0, Map.of("acme", 5)), T0.plusSeconds(5));
         assertThat(running.running("acme", T0.plusSeconds(5))).isZero();
-        running.apply("p1", status("p1", T0.plusSeconds(6), Map.of("acme", 1)));
+        running.apply("p1", status("p1", T0.plusSeconds(6), Map.of("acme", 1)), T0.plusSeconds(6));
         assertThat(running.running("acme", T0.plusSeconds(7))).isEqualTo(1);
     }
 
     @Test
     void aProcessThatLeftOrStoppedReportingCountsNoMore() {
-        running.apply("p1", status("p1", T0, Map.of("acme", 2)));
-        running.apply("p2", status("p2", T0, Map.of("acme", 1)));
-        running.apply("p2", new ExecutorStatus("p2", 0, 1, true, T0.plusSeconds(1)));
+        running.apply("p1", status("p1", T0, Map.of("acme", 2)), T0);
+        running.apply("p2", status("p2", T0, Map.of("acme", 1)), T0);
+        running.apply("p2", new ExecutorStatus("p2", 0, 1, true, T0.plusSeconds(1)), T0.plusSeconds(1));
         assertThat(running.running("acme", T0.plusSeconds(2))).isEqualTo(2);
         // compacted away
-        running.apply("p1", null);
+        running.apply("p1", null, T0.plusSeconds(2));
         assertThat(running.running("acme", T0.plusSeconds(2))).isZero();
         // silent for longer than it would ever be between reports
-        running.apply("p3", status("p3", T0, Map.of("acme", 4)));
+        running.apply("p3", status("p3", T0, Map.of("acme", 4)), T0);
         assertThat(running.running("acme", T0.plus(RunningExecutions.STALE).minusSeconds(1))).isEqualTo(4);
         assertThat(running.running("acme", T0.plus(RunningExecutions.STALE).plusSeconds(1))).isZero();
     }
