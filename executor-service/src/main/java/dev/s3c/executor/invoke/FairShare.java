@@ -10,7 +10,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The share of this process's instances between tenants without a concurrency limit, and how many runs of each
@@ -25,7 +28,7 @@ import java.util.function.Function;
  */
 final class FairShare {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FairShare.class);
+    private static final Logger log = LoggerFactory.getLogger(FairShare.class);
 
     /** How fast what a tenant used fades: about the last few seconds count. */
     private static final long DECAY_NANOS = Duration.ofSeconds(2).toNanos();
@@ -46,8 +49,7 @@ final class FairShare {
     private final Map<String, Used> used = new HashMap<>();
     private final Used total = new Used();
     /** Runs in progress per tenant, on all the process's instances. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Integer> running =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> running = new ConcurrentHashMap<>();
 
     /**
      * @param share the part of the instances' time past which a tenant whose invocations wait is placed
