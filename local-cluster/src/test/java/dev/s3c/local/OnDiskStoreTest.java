@@ -12,9 +12,13 @@ import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.QueryParameters;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -106,6 +110,51 @@ class OnDiskStoreTest {
             assertThat(ids(letters.find(Filters.gt("order", "y")))).containsExactly("e-96");
             assertThat(Mono.from(letters.countDocuments()).block()).isEqualTo(500);
         });
+    }
+
+    @Test
+    void aReadIsAnsweredWhileAWriteHoldsTheCollectionAndNeverSeesHalfAnUpdate() throws Exception {
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+            Mono.from(executions.insertOne(new Document("_id", "e-1").append("status", "queued"))).block();
+            var backendCollection = store.resolveDatabase("s3c").resolveCollection("executions", true);
+            var stored = backendCollection.handleQuery(new QueryParameters(
+                    new de.bwaldvogel.mongo.bson.Document("_id", "e-1"), 0, 0)).collectDocuments().getFirst();
+
+            // a write in progress holds the collection (as the monitor's bulk writes do, statement after statement)
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                synchronized (backendCollection) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            held.await();
+            try {
+                // (before, a read waited for the collection too: this timed out)
+                assertThat(Mono.from(executions.find(Filters.eq("_id", "e-1")).first()).block(Duration.ofSeconds(10))
+                        .getString("status")).isEqualTo("queued");
+                var update = Mono.from(executions.updateOne(Filters.eq("_id", "e-1"),
+                        new Document("$set", new Document("status", "succeeded")))).toFuture();
+                release.countDown();
+                assertThat(update.get(10, TimeUnit.SECONDS).getModifiedCount()).isEqualTo(1);
+            } finally {
+                release.countDown();
+                writer.join();
+            }
+            // the update stored a changed copy: the document a reader held is as it was read
+            assertThat(stored.get("status")).isEqualTo("queued");
+            assertThat(first(executions, Filters.eq("_id", "e-1")).getString("status")).isEqualTo("succeeded");
+        } finally {
+            server.shutdownNow();
+        }
     }
 
     @Test
