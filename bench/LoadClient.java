@@ -31,10 +31,19 @@ final class LoadClient {
 
     Response post(String path, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+        return send(("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nAuthorization: Bearer " + BenchHttp.API_KEY
                 + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: " + body.length
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
+    }
+
+    Response get(String path) throws IOException {
+        return send(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                + "\r\nAuthorization: Bearer " + BenchHttp.API_KEY
+                + "\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII), new byte[0]);
+    }
+
+    private Response send(byte[] head, byte[] body) throws IOException {
         Connection pooled = idle.pollFirst();
         if (pooled != null) {
             try {
