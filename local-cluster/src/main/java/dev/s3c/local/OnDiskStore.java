@@ -25,11 +25,13 @@ import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -54,11 +56,12 @@ final class OnDiskStore extends H2Backend {
     private static final ThreadLocal<Boolean> WRITING = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private static <T> T writing(Supplier<T> write) {
+        Boolean before = WRITING.get();
         WRITING.set(Boolean.TRUE);
         try {
             return write.get();
         } finally {
-            WRITING.set(Boolean.FALSE);
+            WRITING.set(before);
         }
     }
 
@@ -95,7 +98,9 @@ final class OnDiskStore extends H2Backend {
                      * waited for the monitor's whole bulk of up to 1,000 upserts (up to 225 ms). What makes this safe:
                      * the documents and the {@code _id} index are in concurrent maps, other indexes lock themselves,
                      * and a write changes a copy of each document it updates (see {@link #getDocument}), so a reader
-                     * sees a document before or after a write, never half of one.
+                     * sees a document before or after a write, never half of one. Not safe with positional
+                     * {@code $} updates, which nothing here makes: the collection's one query matcher remembers the
+                     * matched array position, and a concurrent read would overwrite it.
                      */
                     @Override
                     public QueryResult handleQuery(QueryParameters parameters) {
@@ -118,6 +123,16 @@ final class OnDiskStore extends H2Backend {
                     protected Document getDocument(Object position) {
                         Document stored = super.getDocument(position);
                         return stored != null && WRITING.get() ? stored.cloneDeeply() : stored;
+                    }
+
+                    @Override
+                    protected QueryResult matchDocuments(Document query, Iterable<Object> positions, Document orderBy,
+                            int numberToSkip, int limit, int batchSize, Document fieldSelector) {
+                        // a document deleted while a read without the lock ran (its index entries go first): gone
+                        Stream<Document> documents = StreamSupport.stream(positions.spliterator(), false)
+                                .map(this::getDocument).filter(Objects::nonNull);
+                        return matchDocumentsFromStream(documents, query, orderBy, numberToSkip, limit, batchSize,
+                                fieldSelector);
                     }
 
                     @Override
@@ -155,10 +170,21 @@ final class OnDiskStore extends H2Backend {
                         // a range on a sorted index, in its order: documents are read only up to the limit
                         for (Index<Object> index : getIndexes()) {
                             if (index instanceof HeapSortedIndex sorted) {
-                                Iterable<Object> positions = sorted.range(query, orderBy);
-                                if (positions != null) {
-                                    return matchDocuments(query, positions, null, numberToSkip, limit, batchSize,
-                                            fieldSelector);
+                                Iterable<Map.Entry<KeyValue, Object>> entries = sorted.range(query, orderBy);
+                                if (entries != null) {
+                                    // a document only where its stored key is: a read without the lock may meet
+                                    // a replaced document's new key before the document itself changed, and a
+                                    // page that ended on it would continue from the wrong place
+                                    Stream<Document> documents = StreamSupport.stream(entries.spliterator(), false)
+                                            .map(entry -> {
+                                                Document document = getDocument(entry.getValue());
+                                                return document != null
+                                                        && sorted.getKeyValues(document).contains(entry.getKey())
+                                                        ? document : null;
+                                            })
+                                            .filter(Objects::nonNull);
+                                    return matchDocumentsFromStream(documents, query, null, numberToSkip, limit,
+                                            batchSize, fieldSelector);
                                 }
                             }
                         }
@@ -259,11 +285,11 @@ final class OnDiskStore extends H2Backend {
         }
 
         /**
-         * The positions of a range query on this index's one field, in the order asked for (none, or this field
-         * either way), read lazily; null when this index cannot serve the query in that order. The store still
+         * The keys and positions of a range query on this index's one field, in the order asked for (none, or this
+         * field either way), read lazily; null when this index cannot serve the query in that order. The store still
          * matches every document it reads against the whole query.
          */
-        Iterable<Object> range(Document query, Document orderBy) {
+        Iterable<Map.Entry<KeyValue, Object>> range(Document query, Document orderBy) {
             if (keys().size() != 1 || !query.keySet().equals(keySet())
                     || !(query.get(keys().getFirst()) instanceof Document bounds) || bounds.isEmpty()
                     || !RANGE.containsAll(bounds.keySet())) {
@@ -312,7 +338,7 @@ final class OnDiskStore extends H2Backend {
             } else if (upper != null) {
                 range = range.headMap(upper, upperInclusive);
             }
-            return (descending ? range.descendingMap() : range).values();
+            return (descending ? range.descendingMap() : range).entrySet();
         }
     }
 }

@@ -118,10 +118,14 @@ class OnDiskStoreTest {
         MongoServer server = new MongoServer(store);
         try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
             MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
-            Mono.from(executions.insertOne(new Document("_id", "e-1").append("status", "queued"))).block();
+            Mono.from(executions.insertMany(List.of(new Document("_id", "e-1").append("status", "queued"),
+                    new Document("_id", "e-2").append("attempts", 1)))).block();
             var backendCollection = store.resolveDatabase("s3c").resolveCollection("executions", true);
+            // the documents as a reader holds them (the store's own instances)
             var stored = backendCollection.handleQuery(new QueryParameters(
                     new de.bwaldvogel.mongo.bson.Document("_id", "e-1"), 0, 0)).collectDocuments().getFirst();
+            var other = backendCollection.handleQuery(new QueryParameters(
+                    new de.bwaldvogel.mongo.bson.Document("_id", "e-2"), 0, 0)).collectDocuments().getFirst();
 
             // a write in progress holds the collection (as the monitor's bulk writes do, statement after statement)
             CountDownLatch held = new CountDownLatch(1);
@@ -136,12 +140,13 @@ class OnDiskStoreTest {
                     }
                 }
             });
-            held.await();
+            assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
             try {
                 // (before, a read waited for the collection too: this timed out)
                 assertThat(Mono.from(executions.find(Filters.eq("_id", "e-1")).first()).block(Duration.ofSeconds(10))
                         .getString("status")).isEqualTo("queued");
-                var update = Mono.from(executions.updateOne(Filters.eq("_id", "e-1"),
+                // by a field without an index: the write scans
+                var update = Mono.from(executions.updateOne(Filters.eq("status", "queued"),
                         new Document("$set", new Document("status", "succeeded")))).toFuture();
                 release.countDown();
                 assertThat(update.get(10, TimeUnit.SECONDS).getModifiedCount()).isEqualTo(1);
@@ -149,9 +154,13 @@ class OnDiskStoreTest {
                 release.countDown();
                 writer.join();
             }
-            // the update stored a changed copy: the document a reader held is as it was read
+            assertThat(Mono.from(executions.findOneAndUpdate(Filters.eq("_id", "e-2"),
+                    new Document("$inc", new Document("attempts", 1)))).block().getInteger("attempts")).isEqualTo(1);
+            // both writes stored changed copies: the documents a reader held are as they were read
             assertThat(stored.get("status")).isEqualTo("queued");
+            assertThat(other.get("attempts")).isEqualTo(1);
             assertThat(first(executions, Filters.eq("_id", "e-1")).getString("status")).isEqualTo("succeeded");
+            assertThat(first(executions, Filters.eq("_id", "e-2")).getInteger("attempts")).isEqualTo(2);
         } finally {
             server.shutdownNow();
         }
