@@ -30,7 +30,6 @@ public class SoakBench {
     /** The reads users make, timed on one blocking keep-alive connection: no client thread hand-offs in the figure. */
     private static LoadClient readClient;
 
-
     private static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
     private static final Pattern STATUS = Pattern.compile("\"status\":\"([a-z_]+)\"");
     private static final Pattern EXECUTION_ID = Pattern.compile("\"executionId\":\"([^\"]+)\"");

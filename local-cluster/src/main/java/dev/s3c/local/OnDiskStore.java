@@ -5,6 +5,7 @@ import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
 import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
@@ -144,8 +145,10 @@ final class OnDiskStore extends H2Backend {
                         // a write without an index (none on the hot paths): copies of what it matches, in the order
                         // the base class reads them
                         Stream<Document> all = isNaturalDescending(orderBy)
-                                ? streamAllDocumentsWithPosition().sorted((a, b) -> ValueComparator.desc()
-                                        .compare(a.getPosition(), b.getPosition())).map(d -> d.getDocument())
+                                ? streamAllDocumentsWithPosition()
+                                        .sorted((a, b) -> ValueComparator.desc().compare(a.getPosition(),
+                                                b.getPosition()))
+                                        .map(DocumentWithPosition::getDocument)
                                 : data.values().stream();
                         return matchDocumentsFromStream(all.filter(d -> documentMatchesQuery(d, query))
                                 .map(Document::cloneDeeply), query, orderBy, numberToSkip, limit, batchSize,

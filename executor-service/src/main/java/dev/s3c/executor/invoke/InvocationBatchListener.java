@@ -224,8 +224,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     /**
      * The batch with the records of the lanes (concurrency and fair) after the others, each partition's in its order.
-     * A lane is a line of a limited tenant or function, or of a tenant past its fair share, often long; a fresh invocation polled with it must not wait behind it
-     * (the batch's budget then sends the rest of the line back to the next poll). So that fresh work arriving all the
+     * A lane is a line of a limited tenant or function, or of a tenant past its fair share, often long; a fresh
+     * invocation polled with it must not wait behind it (the batch's budget then sends the rest of the line back to
+     * the next poll). So that fresh work arriving all the
      * time cannot hold the lanes back for ever, a batch cut before any lane record ran makes the next one run the
      * lanes first ({@link #lanesFirst}).
      */
@@ -233,7 +234,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         return grouped(records, false);
     }
 
-    /** The batch with the records of the lanes (concurrency and fair) before the others, each partition's in its order. */
+    /** The batch with the records of the lanes (concurrency and fair) first, each partition's in its order. */
     static List<ConsumerRecord<String, byte[]>> lanesFirst(List<ConsumerRecord<String, byte[]>> records) {
         return grouped(records, true);
     }

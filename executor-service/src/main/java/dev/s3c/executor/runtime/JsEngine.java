@@ -3,6 +3,8 @@ package dev.s3c.executor.runtime;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.SandboxPolicy;
@@ -23,9 +25,9 @@ public final class JsEngine implements AutoCloseable {
     private final boolean optimizing;
     /** Null where what a context retains cannot be measured. */
     private final HeapMeter heapMeter;
-    private static final long SHARED_FRESH_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private static final long SHARED_FRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** An empty context, measured for the part of every walk the engine shares; entered under the lock. */
-    private final java.util.concurrent.locks.ReentrantLock emptyLock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock emptyLock = new ReentrantLock();
     private Context empty;
     private volatile long shared;
     private long sharedMeasuredAt;
