@@ -15,8 +15,11 @@ JVMCI=local-cluster/target/jvmci
 mkdir -p logs
 # GraalJS with the Graal JIT: without these flags functions run interpreter-only (10-50x slower on hot code).
 # A fixed, pre-touched heap: the process takes its memory at start and does not grow under load.
+# What outlives three young collections (the store's indexes, caches) is promoted instead of copied at each of
+# up to fifteen: G1's young pauses under load halve (see the README's Performance). S3C_JAVA_OPTS may override it.
 exec "$JAVA_HOME/bin/java" \
   -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$JVMCI" \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  -XX:MaxTenuringThreshold=3 \
   ${S3C_JAVA_OPTS:--Xms2g -Xmx2g -XX:+AlwaysPreTouch} \
   -jar "$JAR" "$@"
