@@ -1,28 +1,36 @@
 package dev.s3c.executor;
 
 import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.KafkaClientMeters;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.Watchdog;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.context.annotation.Configuration;
-import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.context.annotation.Primary;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.support.ProducerListener;
 
 @Configuration(proxyBeanMethods = false)
 class ExecutorConfiguration {
+
+    /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */
+    @Bean
+    MeterFilter kafkaClientMeters() {
+        return KafkaClientMeters.filter();
+    }
 
     /** The executor writes the results topic, so it declares it. */
     @Bean

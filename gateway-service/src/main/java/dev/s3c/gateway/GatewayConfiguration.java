@@ -1,21 +1,29 @@
 package dev.s3c.gateway;
 
 import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.KafkaClientMeters;
 import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.MicrometerProducerListener;
 
 @Configuration(proxyBeanMethods = false)
 // the idempotency keys' expiry
 @org.springframework.scheduling.annotation.EnableScheduling
 class GatewayConfiguration {
+
+    /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */
+    @Bean
+    MeterFilter kafkaClientMeters() {
+        return KafkaClientMeters.filter();
+    }
 
     /** The gateway writes function definitions, so it declares their topic. */
     @Bean

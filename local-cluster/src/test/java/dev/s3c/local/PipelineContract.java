@@ -1043,6 +1043,16 @@ abstract class PipelineContract {
             }
             assertThat(exported).containsAll(wanted);
         });
+        // the executors' lag per partition is exported (the dashboards' lag panels; Micrometer binds a client's new
+        // metrics once a minute), its other figures and each topic's second series under its old, underscored name
+        // are not (KafkaClientMeters)
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            List<String> series = new Api(cluster.executorUrl()).raw("/actuator/prometheus").lines().toList();
+            assertThat(series).anyMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lag_max{")
+                    && l.contains("partition=") && l.contains("topic=\"s3c.invocations\""));
+            assertThat(series).noneMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lead"))
+                    .noneMatch(l -> l.contains("topic=\"s3c_"));
+        });
     }
 
     @Test

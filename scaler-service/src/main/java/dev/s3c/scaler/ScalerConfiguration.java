@@ -1,11 +1,16 @@
 package dev.s3c.scaler;
 
 import dev.s3c.contracts.JsonSerde;
+import dev.s3c.contracts.KafkaClientMeters;
 import dev.s3c.contracts.ScalingAction;
 import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
 import dev.s3c.scaler.decide.ScalerTopology;
 import dev.s3c.scaler.decide.ScalingPolicy;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -18,13 +23,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.EnableKafkaStreams;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.MicrometerProducerListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.MicrometerProducerListener;
 
 @Configuration(proxyBeanMethods = false)
 @EnableKafkaStreams
@@ -32,6 +34,12 @@ import org.springframework.kafka.core.KafkaTemplate;
 class ScalerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ScalerConfiguration.class);
+
+    /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */
+    @Bean
+    MeterFilter kafkaClientMeters() {
+        return KafkaClientMeters.filter();
+    }
 
     /** The scaler writes the lag samples, the scale commands and the scaling events, so it declares them. */
     @Bean
