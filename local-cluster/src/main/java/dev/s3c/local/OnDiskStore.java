@@ -51,8 +51,8 @@ final class OnDiskStore extends H2Backend {
      * MVStore's page cache: documents recently read or written stay deserialized. Small on purpose: its estimate
      * undercounts the heap the documents take (48 MB held 78,000 of them), and a page lived through many young
      * collections before it was evicted, copied again at each (at 200 executions a second, document maps were a fifth
-     * of G1's sampled survivors; under a tenth with 8 MB). The reads users make are of recent executions, which stay
-     * cached.
+     * of G1's sampled survivors; under a tenth with 8 MB). About a minute of executions at that rate stays cached
+     * (a just-finished execution, a function's latest); an older one is read from the file a page at a time.
      */
     private static final int CACHE_MB = 8;
 

@@ -1044,14 +1044,19 @@ abstract class PipelineContract {
             assertThat(exported).containsAll(wanted);
         });
         // the executors' lag per partition is exported (the dashboards' lag panels; Micrometer binds a client's new
-        // metrics once a minute), its other figures and each topic's second series under its old, underscored name
-        // are not (KafkaClientMeters)
+        // metrics once a minute); no service exports the other figures per partition, or a topic's second series
+        // under its old, underscored name (KafkaClientMeters)
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-            List<String> series = new Api(cluster.executorUrl()).raw("/actuator/prometheus").lines().toList();
-            assertThat(series).anyMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lag_max{")
-                    && l.contains("partition=") && l.contains("topic=\"s3c.invocations\""));
-            assertThat(series).noneMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lead"))
-                    .noneMatch(l -> l.contains("topic=\"s3c_"));
+            assertThat(new Api(cluster.executorUrl()).raw("/actuator/prometheus").lines())
+                    .anyMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lag_max{")
+                            && l.contains("partition=") && l.contains("topic=\"s3c.invocations\""));
+            for (String url : List.of(cluster.gatewayManagementUrl(cluster.gatewayUrl()), cluster.executorUrl(),
+                    cluster.monitorUrl(), cluster.scalerUrl())) {
+                assertThat(new Api(url).raw("/actuator/prometheus").lines()).as(url)
+                        .noneMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lead")
+                                && l.contains("partition="))
+                        .noneMatch(l -> l.contains("topic=\"s3c_"));
+            }
         });
     }
 
