@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -44,9 +45,14 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
     private final KafkaMessageListenerContainer<String, byte[]> container;
     private volatile boolean assigned;
 
+    @Autowired
     ResultRouter(PendingResults pending, GatewayProperties properties, KafkaProperties kafka) {
+        this(pending, properties.instanceId(), kafka);
+    }
+
+    ResultRouter(PendingResults pending, String instanceId, KafkaProperties kafka) {
         this.pending = pending;
-        this.instanceId = properties.instanceId();
+        this.instanceId = instanceId;
         this.instanceIdBytes = instanceId.getBytes(StandardCharsets.UTF_8);
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "s3c-gateway-" + instanceId);
@@ -59,6 +65,10 @@ class ResultRouter implements SmartLifecycle, HealthIndicator {
         ContainerProperties props = new ContainerProperties(Topic.INVOCATION_RESULTS.topicName(),
                 Topic.INVOCATION_STARTS.topicName());
         props.setMessageListener((MessageListener<String, byte[]>) this::onResult);
+        // nothing to commit: a new assignment starts from the end. The container's default (a commit after every
+        // poll) cost the broker an offset commit per result or two under load
+        props.setAckMode(ContainerProperties.AckMode.MANUAL);
+        props.setAssignmentCommitOption(ContainerProperties.AssignmentCommitOption.NEVER);
         props.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
