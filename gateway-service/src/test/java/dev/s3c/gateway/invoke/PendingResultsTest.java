@@ -34,12 +34,13 @@ class PendingResultsTest {
         var waiting = pending.register("e-1");
         String reader = Thread.currentThread().getName();
 
-        assertThat(pending.complete("e-1", JsonCodec.toBytes(result))).isTrue();
-
+        // the caller waits before the result is read, as a sync caller does (a result handed over before anyone
+        // subscribed would be replayed on the subscriber's thread)
         StepVerifier.create(waiting.map(r -> {
             assertThat(Thread.currentThread().getName()).isNotEqualTo(reader).startsWith("pending-results-test");
             return r;
-        })).expectNext(result).expectComplete().verify(Duration.ofSeconds(5));
+        })).then(() -> assertThat(pending.complete("e-1", JsonCodec.toBytes(result))).isTrue())
+                .expectNext(result).expectComplete().verify(Duration.ofSeconds(5));
         assertThat(pending.size()).isZero();
     }
 
