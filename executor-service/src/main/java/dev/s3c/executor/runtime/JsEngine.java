@@ -84,7 +84,17 @@ public final class JsEngine implements AutoCloseable {
         if (heapMeter == null) {
             return -1;
         }
-        long shared = sharedBytes();
+        long kept = retainedBeyondShared(context, stopAtBytes, false);
+        if (kept >= stopAtBytes) {
+            // the shared part may have grown since it was walked (other functions loaded in the last seconds): a
+            // context is found past the bound only against a fresh walk of it
+            kept = retainedBeyondShared(context, stopAtBytes, true);
+        }
+        return kept;
+    }
+
+    private long retainedBeyondShared(Context context, long stopAtBytes, boolean freshShared) {
+        long shared = sharedBytes(freshShared);
         if (shared < 0) {
             return -1;
         }
@@ -93,19 +103,20 @@ public final class JsEngine implements AutoCloseable {
     }
 
     /**
-     * What an empty context of this engine holds, the engine's shared part with it; measured again when stale. While
-     * one instance walks it the others use the last figure rather than wait.
+     * What an empty context of this engine holds, the engine's shared part with it; measured again when stale, or
+     * when {@code fresh}. While one instance walks it the others use the last figure rather than wait, unless they
+     * need a fresh one.
      */
-    private long sharedBytes() {
-        if (measured && !emptyLock.tryLock()) {
+    private long sharedBytes(boolean fresh) {
+        if (measured && !fresh && !emptyLock.tryLock()) {
             return shared;
         }
-        if (!measured) {
+        if (!measured || fresh) {
             emptyLock.lock();
         }
         try {
             long now = System.nanoTime();
-            if (!measured || now - sharedMeasuredAt > SHARED_FRESH_NANOS) {
+            if (!measured || fresh || now - sharedMeasuredAt > SHARED_FRESH_NANOS) {
                 if (empty == null) {
                     empty = Context.newBuilder("js").engine(engine).sandbox(SandboxPolicy.CONSTRAINED)
                             .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
