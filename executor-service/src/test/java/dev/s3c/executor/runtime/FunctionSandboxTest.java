@@ -508,7 +508,9 @@ class FunctionSandboxTest {
             var deep = fn(CodeStyle.BODY, "function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } return d(input);");
             RunOutcome ok = run(sandbox, deep, "5000");
             assertThat(ok.outputJson()).as("%s", ok.error()).isEqualTo("5000");
-            var runaway = fn(CodeStyle.BODY, "function r() { return r() + 1; } return r();");
+            // filling a 16 MiB stack in the interpreter takes seconds on a busy machine: the bound here is the
+            // stack, not the wall clock, so the run gets a timeout it cannot reach
+            var runaway = fn(CodeStyle.BODY, "function r() { return r() + 1; } return r();", 60_000);
             RunOutcome out = run(sandbox, runaway, "null");
             assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
             assertThat(out.error().name()).isEqualTo("RangeError");
