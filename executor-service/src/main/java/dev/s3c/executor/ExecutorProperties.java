@@ -25,6 +25,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param shutdownGrace on shutdown (SIGTERM), how long the instances may finish the functions they are running
  *        (each then commits its result and stops); past it the rest are cancelled and, uncommitted, run again
  *        elsewhere. The engine closes after.
+ * @param transactionInterval how long after an instance's last transaction the results it runs wait for its next one,
+ *        together (0: a transaction per poll). Each transaction costs the broker a few requests and a marker in every
+ *        partition it wrote, whatever it carries, and at a moderate rate a poll holds one or two invocations. A
+ *        result after a quiet spell, a slow run's, and a sync caller's unless several callers send faster than the
+ *        interval's rest, are committed at once
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
@@ -39,7 +44,8 @@ public record ExecutorProperties(
         @DefaultValue Scaling scaling,
         @DefaultValue("30s") Duration shutdownGrace,
         @DefaultValue SlowLane slowLane,
-        @DefaultValue FairShare fairShare) {
+        @DefaultValue FairShare fairShare,
+        @DefaultValue("10ms") Duration transactionInterval) {
 
     /**
      * Tenants without a concurrency limit share the instances: one whose invocations wait longer than

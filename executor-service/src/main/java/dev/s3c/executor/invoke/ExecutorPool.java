@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,7 +39,9 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.MicrometerConsumerListener;
+import org.springframework.kafka.event.ConsumerStoppingEvent;
 import org.springframework.kafka.event.ListenerContainerIdleEvent;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
@@ -62,6 +66,10 @@ public class ExecutorPool implements SmartLifecycle {
     private final MeterRegistry meters;
     private final DefaultKafkaConsumerFactory<String, byte[]> consumers;
     private final ExecutorService notices;
+    /** Wakes instances whose held results are due (see the transaction interval). */
+    private final ScheduledExecutorService commitTimer;
+    /** An instance idle this long commits its position past transaction markers. */
+    private static final long IDLE_BEFORE_MARKERS_MS = 1000;
     private final List<Instance> instances = new ArrayList<>();
     /** Nice value of the slow lane's threads: a tenth of a normal thread's CPU weight when both want the CPU. */
     static final int SLOW_LANE_NICE = 10;
@@ -81,6 +89,17 @@ public class ExecutorPool implements SmartLifecycle {
      */
     private final String slowLaneGroup;
     private int nextIndex;
+    private synchronized double heldResults() {
+        int held = 0;
+        for (Instance instance : instances) {
+            held += instance.listener.heldCount();
+        }
+        for (Instance instance : slowLane) {
+            held += instance.listener.heldCount();
+        }
+        return held;
+    }
+
     /** Contexts the instances stopped so far replaced in their life. */
     private long recycledByStopped;
     private volatile boolean running;
@@ -98,6 +117,11 @@ public class ExecutorPool implements SmartLifecycle {
         // notices are sent off the watchdog thread, which must never wait on Kafka
         this.notices = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "s3c-running-notices");
+            t.setDaemon(true);
+            return t;
+        });
+        this.commitTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "s3c-commit-timer");
             t.setDaemon(true);
             return t;
         });
@@ -137,6 +161,10 @@ public class ExecutorPool implements SmartLifecycle {
         // Kafka client metrics (fetch rates, lag, rebalances) per instance, beside the domain metrics
         this.consumers.addListener(new MicrometerConsumerListener<>(meters));
         Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
+        Gauge.builder("s3c.executor.results.held", this, ExecutorPool::heldResults)
+                .description("invocations run and waiting for their instance's next transaction (the transaction "
+                        + "interval)")
+                .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("s3c.executor.contexts.recycled", this,
                         ExecutorPool::recycledContexts)
                 .description("warm contexts replaced after their runs or their allocation (see the sandbox limits)")
@@ -235,11 +263,35 @@ public class ExecutorPool implements SmartLifecycle {
                         Topic.INVOCATION_LANES.topicName(), Topic.FAIR_LANES.topicName());
         // manual, and never acknowledged: each batch's offsets are committed by the transaction with its results
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
-        // idle for a second: commit the position past transaction markers (below)
-        container.setIdleEventInterval(1000L);
+        // an idle event after every empty poll (a wake-up makes one): held results are committed there when due, and
+        // after a second of idleness the position past transaction markers (below)
+        container.setIdleEventInterval(1L);
         InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor,
                 slowLaneInstance ? slowLaneResults : results, properties.batchBudget(), meters, slow, slowLaneInstance,
-                fairShare);
+                fairShare, properties.transactionInterval(),
+                (delay, task) -> {
+                    try {
+                        commitTimer.schedule(task, delay, TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // the pool stopped: its instances commit what they hold as they leave their group
+                    }
+                });
+        container.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+            @Override
+            public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer,
+                    Collection<TopicPartition> partitions) {
+                // a transaction may commit offsets only of partitions this member still owns: what it holds goes
+                // before they leave (also when the instance stops and leaves the group)
+                if (!partitions.isEmpty()) {
+                    listener.commitHeld(consumer);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                listener.dropHeld(consumer, partitions);
+            }
+        });
         if (slowLaneInstance) {
             container.setGroupId(slowLaneGroup);
         }
@@ -281,7 +333,13 @@ public class ExecutorPool implements SmartLifecycle {
         listenerContainer.setCommonErrorHandler(retries);
         // published on the consumer's own thread, between polls
         listenerContainer.setApplicationEventPublisher(event -> {
-            if (event instanceof ListenerContainerIdleEvent idle) {
+            if (event instanceof ConsumerStoppingEvent stopping) {
+                // before the consumer leaves its group: a member leaving in the middle of a rebalance is told its
+                // partitions are lost, not revoked, and could no longer commit what it holds
+                listener.commitHeld(stopping.getConsumer());
+            }
+            if (event instanceof ListenerContainerIdleEvent idle && listener.commitDue(idle.getConsumer())
+                    && idle.getIdleTime() >= IDLE_BEFORE_MARKERS_MS) {
                 commitPastMarkers(idle.getConsumer());
             }
         });
@@ -370,6 +428,7 @@ public class ExecutorPool implements SmartLifecycle {
         }
         stopping.forEach(instance -> instance.sandbox.close());
         notices.shutdown();
+        commitTimer.shutdown();
         if (slowLaneResults != results
                 && slowLaneResults.getProducerFactory() instanceof DefaultKafkaProducerFactory<String, Object> own) {
             own.destroy();

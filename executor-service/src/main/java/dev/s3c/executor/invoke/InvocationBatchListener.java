@@ -69,6 +69,42 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** Waits between failed transactions; a test records the waits instead. */
     private final java.util.function.Consumer<Duration> pause;
 
+    /** How long after a transaction the results run wait for the next one (0: a transaction per poll). */
+    private final long commitIntervalNanos;
+    /** Runs a task after a delay, on a thread of the pool's: wakes this instance's consumer when held results are due. */
+    private final Later later;
+    /** The clock of the commit interval; a test moves it by hand. */
+    private final java.util.function.LongSupplier nanoTime;
+    /** Records run but not committed yet, in the order they ran, held for the next transaction with their steps. */
+    private List<ConsumerRecord<String, byte[]>> held = List.of();
+    private List<InvocationProcessor.Step> heldSteps = List.of();
+    /** When this instance last committed a transaction. */
+    private long lastCommitNanos;
+    /** The holding a scheduled wake-up is for (0: none): a wake-up for a holding since committed is dropped. */
+    private volatile long wakeFor;
+    /** How many records are held, for the pool's gauge (read on another thread). */
+    private volatile int heldCount;
+    private long holdings;
+    /** When records last came in, and the time between polls that brought records, smoothed (unknown: max). */
+    private long lastArrivalNanos;
+    private long arrivalGapNanos = Long.MAX_VALUE;
+    /** When a poll last showed more than one caller at a time: it brought several records, or came while some were held. */
+    private long concurrentSeenNanos = Long.MIN_VALUE / 2;
+    private static final long CONCURRENCY_MEMORY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** The first record of the batch in hand not committed yet: where an unexpected failure sends the batch back. */
+    private int uncommittedFrom;
+    /**
+     * A wake-up is asked for again this long after the last while results are still held: the container publishes an
+     * idle event only for a poll that returned empty at least a millisecond after the last records came.
+     */
+    private static final long WAKE_AGAIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
+
+    /** Runs a task after a delay. */
+    @FunctionalInterface
+    interface Later {
+        void after(long delayNanos, Runnable task);
+    }
+
     /** @param results a transactional template: every batch is published in a transaction of its own */
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters) {
@@ -90,19 +126,43 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
             boolean slowLane, FairShare fairShare) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
-                slowLane, fairShare);
+                slowLane, fairShare, Duration.ZERO, (delay, task) -> { }, System::nanoTime);
+    }
+
+    /**
+     * @param commitInterval how long after a transaction the results run wait for the next one (0: one per poll)
+     * @param later runs a task after a delay: wakes the consumer when held results are due
+     */
+    InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
+            KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
+            boolean slowLane, FairShare fairShare, Duration commitInterval, Later later) {
+        this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
+                slowLane, fairShare, commitInterval, later, System::nanoTime);
+    }
+
+    /** A test's listener: its clock moved by hand, its delays recorded. */
+    InvocationBatchListener(String instanceId, InvocationProcessor processor, KafkaTemplate<String, Object> results,
+            Duration batchBudget, MeterRegistry meters, java.util.function.Consumer<Duration> pause,
+            Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime) {
+        this(instanceId, null, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false,
+                FairShare.none(), commitInterval, later, nanoTime);
     }
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
             java.util.function.Consumer<Duration> pause) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false,
-                FairShare.none());
+                FairShare.none(), Duration.ZERO, (delay, task) -> { }, System::nanoTime);
     }
 
     private InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
-            java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane, FairShare fairShare) {
+            java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane, FairShare fairShare,
+            Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime) {
+        this.commitIntervalNanos = commitInterval.toNanos();
+        this.later = later;
+        this.nanoTime = nanoTime;
+        this.lastCommitNanos = nanoTime.getAsLong() - commitIntervalNanos;
         this.fairShare = fairShare;
         this.slow = slow;
         this.slowLane = slowLane;
@@ -124,23 +184,74 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * <p>Results of fast functions share a transaction (a transaction costs a few broker round trips); before a
      * record whose function may be slow (it was slow last time on this instance, or it has not run here yet) the
      * results waiting are committed first, so a slow or hostile function never holds back the answers of the fast
-     * ones polled before it, and a slow run is committed as soon as it ends.
+     * ones polled before it, and a slow run is committed as soon as it ends. Within the commit interval of the last
+     * transaction, the results of a poll are held for the next one, across polls ({@link #hold}).
      */
     @Override
-    public void onMessage(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack, Consumer<?, ?> consumer) {
+    public void onMessage(List<ConsumerRecord<String, byte[]>> polled, Acknowledgment ack, Consumer<?, ?> consumer) {
         if (draining) {
-            // polled while the instance was asked to stop: all of it goes back
-            rewind(records, consumer);
+            // polled while the instance was asked to stop: what ran is committed, all of this goes back (and if that
+            // transaction fails, what ran goes back too)
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(held);
+            all.addAll(polled);
+            int ran = held.size();
+            List<InvocationProcessor.Step> steps = heldSteps;
+            clearHeld();
+            commitAndSendBack(all, 0, ran, steps, consumer);
             return;
         }
-        records = lanesPassedOver ? lanesFirst(records) : freshFirst(records);
-        int firstLane = firstLane(records);
+        arrived();
+        // the records held from earlier polls come first: they ran first, and a failed transaction sends every
+        // partition back to its first record not committed
+        List<ConsumerRecord<String, byte[]>> records = lanesPassedOver ? lanesFirst(polled) : freshFirst(polled);
+        int base = held.size();
+        if (base > 0) {
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(base + records.size());
+            all.addAll(held);
+            all.addAll(records);
+            records = all;
+        }
+        List<InvocationProcessor.Step> steps = base > 0 ? heldSteps : new ArrayList<>(records.size());
+        if (base > 0 || polled.size() > 1) {
+            // records came while others were held or waited in line: more than one caller at a time
+            concurrentSeenNanos = nanoTime.getAsLong();
+        }
+        // they are in this batch now; if it ends holding again, it asks for its own wake-ups
+        clearHeld();
+        uncommittedFrom = 0;
+        try {
+            run(records, base, steps, consumer);
+        } catch (RuntimeException e) {
+            // nothing after the last commit may be skipped: its partitions go back to what was committed
+            log.error("Instance {}: a batch failed unexpectedly, running it again", instanceId, e);
+            if (uncommittedFrom < records.size()) {
+                backToCommitted(records.subList(uncommittedFrom, records.size()), consumer);
+            }
+            pause.accept(Duration.ofSeconds(1));
+        }
+    }
+
+    private void clearHeld() {
+        held = List.of();
+        heldSteps = List.of();
+        heldCount = 0;
+        wakeFor = 0;
+    }
+
+    /**
+     * Runs records {@code [base, size)} of {@code records} (those before {@code base} ran in earlier polls and are
+     * held, their steps first in {@code steps}) and commits them, or holds them for the next transaction.
+     *
+     */
+    private void run(List<ConsumerRecord<String, byte[]>> records, int base, List<InvocationProcessor.Step> steps,
+            Consumer<?, ?> consumer) {
+        int firstLane = base + firstLane(records.subList(base, records.size()));
         lanesPassedOver = false;
         long start = System.nanoTime();
-        List<InvocationProcessor.Step> steps = new ArrayList<>(records.size());
         int from = 0;
-        for (int i = 0; i < records.size(); i++) {
-            if (i > 0 && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
+        boolean slowRun = false;
+        for (int i = base; i < records.size(); i++) {
+            if (i > base && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
                 // slow functions, or stopping: commit what is done, let the rest come back on the next poll; if no
                 // line of a lane got its turn in this one, the lanes go first in the next
                 lanesPassedOver = firstLane >= i;
@@ -173,6 +284,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                     return;
                 }
                 from = i;
+                uncommittedFrom = i;
                 steps.clear();
             }
             long began = System.nanoTime();
@@ -209,17 +321,139 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             if (step != null) {
                 steps.add(step);
             }
-            if (took > FAST_NANOS && i + 1 < records.size()) {
+            slowRun = took > FAST_NANOS;
+            if (slowRun && i + 1 < records.size()) {
                 // a slow run commits at once: its caller waits no longer, and a rebalance while the next one runs
                 // cannot make it run again
                 if (!commit(records, from, i + 1, steps, consumer)) {
                     return;
                 }
                 from = i + 1;
+                uncommittedFrom = i + 1;
                 steps.clear();
             }
         }
+        long sinceCommit = nanoTime.getAsLong() - lastCommitNanos;
+        if (from < records.size() && !slowRun && !draining && sinceCommit < commitIntervalNanos
+                && (!callerWaits(steps) || moreCallersThanOne(commitIntervalNanos - sinceCommit))) {
+            // the last transaction was a moment ago: these wait for the next poll's records, or the interval's end.
+            // Where a sync caller waits for one of them, only when more than one caller sends and records come
+            // faster than the rest of the interval: a caller that waits for each answer before its next call brings
+            // no record while its answer is held, and holding it would only delay it
+            hold(records.subList(from, records.size()), steps, consumer);
+            return;
+        }
         commit(records, from, records.size(), steps, consumer);
+        return;
+    }
+
+    /**
+     * Keeps records that ran, with their steps, for the next transaction: the consumer's next poll goes on past them,
+     * and a wake-up at the interval's end makes that poll return, so the container's idle event ({@link #commitDue})
+     * commits them if no record came meanwhile.
+     */
+    private void hold(List<ConsumerRecord<String, byte[]>> records, List<InvocationProcessor.Step> steps,
+            Consumer<?, ?> consumer) {
+        held = List.copyOf(records);
+        heldSteps = steps;
+        heldCount = held.size();
+        long holding = ++holdings;
+        wakeFor = holding;
+        scheduleWake(holding, consumer);
+    }
+
+    private void scheduleWake(long holding, Consumer<?, ?> consumer) {
+        long due = Math.max(0, lastCommitNanos + commitIntervalNanos - nanoTime.getAsLong());
+        later.after(due, () -> wake(holding, consumer));
+    }
+
+    /** On the timer's thread: makes the consumer's poll return while {@code holding} is held, again until it is not. */
+    private void wake(long holding, Consumer<?, ?> consumer) {
+        if (wakeFor == holding) {
+            consumer.wakeup();
+            later.after(WAKE_AGAIN_NANOS, () -> wake(holding, consumer));
+        }
+    }
+
+    /** Whether a sync caller waits for one of these results. */
+    private static boolean callerWaits(List<InvocationProcessor.Step> steps) {
+        for (InvocationProcessor.Step step : steps) {
+            if (step.retry() == null && step.result() != null && step.result().replyTo() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether records come from more than one caller at a time, lately (a poll brought several, or came while
+     * results were held), and faster than {@code remainingNanos}.
+     */
+    private boolean moreCallersThanOne(long remainingNanos) {
+        return nanoTime.getAsLong() - concurrentSeenNanos < CONCURRENCY_MEMORY_NANOS && arrivalGapNanos < remainingNanos;
+    }
+
+    /** How fast records come: the smoothed time between polls that brought some. */
+    private void arrived() {
+        long now = nanoTime.getAsLong();
+        if (lastArrivalNanos != 0) {
+            long gap = now - lastArrivalNanos;
+            arrivalGapNanos = arrivalGapNanos == Long.MAX_VALUE ? gap : arrivalGapNanos + (gap - arrivalGapNanos) / 4;
+        }
+        lastArrivalNanos = now;
+    }
+
+    /**
+     * Between polls, on the consumer's thread (the container's idle event, which a wake-up brings): commits the held
+     * records once the interval since the last transaction has passed, or at once when the instance stops.
+     *
+     * @return whether nothing is held any more (then the consumer's position is all committed, or sent back)
+     */
+    boolean commitDue(Consumer<?, ?> consumer) {
+        if (held.isEmpty()) {
+            return true;
+        }
+        if (!draining && nanoTime.getAsLong() - lastCommitNanos < commitIntervalNanos) {
+            // woken early (a wake-up meant for an earlier holding, a poll's timeout): the holding's own wake-ups come
+            // from the interval's end on
+            return false;
+        }
+        commitHeld(consumer);
+        return true;
+    }
+
+    /** Commits what is held now, whatever the interval: the instance stops, or its partitions are being revoked. */
+    void commitHeld(Consumer<?, ?> consumer) {
+        if (held.isEmpty()) {
+            return;
+        }
+        List<ConsumerRecord<String, byte[]>> records = held;
+        List<InvocationProcessor.Step> steps = heldSteps;
+        clearHeld();
+        commit(records, 0, records.size(), steps, consumer);
+    }
+
+    /**
+     * The group took partitions away without a revocation (this member was fenced): nothing held can be committed
+     * any more. The held results were never sent, so dropping them publishes nothing; the partitions' new owners run
+     * those records from the committed offsets, and partitions this instance keeps go back to their first held record.
+     */
+    void dropHeld(Consumer<?, ?> consumer, java.util.Collection<TopicPartition> lost) {
+        if (held.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : held) {
+            first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+        }
+        log.info("Instance {}: partitions lost; {} results held back are dropped, to run again", instanceId,
+                held.size());
+        clearHeld();
+        first.forEach((tp, offset) -> {
+            if (!lost.contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
     }
 
     /**
@@ -282,6 +516,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         }
     }
 
+    /** Records that ran and wait for the next transaction (see the commit interval). */
+    int heldCount() {
+        return heldCount;
+    }
+
     /** Finish the record in hand, commit, start no other: the instance is stopping. */
     void drain() {
         draining = true;
@@ -312,6 +551,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         if (done.isEmpty()) {
             return true;
         }
+        // whatever was held is in this transaction
+        wakeFor = 0;
         Map<TopicPartition, OffsetAndMetadata> offsets = offsets(done);
         try {
             results.executeInTransaction(t -> {
@@ -363,6 +604,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             return false;
         }
         failures = 0;
+        lastCommitNanos = nanoTime.getAsLong();
         for (InvocationProcessor.Step step : steps) {
             if (step.moved()) {
                 metrics.moved(step.toFairLane() != null ? "fair" : step.toLane() != null ? "concurrency" : "slow");
@@ -416,6 +658,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                     consumer.seek(tp, c == null ? offset : Math.max(offset, c.offset()));
                 });
                 return;
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                // a wake-up meant for a poll (held results due) came in between: ask again at once
+                attempt--;
             } catch (RuntimeException e) {
                 if (draining || attempt >= MAX_LOOKUPS) {
                     log.warn("Instance {}: the committed offsets could not be read ({}); running the records again",

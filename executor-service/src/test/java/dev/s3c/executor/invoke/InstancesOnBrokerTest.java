@@ -197,24 +197,33 @@ class InstancesOnBrokerTest {
     }
 
     private static ExecutorPool pool(String grace) {
+        return pool("drain-executor", "earliest", Map.of("s3c.executor.shutdown-grace", grace,
+                "s3c.executor.running-notice", "100ms"), new SimpleMeterRegistry());
+    }
+
+    private static ExecutorPool pool(String group, String offsetReset, Map<String, String> settings,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         // no slow lane: the seconds-long runs here would be handed to it after 250 ms of CPU, and this is the drain
         // of the instance that runs them
-        var properties = new Binder(new MapConfigurationPropertySource(Map.of("s3c.executor.instances", "1",
-                "s3c.executor.instance-id-prefix", "drain", "s3c.executor.shutdown-grace", grace,
-                "s3c.executor.running-notice", "100ms", "s3c.executor.slow-lane.instances", "0")))
+        Map<String, String> all = new HashMap<>(Map.of("s3c.executor.instances", "1",
+                "s3c.executor.instance-id-prefix", group, "s3c.executor.slow-lane.instances", "0"));
+        all.putAll(settings);
+        var properties = new Binder(new MapConfigurationPropertySource(all))
                 .bindOrCreate("s3c.executor",
                         dev.s3c.executor.ExecutorProperties.class);
         KafkaProperties kafka = broker.kafka();
-        kafka.getConsumer().setGroupId("drain-executor");
-        kafka.getConsumer().setAutoOffsetReset("earliest");
+        kafka.getConsumer().setGroupId(group);
+        kafka.getConsumer().setAutoOffsetReset(offsetReset);
         var notices = new KafkaTemplate<>(new DefaultKafkaProducerFactory<String, Object>(
                 kafka.buildProducerProperties(), new StringSerializer(), JsonSerde.anySerializer()));
         var batches = new DefaultKafkaProducerFactory<String, Object>(kafka.buildProducerProperties(),
                 new StringSerializer(), JsonSerde.anySerializer());
-        batches.setTransactionIdPrefix("test-drain-" + grace + "-");
+        batches.setTransactionIdPrefix("test-" + group + "-" + IDS.incrementAndGet() + "-");
         return new ExecutorPool(properties, kafka, engine, watchdog, catalog, notices, new KafkaTemplate<>(batches),
-                new SimpleMeterRegistry());
+                meters);
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
 
     private static void invokeSlow(String executionId, int millis) throws Exception {
         try (var producer = broker.plainProducer()) {
@@ -274,5 +283,69 @@ class InstancesOnBrokerTest {
         }
         // and the first ran once: nothing of it came again
         assertThat(broker.committedResults("e-drain-1")).hasSize(1);
+    }
+
+    @Test
+    void resultsHeldForTheNextTransactionReachReadersWithoutAnotherRecordComingAndOnce() throws Exception {
+        var echo = new FunctionDefinition("f-hold", "hold", 1, "function handler(input) { return input; }",
+                CodeStyle.HANDLER, 10_000, 0, FunctionStatus.ACTIVE, Instant.now());
+        try (var producer = broker.plainProducer()) {
+            producer.send(new ProducerRecord<>(Topic.FUNCTION_DEFINITIONS.topicName(), echo.id(),
+                    JsonCodec.toBytes(echo))).get();
+        }
+        var meters = new SimpleMeterRegistry();
+        // from the end: the records other tests of this class left are not this pool's business
+        ExecutorPool pool = pool("hold-executor", "latest", Map.of("s3c.executor.transaction-interval", "2s"),
+                meters);
+        pool.start();
+        try {
+            // in the group once a call is answered; that first one, after a quiet spell, is committed at once
+            var probes = new java.util.concurrent.atomic.AtomicInteger();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                if (!broker.committedResults("e-hold-probe-").isEmpty()) {
+                    return true;
+                }
+                invoke("e-hold-probe-" + probes.incrementAndGet(), echo.id());
+                return false;
+            });
+            var held = meters.get("s3c.executor.results.held").gauge();
+            // a probe sent while the one before was still starting is committed by now too
+            await().atMost(Duration.ofSeconds(30)).until(() -> held.value() == 0);
+            // calls every 100 ms, faster than the interval: once the instance has seen them come that fast, a result
+            // within the interval of the last commit is held for the next transaction
+            List<String> ids = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                ids.add("e-hold-" + ids.size());
+                invoke(ids.getLast(), echo.id());
+                return held.value() > 0;
+            });
+
+            // no record comes after them: the interval's end commits them, each once, with their offsets
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(broker.committedResults("e-hold-")
+                    .stream().filter(c -> !c.executionId().startsWith("e-hold-probe-")).map(c -> c.output().get("n")
+                            .asText())).containsExactlyInAnyOrderElementsOf(ids));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> held.value() == 0);
+            TopicPartition partition = new TopicPartition(Topic.INVOCATIONS.topicName(), HOLD_PARTITION);
+            try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.<String, Object>of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()), new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                long end = consumer.endOffsets(List.of(partition)).get(partition);
+                assertThat(committedOffset("hold-executor", partition)).isEqualTo(end);
+            }
+        } finally {
+            pool.stop();
+        }
+    }
+
+    private static final int HOLD_PARTITION = 2;
+
+    private static void invoke(String executionId, String functionId) throws Exception {
+        try (var producer = broker.plainProducer()) {
+            var request = new InvocationRequested(executionId, functionId, 1, JsonCodec.readTree("{\"n\":\""
+                    + executionId + "\"}"), Instant.now(), null);
+            producer.send(new ProducerRecord<>(Topic.INVOCATIONS.topicName(), HOLD_PARTITION, executionId,
+                    JsonCodec.toBytes(request))).get();
+        }
     }
 }

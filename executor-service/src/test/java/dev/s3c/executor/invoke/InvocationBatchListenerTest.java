@@ -1,6 +1,7 @@
 package dev.s3c.executor.invoke;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaOperations;
@@ -267,5 +269,218 @@ class InvocationBatchListenerTest {
             assertThat(result.executionId()).isEqualTo("e-0");
             assertThat(JsonCodec.toJson(result)).contains("rejected", "unreadable invocation request");
         });
+    }
+
+    /** A listener with a 10 ms commit interval on a clock moved by hand; its wake-ups are recorded, not run. */
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    private final List<Long> wakeDelays = new ArrayList<>();
+    private final List<Runnable> wakeUps = new ArrayList<>();
+
+    private InvocationBatchListener holding() {
+        return new InvocationBatchListener("test/0", null, template, Duration.ofSeconds(5), new SimpleMeterRegistry(),
+                pauses::add, Duration.ofMillis(10), (delay, task) -> {
+                    wakeDelays.add(delay);
+                    wakeUps.add(task);
+                }, clock::get);
+    }
+
+    private static ConsumerRecord<String, byte[]> unreadableAt(TopicPartition partition, long offset) {
+        return new ConsumerRecord<>(partition.topic(), partition.partition(), offset, "e-" + offset,
+                "not json".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void advance(long millis) {
+        clock.addAndGet(Duration.ofMillis(millis).toNanos());
+    }
+
+    @Test
+    void resultsRunWithinTheIntervalOfTheLastTransactionWaitForTheNextOneTogether() {
+        var listener = holding();
+
+        // after a quiet spell: committed at once
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)));
+        assertThat(wakeUps).isEmpty();
+
+        // 2 ms later: held, and a wake-up asked for when the interval ends
+        advance(2);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        assertThat(sentKeys).containsExactly("e-10");
+        assertThat(listener.heldCount()).isEqualTo(1);
+        assertThat(wakeDelays).containsExactly(Duration.ofMillis(8).toNanos());
+
+        // the next poll's record joins them
+        advance(3);
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(2);
+        assertThat(committedOffsets).hasSize(1);
+
+        // an idle event before the interval's end commits nothing
+        assertThat(listener.commitDue(consumer)).isFalse();
+        assertThat(committedOffsets).hasSize(1);
+        assertThat(wakeDelays).last().isEqualTo(Duration.ofMillis(5).toNanos());
+        // the wake-up asked for the first holding no longer wakes anyone
+        wakeUps.getFirst().run();
+        assertThat(consumer.poll(Duration.ZERO).isEmpty()).isTrue();
+
+        // at its end the wake-up makes the consumer's poll return, and asks to wake it again while they are held (the
+        // container publishes no idle event for an empty poll within a millisecond of the last records)
+        advance(5);
+        wakeUps.getLast().run();
+        assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+        assertThat(wakeDelays).last().isEqualTo(Duration.ofMillis(2).toNanos());
+        wakeUps.getLast().run();
+        assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+        // the idle event that follows commits both
+        assertThat(listener.commitDue(consumer)).isTrue();
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(listener.heldCount()).isZero();
+
+        // a wake-up for a holding since committed does nothing, and asks for no other
+        int asked = wakeUps.size();
+        wakeUps.getLast().run();
+        assertThat(consumer.poll(Duration.ZERO).isEmpty()).isTrue();
+        assertThat(wakeUps).hasSize(asked);
+    }
+
+    /** A sync call whose caller's wait has ended: it ends throttled without the sandbox, answered to gateway g-1. */
+    private static ConsumerRecord<String, byte[]> syncAt(long offset) {
+        var request = new dev.s3c.contracts.InvocationRequested("e-" + offset, "f-sync", 1, null,
+                java.time.Instant.now(), "g-1").inLane(null, java.time.Instant.EPOCH);
+        return new ConsumerRecord<>(P0.topic(), 0, offset, request.executionId(), JsonCodec.toBytes(request));
+    }
+
+    @Test
+    void aCallerThatWaitsForEachAnswerIsNotHeldBackWhereAnAsyncResultAtItsPaceIs() {
+        try (var watchdog = new dev.s3c.executor.runtime.Watchdog()) {
+            var listener = syncListener(processor(watchdog));
+            listener.onMessage(List.of(syncAt(10)), null, consumer);
+            // one caller, each call 2 ms after the answer before: nothing else comes while its answer waits
+            advance(2);
+            listener.onMessage(List.of(syncAt(11)), null, consumer);
+            advance(2);
+            listener.onMessage(List.of(syncAt(12)), null, consumer);
+            assertThat(sentValues).hasSize(3).allSatisfy(v -> assertThat(v).isInstanceOfSatisfying(
+                    InvocationCompleted.class, c -> assertThat(c.replyTo()).isEqualTo("g-1")));
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                    Map.of(P0, new OffsetAndMetadata(12)), Map.of(P0, new OffsetAndMetadata(13)));
+            assertThat(wakeUps).isEmpty();
+
+            // nobody waits for an async result: within the interval it waits for the next transaction
+            advance(2);
+            listener.onMessage(List.of(unreadableAt(P0, 13)), null, consumer);
+            assertThat(committedOffsets).hasSize(3);
+            assertThat(listener.heldCount()).isEqualTo(1);
+        }
+    }
+
+    private InvocationBatchListener syncListener(InvocationProcessor processor) {
+        return new InvocationBatchListener("test/0", processor, template, Duration.ofSeconds(5),
+                new SimpleMeterRegistry(), pauses::add, Duration.ofMillis(10), (delay, task) -> wakeUps.add(task),
+                clock::get);
+    }
+
+    private static InvocationProcessor processor(dev.s3c.executor.runtime.Watchdog watchdog) {
+        return new InvocationProcessor(new dev.s3c.executor.catalog.FunctionCatalog(
+                new org.springframework.boot.kafka.autoconfigure.KafkaProperties()), Duration.ZERO, watchdog,
+                Duration.ofSeconds(1), started -> { }, new dev.s3c.executor.retry.RetryPolicy(Duration.ofSeconds(1),
+                        2, Duration.ofSeconds(8)));
+    }
+
+    @Test
+    void syncCallersSendingSeveralAtATimeAreHeldLikeAsyncOnes() {
+        try (var watchdog = new dev.s3c.executor.runtime.Watchdog()) {
+            var listener = syncListener(processor(watchdog));
+            listener.onMessage(List.of(syncAt(10)), null, consumer);
+            advance(1);
+            listener.onMessage(List.of(syncAt(11), syncAt(12)), null, consumer);
+
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)));
+            assertThat(listener.heldCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStoppingInstanceWhoseLastTransactionFailsSendsWhatItHeldBackToo() {
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(11)));
+        advance(1);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        listener.drain();
+        consumer.seek(P0, 13);
+        outcomes.add(new TimeoutException("broker unreachable"));
+
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+
+        assertThat(sentKeys).containsExactly("e-10");
+        assertThat(consumer.position(P0)).isEqualTo(11);
+        assertThat(listener.heldCount()).isZero();
+    }
+
+    @Test
+    void recordsPolledAfterTheIntervalCommitWithTheHeldOnesAndAFailedTransactionSendsAllOfThemBack() {
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        // what that transaction committed, as the broker would have it
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(11)));
+        advance(1);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        advance(20);
+        consumer.seek(P0, 13);
+        outcomes.add(new TimeoutException("broker unreachable"));
+
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+
+        // one transaction for both, aborted: the held record runs again too, not only the polled one
+        assertThat(sentKeys).containsExactly("e-10");
+        assertThat(consumer.position(P0)).isEqualTo(11);
+        assertThat(pauses).containsExactly(Duration.ofMillis(100));
+        assertThat(listener.heldCount()).isZero();
+    }
+
+    @Test
+    void aStoppingInstanceOrARevocationCommitsWhatIsHeldAtOnce() {
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(1);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+
+        // partitions being revoked: committed whatever the interval
+        listener.commitHeld(consumer);
+        assertThat(committedOffsets).last().isEqualTo(Map.of(P0, new OffsetAndMetadata(12)));
+
+        advance(1);
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(1);
+        listener.drain();
+        // polled while stopping: the held record is committed, the polled one goes back
+        consumer.seek(P0, 14);
+        listener.onMessage(List.of(unreadableAt(P0, 13)), null, consumer);
+        assertThat(committedOffsets).last().isEqualTo(Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+        assertThat(consumer.position(P0)).isEqualTo(13);
+    }
+
+    @Test
+    void partitionsLostDropWhatIsHeldUnsentAndThoseKeptGoBackToTheirFirstHeldRecord() {
+        TopicPartition p1 = new TopicPartition(Topic.INVOCATIONS.topicName(), 1);
+        consumer.assign(List.of(P0, p1));
+        consumer.updateBeginningOffsets(Map.of(p1, 0L));
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(1);
+        listener.onMessage(List.of(unreadableAt(P0, 11), unreadableAt(p1, 30), unreadableAt(p1, 31)), null,
+                consumer);
+        consumer.seek(p1, 32);
+
+        listener.dropHeld(consumer, List.of(P0));
+
+        assertThat(sentKeys).containsExactly("e-10");
+        assertThat(consumer.position(p1)).isEqualTo(30);
+        assertThat(listener.commitDue(consumer)).isTrue();
+        assertThat(committedOffsets).hasSize(1);
     }
 }
