@@ -89,17 +89,6 @@ public class ExecutorPool implements SmartLifecycle {
      */
     private final String slowLaneGroup;
     private int nextIndex;
-    private synchronized double heldResults() {
-        int held = 0;
-        for (Instance instance : instances) {
-            held += instance.listener.heldCount();
-        }
-        for (Instance instance : slowLane) {
-            held += instance.listener.heldCount();
-        }
-        return held;
-    }
-
     /** Contexts the instances stopped so far replaced in their life. */
     private long recycledByStopped;
     private volatile boolean running;
@@ -240,14 +229,24 @@ public class ExecutorPool implements SmartLifecycle {
 
     /** Contexts replaced after their life, by every instance this process ran. */
     private synchronized double recycledContexts() {
-        long live = 0;
+        return recycledByStopped + sumOverInstances(instance -> instance.sandbox.recycled());
+    }
+
+    /** Invocations run and waiting for their instance's next transaction. */
+    private double heldResults() {
+        return sumOverInstances(instance -> instance.listener.heldCount());
+    }
+
+    /** A figure summed over the running instances, the slow lane's included. */
+    private synchronized long sumOverInstances(java.util.function.ToLongFunction<Instance> figure) {
+        long sum = 0;
         for (Instance instance : instances) {
-            live += instance.sandbox.recycled();
+            sum += figure.applyAsLong(instance);
         }
         for (Instance instance : slowLane) {
-            live += instance.sandbox.recycled();
+            sum += figure.applyAsLong(instance);
         }
-        return recycledByStopped + live;
+        return sum;
     }
 
 
