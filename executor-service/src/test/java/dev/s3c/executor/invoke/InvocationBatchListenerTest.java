@@ -235,10 +235,7 @@ class InvocationBatchListenerTest {
         var meters = new SimpleMeterRegistry();
         try (var watchdog = new dev.s3c.executor.runtime.Watchdog()) {
             // a catalog that has seen nothing: the function's definition has not arrived, a platform fault
-            var processor = new InvocationProcessor(new dev.s3c.executor.catalog.FunctionCatalog(
-                    new org.springframework.boot.kafka.autoconfigure.KafkaProperties()), Duration.ZERO, watchdog,
-                    Duration.ofSeconds(1), started -> { }, new dev.s3c.executor.retry.RetryPolicy(Duration.ofSeconds(1),
-                            2, Duration.ofSeconds(8)));
+            var processor = processor(watchdog);
             var request = new dev.s3c.contracts.InvocationRequested("e-r", "f-new", 1, null, java.time.Instant.now(),
                     null);
             var listener = new InvocationBatchListener("test/0", null, processor, template, Duration.ofSeconds(5),
@@ -382,6 +379,7 @@ class InvocationBatchListenerTest {
                 clock::get);
     }
 
+    /** A processor whose catalog has seen no function. */
     private static InvocationProcessor processor(dev.s3c.executor.runtime.Watchdog watchdog) {
         return new InvocationProcessor(new dev.s3c.executor.catalog.FunctionCatalog(
                 new org.springframework.boot.kafka.autoconfigure.KafkaProperties()), Duration.ZERO, watchdog,
