@@ -4,7 +4,6 @@ import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
@@ -14,7 +13,7 @@ import reactor.core.publisher.Mono;
  * own headers; an answer that set its own keeps it.
  */
 @Component
-class ApiAnswersNotStored implements WebFilter {
+class ApiAnswersNotStored extends NamedWebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {

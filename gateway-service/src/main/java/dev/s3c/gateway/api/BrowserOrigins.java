@@ -12,7 +12,6 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
@@ -27,7 +26,7 @@ import reactor.core.publisher.Mono;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
-class BrowserOrigins implements WebFilter {
+class BrowserOrigins extends NamedWebFilter {
 
     static final String ORIGIN = "Origin";
     private static final Logger log = LoggerFactory.getLogger(BrowserOrigins.class);

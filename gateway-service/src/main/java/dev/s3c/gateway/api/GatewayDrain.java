@@ -10,7 +10,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
@@ -22,7 +21,7 @@ import reactor.core.publisher.Mono;
  * phase), and whoever still waits then is answered 202 with where to read the result.
  */
 @Component
-public class GatewayDrain implements SmartLifecycle, WebFilter {
+public class GatewayDrain extends NamedWebFilter implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayDrain.class);
 

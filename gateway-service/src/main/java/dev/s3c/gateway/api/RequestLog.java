@@ -10,7 +10,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
@@ -21,7 +20,7 @@ import reactor.core.publisher.Mono;
  * Calls refused for their key are logged where they are refused, before a tenant is known.
  */
 @Component
-class RequestLog implements WebFilter {
+class RequestLog extends NamedWebFilter {
 
     static final String LOGGER = "s3c.requests";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
