@@ -42,18 +42,18 @@ final class ExecutionUpserts {
         if (r.series() > 0) {
             // a redrive starts a new series on the stored execution: back to queued, the old outcome cleared (an
             // upsert: its first request may be in the same batch, folded into this write)
-            Document set = requestSet(r, seq).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
+            Document set = requestSet(r).append(STATUS, ExecutionStatus.QUEUED.wire()).append(SERIES, r.series())
                     .append(ATTEMPTS, 0).append(UPDATED_AT, new Date());
             Document unset = new Document();
             for (String field : List.of(OUTPUT, ERROR, LOGS, DURATION_MS, INSTANCE_ID, COLD_START, STARTED_AT,
                     FINISHED_AT, HISTORY)) {
                 unset.append(field, "");
             }
-            return new UpdateOneModel<>(byId(r.executionId()), new Document("$set", set).append("$unset", unset)
+            return new UpdateOneModel<>(byId(r.executionId()), withPlace(new Document("$set", set).append("$unset", unset)
                     .append("$setOnInsert", new Document(FUNCTION_ID, r.functionId())
-                            .append(FUNCTION_VERSION, r.functionVersion())), UPSERT);
+                            .append(FUNCTION_VERSION, r.functionVersion())), seq), UPSERT);
         }
-        return upsert(r.executionId(), requestSet(r, seq), requestSetOnInsert(r));
+        return upsert(r.executionId(), requestSet(r), requestSetOnInsert(r), seq);
     }
 
     /**
@@ -61,12 +61,12 @@ final class ExecutionUpserts {
      * replayed): the outcome stays, the input and request time are the redrive's.
      */
     static WriteModel<Document> redriveSeen(InvocationRequested r) {
-        return upsert(r.executionId(), requestSet(r, null), new Document(FUNCTION_ID, r.functionId())
-                .append(FUNCTION_VERSION, r.functionVersion()));
+        return upsert(r.executionId(), requestSet(r), new Document(FUNCTION_ID, r.functionId())
+                .append(FUNCTION_VERSION, r.functionVersion()), null);
     }
 
     static WriteModel<Document> completed(InvocationCompleted r) {
-        return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())));
+        return upsert(r.executionId(), resultSet(r), new Document(REQUESTED_AT, date(r.requestedAt())), null);
     }
 
     /** The one filter shape of every write: see the class comment. */
@@ -94,24 +94,32 @@ final class ExecutionUpserts {
                         .append(FUNCTION_ID, r.functionId())
                         .append(FUNCTION_VERSION, r.functionVersion())
                         .append(ATTEMPTS, 0)
-                        .append(UPDATED_AT, new Date()));
+                        .append(UPDATED_AT, new Date()), null);
     }
 
     /** Request and result of one execution seen in the same batch: one write instead of two (first series only). */
     static WriteModel<Document> both(InvocationRequested request, InvocationCompleted result, Long seq) {
-        Document set = requestSet(request, seq);
+        Document set = requestSet(request);
         set.putAll(resultSet(result));
-        return upsert(result.executionId(), set, null);
+        return upsert(result.executionId(), set, null, seq);
     }
 
-    private static Document requestSet(InvocationRequested r, Long seq) {
-        Document set = new Document(INPUT, JsonCodec.toJson(r.input()))
-                .append(REQUESTED_AT, date(r.requestedAt()));
+    private static Document requestSet(InvocationRequested r) {
+        return new Document(INPUT, JsonCodec.toJson(r.input())).append(REQUESTED_AT, date(r.requestedAt()));
+    }
+
+    /**
+     * Points the execution at its place in the timeline, unless it already points at a newer one. Places only grow,
+     * and each write of one is followed by the push of its entry; so the newest listing wins (an entry a replayed
+     * batch left behind no longer matches and is not shown), also when an earlier attempt's write lands after its
+     * retry's (a write that timed out on the client but was still queued on the server), which a plain {@code $set}
+     * would point at a place whose entry the failed attempt never pushed: stored, but never listed.
+     */
+    private static Document withPlace(Document update, Long seq) {
         if (seq != null) {
-            // the newest listing wins: an entry a replayed batch left behind no longer matches and is not shown
-            set.append(SEQ, seq);
+            update.append("$max", new Document(SEQ, seq));
         }
-        return set;
+        return update;
     }
 
     // a request never overwrites what a result already set
@@ -141,12 +149,12 @@ final class ExecutionUpserts {
                 .append(UPDATED_AT, new Date());
     }
 
-    private static WriteModel<Document> upsert(String id, Document set, Document setOnInsert) {
+    private static WriteModel<Document> upsert(String id, Document set, Document setOnInsert, Long seq) {
         Document update = new Document("$set", set);
         if (setOnInsert != null) {
             update.append("$setOnInsert", setOnInsert);
         }
-        return new UpdateOneModel<>(byId(id), update, UPSERT);
+        return new UpdateOneModel<>(byId(id), withPlace(update, seq), UPSERT);
     }
 
     static Document error(ExecutionError e) {

@@ -149,6 +149,19 @@ class ExecutionUpsertsTest {
     }
 
     @Test
+    void anEarlierAttemptsWriteLandingAfterItsRetryKeepsTheNewerPlace() {
+        // attempt 1 listed the request at place 3, timed out on the client while its write was still queued on the
+        // server; the retry listed it at place 4, wrote and pushed entry 4; then attempt 1's write landed
+        Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.both(request(), result(ExecutionStatus.SUCCEEDED), 4L))))
+                .block();
+        Mono.from(executions.bulkWrite(List.of(ExecutionUpserts.both(request(), result(ExecutionStatus.SUCCEEDED), 3L),
+                ExecutionUpserts.requested(request(), 2L)))).block();
+        // still at place 4, whose entry exists: pointed at 3 it would be stored but never listed
+        assertThat(all().getFirst().getLong("seq")).isEqualTo(4L);
+        assertFinal();
+    }
+
+    @Test
     void failuresKeepTheErrorAndNoOutput() {
         write(request(), result(ExecutionStatus.FAILED));
         Document d = all().getFirst();
