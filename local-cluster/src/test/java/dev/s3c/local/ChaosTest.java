@@ -3,6 +3,7 @@ package dev.s3c.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.s3c.contracts.ExecutionTimeline;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
@@ -339,13 +340,46 @@ class ChaosTest {
         } catch (Exception e) {
             out.append(" (topics not read: ").append(e).append(')');
         }
+        Map<String, String> inStore = storeView(function, missing);
         for (String id : missing) {
             Api.Response view = api.get("/api/executions/" + id);
             out.append("\n  ").append(id).append(": API ").append(view.status()).append(' ').append(view.body())
                     .append("; requests at ").append(requests.get(id)).append("; results committed ")
-                    .append(committed.get(id)).append(", in all ").append(everything.get(id));
+                    .append(committed.get(id)).append(", in all ").append(everything.get(id)).append("; store ")
+                    .append(inStore.get(id));
         }
         return out.toString();
+    }
+
+    /**
+     * What the store holds of each missing execution: its status and timeline place, and the places its function's
+     * timeline lists it at (a listing shows it only where the two agree).
+     */
+    private static Map<String, String> storeView(String function, List<String> missing) {
+        Map<String, String> view = new HashMap<>();
+        try (var client = com.mongodb.reactivestreams.client.MongoClients.create(mongoUri)) {
+            var db = client.getDatabase("s3c");
+            var blocks = reactor.core.publisher.Flux.from(db.getCollection(ExecutionTimeline.BLOCKS)
+                    .find(new org.bson.Document(ExecutionTimeline.FUNCTION_ID, function))).collectList()
+                    .block(Duration.ofSeconds(30));
+            for (String id : missing) {
+                org.bson.Document execution = reactor.core.publisher.Mono.from(db.getCollection("executions")
+                        .find(new org.bson.Document("_id", id)).first()).block(Duration.ofSeconds(10));
+                List<Object> places = new ArrayList<>();
+                for (org.bson.Document block : blocks) {
+                    for (org.bson.Document entry : block.getList(ExecutionTimeline.ENTRIES, org.bson.Document.class)) {
+                        if (id.equals(entry.getString(ExecutionTimeline.ENTRY_ID))) {
+                            places.add(entry.get(ExecutionTimeline.ENTRY_SEQ));
+                        }
+                    }
+                }
+                view.put(id, execution == null ? "none, listed at " + places
+                        : "status " + execution.get("status") + ", seq " + execution.get("seq") + ", listed at " + places);
+            }
+        } catch (RuntimeException e) {
+            missing.forEach(id -> view.put(id, "not read: " + e));
+        }
+        return view;
     }
 
     private static boolean absent(String executionId) {
