@@ -363,18 +363,19 @@ class ChaosTest {
                     .find(new org.bson.Document(ExecutionTimeline.FUNCTION_ID, function))).collectList()
                     .block(Duration.ofSeconds(30));
             for (String id : missing) {
-                org.bson.Document execution = reactor.core.publisher.Mono.from(db.getCollection("executions")
+                org.bson.Document execution = reactor.core.publisher.Mono.from(db.getCollection(dev.s3c.contracts.ExecutionRecord.COLLECTION)
                         .find(new org.bson.Document("_id", id)).first()).block(Duration.ofSeconds(10));
                 List<Object> places = new ArrayList<>();
                 for (org.bson.Document block : blocks) {
-                    for (org.bson.Document entry : block.getList(ExecutionTimeline.ENTRIES, org.bson.Document.class)) {
+                    for (org.bson.Document entry : block.getList(ExecutionTimeline.ENTRIES, org.bson.Document.class, List.of())) {
                         if (id.equals(entry.getString(ExecutionTimeline.ENTRY_ID))) {
                             places.add(entry.get(ExecutionTimeline.ENTRY_SEQ));
                         }
                     }
                 }
                 view.put(id, execution == null ? "none, listed at " + places
-                        : "status " + execution.get("status") + ", seq " + execution.get("seq") + ", listed at " + places);
+                        : "status " + execution.get(dev.s3c.contracts.ExecutionRecord.STATUS) + ", seq "
+                                + execution.get(dev.s3c.contracts.ExecutionRecord.SEQ) + ", listed at " + places);
             }
         } catch (RuntimeException e) {
             missing.forEach(id -> view.put(id, "not read: " + e));
