@@ -30,6 +30,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *        partition it wrote, whatever it carries, and at a moderate rate a poll holds one or two invocations. A
  *        result after a quiet spell, a slow run's, and a sync caller's unless several callers send faster than the
  *        interval's rest, are committed at once
+ * @param instanceNice the nice value (0 normal, 19 lowest) the instances' threads run at, and the threads they start
+ *        (their Kafka clients'): where the executor shares a machine's cores with services that answer users, as in
+ *        the one-process local run, those answer first when the cores are busy. The slow lane runs 10 lower still
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(
@@ -45,7 +48,16 @@ public record ExecutorProperties(
         @DefaultValue("30s") Duration shutdownGrace,
         @DefaultValue SlowLane slowLane,
         @DefaultValue FairShare fairShare,
-        @DefaultValue("10ms") Duration transactionInterval) {
+        @DefaultValue("10ms") Duration transactionInterval,
+        @DefaultValue("0") int instanceNice) {
+
+    public ExecutorProperties {
+        if (instanceNice < 0 || instanceNice > 19) {
+            // lowering a thread's priority needs no privilege, raising it does
+            throw new IllegalArgumentException(
+                    "s3c.executor.instance-nice must be from 0 (normal) to 19 (lowest), not " + instanceNice);
+        }
+    }
 
     /**
      * Tenants without a concurrency limit share the instances: one whose invocations wait longer than

@@ -5,6 +5,7 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import dev.s3c.contracts.Topic;
 import dev.s3c.executor.ExecutorApplication;
+import dev.s3c.executor.runtime.ThreadNiceness;
 import dev.s3c.gateway.GatewayApplication;
 import dev.s3c.monitor.MonitorApplication;
 import dev.s3c.scaler.ScalerApplication;
@@ -20,7 +21,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -60,35 +63,46 @@ public final class LocalCluster implements AutoCloseable {
      * @param executorInstances consumer threads the executor starts with
      * @param serviceArgs further {@code --property=value} arguments for every service (each ignores what it does
      *        not know)
+     * @param backgroundNice the nice value (0 normal, 19 lowest) of the embedded broker's threads and the executor's
+     *        instances: the work users wait on only through a queue. The threads that answer them (gateway, monitor,
+     *        store) keep the normal priority, so they answer first when the cores are busy
      */
     public record Options(String kafkaBootstrap, String mongoUri, Path dataDir, int mongoPort, int gatewayPort,
             int gatewayManagementPort, int executorPort, int monitorPort, int scalerPort, int executorInstances,
-            List<String> serviceArgs) {
+            List<String> serviceArgs, int backgroundNice) {
 
         public Options {
             serviceArgs = serviceArgs == null ? List.of() : List.copyOf(serviceArgs);
+            if (backgroundNice < 0 || backgroundNice > 19) {
+                throw new IllegalArgumentException("backgroundNice must be from 0 to 19, not " + backgroundNice);
+            }
         }
 
         public static Options forTests(String kafkaBootstrap, String mongoUri) {
             return new Options(kafkaBootstrap, mongoUri, null, 0, 0, 0, 0, 0, 0, 3,
-                    List.of("--" + API_KEYS + "=" + TEST_API_KEY, "--" + ADMIN_KEYS + "=" + TEST_ADMIN_KEY));
+                    List.of("--" + API_KEYS + "=" + TEST_API_KEY, "--" + ADMIN_KEYS + "=" + TEST_ADMIN_KEY), 0);
+        }
+
+        public Options withBackgroundNice(int nice) {
+            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
+                    scalerPort, executorInstances, serviceArgs, nice);
         }
 
         public Options withExecutorInstances(int instances) {
             return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
-                    scalerPort, instances, serviceArgs);
+                    scalerPort, instances, serviceArgs, backgroundNice);
         }
 
         public Options withDataDir(Path dir) {
             return new Options(kafkaBootstrap, mongoUri, dir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
-                    scalerPort, executorInstances, serviceArgs);
+                    scalerPort, executorInstances, serviceArgs, backgroundNice);
         }
 
         public Options withServiceArgs(String... args) {
             List<String> all = new ArrayList<>(serviceArgs);
             all.addAll(Arrays.asList(args));
             return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
-                    scalerPort, executorInstances, all);
+                    scalerPort, executorInstances, all, backgroundNice);
         }
     }
 
@@ -118,7 +132,8 @@ public final class LocalCluster implements AutoCloseable {
             // Ctrl-C stops everything within 15 s: running functions get 10 of them to finish
             cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
                     "--s3c.executor.instances=" + options.executorInstances(),
-                    "--s3c.executor.shutdown-grace=${S3C_SHUTDOWN_GRACE:10s}");
+                    "--s3c.executor.shutdown-grace=${S3C_SHUTDOWN_GRACE:10s}",
+                    "--s3c.executor.instance-nice=" + options.backgroundNice());
             cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
             for (ConfigurableApplicationContext context : cluster.contexts) {
                 cluster.awaitHealthy(context);
@@ -143,7 +158,10 @@ public final class LocalCluster implements AutoCloseable {
                 // starting a broker sets spring.embedded.kafka.brokers, which names the test JVM's shared broker:
                 // keep naming that one, which outlives this broker
                 String shared = System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS);
-                broker.afterPropertiesSet();
+                atNice(options.backgroundNice(), "broker", () -> {
+                    broker.afterPropertiesSet();
+                    return broker;
+                });
                 if (shared != null) {
                     System.setProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS, shared);
                 } else {
@@ -152,7 +170,8 @@ public final class LocalCluster implements AutoCloseable {
                 kafkaBootstrap = broker.getBrokersAsString();
             } else {
                 // beside the store: what was queued when the platform stopped is still there when it starts again
-                persistentBroker = PersistentBroker.start(options.dataDir().resolve("kafka"), settings);
+                persistentBroker = atNice(options.backgroundNice(), "broker",
+                        () -> PersistentBroker.start(options.dataDir().resolve("kafka"), settings));
                 kafkaBootstrap = persistentBroker.bootstrap();
             }
             log.info("Started a KRaft broker at {} ({})", kafkaBootstrap,
@@ -183,6 +202,42 @@ public final class LocalCluster implements AutoCloseable {
             mongoUri = options.mongoUri();
         }
         createTopics(kafkaBootstrap);
+    }
+
+    /**
+     * Runs {@code start} on a thread of its own at the given nice value. Linux gives a new thread its creator's nice
+     * value, so the threads {@code start} leaves running (a broker's), and those they start later, run at it too.
+     * Lowering a priority needs no privilege; where it cannot be lowered, {@code start} runs at the normal one.
+     */
+    static <T> T atNice(int nice, String what, Callable<T> start) {
+        if (nice == 0) {
+            return call(start);
+        }
+        FutureTask<T> task = new FutureTask<>(start);
+        Thread starter = new Thread(() -> {
+            ThreadNiceness.lowerCurrentThread(nice);
+            task.run();
+        }, "s3c-start-" + what);
+        starter.start();
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the " + what, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new IllegalStateException("cannot start the " + what, e.getCause());
+        }
+    }
+
+    private static <T> T call(Callable<T> start) {
+        try {
+            return start.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -18,7 +18,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * {@code ./run-local.sh}: everything on this machine, no Docker. Settings come from the environment:
  * KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI point at external ones instead of the embedded ones, S3C_DATA_DIR says
  * where the embedded store keeps its data (default ./data; "memory" for none), GATEWAY_PORT (8080) and the next four ports for the
- * executor, monitor, scaler and the gateway's actuator (MANAGEMENT_PORT), EXECUTOR_INSTANCES (3), MONGODB_PORT (27017).
+ * executor, monitor, scaler and the gateway's actuator (MANAGEMENT_PORT), EXECUTOR_INSTANCES (3), MONGODB_PORT (27017),
+ * S3C_BACKGROUND_NICE (10).
  */
 public final class LocalClusterMain {
 
@@ -42,7 +43,8 @@ public final class LocalClusterMain {
                 intEnv("MONITOR_PORT", gatewayPort + 2),
                 intEnv("SCALER_PORT", gatewayPort + 3),
                 intEnv("EXECUTOR_INSTANCES", 3),
-                List.of());
+                List.of(),
+                backgroundNice(System.getenv("S3C_BACKGROUND_NICE")));
         ApiKey key = key("S3C_API_KEY", "api-key", options.dataDir());
         ApiKey adminKey = key("S3C_ADMIN_KEY", "admin-key", options.dataDir());
         options = options.withServiceArgs("--" + LocalCluster.API_KEYS + "=" + key.accepted(),
@@ -136,6 +138,24 @@ public final class LocalClusterMain {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
                 : new FileAttribute<?>[0];
+    }
+
+    /**
+     * S3C_BACKGROUND_NICE (default 10): the broker and the executor's instances yield the cores to the threads that
+     * answer users; 0 runs everything at the same priority.
+     */
+    static int backgroundNice(String setting) {
+        String value = setting == null || setting.isBlank() ? "10" : setting.strip();
+        try {
+            int nice = Integer.parseInt(value);
+            if (nice >= 0 && nice <= 19) {
+                return nice;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(
+                "S3C_BACKGROUND_NICE must be a whole number from 0 (normal priority) to 19 (lowest), not '" + value + "'");
     }
 
     private static String env(String name, String fallback) {

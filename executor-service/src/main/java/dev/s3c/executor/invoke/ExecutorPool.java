@@ -71,7 +71,10 @@ public class ExecutorPool implements SmartLifecycle {
     /** An instance idle this long commits its position past transaction markers. */
     private static final long IDLE_BEFORE_MARKERS_MS = 1000;
     private final List<Instance> instances = new ArrayList<>();
-    /** Nice value of the slow lane's threads: a tenth of a normal thread's CPU weight when both want the CPU. */
+    /**
+     * How far below the fast instances' nice value the slow lane's threads run: about a tenth of their CPU weight when
+     * both want the CPU.
+     */
     static final int SLOW_LANE_NICE = 10;
     /** The slow lane's instances: beside the pool, which the scaler sizes. */
     private final List<Instance> slowLane = new ArrayList<>();
@@ -297,9 +300,10 @@ public class ExecutorPool implements SmartLifecycle {
         container.setMessageListener(listener);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
         // deep enough stacks for ordinary JS recursion
-        threads.setThreadFactory(r -> new Thread(null, slowLaneInstance ? () -> {
-            // the slow lane gets the CPU the fast instances leave free
-            dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(SLOW_LANE_NICE);
+        // the slow lane gets the CPU the fast instances leave free
+        int nice = slowLaneInstance ? slowLaneNice(properties.instanceNice()) : properties.instanceNice();
+        threads.setThreadFactory(r -> new Thread(null, nice > 0 ? () -> {
+            dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
             r.run();
         } : r, "s3c-instance-" + id, limits.stackBytes()));
         container.setListenerTaskExecutor(threads);
@@ -344,6 +348,10 @@ public class ExecutorPool implements SmartLifecycle {
         });
         listenerContainer.setBeanName("s3c-instance-" + id);
         return new Instance(id, listenerContainer, sandbox, listener);
+    }
+
+    static int slowLaneNice(int instanceNice) {
+        return Math.min(19, instanceNice + SLOW_LANE_NICE);
     }
 
     /**

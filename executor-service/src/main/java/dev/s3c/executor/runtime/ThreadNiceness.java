@@ -34,7 +34,8 @@ public final class ThreadNiceness {
             tid = linker.downcallHandle(libc.find("gettid").orElseThrow(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT));
         } catch (RuntimeException | LinkageError e) {
-            log.warn("Thread priorities cannot be lowered here ({}): slow functions run at normal priority",
+            log.warn("Thread priorities cannot be lowered here ({}): slow functions, and the local run's broker, run at "
+                    + "the normal priority",
                     e.toString());
         }
         SET_PRIORITY = set;
@@ -57,7 +58,7 @@ public final class ThreadNiceness {
             int tid = (int) GET_TID.invokeExact();
             int rc = (int) SET_PRIORITY.invokeExact(PRIO_PROCESS, tid, nice);
             if (rc != 0) {
-                log.warn("setpriority({}) failed for thread {}: slow functions run at normal priority", nice,
+                log.warn("setpriority({}) failed for thread {}: it runs at the normal priority", nice,
                         Thread.currentThread().getName());
             }
             return rc == 0;

@@ -2,6 +2,7 @@ package dev.s3c.executor.invoke;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.FunctionDefinition;
@@ -18,6 +19,8 @@ import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.SandboxLimits;
 import dev.s3c.executor.runtime.Watchdog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -238,6 +241,42 @@ class InstancesOnBrokerTest {
     }
 
     private static final int DRAIN_PARTITION = 1;
+
+    @Test
+    void theInstancesRunAtTheConfiguredNiceValueAndTheSlowLaneTenBelowThem() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
+        String own = Files.readString(Path.of("/proc/thread-self/stat"));
+        // lowering is what any process may do; a JVM already below it could only raise, which needs privilege
+        assumeTrue(Integer.parseInt(own.substring(own.lastIndexOf(')') + 2).split(" ")[16]) < 5, "the JVM runs low");
+        // the kernel keeps a thread's first 15 characters: "s3c-instance-ni", this pool's instances and no other's
+        ExecutorPool pool = pool("ni", "latest", Map.of("s3c.executor.instances", "2",
+                "s3c.executor.slow-lane.instances", "1", "s3c.executor.instance-nice", "5"), new SimpleMeterRegistry());
+        pool.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(niceOfThreads("s3c-instance-ni"))
+                    .containsExactlyInAnyOrder(5, 5, 15));
+        } finally {
+            pool.stop();
+        }
+    }
+
+    /** The nice values of this process's threads whose name (as the kernel keeps it) is {@code name}. */
+    private static List<Integer> niceOfThreads(String name) throws Exception {
+        List<Integer> nice = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        String stat = Files.readString(task.resolve("stat"));
+                        nice.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                    }
+                } catch (java.io.IOException gone) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return nice;
+    }
 
     @Test
     void aStoppingPoolLetsTheRunningFunctionFinishAndCommitOrPastTheGraceLeavesItForAnother() throws Exception {
