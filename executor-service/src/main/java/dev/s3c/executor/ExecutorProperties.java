@@ -32,7 +32,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *        interval's rest, are committed at once
  * @param instanceNice the nice value (0 normal, 19 lowest) the instances' threads run at, and the threads they start
  *        (their Kafka clients'): where the executor shares a machine's cores with services that answer users, as in
- *        the one-process local run, those answer first when the cores are busy. The slow lane runs 10 lower still
+ *        the one-process local run, those answer first when the cores are busy. The slow lane runs 10 lower still (at
+ *        most 19)
  */
 @ConfigurationProperties("s3c.executor")
 public record ExecutorProperties(

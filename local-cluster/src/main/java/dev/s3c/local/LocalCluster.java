@@ -215,18 +215,30 @@ public final class LocalCluster implements AutoCloseable {
         }
         FutureTask<T> task = new FutureTask<>(start);
         Thread starter = new Thread(() -> {
-            ThreadNiceness.lowerCurrentThread(nice);
-            task.run();
+            try {
+                ThreadNiceness.lowerCurrentThread(nice);
+            } finally {
+                task.run();
+            }
         }, "s3c-start-" + what);
         starter.start();
+        // waits out an interrupt: what the start made must reach the caller, who alone can close it
+        boolean interrupted = false;
         try {
-            return task.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the " + what, e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r
-                    : new IllegalStateException("cannot start the " + what, e.getCause());
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r
+                            : new IllegalStateException("cannot start the " + what, e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -28,7 +28,10 @@ public final class QuietConsoleFilter extends Filter<ILoggingEvent> {
      * logged with it, that names a condition retried by the code that logs it.
      */
     public void addRetried(String text) {
-        retried.add(text.strip());
+        // an empty text would match every message
+        if (!text.isBlank()) {
+            retried.add(text.strip());
+        }
     }
 
     @Override

@@ -124,8 +124,9 @@ public class ExecutorPool implements SmartLifecycle {
         this.results = batches;
         this.slowLaneResults = ownProducers(batches);
         this.slowLaneGroup = kafka.getConsumer().getGroupId() + "-slow";
-        // started now: a thread a slow-lane instance starts inherits its low priority
+        // started now: a thread an instance starts inherits its lower priority
         this.notices.execute(() -> { });
+        this.commitTimer.execute(() -> { });
         this.meters = meters;
         this.slow = properties.slowLane().instances() > 0
                 ? new SlowFunctions(properties.slowLane().threshold(), properties.slowLane().memory())
@@ -303,8 +304,11 @@ public class ExecutorPool implements SmartLifecycle {
         // the slow lane gets the CPU the fast instances leave free
         int nice = slowLaneInstance ? slowLaneNice(properties.instanceNice()) : properties.instanceNice();
         threads.setThreadFactory(r -> new Thread(null, nice > 0 ? () -> {
-            dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
-            r.run();
+            try {
+                dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
+            } finally {
+                r.run();
+            }
         } : r, "s3c-instance-" + id, limits.stackBytes()));
         container.setListenerTaskExecutor(threads);
         container.setClientId("s3c-executor-" + id.replace('/', '-'));

@@ -72,8 +72,12 @@ final class FairShare {
         this.lanes = Math.max(1, lanes);
         this.tenantOfFunction = tenantOfFunction;
         this.ticker = ticker;
-        this.active = Caffeine.newBuilder().expireAfterWrite(ACTIVE).maximumSize(10_000).ticker(ticker).build();
-        this.placed = Caffeine.newBuilder().expireAfterWrite(memory).maximumSize(10_000).ticker(ticker).build();
+        // upkeep on the caller's thread: the common pool's workers, made by whoever submits first, would inherit an
+        // instance's lower priority for the whole JVM
+        this.active = Caffeine.newBuilder().expireAfterWrite(ACTIVE).maximumSize(10_000).ticker(ticker)
+                .executor(Runnable::run).build();
+        this.placed = Caffeine.newBuilder().expireAfterWrite(memory).maximumSize(10_000).ticker(ticker)
+                .executor(Runnable::run).build();
     }
 
     /** Every tenant runs from where its invocations are read; no tenant is known. */

@@ -64,7 +64,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** Set when the instance stops: no new record is started; what ran is committed, the rest goes back. */
     private volatile boolean draining;
     /** How long each function's last run took on this instance: whether results wait for the next one. */
-    private final Cache<String, Long> lastRunNanos = Caffeine.newBuilder().maximumSize(4096).build();
+    private final Cache<String, Long> lastRunNanos = Caffeine.newBuilder().maximumSize(4096)
+            // its upkeep on the caller's thread: the common pool's workers, made by whoever submits
+            // first, would inherit an instance's lower priority for the whole JVM
+            .executor(Runnable::run).build();
 
     /** Waits between failed transactions; a test records the waits instead. */
     private final java.util.function.Consumer<Duration> pause;

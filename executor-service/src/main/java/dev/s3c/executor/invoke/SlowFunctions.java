@@ -26,7 +26,10 @@ final class SlowFunctions {
     private SlowFunctions(boolean enabled, Duration threshold, Duration memory) {
         this.enabled = enabled;
         this.thresholdNanos = threshold.toNanos();
-        this.slow = Caffeine.newBuilder().expireAfterWrite(memory).maximumSize(100_000).build();
+        this.slow = Caffeine.newBuilder().expireAfterWrite(memory).maximumSize(100_000)
+                // its upkeep on the caller's thread: the common pool's workers, made by whoever submits
+                // first, would inherit an instance's lower priority for the whole JVM
+                .executor(Runnable::run).build();
     }
 
     /** Nothing is ever slow: everything runs where it is read (a process without a slow lane). */

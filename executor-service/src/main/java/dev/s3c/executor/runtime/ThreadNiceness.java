@@ -46,19 +46,24 @@ public final class ThreadNiceness {
     }
 
     /**
-     * Sets the calling thread's nice value (0 normal, 19 lowest).
+     * Sets the calling thread's nice value (0 normal, 19 lowest), unless it already runs at that value or lower.
      *
-     * @return whether it was set
+     * @return whether it runs at that value or lower now
      */
     public static boolean lowerCurrentThread(int nice) {
         if (SET_PRIORITY == null) {
             return false;
         }
+        Integer current = currentThreadNice();
+        if (current != null && current >= nice) {
+            // raising a priority would need privilege: a JVM started lower keeps its value
+            return true;
+        }
         try {
             int tid = (int) GET_TID.invokeExact();
             int rc = (int) SET_PRIORITY.invokeExact(PRIO_PROCESS, tid, nice);
             if (rc != 0) {
-                log.warn("setpriority({}) failed for thread {}: it runs at the normal priority", nice,
+                log.warn("setpriority({}) failed for thread {}: it keeps its priority", nice,
                         Thread.currentThread().getName());
             }
             return rc == 0;
