@@ -83,11 +83,6 @@ public final class LocalCluster implements AutoCloseable {
                     List.of("--" + API_KEYS + "=" + TEST_API_KEY, "--" + ADMIN_KEYS + "=" + TEST_ADMIN_KEY), 0);
         }
 
-        public Options withBackgroundNice(int nice) {
-            return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
-                    scalerPort, executorInstances, serviceArgs, nice);
-        }
-
         public Options withExecutorInstances(int instances) {
             return new Options(kafkaBootstrap, mongoUri, dataDir, mongoPort, gatewayPort, gatewayManagementPort, executorPort, monitorPort,
                     scalerPort, instances, serviceArgs, backgroundNice);
@@ -207,7 +202,7 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * Runs {@code start} on a thread of its own at the given nice value. Linux gives a new thread its creator's nice
      * value, so the threads {@code start} leaves running (a broker's), and those they start later, run at it too.
-     * Lowering a priority needs no privilege; where it cannot be lowered, {@code start} runs at the normal one.
+     * Lowering a priority needs no privilege; where it cannot be lowered, {@code start} runs at the caller's.
      */
     static <T> T atNice(int nice, String what, Callable<T> start) {
         if (nice == 0) {
