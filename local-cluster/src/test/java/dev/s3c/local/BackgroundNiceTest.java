@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.s3c.executor.runtime.ThreadNiceness;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The local run's lower priority for the broker and the executor's instances. */
@@ -14,28 +13,22 @@ class BackgroundNiceTest {
 
     @Test
     void whatStartsAtANiceValueRunsAtItAndSoDoTheThreadsItLeavesRunningWhileTheCallerKeepsItsOwn() throws Exception {
-        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
-        int before = currentNice();
+        Integer before = ThreadNiceness.currentThreadNice();
+        assumeTrue(before != null, "Linux only");
         // lowering is what any process may do; a JVM already below it could only raise, which needs privilege
         assumeTrue(before < 7, "the JVM runs at nice " + before);
-        AtomicInteger startedAt = new AtomicInteger(-1);
-        AtomicInteger leftRunningAt = new AtomicInteger(-1);
+        AtomicReference<Integer> startedAt = new AtomicReference<>();
+        AtomicReference<Integer> leftRunningAt = new AtomicReference<>();
         Thread leftRunning = LocalCluster.atNice(7, "test", () -> {
-            startedAt.set(currentNice());
-            Thread t = new Thread(() -> {
-                try {
-                    leftRunningAt.set(currentNice());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "left-running");
+            startedAt.set(ThreadNiceness.currentThreadNice());
+            Thread t = new Thread(() -> leftRunningAt.set(ThreadNiceness.currentThreadNice()), "left-running");
             t.start();
             return t;
         });
         leftRunning.join();
         assertThat(startedAt.get()).isEqualTo(7);
         assertThat(leftRunningAt.get()).isEqualTo(7);
-        assertThat(currentNice()).isEqualTo(before);
+        assertThat(ThreadNiceness.currentThreadNice()).isEqualTo(before);
     }
 
     @Test
@@ -55,12 +48,5 @@ class BackgroundNiceTest {
             assertThatThrownBy(() -> LocalClusterMain.backgroundNice(bad)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("S3C_BACKGROUND_NICE").hasMessageContaining("'" + bad + "'");
         }
-    }
-
-    /** The calling thread's nice value, as the kernel reports it. */
-    static int currentNice() throws Exception {
-        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-        // after the command name in parentheses: state is field 3, nice field 19
-        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 }

@@ -1,10 +1,13 @@
 package dev.s3c.executor.runtime;
 
+import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,17 +77,20 @@ public final class ThreadNiceness {
     }
 
     /** The calling thread's nice value as the kernel reports it, or null where it cannot be read. */
-    static Integer currentThreadNice() {
-        if (GET_TID == null) {
-            return null;
-        }
+    public static Integer currentThreadNice() {
+        return niceOf(Path.of("/proc/thread-self"));
+    }
+
+    /**
+     * The nice value of the thread whose {@code /proc} directory this is (such as {@code /proc/self/task/<tid>}), or
+     * null where it cannot be read (not Linux, or the thread has ended).
+     */
+    public static Integer niceOf(Path procTask) {
         try {
-            int tid = (int) GET_TID.invokeExact();
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/stat"));
+            String stat = Files.readString(procTask.resolve("stat"));
             // after the command name in parentheses: state is field 3, nice field 19
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(fields[16]);
-        } catch (Throwable e) {
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }

@@ -17,6 +17,7 @@ import dev.s3c.executor.retry.RetryPolicy;
 import dev.s3c.executor.runtime.FunctionSandbox;
 import dev.s3c.executor.runtime.JsEngine;
 import dev.s3c.executor.runtime.SandboxLimits;
+import dev.s3c.executor.runtime.ThreadNiceness;
 import dev.s3c.executor.runtime.Watchdog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -244,10 +245,10 @@ class InstancesOnBrokerTest {
 
     @Test
     void theInstancesRunAtTheConfiguredNiceValueAndTheSlowLaneTenBelowThem() throws Exception {
-        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux only");
-        String own = Files.readString(Path.of("/proc/thread-self/stat"));
+        Integer own = ThreadNiceness.currentThreadNice();
+        assumeTrue(own != null, "Linux only");
         // lowering is what any process may do; a JVM already below it could only raise, which needs privilege
-        assumeTrue(Integer.parseInt(own.substring(own.lastIndexOf(')') + 2).split(" ")[16]) < 5, "the JVM runs low");
+        assumeTrue(own < 5, "the JVM runs at nice " + own);
         // the kernel keeps a thread's first 15 characters: "s3c-instance-ni", this pool's instances and no other's
         ExecutorPool pool = pool("ni", "latest", Map.of("s3c.executor.instances", "2",
                 "s3c.executor.slow-lane.instances", "1", "s3c.executor.instance-nice", "5"), new SimpleMeterRegistry());
@@ -266,9 +267,9 @@ class InstancesOnBrokerTest {
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
                 try {
-                    if (Files.readString(task.resolve("comm")).strip().equals(name)) {
-                        String stat = Files.readString(task.resolve("stat"));
-                        nice.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                    Integer value = ThreadNiceness.niceOf(task);
+                    if (value != null && Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        nice.add(value);
                     }
                 } catch (java.io.IOException gone) {
                     // the thread ended while listed
