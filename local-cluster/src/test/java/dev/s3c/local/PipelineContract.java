@@ -325,6 +325,14 @@ abstract class PipelineContract {
             assertThat(again.get("attempts").asInt()).isEqualTo(1);
             assertThat(again.get("series").asInt()).isEqualTo(1);
         });
+        // the function's logs list the redrive once, as the newest, like any new call
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode logs = gatewayB.get("/api/functions/" + broken + "/logs?limit=10").body();
+            assertThat(logs.size()).isEqualTo(2);
+            assertThat(logs.get(0).get("executionId").asString()).isEqualTo(firstId);
+            assertThat(logs.get(0).get("status").asString()).isEqualTo("succeeded");
+            assertThat(logs.get(1).get("executionId").asString()).isEqualTo(secondId);
+        });
         // once the dead letter is gone, the key still answers what its call did
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(gatewayA.get("/api/dead-letters?functionId=" + broken).body().size()).isEqualTo(1));

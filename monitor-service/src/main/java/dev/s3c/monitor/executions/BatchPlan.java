@@ -21,8 +21,10 @@ import java.util.Set;
  *
  * @param requests per execution the request to apply: series 0 or a redrive
  * @param seenRedrives executions whose kept request is a redrive already applied
- * @param listed first requests seen while no redrive was stored: the executions to list in their function's
- *        timeline, oldest request first (a redrive in the same batch may have replaced one in {@code requests})
+ * @param listed the executions to list in their function's timeline, oldest request first: first requests seen while
+ *        no redrive was stored, and redrives of the newest series (listed anew at the time of the redrive, which
+ *        leaves their earlier entry unshown, as a replayed batch does; so the redrive is kept for the retention from
+ *        then, as real MongoDB's TTL index on the request time keeps it)
  * @param results per execution its newest result
  * @param starts start notices of executions without a result in this batch
  * @param seriesAdvanced executions whose newest series went up in this batch, to the series it reached
@@ -48,11 +50,14 @@ record BatchPlan(Map<String, InvocationRequested> requests, Set<String> seenRedr
                 }
             } else if (r.series() > current) {
                 keptRequests.put(r.executionId(), r);
+                listed.put(r.executionId(), r);
                 seen.remove(r.executionId());
                 series.put(r.executionId(), r.series());
                 advanced.put(r.executionId(), r.series());
             } else if (r.series() == current && !keptRequests.containsKey(r.executionId())) {
+                // its result came first (or the batch is replayed): listed now, as it may never have been
                 keptRequests.put(r.executionId(), r);
+                listed.put(r.executionId(), r);
                 seen.add(r.executionId());
             }
         }

@@ -132,7 +132,7 @@ class ExecutionRecorder extends TopicReader {
             if (result != null && result.series() == request.series()) {
                 writes.add(ExecutionUpserts.both(request, result, places.get(id)));
             } else if (plan.seenRedrives().contains(id)) {
-                writes.add(ExecutionUpserts.redriveSeen(request));
+                writes.add(ExecutionUpserts.redriveSeen(request, places.get(id)));
             } else {
                 writes.add(ExecutionUpserts.requested(request, places.get(id)));
             }

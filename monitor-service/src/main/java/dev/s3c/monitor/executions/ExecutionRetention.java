@@ -16,14 +16,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -116,9 +120,8 @@ class ExecutionRetention implements SmartLifecycle {
             if (newest != null && !newest.before(cutoff)) {
                 return 0;
             }
-            List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
-                    .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).map(e -> e.getString(ENTRY_ID)).toList();
-            count = deleteExecutions(ids);
+            count = deleteExecutions(listedAt(doc.getList(ENTRIES, Document.class, List.of()).stream()
+                    .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).toList()));
             mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, blockId),
                     Updates.pull(ENTRIES, new Document(ENTRY_SEQ, new Document("$lt", handedOut)))))).block(TIMEOUT);
         }
@@ -127,14 +130,42 @@ class ExecutionRetention implements SmartLifecycle {
         return count;
     }
 
+    /**
+     * The executions of these entries that are still listed there: not those a redrive listed again at a newer place,
+     * which go with that place's block (by one {@code $in} on {@code _id}, as every read here).
+     */
+    private List<String> listedAt(List<Document> entries) {
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Long> places = new HashMap<>();
+        entries.forEach(e -> places.merge(e.getString(ENTRY_ID), number(e.get(ENTRY_SEQ)), Math::max));
+        Set<String> listedLater = new HashSet<>();
+        mongo.getCollection(ExecutionRecord.COLLECTION)
+                .flatMapMany(c -> Flux.from(c.find(executionsByIds(places.keySet()))
+                        .projection(new Document(ExecutionRecord.SEQ, 1))))
+                .doOnNext(d -> {
+                    if (number(d.get(ExecutionRecord.SEQ)) > places.get(d.getString(ExecutionRecord.ID))) {
+                        listedLater.add(d.getString(ExecutionRecord.ID));
+                    }
+                })
+                .then().block(TIMEOUT);
+        return places.keySet().stream().filter(id -> !listedLater.contains(id)).toList();
+    }
+
     /** Deletes the executions by {@code _id}, and their series registrations; answers how many ids there were. */
     private long deleteExecutions(List<String> ids) {
         if (!ids.isEmpty()) {
             mongo.getCollection(ExecutionRecord.COLLECTION)
-                    .flatMap(c -> Mono.from(c.deleteMany(Filters.in(ExecutionRecord.ID, ids)))).block(TIMEOUT);
+                    .flatMap(c -> Mono.from(c.deleteMany(executionsByIds(ids)))).block(TIMEOUT);
             series.forget(ids).block(TIMEOUT);
         }
         return ids.size();
+    }
+
+    /** One {@code $in} on {@code _id} alone, which the embedded store answers from its index too. */
+    static Bson executionsByIds(Collection<String> ids) {
+        return Filters.in(ExecutionRecord.ID, ids);
     }
 
     /** A range of the time key alone, so both stores delete from its index instead of reading every document. */
@@ -162,9 +193,7 @@ class ExecutionRetention implements SmartLifecycle {
                 if (newest != null && !newest.before(cutoff)) {
                     return count;
                 }
-                List<String> ids = doc.getList(ENTRIES, Document.class, List.of()).stream()
-                        .map(e -> e.getString(ENTRY_ID)).toList();
-                count += deleteExecutions(ids);
+                count += deleteExecutions(listedAt(doc.getList(ENTRIES, Document.class, List.of())));
                 mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.deleteOne(Filters.eq(ID, blockId))))
                         .block(TIMEOUT);
             }

@@ -58,11 +58,11 @@ final class ExecutionUpserts {
 
     /**
      * A redrive's request read after its series already reached the store (its result came first, or the batch is
-     * replayed): the outcome stays, the input and request time are the redrive's.
+     * replayed): the outcome stays, the input, request time and place are the redrive's.
      */
-    static WriteModel<Document> redriveSeen(InvocationRequested r) {
+    static WriteModel<Document> redriveSeen(InvocationRequested r, Long seq) {
         return upsert(r.executionId(), requestSet(r), new Document(FUNCTION_ID, r.functionId())
-                .append(FUNCTION_VERSION, r.functionVersion()), null);
+                .append(FUNCTION_VERSION, r.functionVersion()), seq);
     }
 
     static WriteModel<Document> completed(InvocationCompleted r) {

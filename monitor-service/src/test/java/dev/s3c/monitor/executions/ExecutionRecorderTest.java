@@ -141,8 +141,28 @@ class ExecutionRecorderTest {
 
         deliver(result("a", ExecutionStatus.SUCCEEDED, 1));
         assertThat(execution("a").getString("status")).isEqualTo("succeeded");
-        // a redrive is not listed again: the execution keeps its place
-        assertThat(all("execution_timeline_heads").getFirst().getLong("next")).isEqualTo(1);
+    }
+
+    @Test
+    void aRedriveIsListedAnewAtTheTimeOfTheRedriveAndItsOldEntryNoLongerMatches() {
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0), request("b"));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{}"), T0.plusSeconds(60));
+        deliver(redrive);
+        assertThat(all("execution_timeline_blocks").getFirst().getList("entries", Document.class))
+                .extracting(e -> e.getString("id") + "@" + e.getLong("s")).containsExactly("a@0", "b@1", "a@2");
+        // listings show an entry only where its execution points: "a" once, as the newest
+        assertThat(execution("a").getLong("seq")).isEqualTo(2);
+        assertThat(execution("b").getLong("seq")).isEqualTo(1);
+    }
+
+    @Test
+    void aRedriveReadAfterItsResultIsListedAnewToo() {
+        deliver(request("a"), result("a", ExecutionStatus.FAILED, 0));
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{}"), T0.plusSeconds(60));
+        deliver(result("a", ExecutionStatus.SUCCEEDED, 1));
+        deliver(redrive);
+        assertThat(execution("a").getLong("seq")).isEqualTo(1);
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
     }
 
     @Test
@@ -171,8 +191,11 @@ class ExecutionRecorderTest {
         assertThat(queued.getInteger("series")).isEqualTo(1);
         assertThat(queued.getString("input")).isEqualTo("{\"n\":3}");
         assertThat(queued.getString("functionId")).isEqualTo("f-1");
+        // listed once, at the redrive's time
         assertThat(queued.getLong("seq")).isZero();
         assertThat(all("execution_timeline_heads").getFirst().getLong("next")).isEqualTo(1);
+        assertThat(all("execution_timeline_blocks").getFirst().getList("entries", Document.class))
+                .extracting(e -> e.get("t")).containsExactly(java.util.Date.from(T0.plusSeconds(60)));
     }
 
     @Test

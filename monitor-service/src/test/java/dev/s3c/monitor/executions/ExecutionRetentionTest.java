@@ -111,6 +111,30 @@ class ExecutionRetentionTest {
     }
 
     @Test
+    void aRedrivenExecutionIsKeptForTheRetentionFromItsRedrive() {
+        int block = ExecutionTimeline.BLOCK_SIZE;
+        request("f-1", block + 10, T0);
+        String redriven = "f-1-" + T0.getEpochSecond() + "-3";
+        InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
+                .redrive(JsonCodec.readTree("{\"again\":true}"), T0.plus(Duration.ofDays(6)));
+        recorder.onMessage(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+                JsonCodec.toBytes(redrive))));
+
+        ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
+        sweeper.sweep();
+        // the first block goes but for the redriven execution, listed again in the second, which the redrive keeps
+        assertThat(sweeper.sweep()).isEqualTo(block - 1);
+        assertThat(count("executions")).isEqualTo(11);
+        assertThat(Mono.from(client.getDatabase("s3c").getCollection("executions")
+                .find(new Document("_id", redriven)).first()).block().getString("input")).isEqualTo("{\"again\":true}");
+
+        ExecutionRetention later = retention(T0.plus(Duration.ofDays(13)).plusSeconds(60));
+        later.sweep();
+        assertThat(later.sweep()).isEqualTo(11);
+        assertThat(count("executions")).isZero();
+    }
+
+    @Test
     void nothingYoungerThanTheRetentionIsTouched() {
         request("f-1", ExecutionTimeline.BLOCK_SIZE * 2, T0);
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(6)));
@@ -137,6 +161,9 @@ class ExecutionRetentionTest {
                 "{byTime: {$lt: '" + T0.toEpochMilli() + "'}}"));
         assertThat(ExecutionRetention.scalingEventsBefore(T0).toBsonDocument()).isEqualTo(BsonDocument.parse(
                 "{order: {$lt: '" + T0.toEpochMilli() + "'}}"));
+        // executions are read (their places) and deleted by _id alone
+        assertThat(ExecutionRetention.executionsByIds(List.of("a", "b")).toBsonDocument()).isEqualTo(BsonDocument.parse(
+                "{_id: {$in: ['a', 'b']}}"));
     }
 
     @Test

@@ -117,7 +117,7 @@ class ExecutionUpsertsTest {
         // key makes it scan the whole collection under its lock, once per write
         InvocationRequested redrive = request().redrive(JsonCodec.readTree("{}"), T0.plusSeconds(60));
         var writes = List.of(ExecutionUpserts.requested(request(), 7L), ExecutionUpserts.requested(redrive, null),
-                ExecutionUpserts.redriveSeen(redrive),
+                ExecutionUpserts.redriveSeen(redrive, 8L),
                 ExecutionUpserts.completed(result(ExecutionStatus.SUCCEEDED)),
                 ExecutionUpserts.completed(result(ExecutionStatus.SUCCEEDED).withHistory(List.of(), 1)),
                 ExecutionUpserts.both(request(), result(ExecutionStatus.SUCCEEDED), 7L),
