@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * function from a fixed number of callers for a number of minutes, and per window what users get: accepted,
  * finished (executor) and stored (monitor, readable) per second, the persistence lag, and while the load runs the
  * p99 of the three reads users make (one execution, a function's logs, the function list), how long after finishing
- * a sampled call first reads as final, heap and RSS. Ends when every finished result is stored.
+ * a sampled call first reads as final, the JVM's garbage-collection pauses (a read that meets one waits it out), heap
+ * and RSS. Ends when every finished result is stored.
  *
  *   java [-Drate=N] bench/SoakBench.java [gatewayUrl] [executorUrl] [monitorUrl] [minutes] [callers] [windowSeconds]
  *
@@ -58,11 +59,13 @@ public class SoakBench {
                 rate > 0 ? rate + "/s open loop (at most " + callers + " in flight)" : callers + " callers, closed loop",
                 minutes, windowSeconds, pid);
         System.out.println("| window | accepted/s | finished/s | stored/s | stored/finished | persistence lag p50 / p99 | "
-                + "GET execution p99 | GET logs p99 | GET functions p99 | final readable after finish (max) | heap | RSS |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                + "GET execution p99 | GET logs p99 | GET functions p99 | final readable after finish (max) | "
+                + "GC pauses (count, longest lately, share of the window) | heap | RSS |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         double finished0 = finished(executor);
         double stored0 = stored(monitor);
         Map<Double, Double> lag0 = lagBuckets(monitor);
+        double[] pauses0 = pauses(monitor);
         long accepted0 = accepted.get();
         int window = 0;
         long totalFinished = 0;
@@ -89,15 +92,18 @@ public class SoakBench {
             double finished = finished(executor);
             double stored = stored(monitor);
             Map<Double, Double> lag = lagBuckets(monitor);
+            double[] pauses = pauses(monitor);
             long acc = accepted.get();
             double seconds = (System.nanoTime() - windowStart) / 1e9;
             totalFinished += (long) (finished - finished0);
             totalStored += (long) (stored - stored0);
-            System.out.printf("| %d | %.0f | %.0f | %.0f | %.3f | %s / %s | %.1f ms | %.1f ms | %.1f ms | %d ms | %s | %s |%n",
+            System.out.printf("| %d | %.0f | %.0f | %.0f | %.3f | %s / %s | %.1f ms | %.1f ms | %.1f ms | %d ms | %.0f, %.0f ms, %.1f%% | %s | %s |%n",
                     window, (acc - accepted0) / seconds, (finished - finished0) / seconds, (stored - stored0) / seconds, finished == finished0 ? 1.0 : (stored - stored0) / (finished - finished0),
                     quantile(lag0, lag, 0.5), quantile(lag0, lag, 0.99), p99(getExecution), p99(getLogs), p99(getFunctions),
-                    worstVisible, mib(heap(monitor)), mib(rss(pid)));
+                    worstVisible, pauses[0] - pauses0[0], pauses[2] * 1000, (pauses[1] - pauses0[1]) / seconds * 100,
+                    mib(heap(monitor)), mib(rss(pid)));
             finished0 = finished;
+            pauses0 = pauses;
             stored0 = stored;
             lag0 = lag;
             accepted0 = acc;
@@ -220,6 +226,22 @@ public class SoakBench {
     private static double heap(String monitor) throws Exception {
         return BenchHttp.metricSum(BenchHttp.get(monitor + "/actuator/prometheus"), "jvm_memory_used_bytes",
                 "area=\"heap\"");
+    }
+
+    /**
+     * The JVM's stop-the-world collections so far: count, seconds paused, and the longest pause of Micrometer's
+     * recent window (its {@code _max}, which decays within a couple of minutes). The monitor's registry is read:
+     * in the local run the four services share one JVM, and each would report the same pauses.
+     */
+    private static double[] pauses(String monitor) throws Exception {
+        String text = BenchHttp.get(monitor + "/actuator/prometheus");
+        double max = 0;
+        Matcher m = Pattern.compile("(?m)^jvm_gc_pause_seconds_max\\{[^}]*} ([0-9.eE+]+)").matcher(text);
+        while (m.find()) {
+            max = Math.max(max, Double.parseDouble(m.group(1)));
+        }
+        return new double[] {BenchHttp.metricSum(text, "jvm_gc_pause_seconds_count", ""),
+                BenchHttp.metricSum(text, "jvm_gc_pause_seconds_sum", ""), max};
     }
 
     /** Cumulative counts of the persistence-lag histogram by upper bound (seconds). */

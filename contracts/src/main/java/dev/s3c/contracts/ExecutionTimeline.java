@@ -17,7 +17,7 @@ import java.util.Base64;
  * </ul>
  *
  * An execution carries its place in {@link ExecutionRecord#SEQ}; an entry whose execution has another place (a batch
- * replayed after a crash listed it again) is stale and skipped.
+ * replayed after a crash, or a redrive, listed it again) is stale and skipped.
  */
 public final class ExecutionTimeline {
 

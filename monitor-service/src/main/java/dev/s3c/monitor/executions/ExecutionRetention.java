@@ -120,8 +120,8 @@ class ExecutionRetention implements SmartLifecycle {
             if (newest != null && !newest.before(cutoff)) {
                 return 0;
             }
-            count = deleteExecutions(listedAt(doc.getList(ENTRIES, Document.class, List.of()).stream()
-                    .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).toList()));
+            count = deleteExecutions(toDelete(doc.getList(ENTRIES, Document.class, List.of()).stream()
+                    .filter(e -> number(e.get(ENTRY_SEQ)) < handedOut).toList(), cutoff));
             mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.updateOne(Filters.eq(ID, blockId),
                     Updates.pull(ENTRIES, new Document(ENTRY_SEQ, new Document("$lt", handedOut)))))).block(TIMEOUT);
         }
@@ -131,10 +131,12 @@ class ExecutionRetention implements SmartLifecycle {
     }
 
     /**
-     * The executions of these entries that are still listed there: not those a redrive listed again at a newer place,
-     * which go with that place's block (by one {@code $in} on {@code _id}, as every read here).
+     * The executions of these entries to delete: all but those a redrive listed again at a newer place since the
+     * cutoff, which go with that place's block (by one {@code $in} on {@code _id}, as every read here). Both marks
+     * are needed: a place beyond the block alone could also be one whose entry was never pushed (a batch cut off
+     * between its two writes), which would then never be swept.
      */
-    private List<String> listedAt(List<Document> entries) {
+    private List<String> toDelete(List<Document> entries, Date cutoff) {
         if (entries.isEmpty()) {
             return List.of();
         }
@@ -143,9 +145,11 @@ class ExecutionRetention implements SmartLifecycle {
         Set<String> listedLater = new HashSet<>();
         mongo.getCollection(ExecutionRecord.COLLECTION)
                 .flatMapMany(c -> Flux.from(c.find(executionsByIds(places.keySet()))
-                        .projection(new Document(ExecutionRecord.SEQ, 1))))
+                        .projection(new Document(ExecutionRecord.SEQ, 1).append(ExecutionRecord.REQUESTED_AT, 1))))
                 .doOnNext(d -> {
-                    if (number(d.get(ExecutionRecord.SEQ)) > places.get(d.getString(ExecutionRecord.ID))) {
+                    Date requestedAt = d.getDate(ExecutionRecord.REQUESTED_AT);
+                    if (number(d.get(ExecutionRecord.SEQ)) > places.get(d.getString(ExecutionRecord.ID))
+                            && requestedAt != null && !requestedAt.before(cutoff)) {
                         listedLater.add(d.getString(ExecutionRecord.ID));
                     }
                 })
@@ -193,7 +197,7 @@ class ExecutionRetention implements SmartLifecycle {
                 if (newest != null && !newest.before(cutoff)) {
                     return count;
                 }
-                count += deleteExecutions(listedAt(doc.getList(ENTRIES, Document.class, List.of())));
+                count += deleteExecutions(toDelete(doc.getList(ENTRIES, Document.class, List.of()), cutoff));
                 mongo.getCollection(BLOCKS).flatMap(c -> Mono.from(c.deleteOne(Filters.eq(ID, blockId))))
                         .block(TIMEOUT);
             }
