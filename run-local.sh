@@ -17,9 +17,11 @@ mkdir -p logs
 # A fixed, pre-touched heap: the process takes its memory at start and does not grow under load.
 # What outlives three young collections (the store's indexes, caches) is promoted instead of copied at each of
 # up to fifteen: G1's young pauses under load halve (see the README's Performance). S3C_JAVA_OPTS may override it.
+# 8 MB regions: the store's chunk buffers (1-4 MB) and the Kafka clients' larger fetches are ordinary objects
+# instead of "humongous" ones, each of which started a G1 marking cycle (one every 8 s under load).
 exec "$JAVA_HOME/bin/java" \
   -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$JVMCI" \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -XX:MaxTenuringThreshold=3 \
+  -XX:MaxTenuringThreshold=3 -XX:G1HeapRegionSize=8m \
   ${S3C_JAVA_OPTS:--Xms2g -Xmx2g -XX:+AlwaysPreTouch} \
   -jar "$JAR" "$@"
