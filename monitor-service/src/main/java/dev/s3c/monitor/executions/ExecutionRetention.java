@@ -132,19 +132,21 @@ class ExecutionRetention implements SmartLifecycle {
 
     /**
      * The executions of these entries to delete: all but those a redrive listed again at a newer place since the
-     * cutoff, which go with that place's block (by one {@code $in} on {@code _id}, as every read here). Both marks
-     * are needed: a place beyond the block alone could also be one whose entry was never pushed (a batch cut off
-     * between its two writes), which would then never be swept.
+     * cutoff, which go with that place's block. Only redriven executions (the small series registry says which) are
+     * read, by one {@code $in} on {@code _id} as every read here. Both marks are needed: a place beyond the block alone
+     * could also be one whose entry was never pushed (a batch cut off between its two writes), which would then
+     * never be swept.
      */
     private List<String> toDelete(List<Document> entries, Date cutoff) {
-        if (entries.isEmpty()) {
-            return List.of();
-        }
         Map<String, Long> places = new HashMap<>();
         entries.forEach(e -> places.merge(e.getString(ENTRY_ID), number(e.get(ENTRY_SEQ)), Math::max));
+        Map<String, Integer> redriven = series.current(places.keySet()).block(TIMEOUT);
+        if (redriven.isEmpty()) {
+            return List.copyOf(places.keySet());
+        }
         Set<String> listedLater = new HashSet<>();
         mongo.getCollection(ExecutionRecord.COLLECTION)
-                .flatMapMany(c -> Flux.from(c.find(executionsByIds(places.keySet()))
+                .flatMapMany(c -> Flux.from(c.find(executionsByIds(redriven.keySet()))
                         .projection(new Document(ExecutionRecord.SEQ, 1).append(ExecutionRecord.REQUESTED_AT, 1))))
                 .doOnNext(d -> {
                     Date requestedAt = d.getDate(ExecutionRecord.REQUESTED_AT);

@@ -136,13 +136,19 @@ class ExecutionRetentionTest {
     }
 
     @Test
-    void anOldExecutionPointingBeyondItsBlockStillGoesWithIt() {
+    void anOldExecutionPointingBeyondItsBlockStillGoesWithItAsDoesAnOldRedrive() {
         int block = ExecutionTimeline.BLOCK_SIZE;
         request("f-1", block + 10, T0);
         // a place whose entry was never pushed (a batch cut off between its writes): not a redrive, so not kept
         String stray = "f-1-" + T0.getEpochSecond() + "-5";
         Mono.from(client.getDatabase("s3c").getCollection("executions").updateOne(new Document("_id", stray),
                 new Document("$set", new Document("seq", (long) block + 100)))).block();
+        // and one redriven, listed again, but past the retention itself by now
+        String redriven = "f-1-" + T0.getEpochSecond() + "-6";
+        InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
+                .redrive(JsonCodec.readTree("{}"), T0.plusSeconds(30));
+        recorder.onMessage(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+                JsonCodec.toBytes(redrive))));
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
         sweeper.sweep();
         // still adding to its last block: only the full one goes
@@ -150,6 +156,8 @@ class ExecutionRetentionTest {
         assertThat(sweeper.sweep()).isEqualTo(block);
         assertThat(Mono.from(client.getDatabase("s3c").getCollection("executions")
                 .find(new Document("_id", stray)).first()).block()).isNull();
+        assertThat(Mono.from(client.getDatabase("s3c").getCollection("executions")
+                .find(new Document("_id", redriven)).first()).block()).isNull();
     }
 
     @Test
