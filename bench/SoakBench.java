@@ -63,9 +63,11 @@ public class SoakBench {
                 + "GC pauses (count, longest lately, share of the window) | heap | RSS |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         double finished0 = finished(executor);
-        double stored0 = stored(monitor);
-        Map<Double, Double> lag0 = lagBuckets(monitor);
-        double[] pauses0 = pauses(monitor);
+        // one scrape of the monitor per window: its page is a few hundred KB, read by the platform being measured
+        String monitorMetrics0 = metrics(monitor);
+        double stored0 = stored(monitorMetrics0);
+        Map<Double, Double> lag0 = lagBuckets(monitorMetrics0);
+        double[] pauses0 = pauses(monitorMetrics0);
         long accepted0 = accepted.get();
         int window = 0;
         long totalFinished = 0;
@@ -90,9 +92,10 @@ public class SoakBench {
                 Thread.sleep(200);
             }
             double finished = finished(executor);
-            double stored = stored(monitor);
-            Map<Double, Double> lag = lagBuckets(monitor);
-            double[] pauses = pauses(monitor);
+            String monitorMetrics = metrics(monitor);
+            double stored = stored(monitorMetrics);
+            Map<Double, Double> lag = lagBuckets(monitorMetrics);
+            double[] pauses = pauses(monitorMetrics);
             long acc = accepted.get();
             double seconds = (System.nanoTime() - windowStart) / 1e9;
             totalFinished += (long) (finished - finished0);
@@ -101,7 +104,7 @@ public class SoakBench {
                     window, (acc - accepted0) / seconds, (finished - finished0) / seconds, (stored - stored0) / seconds, finished == finished0 ? 1.0 : (stored - stored0) / (finished - finished0),
                     quantile(lag0, lag, 0.5), quantile(lag0, lag, 0.99), p99(getExecution), p99(getLogs), p99(getFunctions),
                     worstVisible, pauses[0] - pauses0[0], pauses[2] * 1000, (pauses[1] - pauses0[1]) / seconds * 100,
-                    mib(heap(monitor)), mib(rss(pid)));
+                    mib(heap(monitorMetrics)), mib(rss(pid)));
             finished0 = finished;
             pauses0 = pauses;
             stored0 = stored;
@@ -110,12 +113,12 @@ public class SoakBench {
         }
         load.join();
         long drainStart = System.nanoTime();
-        while (stored(monitor) < finished(executor) && System.nanoTime() - drainStart < Duration.ofMinutes(5).toNanos()) {
+        while (stored(metrics(monitor)) < finished(executor) && System.nanoTime() - drainStart < Duration.ofMinutes(5).toNanos()) {
             Thread.sleep(200);
         }
         System.out.printf("total: %d accepted (%d refused), %d finished, %d stored during the windows; after the load, "
                 + "all stored %.1f s later: finished %.0f, stored %.0f%n", accepted.get(), refused.get(), totalFinished,
-                totalStored, (System.nanoTime() - drainStart) / 1e9, finished(executor), stored(monitor));
+                totalStored, (System.nanoTime() - drainStart) / 1e9, finished(executor), stored(metrics(monitor)));
     }
 
     /**
@@ -219,13 +222,16 @@ public class SoakBench {
         return BenchHttp.metricSum(BenchHttp.get(executor + "/actuator/prometheus"), "s3c_executor_invocations_total", "");
     }
 
-    private static double stored(String monitor) throws Exception {
-        return BenchHttp.metricSum(BenchHttp.get(monitor + "/actuator/prometheus"), "s3c_monitor_results_stored_total", "");
+    private static String metrics(String monitor) throws Exception {
+        return BenchHttp.get(monitor + "/actuator/prometheus");
     }
 
-    private static double heap(String monitor) throws Exception {
-        return BenchHttp.metricSum(BenchHttp.get(monitor + "/actuator/prometheus"), "jvm_memory_used_bytes",
-                "area=\"heap\"");
+    private static double stored(String monitorMetrics) {
+        return BenchHttp.metricSum(monitorMetrics, "s3c_monitor_results_stored_total", "");
+    }
+
+    private static double heap(String monitorMetrics) {
+        return BenchHttp.metricSum(monitorMetrics, "jvm_memory_used_bytes", "area=\"heap\"");
     }
 
     /**
@@ -233,8 +239,7 @@ public class SoakBench {
      * recent window (its {@code _max}, which decays within a couple of minutes). The monitor's registry is read:
      * in the local run the four services share one JVM, and each would report the same pauses.
      */
-    private static double[] pauses(String monitor) throws Exception {
-        String text = BenchHttp.get(monitor + "/actuator/prometheus");
+    private static double[] pauses(String text) {
         double max = 0;
         Matcher m = Pattern.compile("(?m)^jvm_gc_pause_seconds_max\\{[^}]*} ([0-9.eE+]+)").matcher(text);
         while (m.find()) {
@@ -245,8 +250,7 @@ public class SoakBench {
     }
 
     /** Cumulative counts of the persistence-lag histogram by upper bound (seconds). */
-    private static Map<Double, Double> lagBuckets(String monitor) throws Exception {
-        String text = BenchHttp.get(monitor + "/actuator/prometheus");
+    private static Map<Double, Double> lagBuckets(String text) {
         Matcher m = Pattern.compile("(?m)^s3c_monitor_persistence_lag_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} ([0-9.eE+]+)")
                 .matcher(text);
         Map<Double, Double> buckets = new TreeMap<>();
