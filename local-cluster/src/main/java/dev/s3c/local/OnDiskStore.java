@@ -93,9 +93,10 @@ final class OnDiskStore extends H2Backend {
             @Override
             protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
                 // the maps H2Database opens for a collection, under the same names (OnDiskStoreTest reopens a store:
-                // other names would show it empty)
+                // other names would show it empty; dropping a collection opens its map again by name and gets this one)
                 String name = getFullCollectionNamespace(collectionName);
-                MVMap<Object, Document> data = getMvStore().openMap("databases." + name);
+                MVMap<Object, Document> data = getMvStore().openMap("databases." + name,
+                        new MVMap.Builder<Object, Document>().valueType(BsonDocumentType.INSTANCE));
                 MVMap<String, Object> meta = getMvStore().openMap("meta." + name);
                 return new H2Collection(this, collectionName, options, data, meta, cursorRegistry) {
 

@@ -13,6 +13,8 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.QueryParameters;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.bson.Document;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.WriteBuffer;
+import org.h2.mvstore.type.BasicDataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
@@ -70,6 +76,73 @@ class OnDiskStoreTest {
             Mono.from(functions.insertOne(new Document("_id", "f-8").append("name", "fn-8"))).block();
             assertThat(Mono.from(functions.countDocuments()).block()).isEqualTo(1000);
         });
+    }
+
+    @Test
+    void aStoreWhoseDocumentsWereJavaSerializedOpensAndKeepsThemAsTheyAreRewritten() {
+        // as every store was written before documents went to disk as BSON: MVStore's default type, by the
+        // H2 backend OnDiskStore extends
+        MongoServer before = new MongoServer(new H2Backend(dir.resolve("mongo.mv").toString()));
+        try (MongoClient client = MongoClients.create(before.bindAndGetConnectionString())) {
+            MongoCollection<Document> functions = client.getDatabase("s3c").getCollection("functions");
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                docs.add(new Document("_id", "f-" + i).append("name", "fn-" + i).append("version", 1)
+                        .append("at", java.util.Date.from(java.time.Instant.ofEpochMilli(1000L * i))));
+            }
+            Mono.from(functions.insertMany(docs)).block();
+        } finally {
+            before.shutdownNow();
+        }
+        withStore(functions -> {
+            assertThat(Mono.from(functions.countDocuments()).block()).isEqualTo(300);
+            assertThat(first(functions, Filters.eq("_id", "f-42")).getDate("at").getTime()).isEqualTo(42_000L);
+            Mono.from(functions.updateOne(Filters.eq("_id", "f-7"), new Document("$set", new Document("version", 2))))
+                    .block();
+            Mono.from(functions.insertOne(new Document("_id", "f-new").append("name", "fn-new"))).block();
+        });
+        withStore(functions -> {
+            // old, rewritten and new documents side by side after another restart
+            assertThat(Mono.from(functions.countDocuments()).block()).isEqualTo(301);
+            assertThat(first(functions, Filters.eq("_id", "f-7")).getInteger("version")).isEqualTo(2);
+            assertThat(first(functions, Filters.eq("_id", "f-299")).getString("name")).isEqualTo("fn-299");
+            assertThat(first(functions, Filters.eq("_id", "f-new")).getString("name")).isEqualTo("fn-new");
+        });
+        // what is in the file: the documents written since, as BSON
+        MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).readOnly().open();
+        try {
+            MVMap<Object, Byte> firstBytes = file.openMap("databases.s3c.functions",
+                    new MVMap.Builder<Object, Byte>().valueType(new FirstByte()));
+            assertThat(firstBytes.get("f-7")).isEqualTo(BsonDocumentType.BSON);
+            assertThat(firstBytes.get("f-new")).isEqualTo(BsonDocumentType.BSON);
+        } finally {
+            file.close();
+        }
+    }
+
+    /** Reads a stored document as its first byte only. */
+    private static final class FirstByte extends BasicDataType<Byte> {
+        @Override
+        public int getMemory(Byte value) {
+            return 1;
+        }
+
+        @Override
+        public void write(WriteBuffer buffer, Byte value) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        @Override
+        public Byte read(ByteBuffer buffer) {
+            byte first = buffer.get(buffer.position());
+            BsonDocumentType.INSTANCE.read(buffer);
+            return first;
+        }
+
+        @Override
+        public Byte[] createStorage(int size) {
+            return new Byte[size];
+        }
     }
 
     @Test
