@@ -16,7 +16,7 @@ mkdir -p logs
 # GraalJS with the Graal JIT: without these flags functions run interpreter-only (10-50x slower on hot code).
 # A fixed, pre-touched heap: the process takes its memory at start and does not grow under load. 3 GB rather than
 # 2: the young generation gets room beside the store's indexes, so G1 pauses half as often under load and the
-# reads' p99 at 800 executions a second fell from 37-102 to 20-44 ms (see the README's Sustained load).
+# reads' p99 at 800 executions a second fell from 37-81 to 20-44 ms (see the README's Sustained load).
 # What outlives three young collections (the store's indexes, caches) is promoted instead of copied at each of
 # up to fifteen: G1's young pauses under load halve (see the README's Performance). S3C_JAVA_OPTS may override it.
 # 8 MB regions: the store's chunk buffers (1-4 MB) and the Kafka clients' larger fetches are ordinary objects
