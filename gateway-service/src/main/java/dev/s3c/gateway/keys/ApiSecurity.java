@@ -4,6 +4,7 @@ import dev.s3c.gateway.api.ApiErrorHandler;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.tenants.Caller;
 import java.util.List;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpCookie;
@@ -21,8 +22,12 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.WebFilterChainProxy;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
+import org.springframework.security.web.server.firewall.ServerWebExchangeFirewall;
+import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.AndServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
@@ -70,6 +75,36 @@ class ApiSecurity {
     @Bean
     static SecurityObservationSettings noSecurityObservations() {
         return SecurityObservationSettings.noObservations();
+    }
+
+    /** Spring Security's strict firewall, with the same header rules checked without regular expressions. */
+    @Bean
+    static ServerWebExchangeFirewall firewall() {
+        StrictServerWebExchangeFirewall firewall = new StrictServerWebExchangeFirewall();
+        firewall.setAllowedHeaderNames(HeaderText::isAllowedName);
+        firewall.setAllowedHeaderValues(HeaderText::isAllowedValue);
+        firewall.setAllowedParameterNames(HeaderText::isAllowedName);
+        return firewall;
+    }
+
+    /** What the firewall refuses is answered like every other bad input. */
+    @Bean
+    static ServerExchangeRejectedHandler firewallRefusals() {
+        return new FirewallRefusals();
+    }
+
+    /** The security chain's filters run without a checkpoint each (see {@link SecurityFilterChainWithoutCheckpoints}). */
+    @Bean
+    static BeanPostProcessor securityFiltersWithoutCheckpoints() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                if (bean instanceof WebFilterChainProxy proxy) {
+                    proxy.setFilterChainDecorator(new SecurityFilterChainWithoutCheckpoints());
+                }
+                return bean;
+            }
+        };
     }
 
     @Bean
