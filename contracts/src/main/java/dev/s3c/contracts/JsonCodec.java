@@ -1,10 +1,12 @@
 package dev.s3c.contracts;
 
+import java.time.Instant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 
 /**
  * The one JSON mapping of the platform's messages: ISO-8601 instants; unknown fields ignored and missing ones
@@ -17,6 +19,7 @@ public final class JsonCodec {
             // fields added later are absent in older messages: numbers then read as 0
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .addModule(new SimpleModule("s3c-instants").addDeserializer(Instant.class, new IsoInstantDeserializer()))
             .build();
 
     private JsonCodec() {
