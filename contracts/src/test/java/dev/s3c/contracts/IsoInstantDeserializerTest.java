@@ -40,7 +40,32 @@ class IsoInstantDeserializerTest {
             assertThat(IsoInstantDeserializer.parse(text)).as(text).isEqualTo(instant);
             assertThat(JsonCodec.fromJson(JsonCodec.toJson(new Stamped(instant)), Stamped.class).at()).isEqualTo(instant);
         }
-        assertThat(IsoInstantDeserializer.parse("2024-02-29T23:59:59.1Z")).isEqualTo(Instant.parse("2024-02-29T23:59:59.100Z"));
+        for (String fraction : List.of("1", "12", "123", "1234", "12345", "123456", "1234567", "12345678", "123456789")) {
+            String text = "2024-02-29T23:59:59." + fraction + "Z";
+            assertThat(IsoInstantDeserializer.parse(text)).as(text).isEqualTo(Instant.parse(text));
+        }
+    }
+
+    /** Registered as the codec registers it, the hand parser is what reads a record's instants. */
+    @Test
+    void theCodecsMapperReadsInstantsWithTheHandParser() {
+        java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
+        JsonMapper counting = JsonMapper.builder()
+                .addModule(new tools.jackson.databind.module.SimpleModule().addDeserializer(Instant.class,
+                        new IsoInstantDeserializer() {
+                            @Override
+                            public Instant deserialize(tools.jackson.core.JsonParser parser,
+                                    tools.jackson.databind.DeserializationContext context) {
+                                read.incrementAndGet();
+                                return super.deserialize(parser, context);
+                            }
+                        }))
+                .build();
+        Instant at = Instant.parse("2026-12-04T20:26:11.123456Z");
+        assertThat(counting.readValue("{\"at\":\"" + at + "\"}", Stamped.class).at()).isEqualTo(at);
+        assertThat(read).hasValue(1);
+        assertThat(JsonCodec.mapper().registeredModules()).anySatisfy(module ->
+                assertThat(module.getRegistrationId()).isEqualTo("s3c-instants"));
     }
 
     /** What the hand parser does not take is Jackson's: read as before, refused with the same error as before. */

@@ -9,6 +9,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.server.ContentTooLargeException;
@@ -73,6 +74,13 @@ public class ApiErrorHandler {
     ResponseEntity<ApiError> status(ResponseStatusException e, ServerWebExchange exchange) {
         HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
         return body(status == null ? HttpStatus.BAD_REQUEST : status, String.valueOf(e.getReason()), List.of(), exchange);
+    }
+
+    /** A header the firewall refuses when routing or a handler first reads it (see {@link FirewallRefusals}). */
+    @ExceptionHandler(ServerExchangeRejectedException.class)
+    ResponseEntity<ApiError> refused(ServerExchangeRejectedException e, ServerWebExchange exchange) {
+        FieldError error = FirewallRefusals.errorOf(String.valueOf(e.getMessage()));
+        return body(HttpStatus.BAD_REQUEST, FirewallRefusals.message(error), List.of(error), exchange);
     }
 
     @ExceptionHandler(Exception.class)

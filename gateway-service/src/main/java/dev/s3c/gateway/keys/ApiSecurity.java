@@ -2,6 +2,7 @@ package dev.s3c.gateway.keys;
 
 import dev.s3c.gateway.api.ApiErrorHandler;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.FirewallRefusals;
 import dev.s3c.gateway.tenants.Caller;
 import java.util.List;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -25,8 +26,6 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.WebFilterChainProxy;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
-import org.springframework.security.web.server.firewall.ServerWebExchangeFirewall;
 import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.AndServerWebExchangeMatcher;
@@ -77,34 +76,33 @@ class ApiSecurity {
         return SecurityObservationSettings.noObservations();
     }
 
-    /** Spring Security's strict firewall, with the same header rules checked without regular expressions. */
+    /**
+     * Spring Security's strict firewall with the same header rules checked without regular expressions
+     * ({@link HeaderText}), its refusals answered like every other bad input ({@link FirewallRefusals}), and the
+     * security filters run without a checkpoint each ({@link SecurityFilterChainWithoutCheckpoints}; this replaces
+     * the decorator Spring Security's observations would add, which are off: {@link #noSecurityObservations()}).
+     */
     @Bean
-    static ServerWebExchangeFirewall firewall() {
-        StrictServerWebExchangeFirewall firewall = new StrictServerWebExchangeFirewall();
-        firewall.setAllowedHeaderNames(HeaderText::isAllowedName);
-        firewall.setAllowedHeaderValues(HeaderText::isAllowedValue);
-        firewall.setAllowedParameterNames(HeaderText::isAllowedName);
-        return firewall;
-    }
-
-    /** What the firewall refuses is answered like every other bad input. */
-    @Bean
-    static ServerExchangeRejectedHandler firewallRefusals() {
-        return new FirewallRefusals();
-    }
-
-    /** The security chain's filters run without a checkpoint each (see {@link SecurityFilterChainWithoutCheckpoints}). */
-    @Bean
-    static BeanPostProcessor securityFiltersWithoutCheckpoints() {
+    static BeanPostProcessor securityChainSettings() {
         return new BeanPostProcessor() {
             @Override
             public Object postProcessAfterInitialization(Object bean, String beanName) {
                 if (bean instanceof WebFilterChainProxy proxy) {
-                    proxy.setFilterChainDecorator(new SecurityFilterChainWithoutCheckpoints());
+                    configure(proxy);
                 }
                 return bean;
             }
         };
+    }
+
+    static void configure(WebFilterChainProxy proxy) {
+        StrictServerWebExchangeFirewall firewall = new StrictServerWebExchangeFirewall();
+        firewall.setAllowedHeaderNames(HeaderText::isAllowedName);
+        firewall.setAllowedHeaderValues(HeaderText::isAllowedValue);
+        firewall.setAllowedParameterNames(HeaderText::isAllowedName);
+        proxy.setFirewall(firewall);
+        proxy.setExchangeRejectedHandler(new FirewallRefusals());
+        proxy.setFilterChainDecorator(new SecurityFilterChainWithoutCheckpoints());
     }
 
     @Bean

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -33,9 +34,7 @@ class SecurityChainTest {
     private MockServerWebExchange call(MockServerHttpRequest.BaseBuilder<?> request, WebFilter... filters) {
         WebFilterChainProxy proxy = new WebFilterChainProxy(
                 new MatcherSecurityWebFilterChain(ServerWebExchangeMatchers.anyExchange(), List.of(filters)));
-        proxy.setFirewall(ApiSecurity.firewall());
-        proxy.setExchangeRejectedHandler(ApiSecurity.firewallRefusals());
-        proxy.setFilterChainDecorator(new SecurityFilterChainWithoutCheckpoints());
+        ApiSecurity.configure(proxy);
         MockServerWebExchange exchange = MockServerWebExchange.from(request);
         proxy.filter(exchange, e -> {
             ran.add("handler");
@@ -96,16 +95,28 @@ class SecurityChainTest {
     }
 
     @Test
-    void theFirewallsOtherMessagesNameWhatTheyRefused() {
-        assertThat(FirewallRefusals.errorOf("The request was rejected because the header name \"X-\u0001\" is not allowed."))
-                .satisfies(e -> {
-                    assertThat(e.field()).isEqualTo("X-\u0001");
-                    assertThat(e.reason()).startsWith("header name");
-                });
-        assertThat(FirewallRefusals.errorOf("The request was rejected because the parameter: \"q \" has a value "
-                + "\"\u0001\" that is not allowed.").field()).isEqualTo("q");
-        assertThat(FirewallRefusals.errorOf("The request was rejected because the HTTP method \"FOO\" was not included "
-                + "within the list of allowed HTTP methods [GET]").field()).isEqualTo("method");
-        assertThat(FirewallRefusals.errorOf("something else").field()).isEqualTo("request");
+    void aHeaderNameOrAQueryParameterNameWithAControlCharacterIsA400NamingIt() {
+        WebFilter readsHeaderNames = (exchange, chain) -> {
+            exchange.getRequest().getHeaders().headerNames();
+            return chain.filter(exchange);
+        };
+        MockServerWebExchange header = call(MockServerHttpRequest.get(API + "/api/functions").header("X-\u0085", "1"),
+                readsHeaderNames);
+        assertThat(header.getResponse().getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        JsonNode error = JsonCodec.readTree(header.getResponse().getBodyAsString().block()).get("errors").get(0);
+        assertThat(error.get("field").asString()).isEqualTo("X-\u0085");
+        assertThat(error.get("reason").asString()).isEqualTo("header name holds a control or unassigned character");
+
+        WebFilter readsQuery = (exchange, chain) -> {
+            exchange.getRequest().getQueryParams();
+            return chain.filter(exchange);
+        };
+        MockServerWebExchange query = call(MockServerHttpRequest.method(HttpMethod.GET,
+                java.net.URI.create(API + "/api/functions?a%01=1")), readsQuery);
+        assertThat(query.getResponse().getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        error = JsonCodec.readTree(query.getResponse().getBodyAsString().block()).get("errors").get(0);
+        assertThat(error.get("field").asString()).isEqualTo("a\u0001");
+        assertThat(error.get("reason").asString()).isEqualTo("query parameter name holds a control or unassigned character");
+        assertThat(ran).doesNotContain("handler");
     }
 }

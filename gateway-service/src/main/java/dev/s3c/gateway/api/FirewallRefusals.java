@@ -1,7 +1,5 @@
-package dev.s3c.gateway.keys;
+package dev.s3c.gateway.api;
 
-import dev.s3c.gateway.api.ApiErrorHandler;
-import dev.s3c.gateway.api.FieldError;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,9 +12,10 @@ import reactor.core.publisher.Mono;
 /**
  * A request the firewall refuses (a header or query parameter with control characters, a path that is not
  * normalized, an unknown method) gets the API's JSON error naming what was refused, instead of a bare 400. The
- * refused value is not repeated: it may be a key.
+ * refused value is not repeated (it may be a key), nor logged. The firewall checks a header when it is first read:
+ * in the security chain (here) or later, in routing or a handler's arguments ({@link ApiErrorHandler}).
  */
-final class FirewallRefusals implements ServerExchangeRejectedHandler {
+public final class FirewallRefusals implements ServerExchangeRejectedHandler {
 
     /** The firewall's messages name the header or parameter in quotes (a value's message adds a space). */
     private static final Pattern NAMED = Pattern.compile("the (header|parameter)(?: name)?:? \"([^\"]*?) ?\"");
@@ -24,9 +23,11 @@ final class FirewallRefusals implements ServerExchangeRejectedHandler {
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, ServerExchangeRejectedException rejected) {
         FieldError error = errorOf(String.valueOf(rejected.getMessage()));
-        return ApiErrorHandler.write(exchange, HttpStatus.BAD_REQUEST,
-                "the request was refused before it reached the API: " + error.field() + " " + error.reason(),
-                List.of(error));
+        return ApiErrorHandler.write(exchange, HttpStatus.BAD_REQUEST, message(error), List.of(error));
+    }
+
+    static String message(FieldError error) {
+        return "the request was refused: " + error.field() + " " + error.reason();
     }
 
     static FieldError errorOf(String message) {
