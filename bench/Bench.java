@@ -24,7 +24,8 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  *   bench/run.sh [scenario ...]      (default: all, in this order)
- *   warmup     async and sync load until the JITs have compiled the hot paths (-Dwarmup=seconds, default 60)
+ *   warmup     async, sync and CPU-heavy load and new functions' first calls (-DwarmupCold=100) until the JITs have compiled
+ *              the hot paths (-Dwarmup=seconds, default 60)
  *   echo       POST /api/echo, 64 connections: the same gateway's web stack without the pipeline (the baseline)
  *   async      async execute, 256 callers; counted where users read it: finished and stored
  *   sync-1     sync execute, one caller at a time
@@ -112,6 +113,9 @@ public class Bench {
         // the CPU-heavy scenario's function too: GraalJS compiles it once it is hot
         String fib = BenchHttp.function(gateway, "bench-fib", FIB, 30000);
         closed(2, time.dividedBy(8), i -> load.post("/api/functions/" + fib + "/execute", "{\"input\":{\"n\":24}}"));
+        // and new functions' first calls: a platform that has run a while has created contexts many times, and the
+        // JITs compile GraalJS's context creation only once it is hot (a JVM a few minutes old took twice as long)
+        coldStarts(Integer.getInteger("warmupCold", 100), new Histogram(3));
         settle();
     }
 
@@ -218,6 +222,13 @@ public class Bench {
         settle();
         int count = Integer.getInteger("cold", 30);
         Histogram latency = new Histogram(3);
+        int failed = coldStarts(count, latency);
+        rows.add(new Row("cold start", count + " new functions, first call each", "-", ms(latency, 50),
+                ms(latency, 99), "created, then called sync" + (failed > 0 ? "; " + failed + " not a cold 200" : "")));
+    }
+
+    /** Creates {@code count} new functions, calls each once (its first call into {@code latency}), deletes them. */
+    private int coldStarts(int count, Histogram latency) throws Exception {
         String prefix = "bench-cold-" + Long.toString(System.currentTimeMillis(), 36) + "-";
         int failed = 0;
         List<String> ids = new ArrayList<>();
@@ -234,8 +245,7 @@ public class Bench {
         for (String id : ids) {
             BenchHttp.delete(gateway + "/api/functions/" + id);
         }
-        rows.add(new Row("cold start", count + " new functions, first call each", "-", ms(latency, 50),
-                ms(latency, 99), "created, then called sync" + (failed > 0 ? "; " + failed + " not a cold 200" : "")));
+        return failed;
     }
 
     void cpu() throws Exception {
