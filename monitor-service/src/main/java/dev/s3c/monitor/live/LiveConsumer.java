@@ -1,5 +1,6 @@
 package dev.s3c.monitor.live;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.s3c.contracts.DeadLettered;
 import dev.s3c.contracts.ExecutorStatus;
 import dev.s3c.contracts.InvocationCompleted;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Feeds the live aggregates from the topics, as they are written: requests, results, retries, dead letters, scaling
@@ -33,6 +35,20 @@ import org.springframework.stereotype.Component;
 class LiveConsumer extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(LiveConsumer.class);
+
+    /**
+     * The platform's codec, skipping what the live figures never use: inputs, outputs, logs and attempt histories
+     * (read as empty). Jackson then passes over those values instead of building them; this reader decodes every
+     * request and result on the platform.
+     */
+    static final JsonMapper CODEC = JsonCodec.mapper().rebuild()
+            .addMixIn(InvocationRequested.class, WithoutPayloads.class)
+            .addMixIn(InvocationCompleted.class, WithoutPayloads.class)
+            .build();
+
+    @JsonIgnoreProperties({"input", "output", "logs", "history"})
+    private abstract static class WithoutPayloads {
+    }
 
     private final LiveAggregates aggregates;
     private final LiveFeed feed;
@@ -77,10 +93,10 @@ class LiveConsumer extends TopicReader {
             return;
         }
         if (topic.equals(Topic.INVOCATIONS.topicName())) {
-            InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+            InvocationRequested r = CODEC.readValue(record.value(), InvocationRequested.class);
             aggregates.accepted(r.functionId(), r.requestedAt() != null ? r.requestedAt() : Instant.now());
         } else if (topic.equals(Topic.INVOCATION_RESULTS.topicName())) {
-            InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
+            InvocationCompleted r = CODEC.readValue(record.value(), InvocationCompleted.class);
             if (aggregates.completed(r)) {
                 feed.publish("execution", finished(r));
             }
@@ -99,7 +115,7 @@ class LiveConsumer extends TopicReader {
         } else {
             // a retry tier: a failed attempt scheduled again, or the same attempt handed back after a platform
             // fault (a redelivery: not the function's failure, not a retry)
-            InvocationRequested retry = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
+            InvocationRequested retry = CODEC.readValue(record.value(), InvocationRequested.class);
             if (retry.redeliveries() == 0) {
                 aggregates.retried(retry.functionId(), Instant.ofEpochMilli(record.timestamp()));
             }

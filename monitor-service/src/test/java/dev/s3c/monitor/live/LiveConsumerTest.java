@@ -62,4 +62,36 @@ class LiveConsumerTest {
         assertThat(second.queueWaitMs().p50()).isZero();
         assertThat(second.executionMs().p50()).isZero();
     }
+
+    /** Payloads are passed over (read as empty); everything the live figures and the stream use is read. */
+    @Test
+    void resultsAndRequestsAreReadWithoutTheirPayloads() {
+        var request = new InvocationRequested("e-4", "f", 2, JsonCodec.readTree("{\"big\":[1,2,3]}"), T0, "reply-1");
+        var failed = new InvocationCompleted("e-4", "f", 2, ExecutionStatus.FAILED, null,
+                ExecutionError.of(ErrorType.USER_ERROR, "first"), "log line", 3, 1, "i-1", true, T0, T0, T0, null);
+        var result = new InvocationCompleted("e-4", "f", 2, ExecutionStatus.SUCCEEDED,
+                JsonCodec.readTree("{\"out\":\"" + "x".repeat(10_000) + "\"}"),
+                ExecutionError.of(ErrorType.USER_ERROR, "kept"), "logs", 7, 2, "i-2", true, T0, T0.plusMillis(1),
+                T0.plusMillis(8), null).withHistory(List.of(AttemptRecord.of(failed)), 3);
+
+        InvocationRequested readRequest = LiveConsumer.CODEC.readValue(JsonCodec.toBytes(request),
+                InvocationRequested.class);
+        assertThat(readRequest.input().isNull()).isTrue();
+        assertThat(readRequest).isEqualTo(new InvocationRequested("e-4", "f", 2, null, T0, "reply-1"));
+
+        InvocationCompleted read = LiveConsumer.CODEC.readValue(JsonCodec.toBytes(result), InvocationCompleted.class);
+        assertThat(read.output().isNull()).isTrue();
+        assertThat(read.logs()).isNull();
+        assertThat(read.history()).isEmpty();
+        assertThat(read).usingRecursiveComparison().ignoringFields("output", "logs", "history").isEqualTo(result);
+        // the platform's own codec still reads them all
+        assertThat(JsonCodec.fromBytes(JsonCodec.toBytes(result), InvocationCompleted.class)).isEqualTo(result);
+
+        consumer.onMessage(List.of(record(Topic.INVOCATIONS, "e-4", request),
+                record(Topic.INVOCATION_RESULTS, "e-4", result)));
+        Stats.View second = aggregates.snapshot(T0.plusSeconds(1)).lastSecond();
+        assertThat(second.accepted()).isEqualTo(1);
+        assertThat(second.completed()).isEqualTo(1);
+        assertThat(second.coldStarts()).isEqualTo(1);
+    }
 }
