@@ -30,7 +30,8 @@ import org.HdrHistogram.Histogram;
  *   async      async execute, 256 callers; counted where users read it: finished and stored
  *   sync-1     sync execute, one caller at a time
  *   sync-hops  sync execute, one caller at a time: where a call's time goes, from the execution's own timestamps
- *   sync-open  sync execute, open loop at 50, 200 and 500/s: latency from each call's due time (no coordinated omission)
+ *   sync-open  sync execute, open loop at 50, 200 and 500/s: latency from each call's due time (no coordinated omission);
+ *              at 500/s also where the time went, hop by hop, as in sync-hops
  *   sync-64    sync execute, 64 connections
  *   cold       the first call of new functions, end to end
  *   cpu        a CPU-heavy function (fib(24)), 4 callers
@@ -202,11 +203,36 @@ public class Bench {
     }
 
     void syncOpen() throws Exception {
+        String[] names = {"accept", "publish and poll", "run", "commit, result read and reply"};
         for (int rate : new int[] {50, 200, 500}) {
             settle();
-            Result r = open(rate, seconds, i -> execute(echoFunction, i));
+            // where the answered calls' time went, from the executions' own timestamps (hop 1 counts from the send,
+            // not the due time)
+            ConcurrentHistogram[] hops = new ConcurrentHistogram[names.length];
+            for (int h = 0; h < hops.length; h++) {
+                hops[h] = new ConcurrentHistogram(3);
+            }
+            Result r = open(rate, seconds, i -> {
+                long sent = epochMicros(java.time.Instant.now());
+                LoadClient.Response response = execute(echoFunction, i);
+                long answered = epochMicros(java.time.Instant.now());
+                if (response.status() == 200) {
+                    long[] at = {sent, micros(response.body(), "requestedAt"), micros(response.body(), "startedAt"),
+                            micros(response.body(), "finishedAt"), answered};
+                    for (int h = 0; h < hops.length; h++) {
+                        hops[h].recordValue(Math.max(0, at[h + 1] - at[h]));
+                    }
+                }
+                return response;
+            });
             rows.add(new Row("sync execute", "open loop " + rate + "/s", perSecond(r.ok, r.seconds), ms(r.latency, 50),
                     ms(r.latency, 99), "from each call's due time" + errors(r)));
+            if (rate == 500) {
+                for (int h = 0; h < names.length; h++) {
+                    rows.add(new Row("sync execute, open loop " + rate + "/s: " + names[h], "hop " + (h + 1), "-",
+                            ms(hops[h], 50), ms(hops[h], 99), ""));
+                }
+            }
         }
     }
 
