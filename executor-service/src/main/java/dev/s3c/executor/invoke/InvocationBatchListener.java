@@ -101,6 +101,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * idle event only for a poll that returned empty at least a millisecond after the last records came.
      */
     private static final long WAKE_AGAIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
+    /** How long after the last records an empty poll makes an idle event (the pool's idle event interval). */
+    private static final long IDLE_AFTER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
 
     /** Runs a task after a delay. */
     @FunctionalInterface
@@ -366,7 +368,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     }
 
     private void scheduleWake(long holding, Consumer<?, ?> consumer) {
-        long due = Math.max(0, lastCommitNanos + commitIntervalNanos - nanoTime.getAsLong());
+        long now = nanoTime.getAsLong();
+        // not before a woken poll can make an idle event: an earlier wake-up would wait for the next one, 2 ms on
+        long due = Math.max(Math.max(0, lastCommitNanos + commitIntervalNanos - now),
+                lastArrivalNanos + IDLE_AFTER_NANOS - now);
         later.after(due, () -> wake(holding, consumer));
     }
 

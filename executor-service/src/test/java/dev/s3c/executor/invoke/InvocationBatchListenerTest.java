@@ -401,6 +401,21 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void aWakeUpComesNoEarlierThanAWokenPollCanMakeAnIdleEvent() {
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(2);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        assertThat(wakeDelays).containsExactly(Duration.ofMillis(8).toNanos());
+        // 9.6 ms after the transaction, 0.4 ms of the interval left: a poll woken then would make no idle event (the
+        // last records came less than 1 ms before), and the next wake-up would come 2 ms on
+        clock.addAndGet(7_600_000L);
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(2);
+        assertThat(wakeDelays).last().isEqualTo(Duration.ofMillis(1).toNanos());
+    }
+
+    @Test
     void aStoppingInstanceWhoseLastTransactionFailsSendsWhatItHeldBackToo() {
         var listener = holding();
         listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
