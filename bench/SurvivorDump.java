@@ -27,7 +27,8 @@ import java.util.TreeMap;
  * regions after that collection, so the objects in them are what it copied (new objects go to eden regions, which
  * were free in that table). Each survivor is counted under its topmost survivor ancestor (following one referrer at
  * a time, from outside the regions that were free) and that ancestor's own referrer: "root or eden" is a thread's
- * stack, another root, or an object allocated since.
+ * stack, another root, an object allocated since, or nothing: the dump comes a moment after the collection, and what
+ * was let go meanwhile has no referrer left.
  */
 public class SurvivorDump {
 
