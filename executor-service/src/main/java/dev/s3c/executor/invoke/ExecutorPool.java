@@ -268,7 +268,7 @@ public class ExecutorPool implements SmartLifecycle {
         container.setAckMode(ContainerProperties.AckMode.MANUAL_IMMEDIATE);
         // an idle event after every empty poll (a wake-up makes one): held results are committed there when due, and
         // after a second of idleness the position past transaction markers (below)
-        container.setIdleEventInterval(1L);
+        container.setIdleEventInterval(InvocationBatchListener.IDLE_EVENT_MILLIS);
         InvocationBatchListener listener = new InvocationBatchListener(id, sandbox, processor,
                 slowLaneInstance ? slowLaneResults : results, properties.batchBudget(), meters, slow, slowLaneInstance,
                 fairShare, properties.transactionInterval(),

@@ -101,8 +101,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * idle event only for a poll that returned empty at least a millisecond after the last records came.
      */
     private static final long WAKE_AGAIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
-    /** How long after the last records an empty poll makes an idle event (the pool's idle event interval). */
-    private static final long IDLE_AFTER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
+    /** The containers' idle event interval: an empty poll this long after the last records makes an idle event. */
+    static final long IDLE_EVENT_MILLIS = 1;
+    private static final long IDLE_AFTER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(IDLE_EVENT_MILLIS);
 
     /** Runs a task after a delay. */
     @FunctionalInterface
