@@ -2,10 +2,13 @@ package dev.s3c.gateway.invoke;
 
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.CallerLoop;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -18,23 +21,33 @@ class PendingResults {
 
     private static final Logger log = LoggerFactory.getLogger(PendingResults.class);
 
-    private final Map<String, Sinks.One<InvocationCompleted>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
     /** Callers in a concurrency lane: whether their run started, which the executor says at once. */
     private final Map<String, Sinks.One<Boolean>> starting = new ConcurrentHashMap<>();
-    private final Scheduler workers;
+    private final Executor workerThreads;
+    private final CallerLoop loops;
 
-    PendingResults() {
-        this(Schedulers.parallel());
+    @Autowired
+    PendingResults(CallerLoop loops) {
+        this(Schedulers.parallel(), loops);
     }
 
-    PendingResults(Scheduler workers) {
-        this.workers = workers;
+    PendingResults(Scheduler workers, CallerLoop loops) {
+        this.workerThreads = workers::schedule;
+        this.loops = loops;
     }
 
-    /** Registers before the request is published, so a fast result cannot pass by unseen. */
+    /** A caller's wait, and where its answer is made: its event loop when it registered on one, else a worker. */
+    private record Waiting(Sinks.One<InvocationCompleted> sink, Executor answerOn) {
+    }
+
+    /**
+     * Registers before the request is published, so a fast result cannot pass by unseen. Called on the caller's
+     * event loop, its answer is made there (see {@link CallerLoop}).
+     */
     Mono<InvocationCompleted> register(String executionId) {
         Sinks.One<InvocationCompleted> sink = Sinks.one();
-        waiting.put(executionId, sink);
+        waiting.put(executionId, new Waiting(sink, loops.current(workerThreads)));
         return sink.asMono();
     }
 
@@ -58,18 +71,20 @@ class PendingResults {
 
     /**
      * Hands a result, as read from the results topic, to the caller waiting for it. The result is decoded and the
-     * caller answered on a worker thread: the one reader of the results topic would otherwise encode and write every
-     * sync caller's HTTP answer itself, and under sync load it was the gateway's busiest thread.
+     * caller answered on the caller's event loop or a worker thread: the one reader of the results topic would
+     * otherwise encode and write every sync caller's HTTP answer itself, and under sync load it was the gateway's
+     * busiest thread.
      *
      * @param executionId the result's key
      * @return whether somebody was waiting for it
      */
     boolean complete(String executionId, byte[] result) {
-        Sinks.One<InvocationCompleted> sink = waiting.remove(executionId);
-        if (sink == null) {
+        Waiting caller = waiting.remove(executionId);
+        if (caller == null) {
             return false;
         }
-        workers.schedule(() -> {
+        Sinks.One<InvocationCompleted> sink = caller.sink();
+        caller.answerOn().execute(() -> {
             try {
                 sink.tryEmitValue(JsonCodec.fromBytes(result, InvocationCompleted.class));
             } catch (RuntimeException e) {
@@ -90,9 +105,9 @@ class PendingResults {
         int released = 0;
         starting.clear();
         for (String executionId : java.util.List.copyOf(waiting.keySet())) {
-            Sinks.One<InvocationCompleted> sink = waiting.remove(executionId);
-            if (sink != null) {
-                sink.tryEmitError(new java.util.concurrent.TimeoutException("gateway stopping"));
+            Waiting caller = waiting.remove(executionId);
+            if (caller != null) {
+                caller.sink().tryEmitError(new java.util.concurrent.TimeoutException("gateway stopping"));
                 released++;
             }
         }

@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.CallerLoop;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
 import reactor.test.StepVerifier;
 
 class PendingResultsTest {
@@ -20,11 +24,13 @@ class PendingResultsTest {
     private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
 
     private final Scheduler workers = Schedulers.newSingle("pending-results-test");
-    private final PendingResults pending = new PendingResults(workers);
+    private final LoopResources server = LoopResources.create("pending-results-loop", 1, true);
+    private final PendingResults pending = new PendingResults(workers, new CallerLoop(() -> server.onServer(false)));
 
     @AfterEach
     void stopWorkers() {
         workers.dispose();
+        server.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block();
     }
 
     @Test
@@ -42,6 +48,22 @@ class PendingResultsTest {
         })).then(() -> assertThat(pending.complete("e-1", JsonCodec.toBytes(result))).isTrue())
                 .expectNext(result).expectComplete().verify(Duration.ofSeconds(5));
         assertThat(pending.size()).isZero();
+    }
+
+    @Test
+    void aCallerThatRegisteredOnAnEventLoopIsAnsweredOnThatLoop() throws Exception {
+        var result = new InvocationCompleted("e-1", "f-1", 1, ExecutionStatus.SUCCEEDED, JsonCodec.readTree("{}"),
+                null, "", 1, 1, "exec-1/0", false, T0, T0, T0, "gw-1");
+        var loop = server.onServer(false).next();
+        var answeredOn = new CompletableFuture<String>();
+        // as the web server's loop runs a sync call: register, then wait
+        loop.submit(() -> pending.register("e-1")
+                .subscribe(r -> answeredOn.complete(Thread.currentThread().getName()))).get(5, TimeUnit.SECONDS);
+
+        assertThat(pending.complete("e-1", JsonCodec.toBytes(result))).isTrue();
+
+        // its answer is written by that loop: no worker thread in between
+        assertThat(answeredOn.get(5, TimeUnit.SECONDS)).startsWith("pending-results-loop");
     }
 
     @Test

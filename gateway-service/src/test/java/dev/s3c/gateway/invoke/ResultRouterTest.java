@@ -7,6 +7,7 @@ import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.InvocationCompleted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
+import dev.s3c.gateway.CallerLoop;
 import dev.s3c.gateway.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class ResultRouterTest {
     @Test
     void aCallerGetsOnlyItsCommittedResultAddressedToThisInstanceAndTheRouterCommitsNoOffsets() throws Exception {
         Scheduler workers = Schedulers.newSingle("result-router-test");
-        PendingResults pending = new PendingResults(workers);
+        PendingResults pending = new PendingResults(workers, new CallerLoop(() -> null));
         ResultRouter router = new ResultRouter(pending, "gw-a", TestBroker.kafka());
         router.start();
         try {

@@ -1,0 +1,160 @@
+package dev.s3c.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.s3c.contracts.Topic;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.mock.MockProducerFactory;
+import reactor.netty.resources.LoopResources;
+
+class TopicPublisherTest {
+
+    /** The threads send() was called on, in order. */
+    private final List<String> sendingThreads = new CopyOnWriteArrayList<>();
+    private final MockProducer<String, Object> producer = new MockProducer<>(Cluster.empty(), false, null,
+            new StringSerializer(), (topic, value) -> new byte[0]) {
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
+            sendingThreads.add(Thread.currentThread().getName());
+            return super.send(record, callback);
+        }
+
+        @Override
+        public void close(Duration timeout) {
+            // the template closes its producer after each send; this one stays for the next
+        }
+    };
+    private final LoopResources server = LoopResources.create("publisher-test-loop", 1, true);
+    private final EventLoop loop = server.onServer(false).next();
+    private final TopicPublisher publisher = new TopicPublisher(
+            new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)), new CallerLoop(() -> server.onServer(false)));
+    /** Acknowledgements come from the producer's I/O thread. */
+    private final ExecutorService producerThread =
+            Executors.newSingleThreadExecutor(r -> new Thread(r, "kafka-producer-network-thread | test"));
+
+    @AfterEach
+    void stop() {
+        producerThread.shutdownNow();
+        server.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block();
+    }
+
+    @Test
+    void onTheServersLoopATopicIsSentFromAWorkerUntilASendToItWasAcknowledgedThenFromTheLoop() throws Exception {
+        CompletableFuture<Void> first = sendOnLoop("e-1");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 1);
+        // the producer may have to fetch the topic's metadata first, which blocks the thread that sends
+        assertThat(sendingThreads.getFirst()).startsWith("boundedElastic");
+        assertThat(publisher.known(Topic.INVOCATIONS)).isFalse();
+        acknowledgeNext();
+        first.get(5, TimeUnit.SECONDS);
+        assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+
+        CompletableFuture<Void> second = sendOnLoop("e-2");
+
+        // handed to the producer before subscribe() returned, by the loop
+        assertThat(sendingThreads).hasSize(2);
+        assertThat(sendingThreads.get(1)).startsWith("publisher-test-loop");
+        acknowledgeNext();
+        second.get(5, TimeUnit.SECONDS);
+        // another topic's metadata may still be missing
+        assertThat(publisher.known(Topic.DEAD_LETTER_RESOLUTIONS)).isFalse();
+    }
+
+    @Test
+    void offTheServersLoopsEvenAKnownTopicIsSentFromAWorker() throws Exception {
+        knowInvocations();
+
+        // as a MongoDB driver thread would: it must not block either
+        publisher.send(Topic.INVOCATIONS, "e-2", "v").toFuture();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+        assertThat(sendingThreads.get(1)).startsWith("boundedElastic");
+    }
+
+    @Test
+    void aFailedSendMakesTheTopicUnknownUntilASendStartedAfterTheFailureIsAcknowledged() throws Exception {
+        knowInvocations();
+        CompletableFuture<Void> failing = sendOnLoop("e-2");
+        CompletableFuture<Void> sentBeforeTheFailure = sendOnLoop("e-3");
+        assertThat(sendingThreads).hasSize(3);
+
+        assertThat(producerThread.submit(() -> producer.errorNext(new TimeoutException("Expiring 1 record(s)")))
+                .get(5, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> failing.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        acknowledgeNext();
+        sentBeforeTheFailure.get(5, TimeUnit.SECONDS);
+
+        // acknowledged after the failure, but sent before it: it says nothing about the producer now
+        assertThat(publisher.known(Topic.INVOCATIONS)).isFalse();
+        CompletableFuture<Void> after = sendOnLoop("e-4");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 4);
+        assertThat(sendingThreads.get(3)).startsWith("boundedElastic");
+        acknowledgeNext();
+        after.get(5, TimeUnit.SECONDS);
+        assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+    }
+
+    @Test
+    void whatFollowsTheAcknowledgementRunsOnTheCallersEventLoopNeverOnTheProducersThread() throws Exception {
+        var continuedOn = new CompletableFuture<String>();
+        on(() -> publisher.send(Topic.INVOCATIONS, "e-1", "v")
+                .doOnSuccess(v -> continuedOn.complete(Thread.currentThread().getName()))
+                .subscribe());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 1);
+
+        acknowledgeNext();
+
+        assertThat(continuedOn.get(5, TimeUnit.SECONDS)).startsWith("publisher-test-loop");
+
+        // off the server's loops: a worker thread
+        var offLoop = new CompletableFuture<String>();
+        publisher.send(Topic.INVOCATIONS, "e-2", "v")
+                .doOnSuccess(v -> offLoop.complete(Thread.currentThread().getName())).subscribe();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+        acknowledgeNext();
+        assertThat(offLoop.get(5, TimeUnit.SECONDS)).startsWith("parallel");
+    }
+
+    private void knowInvocations() throws Exception {
+        CompletableFuture<Void> first = sendOnLoop("e-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 1);
+        acknowledgeNext();
+        first.get(5, TimeUnit.SECONDS);
+        assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+    }
+
+    private CompletableFuture<Void> sendOnLoop(String key) throws Exception {
+        return on(() -> publisher.send(Topic.INVOCATIONS, key, "v").toFuture());
+    }
+
+    private <T> T on(Callable<T> work) throws Exception {
+        return loop.submit(work).get(5, TimeUnit.SECONDS);
+    }
+
+    private void acknowledgeNext() throws Exception {
+        assertThat(producerThread.submit(producer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+    }
+}
