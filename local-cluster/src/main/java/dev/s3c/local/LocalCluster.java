@@ -325,7 +325,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
-        ConfigurableApplicationContext context = builder.sources(OwnNettyResources.class)
+        ConfigurableApplicationContext context = builder.sources(OwnNettyResources.class, SharedLogbackMetrics.class)
                 .run(args.toArray(String[]::new));
         contexts.add(context);
         // its web server's threads are named after it (OwnNettyResources), for the log's %service

@@ -32,6 +32,10 @@ abstract class PipelineContract {
 
     abstract LocalCluster startCluster();
 
+    LocalCluster cluster() {
+        return cluster;
+    }
+
     @BeforeAll
     void start() {
         cluster = startCluster();

@@ -1,5 +1,18 @@
 package dev.s3c.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.LoggerContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
 /** The pipeline on the test JVM's embedded KRaft broker and an in-memory MongoDB-wire server. */
 class PipelineOnEmbeddedTest extends PipelineContract {
 
@@ -11,5 +24,28 @@ class PipelineOnEmbeddedTest extends PipelineContract {
         // functions' test then starved its well-behaved calls). Scaling has its own tests (ScalingOnEmbeddedTest).
         return LocalCluster.start(LocalCluster.Options.forTests(System.getProperty("spring.embedded.kafka.brokers"), null)
                 .withServiceArgs("--s3c.scaler.min-instances=3", "--s3c.scaler.max-instances=3"));
+    }
+
+    @Test
+    void theServicesCountTheJvmsLogLinesWithOneSharedFilter() {
+        LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
+        // each of the (five) service contexts used to add a filter of its own, run by every level check in the JVM
+        assertThat(logback.getTurboFilterList())
+                .filteredOn(filter -> filter.getClass().getSimpleName().equals("MetricsTurboFilter")).hasSize(1);
+
+        List<String> actuators = List.of(cluster().gatewayManagementUrl(cluster().gatewayUrl()),
+                cluster().executorUrl(), cluster().monitorUrl(), cluster().scalerUrl());
+        Map<String, Double> before = actuators.stream().collect(Collectors.toMap(a -> a, this::errorLinesCounted));
+        LoggerFactory.getLogger("s3c.test.shared-log-counter").error("counted once in each service's registry");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(actuators)
+                .allSatisfy(a -> assertThat(errorLinesCounted(a)).as(a).isGreaterThanOrEqualTo(before.get(a) + 1)));
+    }
+
+    private double errorLinesCounted(String actuator) {
+        Matcher line = Pattern.compile("(?m)^logback_events_total\\{[^}]*level=\"error\"[^}]*} (\\S+)$")
+                .matcher(new Api(actuator, null).raw("/actuator/prometheus"));
+        assertThat(line.find()).as("%s exports logback_events_total", actuator).isTrue();
+        return Double.parseDouble(line.group(1));
     }
 }
