@@ -21,8 +21,10 @@ import reactor.netty.resources.LoopResources;
 @Component
 public class CallerLoop {
 
-    /** The web server's event loops; null when there are none (a test without a server). */
+    /** Finds the web server's event loops; null while there are none (not started, or a test without a server). */
     private final Supplier<EventLoopGroup> serverLoops;
+    /** The loops once found: looked up once, never again while the context stops. */
+    private volatile EventLoopGroup found;
 
     @Autowired
     CallerLoop(ObjectProvider<ReactorResourceFactory> resources) {
@@ -40,7 +42,11 @@ public class CallerLoop {
 
     /** The web server's event loop that is the current thread, or null when the current thread is not one. */
     EventExecutor currentLoop() {
-        EventLoopGroup loops = serverLoops.get();
+        EventLoopGroup loops = found;
+        if (loops == null) {
+            loops = serverLoops.get();
+            found = loops;
+        }
         if (loops != null) {
             for (EventExecutor loop : loops) {
                 if (loop.inEventLoop()) {
@@ -62,7 +68,11 @@ public class CallerLoop {
 
     /** As {@link #current(Executor)}, as a Reactor scheduler. */
     public Scheduler current(Scheduler otherwise) {
-        EventExecutor loop = currentLoop();
+        return backTo(currentLoop(), otherwise);
+    }
+
+    /** A scheduler on {@code loop} (see {@link #currentLoop}), or {@code otherwise} when it is null. */
+    static Scheduler backTo(EventExecutor loop, Scheduler otherwise) {
         return loop == null ? otherwise : Schedulers.fromExecutor(backTo(loop, otherwise::schedule));
     }
 

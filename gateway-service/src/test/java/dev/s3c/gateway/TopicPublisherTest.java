@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
 import reactor.netty.resources.LoopResources;
 
@@ -33,11 +35,18 @@ class TopicPublisherTest {
 
     /** The threads send() was called on, in order. */
     private final List<String> sendingThreads = new CopyOnWriteArrayList<>();
+    /** How long the next send() blocks, as a producer whose send buffer is full does. */
+    private volatile Duration blockNextSend = Duration.ZERO;
+    private final List<ProducerFactory.Listener<String, Object>> factoryListeners = new CopyOnWriteArrayList<>();
     private final MockProducer<String, Object> producer = new MockProducer<>(Cluster.empty(), false, null,
             new StringSerializer(), (topic, value) -> new byte[0]) {
         @Override
         public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
             sendingThreads.add(Thread.currentThread().getName());
+            if (!blockNextSend.isZero()) {
+                LockSupport.parkNanos(blockNextSend.toNanos());
+                blockNextSend = Duration.ZERO;
+            }
             return super.send(record, callback);
         }
 
@@ -48,8 +57,14 @@ class TopicPublisherTest {
     };
     private final LoopResources server = LoopResources.create("publisher-test-loop", 1, true);
     private final EventLoop loop = server.onServer(false).next();
-    private final TopicPublisher publisher = new TopicPublisher(
-            new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)), new CallerLoop(() -> server.onServer(false)));
+    private final MockProducerFactory<String, Object> factory = new MockProducerFactory<>(() -> producer) {
+        @Override
+        public void addListener(Listener<String, Object> listener) {
+            factoryListeners.add(listener);
+        }
+    };
+    private final TopicPublisher publisher =
+            new TopicPublisher(new KafkaTemplate<>(factory), new CallerLoop(() -> server.onServer(false)));
     /** Acknowledgements come from the producer's I/O thread. */
     private final ExecutorService producerThread =
             Executors.newSingleThreadExecutor(r -> new Thread(r, "kafka-producer-network-thread | test"));
@@ -115,6 +130,53 @@ class TopicPublisherTest {
         acknowledgeNext();
         after.get(5, TimeUnit.SECONDS);
         assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+    }
+
+    @Test
+    void aNewProducerKnowsNoTopicEvenWhenASendStartedOnTheOldOneIsAcknowledgedAfterwards() throws Exception {
+        knowInvocations();
+        CompletableFuture<Void> onTheOldProducer = sendOnLoop("e-2");
+
+        // the factory replaced the producer (after a fatal error)
+        factoryListeners.forEach(listener -> listener.producerRemoved("tx-or-shared", producer));
+        acknowledgeNext();
+        onTheOldProducer.get(5, TimeUnit.SECONDS);
+
+        assertThat(publisher.known(Topic.INVOCATIONS)).isFalse();
+    }
+
+    @Test
+    void aSendThatBlockedALoopSendsTheTopicsNextOnesToWorkers() throws Exception {
+        knowInvocations();
+        blockNextSend = Duration.ofMillis(150);
+
+        CompletableFuture<Void> blocked = sendOnLoop("e-2");
+        acknowledgeNext();
+        blocked.get(5, TimeUnit.SECONDS);
+
+        // acknowledged, but it held the loop: the next sends wait on workers, not on the loop
+        assertThat(sendingThreads.get(1)).startsWith("publisher-test-loop");
+        assertThat(publisher.known(Topic.INVOCATIONS)).isFalse();
+        sendOnLoop("e-3");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 3);
+        assertThat(sendingThreads.get(2)).startsWith("boundedElastic");
+    }
+
+    @Test
+    void aCallerThatGoesAwayNeitherCountsAsAFailedSendNorHidesOne() throws Exception {
+        knowInvocations();
+
+        on(() -> publisher.send(Topic.INVOCATIONS, "e-2", "v").subscribe()).dispose();
+        acknowledgeNext();
+
+        assertThat(sendingThreads.get(1)).startsWith("publisher-test-loop");
+        assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+
+        on(() -> publisher.send(Topic.INVOCATIONS, "e-3", "v").subscribe()).dispose();
+        assertThat(producerThread.submit(() -> producer.errorNext(new TimeoutException("Expiring 1 record(s)")))
+                .get(5, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(publisher.known(Topic.INVOCATIONS)).isFalse();
     }
 
     @Test
