@@ -1,10 +1,12 @@
 package dev.s3c.local;
 
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.turbo.TurboFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.logging.LogbackMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,16 +49,21 @@ class SharedLogbackMetrics {
         };
     }
 
+    /** The one filter, once added. */
+    private static TurboFilter counter;
+
     /**
      * Puts the one filter in the shared context unless it is there: when Boot sets up logging again for a service
-     * started after another stopped (tests do), it resets the context, which removes the filter for good.
+     * started after another stopped (tests do), it stops the context, which removes the filter for good.
      */
     private static synchronized void countLines() {
         LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-        boolean counting = logback.getTurboFilterList().stream()
-                .anyMatch(filter -> filter.getClass().getSimpleName().equals("MetricsTurboFilter"));
-        if (!counting) {
-            new LogbackMetrics(Tags.empty(), logback).bindTo(RUNNING);
+        if (counter != null && logback.getTurboFilterList().contains(counter)) {
+            return;
         }
+        List<TurboFilter> before = List.copyOf(logback.getTurboFilterList());
+        new LogbackMetrics(Tags.empty(), logback).bindTo(RUNNING);
+        counter = logback.getTurboFilterList().stream().filter(filter -> !before.contains(filter)).findFirst()
+                .orElse(null);
     }
 }
