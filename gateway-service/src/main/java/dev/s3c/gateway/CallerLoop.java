@@ -66,11 +66,6 @@ public class CallerLoop {
         return loop == null ? otherwise : backTo(loop, otherwise);
     }
 
-    /** As {@link #current(Executor)}, as a Reactor scheduler. */
-    public Scheduler current(Scheduler otherwise) {
-        return backTo(currentLoop(), otherwise);
-    }
-
     /** A scheduler on {@code loop} (see {@link #currentLoop}), or {@code otherwise} when it is null. */
     static Scheduler backTo(EventExecutor loop, Scheduler otherwise) {
         return loop == null ? otherwise : Schedulers.fromExecutor(backTo(loop, otherwise::schedule));

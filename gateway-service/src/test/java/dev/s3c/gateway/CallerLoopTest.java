@@ -73,14 +73,14 @@ class CallerLoopTest {
             var continuedOn = new CompletableFuture<String>();
             // subscribed on the loop before the acknowledgement comes, from the producer's thread
             on(loop, () -> Mono.fromFuture(acknowledgement)
-                    .publishOn(callerLoop.current(parallel))
+                    .publishOn(CallerLoop.backTo(callerLoop.currentLoop(), parallel))
                     .subscribe(v -> continuedOn.complete(Thread.currentThread().getName())));
             producerThread.submit(() -> acknowledgement.complete("ack")).get(5, TimeUnit.SECONDS);
 
             assertThat(continuedOn.get(5, TimeUnit.SECONDS)).startsWith("caller-loop-test");
 
             var offLoop = new CompletableFuture<String>();
-            Mono.just("x").publishOn(callerLoop.current(parallel))
+            Mono.just("x").publishOn(CallerLoop.backTo(callerLoop.currentLoop(), parallel))
                     .subscribe(v -> offLoop.complete(Thread.currentThread().getName()));
             assertThat(offLoop.get(5, TimeUnit.SECONDS)).startsWith("fallback");
         } finally {
