@@ -57,6 +57,16 @@ final class OnDiskStore extends H2Backend {
     private static final int CACHE_MB = 8;
 
     /**
+     * How much changed data (MVStore's estimate, in KB) is written out as one chunk at most; H2's default is 19 MB.
+     * H2 serializes a chunk into a buffer that starts at 1 MB and doubles, and reuses it only up to 4 MB: at a few
+     * thousand executions a second the default made chunks of up to 16 MB, each written through fresh 2, 4, 8 and
+     * 16 MB buffers, and every buffer of 4 MB or more is a "humongous" object to G1 (8 MB regions), which started a
+     * marking cycle every few seconds once the old generation was full enough. Chunks of about 2 MB keep reusing one
+     * buffer (README, Performance, tenth round).
+     */
+    private static final int UNSAVED_KB = 2048;
+
+    /**
      * Set while this thread updates documents: the base class changes in place the document it read, so a write reads
      * copies and stores them, and the stored document a lock-free reader may hold never changes.
      */
@@ -77,7 +87,8 @@ final class OnDiskStore extends H2Backend {
     }
 
     static OnDiskStore open(Path file) {
-        return new OnDiskStore(new MVStore.Builder().fileName(file.toString()).cacheSize(CACHE_MB).open());
+        return new OnDiskStore(new MVStore.Builder().fileName(file.toString()).cacheSize(CACHE_MB)
+                .autoCommitBufferSize(UNSAVED_KB).open());
     }
 
     @Override

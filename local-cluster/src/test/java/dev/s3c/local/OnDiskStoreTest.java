@@ -250,6 +250,48 @@ class OnDiskStoreTest {
         assertThat(index.range(doc("order", doc("$gt", "a")), doc("other", 1))).isNull();
     }
 
+    /**
+     * H2 reuses its chunk write buffer only up to 4 MB, and a larger one is a "humongous" object to G1 (8 MB regions in
+     * the local run): the store commits often enough that its chunks stay below that.
+     */
+    @Test
+    void aBurstOfWritesIsStoredInChunksOfUnder4Mb() {
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+            String output = "x".repeat(4000);
+            // a store in use: its first chunks are written (they come out larger than the rest, 3-4 MB here)
+            Mono.from(executions.insertOne(new Document("_id", "first").append("output", output))).block();
+            store.getMvStore().commit();
+            // 24 MB, inserted faster than H2's one-second background commit would write it out
+            for (int batch = 0; batch < 12; batch++) {
+                List<Document> docs = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    docs.add(new Document("_id", "e-" + batch + "-" + i).append("output", output));
+                }
+                Mono.from(executions.insertMany(docs)).block();
+            }
+            store.getMvStore().commit();
+            List<Long> chunkBytes = store.getMvStore().getLayoutMap().entrySet().stream()
+                    .filter(entry -> entry.getKey().startsWith("chunk."))
+                    .map(entry -> chunkBlocks(entry.getValue()) * 4096).toList();
+            assertThat(chunkBytes).hasSizeGreaterThan(5).allSatisfy(bytes -> assertThat(bytes).isLessThan(4L << 20));
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /** A chunk's length in 4 KB blocks, from its layout entry ({@code chunk:…,block:…,len:…,…}, hexadecimal). */
+    private static long chunkBlocks(String layout) {
+        for (String attribute : layout.split(",")) {
+            if (attribute.startsWith("len:")) {
+                return Long.parseLong(attribute.substring(4), 16);
+            }
+        }
+        throw new AssertionError("no len in " + layout);
+    }
+
     private static de.bwaldvogel.mongo.bson.Document doc(String key, Object value) {
         return new de.bwaldvogel.mongo.bson.Document(key, value);
     }
