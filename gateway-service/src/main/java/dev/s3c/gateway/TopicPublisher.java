@@ -85,7 +85,7 @@ public class TopicPublisher {
         return Mono.defer(() -> {
             EventExecutor loop = loops.currentLoop();
             boolean onLoop = loop != null && known(topic);
-            Mono<?> sent = Mono.fromFuture(() -> {
+            Mono<Void> sent = Mono.fromFuture(() -> {
                 long startedAt = now();
                 CompletableFuture<?> future;
                 try {
@@ -104,13 +104,15 @@ public class TopicPublisher {
                         failedAt.set(topic.ordinal(), now());
                     }
                 });
-                // a caller that goes away cancels a copy: the send's outcome is still recorded above
-                return future.copy();
+                // a caller that goes away cancels a copy: the send's outcome is still recorded above. Completing
+                // empty, not with the send's metadata: an element dropped downstream is "discarded", and Reactor
+                // looks up a discard hook by walking the whole subscriber chain, the web and security filters too
+                return future.copy().<Void>thenApply(result -> null);
             });
             if (!onLoop) {
                 sent = sent.subscribeOn(Schedulers.boundedElastic());
             }
-            return sent.publishOn(CallerLoop.backTo(loop, Schedulers.parallel())).then();
+            return sent.publishOn(CallerLoop.backTo(loop, Schedulers.parallel()));
         });
     }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
+import reactor.core.publisher.Operators;
 import reactor.netty.resources.LoopResources;
 
 class TopicPublisherTest {
@@ -198,6 +199,24 @@ class TopicPublisherTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
         acknowledgeNext();
         assertThat(offLoop.get(5, TimeUnit.SECONDS)).startsWith("parallel");
+    }
+
+    /**
+     * The acknowledgement completes the caller's Mono without an element: one dropped on the way would be
+     * "discarded", and looking up the discard hook walks the caller's whole subscriber chain (the web filters').
+     */
+    @Test
+    void anAcknowledgedSendCompletesWithNothingToDiscard() throws Exception {
+        List<Object> discarded = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> sent = on(() -> publisher.send(Topic.INVOCATIONS, "e-1", "v")
+                .contextWrite(Operators.enableOnDiscard(null, discarded::add))
+                .toFuture());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 1);
+
+        acknowledgeNext();
+
+        sent.get(5, TimeUnit.SECONDS);
+        assertThat(discarded).isEmpty();
     }
 
     private void knowInvocations() throws Exception {
