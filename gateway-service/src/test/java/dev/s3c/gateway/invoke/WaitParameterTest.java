@@ -1,0 +1,41 @@
+package dev.s3c.gateway.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+
+/** {@code ?wait=} of a sync execute. */
+class WaitParameterTest {
+
+    private static final Duration DEFAULT = Duration.ofSeconds(30);
+    private static final Duration MAX = Duration.ofSeconds(60);
+
+    @Test
+    void secondsByDefaultOrWithAUnit() {
+        assertThat(InvocationController.parseWait(null, DEFAULT, MAX)).isEqualTo(DEFAULT);
+        assertThat(InvocationController.parseWait(" ", DEFAULT, MAX)).isEqualTo(DEFAULT);
+        assertThat(InvocationController.parseWait("5", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(InvocationController.parseWait("0", DEFAULT, MAX)).isEqualTo(Duration.ZERO);
+        assertThat(InvocationController.parseWait("500ms", DEFAULT, MAX)).isEqualTo(Duration.ofMillis(500));
+        assertThat(InvocationController.parseWait(" 20s ", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(InvocationController.parseWait("1m", DEFAULT, MAX)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(InvocationController.parseWait("PT2S", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void anythingElseIsA400NamingWait() {
+        for (String bad : new String[] {"61", "2m", "-1", "-1s", "soon", "5 s", "1.5s"}) {
+            assertThatThrownBy(() -> InvocationController.parseWait(bad, DEFAULT, MAX)).as(bad)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+                        assertThat(e.errors()).extracting(FieldError::field).containsExactly("wait");
+                        assertThat(e.errors().getFirst().reason()).contains("from 0 to 60");
+                    });
+        }
+    }
+}
