@@ -104,10 +104,11 @@ public class TopicPublisher {
                         failedAt.set(topic.ordinal(), now());
                     }
                 });
-                // a caller that goes away cancels a copy: the send's outcome is still recorded above. Completing
-                // empty, not with the send's metadata: an element dropped downstream is "discarded", and Reactor
-                // looks up a discard hook by walking the whole subscriber chain, the web and security filters too
-                return future.copy().<Void>thenApply(result -> null);
+                // a caller that goes away cancels only this dependent stage: the send's outcome is still recorded
+                // above. Completing empty, not with the send's metadata: an element dropped downstream is
+                // "discarded", and Reactor looks up a discard hook by walking the whole subscriber chain, the web
+                // and security filters too
+                return future.<Void>thenApply(result -> null);
             });
             if (!onLoop) {
                 sent = sent.subscribeOn(Schedulers.boundedElastic());

@@ -57,12 +57,14 @@ final class OnDiskStore extends H2Backend {
     private static final int CACHE_MB = 8;
 
     /**
-     * How much changed data (MVStore's estimate, in KB) is written out as one chunk at most; H2's default is 19 MB.
-     * H2 serializes a chunk into a buffer that starts at 1 MB and doubles, and reuses it only up to 4 MB: at a few
-     * thousand executions a second the default made chunks of up to 16 MB, each written through fresh 2, 4, 8 and
-     * 16 MB buffers, and every buffer of 4 MB or more is a "humongous" object to G1 (8 MB regions), which started a
-     * marking cycle every few seconds once the old generation was full enough. Chunks of about 2 MB keep reusing one
-     * buffer (README, Performance, tenth round).
+     * How much changed data, by MVStore's estimate (KB), makes it write a chunk; H2's default is 19 MB. H2 serializes
+     * a chunk into a buffer that grows by half from 1 MB (2, 3, 4.5, 6.75 MB, ...) and reuses it only up to 4 MB, and
+     * a buffer of 4 MB or more is a "humongous" object to G1 (8 MB regions), which starts a marking cycle once the old
+     * generation is full enough: at 5,000-6,000 executions a second the default needed buffers of up to 16 MB, and
+     * G1 ran 51 such cycles in four minutes. MVStore counts a document as four times the average document's size
+     * ({@link BsonDocumentType}), so a chunk comes out at about a quarter of this on disk. A trigger, not a cap: a
+     * burst of documents larger than the average makes larger chunks until the average catches up (README,
+     * Performance, tenth round).
      */
     private static final int UNSAVED_KB = 2048;
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,10 +40,19 @@ public class RecentlyAccepted {
 
     RecentlyAccepted(Ticker ticker) {
         this.recent = Caffeine.newBuilder().maximumSize(MAX).expireAfterWrite(KEEP).ticker(ticker)
-                // its upkeep on the caller's thread (an event loop, a few entries at a time): with a write per
-                // accepted call, handing it to the common pool woke a worker thread so often that the pool's workers
-                // took 2% of the platform's CPU under async load
+                // its upkeep on the caller's thread (an event loop): with a write per accepted call, handing it to
+                // the common pool woke a worker thread so often that the pool's workers took 2% of the platform's
+                // CPU under async load
                 .executor(Runnable::run).build();
+    }
+
+    /**
+     * Expires entries off the event loops too: otherwise the first call after a quiet minute would expire, on its
+     * loop, everything the last burst left (up to {@link #MAX} entries).
+     */
+    @Scheduled(fixedDelay = 5_000)
+    void expire() {
+        recent.cleanUp();
     }
 
     void add(InvocationRequested request) {

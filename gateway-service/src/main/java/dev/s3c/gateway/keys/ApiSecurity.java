@@ -127,6 +127,7 @@ class ApiSecurity {
                 case TENANT -> IS_TENANT.authorize(authentication, context);
             };
 
+    /** Parsed as the routes are (the gateway keeps WebFlux's default: case-sensitive, no optional trailing slash). */
     private static PathPattern pattern(String pattern) {
         return PathPatternParser.defaultInstance.parse(pattern);
     }

@@ -25,11 +25,12 @@ class WaitParameterTest {
         assertThat(InvocationController.parseWait(" 20s ", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(20));
         assertThat(InvocationController.parseWait("1m", DEFAULT, MAX)).isEqualTo(Duration.ofMinutes(1));
         assertThat(InvocationController.parseWait("PT2S", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(InvocationController.parseWait("+5", DEFAULT, MAX)).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
     void anythingElseIsA400NamingWait() {
-        for (String bad : new String[] {"61", "2m", "-1", "-1s", "soon", "5 s", "1.5s"}) {
+        for (String bad : new String[] {"61", "2m", "1d", "9223372036854775807d", "-1", "-1s", "soon", "5 s", "1.5s"}) {
             assertThatThrownBy(() -> InvocationController.parseWait(bad, DEFAULT, MAX)).as(bad)
                     .isInstanceOfSatisfying(ApiException.class, e -> {
                         assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST);

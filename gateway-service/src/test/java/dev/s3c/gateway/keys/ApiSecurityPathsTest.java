@@ -27,6 +27,11 @@ class ApiSecurityPathsTest {
         assertThat(access("/")).isEqualTo(Access.OPEN);
         assertThat(access("/index.html")).isEqualTo(Access.OPEN);
         assertThat(access("/apis")).isEqualTo(Access.OPEN);
+        // as Spring Security's path matchers had it: a trailing slash is another path, and paths are case-sensitive
+        // (like the routes: /API/functions is no route either)
+        assertThat(access("/api/")).isEqualTo(Access.TENANT);
+        assertThat(access("/api/tenants/me/")).isEqualTo(Access.ADMIN);
+        assertThat(access("/API/functions")).isEqualTo(Access.OPEN);
     }
 
     @Test
