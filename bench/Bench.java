@@ -123,14 +123,10 @@ public class Bench {
 
     /**
      * Then async load in 15 s rounds until the JITs' threads use under 5% of the platform's CPU in a round (for
-     * -DwarmupMax seconds more at most, 300, give or take a round). The platform's JVM holds the broker, the store and five services, and its C2
-     * was still compiling their paths two minutes in, at a tenth of the CPU; what is measured is the platform as it
-     * runs for hours, and each row's CPU split still shows the JITs' share.
+     * -DwarmupMax seconds more at most, 300, give or take a round). The platform's JVM holds the broker, the store and
+     * five services, and its C2 was still compiling their paths two minutes in, at a tenth of the CPU; what is
+     * measured is the platform as it runs for hours, and each row's CPU split still shows the JITs' share.
      */
-    private boolean isJit(String threadAndId) {
-        return part(threadAndId.substring(0, threadAndId.lastIndexOf('@'))).equals("JIT");
-    }
-
     void untilTheJitsAreDone() throws Exception {
         if (pid < 0) {
             return;
@@ -160,6 +156,11 @@ public class Bench {
             }
         }
         log("warmup: the JITs were still compiling after -DwarmupMax seconds; measuring anyway");
+    }
+
+    /** A thread of {@link #threadCpu}, named with its id, is a JIT compiler's. */
+    private boolean isJit(String threadAndId) {
+        return part(threadAndId.substring(0, threadAndId.lastIndexOf('@'))).equals("JIT");
     }
 
     void echo() throws Exception {
