@@ -1,3 +1,4 @@
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -6,10 +7,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +23,12 @@ import java.util.regex.Pattern;
  * finished (executor) and stored (monitor, readable) per second, the persistence lag, and while the load runs the
  * p99 of the three reads users make (one execution, a function's logs, the function list), how long after finishing
  * a sampled call first reads as final, the JVM's garbage-collection pauses (a read that meets one waits it out), heap
- * and RSS. Ends when every finished result is stored.
+ * and RSS (anonymous memory and mapped files apart). Ends when every finished result is stored.
+ *
+ * <p>The logs and the function list are each read ten times a second on a fixed schedule from a connection of their
+ * own, timed from when each read was due: about 300 reads a window, so their p99 is a p99 (read in turn with the
+ * execution polls, 200 ms apart, they had 37 a window, and their "p99" was the slowest read). The execution's reads
+ * are the polls of a just-accepted call until it reads as final, 20 ms apart: about 700 a window.
  *
  *   java [-Drate=N] bench/SoakBench.java [gatewayUrl] [executorUrl] [monitorUrl] [minutes] [callers] [windowSeconds]
  *
@@ -30,6 +39,9 @@ public class SoakBench {
 
     /** The reads users make, timed on one blocking keep-alive connection: no client thread hand-offs in the figure. */
     private static LoadClient readClient;
+
+    private static final long READ_EVERY_NANOS = 100_000_000L;
+    private static final AtomicLong FAILED_READS = new AtomicLong();
 
     private static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
     private static final Pattern STATUS = Pattern.compile("\"status\":\"([a-z_]+)\"");
@@ -54,13 +66,18 @@ public class SoakBench {
         long end = System.nanoTime() + (long) (minutes * 60e9);
         Thread load = Thread.ofPlatform().name("load").start(() -> load(gateway, id, callers, rate, end, accepted, refused,
                 recent));
+        ConcurrentLinkedQueue<Long> logReads = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Long> functionReads = new ConcurrentLinkedQueue<>();
+        reader("read-logs", gateway, "/api/functions/" + id + "/logs?limit=50", end, logReads);
+        reader("read-functions", gateway, "/api/functions", end, functionReads);
+        long[] readCounts = new long[3];
 
         System.out.printf("soak: %s, %s, %.0f min, %d s windows, platform pid %d%n", gateway,
                 rate > 0 ? rate + "/s open loop (at most " + callers + " in flight)" : callers + " callers, closed loop",
                 minutes, windowSeconds, pid);
         System.out.println("| window | accepted/s | finished/s | stored/s | stored/finished | persistence lag p50 / p99 | "
                 + "GET execution p99 | GET logs p99 | GET functions p99 | final readable after finish (max) | "
-                + "GC pauses (count, longest lately, share of the window) | heap | RSS |");
+                + "GC pauses (count, longest lately, share of the window) | heap | RSS (anonymous + files) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         double finished0 = finished(executor);
         // one scrape of the monitor per window: its page is a few hundred KB, read by the platform being measured
@@ -77,8 +94,6 @@ public class SoakBench {
             long windowStart = System.nanoTime();
             long windowEnd = Math.min(end, windowStart + windowSeconds * 1_000_000_000L);
             List<Long> getExecution = new ArrayList<>();
-            List<Long> getLogs = new ArrayList<>();
-            List<Long> getFunctions = new ArrayList<>();
             long worstVisible = 0;
             while (System.nanoTime() < windowEnd) {
                 Accepted sample = recent.peekLast();
@@ -87,10 +102,13 @@ public class SoakBench {
                 if (sample != null && System.nanoTime() - sample.at() < 200_000_000L) {
                     worstVisible = Math.max(worstVisible, readUntilFinal(gateway, sample.id(), getExecution));
                 }
-                getLogs.add(timed("/api/functions/" + id + "/logs?limit=50"));
-                getFunctions.add(timed("/api/functions"));
                 Thread.sleep(200);
             }
+            List<Long> getLogs = drain(logReads);
+            List<Long> getFunctions = drain(functionReads);
+            readCounts[0] += getExecution.size();
+            readCounts[1] += getLogs.size();
+            readCounts[2] += getFunctions.size();
             double finished = finished(executor);
             String monitorMetrics = metrics(monitor);
             double stored = stored(monitorMetrics);
@@ -104,7 +122,7 @@ public class SoakBench {
                     window, (acc - accepted0) / seconds, (finished - finished0) / seconds, (stored - stored0) / seconds, finished == finished0 ? 1.0 : (stored - stored0) / (finished - finished0),
                     quantile(lag0, lag, 0.5), quantile(lag0, lag, 0.99), p99(getExecution), p99(getLogs), p99(getFunctions),
                     worstVisible, pauses[0] - pauses0[0], pauses[2] * 1000, (pauses[1] - pauses0[1]) / seconds * 100,
-                    mib(heap(monitorMetrics)), mib(rss(pid)));
+                    mib(heap(monitorMetrics)), rss(pid));
             finished0 = finished;
             pauses0 = pauses;
             stored0 = stored;
@@ -119,6 +137,9 @@ public class SoakBench {
         System.out.printf("total: %d accepted (%d refused), %d finished, %d stored during the windows; after the load, "
                 + "all stored %.1f s later: finished %.0f, stored %.0f%n", accepted.get(), refused.get(), totalFinished,
                 totalStored, (System.nanoTime() - drainStart) / 1e9, finished(executor), stored(metrics(monitor)));
+        System.out.printf("reads per window: %d of one execution, %d of a function's logs, %d of the function list; "
+                + "%d failed%n", readCounts[0] / Math.max(1, window), readCounts[1] / Math.max(1, window),
+                readCounts[2] / Math.max(1, window), FAILED_READS.get());
     }
 
     /**
@@ -194,8 +215,12 @@ public class SoakBench {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             long t0 = System.nanoTime();
-            String body = readClient.get("/api/executions/" + executionId).body();
+            LoadClient.Response read = readClient.get("/api/executions/" + executionId);
             reads.add(System.nanoTime() - t0);
+            if (read.status() != 200) {
+                FAILED_READS.incrementAndGet();
+            }
+            String body = read.body();
             Matcher status = STATUS.matcher(body);
             if (status.find() && !status.group(1).equals("queued") && !status.group(1).equals("running")) {
                 Matcher at = FINISHED_AT.matcher(body);
@@ -206,10 +231,38 @@ public class SoakBench {
         return Duration.ofSeconds(60).toMillis();
     }
 
-    private static long timed(String path) throws Exception {
-        long t0 = System.nanoTime();
-        readClient.get(path);
-        return System.nanoTime() - t0;
+    /**
+     * Reads {@code path} every 100 ms until {@code end} from a connection of its own, each read timed from when it was
+     * due: a read held up by a slow one before it counts its wait too (no coordinated omission).
+     */
+    private static void reader(String name, String gateway, String path, long end, Queue<Long> times) {
+        LoadClient client = new LoadClient(gateway);
+        Thread.ofPlatform().name(name).daemon(true).start(() -> {
+            long start = System.nanoTime();
+            for (long i = 0; start + i * READ_EVERY_NANOS < end; i++) {
+                long due = start + i * READ_EVERY_NANOS;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                try {
+                    if (client.get(path).status() != 200) {
+                        FAILED_READS.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    FAILED_READS.incrementAndGet();
+                }
+                times.add(System.nanoTime() - due);
+            }
+        });
+    }
+
+    private static List<Long> drain(Queue<Long> times) {
+        List<Long> drained = new ArrayList<>();
+        for (Long t = times.poll(); t != null; t = times.poll()) {
+            drained.add(t);
+        }
+        return drained;
     }
 
     private static double p99(List<Long> nanos) {
@@ -285,17 +338,28 @@ public class SoakBench {
                 .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
     }
 
-    private static double rss(long pid) {
+    /**
+     * The process's resident memory and its two parts: anonymous memory (heap, thread stacks, native allocations: what
+     * would grow with a leak) and the pages of files it maps (the broker's indexes, the JDK's modules), which the
+     * kernel can drop and read again.
+     */
+    private static String rss(long pid) {
+        Map<String, Double> kb = new TreeMap<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")
+                        || line.startsWith("RssShmem:")) {
+                    kb.put(line.substring(0, line.indexOf(':')), Double.parseDouble(line.replaceAll("[^0-9]", "")));
                 }
             }
         } catch (Exception e) {
             // not on Linux, or the process is gone
         }
-        return Double.NaN;
+        if (!kb.containsKey("VmRSS")) {
+            return "–";
+        }
+        return String.format("%s (%s + %s)", mib(kb.get("VmRSS") * 1024), mib(kb.getOrDefault("RssAnon", Double.NaN) * 1024),
+                mib((kb.getOrDefault("RssFile", Double.NaN) + kb.getOrDefault("RssShmem", 0.0)) * 1024));
     }
 
     private static String mib(double bytes) {
