@@ -588,8 +588,8 @@ public class Bench {
             // the wire server's workers, and H2's threads that serialize and write the store's file
             return "store";
         }
-        // InnocuousThread: the JDK's default asynchronous channel group, which only the MongoDB driver uses here
-        if (thread.matches("(AsyncGetter|multiThreadIoEventLoopGroup|InnocuousThread|cluster-|MaintenanceTimer).*")) {
+        // s3c-store-client: the MongoDB driver's transport threads (InnocuousThread: the JDK's default group, before)
+        if (thread.matches("(AsyncGetter|multiThreadIoEventLoopGroup|InnocuousThread|s3c-store-client|cluster-|MaintenanceTimer).*")) {
             return "store client";
         }
         if (thread.matches("(GC Thread|G1 |VM Thread).*")) {

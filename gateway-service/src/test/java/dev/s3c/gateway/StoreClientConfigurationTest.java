@@ -10,6 +10,7 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,9 +50,15 @@ class StoreClientConfigurationTest {
                     assertThat(settings.getTransportSettings()).isInstanceOf(AsyncTransportSettings.class);
                     assertThat(settings.getClusterSettings().getHosts())
                             .containsExactly(new ServerAddress("127.0.0.1", address.getPort()));
+                    AtomicReference<Thread> answeredOn = new AtomicReference<>();
                     Document pong = Mono.from(client.getDatabase("s3c").runCommand(new Document("ping", 1)))
+                            .doOnNext(answer -> answeredOn.set(Thread.currentThread()))
                             .block(Duration.ofSeconds(10));
                     assertThat(pong.get("ok", Number.class).intValue()).isEqualTo(1);
+                    // the answer arrives on the configuration's threads, with the application's class loader
+                    assertThat(answeredOn.get().getName()).startsWith("s3c-store-client-");
+                    assertThat(answeredOn.get().getContextClassLoader())
+                            .isSameAs(StoreClientConfiguration.class.getClassLoader());
                 });
     }
 }
