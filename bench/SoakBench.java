@@ -218,7 +218,7 @@ public class SoakBench {
             LoadClient.Response read = readClient.get("/api/executions/" + executionId);
             reads.add(System.nanoTime() - t0);
             if (read.status() != 200) {
-                FAILED_READS.incrementAndGet();
+                failedRead("/api/executions/" + executionId, read.status() + " " + read.body());
             }
             String body = read.body();
             Matcher status = STATUS.matcher(body);
@@ -246,15 +246,23 @@ public class SoakBench {
                     LockSupport.parkNanos(wait);
                 }
                 try {
-                    if (client.get(path).status() != 200) {
-                        FAILED_READS.incrementAndGet();
+                    LoadClient.Response read = client.get(path);
+                    if (read.status() != 200) {
+                        failedRead(path, read.status() + " " + read.body());
                     }
                 } catch (IOException e) {
-                    FAILED_READS.incrementAndGet();
+                    failedRead(path, e.toString());
                 }
                 times.add(System.nanoTime() - due);
             }
         });
+    }
+
+    /** Counts a read that did not answer 200; the first few are shown on stderr, so a run says what failed. */
+    private static void failedRead(String path, String what) {
+        if (FAILED_READS.incrementAndGet() <= 5) {
+            System.err.println("read failed: GET " + path + ": " + what.substring(0, Math.min(300, what.length())));
+        }
     }
 
     private static List<Long> drain(Queue<Long> times) {

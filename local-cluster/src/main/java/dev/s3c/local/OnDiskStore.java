@@ -6,6 +6,7 @@ import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
 import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.DocumentWithPosition;
+import de.bwaldvogel.mongo.backend.EmptyIndex;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
@@ -23,11 +24,13 @@ import de.bwaldvogel.mongo.oplog.Oplog;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.ConcurrentModificationException;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
@@ -37,13 +40,19 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * The local run's on-disk MongoDB-wire store: documents in an H2 MVStore file, unique indexes (the {@code _id} index
- * of every collection first) in memory, rebuilt from the documents when the store opens.
+ * The local run's on-disk MongoDB-wire store: documents in an H2 MVStore file, keyed by {@code _id}; the other unique
+ * indexes in memory, rebuilt from the documents when the store opens.
  *
  * <p>Why not the H2 backend's own indexes: it keeps them as MVStore maps whose keys it compares by Java-serializing
  * both sides, and a page read from disk deserializes every key on it. Past a few hundred thousand executions every
- * upsert spent most of its time there, and storing fell behind the executors. A hash index answers the same lookups
- * (the only ones the store makes: equality and {@code $in}) in constant time, for about 180 bytes per document.
+ * upsert spent most of its time there, and storing fell behind the executors. A hash or skip-list index answers the
+ * same lookups (equality, {@code $in}, a range on one field) from memory instead.
+ *
+ * <p>The {@code _id} index takes no memory per document where the {@code _id} is a string (every execution, log
+ * block and dead letter): the collection's map is keyed by {@code _id}, so a lookup there is the index (see
+ * {@link IdIndex}). A hash index for it cost about 180 bytes of heap per stored execution: at 5,000 executions a
+ * second the old generation grew by 55 MB a minute until G1 marked without pause and the rate fell (README, Sustained
+ * load).
  */
 final class OnDiskStore extends H2Backend {
 
@@ -100,17 +109,39 @@ final class OnDiskStore extends H2Backend {
             protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                     boolean sparse) {
                 boolean byId = keys.size() == 1 && keys.getFirst().getKey().equals("_id");
-                return byId ? new HeapUniqueIndex(indexName, keys, sparse) : new HeapSortedIndex(indexName, keys, sparse);
+                return byId ? new IdIndex(indexName, keys, sparse, documents(collectionName))
+                        : new HeapSortedIndex(indexName, keys, sparse);
+            }
+
+            /**
+             * What the store makes of an index that is not unique (the retention's TTL index on executions): nothing, as
+             * before, but an index that says it is built. The base class reads every document of the collection twice
+             * to fill an empty index, which does nothing with them: a restart on 3.4 million executions took minutes
+             * in it, and then failed on a chunk H2 had compacted away while the read was still going.
+             */
+            @Override
+            protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName,
+                    List<IndexKey> keys, boolean sparse) {
+                return new EmptyIndex<>(indexName, keys) {
+                    @Override
+                    public boolean isEmpty() {
+                        return false;
+                    }
+                };
+            }
+
+            /** The collection's documents by {@code _id}: the map H2Database opens for it, under the same name. */
+            private MVMap<Object, Document> documents(String collectionName) {
+                // OnDiskStoreTest reopens a store: another name would show it empty; dropping a collection opens its
+                // map again by name and gets this one; MVStore hands out one map per name
+                return getMvStore().openMap("databases." + getFullCollectionNamespace(collectionName),
+                        new MVMap.Builder<Object, Document>().valueType(BsonDocumentType.INSTANCE));
             }
 
             @Override
             protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
-                // the maps H2Database opens for a collection, under the same names (OnDiskStoreTest reopens a store:
-                // other names would show it empty; dropping a collection opens its map again by name and gets this one)
-                String name = getFullCollectionNamespace(collectionName);
-                MVMap<Object, Document> data = getMvStore().openMap("databases." + name,
-                        new MVMap.Builder<Object, Document>().valueType(BsonDocumentType.INSTANCE));
-                MVMap<String, Object> meta = getMvStore().openMap("meta." + name);
+                MVMap<Object, Document> data = documents(collectionName);
+                MVMap<String, Object> meta = getMvStore().openMap("meta." + getFullCollectionNamespace(collectionName));
                 return new H2Collection(this, collectionName, options, data, meta, cursorRegistry) {
 
                     /**
@@ -217,15 +248,23 @@ final class OnDiskStore extends H2Backend {
                     @Override
                     public void addIndex(Index<Object> index) {
                         boolean known = getIndexes().stream().anyMatch(i -> i.getName().equals(index.getName()));
-                        if (!known && index instanceof HeapUniqueIndex heap && heap.isEmpty()) {
+                        if (!known && index instanceof IdIndex byId) {
+                            byId.loadKeysThatAreNotStrings();
+                        } else if (!known && index instanceof HeapUniqueIndex heap && !heap.isBuilt()) {
                             // one pass over the documents on open; the base class reads them all twice (a check,
-                            // then the adds; add checks too): 20 s of a 144 s start with a million executions
+                            // then the adds; add checks too): 20 s of a 144 s start with a million executions. The
+                            // pass reads one version of the map: registered, so that H2 keeps the chunks it is on
+                            // however long it takes (it frees a chunk 45 s after its pages moved in a compaction)
+                            MVStore.TxCounter reading = getMvStore().registerVersionUsage();
                             try {
                                 streamAllDocumentsWithPosition().forEach(d -> heap.add(d.getDocument(), d.getPosition(),
                                         this));
                             } catch (MongoServerError e) {
                                 throw new IndexBuildFailedException(e, this);
+                            } finally {
+                                getMvStore().deregisterVersionUsage(reading);
                             }
+                            heap.markBuilt();
                         }
                         super.addIndex(index);
                     }
@@ -238,6 +277,9 @@ final class OnDiskStore extends H2Backend {
     static class HeapUniqueIndex extends AbstractUniqueIndex<Object> {
 
         final Map<KeyValue, Object> positions;
+
+        /** Filled from its collection's documents by the store, which the base class would otherwise do again. */
+        private volatile boolean built;
 
         HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse) {
             this(name, keys, sparse, new ConcurrentHashMap<>());
@@ -274,14 +316,114 @@ final class OnDiskStore extends H2Backend {
             return positions.size();
         }
 
+        /**
+         * Only the base class asks, to decide whether to read every document into this index: not once the store has
+         * (a sparse index may be built and still have no keys).
+         */
         @Override
         public boolean isEmpty() {
-            return positions.isEmpty();
+            return !built && positions.isEmpty();
+        }
+
+        boolean isBuilt() {
+            return built;
+        }
+
+        void markBuilt() {
+            built = true;
         }
 
         @Override
         public long getDataSize() {
             return getCount();
+        }
+    }
+
+    /**
+     * The {@code _id} index: a string {@code _id} is looked up in the collection's own map, whose key it is (the
+     * H2 backend keys documents by {@code _id}), so such documents take no memory here. Any other {@code _id} (the
+     * functions' ObjectIds, a number) is kept in the hash map as before: those the index compares normalized (1 and
+     * 1.0 are one key), which the map's own order would not.
+     */
+    static final class IdIndex extends HeapUniqueIndex {
+
+        private final MVMap<Object, Document> documents;
+
+        IdIndex(String name, List<IndexKey> keys, boolean sparse, MVMap<Object, Document> documents) {
+            super(name, keys, sparse);
+            this.documents = documents;
+        }
+
+        private static String stringId(KeyValue key) {
+            return key.size() == 1 && key.get(0) instanceof String id ? id : null;
+        }
+
+        @Override
+        protected Object getPosition(KeyValue key) {
+            String id = stringId(key);
+            if (id == null) {
+                return super.getPosition(key);
+            }
+            return documents.containsKey(id) ? id : null;
+        }
+
+        @Override
+        protected Object removeDocument(KeyValue key) {
+            // asked before the collection removes the document from its map
+            return stringId(key) == null ? super.removeDocument(key) : getPosition(key);
+        }
+
+        @Override
+        protected boolean putKeyPosition(KeyValue key, Object position) {
+            return stringId(key) != null || super.putKeyPosition(key, position);
+        }
+
+        @Override
+        public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
+            // a document with a string _id is already in the collection's map, which is its entry here: the check
+            // the base class repeats would find it (the collection checked before it stored the document)
+            if (!(position instanceof String)) {
+                super.add(document, position, collection);
+            }
+        }
+
+        /**
+         * Fills the hash map from a store that was opened: MVStore orders keys of different types by type, numbers and
+         * booleans before strings, ObjectIds, UUIDs, dates and documents after, so only the two ends of the map are
+         * read.
+         */
+        void loadKeysThatAreNotStrings() {
+            for (Iterator<Object> ids : List.of(documents.keyIterator(null), documents.keyIteratorReverse(null))) {
+                while (ids.hasNext()) {
+                    Object id = ids.next();
+                    if (id instanceof String) {
+                        break;
+                    }
+                    // a map without strings is read from both ends: the second time, each key is there already
+                    Document document = documents.get(id);
+                    if (document != null) {
+                        for (KeyValue key : getKeyValues(document)) {
+                            putKeyPosition(key, id);
+                        }
+                    }
+                }
+            }
+            markBuilt();
+        }
+
+        @Override
+        protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
+            // for a regular expression on _id: every string key, then the others
+            return () -> Stream.concat(
+                    StreamSupport.stream(Spliterators.spliteratorUnknownSize(documents.keyIterator(null), 0), false)
+                            .filter(String.class::isInstance)
+                            .map(id -> Map.entry(new KeyValue(id), id)),
+                    positions.entrySet().stream()).iterator();
+        }
+
+        @Override
+        public long getCount() {
+            return documents.size();
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.WriteBuffer;
@@ -79,6 +80,139 @@ class OnDiskStoreTest {
             Mono.from(functions.insertOne(new Document("_id", "f-8").append("name", "fn-8"))).block();
             assertThat(Mono.from(functions.countDocuments()).block()).isEqualTo(1000);
         });
+    }
+
+    @Test
+    void stringIdsAreIndexedByTheDocumentsMapAndOtherIdsInMemoryAcrossARestart() {
+        ObjectId objectId = new ObjectId();
+        withStore(things -> {
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                docs.add(new Document("_id", "s-" + i).append("n", i));
+            }
+            // ids of other types sort before the strings (numbers, booleans) and after them (ObjectId, documents)
+            docs.addAll(List.of(new Document("_id", 7).append("n", "int"), new Document("_id", 2.5).append("n", "double"),
+                    new Document("_id", true).append("n", "boolean"), new Document("_id", objectId).append("n", "oid"),
+                    new Document("_id", new Document("a", 1)).append("n", "document")));
+            Mono.from(things.insertMany(docs)).block();
+        });
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> things = client.getDatabase("s3c").getCollection("functions");
+            assertThat(first(things, Filters.eq("_id", "s-42")).getInteger("n")).isEqualTo(42);
+            assertThat(first(things, Filters.eq("_id", 7)).getString("n")).isEqualTo("int");
+            // as MongoDB compares numbers: 7.0 is the id 7
+            assertThat(first(things, Filters.eq("_id", 7.0)).getString("n")).isEqualTo("int");
+            assertThat(first(things, Filters.eq("_id", 2.5)).getString("n")).isEqualTo("double");
+            assertThat(first(things, Filters.eq("_id", true)).getString("n")).isEqualTo("boolean");
+            assertThat(first(things, Filters.eq("_id", objectId)).getString("n")).isEqualTo("oid");
+            assertThat(first(things, Filters.eq("_id", new Document("a", 1))).getString("n")).isEqualTo("document");
+            assertThat(Mono.from(things.find(Filters.eq("_id", "7")).first()).block()).isNull();
+            assertThat(Flux.from(things.find(Filters.in("_id", List.of("s-1", 7L, "nope", "s-99")))).collectList()
+                    .block()).extracting(d -> d.get("n")).containsExactlyInAnyOrder(1, "int", 99);
+            assertThat(Flux.from(things.find(Filters.regex("_id", "^s-9"))).collectList().block()).hasSize(11);
+            // duplicates refused, strings and others alike
+            for (Object id : List.of("s-5", 7.0, objectId)) {
+                assertThatThrownBy(() -> Mono.from(things.insertOne(new Document("_id", id))).block())
+                        .isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
+            }
+            Mono.from(things.deleteOne(Filters.eq("_id", "s-5"))).block();
+            Mono.from(things.deleteOne(Filters.eq("_id", 7))).block();
+            Mono.from(things.updateOne(Filters.eq("_id", "s-6"), new Document("$set", new Document("n", -6)),
+                    new com.mongodb.client.model.UpdateOptions().upsert(true))).block();
+            Mono.from(things.updateOne(Filters.eq("_id", "s-new"), new Document("$set", new Document("n", 1000)),
+                    new com.mongodb.client.model.UpdateOptions().upsert(true))).block();
+            assertThat(first(things, Filters.eq("_id", "s-6")).getInteger("n")).isEqualTo(-6);
+            assertThat(Mono.from(things.find(Filters.eq("_id", "s-5")).first()).block()).isNull();
+            assertThat(Mono.from(things.find(Filters.eq("_id", 7)).first()).block()).isNull();
+            Mono.from(things.insertOne(new Document("_id", "s-5").append("n", 5))).block();
+            assertThat(Mono.from(things.countDocuments()).block()).isEqualTo(105);
+            // what the index keeps in memory: the ids that are not strings, nothing for the 101 strings
+            var idIndex = (OnDiskStore.IdIndex) store.resolveDatabase("s3c").resolveCollection("functions", true)
+                    .getIndexes().getFirst();
+            assertThat(idIndex.positions.keySet()).extracting(key -> key.get(0)).containsExactlyInAnyOrder(2.5, true,
+                    objectId(objectId), new de.bwaldvogel.mongo.bson.Document("a", 1.0));
+            assertThat(idIndex.getCount()).isEqualTo(105);
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStoreOpensWithoutReadingTheDocumentsOfACollectionThatHasOnlyStringIdsAndIndexesItDoesNotKeep() {
+        // the executions: string ids and the retention's TTL index, which the store does not keep; the base class
+        // read every document at open for it, twice (a restart on 3.4 million executions took minutes in it and then
+        // failed on a chunk H2 had compacted away meanwhile)
+        int n = 20_000;
+        MongoServer server = new MongoServer(OnDiskStore.open(dir.resolve("mongo.mv")));
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+            Mono.from(executions.createIndex(Indexes.ascending("requestedAt"),
+                    new IndexOptions().expireAfter(7L, TimeUnit.DAYS))).block();
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                docs.add(new Document("_id", "e-%05d".formatted(i)).append("requestedAt", new java.util.Date())
+                        .append("output", "x".repeat(50)));
+            }
+            Mono.from(executions.insertMany(docs)).block();
+        } finally {
+            server.shutdownNow();
+        }
+        // a document in the middle that cannot be read: a read of every document fails on it
+        MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
+        file.openMap("databases.s3c.executions", new MVMap.Builder<Object, Object>().valueType(new Unreadable()))
+                .put("e-10000x", Unreadable.MARK);
+        file.close();
+
+        server = new MongoServer(OnDiskStore.open(dir.resolve("mongo.mv")));
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+            assertThat(first(executions, Filters.eq("_id", "e-00007")).getString("output")).hasSize(50);
+            assertThat(first(executions, Filters.eq("_id", "e-19999"))).isNotNull();
+            assertThat(Mono.from(executions.estimatedDocumentCount()).block()).isEqualTo(n + 1);
+            Mono.from(executions.insertOne(new Document("_id", "e-new"))).block();
+            assertThat(first(executions, Filters.eq("_id", "e-new"))).isNotNull();
+            // the document is really unreadable: reading it fails
+            assertThatThrownBy(() -> first(executions, Filters.eq("_id", "e-10000x")))
+                    .isInstanceOf(com.mongodb.MongoException.class);
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /** Documents as the store writes them, and a mark written as a BSON value whose length runs past its page. */
+    private static final class Unreadable extends BasicDataType<Object> {
+
+        static final Object MARK = new Object();
+
+        @Override
+        public int getMemory(Object value) {
+            return 100;
+        }
+
+        @Override
+        public void write(WriteBuffer buffer, Object value) {
+            if (value == MARK) {
+                buffer.put(BsonDocumentType.BSON).putInt(Integer.reverseBytes(Integer.MAX_VALUE));
+            } else {
+                BsonDocumentType.INSTANCE.write(buffer, (de.bwaldvogel.mongo.bson.Document) value);
+            }
+        }
+
+        @Override
+        public Object read(ByteBuffer buffer) {
+            return BsonDocumentType.INSTANCE.read(buffer);
+        }
+
+        @Override
+        public Object[] createStorage(int size) {
+            return new Object[size];
+        }
+    }
+
+    private static de.bwaldvogel.mongo.bson.ObjectId objectId(ObjectId id) {
+        return new de.bwaldvogel.mongo.bson.ObjectId(id.toByteArray());
     }
 
     @Test
