@@ -24,7 +24,6 @@ import de.bwaldvogel.mongo.oplog.Oplog;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.ConcurrentModificationException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -36,6 +35,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -249,7 +249,7 @@ final class OnDiskStore extends H2Backend {
                     public void addIndex(Index<Object> index) {
                         boolean known = getIndexes().stream().anyMatch(i -> i.getName().equals(index.getName()));
                         if (!known && index instanceof IdIndex byId) {
-                            byId.loadKeysThatAreNotStrings();
+                            byId.loadKeysThatAreNotStrings(getMvStore());
                         } else if (!known && index instanceof HeapUniqueIndex heap && !heap.isBuilt()) {
                             // one pass over the documents on open; the base class reads them all twice (a check,
                             // then the adds; add checks too): 20 s of a 144 s start with a million executions. The
@@ -390,30 +390,42 @@ final class OnDiskStore extends H2Backend {
         /**
          * Fills the hash map from a store that was opened: MVStore orders keys of different types by type, numbers and
          * booleans before strings, ObjectIds, UUIDs, dates and documents after, so only the two ends of the map are
-         * read.
+         * read, up to the first string from each end. One version of the map, registered so that H2 keeps its chunks
+         * while it is read (a collection without string ids is read whole).
          */
-        void loadKeysThatAreNotStrings() {
-            for (Iterator<Object> ids : List.of(documents.keyIterator(null), documents.keyIteratorReverse(null))) {
-                while (ids.hasNext()) {
-                    Object id = ids.next();
-                    if (id instanceof String) {
-                        break;
-                    }
-                    // a map without strings is read from both ends: the second time, each key is there already
-                    Document document = documents.get(id);
-                    if (document != null) {
-                        for (KeyValue key : getKeyValues(document)) {
-                            putKeyPosition(key, id);
-                        }
-                    }
+        void loadKeysThatAreNotStrings(MVStore store) {
+            MVStore.TxCounter reading = store.registerVersionUsage();
+            try {
+                if (loadUpToAString(documents.cursor(null, null, false))) {
+                    loadUpToAString(documents.cursor(null, null, true));
                 }
+            } finally {
+                store.deregisterVersionUsage(reading);
+                markBuilt();
             }
-            markBuilt();
         }
 
+        /** Whether it stopped at a string id; false when it read to the end. */
+        private boolean loadUpToAString(Cursor<Object, Document> ids) {
+            while (ids.hasNext()) {
+                Object id = ids.next();
+                if (id instanceof String) {
+                    return true;
+                }
+                for (KeyValue key : getKeyValues(ids.getValue())) {
+                    putKeyPosition(key, id);
+                }
+            }
+            return false;
+        }
+
+        /**
+         * For a regular expression on {@code _id}, which nothing here queries: it reads every key of the collection
+         * (from disk where not cached) while the base class holds this index's lock, which writes to the collection
+         * wait for.
+         */
         @Override
         protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
-            // for a regular expression on _id: every string key, then the others
             return () -> Stream.concat(
                     StreamSupport.stream(Spliterators.spliteratorUnknownSize(documents.keyIterator(null), 0), false)
                             .filter(String.class::isInstance)

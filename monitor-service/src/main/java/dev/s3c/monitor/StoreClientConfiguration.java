@@ -35,7 +35,12 @@ class StoreClientConfiguration {
                 .build();
     }
 
-    /** Daemon threads with this application's class loader; the client shuts them down when it closes. */
+    /**
+     * Daemon threads with this application's class loader; the client shuts them down when it closes (one client per
+     * service: a second client from these settings would share them). Each completion is handed to one of them by the
+     * channel group's polling thread, where the JDK's default group ran it on the polling thread: a hand-off per store
+     * command, which the services make a few of a second under load (the monitor writes in bulk).
+     */
     static ExecutorService callbackThreads() {
         ClassLoader application = StoreClientConfiguration.class.getClassLoader();
         AtomicInteger count = new AtomicInteger();

@@ -55,7 +55,9 @@ class StoreClientConfigurationTest {
                             .doOnNext(answer -> answeredOn.set(Thread.currentThread()))
                             .block(Duration.ofSeconds(10));
                     assertThat(pong.get("ok", Number.class).intValue()).isEqualTo(1);
-                    // the answer arrives on the configuration's threads, with the application's class loader
+                    // the answer arrives on the configuration's threads, with the application's class loader (the
+                    // JDK's default threads have the system's, the same loader as the application's in a test)
+                    assertThat(answeredOn.get().getClass().getName()).isNotEqualTo("jdk.internal.misc.InnocuousThread");
                     assertThat(answeredOn.get().getName()).startsWith("s3c-store-client-");
                     assertThat(answeredOn.get().getContextClassLoader())
                             .isSameAs(StoreClientConfiguration.class.getClassLoader());
