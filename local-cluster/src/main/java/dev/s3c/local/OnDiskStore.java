@@ -254,7 +254,8 @@ final class OnDiskStore extends H2Backend {
                             // one pass over the documents on open; the base class reads them all twice (a check,
                             // then the adds; add checks too): 20 s of a 144 s start with a million executions. The
                             // pass reads one version of the map: registered, so that H2 keeps the chunks it is on
-                            // however long it takes (it frees a chunk 45 s after its pages moved in a compaction)
+                            // however long it takes (once a compaction moved a chunk's pages, H2 frees the chunk when
+                            // it is 45 s old)
                             MVStore.TxCounter reading = getMvStore().registerVersionUsage();
                             try {
                                 streamAllDocumentsWithPosition().forEach(d -> heap.add(d.getDocument(), d.getPosition(),
