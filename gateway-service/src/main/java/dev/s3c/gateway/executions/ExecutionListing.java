@@ -26,7 +26,8 @@ import reactor.core.publisher.Mono;
 final class ExecutionListing {
 
     static final int MAX_EXAMINED = 4096;
-    private static final int BLOCKS_PER_READ = 4;
+    /** Blocks read at once once a first read did not fill the page (a filter passing most, or stale places). */
+    static final int BLOCKS_PER_READ = 4;
 
     record Page(List<ExecutionView> items, String next) {
     }
@@ -77,6 +78,7 @@ final class ExecutionListing {
         /** Places at and above it are done. */
         private long done;
         private int examined;
+        private int fills;
 
         Walk(String functionId, Predicate<ExecutionView> filter, int limit, long floor, long before) {
             this.functionId = functionId;
@@ -139,10 +141,16 @@ final class ExecutionListing {
             }
         }
 
-        /** Reads the next few blocks below what was read, their places below {@code unread}, newest first. */
+        /**
+         * Reads the next blocks below what was read, their places below {@code unread}, newest first: at first only
+         * those the rest of the page would take if every place listed one (the newest page of 50 mostly reads one
+         * block, not four: a block is 256 entries, decoded by the store and the driver), then a few at a time.
+         */
         private Mono<Void> fill() {
             long top = blockOf(unread - 1);
-            long bottom = Math.max(blockOf(floor), top - BLOCKS_PER_READ + 1);
+            long needed = fills++ == 0 ? top - blockOf(Math.max(floor, unread - (limit - items.size()))) + 1
+                    : BLOCKS_PER_READ;
+            long bottom = Math.max(blockOf(floor), top - Math.min(needed, BLOCKS_PER_READ) + 1);
             List<String> blockIds = new ArrayList<>();
             for (long b = top; b >= bottom; b--) {
                 blockIds.add(blockId(functionId, b));

@@ -4,6 +4,10 @@ import static dev.s3c.contracts.ExecutionTimeline.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.event.CommandListener;
+import com.mongodb.event.CommandSucceededEvent;
 import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
@@ -16,6 +20,8 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,10 +38,25 @@ class ExecutionListingTest {
     private MongoClient client;
     private ExecutionListing listing;
 
+    /** Timeline blocks the store answered, counted from the driver's replies. */
+    private final AtomicInteger blocksRead = new AtomicInteger();
+
     @BeforeEach
     void start() {
         server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create(server.bindAndGetConnectionString());
+        client = MongoClients.create(MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(server.bindAndGetConnectionString()))
+                .addCommandListener(new CommandListener() {
+                    @Override
+                    public void commandSucceeded(CommandSucceededEvent event) {
+                        BsonDocument cursor = event.getResponse().getDocument("cursor", null);
+                        if (cursor != null && cursor.getString("ns").getValue().endsWith("." + BLOCKS)) {
+                            blocksRead.addAndGet(cursor.getArray(cursor.containsKey("firstBatch") ? "firstBatch"
+                                    : "nextBatch").size());
+                        }
+                    }
+                })
+                .build());
         listing = new ExecutionListing(new ReactiveMongoTemplate(client, "s3c"));
     }
 
@@ -81,6 +102,20 @@ class ExecutionListingTest {
         var last = listing.page(f, v -> true, 250, second.next()).block();
         assertThat(inputs(last)).hasSize(100).startsWith(99).endsWith(0);
         assertThat(last.next()).isNull();
+    }
+
+    @Test
+    void aPageReadsTheBlocksItsPlacesAreInFirstAndMoreOnlyWhenItNeedsThem() {
+        // blocks 0 and 1 are full (256 places each), block 2 holds places 512-599
+        store("f", 600, 0);
+        assertThat(inputs(listing.page("f", v -> true, 50, null).block())).hasSize(50).startsWith(599).endsWith(550);
+        assertThat(blocksRead.getAndSet(0)).isEqualTo(1);
+        assertThat(inputs(listing.page("f", v -> true, 250, null).block())).hasSize(250).endsWith(350);
+        assertThat(blocksRead.getAndSet(0)).isEqualTo(2);
+        // every tenth failed: block 2 has eight, the rest comes from the blocks below, read together
+        var failed = listing.page("f", v -> v.status() == ExecutionStatus.FAILED, 20, null).block();
+        assertThat(inputs(failed)).hasSize(20).startsWith(590).endsWith(400);
+        assertThat(blocksRead.getAndSet(0)).isEqualTo(3);
     }
 
     @Test
