@@ -21,8 +21,9 @@ mkdir -p logs
 # up to fifteen: G1's young pauses under load halve (see the README's Performance). S3C_JAVA_OPTS may override it.
 # 8 MB regions: the store's chunk buffers (1-4 MB) and the Kafka clients' larger fetches are ordinary objects
 # instead of "humongous" ones, each of which started a G1 marking cycle (one every 8 s under load).
-# Native memory the JVM frees (the JITs' arenas, code they replace) is handed back to the system every 5 s instead of
-# kept by glibc's allocator: without it RSS grew for the first minutes of a load while the JVM's own count did not.
+# Native memory the JVM frees (the JITs' compiler arenas, other freed native allocations) is handed back to the system
+# every 5 s instead of kept by glibc's allocator: without it RSS grew for the first minutes of a load while the JVM's
+# own count of its native memory did not.
 exec "$JAVA_HOME/bin/java" \
   -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$JVMCI" \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \

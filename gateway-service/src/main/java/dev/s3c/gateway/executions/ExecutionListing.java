@@ -26,8 +26,11 @@ import reactor.core.publisher.Mono;
 final class ExecutionListing {
 
     static final int MAX_EXAMINED = 4096;
-    /** Blocks read at once once a first read did not fill the page (a filter passing most, or stale places). */
-    static final int BLOCKS_PER_READ = 4;
+    /**
+     * Blocks read at once after a first read that did not fill the page: a filter passing few, stale places, or the
+     * newest places, handed out by the monitor before it pushed their entries.
+     */
+    private static final int BLOCKS_PER_READ = 4;
 
     record Page(List<ExecutionView> items, String next) {
     }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.BsonDocument;
+import org.bson.BsonString;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +51,7 @@ class ExecutionListingTest {
                     @Override
                     public void commandSucceeded(CommandSucceededEvent event) {
                         BsonDocument cursor = event.getResponse().getDocument("cursor", null);
-                        if (cursor != null && cursor.getString("ns").getValue().endsWith("." + BLOCKS)) {
+                        if (cursor != null && cursor.getString("ns", new BsonString("")).getValue().endsWith("." + BLOCKS)) {
                             blocksRead.addAndGet(cursor.getArray(cursor.containsKey("firstBatch") ? "firstBatch"
                                     : "nextBatch").size());
                         }
