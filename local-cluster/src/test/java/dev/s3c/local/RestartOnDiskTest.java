@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -25,11 +27,12 @@ class RestartOnDiskTest {
     Path data;
 
     @Test
-    void everyInvocationAcceptedBeforeAStopEndsOnceAfterTheRestart() {
+    void everyInvocationAcceptedBeforeAStopEndsOnceAfterTheRestart() throws Exception {
         LocalCluster.Options options = LocalCluster.Options.forTests(null, null).withDataDir(data)
                 .withExecutorInstances(1).withServiceArgs("--s3c.scaler.max-instances=1");
         int total = 200;
         List<String> accepted = new ArrayList<>();
+        Set<String> scalerMembers = new HashSet<>();
         String functionId;
         LocalCluster cluster = LocalCluster.start(options);
         try {
@@ -53,12 +56,17 @@ class RestartOnDiskTest {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     assertThat(api.get("/api/functions/" + id + "/logs?status=succeeded&limit=1000").body().size())
                             .isPositive());
+            String bootstrap = cluster.kafkaBootstrap();
+            scalerMembers.addAll(await().atMost(Duration.ofSeconds(60))
+                    .until(() -> scalerGroupMembers(bootstrap), members -> !members.isEmpty()));
         } finally {
             cluster.close();
         }
 
         cluster = LocalCluster.start(options);
         try {
+            // the scaler that stopped left its group: the new one is not held in its first rebalance waiting for it
+            assertThat(scalerGroupMembers(cluster.kafkaBootstrap())).doesNotContainAnyElementsOf(scalerMembers);
             Api api = new Api(cluster.gatewayUrl());
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                     assertThat(api.get("/api/functions/" + functionId + "/logs?status=succeeded&limit=1000").body()
@@ -75,6 +83,16 @@ class RestartOnDiskTest {
             }
         } finally {
             cluster.close();
+        }
+    }
+
+    /** The member ids in the scaler's Kafka Streams group, as the broker has them. */
+    private static Set<String> scalerGroupMembers(String bootstrap) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Set<String> members = new HashSet<>();
+            admin.describeConsumerGroups(List.of("s3c-scaler")).all().get().get("s3c-scaler").members()
+                    .forEach(m -> members.add(m.consumerId()));
+            return members;
         }
     }
 }

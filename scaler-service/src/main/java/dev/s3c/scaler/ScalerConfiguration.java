@@ -60,6 +60,17 @@ class ScalerConfiguration {
         return ScalerTopology.build(builder, policy, properties.flushInterval());
     }
 
+    /**
+     * A scaler that stops leaves its group at once. Kafka Streams stays in it by default until its session times out
+     * (45 s), so a scaler started again within that time waited in its first rebalance for the member it replaced,
+     * deciding nothing, and a stop meanwhile waited out the close timeout and logged an error. Kafka Streams removes
+     * only a static member on close, hence the scaler's {@code group.instance.id} (scaler.yml).
+     */
+    @Bean
+    StreamsBuilderFactoryBeanConfigurer leaveGroupOnStop() {
+        return factory -> factory.setLeaveGroupOnClose(true);
+    }
+
     /** A failed stream thread (a source topic not created yet, a broker away) is replaced, not left dead. */
     @Bean
     StreamsBuilderFactoryBeanConfigurer replaceFailedStreamThreads() {
