@@ -57,7 +57,7 @@ class RestartOnDiskTest {
                     assertThat(api.get("/api/functions/" + id + "/logs?status=succeeded&limit=1000").body().size())
                             .isPositive());
             String bootstrap = cluster.kafkaBootstrap();
-            scalerMembers.addAll(await().atMost(Duration.ofSeconds(60))
+            scalerMembers.addAll(await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> scalerGroupMembers(bootstrap), members -> !members.isEmpty()));
         } finally {
             cluster.close();

@@ -64,7 +64,8 @@ class ScalerConfiguration {
      * A scaler that stops leaves its group at once. Kafka Streams stays in it by default until its session times out
      * (45 s), so a scaler started again within that time waited in its first rebalance for the member it replaced,
      * deciding nothing, and a stop meanwhile waited out the close timeout and logged an error. Kafka Streams removes
-     * only a static member on close, hence the scaler's {@code group.instance.id} (scaler.yml).
+     * only a static member on close, hence the scaler's {@code group.instance.id} (scaler.yml). The price: a failed
+     * stream thread no longer leaves either, so its replacement waits for its session to end (10 s, scaler.yml).
      */
     @Bean
     StreamsBuilderFactoryBeanConfigurer leaveGroupOnStop() {
