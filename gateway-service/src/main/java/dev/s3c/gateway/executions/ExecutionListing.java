@@ -81,7 +81,8 @@ final class ExecutionListing {
         /** Places at and above it are done. */
         private long done;
         private int examined;
-        private int fills;
+        /** Until the first read of blocks: that one takes only what the page spans. */
+        private boolean firstRead = true;
 
         Walk(String functionId, Predicate<ExecutionView> filter, int limit, long floor, long before) {
             this.functionId = functionId;
@@ -151,8 +152,9 @@ final class ExecutionListing {
          */
         private Mono<Void> fill() {
             long top = blockOf(unread - 1);
-            long needed = fills++ == 0 ? top - blockOf(Math.max(floor, unread - (limit - items.size()))) + 1
+            long needed = firstRead ? top - blockOf(Math.max(floor, unread - (limit - items.size()))) + 1
                     : BLOCKS_PER_READ;
+            firstRead = false;
             long bottom = Math.max(blockOf(floor), top - Math.min(needed, BLOCKS_PER_READ) + 1);
             List<String> blockIds = new ArrayList<>();
             for (long b = top; b >= bottom; b--) {

@@ -51,7 +51,8 @@ class ExecutionListingTest {
                     @Override
                     public void commandSucceeded(CommandSucceededEvent event) {
                         BsonDocument cursor = event.getResponse().getDocument("cursor", null);
-                        if (cursor != null && cursor.getString("ns", new BsonString("")).getValue().endsWith("." + BLOCKS)) {
+                        String namespace = cursor == null ? "" : cursor.getString("ns", new BsonString("")).getValue();
+                        if (namespace.endsWith("." + BLOCKS)) {
                             blocksRead.addAndGet(cursor.getArray(cursor.containsKey("firstBatch") ? "firstBatch"
                                     : "nextBatch").size());
                         }
