@@ -26,12 +26,10 @@ import java.util.Comparator;
 import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -41,12 +39,12 @@ import org.h2.mvstore.MVStore;
 
 /**
  * The local run's on-disk MongoDB-wire store: documents in an H2 MVStore file, keyed by {@code _id}; the other unique
- * indexes in memory, rebuilt from the documents when the store opens.
+ * indexes in maps of the same file ({@link SortedIndex}).
  *
  * <p>Why not the H2 backend's own indexes: it keeps them as MVStore maps whose keys it compares by Java-serializing
  * both sides, and a page read from disk deserializes every key on it. Past a few hundred thousand executions every
- * upsert spent most of its time there, and storing fell behind the executors. A hash or skip-list index answers the
- * same lookups (equality, {@code $in}, a range on one field) from memory instead.
+ * upsert spent most of its time there, and storing fell behind the executors. The maps here hold their keys as BSON and
+ * compare them as objects ({@link IndexEntryTypes}).
  *
  * <p>The {@code _id} index takes no memory per document where the {@code _id} is a string (every execution, log
  * block and dead letter): the collection's map is keyed by {@code _id}, so a lookup there is the index (see
@@ -109,8 +107,36 @@ final class OnDiskStore extends H2Backend {
             protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                     boolean sparse) {
                 boolean byId = keys.size() == 1 && keys.getFirst().getKey().equals("_id");
-                return byId ? new IdIndex(indexName, keys, sparse, documents(collectionName))
-                        : new HeapSortedIndex(indexName, keys, sparse);
+                if (byId) {
+                    return new IdIndex(indexName, keys, sparse, documents(collectionName));
+                }
+                MVMap<KeyValue, Object> entries = getMvStore().openMap(sortedIndexMapName(collectionName, indexName),
+                        new MVMap.Builder<KeyValue, Object>().keyType(IndexEntryTypes.KEYS)
+                                .valueType(IndexEntryTypes.POSITIONS));
+                return new SortedIndex(indexName, keys, sparse, entries, meta(collectionName));
+            }
+
+            /**
+             * Another name than the H2 backend's own index maps ({@code ._index_}), which Java-serialized their keys:
+             * a store written before may still hold one.
+             */
+            private String sortedIndexMapName(String collectionName, String indexName) {
+                return getFullCollectionNamespace(collectionName) + "._s3c_index_" + indexName;
+            }
+
+            /** The collection's meta map (H2Collection's); it goes when the collection is dropped. */
+            private MVMap<String, Object> meta(String collectionName) {
+                return getMvStore().openMap("meta." + getFullCollectionNamespace(collectionName));
+            }
+
+            @Override
+            protected void dropIndex(MongoCollection<Object> collection, String indexName) {
+                super.dropIndex(collection, indexName);
+                String name = sortedIndexMapName(collection.getCollectionName(), indexName);
+                if (getMvStore().hasMap(name)) {
+                    getMvStore().removeMap(name);
+                }
+                meta(collection.getCollectionName()).remove(SortedIndex.builtKey(indexName));
             }
 
             /**
@@ -141,7 +167,7 @@ final class OnDiskStore extends H2Backend {
             @Override
             protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
                 MVMap<Object, Document> data = documents(collectionName);
-                MVMap<String, Object> meta = getMvStore().openMap("meta." + getFullCollectionNamespace(collectionName));
+                MVMap<String, Object> meta = meta(collectionName);
                 return new H2Collection(this, collectionName, options, data, meta, cursorRegistry) {
 
                     /**
@@ -223,7 +249,7 @@ final class OnDiskStore extends H2Backend {
                             int batchSize, Document fieldSelector) {
                         // a range on a sorted index, in its order: documents are read only up to the limit
                         for (Index<Object> index : getIndexes()) {
-                            if (index instanceof HeapSortedIndex sorted) {
+                            if (index instanceof SortedIndex sorted) {
                                 Iterable<Map.Entry<KeyValue, Object>> entries = sorted.range(query, orderBy);
                                 if (entries != null) {
                                     // a document only where its stored key is: a read without the lock may meet
@@ -232,9 +258,9 @@ final class OnDiskStore extends H2Backend {
                                     Stream<Document> documents = StreamSupport.stream(entries.spliterator(), false)
                                             .map(entry -> {
                                                 Document document = getDocument(entry.getValue());
-                                                return document != null
-                                                        && sorted.getKeyValues(document).contains(entry.getKey())
-                                                        ? document : null;
+                                                return document != null && sorted.getKeyValues(document).stream()
+                                                        .anyMatch(key -> IndexEntryTypes.ORDER.compare(key,
+                                                                entry.getKey()) == 0) ? document : null;
                                             })
                                             .filter(Objects::nonNull);
                                     return matchDocumentsFromStream(documents, query, null, numberToSkip, limit,
@@ -250,22 +276,27 @@ final class OnDiskStore extends H2Backend {
                         boolean known = getIndexes().stream().anyMatch(i -> i.getName().equals(index.getName()));
                         if (!known && index instanceof IdIndex byId) {
                             byId.loadKeysThatAreNotStrings(getMvStore());
-                        } else if (!known && index instanceof HeapUniqueIndex heap && !heap.isBuilt()) {
-                            // one pass over the documents on open; the base class reads them all twice (a check,
-                            // then the adds; add checks too): 20 s of a 144 s start with a million executions. The
-                            // pass reads one version of the map: registered, so that H2 keeps the chunks it is on
-                            // however long it takes (once a compaction moved a chunk's pages, H2 frees the chunk when
-                            // it is 45 s old)
+                        } else if (!known && index instanceof SortedIndex sorted && !sorted.isBuilt()) {
+                            // an index new to the file (just created, or kept in memory by an earlier version of
+                            // this store): filled in one pass over the documents, once; it is in the file from then
+                            // on. The base class reads them all twice (a check, then the adds; add checks too): 20 s
+                            // of a 144 s start with a million executions. Anything a pass cut short left is cleared
+                            // first. The pass reads one version of the map: registered, so that H2 keeps the chunks
+                            // it is on however long it takes (once a compaction moved a chunk's pages, H2 frees the
+                            // chunk when it is 45 s old)
                             MVStore.TxCounter reading = getMvStore().registerVersionUsage();
                             try {
-                                streamAllDocumentsWithPosition().forEach(d -> heap.add(d.getDocument(), d.getPosition(),
-                                        this));
+                                sorted.clear();
+                                streamAllDocumentsWithPosition().forEach(d -> sorted.add(d.getDocument(),
+                                        d.getPosition(), this));
                             } catch (MongoServerError e) {
+                                // a duplicate: the index is not made, and leaves no entries in the file
+                                sorted.clear();
                                 throw new IndexBuildFailedException(e, this);
                             } finally {
                                 getMvStore().deregisterVersionUsage(reading);
                             }
-                            heap.markBuilt();
+                            sorted.markBuilt();
                         }
                         super.addIndex(index);
                     }
@@ -274,21 +305,19 @@ final class OnDiskStore extends H2Backend {
         };
     }
 
-    /** A unique index in a hash map: key to the document's position (its key in the collection's MVStore map). */
+    /**
+     * A unique index in a hash map: key to the document's position (its key in the collection's MVStore map). What
+     * {@link IdIndex} keeps of ids that are not strings.
+     */
     static class HeapUniqueIndex extends AbstractUniqueIndex<Object> {
 
-        final Map<KeyValue, Object> positions;
+        final Map<KeyValue, Object> positions = new ConcurrentHashMap<>();
 
         /** Filled from its collection's documents by the store, which the base class would otherwise do again. */
         private volatile boolean built;
 
         HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse) {
-            this(name, keys, sparse, new ConcurrentHashMap<>());
-        }
-
-        HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse, Map<KeyValue, Object> positions) {
             super(name, keys, sparse);
-            this.positions = positions;
         }
 
         @Override
@@ -441,25 +470,86 @@ final class OnDiskStore extends H2Backend {
     }
 
     /**
-     * A unique index on one field in a sorted map: besides equality and {@code $in} it serves a range ({@code $gt},
-     * {@code $gte}, {@code $lt}, {@code $lte}) sorted by its field either way, which is how real MongoDB serves a
-     * listing that pages by a key. Every other unique index than {@code _id} is one of these.
+     * Every unique index other than {@code _id}: its entries in a map of the store's file, sorted as MongoDB compares
+     * keys. Besides equality and {@code $in} it serves a range ({@code $gt}, {@code $gte}, {@code $lt}, {@code $lte})
+     * on its one field sorted by that field either way, which is how real MongoDB serves a listing that pages by a key.
+     *
+     * <p>Why in the file: these indexes grow with the traffic (dead letters, two keys each, kept 30 days; idempotency
+     * keys, 24 hours), and in the heap each key took about 250 bytes: a function failing 100 times a second for a day
+     * held about 5 GB. A collection's index is read from the file like its documents, a page at a time through the store's
+     * cache, and the store no longer reads every such document when it opens.
      */
-    static final class HeapSortedIndex extends HeapUniqueIndex {
+    static final class SortedIndex extends AbstractUniqueIndex<Object> {
 
         private static final Set<String> RANGE = Set.of("$gt", "$gte", "$lt", "$lte");
-        private static final Comparator<KeyValue> ORDER = (a, b) -> {
-            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-                int c = ValueComparator.asc().compare(a.get(i), b.get(i));
-                if (c != 0) {
-                    return c;
-                }
-            }
-            return Integer.compare(a.size(), b.size());
-        };
+        private static final Comparator<KeyValue> ORDER = IndexEntryTypes.ORDER;
 
-        HeapSortedIndex(String name, List<IndexKey> keys, boolean sparse) {
-            super(name, keys, sparse, new ConcurrentSkipListMap<>(ORDER));
+        private final MVMap<KeyValue, Object> entries;
+        /** Where the index says it is complete: the collection's meta map, so that it goes with the collection. */
+        private final Map<String, Object> meta;
+
+        SortedIndex(String name, List<IndexKey> keys, boolean sparse, MVMap<KeyValue, Object> entries,
+                Map<String, Object> meta) {
+            super(name, keys, sparse);
+            this.entries = entries;
+            this.meta = meta;
+        }
+
+        static String builtKey(String indexName) {
+            return "s3c.indexBuilt." + indexName;
+        }
+
+        /** Whether every document of the collection is in it (false for an index new to the file). */
+        boolean isBuilt() {
+            return meta.containsKey(builtKey(getName()));
+        }
+
+        void markBuilt() {
+            meta.put(builtKey(getName()), Boolean.TRUE);
+        }
+
+        void clear() {
+            entries.clear();
+        }
+
+        @Override
+        protected Object removeDocument(KeyValue keyValue) {
+            return entries.remove(keyValue);
+        }
+
+        @Override
+        protected boolean putKeyPosition(KeyValue keyValue, Object position) {
+            // as the H2 index stores it: a missing _id is a position too
+            return entries.putIfAbsent(keyValue, Missing.ofNullable(position)) == null;
+        }
+
+        @Override
+        protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
+            return entries.entrySet();
+        }
+
+        @Override
+        protected Object getPosition(KeyValue keyValue) {
+            return entries.get(keyValue);
+        }
+
+        @Override
+        public long getCount() {
+            return entries.sizeAsLong();
+        }
+
+        /**
+         * Only the base class asks, to decide whether to read every document into this index: not once the store has
+         * (a sparse index may be complete and still have no keys).
+         */
+        @Override
+        public boolean isEmpty() {
+            return !isBuilt() && entries.isEmpty();
+        }
+
+        @Override
+        public long getDataSize() {
+            return getCount();
         }
 
         /**
@@ -503,20 +593,26 @@ final class OnDiskStore extends H2Backend {
                     }
                 }
             }
-            NavigableMap<KeyValue, Object> range = (NavigableMap<KeyValue, Object>) positions;
             if (lower != null && upper != null) {
                 int c = ORDER.compare(lower, upper);
                 if (c > 0 || c == 0 && !(lowerInclusive && upperInclusive)) {
                     // bounds that cross: nothing is in between
                     return List.of();
                 }
-                range = range.subMap(lower, lowerInclusive, upper, upperInclusive);
-            } else if (lower != null) {
-                range = range.tailMap(lower, lowerInclusive);
-            } else if (upper != null) {
-                range = range.headMap(upper, upperInclusive);
             }
-            return (descending ? range.descendingMap() : range).entrySet();
+            // the map's cursor includes both ends: an exclusive bound is skipped where the range meets it
+            KeyValue from = descending ? upper : lower;
+            KeyValue to = descending ? lower : upper;
+            boolean fromExcluded = from != null && !(descending ? upperInclusive : lowerInclusive);
+            boolean toExcluded = to != null && !(descending ? lowerInclusive : upperInclusive);
+            return () -> {
+                Cursor<KeyValue, Object> cursor = entries.cursor(from, to, descending);
+                return StreamSupport.stream(Spliterators.spliteratorUnknownSize(cursor, 0), false)
+                        .map(key -> Map.entry(key, cursor.getValue()))
+                        .filter(entry -> !(fromExcluded && ORDER.compare(entry.getKey(), from) == 0
+                                || toExcluded && ORDER.compare(entry.getKey(), to) == 0))
+                        .iterator();
+            };
         }
     }
 }

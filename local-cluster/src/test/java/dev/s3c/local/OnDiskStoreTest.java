@@ -12,6 +12,7 @@ import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.QueryParameters;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import java.nio.ByteBuffer;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The local run's on-disk store: documents survive a restart, and its in-memory indexes are rebuilt from them. */
+/** The local run's on-disk store: documents and indexes survive a restart; ids that are not strings are indexed in memory. */
 class OnDiskStoreTest {
 
     @TempDir
@@ -378,13 +379,131 @@ class OnDiskStoreTest {
 
     @Test
     void theSortedIndexAnswersOnlyARangeOnItsOwnFieldInItsOwnOrder() {
-        var index = new OnDiskStore.HeapSortedIndex("order_1", List.of(new IndexKey("order", true)), true);
+        MVStore memory = MVStore.open(null);
+        var index = new OnDiskStore.SortedIndex("order_1", List.of(new IndexKey("order", true)), true,
+                memory.openMap("index", new MVMap.Builder<KeyValue, Object>().keyType(IndexEntryTypes.KEYS)
+                        .valueType(IndexEntryTypes.POSITIONS)), new HashMap<>());
         assertThat(index.range(doc("order", doc("$gt", "a")), null)).isNotNull();
         assertThat(index.range(doc("order", doc("$gt", "a").append("$lte", "b")), doc("order", -1))).isNotNull();
         assertThat(index.range(doc("order", "a"), null)).isNull();
         assertThat(index.range(doc("order", doc("$in", List.of("a"))), null)).isNull();
         assertThat(index.range(doc("order", doc("$gt", "a")).append("other", 1), null)).isNull();
         assertThat(index.range(doc("order", doc("$gt", "a")), doc("other", 1))).isNull();
+    }
+
+    /**
+     * A unique index other than {@code _id} is a map in the file, not rebuilt in memory at each open: dead letters and
+     * idempotency keys grow with the traffic, and in the heap each key took about 250 bytes.
+     */
+    @Test
+    void aSortedIndexIsKeptInTheFileAndAStoreOpensWithoutReadingTheDocumentsAgain() {
+        withStore(letters -> {
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            insertOrdered(letters, 2000);
+        });
+        // a document in the middle that cannot be read: a store that reads every document at open fails on it
+        MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
+        file.openMap("databases.s3c.functions", new MVMap.Builder<Object, Object>().valueType(new Unreadable()))
+                .put("e-15x", Unreadable.MARK);
+        assertThat(indexEntries(file).sizeAsLong()).isEqualTo(2000);
+        assertThat(indexEntries(file).get(new KeyValue("a|00042"))).isEqualTo("e-42");
+        file.close();
+
+        withStore(letters -> {
+            assertThat(ids(letters.find(Filters.lt("order", "a|00006")).sort(Indexes.descending("order"))))
+                    .containsExactly("e-4", "e-2", "e-0");
+            assertThat(ids(letters.find(range("$gt", "b|01994", "$lte", "b|01999")))).containsExactly("e-1995",
+                    "e-1997", "e-1999");
+            assertThat(first(letters, Filters.eq("order", "b|01001")).getString("_id")).isEqualTo("e-1001");
+            assertThatThrownBy(() -> Mono.from(letters.insertOne(new Document("_id", "e-new").append("order",
+                    "a|00042"))).block()).isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
+            Mono.from(letters.deleteOne(Filters.eq("_id", "e-42"))).block();
+            Mono.from(letters.insertOne(new Document("_id", "e-new").append("order", "a|00042"))).block();
+            assertThat(first(letters, Filters.eq("order", "a|00042")).getString("_id")).isEqualTo("e-new");
+        });
+    }
+
+    /**
+     * A store whose index an earlier version kept in memory (no map in the file, or one a start cut short): the index
+     * is written to the file from the documents at open, once, and what was in its map before is not kept.
+     */
+    @Test
+    void aSortedIndexNewToTheFileIsFilledFromTheDocumentsOnce() {
+        withStore(letters -> {
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            insertOrdered(letters, 300);
+        });
+        MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
+        file.<String, Object>openMap("meta.s3c.functions").remove("s3c.indexBuilt.order_1");
+        MVMap<KeyValue, Object> entries = indexEntries(file);
+        entries.clear();
+        // left by a fill that did not finish: a key no document has
+        entries.put(new KeyValue("z|ghost"), "ghost");
+        file.close();
+
+        withStore(letters -> {
+            assertThat(ids(letters.find(Filters.gte("order", "b|00295")))).containsExactly("e-295", "e-297", "e-299");
+            assertThatThrownBy(() -> Mono.from(letters.insertOne(new Document("_id", "e-new").append("order",
+                    "b|00001"))).block()).isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
+            Mono.from(letters.insertOne(new Document("_id", "e-z").append("order", "z|ghost"))).block();
+        });
+        file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
+        try {
+            assertThat(indexEntries(file).sizeAsLong()).isEqualTo(301);
+            assertThat(indexEntries(file).get(new KeyValue("z|ghost"))).isEqualTo("e-z");
+            assertThat(file.<String, Object>openMap("meta.s3c.functions").get("s3c.indexBuilt.order_1"))
+                    .isEqualTo(Boolean.TRUE);
+        } finally {
+            file.close();
+        }
+    }
+
+    @Test
+    void droppingACollectionOrAnIndexTakesItsEntriesWithIt() {
+        withStore(letters -> {
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            insertOrdered(letters, 10);
+            Mono.from(letters.drop()).block();
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            // the old collection's keys are gone with it
+            Mono.from(letters.insertOne(new Document("_id", "other").append("order", "a|00002"))).block();
+            insertOrdered(letters, 10, 1);
+            Mono.from(letters.dropIndex("order_1")).block();
+            Mono.from(letters.insertOne(new Document("_id", "twin").append("order", "a|00002"))).block();
+            // an index made again on documents that break it is refused, not half built
+            assertThatThrownBy(() -> Mono.from(letters.createIndex(Indexes.ascending("order"),
+                    new IndexOptions().unique(true).sparse(true))).block()).isInstanceOf(com.mongodb.MongoException.class);
+            Mono.from(letters.deleteOne(Filters.eq("_id", "twin"))).block();
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+        });
+        withStore(letters -> {
+            assertThat(ids(letters.find(Filters.gte("order", "a|")))).containsExactly("other", "e-10");
+            assertThatThrownBy(() -> Mono.from(letters.insertOne(new Document("_id", "twin").append("order",
+                    "a|00002"))).block()).isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
+        });
+    }
+
+    private static void insertOrdered(MongoCollection<Document> collection, int n) {
+        insertOrdered(collection, 0, n);
+    }
+
+    /** Documents e-i with the key {@code a|i} (even i) or {@code b|i} (odd), as a listing's key: owner, then order. */
+    private static void insertOrdered(MongoCollection<Document> collection, int from, int n) {
+        List<Document> docs = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            docs.add(new Document("_id", "e-" + i).append("order", (i % 2 == 0 ? "a" : "b") + "|%05d".formatted(i)));
+        }
+        Mono.from(collection.insertMany(docs)).block();
+    }
+
+    private static MVMap<KeyValue, Object> indexEntries(MVStore file) {
+        return file.openMap("s3c.functions._s3c_index_order_1", new MVMap.Builder<KeyValue, Object>()
+                .keyType(IndexEntryTypes.KEYS).valueType(IndexEntryTypes.POSITIONS));
     }
 
     /**
