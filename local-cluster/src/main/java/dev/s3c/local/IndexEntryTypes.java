@@ -9,6 +9,7 @@ import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -64,10 +65,15 @@ final class IndexEntryTypes {
         @Override
         public void write(WriteBuffer buffer, KeyValue key) {
             Document values = new Document();
+            boolean exact = true;
             for (int i = 0; i < key.size(); i++) {
-                values.put(Integer.toString(i), key.get(i));
+                Object value = key.get(i);
+                // BSON keeps milliseconds: a key read back must still equal its document's ($currentDate sets
+                // microseconds)
+                exact &= !(value instanceof Instant instant && instant.getNano() % 1_000_000 != 0);
+                values.put(Integer.toString(i), value);
             }
-            if (!writeBson(buffer, values)) {
+            if (!exact || !writeBson(buffer, values)) {
                 JAVA_SERIALIZED.write(buffer, key);
             }
         }

@@ -95,9 +95,49 @@ final class OnDiskStore extends H2Backend {
         super(store);
     }
 
+    /** Where {@link #close()} notes the version it closed the file at. */
+    static final String STATE_MAP = "OnDiskStore.state";
+    static final String CLOSED_AT = "closedAtVersion";
+
     static OnDiskStore open(Path file) {
-        return new OnDiskStore(new MVStore.Builder().fileName(file.toString()).cacheSize(CACHE_MB)
-                .autoCommitBufferSize(UNSAVED_KB).open());
+        MVStore store = new MVStore.Builder().fileName(file.toString()).cacheSize(CACHE_MB)
+                .autoCommitBufferSize(UNSAVED_KB).open();
+        trustIndexesOnlyAfterACleanClose(store);
+        return new OnDiskStore(store);
+    }
+
+    /**
+     * A document and its entries in the sorted indexes are written one map at a time, and MVStore commits whenever its
+     * buffer fills: a process killed under load can leave the file with an index entry whose document is not there,
+     * or the other way round. So the indexes are trusted only where this store closed the file itself and nothing
+     * wrote to it since (an earlier version of this store, which kept the indexes in memory, would not keep them up
+     * to date): otherwise every one is filled again from its documents as the store opens, as they were before they
+     * were kept in the file. A reopening adds no version of its own, so the version closed at is the one before.
+     */
+    static void trustIndexesOnlyAfterACleanClose(MVStore store) {
+        Object closedAt = store.hasMap(STATE_MAP) ? store.openMap(STATE_MAP).get(CLOSED_AT) : null;
+        if (closedAt instanceof Long version && version == store.getCurrentVersion() - 1) {
+            return;
+        }
+        for (String name : store.getMapNames()) {
+            if (name.startsWith("meta.")) {
+                MVMap<String, Object> meta = store.openMap(name);
+                // (an MVMap's key set cannot remove while it iterates)
+                List.copyOf(meta.keySet()).stream().filter(key -> key.startsWith(SortedIndex.BUILT))
+                        .forEach(meta::remove);
+            }
+        }
+    }
+
+    /** Called once the server's workers have stopped: nothing writes after this. */
+    @Override
+    public void close() {
+        MVStore store = getMvStore();
+        if (!store.isClosed()) {
+            // the version the closing commit stores
+            store.openMap(STATE_MAP).put(CLOSED_AT, store.getCurrentVersion());
+        }
+        super.close();
     }
 
     @Override
@@ -131,12 +171,13 @@ final class OnDiskStore extends H2Backend {
 
             @Override
             protected void dropIndex(MongoCollection<Object> collection, String indexName) {
+                // the mark first: a file that has it has the index's entries
+                meta(collection.getCollectionName()).remove(SortedIndex.builtKey(indexName));
                 super.dropIndex(collection, indexName);
                 String name = sortedIndexMapName(collection.getCollectionName(), indexName);
                 if (getMvStore().hasMap(name)) {
                     getMvStore().removeMap(name);
                 }
-                meta(collection.getCollectionName()).remove(SortedIndex.builtKey(indexName));
             }
 
             /**
@@ -277,28 +318,39 @@ final class OnDiskStore extends H2Backend {
                         if (!known && index instanceof IdIndex byId) {
                             byId.loadKeysThatAreNotStrings(getMvStore());
                         } else if (!known && index instanceof SortedIndex sorted && !sorted.isBuilt()) {
-                            // an index new to the file (just created, or kept in memory by an earlier version of
-                            // this store): filled in one pass over the documents, once; it is in the file from then
-                            // on. The base class reads them all twice (a check, then the adds; add checks too): 20 s
-                            // of a 144 s start with a million executions. Anything a pass cut short left is cleared
-                            // first. The pass reads one version of the map: registered, so that H2 keeps the chunks
-                            // it is on however long it takes (once a compaction moved a chunk's pages, H2 frees the
-                            // chunk when it is 45 s old)
-                            MVStore.TxCounter reading = getMvStore().registerVersionUsage();
-                            try {
-                                sorted.clear();
-                                streamAllDocumentsWithPosition().forEach(d -> sorted.add(d.getDocument(),
-                                        d.getPosition(), this));
-                            } catch (MongoServerError e) {
-                                // a duplicate: the index is not made, and leaves no entries in the file
-                                sorted.clear();
-                                throw new IndexBuildFailedException(e, this);
-                            } finally {
-                                getMvStore().deregisterVersionUsage(reading);
+                            // under the collection's lock, which writes take, until the index is in the collection's
+                            // list: no write between the pass and the list is missed
+                            synchronized (this) {
+                                fill(sorted);
+                                super.addIndex(index);
                             }
-                            sorted.markBuilt();
+                            return;
                         }
                         super.addIndex(index);
+                    }
+
+                    /**
+                     * An index new to the file (just created, kept in memory by an earlier version of this store, or
+                     * not trusted after an unclean stop): filled in one pass over the documents, after anything in its
+                     * map is cleared. The base class reads them all twice (a check, then the adds; add checks too):
+                     * 20 s of a 144 s start with a million executions. The pass reads one version of the map:
+                     * registered, so that H2 keeps the chunks it is on however long it takes (once a compaction moved
+                     * a chunk's pages, H2 frees the chunk when it is 45 s old).
+                     */
+                    private void fill(SortedIndex sorted) {
+                        MVStore.TxCounter reading = getMvStore().registerVersionUsage();
+                        try {
+                            sorted.clear();
+                            streamAllDocumentsWithPosition().forEach(d -> sorted.add(d.getDocument(), d.getPosition(),
+                                    this));
+                        } catch (MongoServerError e) {
+                            // a duplicate: the index is not made, and leaves no entries in the file
+                            sorted.clear();
+                            throw new IndexBuildFailedException(e, this);
+                        } finally {
+                            getMvStore().deregisterVersionUsage(reading);
+                        }
+                        sorted.markBuilt();
                     }
                 };
             }
@@ -306,19 +358,20 @@ final class OnDiskStore extends H2Backend {
     }
 
     /**
-     * A unique index in a hash map: key to the document's position (its key in the collection's MVStore map). What
-     * {@link IdIndex} keeps of ids that are not strings.
+     * A unique index in a map: key to the document's position (its key in the collection's MVStore map). The map is a
+     * hash map in the heap ({@link HeapUniqueIndex}) or a map of the store's file ({@link SortedIndex}).
      */
-    static class HeapUniqueIndex extends AbstractUniqueIndex<Object> {
+    abstract static class MapUniqueIndex extends AbstractUniqueIndex<Object> {
 
-        final Map<KeyValue, Object> positions = new ConcurrentHashMap<>();
+        final Map<KeyValue, Object> positions;
 
-        /** Filled from its collection's documents by the store, which the base class would otherwise do again. */
-        private volatile boolean built;
-
-        HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse) {
+        MapUniqueIndex(String name, List<IndexKey> keys, boolean sparse, Map<KeyValue, Object> positions) {
             super(name, keys, sparse);
+            this.positions = positions;
         }
+
+        /** Whether every document of the collection is in it, so that the base class need not read them in. */
+        abstract boolean isBuilt();
 
         @Override
         protected Object removeDocument(KeyValue keyValue) {
@@ -352,20 +405,32 @@ final class OnDiskStore extends H2Backend {
          */
         @Override
         public boolean isEmpty() {
-            return !built && positions.isEmpty();
+            return !isBuilt() && positions.isEmpty();
         }
 
+        @Override
+        public long getDataSize() {
+            return getCount();
+        }
+    }
+
+    /** A unique index in a hash map in the heap: what {@link IdIndex} keeps of ids that are not strings. */
+    static class HeapUniqueIndex extends MapUniqueIndex {
+
+        /** Filled from its collection's documents by the store, which the base class would otherwise do again. */
+        private volatile boolean built;
+
+        HeapUniqueIndex(String name, List<IndexKey> keys, boolean sparse) {
+            super(name, keys, sparse, new ConcurrentHashMap<>());
+        }
+
+        @Override
         boolean isBuilt() {
             return built;
         }
 
         void markBuilt() {
             built = true;
-        }
-
-        @Override
-        public long getDataSize() {
-            return getCount();
         }
     }
 
@@ -475,11 +540,11 @@ final class OnDiskStore extends H2Backend {
      * on its one field sorted by that field either way, which is how real MongoDB serves a listing that pages by a key.
      *
      * <p>Why in the file: these indexes grow with the traffic (dead letters, two keys each, kept 30 days; idempotency
-     * keys, 24 hours), and in the heap each key took about 250 bytes: a function failing 100 times a second for a day
-     * held about 5 GB. A collection's index is read from the file like its documents, a page at a time through the store's
-     * cache, and the store no longer reads every such document when it opens.
+     * keys, 24 hours), and in the heap each key took about 285 bytes: a function failing 100 times a second for a day
+     * held about 5 GB. A collection's index is read from the file like its documents, a page at a time through the
+     * store's cache, and after a clean close the store no longer reads every such document when it opens.
      */
-    static final class SortedIndex extends AbstractUniqueIndex<Object> {
+    static final class SortedIndex extends MapUniqueIndex {
 
         private static final Set<String> RANGE = Set.of("$gt", "$gte", "$lt", "$lte");
         private static final Comparator<KeyValue> ORDER = IndexEntryTypes.ORDER;
@@ -490,16 +555,19 @@ final class OnDiskStore extends H2Backend {
 
         SortedIndex(String name, List<IndexKey> keys, boolean sparse, MVMap<KeyValue, Object> entries,
                 Map<String, Object> meta) {
-            super(name, keys, sparse);
+            super(name, keys, sparse, entries);
             this.entries = entries;
             this.meta = meta;
         }
 
+        static final String BUILT = "s3c.indexBuilt.";
+
         static String builtKey(String indexName) {
-            return "s3c.indexBuilt." + indexName;
+            return BUILT + indexName;
         }
 
-        /** Whether every document of the collection is in it (false for an index new to the file). */
+        /** False for an index new to the file. */
+        @Override
         boolean isBuilt() {
             return meta.containsKey(builtKey(getName()));
         }
@@ -513,43 +581,8 @@ final class OnDiskStore extends H2Backend {
         }
 
         @Override
-        protected Object removeDocument(KeyValue keyValue) {
-            return entries.remove(keyValue);
-        }
-
-        @Override
-        protected boolean putKeyPosition(KeyValue keyValue, Object position) {
-            // as the H2 index stores it: a missing _id is a position too
-            return entries.putIfAbsent(keyValue, Missing.ofNullable(position)) == null;
-        }
-
-        @Override
-        protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
-            return entries.entrySet();
-        }
-
-        @Override
-        protected Object getPosition(KeyValue keyValue) {
-            return entries.get(keyValue);
-        }
-
-        @Override
         public long getCount() {
             return entries.sizeAsLong();
-        }
-
-        /**
-         * Only the base class asks, to decide whether to read every document into this index: not once the store has
-         * (a sparse index may be complete and still have no keys).
-         */
-        @Override
-        public boolean isEmpty() {
-            return !isBuilt() && entries.isEmpty();
-        }
-
-        @Override
-        public long getDataSize() {
-            return getCount();
         }
 
         /**

@@ -44,6 +44,9 @@ class IndexEntryTypesTest {
             assertThat(read).isEqualTo(key);
             assertThat(IndexEntryTypes.KEYS.compare(read, key)).isZero();
         }
+        // an instant finer than BSON's milliseconds comes back as it was, not rounded
+        Instant fine = Instant.ofEpochSecond(1_796_000_000L, 123_456_789);
+        assertThat(roundTrip(IndexEntryTypes.KEYS, new KeyValue(fine))).isEqualTo(new KeyValue(fine));
         // a value BSON cannot hold is Java-serialized rather than lost
         assertThat(roundTrip(IndexEntryTypes.KEYS, new KeyValue(BigInteger.TEN))).isEqualTo(new KeyValue(BigInteger.TEN));
     }

@@ -402,12 +402,22 @@ class OnDiskStoreTest {
                     .block();
             insertOrdered(letters, 2000);
         });
+        // the store noted that it closed the file, at the version it closed it at
+        MVStore closed = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).readOnly().open();
+        try {
+            assertThat(closed.openMap(OnDiskStore.STATE_MAP).get(OnDiskStore.CLOSED_AT))
+                    .isEqualTo(closed.getCurrentVersion() - 1);
+        } finally {
+            closed.close();
+        }
         // a document in the middle that cannot be read: a store that reads every document at open fails on it
         MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
         file.openMap("databases.s3c.functions", new MVMap.Builder<Object, Object>().valueType(new Unreadable()))
                 .put("e-15x", Unreadable.MARK);
         assertThat(indexEntries(file).sizeAsLong()).isEqualTo(2000);
         assertThat(indexEntries(file).get(new KeyValue("a|00042"))).isEqualTo("e-42");
+        // closed as the store closes it: anything else written to the file makes it fill its indexes again
+        file.openMap(OnDiskStore.STATE_MAP).put(OnDiskStore.CLOSED_AT, file.getCurrentVersion());
         file.close();
 
         withStore(letters -> {
@@ -458,6 +468,49 @@ class OnDiskStoreTest {
         } finally {
             file.close();
         }
+    }
+
+    /** A process killed under load can leave an index entry whose document was never written, or the reverse. */
+    @Test
+    void aStoreNotClosedCleanlyFillsItsSortedIndexesAgain() {
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> letters = client.getDatabase("s3c").getCollection("functions");
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            insertOrdered(letters, 100);
+            indexEntries(store.getMvStore()).put(new KeyValue("z|ghost"), "ghost");
+            store.getMvStore().commit();
+            // killed: nothing more is written
+            store.getMvStore().closeImmediately();
+        } finally {
+            server.shutdownNow();
+        }
+        withStore(letters -> {
+            Mono.from(letters.insertOne(new Document("_id", "e-z").append("order", "z|ghost"))).block();
+            assertThat(ids(letters.find(Filters.gte("order", "b|00097")))).containsExactly("e-97", "e-99", "e-z");
+        });
+    }
+
+    /** An earlier version of this store kept its sorted indexes in memory: what it wrote is not in the file's. */
+    @Test
+    void aStoreWrittenByAnEarlierVersionSinceItsLastCleanCloseFillsItsSortedIndexesAgain() {
+        withStore(letters -> {
+            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                    .block();
+            insertOrdered(letters, 10);
+        });
+        MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
+        file.openMap("databases.s3c.functions", new MVMap.Builder<Object, de.bwaldvogel.mongo.bson.Document>()
+                .valueType(BsonDocumentType.INSTANCE)).put("e-old", doc("_id", "e-old").append("order", "a|99999"));
+        file.close();
+
+        withStore(letters -> {
+            assertThat(ids(letters.find(range("$gte", "a|99", "$lt", "b")))).containsExactly("e-old");
+            assertThatThrownBy(() -> Mono.from(letters.insertOne(new Document("_id", "twin").append("order",
+                    "a|99999"))).block()).isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
+        });
     }
 
     @Test
