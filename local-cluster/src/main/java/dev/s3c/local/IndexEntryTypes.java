@@ -36,10 +36,17 @@ final class IndexEntryTypes {
     private static final ObjectDataType JAVA_SERIALIZED = new ObjectDataType();
     private static final ThreadLocal<ByteBuf> ENCODED = ThreadLocal.withInitial(() -> Unpooled.buffer(256));
 
-    /** Keys in the order the index serves ranges in: value by value as MongoDB compares them, then the shorter. */
+    /**
+     * Keys in the order the index serves ranges in: value by value as MongoDB compares them, then the shorter. Dates
+     * to the millisecond, as MongoDB keeps them and as a document is written and read back ({@code $currentDate}
+     * sets microseconds, which a key read back from the file no longer has).
+     */
     static final Comparator<KeyValue> ORDER = (a, b) -> {
         for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = ValueComparator.asc().compare(a.get(i), b.get(i));
+            Object x = a.get(i);
+            Object y = b.get(i);
+            int c = x instanceof Instant p && y instanceof Instant q ? Long.compare(p.toEpochMilli(), q.toEpochMilli())
+                    : ValueComparator.asc().compare(x, y);
             if (c != 0) {
                 return c;
             }
@@ -65,15 +72,10 @@ final class IndexEntryTypes {
         @Override
         public void write(WriteBuffer buffer, KeyValue key) {
             Document values = new Document();
-            boolean exact = true;
             for (int i = 0; i < key.size(); i++) {
-                Object value = key.get(i);
-                // BSON keeps milliseconds: a key read back must still equal its document's ($currentDate sets
-                // microseconds)
-                exact &= !(value instanceof Instant instant && instant.getNano() % 1_000_000 != 0);
-                values.put(Integer.toString(i), value);
+                values.put(Integer.toString(i), key.get(i));
             }
-            if (!exact || !writeBson(buffer, values)) {
+            if (!writeBson(buffer, values)) {
                 JAVA_SERIALIZED.write(buffer, key);
             }
         }

@@ -102,8 +102,14 @@ final class OnDiskStore extends H2Backend {
     static OnDiskStore open(Path file) {
         MVStore store = new MVStore.Builder().fileName(file.toString()).cacheSize(CACHE_MB)
                 .autoCommitBufferSize(UNSAVED_KB).open();
-        trustIndexesOnlyAfterACleanClose(store);
-        return new OnDiskStore(store);
+        try {
+            trustIndexesOnlyAfterACleanClose(store);
+            return new OnDiskStore(store);
+        } catch (RuntimeException | Error e) {
+            // let go of the file's lock: nothing was changed that a commit should keep
+            store.closeImmediately();
+            throw e;
+        }
     }
 
     /**
@@ -134,7 +140,8 @@ final class OnDiskStore extends H2Backend {
     public void close() {
         MVStore store = getMvStore();
         if (!store.isClosed()) {
-            // the version the closing commit stores
+            // the version the closing commit stores (H2Backend closes without compacting, which would store more
+            // versions after it: every start would then fill the indexes again)
             store.openMap(STATE_MAP).put(CLOSED_AT, store.getCurrentVersion());
         }
         super.close();

@@ -44,9 +44,13 @@ class IndexEntryTypesTest {
             assertThat(read).isEqualTo(key);
             assertThat(IndexEntryTypes.KEYS.compare(read, key)).isZero();
         }
-        // an instant finer than BSON's milliseconds comes back as it was, not rounded
+        // an instant finer than BSON's milliseconds comes back to the millisecond, as its document does, and is
+        // the same key (dates compare to the millisecond, as in MongoDB)
         Instant fine = Instant.ofEpochSecond(1_796_000_000L, 123_456_789);
-        assertThat(roundTrip(IndexEntryTypes.KEYS, new KeyValue(fine))).isEqualTo(new KeyValue(fine));
+        KeyValue read = roundTrip(IndexEntryTypes.KEYS, new KeyValue(fine));
+        assertThat(read).isEqualTo(new KeyValue(Instant.ofEpochSecond(1_796_000_000L, 123_000_000)));
+        assertThat(IndexEntryTypes.KEYS.compare(read, new KeyValue(fine))).isZero();
+        assertThat(IndexEntryTypes.KEYS.compare(read, new KeyValue(fine.plusMillis(1)))).isNegative();
         // a value BSON cannot hold is Java-serialized rather than lost
         assertThat(roundTrip(IndexEntryTypes.KEYS, new KeyValue(BigInteger.TEN))).isEqualTo(new KeyValue(BigInteger.TEN));
     }
