@@ -286,8 +286,7 @@ class OnDiskStoreTest {
     @Test
     void aSortedIndexServesRangesInEitherOrderAndSurvivesARestart() {
         withStore(letters -> {
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             List<Document> docs = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 String function = i % 2 == 0 ? "a" : "b";
@@ -398,8 +397,7 @@ class OnDiskStoreTest {
     @Test
     void aSortedIndexIsKeptInTheFileAndAStoreOpensWithoutReadingTheDocumentsAgain() {
         withStore(letters -> {
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             insertOrdered(letters, 2000);
         });
         // the store noted that it closed the file, at the version it closed it at
@@ -441,8 +439,7 @@ class OnDiskStoreTest {
     @Test
     void aSortedIndexNewToTheFileIsFilledFromTheDocumentsOnce() {
         withStore(letters -> {
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             insertOrdered(letters, 300);
         });
         MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
@@ -477,8 +474,7 @@ class OnDiskStoreTest {
         MongoServer server = new MongoServer(store);
         try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
             MongoCollection<Document> letters = client.getDatabase("s3c").getCollection("functions");
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             insertOrdered(letters, 100);
             indexEntries(store.getMvStore()).put(new KeyValue("z|ghost"), "ghost");
             store.getMvStore().commit();
@@ -497,8 +493,7 @@ class OnDiskStoreTest {
     @Test
     void aStoreWrittenByAnEarlierVersionSinceItsLastCleanCloseFillsItsSortedIndexesAgain() {
         withStore(letters -> {
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             insertOrdered(letters, 10);
         });
         MVStore file = new MVStore.Builder().fileName(dir.resolve("mongo.mv").toString()).open();
@@ -516,29 +511,31 @@ class OnDiskStoreTest {
     @Test
     void droppingACollectionOrAnIndexTakesItsEntriesWithIt() {
         withStore(letters -> {
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             insertOrdered(letters, 10);
             Mono.from(letters.drop()).block();
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
             // the old collection's keys are gone with it
             Mono.from(letters.insertOne(new Document("_id", "other").append("order", "a|00002"))).block();
             insertOrdered(letters, 10, 1);
             Mono.from(letters.dropIndex("order_1")).block();
             Mono.from(letters.insertOne(new Document("_id", "twin").append("order", "a|00002"))).block();
             // an index made again on documents that break it is refused, not half built
-            assertThatThrownBy(() -> Mono.from(letters.createIndex(Indexes.ascending("order"),
-                    new IndexOptions().unique(true).sparse(true))).block()).isInstanceOf(com.mongodb.MongoException.class);
+            assertThatThrownBy(() -> createOrderIndex(letters)).isInstanceOf(com.mongodb.MongoException.class);
             Mono.from(letters.deleteOne(Filters.eq("_id", "twin"))).block();
-            Mono.from(letters.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
-                    .block();
+            createOrderIndex(letters);
         });
         withStore(letters -> {
             assertThat(ids(letters.find(Filters.gte("order", "a|")))).containsExactly("other", "e-10");
             assertThatThrownBy(() -> Mono.from(letters.insertOne(new Document("_id", "twin").append("order",
                     "a|00002"))).block()).isInstanceOf(MongoWriteException.class).hasMessageContaining("E11000");
         });
+    }
+
+    /** The listing key's index: unique and sparse, as the dead letters' and scaling decisions' are. */
+    private static void createOrderIndex(MongoCollection<Document> collection) {
+        Mono.from(collection.createIndex(Indexes.ascending("order"), new IndexOptions().unique(true).sparse(true)))
+                .block();
     }
 
     private static void insertOrdered(MongoCollection<Document> collection, int n) {
