@@ -30,6 +30,7 @@ import org.bson.Document;
 import org.bson.types.ObjectId;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.Page;
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
 import org.junit.jupiter.api.Test;
@@ -586,6 +587,40 @@ class OnDiskStoreTest {
                     assertThat(bytes).as(chunk).isLessThanOrEqualTo(3L << 20));
         } finally {
             server.shutdownNow();
+        }
+    }
+
+    /**
+     * MVStore writes a whole page again when one document on it changes. Executions land in id order, two writers
+     * apart and their results later, so a page of executions changed in several commits: with H2's 16 KB pages each
+     * execution was encoded four times, with 4 KB pages two and a half (README, Storage).
+     */
+    @Test
+    void aPageHoldsOnlyAFewExecutionsSoAWriteRewritesFewNeighbours() {
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+            // about the size of a stored execution
+            insert(executions, "e", 4, 100, "x".repeat(400));
+            store.getMvStore().commit();
+
+            List<Integer> leaves = new ArrayList<>();
+            countLeaves(store.getMvStore().openMap("databases.s3c.executions").getRootPage(), leaves);
+            assertThat(leaves.stream().mapToInt(Integer::intValue).sum()).isEqualTo(400);
+            assertThat(leaves).allSatisfy(keys -> assertThat(keys).isLessThanOrEqualTo(3));
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    private static void countLeaves(Page<?, ?> page, List<Integer> keysPerLeaf) {
+        if (page.isLeaf()) {
+            keysPerLeaf.add(page.getKeyCount());
+            return;
+        }
+        for (int i = 0; i < page.getRawChildPageCount(); i++) {
+            countLeaves(page.getChildPage(i), keysPerLeaf);
         }
     }
 
