@@ -601,8 +601,11 @@ class OnDiskStoreTest {
         MongoServer server = new MongoServer(store);
         try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
             MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
-            // about the size of a stored execution
-            insert(executions, "e", 4, 100, "x".repeat(400));
+            // about the size of a stored execution; first elsewhere, so that MVStore's estimate of a document's
+            // memory (the average size seen, shared by every test in this JVM) is that size
+            String output = "x".repeat(400);
+            insert(client.getDatabase("s3c").getCollection("before"), "b", 1, 100, output);
+            insert(executions, "e", 4, 100, output);
             store.getMvStore().commit();
 
             List<Integer> leaves = new ArrayList<>();
