@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -564,12 +565,9 @@ class OnDiskStoreTest {
      */
     @Test
     void aBurstOfWritesIsStoredInChunksThatFitA3MbBuffer() {
-        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
-        // only commits for the amount written: on a slow machine the one-second commit would split the burst anyway
-        store.getMvStore().setAutoCommitDelay(0);
-        MongoServer server = new MongoServer(store);
-        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
-            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
+        withServedStore((store, executions) -> {
+            // only commits for the amount written: on a slow machine the one-second commit would split the burst
+            store.getMvStore().setAutoCommitDelay(0);
             String output = "x".repeat(4000);
             // a store in use: documents of this size written before (MVStore estimates a page's memory from the
             // average document size seen, which earlier tests in this JVM set with small documents)
@@ -585,9 +583,7 @@ class OnDiskStoreTest {
             written.keySet().removeAll(chunksBefore);
             assertThat(written).hasSizeGreaterThan(5).allSatisfy((chunk, bytes) ->
                     assertThat(bytes).as(chunk).isLessThanOrEqualTo(3L << 20));
-        } finally {
-            server.shutdownNow();
-        }
+        });
     }
 
     /**
@@ -597,14 +593,12 @@ class OnDiskStoreTest {
      */
     @Test
     void aPageHoldsOnlyAFewExecutionsSoAWriteRewritesFewNeighbours() {
-        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
-        MongoServer server = new MongoServer(store);
-        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
-            MongoCollection<Document> executions = client.getDatabase("s3c").getCollection("executions");
-            // about the size of a stored execution; first elsewhere, so that MVStore's estimate of a document's
-            // memory (the average size seen, shared by every test in this JVM) is that size
+        withServedStore((store, executions) -> {
+            // about the size of a stored execution, and as many written and deleted first: MVStore estimates a
+            // document's memory from the average size seen, which earlier tests in this JVM set
             String output = "x".repeat(400);
-            insert(client.getDatabase("s3c").getCollection("before"), "b", 1, 100, output);
+            insert(executions, "before", 1, 100, output);
+            Mono.from(executions.deleteMany(new Document())).block();
             insert(executions, "e", 4, 100, output);
             store.getMvStore().commit();
 
@@ -612,6 +606,15 @@ class OnDiskStoreTest {
             countLeaves(store.getMvStore().openMap("databases.s3c.executions").getRootPage(), leaves);
             assertThat(leaves.stream().mapToInt(Integer::intValue).sum()).isEqualTo(400);
             assertThat(leaves).allSatisfy(keys -> assertThat(keys).isLessThanOrEqualTo(3));
+        });
+    }
+
+    /** A store on this test's file, served over the wire: its {@code executions} collection, and the store itself. */
+    private void withServedStore(BiConsumer<OnDiskStore, MongoCollection<Document>> use) {
+        OnDiskStore store = OnDiskStore.open(dir.resolve("mongo.mv"));
+        MongoServer server = new MongoServer(store);
+        try (MongoClient client = MongoClients.create(server.bindAndGetConnectionString())) {
+            use.accept(store, client.getDatabase("s3c").getCollection("executions"));
         } finally {
             server.shutdownNow();
         }
