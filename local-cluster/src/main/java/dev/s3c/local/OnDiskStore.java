@@ -76,12 +76,12 @@ final class OnDiskStore extends H2Backend {
     private static final int UNSAVED_KB = 2048;
 
     /**
-     * How large a page grows (by MVStore's estimate) before it splits; H2's default is 16 KB, about eight executions
-     * (MVStore counts each as four times the average document, {@link BsonDocumentType}). A page is written again in
+     * How large a page grows (by MVStore's estimate) before it splits; H2's default is 16 KB, up to seven executions
+     * (MVStore counts each document as four times the average one, {@link BsonDocumentType}). A page is written again in
      * full whenever one of its documents changes, and executions are written in id order by two of the monitor's
      * threads, their results often in a later batch: a page of executions changed in several commits, and each
-     * execution was encoded four times under async load. With 4 KB pages (one or two executions) it is two and a half times,
-     * the file a quarter smaller and the store's CPU lower (README, Storage). A larger document gets a page of its own.
+     * execution was encoded four times under async load. With 4 KB pages (an execution each) it is two and a half
+     * times, the file a quarter smaller and the store's CPU lower (README, Storage).
      */
     private static final int PAGE_SPLIT_BYTES = 4096;
 

@@ -594,11 +594,13 @@ class OnDiskStoreTest {
     @Test
     void aPageHoldsOnlyAFewExecutionsSoAWriteRewritesFewNeighbours() {
         withServedStore((store, executions) -> {
-            // about the size of a stored execution, and as many written and deleted first: MVStore estimates a
-            // document's memory from the average size seen, which earlier tests in this JVM set
+            // about the size of a stored execution, and as many written (a commit encodes them) and deleted first:
+            // MVStore estimates a document's memory from the average size encoded, which earlier tests in this JVM set
             String output = "x".repeat(400);
             insert(executions, "before", 1, 100, output);
+            store.getMvStore().commit();
             Mono.from(executions.deleteMany(new Document())).block();
+            store.getMvStore().commit();
             insert(executions, "e", 4, 100, output);
             store.getMvStore().commit();
 
