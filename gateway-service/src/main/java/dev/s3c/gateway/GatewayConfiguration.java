@@ -3,6 +3,7 @@ package dev.s3c.gateway;
 import dev.s3c.contracts.JsonSerde;
 import dev.s3c.contracts.KafkaClientMeters;
 import dev.s3c.contracts.Topic;
+import dev.s3c.store.StoreClientConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -10,6 +11,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.MicrometerProducerListener;
@@ -17,6 +19,7 @@ import org.springframework.kafka.core.MicrometerProducerListener;
 @Configuration(proxyBeanMethods = false)
 // the idempotency keys' expiry
 @org.springframework.scheduling.annotation.EnableScheduling
+@Import(StoreClientConfiguration.class)
 class GatewayConfiguration {
 
     /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */

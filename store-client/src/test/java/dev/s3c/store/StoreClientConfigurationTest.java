@@ -1,4 +1,4 @@
-package dev.s3c.gateway;
+package dev.s3c.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.s3c.monitor;
+package dev.s3c.store;
 
 import com.mongodb.MongoClientSettings;
 import com.mongodb.connection.TransportSettings;
@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Configuration;
  * and the whole platform spent about 4% more CPU per invocation with it (README, tenth round). A settings bean that
  * names a transport is what makes Boot's Netty customizer back off; it also replaces Boot's settings bean, and with it
  * Boot's customizer that applies {@code spring.mongodb.*}, which is therefore declared here as Boot declares it.
- * The gateway declares the same.
+ * The gateway and the monitor import it.
  *
  * <p>The transport runs the driver's callbacks, and with them whatever the reactive chains do next, on threads of
  * its own: the JDK's default ones are {@code InnocuousThread}s whose context class loader is the system's, which in
@@ -26,7 +26,7 @@ import org.springframework.context.annotation.Configuration;
  * configured classes, and the restart with it.
  */
 @Configuration(proxyBeanMethods = false)
-class StoreClientConfiguration {
+public class StoreClientConfiguration {
 
     @Bean
     MongoClientSettings mongoClientSettings() {
