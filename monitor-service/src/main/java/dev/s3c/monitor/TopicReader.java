@@ -29,7 +29,7 @@ public abstract class TopicReader implements SmartLifecycle, BatchMessageListene
     /**
      * @param name client id and container name
      * @param settings consumer settings over the application's (group, isolation level, ...)
-     * @param ackMode BATCH commits each batch after it returned; MANUAL never commits
+     * @param ackMode BATCH commits each batch after it returned; MANUAL leaves it to the reader
      */
     protected TopicReader(String name, KafkaProperties kafka, MeterRegistry meters, Map<String, Object> settings,
             ContainerProperties.AckMode ackMode, int concurrency, List<String> topics) {
@@ -48,6 +48,11 @@ public abstract class TopicReader implements SmartLifecycle, BatchMessageListene
         container.setConcurrency(concurrency);
         container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
         container.setBeanName(name);
+    }
+
+    /** The container, for a reader that needs more of it than the settings above (before it starts). */
+    protected ConcurrentMessageListenerContainer<String, byte[]> container() {
+        return container;
     }
 
     /** Runs before the first poll: declaring the indexes the reader's writes and their readers need. */

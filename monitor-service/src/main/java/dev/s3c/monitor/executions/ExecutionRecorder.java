@@ -16,11 +16,18 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.micrometer.core.instrument.Gauge;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.bson.Document;
@@ -28,44 +35,100 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.kafka.event.ListenerContainerIdleEvent;
+import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
  * Persists every accepted invocation and every result into {@code executions} (the monitor is its one writer):
- * one bulk of idempotent upserts per polled batch, committed to Kafka only after MongoDB acknowledged it.
+ * one bulk of idempotent upserts per polled batch, committed to Kafka only after MongoDB acknowledged it. A request
+ * read without its result is held for up to {@link #HOLD} (see {@link HeldRequests}), so that most executions are
+ * one write, not two; its partition is committed only up to it.
  */
 @Component
-class ExecutionRecorder extends TopicReader {
+class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessageListener<String, byte[]> {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutionRecorder.class);
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * How long a request waits for its result before it is written alone: well above the executions' queue wait
+     * under load (p50 about 90 ms), and a small part of what a user would wait for a result anyway; until then the
+     * gateway that accepted it answers reads of it (as queued) from its own memory.
+     */
+    static final Duration HOLD = Duration.ofSeconds(1);
+    /** How often a reader with no new messages looks for held requests whose time is up. */
+    private static final long IDLE_CHECK_MS = 250;
+    private static final int MAX_HELD_PER_PARTITION = 5_000;
+    private static final long MAX_HELD_BYTES_PER_PARTITION = 8L << 20;
+
     private final ReactiveMongoTemplate mongo;
     private final SeriesRegistry series;
     private final FunctionTimelineWriter timeline;
+    private final HeldRequests held;
     private final Counter recorded;
+    private final Counter writesBoth;
+    private final Counter writesRequest;
+    private final Counter writesResult;
+    private final Counter writesStart;
     private final Counter stored;
     private final Timer persistenceLag;
 
+    @Autowired
     ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters) {
+        this(mongo, kafka, meters, HOLD);
+    }
+
+    ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters, Duration hold) {
         // the application's group (s3c-monitor); two consumers share the partitions. The three topics have as many
         // partitions and are keyed by execution id; the range assignor hands partition n of each to the same
         // consumer, so all messages of one execution are written by one thread, in turn
-        // batches of up to half a second: most executions finish within it, so their request and result fold into
-        // one write (the embedded store's cost is per write); the persistence lag stays well under its 2 s target
+        // batches of up to half a second: fewer, larger bulk writes (the embedded store's cost is per write); the
+        // persistence lag stays well under its 2 s target
         super("s3c-monitor-executions", kafka, meters, Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                 RangeAssignor.class.getName(), ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500,
                 ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                ContainerProperties.AckMode.BATCH, 2,
+                ContainerProperties.AckMode.MANUAL, 2,
                 List.of(Topic.INVOCATIONS.topicName(), Topic.INVOCATION_RESULTS.topicName(),
                         Topic.INVOCATION_STARTS.topicName()));
+        // the offsets are committed here, by partition (ackMode MANUAL: the container commits nothing itself)
+        ContainerProperties props = container().getContainerProperties();
+        props.setPollTimeout(IDLE_CHECK_MS);
+        props.setIdleEventInterval(IDLE_CHECK_MS);
+        props.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+            @Override
+            public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> revoked) {
+                forget(revoked);
+            }
+
+            @Override
+            public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> lost) {
+                forget(lost);
+            }
+        });
+        // idle events are published on the consumer's own thread, the one that may commit its offsets
+        container().setApplicationEventPublisher(event -> {
+            if (event instanceof ListenerContainerIdleEvent idle && idle.getConsumer() != null) {
+                onIdle(idle.getConsumer());
+            }
+        });
+        this.held = new HeldRequests(hold.toNanos(), MAX_HELD_PER_PARTITION, MAX_HELD_BYTES_PER_PARTITION);
+        Gauge.builder("s3c.monitor.requests.held", held, HeldRequests::size)
+                .description("requests read and waiting a moment for their result, to be stored in one write")
+                .register(meters);
         this.mongo = mongo;
         this.series = new SeriesRegistry(mongo);
         this.timeline = new FunctionTimelineWriter(mongo);
         this.recorded = meters.counter("s3c.monitor.executions.recorded");
+        this.writesBoth = writes(meters, "request and result");
+        this.writesRequest = writes(meters, "request");
+        this.writesResult = writes(meters, "result");
+        this.writesStart = writes(meters, "start");
         this.stored = Counter.builder("s3c.monitor.results.stored")
                 .description("results stored where users read them").register(meters);
         this.persistenceLag = Timer.builder("s3c.monitor.persistence.lag")
@@ -75,35 +138,115 @@ class ExecutionRecorder extends TopicReader {
                 .maximumExpectedValue(Duration.ofMinutes(5)).register(meters);
     }
 
+    private static Counter writes(MeterRegistry meters, String kind) {
+        return Counter.builder("s3c.monitor.execution.writes").tag("of", kind)
+                .description("writes of executions to the store, by what each wrote").register(meters);
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+        held.forget(partitions.stream().filter(tp -> tp.topic().equals(Topic.INVOCATIONS.topicName()))
+                .map(TopicPartition::partition).toList());
+    }
+
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-        List<InvocationRequested> requests = new ArrayList<>();
+        throw new UnsupportedOperationException("the container hands over its consumer: it commits by partition");
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
+        commit(consumer, record(records, owned(consumer), System.nanoTime()));
+    }
+
+    /** No batch for a moment: the held requests whose time is up are written without their result. */
+    private void onIdle(Consumer<?, ?> consumer) {
+        Set<Integer> owned = owned(consumer);
+        if (!held.holdsAny(owned)) {
+            return;
+        }
+        try {
+            commit(consumer, record(List.of(), owned, System.nanoTime()));
+        } catch (RuntimeException e) {
+            // the store unreachable: they stay held, and uncommitted, until a later batch writes them
+            log.warn("Could not write the requests held for their results: {}", e.getMessage());
+        }
+    }
+
+    private static Set<Integer> owned(Consumer<?, ?> consumer) {
+        Set<Integer> owned = new HashSet<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            if (tp.topic().equals(Topic.INVOCATIONS.topicName())) {
+                owned.add(tp.partition());
+            }
+        }
+        return owned;
+    }
+
+    private static void commit(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(offsets);
+        }
+    }
+
+    /**
+     * Writes one batch and what it releases of the held requests.
+     *
+     * @param owned the invocations partitions the calling consumer reads
+     * @return the offsets that may now be committed: everything read, but no held request
+     */
+    Map<TopicPartition, OffsetAndMetadata> record(List<ConsumerRecord<String, byte[]>> records, Set<Integer> owned,
+            long nowNanos) {
+        List<HeldRequests.Read> requests = new ArrayList<>();
         List<InvocationCompleted> results = new ArrayList<>();
         List<InvocationStarted> starts = new ArrayList<>();
-        Set<String> ids = new LinkedHashSet<>();
+        Map<TopicPartition, Long> readUpTo = new HashMap<>();
+        Map<Integer, Long> requestsReadUpTo = new HashMap<>();
+        Set<String> resolved = new HashSet<>();
+        Set<Integer> partitions = new HashSet<>(owned);
         for (ConsumerRecord<String, byte[]> record : records) {
+            readUpTo.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
             try {
                 if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
+                    requestsReadUpTo.merge(record.partition(), record.offset() + 1, Math::max);
+                    partitions.add(record.partition());
                     InvocationRequested r = JsonCodec.fromBytes(record.value(), InvocationRequested.class);
-                    requests.add(r);
-                    ids.add(r.executionId());
+                    requests.add(new HeldRequests.Read(r, record.partition(), record.offset(),
+                            Math.max(0, record.serializedValueSize())));
+                    if (r.series() > 0) {
+                        resolved.add(r.executionId());
+                    }
                 } else if (record.topic().equals(Topic.INVOCATION_STARTS.topicName())) {
-                    InvocationStarted r = JsonCodec.fromBytes(record.value(), InvocationStarted.class);
-                    starts.add(r);
-                    ids.add(r.executionId());
+                    starts.add(JsonCodec.fromBytes(record.value(), InvocationStarted.class));
                 } else {
                     InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
                     results.add(r);
-                    ids.add(r.executionId());
+                    resolved.add(r.executionId());
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                         e.getMessage());
             }
         }
-        if (ids.isEmpty()) {
-            return;
+        HeldRequests.Decision decision = held.decide(requests, resolved, partitions, nowNanos);
+        Set<String> ids = new LinkedHashSet<>();
+        decision.write().forEach(r -> ids.add(r.executionId()));
+        results.forEach(r -> ids.add(r.executionId()));
+        starts.forEach(r -> ids.add(r.executionId()));
+        BatchPlan plan = ids.isEmpty() ? null : write(decision.write(), results, starts, ids);
+        held.apply(decision, requestsReadUpTo, nowNanos);
+        recorded.increment(records.size());
+        if (plan != null) {
+            count(plan);
         }
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        readUpTo.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
+        held.commitOffsets(partitions).forEach((partition, offset) -> commits.put(
+                new TopicPartition(Topic.INVOCATIONS.topicName(), partition), new OffsetAndMetadata(offset)));
+        return commits;
+    }
+
+    private BatchPlan write(List<InvocationRequested> requests, List<InvocationCompleted> results,
+            List<InvocationStarted> starts, Set<String> ids) {
         BatchPlan plan = series.current(ids).map(stored -> BatchPlan.of(requests, results, starts, stored))
                 .block(TIMEOUT);
         Map<String, Long> places = timeline.reserve(plan.listed()).block(TIMEOUT);
@@ -114,7 +257,15 @@ class ExecutionRecorder extends TopicReader {
         timeline.push(plan.listed(), places).block(TIMEOUT);
         // the series last: a batch replayed after a failure in between is decided, and written, as the first time
         series.advance(plan.seriesAdvanced()).block(TIMEOUT);
-        recorded.increment(records.size());
+        return plan;
+    }
+
+    private void count(BatchPlan plan) {
+        int folded = folded(plan);
+        writesBoth.increment(folded);
+        writesRequest.increment(plan.requests().size() - folded);
+        writesResult.increment(plan.results().size() - folded);
+        writesStart.increment(plan.starts().size());
         Instant now = Instant.now();
         plan.results().values().forEach(r -> {
             stored.increment();
@@ -122,6 +273,18 @@ class ExecutionRecorder extends TopicReader {
                 persistenceLag.record(Duration.between(r.finishedAt(), now).abs());
             }
         });
+    }
+
+    /** Executions whose request and result are one write. */
+    static int folded(BatchPlan plan) {
+        int folded = 0;
+        for (var e : plan.requests().entrySet()) {
+            InvocationCompleted result = plan.results().get(e.getKey());
+            if (result != null && result.series() == e.getValue().series()) {
+                folded++;
+            }
+        }
+        return folded;
     }
 
     /** At most one write per execution: its request and result folded together where both are here. */

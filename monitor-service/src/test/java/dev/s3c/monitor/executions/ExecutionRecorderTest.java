@@ -15,10 +15,12 @@ import dev.s3c.contracts.InvocationStarted;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.contracts.Topic;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import com.mongodb.client.model.UpdateOneModel;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
@@ -50,7 +52,8 @@ class ExecutionRecorderTest {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
         meters = new SimpleMeterRegistry();
-        recorder = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"), new KafkaProperties(), meters);
+        recorder = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"), new KafkaProperties(), meters,
+                Duration.ZERO);
     }
 
     @AfterEach
@@ -60,7 +63,7 @@ class ExecutionRecorderTest {
     }
 
     private void deliver(Object... messages) {
-        recorder.onMessage(Arrays.stream(messages).map(this::record).toList());
+        recorder.record(Arrays.stream(messages).map(this::record).toList(), Set.of(0), 0);
     }
 
     private ConsumerRecord<String, byte[]> record(Object m) {
@@ -233,5 +236,97 @@ class ExecutionRecorderTest {
         deliver(request("a"), result("a", ExecutionStatus.SUCCEEDED, 0), result("b", ExecutionStatus.FAILED, 0));
         assertThat(meters.get("s3c.monitor.results.stored").counter().count()).isEqualTo(2);
         assertThat(meters.get("s3c.monitor.persistence.lag").timer().count()).isEqualTo(2);
+    }
+
+    /** A recorder that holds requests for a second, fed batches at chosen moments and from chosen partitions. */
+    private final class Holding {
+
+        final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        final ExecutionRecorder held = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"),
+                new KafkaProperties(), meters, Duration.ofSeconds(1));
+        final Map<String, Long> offsets = new java.util.HashMap<>();
+
+        ConsumerRecord<String, byte[]> at(int partition, Object m) {
+            String topic = switch (m) {
+                case InvocationRequested r -> Topic.INVOCATIONS.topicName();
+                case InvocationStarted s -> Topic.INVOCATION_STARTS.topicName();
+                default -> Topic.INVOCATION_RESULTS.topicName();
+            };
+            long next = offsets.merge(topic + "-" + partition, 1L, Long::sum) - 1;
+            return new ConsumerRecord<>(topic, partition, next, "e", JsonCodec.toBytes(m));
+        }
+
+        /** The offsets the batch lets the consumer commit, as topic-partition to offset. */
+        Map<String, Long> deliver(long atMillis, List<ConsumerRecord<String, byte[]>> records) {
+            Map<String, Long> commits = new java.util.TreeMap<>();
+            held.record(records, Set.of(0, 1), atMillis * 1_000_000L)
+                    .forEach((tp, o) -> commits.put(tp.topic() + "-" + tp.partition(), o.offset()));
+            return commits;
+        }
+
+        double writes(String of) {
+            return meters.get("s3c.monitor.execution.writes").tag("of", of).counter().count();
+        }
+
+        double held() {
+            return meters.get("s3c.monitor.requests.held").gauge().value();
+        }
+    }
+
+    @Test
+    void aRequestWaitsForItsResultSoBothAreOneWriteAndItsPartitionIsCommittedOnlyUpToIt() {
+        Holding h = new Holding();
+        Map<String, Long> commits = h.deliver(0, List.of(h.at(0, request("a")), h.at(0, request("b")),
+                h.at(1, request("c"))));
+        assertThat(all("executions")).isEmpty();
+        // nothing held may be committed: after a crash the next reader starts at the oldest held request
+        assertThat(commits).containsEntry("s3c.invocations-0", 0L).containsEntry("s3c.invocations-1", 0L);
+        assertThat(h.held()).isEqualTo(3);
+
+        commits = h.deliver(200, List.of(h.at(0, result("b", ExecutionStatus.SUCCEEDED, 0))));
+        Document b = execution("b");
+        assertThat(b.getString("status")).isEqualTo("succeeded");
+        assertThat(b.getString("input")).isEqualTo("{\"id\":\"b\"}");
+        assertThat(b.getLong("seq")).isZero();
+        assertThat(h.writes("request and result")).isEqualTo(1);
+        assertThat(h.writes("request")).isZero();
+        assertThat(h.writes("result")).isZero();
+        // "a" is still held, below "b"
+        assertThat(commits).containsEntry("s3c.invocations-0", 0L).containsEntry("s3c.invocations-1", 0L)
+                .containsEntry("s3c.invocation-results-0", 1L);
+
+        commits = h.deliver(400, List.of(h.at(0, result("a", ExecutionStatus.FAILED, 0))));
+        assertThat(execution("a").getString("status")).isEqualTo("failed");
+        assertThat(commits).containsEntry("s3c.invocations-0", 2L).containsEntry("s3c.invocations-1", 0L);
+
+        // no result for "c" within the hold: stored as queued, alone, and its partition committed past it
+        commits = h.deliver(999, List.of());
+        assertThat(all("executions")).hasSize(2);
+        commits = h.deliver(1000, List.of());
+        assertThat(execution("c").getString("status")).isEqualTo("queued");
+        assertThat(commits).containsEntry("s3c.invocations-1", 1L);
+        assertThat(h.writes("request and result")).isEqualTo(2);
+        assertThat(h.writes("request")).isEqualTo(1);
+        assertThat(h.held()).isZero();
+    }
+
+    @Test
+    void aHeldRequestsRedriveOrLateResultStillEndsRight() {
+        Holding h = new Holding();
+        h.deliver(0, List.of(h.at(0, request("a")), h.at(0, request("b"))));
+        // "a" is redriven before its first result was read: the redrive resets, the held request comes first
+        InvocationRequested redrive = request("a").redrive(JsonCodec.readTree("{\"n\":2}"), T0.plusSeconds(60));
+        h.deliver(100, List.of(h.at(0, redrive)));
+        assertThat(execution("a").getInteger("series")).isEqualTo(1);
+        assertThat(execution("a").getString("input")).isEqualTo("{\"n\":2}");
+        h.deliver(200, List.of(h.at(0, result("a", ExecutionStatus.FAILED, 0)),
+                h.at(0, result("a", ExecutionStatus.SUCCEEDED, 1))));
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
+
+        // "b" released by its hold, its result read later: the request never overwrites it
+        h.deliver(1100, List.of());
+        h.deliver(1200, List.of(h.at(0, result("b", ExecutionStatus.SUCCEEDED, 0))));
+        assertThat(execution("b").getString("status")).isEqualTo("succeeded");
+        assertThat(execution("b").getString("input")).isEqualTo("{\"id\":\"b\"}");
     }
 }

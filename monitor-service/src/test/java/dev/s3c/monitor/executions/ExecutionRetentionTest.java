@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.s3c.contracts.DeadLetterRecord;
 import dev.s3c.contracts.ScalingEventRecord;
@@ -48,7 +49,7 @@ class ExecutionRetentionTest {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
         mongo = new ReactiveMongoTemplate(client, "s3c");
-        recorder = new ExecutionRecorder(mongo, new KafkaProperties(), new SimpleMeterRegistry());
+        recorder = new ExecutionRecorder(mongo, new KafkaProperties(), new SimpleMeterRegistry(), Duration.ZERO);
     }
 
     @AfterEach
@@ -65,7 +66,7 @@ class ExecutionRetentionTest {
             batch.add(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, r.executionId(),
                     JsonCodec.toBytes(r)));
         }
-        recorder.onMessage(batch);
+        recorder.record(batch, Set.of(0), 0);
     }
 
     private long count(String collection) {
@@ -117,8 +118,8 @@ class ExecutionRetentionTest {
         String redriven = "f-1-" + T0.getEpochSecond() + "-3";
         InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
                 .redrive(JsonCodec.readTree("{\"again\":true}"), T0.plus(Duration.ofDays(6)));
-        recorder.onMessage(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
-                JsonCodec.toBytes(redrive))));
+        recorder.record(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+                JsonCodec.toBytes(redrive))), Set.of(0), 0);
 
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
         sweeper.sweep();
@@ -147,8 +148,8 @@ class ExecutionRetentionTest {
         String redriven = "f-1-" + T0.getEpochSecond() + "-6";
         InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
                 .redrive(JsonCodec.readTree("{}"), T0.plusSeconds(30));
-        recorder.onMessage(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
-                JsonCodec.toBytes(redrive))));
+        recorder.record(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+                JsonCodec.toBytes(redrive))), Set.of(0), 0);
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
         sweeper.sweep();
         // still adding to its last block: only the full one goes

@@ -1,0 +1,186 @@
+package dev.s3c.monitor.executions;
+
+import dev.s3c.contracts.InvocationRequested;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Requests read without their result, held for a moment so that the result, usually read a batch or two later, goes
+ * into the same write: the embedded store's cost is per write (an upsert through the wire, a new version of the
+ * execution's page), and under load most results arrive a batch after their request. Held per partition of the
+ * invocations topic, in the order read; a partition is committed only up to its oldest held request, so a crash, a
+ * stop or a partition handed to another consumer loses nothing held: it is read again from there.
+ * <p>
+ * Each partition is read by one of the recorder's consumer threads at a time, and only that thread touches its
+ * entry; the map itself is shared.
+ */
+final class HeldRequests {
+
+    /** A request as read: where from, and its size (the hold is bounded in bytes too: inputs may be large). */
+    record Read(InvocationRequested request, int partition, long offset, int bytes) {
+    }
+
+    /**
+     * What one batch does with the requests, decided before it writes and applied only after it wrote (a batch whose
+     * write fails is delivered again, and decides the same).
+     *
+     * @param write requests to write now: the held ones released, then the batch's own that are not held
+     * @param hold the batch's requests to hold instead
+     * @param released held requests now written, per partition
+     */
+    record Decision(List<InvocationRequested> write, List<Read> hold, Map<Integer, List<String>> released) {
+    }
+
+    private record Held(Read read, long heldAtNanos) {
+    }
+
+    private static final class Partition {
+        final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
+        long bytes;
+        /** The offset after the last message read from the partition; -1 before the first. */
+        long readUpTo = -1;
+    }
+
+    private final Map<Integer, Partition> partitions = new ConcurrentHashMap<>();
+    private final long holdNanos;
+    private final int maxPerPartition;
+    private final long maxBytesPerPartition;
+
+    /**
+     * @param holdNanos how long a request waits for its result; 0 holds nothing
+     */
+    HeldRequests(long holdNanos, int maxPerPartition, long maxBytesPerPartition) {
+        this.holdNanos = holdNanos;
+        this.maxPerPartition = maxPerPartition;
+        this.maxBytesPerPartition = maxBytesPerPartition;
+    }
+
+    /**
+     * @param requests the batch's requests, in the order read
+     * @param resolved executions whose result (or a redrive) is in the batch: their requests are written now
+     * @param owned the invocations partitions this thread reads
+     */
+    Decision decide(List<Read> requests, Set<String> resolved, Collection<Integer> owned, long nowNanos) {
+        List<InvocationRequested> fresh = new ArrayList<>();
+        Map<Integer, LinkedHashMap<String, Read>> toHold = new HashMap<>();
+        for (Read r : requests) {
+            String id = r.request().executionId();
+            Partition p = partitions.get(r.partition());
+            Held already = p == null ? null : p.held.get(id);
+            if (already != null && (already.read().offset() == r.offset() || r.request().series() == 0)) {
+                // read again (a failed batch delivered again), or sent again: held already
+                continue;
+            }
+            // only a first request waits: a redrive resets the stored outcome and is written as it comes
+            if (holdNanos > 0 && r.request().series() == 0 && !resolved.contains(id)) {
+                toHold.computeIfAbsent(r.partition(), k -> new LinkedHashMap<>()).putIfAbsent(id, r);
+            } else {
+                fresh.add(r.request());
+            }
+        }
+        // the held first: they were read first (a redrive in the batch then comes after its first request)
+        List<InvocationRequested> write = new ArrayList<>();
+        Map<Integer, List<String>> released = new HashMap<>();
+        List<Read> hold = new ArrayList<>();
+        for (int partition : owned) {
+            Partition p = partitions.get(partition);
+            int count = 0;
+            long bytes = 0;
+            if (p != null) {
+                count = p.held.size();
+                bytes = p.bytes;
+                for (Held h : p.held.values()) {
+                    String id = h.read().request().executionId();
+                    if (resolved.contains(id) || nowNanos - h.heldAtNanos() >= holdNanos) {
+                        write.add(h.read().request());
+                        released.computeIfAbsent(partition, k -> new ArrayList<>()).add(id);
+                        count--;
+                        bytes -= h.read().bytes();
+                    }
+                }
+            }
+            for (Read r : toHold.getOrDefault(partition, new LinkedHashMap<>()).values()) {
+                if (count < maxPerPartition && bytes + r.bytes() <= maxBytesPerPartition) {
+                    hold.add(r);
+                    count++;
+                    bytes += r.bytes();
+                } else {
+                    // the hold is full (a backlog read at full speed): written as it comes, in two writes
+                    write.add(r.request());
+                }
+            }
+        }
+        toHold.forEach((partition, reads) -> {
+            if (!owned.contains(partition)) {
+                reads.values().forEach(r -> write.add(r.request()));
+            }
+        });
+        write.addAll(fresh);
+        return new Decision(write, hold, released);
+    }
+
+    /**
+     * Applies a batch's decision once it is written.
+     *
+     * @param readUpTo per invocations partition, the offset after the batch's last message from it
+     */
+    void apply(Decision decision, Map<Integer, Long> readUpTo, long nowNanos) {
+        decision.released().forEach((partition, ids) -> {
+            Partition p = partitions.get(partition);
+            for (String id : ids) {
+                Held h = p.held.remove(id);
+                if (h != null) {
+                    p.bytes -= h.read().bytes();
+                }
+            }
+        });
+        for (Read r : decision.hold()) {
+            Partition p = partitions.computeIfAbsent(r.partition(), k -> new Partition());
+            if (p.held.putIfAbsent(r.request().executionId(), new Held(r, nowNanos)) == null) {
+                p.bytes += r.bytes();
+            }
+        }
+        readUpTo.forEach((partition, upTo) -> {
+            Partition p = partitions.computeIfAbsent(partition, k -> new Partition());
+            p.readUpTo = Math.max(p.readUpTo, upTo);
+        });
+    }
+
+    /** Per owned invocations partition read so far, the offset it may be committed at: its oldest held request. */
+    Map<Integer, Long> commitOffsets(Collection<Integer> owned) {
+        Map<Integer, Long> offsets = new HashMap<>();
+        for (int partition : owned) {
+            Partition p = partitions.get(partition);
+            if (p == null || p.readUpTo < 0) {
+                continue;
+            }
+            offsets.put(partition, p.held.isEmpty() ? p.readUpTo : p.held.firstEntry().getValue().read().offset());
+        }
+        return offsets;
+    }
+
+    /** Partitions this thread no longer reads: whoever reads them next starts below their held requests. */
+    void forget(Collection<Integer> revoked) {
+        revoked.forEach(partitions::remove);
+    }
+
+    boolean holdsAny(Collection<Integer> owned) {
+        for (int partition : owned) {
+            Partition p = partitions.get(partition);
+            if (p != null && !p.held.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int size() {
+        return partitions.values().stream().mapToInt(p -> p.held.size()).sum();
+    }
+}

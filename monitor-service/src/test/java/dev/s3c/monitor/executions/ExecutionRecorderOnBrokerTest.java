@@ -1,0 +1,190 @@
+package dev.s3c.monitor.executions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.InvocationCompleted;
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.contracts.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import reactor.core.publisher.Mono;
+
+/**
+ * The recorder on the test JVM's embedded broker, committing as it runs in the platform: a request held for its
+ * result is stored with it in one write; one whose result does not come is stored when its hold is up, though nothing
+ * else arrives; and a recorder stopped while it holds a request has not committed it, so the next one stores it.
+ */
+class ExecutionRecorderOnBrokerTest {
+
+    private static String brokers;
+
+    private final String group = "recorder-test-" + UUID.randomUUID();
+    private MongoServer server;
+    private MongoClient client;
+    private KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void topics() throws Exception {
+        brokers = System.getProperty("spring.embedded.kafka.brokers");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+            admin.createTopics(List.of(Topic.INVOCATIONS.newTopic(), Topic.INVOCATION_RESULTS.newTopic(),
+                    Topic.INVOCATION_STARTS.newTopic())).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create(server.bindAndGetConnectionString());
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers),
+                new StringSerializer(), new ByteArraySerializer());
+        // the group starts where the topics end: the other tests' messages are not this one's
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            for (Topic topic : List.of(Topic.INVOCATIONS, Topic.INVOCATION_RESULTS, Topic.INVOCATION_STARTS)) {
+                for (int p = 0; p < topic.partitions(); p++) {
+                    ends.put(new TopicPartition(topic.topicName(), p), OffsetSpec.latest());
+                }
+            }
+            Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+            admin.listOffsets(ends).all().get().forEach((tp, end) -> start.put(tp, new OffsetAndMetadata(end.offset())));
+            admin.alterConsumerGroupOffsets(group, start).all().get();
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        producer.close();
+        client.close();
+        server.shutdownNow();
+    }
+
+    private ExecutionRecorder recorder(SimpleMeterRegistry meters, Duration hold) {
+        KafkaProperties kafka = new KafkaProperties();
+        kafka.setBootstrapServers(List.of(brokers));
+        kafka.getConsumer().setGroupId(group);
+        kafka.getConsumer().setAutoOffsetReset("earliest");
+        ExecutionRecorder recorder = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"), kafka, meters,
+                hold);
+        recorder.start();
+        return recorder;
+    }
+
+    private RecordMetadata send(Topic topic, String id, Object message) throws Exception {
+        return producer.send(new ProducerRecord<>(topic.topicName(), id, JsonCodec.toBytes(message))).get();
+    }
+
+    private Document execution(String id) {
+        return Mono.from(client.getDatabase("s3c").getCollection("executions").find(Filters.eq("_id", id)).first())
+                .block();
+    }
+
+    private long committed(TopicPartition partition) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .get(partition);
+            return offset == null ? -1 : offset.offset();
+        }
+    }
+
+    private static InvocationRequested request(String id) {
+        return new InvocationRequested(id, "f-" + id, 1, JsonCodec.readTree("{\"n\":1}"), Instant.now(), null);
+    }
+
+    private static InvocationCompleted result(String id) {
+        Instant now = Instant.now();
+        return new InvocationCompleted(id, "f-" + id, 1, ExecutionStatus.SUCCEEDED, JsonCodec.readTree("2"), null, "",
+                1, 1, "i-0", false, now, now, now, null).withHistory(List.of(), 0);
+    }
+
+    @Test
+    void aHeldRequestIsStoredWithItsResultInOneWriteAndOneWithoutAResultWhenItsHoldIsUp() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ExecutionRecorder recorder = recorder(meters, Duration.ofSeconds(2));
+        try {
+            String answered = "e-" + UUID.randomUUID();
+            String unanswered = "e-" + UUID.randomUUID();
+            send(Topic.INVOCATIONS, answered, request(answered));
+            RecordMetadata lonely = send(Topic.INVOCATIONS, unanswered, request(unanswered));
+            send(Topic.INVOCATION_RESULTS, answered, result(answered));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> execution(answered) != null);
+            assertThat(execution(answered).getString("status")).isEqualTo("succeeded");
+            assertThat(execution(answered).getString("input")).isEqualTo("{\"n\":1}");
+            assertThat(meters.get("s3c.monitor.execution.writes").tag("of", "request and result").counter().count())
+                    .isEqualTo(1);
+
+            // nothing more arrives: the idle reader writes it when its hold is up, then commits past it
+            TopicPartition partition = new TopicPartition(lonely.topic(), lonely.partition());
+            await().atMost(Duration.ofSeconds(30)).until(() -> execution(unanswered) != null);
+            assertThat(execution(unanswered).getString("status")).isEqualTo("queued");
+            await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == lonely.offset() + 1);
+            assertThat(meters.get("s3c.monitor.execution.writes").tag("of", "request").counter().count())
+                    .isEqualTo(1);
+        } finally {
+            recorder.stop();
+        }
+    }
+
+    @Test
+    void aRecorderStoppedWhileItHoldsARequestLeavesItUncommittedForTheNextOne() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ExecutionRecorder first = recorder(meters, Duration.ofMinutes(10));
+        String id = "e-" + UUID.randomUUID();
+        RecordMetadata sent;
+        try {
+            sent = send(Topic.INVOCATIONS, id, request(id));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> meters.get("s3c.monitor.requests.held").gauge().value() == 1);
+        } finally {
+            first.stop();
+        }
+        assertThat(execution(id)).isNull();
+        assertThat(committed(new TopicPartition(sent.topic(), sent.partition()))).isLessThanOrEqualTo(sent.offset());
+
+        ExecutionRecorder next = recorder(new SimpleMeterRegistry(), Duration.ZERO);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> execution(id) != null);
+            assertThat(execution(id).getString("status")).isEqualTo("queued");
+        } finally {
+            next.stop();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.s3c.monitor.executions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s3c.contracts.InvocationRequested;
+import dev.s3c.contracts.JsonCodec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What a batch holds and releases, and where each partition may be committed. */
+class HeldRequestsTest {
+
+    private static final long SECOND = 1_000_000_000L;
+
+    private final HeldRequests held = new HeldRequests(SECOND, 2, 1_000);
+
+    private static HeldRequests.Read read(String id, int partition, long offset) {
+        return new HeldRequests.Read(new InvocationRequested(id, "f-1", 1, JsonCodec.readTree("{}"),
+                Instant.parse("2026-12-05T10:00:00Z"), null), partition, offset, 100);
+    }
+
+    private static List<String> ids(HeldRequests.Decision d) {
+        return d.write().stream().map(InvocationRequested::executionId).toList();
+    }
+
+    @Test
+    void aDecisionChangesNothingUntilItIsAppliedSoAFailedBatchDecidesTheSameAgain() {
+        held.apply(held.decide(List.of(read("a", 0, 0), read("b", 0, 1)), Set.of(), Set.of(0), 0), Map.of(0, 2L), 0);
+        HeldRequests.Decision first = held.decide(List.of(), Set.of("a"), Set.of(0), SECOND / 2);
+        HeldRequests.Decision again = held.decide(List.of(), Set.of("a"), Set.of(0), SECOND / 2);
+        assertThat(ids(first)).containsExactly("a");
+        assertThat(again).isEqualTo(first);
+        assertThat(held.size()).isEqualTo(2);
+        assertThat(held.commitOffsets(Set.of(0))).containsEntry(0, 0L);
+
+        held.apply(first, Map.of(), SECOND / 2);
+        assertThat(held.size()).isEqualTo(1);
+        assertThat(held.commitOffsets(Set.of(0))).containsEntry(0, 1L);
+    }
+
+    @Test
+    void aRequestReadAgainWhileHeldIsNeitherHeldTwiceNorWritten() {
+        held.apply(held.decide(List.of(read("a", 0, 0)), Set.of(), Set.of(0), 0), Map.of(0, 1L), 0);
+        HeldRequests.Decision d = held.decide(List.of(read("a", 0, 0)), Set.of(), Set.of(0), 1);
+        assertThat(d.write()).isEmpty();
+        assertThat(d.hold()).isEmpty();
+    }
+
+    @Test
+    void aFullHoldWritesTheRestAsTheyComeAndARedriveIsNeverHeld() {
+        InvocationRequested redrive = read("r", 0, 3).request().redrive(JsonCodec.readTree("{}"), Instant.now());
+        HeldRequests.Decision d = held.decide(List.of(read("a", 0, 0), read("b", 0, 1), read("c", 0, 2),
+                new HeldRequests.Read(redrive, 0, 3, 100)), Set.of(), Set.of(0), 0);
+        assertThat(d.hold()).extracting(r -> r.request().executionId()).containsExactly("a", "b");
+        assertThat(ids(d)).containsExactlyInAnyOrder("c", "r");
+    }
+
+    @Test
+    void aPartitionHandedToAnotherReaderIsForgottenWithItsHeldRequests() {
+        held.apply(held.decide(List.of(read("a", 0, 5), read("b", 1, 7)), Set.of(), Set.of(0, 1), 0),
+                Map.of(0, 6L, 1, 8L), 0);
+        held.forget(List.of(0));
+        // its next reader starts at the committed offset, below "a", and reads it again; this one never writes it
+        HeldRequests.Decision d = held.decide(List.of(), Set.of(), Set.of(1), 2 * SECOND);
+        assertThat(ids(d)).containsExactly("b");
+        assertThat(held.commitOffsets(Set.of(0, 1))).containsOnlyKeys(1).containsEntry(1, 7L);
+    }
+}
