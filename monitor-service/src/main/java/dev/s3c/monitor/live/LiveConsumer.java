@@ -98,7 +98,7 @@ class LiveConsumer extends TopicReader {
         } else if (topic.equals(Topic.INVOCATION_RESULTS.topicName())) {
             InvocationCompleted r = CODEC.readValue(record.value(), InvocationCompleted.class);
             if (aggregates.completed(r)) {
-                feed.publish("execution", finished(r));
+                feed.publish("execution", () -> finished(r));
             }
         } else if (topic.equals(Topic.DEAD_LETTERS.topicName())) {
             DeadLettered d = JsonCodec.fromBytes(record.value(), DeadLettered.class);
@@ -106,7 +106,7 @@ class LiveConsumer extends TopicReader {
         } else if (topic.equals(Topic.SCALING_EVENTS.topicName())) {
             ScalingEvent e = JsonCodec.fromBytes(record.value(), ScalingEvent.class);
             aggregates.scaling(e);
-            feed.publish("scaling", e);
+            feed.publish("scaling", () -> e);
         } else if (topic.equals(Topic.EXECUTOR_STATUS.topicName())) {
             ExecutorStatus s = record.value() == null ? null : JsonCodec.fromBytes(record.value(), ExecutorStatus.class);
             aggregates.executor(record.key(), s, Instant.now());

@@ -5,6 +5,7 @@ import java.time.Instant;
 import dev.s3c.contracts.JsonCodec;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.BufferOverflowStrategy;
@@ -36,11 +37,14 @@ class LiveFeed implements SmartLifecycle {
     }
 
     /**
-     * An event, as it happens ({@code type}: execution, scaling). Encoded once here, for every client; never
-     * blocks the caller (the Kafka consumer thread): clients are served on their own threads.
+     * An event, as it happens ({@code type}: execution, scaling). Made and encoded once here, for every client, and
+     * not at all while no client listens (the reader calls this for every result on the platform); never blocks the
+     * caller (the Kafka consumer thread): clients are served on their own threads.
      */
-    void publish(String type, Object event) {
-        events.tryEmitNext(message(type, "event", event));
+    void publish(String type, Supplier<?> event) {
+        if (events.currentSubscriberCount() > 0) {
+            events.tryEmitNext(message(type, "event", event.get()));
+        }
     }
 
     /**
