@@ -29,7 +29,7 @@ public abstract class TopicReader implements SmartLifecycle, BatchMessageListene
     /**
      * @param name client id and container name
      * @param settings consumer settings over the application's (group, isolation level, ...)
-     * @param ackMode BATCH commits each batch after it returned; MANUAL leaves it to the reader
+     * @param ackMode BATCH commits each batch after it returned; MANUAL leaves every commit to the reader
      */
     protected TopicReader(String name, KafkaProperties kafka, MeterRegistry meters, Map<String, Object> settings,
             ContainerProperties.AckMode ackMode, int concurrency, List<String> topics) {
@@ -46,7 +46,10 @@ public abstract class TopicReader implements SmartLifecycle, BatchMessageListene
         props.setClientId(name);
         container = new ConcurrentMessageListenerContainer<>(consumers, props);
         container.setConcurrency(concurrency);
-        container.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS)));
+        DefaultErrorHandler retries = new DefaultErrorHandler(new FixedBackOff(1000L, FixedBackOff.UNLIMITED_ATTEMPTS));
+        // a reader that commits itself: the container would otherwise commit a batch it retried up to its end
+        retries.setAckAfterHandle(ackMode != ContainerProperties.AckMode.MANUAL);
+        container.setCommonErrorHandler(retries);
         container.setBeanName(name);
     }
 

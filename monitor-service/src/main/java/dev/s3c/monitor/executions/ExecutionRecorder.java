@@ -23,11 +23,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import io.micrometer.core.instrument.Gauge;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.bson.Document;
@@ -70,7 +73,9 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     private final ReactiveMongoTemplate mongo;
     private final SeriesRegistry series;
     private final FunctionTimelineWriter timeline;
-    private final HeldRequests held;
+    /** Per consumer (each is one thread): what it holds of the partitions it reads. */
+    private final Map<Object, HeldRequests> held = new ConcurrentHashMap<>();
+    private final long holdNanos;
     private final Counter recorded;
     private final Counter writesBoth;
     private final Counter writesRequest;
@@ -96,19 +101,20 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
                 ContainerProperties.AckMode.MANUAL, 2,
                 List.of(Topic.INVOCATIONS.topicName(), Topic.INVOCATION_RESULTS.topicName(),
                         Topic.INVOCATION_STARTS.topicName()));
-        // the offsets are committed here, by partition (ackMode MANUAL: the container commits nothing itself)
+        // the offsets are committed here, by partition (ackMode MANUAL, and no commit after a batch the error
+        // handler retried: see TopicReader)
         ContainerProperties props = container().getContainerProperties();
         props.setPollTimeout(IDLE_CHECK_MS);
         props.setIdleEventInterval(IDLE_CHECK_MS);
         props.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> revoked) {
-                forget(revoked);
+                forget(consumer, revoked);
             }
 
             @Override
             public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> lost) {
-                forget(lost);
+                forget(consumer, lost);
             }
         });
         // idle events are published on the consumer's own thread, the one that may commit its offsets
@@ -117,8 +123,9 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
                 onIdle(idle.getConsumer());
             }
         });
-        this.held = new HeldRequests(hold.toNanos(), MAX_HELD_PER_PARTITION, MAX_HELD_BYTES_PER_PARTITION);
-        Gauge.builder("s3c.monitor.requests.held", held, HeldRequests::size)
+        this.holdNanos = hold.toNanos();
+        Gauge.builder("s3c.monitor.requests.held", held,
+                        all -> all.values().stream().mapToInt(HeldRequests::size).sum())
                 .description("requests read and waiting a moment for their result, to be stored in one write")
                 .register(meters);
         this.mongo = mongo;
@@ -143,9 +150,21 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
                 .description("writes of executions to the store, by what each wrote").register(meters);
     }
 
-    private void forget(Collection<TopicPartition> partitions) {
-        held.forget(partitions.stream().filter(tp -> tp.topic().equals(Topic.INVOCATIONS.topicName()))
-                .map(TopicPartition::partition).toList());
+    private HeldRequests heldBy(Object reader) {
+        return held.computeIfAbsent(reader, r -> new HeldRequests(holdNanos, MAX_HELD_PER_PARTITION,
+                MAX_HELD_BYTES_PER_PARTITION));
+    }
+
+    /** Partitions a consumer no longer reads: whoever reads them next starts below their held requests. */
+    private void forget(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        HeldRequests mine = held.get(consumer);
+        if (mine != null) {
+            mine.forget(partitions.stream().filter(tp -> tp.topic().equals(Topic.INVOCATIONS.topicName()))
+                    .map(TopicPartition::partition).toList());
+            if (mine.isEmpty()) {
+                held.remove(consumer);
+            }
+        }
     }
 
     @Override
@@ -155,26 +174,33 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
 
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
-        commit(consumer, record(records, owned(consumer), System.nanoTime()));
+        Set<TopicPartition> assignment = consumer.assignment();
+        // a batch the error handler retries may have partitions that moved meanwhile: their next reader has them
+        List<ConsumerRecord<String, byte[]>> current = records.stream()
+                .filter(r -> assignment.contains(new TopicPartition(r.topic(), r.partition()))).toList();
+        commit(consumer, record(consumer, current, owned(assignment), System.nanoTime()));
     }
 
     /** No batch for a moment: the held requests whose time is up are written without their result. */
     private void onIdle(Consumer<?, ?> consumer) {
-        Set<Integer> owned = owned(consumer);
-        if (!held.holdsAny(owned)) {
+        HeldRequests mine = held.get(consumer);
+        if (mine == null || mine.isEmpty()) {
             return;
         }
         try {
-            commit(consumer, record(List.of(), owned, System.nanoTime()));
+            commit(consumer, record(consumer, List.of(), owned(consumer.assignment()), System.nanoTime()));
+        } catch (WakeupException | InterruptException e) {
+            // the container stopping: held requests stay uncommitted, read again by the next reader
+            throw e;
         } catch (RuntimeException e) {
             // the store unreachable: they stay held, and uncommitted, until a later batch writes them
             log.warn("Could not write the requests held for their results: {}", e.getMessage());
         }
     }
 
-    private static Set<Integer> owned(Consumer<?, ?> consumer) {
+    private static Set<Integer> owned(Set<TopicPartition> assignment) {
         Set<Integer> owned = new HashSet<>();
-        for (TopicPartition tp : consumer.assignment()) {
+        for (TopicPartition tp : assignment) {
             if (tp.topic().equals(Topic.INVOCATIONS.topicName())) {
                 owned.add(tp.partition());
             }
@@ -191,11 +217,13 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     /**
      * Writes one batch and what it releases of the held requests.
      *
+     * @param reader the consumer whose batch this is: each holds requests of its own partitions
      * @param owned the invocations partitions the calling consumer reads
-     * @return the offsets that may now be committed: everything read, but no held request
+     * @return the offsets to commit now: everything read, but no held request
      */
-    Map<TopicPartition, OffsetAndMetadata> record(List<ConsumerRecord<String, byte[]>> records, Set<Integer> owned,
-            long nowNanos) {
+    Map<TopicPartition, OffsetAndMetadata> record(Object reader, List<ConsumerRecord<String, byte[]>> records,
+            Set<Integer> owned, long nowNanos) {
+        HeldRequests held = heldBy(reader);
         List<HeldRequests.Read> requests = new ArrayList<>();
         List<InvocationCompleted> results = new ArrayList<>();
         List<InvocationStarted> starts = new ArrayList<>();
@@ -239,8 +267,13 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
             count(plan);
         }
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-        readUpTo.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
-        held.commitOffsets(partitions).forEach((partition, offset) -> commits.put(
+        // results and start notices: all read; requests: up to the oldest held
+        readUpTo.forEach((tp, offset) -> {
+            if (!tp.topic().equals(Topic.INVOCATIONS.topicName())) {
+                commits.put(tp, new OffsetAndMetadata(offset));
+            }
+        });
+        held.commitsDue(partitions).forEach((partition, offset) -> commits.put(
                 new TopicPartition(Topic.INVOCATIONS.topicName(), partition), new OffsetAndMetadata(offset)));
         return commits;
     }

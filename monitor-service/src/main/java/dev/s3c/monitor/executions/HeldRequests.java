@@ -17,8 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * invocations topic, in the order read; a partition is committed only up to its oldest held request, so a crash, a
  * stop or a partition handed to another consumer loses nothing held: it is read again from there.
  * <p>
- * Each partition is read by one of the recorder's consumer threads at a time, and only that thread touches its
- * entry; the map itself is shared.
+ * One per consumer, used by its thread only (the held count is read by a gauge from others).
  */
 final class HeldRequests {
 
@@ -45,8 +44,11 @@ final class HeldRequests {
         long bytes;
         /** The offset after the last message read from the partition; -1 before the first. */
         long readUpTo = -1;
+        /** The offset last handed out to be committed; -1 before the first. */
+        long committed = -1;
     }
 
+    // concurrent only for the gauge's reads
     private final Map<Integer, Partition> partitions = new ConcurrentHashMap<>();
     private final long holdNanos;
     private final int maxPerPartition;
@@ -64,7 +66,7 @@ final class HeldRequests {
     /**
      * @param requests the batch's requests, in the order read
      * @param resolved executions whose result (or a redrive) is in the batch: their requests are written now
-     * @param owned the invocations partitions this thread reads
+     * @param owned the invocations partitions the consumer reads, and those of the batch
      */
     Decision decide(List<Read> requests, Set<String> resolved, Collection<Integer> owned, long nowNanos) {
         List<InvocationRequested> fresh = new ArrayList<>();
@@ -152,32 +154,38 @@ final class HeldRequests {
         });
     }
 
-    /** Per owned invocations partition read so far, the offset it may be committed at: its oldest held request. */
-    Map<Integer, Long> commitOffsets(Collection<Integer> owned) {
+    /**
+     * Per owned invocations partition read so far, the offset it may be committed at now, where that moved since it
+     * was last handed out: its oldest held request (by offset: a partition read again from an older offset, after it
+     * was handed back, holds out of order), or all it read.
+     */
+    Map<Integer, Long> commitsDue(Collection<Integer> owned) {
         Map<Integer, Long> offsets = new HashMap<>();
         for (int partition : owned) {
             Partition p = partitions.get(partition);
             if (p == null || p.readUpTo < 0) {
                 continue;
             }
-            offsets.put(partition, p.held.isEmpty() ? p.readUpTo : p.held.firstEntry().getValue().read().offset());
+            long offset = p.readUpTo;
+            for (Held h : p.held.values()) {
+                offset = Math.min(offset, h.read().offset());
+            }
+            if (offset != p.committed) {
+                offsets.put(partition, offset);
+                p.committed = offset;
+            }
         }
         return offsets;
     }
 
-    /** Partitions this thread no longer reads: whoever reads them next starts below their held requests. */
+    /** Partitions the consumer no longer reads: whoever reads them next starts below their held requests. */
     void forget(Collection<Integer> revoked) {
         revoked.forEach(partitions::remove);
     }
 
-    boolean holdsAny(Collection<Integer> owned) {
-        for (int partition : owned) {
-            Partition p = partitions.get(partition);
-            if (p != null && !p.held.isEmpty()) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether nothing is held (what it knows of partitions read may still be kept). */
+    boolean isEmpty() {
+        return partitions.values().stream().allMatch(p -> p.held.isEmpty());
     }
 
     int size() {

@@ -38,14 +38,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import reactor.core.publisher.Mono;
 
 /**
  * The recorder on the test JVM's embedded broker, committing as it runs in the platform: a request held for its
- * result is stored with it in one write; one whose result does not come is stored when its hold is up, though nothing
- * else arrives; and a recorder stopped while it holds a request has not committed it, so the next one stores it.
+ * result is not committed, and is stored with it in one write; one whose result does not come is stored when its
+ * hold is up, though nothing else arrives; a batch retried after a failed write is not committed past a held
+ * request; and a recorder stopped while it holds a request has not committed it, so the next one stores it.
  */
 class ExecutionRecorderOnBrokerTest {
 
@@ -97,14 +99,21 @@ class ExecutionRecorderOnBrokerTest {
     }
 
     private ExecutionRecorder recorder(SimpleMeterRegistry meters, Duration hold) {
+        return recorder(new ReactiveMongoTemplate(client, "s3c"), meters, hold);
+    }
+
+    private ExecutionRecorder recorder(ReactiveMongoTemplate mongo, SimpleMeterRegistry meters, Duration hold) {
         KafkaProperties kafka = new KafkaProperties();
         kafka.setBootstrapServers(List.of(brokers));
         kafka.getConsumer().setGroupId(group);
         kafka.getConsumer().setAutoOffsetReset("earliest");
-        ExecutionRecorder recorder = new ExecutionRecorder(new ReactiveMongoTemplate(client, "s3c"), kafka, meters,
-                hold);
+        ExecutionRecorder recorder = new ExecutionRecorder(mongo, kafka, meters, hold);
         recorder.start();
         return recorder;
+    }
+
+    private RecordMetadata send(Topic topic, int partition, String id, Object message) throws Exception {
+        return producer.send(new ProducerRecord<>(topic.topicName(), partition, id, JsonCodec.toBytes(message))).get();
     }
 
     private RecordMetadata send(Topic topic, String id, Object message) throws Exception {
@@ -134,30 +143,79 @@ class ExecutionRecorderOnBrokerTest {
                 1, 1, "i-0", false, now, now, now, null).withHistory(List.of(), 0);
     }
 
+    private static double held(SimpleMeterRegistry meters) {
+        return meters.get("s3c.monitor.requests.held").gauge().value();
+    }
+
+    private static double writes(SimpleMeterRegistry meters, String of) {
+        return meters.get("s3c.monitor.execution.writes").tag("of", of).counter().count();
+    }
+
     @Test
-    void aHeldRequestIsStoredWithItsResultInOneWriteAndOneWithoutAResultWhenItsHoldIsUp() throws Exception {
+    void aRequestIsHeldUncommittedUntilItsResultComesAndBothAreOneWrite() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ExecutionRecorder recorder = recorder(meters, Duration.ofSeconds(2));
+        ExecutionRecorder recorder = recorder(meters, Duration.ofMinutes(10));
         try {
-            String answered = "e-" + UUID.randomUUID();
-            String unanswered = "e-" + UUID.randomUUID();
-            send(Topic.INVOCATIONS, answered, request(answered));
-            RecordMetadata lonely = send(Topic.INVOCATIONS, unanswered, request(unanswered));
-            send(Topic.INVOCATION_RESULTS, answered, result(answered));
+            String id = "e-" + UUID.randomUUID();
+            RecordMetadata request = send(Topic.INVOCATIONS, id, request(id));
+            TopicPartition partition = new TopicPartition(request.topic(), request.partition());
+            await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
+            assertThat(execution(id)).isNull();
+            assertThat(committed(partition)).isLessThanOrEqualTo(request.offset());
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> execution(answered) != null);
-            assertThat(execution(answered).getString("status")).isEqualTo("succeeded");
-            assertThat(execution(answered).getString("input")).isEqualTo("{\"n\":1}");
-            assertThat(meters.get("s3c.monitor.execution.writes").tag("of", "request and result").counter().count())
-                    .isEqualTo(1);
+            send(Topic.INVOCATION_RESULTS, id, result(id));
+            // counted once the batch is done, after the execution is readable
+            await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request and result") == 1);
+            assertThat(writes(meters, "request")).isZero();
+            assertThat(execution(id).getString("status")).isEqualTo("succeeded");
+            assertThat(execution(id).getString("input")).isEqualTo("{\"n\":1}");
+            await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == request.offset() + 1);
+        } finally {
+            recorder.stop();
+        }
+    }
 
-            // nothing more arrives: the idle reader writes it when its hold is up, then commits past it
+    @Test
+    void aRequestWithoutAResultIsStoredWhenItsHoldIsUpThoughNothingElseArrives() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ExecutionRecorder recorder = recorder(meters, Duration.ofSeconds(1));
+        try {
+            String id = "e-" + UUID.randomUUID();
+            RecordMetadata lonely = send(Topic.INVOCATIONS, id, request(id));
+            // no batch follows: the idle reader writes it, then commits past it
+            await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request") == 1);
+            assertThat(execution(id).getString("status")).isEqualTo("queued");
             TopicPartition partition = new TopicPartition(lonely.topic(), lonely.partition());
-            await().atMost(Duration.ofSeconds(30)).until(() -> execution(unanswered) != null);
-            assertThat(execution(unanswered).getString("status")).isEqualTo("queued");
             await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == lonely.offset() + 1);
-            assertThat(meters.get("s3c.monitor.execution.writes").tag("of", "request").counter().count())
-                    .isEqualTo(1);
+        } finally {
+            recorder.stop();
+        }
+    }
+
+    @Test
+    void aBatchRetriedAfterAFailedWriteIsNotCommittedPastAHeldRequest() throws Exception {
+        ReactiveMongoTemplate mongo = Mockito.spy(new ReactiveMongoTemplate(client, "s3c"));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ExecutionRecorder recorder = recorder(mongo, meters, Duration.ofMinutes(10));
+        try {
+            String waiting = "e-" + UUID.randomUUID();
+            RecordMetadata held = send(Topic.INVOCATIONS, 3, waiting, request(waiting));
+            await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
+
+            // the next write of executions fails once: the error handler delivers that batch again. A redrive (of
+            // an execution not stored here) is written as it comes, so the batch's write has a request after the
+            // held one in the same partition
+            Mockito.doReturn(Mono.error(new IllegalStateException("the store is away"))).doCallRealMethod()
+                    .when(mongo).getCollection("executions");
+            String retried = "e-" + UUID.randomUUID();
+            send(Topic.INVOCATIONS, 3, retried, request(retried).redrive(JsonCodec.readTree("{}"), Instant.now()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> execution(retried) != null);
+            Mockito.verify(mongo, Mockito.atLeast(2)).getCollection("executions");
+            // the container polls on: nothing it commits by itself may pass the held request
+            TopicPartition partition = new TopicPartition(held.topic(), 3);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> committed(partition) <= held.offset());
+            assertThat(execution(waiting)).isNull();
         } finally {
             recorder.stop();
         }

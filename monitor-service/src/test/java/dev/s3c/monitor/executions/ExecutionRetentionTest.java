@@ -66,7 +66,7 @@ class ExecutionRetentionTest {
             batch.add(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, r.executionId(),
                     JsonCodec.toBytes(r)));
         }
-        recorder.record(batch, Set.of(0), 0);
+        recorder.record(this, batch, Set.of(0), 0);
     }
 
     private long count(String collection) {
@@ -118,7 +118,7 @@ class ExecutionRetentionTest {
         String redriven = "f-1-" + T0.getEpochSecond() + "-3";
         InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
                 .redrive(JsonCodec.readTree("{\"again\":true}"), T0.plus(Duration.ofDays(6)));
-        recorder.record(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+        recorder.record(this, List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
                 JsonCodec.toBytes(redrive))), Set.of(0), 0);
 
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
@@ -148,7 +148,7 @@ class ExecutionRetentionTest {
         String redriven = "f-1-" + T0.getEpochSecond() + "-6";
         InvocationRequested redrive = new InvocationRequested(redriven, "f-1", 1, JsonCodec.readTree("{}"), T0, null)
                 .redrive(JsonCodec.readTree("{}"), T0.plusSeconds(30));
-        recorder.record(List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
+        recorder.record(this, List.of(new ConsumerRecord<>(Topic.INVOCATIONS.topicName(), 0, offset++, redriven,
                 JsonCodec.toBytes(redrive))), Set.of(0), 0);
         ExecutionRetention sweeper = retention(T0.plus(Duration.ofDays(7)).plusSeconds(60));
         sweeper.sweep();

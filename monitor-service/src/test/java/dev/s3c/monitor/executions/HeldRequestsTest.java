@@ -34,11 +34,13 @@ class HeldRequestsTest {
         assertThat(ids(first)).containsExactly("a");
         assertThat(again).isEqualTo(first);
         assertThat(held.size()).isEqualTo(2);
-        assertThat(held.commitOffsets(Set.of(0))).containsEntry(0, 0L);
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 0L);
 
         held.apply(first, Map.of(), SECOND / 2);
         assertThat(held.size()).isEqualTo(1);
-        assertThat(held.commitOffsets(Set.of(0))).containsEntry(0, 1L);
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 1L);
+        // handed out once: a commit that did not move is not made again
+        assertThat(held.commitsDue(Set.of(0))).isEmpty();
     }
 
     @Test
@@ -66,6 +68,14 @@ class HeldRequestsTest {
         // its next reader starts at the committed offset, below "a", and reads it again; this one never writes it
         HeldRequests.Decision d = held.decide(List.of(), Set.of(), Set.of(1), 2 * SECOND);
         assertThat(ids(d)).containsExactly("b");
-        assertThat(held.commitOffsets(Set.of(0, 1))).containsOnlyKeys(1).containsEntry(1, 7L);
+        assertThat(held.commitsDue(Set.of(0, 1))).containsOnlyKeys(1).containsEntry(1, 7L);
+    }
+
+    @Test
+    void aPartitionReadAgainFromAnOlderOffsetIsCommittedBelowItsOldestHeldRequest() {
+        // handed back after a batch that is then delivered again: the older requests are read after the newer
+        held.apply(held.decide(List.of(read("b", 0, 15)), Set.of(), Set.of(0), 0), Map.of(0, 16L), 0);
+        held.apply(held.decide(List.of(read("a", 0, 10)), Set.of(), Set.of(0), 1), Map.of(0, 11L), 1);
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 10L);
     }
 }
