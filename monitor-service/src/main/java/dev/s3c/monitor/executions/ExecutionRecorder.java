@@ -156,7 +156,7 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     }
 
     /** Partitions a consumer no longer reads: whoever reads them next starts below their held requests. */
-    private void forget(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    void forget(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         HeldRequests mine = held.get(consumer);
         if (mine != null) {
             mine.forget(partitions.stream().filter(tp -> tp.topic().equals(Topic.INVOCATIONS.topicName()))
@@ -175,9 +175,17 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
         Set<TopicPartition> assignment = consumer.assignment();
-        // a batch the error handler retries may have partitions that moved meanwhile: their next reader has them
-        List<ConsumerRecord<String, byte[]>> current = records.stream()
-                .filter(r -> assignment.contains(new TopicPartition(r.topic(), r.partition()))).toList();
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        List<ConsumerRecord<String, byte[]>> current = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            // a batch the error handler delivers again polled meanwhile: a partition that moved is its next
+            // reader's, and one handed back was reset to its committed offset, from where it is read again (what
+            // this consumer held of it was forgotten): only what lies below that is this batch's to write
+            if (assignment.contains(tp) && r.offset() < positions.computeIfAbsent(tp, consumer::position)) {
+                current.add(r);
+            }
+        }
         commit(consumer, record(consumer, current, owned(assignment), System.nanoTime()));
     }
 
@@ -208,9 +216,19 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
         return owned;
     }
 
-    private static void commit(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (!offsets.isEmpty()) {
+    private void commit(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
             consumer.commitSync(offsets);
+        } catch (RuntimeException e) {
+            HeldRequests mine = held.get(consumer);
+            if (mine != null) {
+                // not committed: handed out again with the next commit
+                mine.commitFailed();
+            }
+            throw e;
         }
     }
 

@@ -178,6 +178,11 @@ final class HeldRequests {
         return offsets;
     }
 
+    /** The commit of what {@link #commitsDue} handed out failed: all of it is due again. */
+    void commitFailed() {
+        partitions.values().forEach(p -> p.committed = -1);
+    }
+
     /** Partitions the consumer no longer reads: whoever reads them next starts below their held requests. */
     void forget(Collection<Integer> revoked) {
         revoked.forEach(partitions::remove);

@@ -25,6 +25,8 @@ import com.mongodb.client.model.UpdateOneModel;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -319,6 +321,32 @@ class ExecutionRecorderTest {
         assertThat(execution("b").getString("status")).isEqualTo("succeeded");
         // "b" is stored, but "a", before it, is held
         assertThat(commits.getOrDefault("s3c.invocations-0", 0L)).isZero();
+    }
+
+    @Test
+    void aBatchDeliveredAgainAfterItsPartitionCameBackWritesOnlyBelowWhereItIsReadAgain() {
+        Holding h = new Holding();
+        TopicPartition requests = new TopicPartition(Topic.INVOCATIONS.topicName(), 0);
+        TopicPartition results = new TopicPartition(Topic.INVOCATION_RESULTS.topicName(), 0);
+        MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(requests, results));
+        consumer.seek(requests, 2);
+        consumer.seek(results, 0);
+        h.held.onMessage(List.of(h.at(0, request("a")), h.at(0, request("b"))), consumer);
+        assertThat(consumer.committed(Set.of(requests)).get(requests).offset()).isZero();
+
+        // a failed batch (a result and a newer request) waits for its retry; meanwhile the group rebalanced, the
+        // partitions came back, reset to what was committed, and what was held was forgotten
+        var later = h.at(0, request("c"));
+        var result = h.at(0, result("b", ExecutionStatus.SUCCEEDED, 0));
+        h.held.forget(consumer, List.of(requests, results));
+        consumer.seek(requests, 0);
+        consumer.seek(results, 1);
+        h.held.onMessage(List.of(later, result), consumer);
+        // "c" is read again from offset 0 with "a" and "b": held now, the commit would pass both
+        assertThat(consumer.committed(Set.of(requests)).get(requests).offset()).isZero();
+        assertThat(h.held()).isZero();
+        assertThat(execution("b").getString("status")).isEqualTo("succeeded");
     }
 
     @Test

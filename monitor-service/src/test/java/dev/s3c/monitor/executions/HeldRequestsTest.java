@@ -75,7 +75,17 @@ class HeldRequestsTest {
     void aPartitionReadAgainFromAnOlderOffsetIsCommittedBelowItsOldestHeldRequest() {
         // handed back after a batch that is then delivered again: the older requests are read after the newer
         held.apply(held.decide(List.of(read("b", 0, 15)), Set.of(), Set.of(0), 0), Map.of(0, 16L), 0);
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 15L);
         held.apply(held.decide(List.of(read("a", 0, 10)), Set.of(), Set.of(0), 1), Map.of(0, 11L), 1);
+        // the commit moves back down
         assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 10L);
+    }
+
+    @Test
+    void whatAFailedCommitHandedOutIsDueAgain() {
+        held.apply(held.decide(List.of(read("a", 0, 4)), Set.of(), Set.of(0), 0), Map.of(0, 5L), 0);
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 4L);
+        held.commitFailed();
+        assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 4L);
     }
 }
