@@ -167,11 +167,7 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
         }
     }
 
-    @Override
-    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-        throw new UnsupportedOperationException("the container hands over its consumer: it commits by partition");
-    }
-
+    /** The container hands over its consumer (a consumer-aware listener): this reader commits by partition. */
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
         Set<TopicPartition> assignment = consumer.assignment();

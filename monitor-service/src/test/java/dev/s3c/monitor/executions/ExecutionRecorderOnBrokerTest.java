@@ -16,6 +16,7 @@ import dev.s3c.contracts.Topic;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ class ExecutionRecorderOnBrokerTest {
     private MongoServer server;
     private MongoClient client;
     private KafkaProducer<String, byte[]> producer;
+    private final List<ExecutionRecorder> recorders = new ArrayList<>();
 
     @BeforeAll
     static void topics() throws Exception {
@@ -93,6 +95,7 @@ class ExecutionRecorderOnBrokerTest {
 
     @AfterEach
     void stop() {
+        recorders.forEach(ExecutionRecorder::stop);
         producer.close();
         client.close();
         server.shutdownNow();
@@ -108,6 +111,7 @@ class ExecutionRecorderOnBrokerTest {
         kafka.getConsumer().setGroupId(group);
         kafka.getConsumer().setAutoOffsetReset("earliest");
         ExecutionRecorder recorder = new ExecutionRecorder(mongo, kafka, meters, hold);
+        recorders.add(recorder);
         recorder.start();
         return recorder;
     }
@@ -154,71 +158,59 @@ class ExecutionRecorderOnBrokerTest {
     @Test
     void aRequestIsHeldUncommittedUntilItsResultComesAndBothAreOneWrite() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ExecutionRecorder recorder = recorder(meters, Duration.ofMinutes(10));
-        try {
-            String id = "e-" + UUID.randomUUID();
-            RecordMetadata request = send(Topic.INVOCATIONS, id, request(id));
-            TopicPartition partition = new TopicPartition(request.topic(), request.partition());
-            await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
-            assertThat(execution(id)).isNull();
-            assertThat(committed(partition)).isLessThanOrEqualTo(request.offset());
+        recorder(meters, Duration.ofMinutes(10));
+        String id = "e-" + UUID.randomUUID();
+        RecordMetadata request = send(Topic.INVOCATIONS, id, request(id));
+        TopicPartition partition = new TopicPartition(request.topic(), request.partition());
+        await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
+        assertThat(execution(id)).isNull();
+        assertThat(committed(partition)).isLessThanOrEqualTo(request.offset());
 
-            send(Topic.INVOCATION_RESULTS, id, result(id));
-            // counted once the batch is done, after the execution is readable
-            await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request and result") == 1);
-            assertThat(writes(meters, "request")).isZero();
-            assertThat(execution(id).getString("status")).isEqualTo("succeeded");
-            assertThat(execution(id).getString("input")).isEqualTo("{\"n\":1}");
-            await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == request.offset() + 1);
-        } finally {
-            recorder.stop();
-        }
+        send(Topic.INVOCATION_RESULTS, id, result(id));
+        // counted once the batch is done, after the execution is readable
+        await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request and result") == 1);
+        assertThat(writes(meters, "request")).isZero();
+        assertThat(execution(id).getString("status")).isEqualTo("succeeded");
+        assertThat(execution(id).getString("input")).isEqualTo("{\"n\":1}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == request.offset() + 1);
     }
 
     @Test
     void aRequestWithoutAResultIsStoredWhenItsHoldIsUpThoughNothingElseArrives() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ExecutionRecorder recorder = recorder(meters, Duration.ofSeconds(1));
-        try {
-            String id = "e-" + UUID.randomUUID();
-            RecordMetadata lonely = send(Topic.INVOCATIONS, id, request(id));
-            // no batch follows: the idle reader writes it, then commits past it
-            await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request") == 1);
-            assertThat(execution(id).getString("status")).isEqualTo("queued");
-            TopicPartition partition = new TopicPartition(lonely.topic(), lonely.partition());
-            await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == lonely.offset() + 1);
-        } finally {
-            recorder.stop();
-        }
+        recorder(meters, Duration.ofSeconds(1));
+        String id = "e-" + UUID.randomUUID();
+        RecordMetadata lonely = send(Topic.INVOCATIONS, id, request(id));
+        // no batch follows: the idle reader writes it, then commits past it
+        await().atMost(Duration.ofSeconds(30)).until(() -> writes(meters, "request") == 1);
+        assertThat(execution(id).getString("status")).isEqualTo("queued");
+        TopicPartition partition = new TopicPartition(lonely.topic(), lonely.partition());
+        await().atMost(Duration.ofSeconds(30)).until(() -> committed(partition) == lonely.offset() + 1);
     }
 
     @Test
     void aBatchRetriedAfterAFailedWriteIsNotCommittedPastAHeldRequest() throws Exception {
         ReactiveMongoTemplate mongo = Mockito.spy(new ReactiveMongoTemplate(client, "s3c"));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ExecutionRecorder recorder = recorder(mongo, meters, Duration.ofMinutes(10));
-        try {
-            String waiting = "e-" + UUID.randomUUID();
-            RecordMetadata held = send(Topic.INVOCATIONS, 3, waiting, request(waiting));
-            await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
+        recorder(mongo, meters, Duration.ofMinutes(10));
+        String waiting = "e-" + UUID.randomUUID();
+        RecordMetadata held = send(Topic.INVOCATIONS, 3, waiting, request(waiting));
+        await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
 
-            // the next write of executions fails once: the error handler delivers that batch again. A redrive (of
-            // an execution not stored here) is written as it comes, so the batch's write has a request after the
-            // held one in the same partition
-            Mockito.doReturn(Mono.error(new IllegalStateException("the store is away"))).doCallRealMethod()
-                    .when(mongo).getCollection("executions");
-            String retried = "e-" + UUID.randomUUID();
-            send(Topic.INVOCATIONS, 3, retried, request(retried).redrive(JsonCodec.readTree("{}"), Instant.now()));
-            await().atMost(Duration.ofSeconds(30)).until(() -> execution(retried) != null);
-            Mockito.verify(mongo, Mockito.atLeast(2)).getCollection("executions");
-            // the container polls on: nothing it commits by itself may pass the held request
-            TopicPartition partition = new TopicPartition(held.topic(), 3);
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                    .until(() -> committed(partition) <= held.offset());
-            assertThat(execution(waiting)).isNull();
-        } finally {
-            recorder.stop();
-        }
+        // the next write of executions fails once: the error handler delivers that batch again. A redrive (of
+        // an execution not stored here) is written as it comes, so the batch's write has a request after the
+        // held one in the same partition
+        Mockito.doReturn(Mono.error(new IllegalStateException("the store is away"))).doCallRealMethod()
+                .when(mongo).getCollection("executions");
+        String retried = "e-" + UUID.randomUUID();
+        send(Topic.INVOCATIONS, 3, retried, request(retried).redrive(JsonCodec.readTree("{}"), Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> execution(retried) != null);
+        Mockito.verify(mongo, Mockito.atLeast(2)).getCollection("executions");
+        // the container polls on: nothing it commits by itself may pass the held request
+        TopicPartition partition = new TopicPartition(held.topic(), 3);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> committed(partition) <= held.offset());
+        assertThat(execution(waiting)).isNull();
     }
 
     @Test
@@ -226,23 +218,14 @@ class ExecutionRecorderOnBrokerTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ExecutionRecorder first = recorder(meters, Duration.ofMinutes(10));
         String id = "e-" + UUID.randomUUID();
-        RecordMetadata sent;
-        try {
-            sent = send(Topic.INVOCATIONS, id, request(id));
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> meters.get("s3c.monitor.requests.held").gauge().value() == 1);
-        } finally {
-            first.stop();
-        }
+        RecordMetadata sent = send(Topic.INVOCATIONS, id, request(id));
+        await().atMost(Duration.ofSeconds(30)).until(() -> held(meters) == 1);
+        first.stop();
         assertThat(execution(id)).isNull();
         assertThat(committed(new TopicPartition(sent.topic(), sent.partition()))).isLessThanOrEqualTo(sent.offset());
 
-        ExecutionRecorder next = recorder(new SimpleMeterRegistry(), Duration.ZERO);
-        try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> execution(id) != null);
-            assertThat(execution(id).getString("status")).isEqualTo("queued");
-        } finally {
-            next.stop();
-        }
+        recorder(new SimpleMeterRegistry(), Duration.ZERO);
+        await().atMost(Duration.ofSeconds(30)).until(() -> execution(id) != null);
+        assertThat(execution(id).getString("status")).isEqualTo("queued");
     }
 }
