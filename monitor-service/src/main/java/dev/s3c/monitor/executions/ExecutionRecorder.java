@@ -237,16 +237,20 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
      */
     Map<TopicPartition, OffsetAndMetadata> record(Object reader, List<ConsumerRecord<String, byte[]>> records,
             Set<Integer> owned, long nowNanos) {
-        HeldRequests held = heldBy(reader);
+        HeldRequests mine = heldBy(reader);
         List<HeldRequests.Read> requests = new ArrayList<>();
         List<InvocationCompleted> results = new ArrayList<>();
         List<InvocationStarted> starts = new ArrayList<>();
-        Map<TopicPartition, Long> readUpTo = new HashMap<>();
+        // results and start notices are committed up to all read; requests up to the oldest held
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         Map<Integer, Long> requestsReadUpTo = new HashMap<>();
         Set<String> resolved = new HashSet<>();
         Set<Integer> partitions = new HashSet<>(owned);
         for (ConsumerRecord<String, byte[]> record : records) {
-            readUpTo.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
+            if (!record.topic().equals(Topic.INVOCATIONS.topicName())) {
+                commits.merge(new TopicPartition(record.topic(), record.partition()),
+                        new OffsetAndMetadata(record.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
+            }
             try {
                 if (record.topic().equals(Topic.INVOCATIONS.topicName())) {
                     requestsReadUpTo.merge(record.partition(), record.offset() + 1, Math::max);
@@ -269,25 +273,18 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
                         e.getMessage());
             }
         }
-        HeldRequests.Decision decision = held.decide(requests, resolved, partitions, nowNanos);
+        HeldRequests.Decision decision = mine.decide(requests, resolved, partitions, nowNanos);
         Set<String> ids = new LinkedHashSet<>();
         decision.write().forEach(r -> ids.add(r.executionId()));
         results.forEach(r -> ids.add(r.executionId()));
         starts.forEach(r -> ids.add(r.executionId()));
         BatchPlan plan = ids.isEmpty() ? null : write(decision.write(), results, starts, ids);
-        held.apply(decision, requestsReadUpTo, nowNanos);
+        mine.apply(decision, requestsReadUpTo, nowNanos);
         recorded.increment(records.size());
         if (plan != null) {
             count(plan);
         }
-        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-        // results and start notices: all read; requests: up to the oldest held
-        readUpTo.forEach((tp, offset) -> {
-            if (!tp.topic().equals(Topic.INVOCATIONS.topicName())) {
-                commits.put(tp, new OffsetAndMetadata(offset));
-            }
-        });
-        held.commitsDue(partitions).forEach((partition, offset) -> commits.put(
+        mine.commitsDue(partitions).forEach((partition, offset) -> commits.put(
                 new TopicPartition(Topic.INVOCATIONS.topicName(), partition), new OffsetAndMetadata(offset)));
         return commits;
     }
