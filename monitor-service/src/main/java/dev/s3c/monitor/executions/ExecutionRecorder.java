@@ -280,7 +280,9 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
         starts.forEach(r -> ids.add(r.executionId()));
         BatchPlan plan = ids.isEmpty() ? null : write(decision.write(), results, starts, ids);
         mine.apply(decision, requestsReadUpTo, nowNanos);
-        recorded.increment(records.size());
+        // a request is counted once written: when read, unless held; when released, if it was
+        int released = decision.released().values().stream().mapToInt(List::size).sum();
+        recorded.increment(records.size() - decision.hold().size() + released);
         if (plan != null) {
             count(plan);
         }

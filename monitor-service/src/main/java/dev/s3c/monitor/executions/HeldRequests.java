@@ -4,6 +4,7 @@ import dev.s3c.contracts.InvocationRequested;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +67,7 @@ final class HeldRequests {
     /**
      * @param requests the batch's requests, in the order read
      * @param resolved executions whose result (or a redrive) is in the batch: their requests are written now
-     * @param owned the invocations partitions the consumer reads, and those of the batch
+     * @param owned the invocations partitions the consumer reads (whose held requests may be due)
      */
     Decision decide(List<Read> requests, Set<String> resolved, Collection<Integer> owned, long nowNanos) {
         List<InvocationRequested> fresh = new ArrayList<>();
@@ -90,7 +91,9 @@ final class HeldRequests {
         List<InvocationRequested> write = new ArrayList<>();
         Map<Integer, List<String>> released = new HashMap<>();
         List<Read> hold = new ArrayList<>();
-        for (int partition : owned) {
+        Set<Integer> partitionsToSee = new HashSet<>(owned);
+        partitionsToSee.addAll(toHold.keySet());
+        for (int partition : partitionsToSee) {
             Partition p = partitions.get(partition);
             int count = 0;
             long bytes = 0;
@@ -118,11 +121,6 @@ final class HeldRequests {
                 }
             }
         }
-        toHold.forEach((partition, reads) -> {
-            if (!owned.contains(partition)) {
-                reads.values().forEach(r -> write.add(r.request()));
-            }
-        });
         write.addAll(fresh);
         return new Decision(write, hold, released);
     }

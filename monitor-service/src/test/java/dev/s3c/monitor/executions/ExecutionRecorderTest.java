@@ -284,6 +284,8 @@ class ExecutionRecorderTest {
         // nothing held may be committed: after a crash the next reader starts at the oldest held request
         assertThat(commits).containsEntry("s3c.invocations-0", 0L).containsEntry("s3c.invocations-1", 0L);
         assertThat(h.held()).isEqualTo(3);
+        // counted once written: nothing yet
+        assertThat(h.meters.get("s3c.monitor.executions.recorded").counter().count()).isZero();
 
         commits = h.deliver(200, List.of(h.at(0, result("b", ExecutionStatus.SUCCEEDED, 0))));
         Document b = execution("b");
@@ -310,6 +312,8 @@ class ExecutionRecorderTest {
         assertThat(h.writes("request and result")).isEqualTo(2);
         assertThat(h.writes("request")).isEqualTo(1);
         assertThat(h.held()).isZero();
+        // three requests and two results
+        assertThat(h.meters.get("s3c.monitor.executions.recorded").counter().count()).isEqualTo(5);
     }
 
     @Test

@@ -88,4 +88,10 @@ class HeldRequestsTest {
         held.commitFailed();
         assertThat(held.commitsDue(Set.of(0))).containsEntry(0, 4L);
     }
+
+    @Test
+    void aRequestOfAPartitionNotNamedAsOwnedIsStillHeldNotDropped() {
+        HeldRequests.Decision d = held.decide(List.of(read("a", 5, 0)), Set.of(), Set.of(), 0);
+        assertThat(d.hold()).extracting(r -> r.request().executionId()).containsExactly("a");
+    }
 }
