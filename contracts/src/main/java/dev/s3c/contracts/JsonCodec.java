@@ -20,6 +20,7 @@ public final class JsonCodec {
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
             .addModule(new SimpleModule("s3c-instants").addDeserializer(Instant.class, new IsoInstantDeserializer()))
+            .addModule(new ConstructorHandles())
             .build();
 
     private JsonCodec() {
