@@ -45,7 +45,7 @@ public final class ScalerTopology {
     public static KStream<String, ScalingEvent> build(StreamsBuilder builder, ScalingPolicy policy,
             Duration flushInterval) {
         Serde<String> keys = Serdes.String();
-        Serde<TrafficCounts.Count> counts = new JsonSerde<>(TrafficCounts.Count.class);
+        Serde<TrafficCounts.Count> counts = CountSerde.serde();
 
         KStream<String, TrafficCounts.Count> requested = builder
                 .stream(Topic.INVOCATIONS.topicName(), Consumed.with(keys, FunctionIdReader.serde())
