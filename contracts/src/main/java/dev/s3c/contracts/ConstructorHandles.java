@@ -47,7 +47,8 @@ final class ConstructorHandles extends SimpleModule {
         Constructor<?> constructor = creator.getAnnotated();
         try {
             constructor.trySetAccessible();
-            MethodHandle handle = MethodHandles.lookup().unreflectConstructor(constructor)
+            // fixed arity, as Jackson's own handle: a varargs constructor gets its array as one argument
+            MethodHandle handle = MethodHandles.lookup().unreflectConstructor(constructor).asFixedArity()
                     .asSpreader(Object[].class, constructor.getParameterCount())
                     .asType(MethodType.methodType(Object.class, Object[].class));
             return new Handled((StdValueInstantiator) instantiator, handle);

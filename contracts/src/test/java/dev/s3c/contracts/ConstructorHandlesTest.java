@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.List;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.deser.ValueInstantiator;
 import tools.jackson.databind.deser.bean.BeanDeserializerBase;
@@ -26,6 +28,16 @@ class ConstructorHandlesTest {
     private record Hidden(String a, int b) {
     }
 
+    record Names(String first, String... rest) {
+    }
+
+    record Made(String name, int size) {
+        @JsonCreator
+        static Made of(@JsonProperty("name") String name, @JsonProperty("size") int size) {
+            return new Made(name.toUpperCase(java.util.Locale.ROOT), size);
+        }
+    }
+
     @Test
     void aRecordIsBuiltThroughTheHandleWithEveryKindOfComponent() {
         Mixed read = JsonCodec.fromJson("""
@@ -42,6 +54,27 @@ class ConstructorHandlesTest {
         // fields added later are absent in older messages: primitives read as zero, references as null
         assertThat(JsonCodec.fromJson("{\"name\":\"n\"}", Mixed.class))
                 .isEqualTo(new Mixed("n", 0, 0, false, 0, null, null));
+    }
+
+    @Test
+    void anExplicitNullForAPrimitiveReadsAsZero() {
+        assertThat(JsonCodec.fromJson("{\"name\":\"n\",\"count\":null,\"flag\":null}", Mixed.class))
+                .isEqualTo(new Mixed("n", 0, 0, false, 0, null, null));
+    }
+
+    @Test
+    void aVarargsConstructorGetsItsArrayAsOneArgument() {
+        Names read = JsonCodec.fromJson("{\"first\":\"a\",\"rest\":[\"b\",\"c\"]}", Names.class);
+
+        assertThat(read.first()).isEqualTo("a");
+        assertThat(read.rest()).containsExactly("b", "c");
+        assertThat(instantiatorOf(Names.class)).isInstanceOf(ConstructorHandles.Handled.class);
+    }
+
+    @Test
+    void aFactoryMethodStaysWithJackson() {
+        assertThat(JsonCodec.fromJson("{\"name\":\"x\",\"size\":2}", Made.class)).isEqualTo(new Made("X", 2));
+        assertThat(instantiatorOf(Made.class)).isNotInstanceOf(ConstructorHandles.Handled.class);
     }
 
     @Test

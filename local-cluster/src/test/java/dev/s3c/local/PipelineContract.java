@@ -432,6 +432,10 @@ abstract class PipelineContract {
         assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
         assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");
         assertError(gatewayA.post("/api/functions/" + id + "/execute?mode=later", "{}"), 400, "mode");
+        // read as @RequestParam read them: repeated values joined, an empty one is there, "name[]" counts as "name"
+        assertError(gatewayA.post("/api/functions/" + id + "/execute?mode=sync&mode=async", "{}"), 400, "mode");
+        assertError(gatewayA.post("/api/functions/" + id + "/execute?retries=", "{}"), 400, "retries");
+        assertThat(gatewayA.post("/api/functions/" + id + "/execute?mode%5B%5D=async", "{}").status()).isEqualTo(202);
         assertError(gatewayA.post("/api/functions/" + id + "/execute?wait=999", "{}"), 400, "wait");
         assertError(gatewayA.get("/api/executions/nope"), 400, "id");
         assertThat(gatewayA.get("/api/executions/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);

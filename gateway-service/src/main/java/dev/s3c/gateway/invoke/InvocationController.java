@@ -96,9 +96,9 @@ class InvocationController {
         // each parameter anew per request, and the security firewall checks the whole query at each read of it
         // (together 3% of the event loops' CPU under load)
         MultiValueMap<String, String> query = exchange.getRequest().getQueryParams();
-        String mode = single(query.get("mode"));
-        String wait = single(query.get("wait"));
-        String retries = single(query.get("retries"));
+        String mode = queryParam(query, "mode");
+        String wait = queryParam(query, "wait");
+        String retries = queryParam(query, "retries");
         String idempotencyKey = single(exchange.getRequest().getHeaders().get(IdempotencyKeys.HEADER));
         return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id),
                         parseMode(mode == null || mode.isEmpty() ? "sync" : mode), parseWait(wait),
@@ -261,6 +261,12 @@ class InvocationController {
         }
         JsonNode input = node.get("input");
         return input == null ? NullNode.getInstance() : input;
+    }
+
+    /** As {@code @RequestParam} reads it: also as {@code name[]}, the way some clients write a query. */
+    private static String queryParam(MultiValueMap<String, String> query, String name) {
+        List<String> values = query.get(name);
+        return single(values != null ? values : query.get(name + "[]"));
     }
 
     /** As a text {@code @RequestParam} or {@code @RequestHeader} is read: absent is null, repeated joined by commas. */

@@ -10,7 +10,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * The counter's pending counts in its store: two longs. The caching store keeps values as bytes, so every request and
  * result the scaler counts is one read and one write of a count; as JSON that was a third of the scaler's CPU.
- * Counts a changelog still holds as JSON (written before) are read as such.
+ * Counts a changelog still holds as JSON (written before) are read as such; a scaler of a version before this one
+ * cannot read the new ones (going back needs its application reset, which only loses counts not yet flushed).
  */
 final class CountSerde {
 
@@ -26,12 +27,12 @@ final class CountSerde {
             if (bytes == null) {
                 return null;
             }
-            if (bytes.length > 0 && bytes[0] == '{') {
-                // a count's first byte is its high byte: never '{' for a count below 2^62
-                return JsonCodec.fromBytes(bytes, TrafficCounts.Count.class);
+            if (bytes.length == SIZE) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                return new TrafficCounts.Count(buffer.getLong(), buffer.getLong());
             }
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            return new TrafficCounts.Count(buffer.getLong(), buffer.getLong());
+            // as JSON a count is at least 28 bytes
+            return JsonCodec.fromBytes(bytes, TrafficCounts.Count.class);
         };
         return Serdes.serdeFrom(serializer, deserializer);
     }
