@@ -3,10 +3,11 @@ package dev.s3c.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Instant;
-import java.util.List;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.deser.ValueInstantiator;
 import tools.jackson.databind.deser.bean.BeanDeserializerBase;
@@ -34,7 +35,7 @@ class ConstructorHandlesTest {
     record Made(String name, int size) {
         @JsonCreator
         static Made of(@JsonProperty("name") String name, @JsonProperty("size") int size) {
-            return new Made(name.toUpperCase(java.util.Locale.ROOT), size);
+            return new Made(name.toUpperCase(Locale.ROOT), size);
         }
     }
 
