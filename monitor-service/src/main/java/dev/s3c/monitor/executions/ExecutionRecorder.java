@@ -49,8 +49,8 @@ import reactor.core.publisher.Mono;
 /**
  * Persists every accepted invocation and every result into {@code executions} (the monitor is its one writer):
  * one bulk of idempotent upserts per polled batch, committed to Kafka only after MongoDB acknowledged it. A request
- * read without its result is held for up to {@link #HOLD} (see {@link HeldRequests}), so that most executions are
- * one write, not two; its partition is committed only up to it.
+ * read without its result is held for {@link #HOLD}, or up to {@link #MAX_HOLD} while the executors lag (see
+ * {@link HeldRequests}), so that most executions are one write, not two; its partition is committed only up to it.
  */
 @Component
 class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessageListener<String, byte[]> {
@@ -65,6 +65,11 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
      * gateway that accepted it answers reads of it (as queued) from its own memory.
      */
     static final Duration HOLD = Duration.ofSeconds(1);
+    /**
+     * How long at most, while the executors lag (the hold grows by the queue waits results report): a backlog of a
+     * few seconds still folds. The held requests stay bounded by count and bytes per partition.
+     */
+    static final Duration MAX_HOLD = Duration.ofSeconds(5);
     /** How often a reader with no new messages looks for held requests whose time is up. */
     private static final long IDLE_CHECK_MS = 250;
     private static final int MAX_HELD_PER_PARTITION = 5_000;
@@ -76,6 +81,7 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     /** Per consumer (each is one thread): what it holds of the partitions it reads. */
     private final Map<Object, HeldRequests> held = new ConcurrentHashMap<>();
     private final long holdNanos;
+    private final long maxHoldNanos;
     private final Counter recorded;
     private final Counter writesBoth;
     private final Counter writesRequest;
@@ -90,6 +96,11 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     }
 
     ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters, Duration hold) {
+        this(mongo, kafka, meters, hold, MAX_HOLD);
+    }
+
+    ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters, Duration hold,
+            Duration maxHold) {
         // the application's group (s3c-monitor); two consumers share the partitions. The three topics have as many
         // partitions and are keyed by execution id; the range assignor hands partition n of each to the same
         // consumer, so all messages of one execution are written by one thread, in turn
@@ -124,10 +135,16 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
             }
         });
         this.holdNanos = hold.toNanos();
+        this.maxHoldNanos = maxHold.toNanos();
         Gauge.builder("s3c.monitor.requests.held", held,
                         all -> all.values().stream().mapToInt(HeldRequests::size).sum())
                 .description("requests read and waiting a moment for their result, to be stored in one write")
                 .register(meters);
+        Gauge.builder("s3c.monitor.requests.hold", held,
+                        all -> all.values().stream().mapToLong(HeldRequests::lastHoldNanos).max().orElse(holdNanos)
+                                / 1e9)
+                .description("how long a request read now waits for its result: longer while the executors lag")
+                .baseUnit("seconds").register(meters);
         this.mongo = mongo;
         this.series = new SeriesRegistry(mongo);
         this.timeline = new FunctionTimelineWriter(mongo);
@@ -151,7 +168,7 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     }
 
     private HeldRequests heldBy(Object reader) {
-        return held.computeIfAbsent(reader, r -> new HeldRequests(holdNanos, MAX_HELD_PER_PARTITION,
+        return held.computeIfAbsent(reader, r -> new HeldRequests(holdNanos, maxHoldNanos, MAX_HELD_PER_PARTITION,
                 MAX_HELD_BYTES_PER_PARTITION));
     }
 
@@ -188,6 +205,9 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     /** No batch for a moment: the held requests whose time is up are written without their result. */
     private void onIdle(Consumer<?, ?> consumer) {
         HeldRequests mine = held.get(consumer);
+        if (mine != null) {
+            mine.refreshHold(System.nanoTime());
+        }
         if (mine == null || mine.isEmpty()) {
             return;
         }
@@ -267,6 +287,10 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
                     InvocationCompleted r = JsonCodec.fromBytes(record.value(), InvocationCompleted.class);
                     results.add(r);
                     resolved.add(r.executionId());
+                    // a first attempt's wait for an executor; a retry's includes its back-off
+                    if (r.attempt() == 1 && r.series() == 0 && r.requestedAt() != null && r.startedAt() != null) {
+                        mine.observeQueueWait(queueWaitNanos(r.requestedAt(), r.startedAt()), nowNanos);
+                    }
                 }
             } catch (RuntimeException e) {
                 log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
@@ -289,6 +313,12 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
         mine.commitsDue(partitions).forEach((partition, offset) -> commits.put(
                 new TopicPartition(Topic.INVOCATIONS.topicName(), partition), new OffsetAndMetadata(offset)));
         return commits;
+    }
+
+    /** From a request to its run's start: none when the clocks say it started first, at most an hour. */
+    static long queueWaitNanos(Instant requestedAt, Instant startedAt) {
+        Duration wait = Duration.between(requestedAt, startedAt);
+        return wait.isNegative() ? 0 : Math.min(wait.getSeconds(), 3600) * 1_000_000_000L + wait.getNano();
     }
 
     private BatchPlan write(List<InvocationRequested> requests, List<InvocationCompleted> results,

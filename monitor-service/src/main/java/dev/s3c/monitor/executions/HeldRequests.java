@@ -2,6 +2,7 @@ package dev.s3c.monitor.executions;
 
 import dev.s3c.contracts.InvocationRequested;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,7 +19,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * invocations topic, in the order read; a partition is committed only up to its oldest held request, so a crash, a
  * stop or a partition handed to another consumer loses nothing held: it is read again from there.
  * <p>
- * One per consumer, used by its thread only (the held count is read by a gauge from others).
+ * The hold is at least its minimum, and longer while the executors lag: it is the minimum plus the wait for an executor (from a
+ * request to its run's start) that nine in ten of the first attempts' results read in the last one to two seconds
+ * report at most, up to a maximum. Without that, a backlog longer than the minimum hold turns folding off just when the
+ * store's cost matters most, and makes the backlog grow faster. Nine in ten, so that a few long waits (a concurrency
+ * lane's, a run delivered again after a fault) do not stretch every request's hold. A request keeps the hold it was
+ * given when the lag passes, so a backlog's held requests are not all released alone at once.
+ * <p>
+ * One per consumer, used by its thread only (the held count and the hold are read by gauges from others).
  */
 final class HeldRequests {
 
@@ -34,11 +42,17 @@ final class HeldRequests {
      * @param hold the batch's requests to hold instead
      * @param released held requests now written, per partition
      */
-    record Decision(List<InvocationRequested> write, List<Read> hold, Map<Integer, List<String>> released) {
+    record Decision(List<InvocationRequested> write, List<Read> hold, Map<Integer, List<String>> released,
+            long holdNanos) {
     }
 
-    private record Held(Read read, long heldAtNanos) {
+    /** A request held, and until when at least: the hold when it was read. */
+    private record Held(Read read, long heldAtNanos, long untilNanos) {
     }
+
+    private static final long WAIT_PERIOD_NANOS = 1_000_000_000L;
+    /** Queue waits kept per period for their quantile: the latest this many. */
+    private static final int WAIT_SAMPLES = 512;
 
     private static final class Partition {
         final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
@@ -51,17 +65,83 @@ final class HeldRequests {
 
     // concurrent only for the gauge's reads
     private final Map<Integer, Partition> partitions = new ConcurrentHashMap<>();
-    private final long holdNanos;
+    private final long minHoldNanos;
+    private final long maxHoldNanos;
     private final int maxPerPartition;
     private final long maxBytesPerPartition;
+    /** The queue waits observed in the current second (from {@link #waitsSince}), and the quantile of the one before. */
+    private long waitsSince = Long.MIN_VALUE;
+    private final long[] waits = new long[WAIT_SAMPLES];
+    private int waitCount;
+    private long recentWait = -1;
+    private long recentWaitBefore;
+    /** The hold last decided, for the gauge. */
+    private volatile long lastHoldNanos;
 
     /**
-     * @param holdNanos how long a request waits for its result; 0 holds nothing
+     * @param minHoldNanos how long a request waits for its result at least; 0 holds nothing
+     * @param maxHoldNanos how long at most, however far behind the executors are
      */
-    HeldRequests(long holdNanos, int maxPerPartition, long maxBytesPerPartition) {
-        this.holdNanos = holdNanos;
+    HeldRequests(long minHoldNanos, long maxHoldNanos, int maxPerPartition, long maxBytesPerPartition) {
+        this.minHoldNanos = minHoldNanos;
+        this.maxHoldNanos = Math.max(minHoldNanos, maxHoldNanos);
         this.maxPerPartition = maxPerPartition;
         this.maxBytesPerPartition = maxBytesPerPartition;
+        this.lastHoldNanos = minHoldNanos;
+    }
+
+    /**
+     * A result read: how long its request waited for an executor (a batch delivered again observes its results
+     * twice, which weighs them twice in the quantile, no more).
+     */
+    void observeQueueWait(long waitNanos, long nowNanos) {
+        roll(nowNanos);
+        waits[waitCount % WAIT_SAMPLES] = Math.clamp(waitNanos, 0, maxHoldNanos);
+        waitCount++;
+        recentWait = -1;
+    }
+
+    private void roll(long nowNanos) {
+        if (waitsSince == Long.MIN_VALUE) {
+            waitsSince = nowNanos;
+        }
+        long seconds = (nowNanos - waitsSince) / WAIT_PERIOD_NANOS;
+        if (seconds > 0) {
+            recentWaitBefore = seconds == 1 ? recentWait() : 0;
+            waitCount = 0;
+            recentWait = -1;
+            waitsSince += seconds * WAIT_PERIOD_NANOS;
+        }
+    }
+
+    private long recentWait() {
+        if (recentWait < 0) {
+            int n = Math.min(waitCount, WAIT_SAMPLES);
+            long[] sorted = Arrays.copyOf(waits, n);
+            Arrays.sort(sorted);
+            recentWait = n == 0 ? 0 : sorted[Math.min(n - 1, n * 9 / 10)];
+        }
+        return recentWait;
+    }
+
+    /** How long a request read now waits for its result: the minimum, plus the executors' recent queue wait. */
+    long holdNanos(long nowNanos) {
+        if (minHoldNanos == 0) {
+            return 0;
+        }
+        roll(nowNanos);
+        long lag = Math.max(recentWait(), recentWaitBefore);
+        return Math.min(maxHoldNanos, minHoldNanos + lag);
+    }
+
+    /** The hold of the latest decision or refresh. */
+    long lastHoldNanos() {
+        return lastHoldNanos;
+    }
+
+    /** For the gauge, while nothing is decided (an idle reader holding nothing). */
+    void refreshHold(long nowNanos) {
+        lastHoldNanos = holdNanos(nowNanos);
     }
 
     /**
@@ -70,6 +150,8 @@ final class HeldRequests {
      * @param owned the invocations partitions the consumer reads (whose held requests may be due)
      */
     Decision decide(List<Read> requests, Set<String> resolved, Collection<Integer> owned, long nowNanos) {
+        long holdNanos = holdNanos(nowNanos);
+        lastHoldNanos = holdNanos;
         List<InvocationRequested> fresh = new ArrayList<>();
         Map<Integer, LinkedHashMap<String, Read>> toHold = new HashMap<>();
         for (Read r : requests) {
@@ -102,7 +184,7 @@ final class HeldRequests {
                 bytes = p.bytes;
                 for (Held h : p.held.values()) {
                     String id = h.read().request().executionId();
-                    if (resolved.contains(id) || nowNanos - h.heldAtNanos() >= holdNanos) {
+                    if (resolved.contains(id) || nowNanos >= Math.max(h.untilNanos(), h.heldAtNanos() + holdNanos)) {
                         write.add(h.read().request());
                         released.computeIfAbsent(partition, k -> new ArrayList<>()).add(id);
                         count--;
@@ -122,7 +204,7 @@ final class HeldRequests {
             }
         }
         write.addAll(fresh);
-        return new Decision(write, hold, released);
+        return new Decision(write, hold, released, holdNanos);
     }
 
     /**
@@ -142,7 +224,8 @@ final class HeldRequests {
         });
         for (Read r : decision.hold()) {
             Partition p = partitions.computeIfAbsent(r.partition(), k -> new Partition());
-            if (p.held.putIfAbsent(r.request().executionId(), new Held(r, nowNanos)) == null) {
+            Held h = new Held(r, nowNanos, nowNanos + decision.holdNanos());
+            if (p.held.putIfAbsent(r.request().executionId(), h) == null) {
                 p.bytes += r.bytes();
             }
         }

@@ -303,10 +303,11 @@ class ExecutionRecorderTest {
         assertThat(execution("a").getString("status")).isEqualTo("failed");
         assertThat(commits).containsEntry("s3c.invocations-0", 2L).doesNotContainKey("s3c.invocations-1");
 
-        // no result for "c" within the hold: stored as queued, alone, and its partition committed past it
-        commits = h.deliver(999, List.of());
-        assertThat(all("executions")).hasSize(2);
+        // no result for "c" within the hold (its second, and the millisecond the results waited for an executor):
+        // stored as queued, alone, and its partition committed past it
         commits = h.deliver(1000, List.of());
+        assertThat(all("executions")).hasSize(2);
+        commits = h.deliver(1001, List.of());
         assertThat(execution("c").getString("status")).isEqualTo("queued");
         assertThat(commits).containsEntry("s3c.invocations-1", 1L);
         assertThat(h.writes("request and result")).isEqualTo(2);
@@ -314,6 +315,40 @@ class ExecutionRecorderTest {
         assertThat(h.held()).isZero();
         // three requests and two results
         assertThat(h.meters.get("s3c.monitor.executions.recorded").counter().count()).isEqualTo(5);
+    }
+
+    /** Another execution's result, whose run started 2.5 s after its request: the executors lag. */
+    private static InvocationCompleted late(String id) {
+        return new InvocationCompleted(id, "f-1", 1, ExecutionStatus.SUCCEEDED, JsonCodec.readTree("1"), null, "", 3,
+                1, "i-0", false, T0, T0.plusMillis(2500), T0.plusMillis(2503), null);
+    }
+
+    @Test
+    void whileTheExecutorsLagARequestIsHeldPastTheSecondAndStillWrittenWithItsResult() {
+        Holding h = new Holding();
+        h.deliver(0, List.of(h.at(0, request("a"))));
+        h.deliver(300, List.of(h.at(1, late("x"))));
+        assertThat(h.meters.get("s3c.monitor.requests.hold").gauge().value()).isEqualTo(3.5);
+
+        Map<String, Long> commits = h.deliver(1500, List.of());
+        assertThat(all("executions")).extracting(d -> d.getString("_id")).containsExactly("x");
+        assertThat(commits).doesNotContainKey("s3c.invocations-0");
+        h.deliver(1800, List.of(h.at(1, late("y"))));
+        // an idle reader's look at what is due
+        h.deliver(2250, List.of());
+        assertThat(all("executions")).extracting(d -> d.getString("_id")).containsExactlyInAnyOrder("x", "y");
+
+        h.deliver(2800, List.of(h.at(0, result("a", ExecutionStatus.SUCCEEDED, 0))));
+        assertThat(execution("a").getString("status")).isEqualTo("succeeded");
+        assertThat(h.writes("request and result")).isEqualTo(1);
+        assertThat(h.writes("request")).isZero();
+    }
+
+    @Test
+    void theQueueWaitIsNeverNegativeNorUnbounded() {
+        assertThat(ExecutionRecorder.queueWaitNanos(T0, T0.minusSeconds(1))).isZero();
+        assertThat(ExecutionRecorder.queueWaitNanos(T0, T0.plusMillis(1500))).isEqualTo(1_500_000_000L);
+        assertThat(ExecutionRecorder.queueWaitNanos(Instant.MIN, Instant.MAX)).isEqualTo(3_600_000_000_000L + 999_999_999);
     }
 
     @Test

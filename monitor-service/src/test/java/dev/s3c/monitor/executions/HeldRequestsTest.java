@@ -15,7 +15,7 @@ class HeldRequestsTest {
 
     private static final long SECOND = 1_000_000_000L;
 
-    private final HeldRequests held = new HeldRequests(SECOND, 2, 1_000);
+    private final HeldRequests held = new HeldRequests(SECOND, SECOND, 2, 1_000);
 
     private static HeldRequests.Read read(String id, int partition, long offset) {
         return new HeldRequests.Read(new InvocationRequested(id, "f-1", 1, JsonCodec.readTree("{}"),
@@ -93,5 +93,52 @@ class HeldRequestsTest {
     void aRequestOfAPartitionNotNamedAsOwnedIsStillHeldNotDropped() {
         HeldRequests.Decision d = held.decide(List.of(read("a", 5, 0)), Set.of(), Set.of(), 0);
         assertThat(d.hold()).extracting(r -> r.request().executionId()).containsExactly("a");
+    }
+
+    @Test
+    void whileTheExecutorsLagTheHoldStretchesByTheirQueueWaitUpToItsMaximumThenShrinksBack() {
+        HeldRequests stretching = new HeldRequests(SECOND, 5 * SECOND, 100, 100_000);
+        assertThat(stretching.holdNanos(0)).isEqualTo(SECOND);
+        stretching.observeQueueWait(3 * SECOND, 10);
+        assertThat(stretching.holdNanos(20)).isEqualTo(4 * SECOND);
+        stretching.observeQueueWait(9 * SECOND, 30);
+        assertThat(stretching.holdNanos(40)).isEqualTo(5 * SECOND);
+        // remembered through the next second, forgotten after it
+        assertThat(stretching.holdNanos(SECOND + 50)).isEqualTo(5 * SECOND);
+        assertThat(stretching.holdNanos(2 * SECOND + 50)).isEqualTo(SECOND);
+    }
+
+    @Test
+    void aFewLongWaitsAmongShortOnesDoNotStretchTheHold() {
+        HeldRequests stretching = new HeldRequests(SECOND, 5 * SECOND, 100, 100_000);
+        for (int i = 0; i < 20; i++) {
+            stretching.observeQueueWait(10_000_000L, i);
+        }
+        // one in eleven: a concurrency lane's wait, a run delivered again after a fault
+        stretching.observeQueueWait(4 * SECOND, 20);
+        stretching.observeQueueWait(30 * SECOND, 30);
+        assertThat(stretching.holdNanos(40)).isEqualTo(SECOND + 10_000_000L);
+    }
+
+    @Test
+    void aRequestKeepsTheHoldItWasGivenWhenTheLagPasses() {
+        HeldRequests stretching = new HeldRequests(SECOND, 5 * SECOND, 100, 100_000);
+        stretching.observeQueueWait(2 * SECOND, 0);
+        stretching.apply(stretching.decide(List.of(read("a", 0, 0)), Set.of(), Set.of(0), 10), Map.of(0, 1L), 10);
+        // two seconds on, the executors keep up again: a request read now is held for a second
+        stretching.observeQueueWait(1_000_000L, 2 * SECOND + 10);
+        HeldRequests.Decision stillHeld = stretching.decide(List.of(), Set.of(), Set.of(0), 2 * SECOND + 500_000_000L);
+        assertThat(stillHeld.holdNanos()).isEqualTo(SECOND + 1_000_000L);
+        assertThat(stillHeld.write()).isEmpty();
+        stretching.apply(stillHeld, Map.of(), 2 * SECOND + 500_000_000L);
+        HeldRequests.Decision due = stretching.decide(List.of(), Set.of(), Set.of(0), 3 * SECOND + 10);
+        assertThat(ids(due)).containsExactly("a");
+    }
+
+    @Test
+    void withNoHoldNothingIsHeldWhateverTheLag() {
+        HeldRequests none = new HeldRequests(0, 5 * SECOND, 100, 100_000);
+        none.observeQueueWait(3 * SECOND, 0);
+        assertThat(none.decide(List.of(read("a", 0, 0)), Set.of(), Set.of(0), 1).hold()).isEmpty();
     }
 }
