@@ -174,6 +174,7 @@ public class Bench {
         settle();
         Cpu cpu = cpuFromNow();
         Map<String, Double> threads0 = threadCpu(pid);
+        Writes writes0 = writes();
         double stored0 = stored();
         long start = System.nanoTime();
         Result r = closed(256, seconds, i -> executeAsync(echoFunction, i));
@@ -181,7 +182,8 @@ public class Bench {
         cpuByService = byService(threads0, threadCpu(pid), cpu, r.ok);
         rows.add(new Row("async execute", "256 callers", perSecond(r.ok, storedSeconds) + " finished and stored",
                 ms(r.latency, 50), ms(r.latency, 99), "accepted " + perSecond(r.ok, r.seconds) + " (latency: to 202); "
-                + cpu.perCall(r.ok) + errors(r)));
+                + String.join("; ", java.util.stream.Stream.of(cpu.perCall(r.ok), writes().since(writes0))
+                        .filter(part -> !part.isEmpty()).toList()) + errors(r)));
     }
 
     void syncOne() throws Exception {
@@ -439,6 +441,22 @@ public class Bench {
 
     double stored() throws Exception {
         return metric(monitor, "s3c_monitor_results_stored_total");
+    }
+
+    /** The monitor's writes of executions: of request and result together, and of either alone. */
+    record Writes(double both, double alone) {
+        String since(Writes before) {
+            double one = both - before.both;
+            double executions = one + (alone - before.alone) / 2;
+            return executions <= 0 ? "" : String.format("%.0f%% stored in one write", 100 * one / executions);
+        }
+    }
+
+    Writes writes() throws Exception {
+        String page = BenchHttp.get(monitor + "/actuator/prometheus");
+        String name = "s3c_monitor_execution_writes_total";
+        return new Writes(BenchHttp.metricSum(page, name, "of=\"request and result\""),
+                BenchHttp.metricSum(page, name, "of=\"request\"") + BenchHttp.metricSum(page, name, "of=\"result\""));
     }
 
     double finished() throws Exception {
