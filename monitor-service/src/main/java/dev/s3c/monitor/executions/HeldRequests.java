@@ -19,12 +19,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * invocations topic, in the order read; a partition is committed only up to its oldest held request, so a crash, a
  * stop or a partition handed to another consumer loses nothing held: it is read again from there.
  * <p>
- * The hold is at least its minimum, and longer while the executors lag: it is the minimum plus the wait for an executor (from a
- * request to its run's start) that nine in ten of the first attempts' results read in the last one to two seconds
- * report at most, up to a maximum. Without that, a backlog longer than the minimum hold turns folding off just when the
- * store's cost matters most, and makes the backlog grow faster. Nine in ten, so that a few long waits (a concurrency
- * lane's, a run delivered again after a fault) do not stretch every request's hold. A request keeps the hold it was
- * given when the lag passes, so a backlog's held requests are not all released alone at once.
+ * The hold is at least its minimum, and longer while the executors lag: the minimum plus the wait for an executor
+ * (from a request to its run's start) that nine in ten of the first attempts' results read in a second report at
+ * most, the larger of the current second's and the one before, up to a maximum. Without that, a backlog longer than
+ * the minimum hold turns folding off just when the store's cost matters most, and makes the backlog grow faster. Nine
+ * in ten, so that a few long waits (a concurrency lane's, a run delivered again after a fault) do not stretch every
+ * request's hold; with fewer than ten results in a second, it is their longest. A request keeps at least the hold it
+ * was given when the lag passes, so a backlog's held requests are not all released alone at once.
  * <p>
  * One per consumer, used by its thread only (the held count and the hold are read by gauges from others).
  */
@@ -46,8 +47,8 @@ final class HeldRequests {
             long holdNanos) {
     }
 
-    /** A request held, and until when at least: the hold when it was read. */
-    private record Held(Read read, long heldAtNanos, long untilNanos) {
+    /** A request held, and for how long at least: the hold when it was read. */
+    private record Held(Read read, long heldAtNanos, long holdNanos) {
     }
 
     private static final long WAIT_PERIOD_NANOS = 1_000_000_000L;
@@ -69,7 +70,7 @@ final class HeldRequests {
     private final long maxHoldNanos;
     private final int maxPerPartition;
     private final long maxBytesPerPartition;
-    /** The queue waits observed in the current second (from {@link #waitsSince}), and the quantile of the one before. */
+    /** The queue waits observed in the current second (from {@link #waitsSince}); the quantile of the one before. */
     private long waitsSince = Long.MIN_VALUE;
     private final long[] waits = new long[WAIT_SAMPLES];
     private int waitCount;
@@ -119,7 +120,8 @@ final class HeldRequests {
             int n = Math.min(waitCount, WAIT_SAMPLES);
             long[] sorted = Arrays.copyOf(waits, n);
             Arrays.sort(sorted);
-            recentWait = n == 0 ? 0 : sorted[Math.min(n - 1, n * 9 / 10)];
+            // the smallest wait that at least nine in ten are at most
+            recentWait = n == 0 ? 0 : sorted[(9 * n + 9) / 10 - 1];
         }
         return recentWait;
     }
@@ -184,7 +186,7 @@ final class HeldRequests {
                 bytes = p.bytes;
                 for (Held h : p.held.values()) {
                     String id = h.read().request().executionId();
-                    if (resolved.contains(id) || nowNanos >= Math.max(h.untilNanos(), h.heldAtNanos() + holdNanos)) {
+                    if (resolved.contains(id) || nowNanos - h.heldAtNanos() >= Math.max(h.holdNanos(), holdNanos)) {
                         write.add(h.read().request());
                         released.computeIfAbsent(partition, k -> new ArrayList<>()).add(id);
                         count--;
@@ -224,7 +226,7 @@ final class HeldRequests {
         });
         for (Read r : decision.hold()) {
             Partition p = partitions.computeIfAbsent(r.partition(), k -> new Partition());
-            Held h = new Held(r, nowNanos, nowNanos + decision.holdNanos());
+            Held h = new Held(r, nowNanos, decision.holdNanos());
             if (p.held.putIfAbsent(r.request().executionId(), h) == null) {
                 p.bytes += r.bytes();
             }

@@ -334,7 +334,7 @@ class ExecutionRecorderTest {
         assertThat(all("executions")).extracting(d -> d.getString("_id")).containsExactly("x");
         assertThat(commits).doesNotContainKey("s3c.invocations-0");
         h.deliver(1800, List.of(h.at(1, late("y"))));
-        // an idle reader's look at what is due
+        // a batch with nothing new looks at what is due
         h.deliver(2250, List.of());
         assertThat(all("executions")).extracting(d -> d.getString("_id")).containsExactlyInAnyOrder("x", "y");
 
@@ -348,7 +348,8 @@ class ExecutionRecorderTest {
     void theQueueWaitIsNeverNegativeNorUnbounded() {
         assertThat(ExecutionRecorder.queueWaitNanos(T0, T0.minusSeconds(1))).isZero();
         assertThat(ExecutionRecorder.queueWaitNanos(T0, T0.plusMillis(1500))).isEqualTo(1_500_000_000L);
-        assertThat(ExecutionRecorder.queueWaitNanos(Instant.MIN, Instant.MAX)).isEqualTo(3_600_000_000_000L + 999_999_999);
+        assertThat(ExecutionRecorder.queueWaitNanos(Instant.MIN, Instant.MAX))
+                .isEqualTo(3_600_000_000_000L + 999_999_999);
     }
 
     @Test
