@@ -81,7 +81,6 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     /** Per consumer (each is one thread): what it holds of the partitions it reads. */
     private final Map<Object, HeldRequests> held = new ConcurrentHashMap<>();
     private final long holdNanos;
-    private final long maxHoldNanos;
     private final Counter recorded;
     private final Counter writesBoth;
     private final Counter writesRequest;
@@ -96,11 +95,6 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     }
 
     ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters, Duration hold) {
-        this(mongo, kafka, meters, hold, MAX_HOLD);
-    }
-
-    ExecutionRecorder(ReactiveMongoTemplate mongo, KafkaProperties kafka, MeterRegistry meters, Duration hold,
-            Duration maxHold) {
         // the application's group (s3c-monitor); two consumers share the partitions. The three topics have as many
         // partitions and are keyed by execution id; the range assignor hands partition n of each to the same
         // consumer, so all messages of one execution are written by one thread, in turn
@@ -135,7 +129,6 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
             }
         });
         this.holdNanos = hold.toNanos();
-        this.maxHoldNanos = maxHold.toNanos();
         Gauge.builder("s3c.monitor.requests.held", held,
                         all -> all.values().stream().mapToInt(HeldRequests::size).sum())
                 .description("requests read and waiting a moment for their result, to be stored in one write")
@@ -168,8 +161,8 @@ class ExecutionRecorder extends TopicReader implements BatchConsumerAwareMessage
     }
 
     private HeldRequests heldBy(Object reader) {
-        return held.computeIfAbsent(reader, r -> new HeldRequests(holdNanos, maxHoldNanos, MAX_HELD_PER_PARTITION,
-                MAX_HELD_BYTES_PER_PARTITION));
+        return held.computeIfAbsent(reader, r -> new HeldRequests(holdNanos, MAX_HOLD.toNanos(),
+                MAX_HELD_PER_PARTITION, MAX_HELD_BYTES_PER_PARTITION));
     }
 
     /** Partitions a consumer no longer reads: whoever reads them next starts below their held requests. */
