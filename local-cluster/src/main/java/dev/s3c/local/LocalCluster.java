@@ -402,7 +402,8 @@ public final class LocalCluster implements AutoCloseable {
         return managementUrl(gateway(gatewayUrl));
     }
 
-    private ConfigurableApplicationContext gateway(String url) {
+    /** The gateway at {@code url}: tests look at its beans. */
+    ConfigurableApplicationContext gateway(String url) {
         return gateways.stream().filter(g -> baseUrl(g).equals(url)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no gateway at " + url));
     }

@@ -42,6 +42,13 @@ class PipelineOnEmbeddedTest extends PipelineContract {
                 .allSatisfy(a -> assertThat(errorLinesCounted(a)).as(a).isGreaterThanOrEqualTo(before.get(a) + 1)));
     }
 
+    /** Boot gives WebFlux the gateway's mapping, which finds the execute endpoint's pattern path by path first. */
+    @Test
+    void theGatewayFindsItsControllersByPathFirst() {
+        assertThat(cluster().gateway(cluster().gatewayUrl()).getBean("requestMappingHandlerMapping").getClass()
+                .getSimpleName()).isEqualTo("PathFirstHandlerMapping");
+    }
+
     private double errorLinesCounted(String actuator) {
         Matcher line = Pattern.compile("(?m)^logback_events_total\\{[^}]*level=\"error\"[^}]*} (\\S+)$")
                 .matcher(new Api(actuator, null).raw("/actuator/prometheus"));
