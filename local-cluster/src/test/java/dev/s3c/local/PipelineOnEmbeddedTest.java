@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.springframework.web.server.WebFilter;
 
 /** The pipeline on the test JVM's embedded KRaft broker and an in-memory MongoDB-wire server. */
 class PipelineOnEmbeddedTest extends PipelineContract {
@@ -47,6 +48,18 @@ class PipelineOnEmbeddedTest extends PipelineContract {
     void theGatewayFindsItsControllersByPathFirst() {
         assertThat(cluster().gateway(cluster().gatewayUrl()).getBean("requestMappingHandlerMapping").getClass()
                 .getSimpleName()).isEqualTo("PathFirstHandlerMapping");
+    }
+
+    /**
+     * The context hold is the gateway's last filter, after the security chain and the gateway's own filters: the
+     * controllers' reads of the Reactor context stop there instead of walking up through all of them.
+     */
+    @Test
+    void theGatewaysLastFilterHoldsTheContextForTheControllers() {
+        List<String> filters = cluster().gateway(cluster().gatewayUrl()).getBeanProvider(WebFilter.class)
+                .orderedStream().map(filter -> filter.getClass().getSimpleName()).toList();
+        assertThat(filters).containsSubsequence("WebFilterChainProxy", "ContextHold")
+                .contains("RequestLog", "ApiAnswersNotStored", "GatewayDrain").last().isEqualTo("ContextHold");
     }
 
     private double errorLinesCounted(String actuator) {

@@ -1,5 +1,6 @@
 package dev.s3c.gateway.api;
 
+import org.springframework.core.annotation.Order;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
@@ -13,6 +14,7 @@ import reactor.core.publisher.Mono;
  * own headers; an answer that set its own keeps it.
  */
 @Component
+@Order(ContextHold.ORDER - 1)
 class ApiAnswersNotStored extends NamedWebFilter {
 
     @Override

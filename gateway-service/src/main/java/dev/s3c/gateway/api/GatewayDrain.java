@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -21,6 +22,7 @@ import reactor.core.publisher.Mono;
  * phase), and whoever still waits then is answered 202 with where to read the result.
  */
 @Component
+@Order(ContextHold.ORDER - 1)
 public class GatewayDrain extends NamedWebFilter implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayDrain.class);

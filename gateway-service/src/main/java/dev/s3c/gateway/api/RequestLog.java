@@ -6,6 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
@@ -20,6 +21,7 @@ import reactor.core.publisher.Mono;
  * Calls refused for their key are logged where they are refused, before a tenant is known.
  */
 @Component
+@Order(ContextHold.ORDER - 1)
 class RequestLog extends NamedWebFilter {
 
     static final String LOGGER = "s3c.requests";
