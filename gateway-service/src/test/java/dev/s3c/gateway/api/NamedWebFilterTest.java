@@ -13,9 +13,9 @@ class NamedWebFilterTest {
     @Test
     void theGatewaysFiltersNameThemselvesWithoutMakingAString() {
         List<WebFilter> filters = List.of(new ApiAnswersNotStored(), new BrowserOrigins(), new RequestLog(),
-                new GatewayDrain(Duration.ZERO));
+                new GatewayDrain(Duration.ZERO), new ContextHold());
         assertThat(filters).extracting(Object::toString)
-                .containsExactly("ApiAnswersNotStored", "BrowserOrigins", "RequestLog", "GatewayDrain");
+                .containsExactly("ApiAnswersNotStored", "BrowserOrigins", "RequestLog", "GatewayDrain", "ContextHold");
         for (WebFilter filter : filters) {
             assertThat(filter.toString()).isSameAs(filter.toString());
         }
