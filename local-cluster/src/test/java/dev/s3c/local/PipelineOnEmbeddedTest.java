@@ -62,6 +62,14 @@ class PipelineOnEmbeddedTest extends PipelineContract {
                 .contains("RequestLog", "ApiAnswersNotStored", "GatewayDrain").last().isEqualTo("ContextHold");
     }
 
+    /** The gateway times every request, without an in-flight timer per request beside it. */
+    @Test
+    void theGatewayTimesItsRequestsWithoutAnInFlightTimerEach() {
+        assertThat(new Api(cluster().gatewayUrl()).post("/api/echo", "{\"a\":1}").status()).isEqualTo(200);
+        assertThat(new Api(cluster().gatewayManagementUrl(cluster().gatewayUrl()), null).raw("/actuator/prometheus"))
+                .contains("http_server_requests_seconds_count{").doesNotContain("http_server_requests_active");
+    }
+
     private double errorLinesCounted(String actuator) {
         Matcher line = Pattern.compile("(?m)^logback_events_total\\{[^}]*level=\"error\"[^}]*} (\\S+)$")
                 .matcher(new Api(actuator, null).raw("/actuator/prometheus"));
