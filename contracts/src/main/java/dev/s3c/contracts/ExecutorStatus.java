@@ -13,6 +13,8 @@ import java.util.Map;
  * @param leaving true in the last status of a process that is shutting down
  * @param runningByTenant how many executions of each tenant this process was running when it reported (tenants
  *        with none are left out; empty from older writers)
+ * @param cores the processors this process may use, which its instances share (0: not reported, from older
+ *        writers)
  */
 public record ExecutorStatus(
         String process,
@@ -20,13 +22,19 @@ public record ExecutorStatus(
         long appliedSequence,
         boolean leaving,
         Instant at,
-        Map<String, Integer> runningByTenant) {
+        Map<String, Integer> runningByTenant,
+        int cores) {
 
     public ExecutorStatus {
         runningByTenant = runningByTenant == null ? Map.of() : Map.copyOf(runningByTenant);
     }
 
     public ExecutorStatus(String process, int instances, long appliedSequence, boolean leaving, Instant at) {
-        this(process, instances, appliedSequence, leaving, at, Map.of());
+        this(process, instances, appliedSequence, leaving, at, Map.of(), 0);
+    }
+
+    public ExecutorStatus(String process, int instances, long appliedSequence, boolean leaving, Instant at,
+            Map<String, Integer> runningByTenant) {
+        this(process, instances, appliedSequence, leaving, at, runningByTenant, 0);
     }
 }

@@ -155,11 +155,15 @@ class MessageRoundTripTest {
         assertThat(roundTrip(status, ExecutorStatus.class)).isEqualTo(status);
         var running = new ExecutorStatus("host-1", 4, 12, false, T0, java.util.Map.of("acme", 2, "default", 1));
         assertThat(roundTrip(running, ExecutorStatus.class)).isEqualTo(running);
-        // an older writer's status names no tenants
+        var withCores = new ExecutorStatus("host-1", 4, 12, false, T0, java.util.Map.of("acme", 2), 8);
+        assertThat(roundTrip(withCores, ExecutorStatus.class)).isEqualTo(withCores);
+        assertThat(roundTrip(withCores, ExecutorStatus.class).cores()).isEqualTo(8);
+        // an older writer's status names no tenants and no cores
         var older = JsonCodec.fromBytes(("{\"process\":\"host-1\",\"instances\":4,\"appliedSequence\":12,"
                 + "\"leaving\":false,\"at\":\"2026-01-01T00:00:00Z\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 ExecutorStatus.class);
         assertThat(older.runningByTenant()).isEmpty();
+        assertThat(older.cores()).isZero();
 
         var sample = new LagSample("s3c-executor", T0, java.util.List.of(
                 new LagSample.PartitionLag("s3c.invocations", 0, 120, 100),

@@ -98,8 +98,9 @@ class ScaleFollower extends ConsumerThread {
                 int size = pool.size();
                 long nowMs = System.currentTimeMillis();
                 if (running() && (size != reported || nowMs - lastReport >= heartbeat.toMillis())) {
+                    // the cores, so the scaler grows the pool no further than they can run at once
                     report(new ExecutorStatus(process, size, appliedSequence, false, Instant.now(),
-                            pool.runningByTenant()));
+                            pool.runningByTenant(), Runtime.getRuntime().availableProcessors()));
                     reported = size;
                     lastReport = nowMs;
                 }
