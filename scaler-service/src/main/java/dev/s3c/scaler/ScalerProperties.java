@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rateWindow arrival and completion rates are averaged over this window
  * @param livenessTimeout an executor process silent for this long is no longer counted
  * @param scaleUpDrainTime no scale-up for a backlog the pool has shown it finishes within this time (0: off)
+ * @param maxInstancesPerCore the pool holds at most this many instances per core of the executor processes, unless
+ *     {@code minInstances} asks for more (0: no such bound)
  */
 @ConfigurationProperties("s3c.scaler")
 public record ScalerProperties(
@@ -36,10 +38,12 @@ public record ScalerProperties(
         @DefaultValue("15s") Duration stallAfter,
         @DefaultValue("5s") Duration rateWindow,
         @DefaultValue("15s") Duration livenessTimeout,
-        @DefaultValue("500ms") Duration scaleUpDrainTime) {
+        @DefaultValue("500ms") Duration scaleUpDrainTime,
+        @DefaultValue("1") int maxInstancesPerCore) {
 
     public ScalingPolicy.Settings policy() {
         return new ScalingPolicy.Settings(group, scaleUpPerInstance, scaleDownPerInstance, scaleDownAfter,
-                minInstances, maxInstances, scaleUpCooldown, stallAfter, rateWindow, livenessTimeout, scaleUpDrainTime);
+                minInstances, maxInstances, scaleUpCooldown, stallAfter, rateWindow, livenessTimeout, scaleUpDrainTime,
+                maxInstancesPerCore);
     }
 }

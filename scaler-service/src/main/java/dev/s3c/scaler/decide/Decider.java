@@ -71,7 +71,8 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
                 // by the executor's own clock, which may run ahead or behind
                 Instant received = state().lastSampleAt();
                 executors.put(signal.statusKey(), new ExecutorStatus(status.process(), status.instances(),
-                        status.appliedSequence(), false, received != null ? received : status.at()));
+                        status.appliedSequence(), false, received != null ? received : status.at(), Map.of(),
+                        status.cores()));
             }
         }
     }
@@ -192,9 +193,10 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         }
         long arrivals = Math.max(requested, appendedInWindow);
         long completions = Math.max(finished, drainedInWindow);
+        Live live = liveProcesses(now);
         var observation = new ScalingPolicy.Observation(now, lag, byPartition, partitions,
                 arrivals / (double) window, completions / (double) window, lastCompletion, largestBacklogs(),
-                liveProcesses(now), peak);
+                live.instances(), peak, live.cores());
         ScalingPolicy.Decision decision = policy.decide(state.policy(), observation);
         states.put(STATE_KEY, new DeciderState(decision.state(), buckets, lastCompletion, sample.partitions(), now));
         String key = policy.settings().group();
@@ -223,20 +225,29 @@ final class Decider implements Processor<String, Signal, String, Decider.Outcome
         return shown;
     }
 
-    private SortedMap<String, Integer> liveProcesses(Instant now) {
+    /** Instances per live process, and their cores together (0 when one did not report its own). */
+    private record Live(SortedMap<String, Integer> instances, int cores) {
+    }
+
+    private Live liveProcesses(Instant now) {
         SortedMap<String, Integer> live = new TreeMap<>();
         List<String> gone = new ArrayList<>();
+        long cores = 0;
+        boolean coresUnknown = false;
         try (KeyValueIterator<String, ExecutorStatus> it = executors.all()) {
-            it.forEachRemaining(kv -> {
+            while (it.hasNext()) {
+                KeyValue<String, ExecutorStatus> kv = it.next();
                 if (kv.value.at() != null && kv.value.at().plus(policy.settings().livenessTimeout()).isAfter(now)) {
                     live.put(kv.key, kv.value.instances());
+                    cores += kv.value.cores();
+                    coresUnknown |= kv.value.cores() <= 0;
                 } else {
                     gone.add(kv.key);
                 }
-            });
+            }
         }
         gone.forEach(executors::delete);
-        return live;
+        return new Live(live, coresUnknown ? 0 : (int) Math.min(Integer.MAX_VALUE, cores));
     }
 
     private DeciderState state() {

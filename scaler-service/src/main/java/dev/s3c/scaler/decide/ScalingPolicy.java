@@ -19,6 +19,8 @@ import org.springframework.boot.convert.DurationStyle;
  * <p>Up fast, down gently: a backlog above the threshold scales straight to the size that brings it under
  * (a burst of 10,000 goes to the maximum in one step); a backlog under the low threshold for the quiet period
  * at most halves the pool, and never below what the backlog needs, so a scale-down can not trigger a scale-up.
+ * The pool stays within the executor processes' cores (times a setting) as it stays within its maximum: the cores
+ * are what runs functions at once.
  */
 public final class ScalingPolicy {
 
@@ -30,12 +32,15 @@ public final class ScalingPolicy {
      * @param maxInstances largest pool; also bounded by the invocations topic's partition count
      * @param scaleUpDrainTime a backlog the pool has shown it can finish within this time (at its best second of the
      *     rate window) is not scaled up for, whatever its size per instance; zero: the per-instance rule alone
+     * @param maxInstancesPerCore at most this many instances per core of the live executor processes (as they
+     *     report them), unless {@code minInstances} asks for more; zero: no such bound
      */
     public record Settings(String group, int scaleUpPerInstance, int scaleDownPerInstance, Duration scaleDownAfter,
             int minInstances, int maxInstances, Duration scaleUpCooldown, Duration stallAfter, Duration rateWindow,
-            Duration livenessTimeout, Duration scaleUpDrainTime) {
+            Duration livenessTimeout, Duration scaleUpDrainTime, int maxInstancesPerCore) {
 
         public Settings {
+            require(maxInstancesPerCore >= 0, "s3c.scaler.max-instances-per-core", "must be zero or more");
             require(scaleUpDrainTime != null && !scaleUpDrainTime.isNegative(), "s3c.scaler.scale-up-drain-time",
                     "must be zero or more");
             require(scaleUpPerInstance >= 1, "s3c.scaler.scale-up-per-instance", "must be at least 1");
@@ -62,10 +67,11 @@ public final class ScalingPolicy {
      * @param live instances per live executor process, sorted by process id
      * @param completionPeak executions finished in the busiest second of the rate window: what the pool has shown it
      *     can do, where the window's average still counts the quiet seconds before a load began
+     * @param cores the live processes' cores together; 0 when one of them did not report its own
      */
     public record Observation(Instant now, long lag, Map<String, Long> lagByPartition, int partitions,
             double arrivalRate, double completionRate, Instant lastCompletionAt, Map<String, Long> backlogByFunction,
-            SortedMap<String, Integer> live, long completionPeak) {
+            SortedMap<String, Integer> live, long completionPeak, int cores) {
 
         /** Seconds the pool would take to finish the backlog at its best second; infinite before it finished any. */
         double drainSeconds() {
@@ -110,6 +116,12 @@ public final class ScalingPolicy {
         Instant now = o.now();
         int max = o.partitions() > 0 ? Math.min(settings.maxInstances(), o.partitions()) : settings.maxInstances();
         int min = Math.min(settings.minInstances(), max);
+        // a function runs on one instance's thread without waiting on anything, so instances beyond the cores take
+        // turns on them: each gets smaller batches, and so smaller Kafka transactions, for the same work
+        int coreBound = settings.maxInstancesPerCore() > 0 && o.cores() > 0
+                ? (int) Math.min(Integer.MAX_VALUE, (long) o.cores() * settings.maxInstancesPerCore())
+                : Integer.MAX_VALUE;
+        int upTo = Math.min(max, Math.max(min, coreBound));
         int reported = o.reported();
         List<String> processes = List.copyOf(o.live().keySet());
         boolean anyExecutor = !processes.isEmpty();
@@ -138,17 +150,19 @@ public final class ScalingPolicy {
             // each one's batches (and transactions) smaller, so a backlog the pool drains quickly is left to it
             boolean drainsSoon = current > 0 && settings.scaleUpDrainTime().isPositive()
                     && o.drainSeconds() <= settings.scaleUpDrainTime().toNanos() / 1e9;
-            if (o.lag() > (long) settings.scaleUpPerInstance() * current && current < max && cooledDown && !drainsSoon) {
+            if (o.lag() > (long) settings.scaleUpPerInstance() * current && current < upTo && cooledDown && !drainsSoon) {
                 long needed = ceilDiv(o.lag(), settings.scaleUpPerInstance());
-                target = (int) Math.min(max, Math.max(current + 1L, needed));
+                target = (int) Math.min(upTo, Math.max(current + 1L, needed));
                 action = ScalingAction.SCALE_UP;
                 reason = "%d queued over %d instance(s) (%s each) is above %d per instance%s; %d instance(s) bring it under%s"
                         .formatted(o.lag(), current, current == 0 ? "all" : String.valueOf(perInstance),
-                                settings.scaleUpPerInstance(), drainNote(o), needed, needed > max ? ", capped at " + max : "");
-            } else if (current > max || current < min) {
-                target = Math.max(min, Math.min(max, current));
+                                settings.scaleUpPerInstance(), drainNote(o), needed, needed > upTo ? capNote(o, upTo, max, coreBound)
+                                        : "");
+            } else if (current > upTo || current < min) {
+                target = Math.max(min, Math.min(upTo, current));
                 action = target > current ? ScalingAction.SCALE_UP : ScalingAction.SCALE_DOWN;
-                reason = "%d instance(s) is outside the bounds %d..%d".formatted(current, min, max);
+                reason = "%d instance(s) is outside the bounds %d..%d%s".formatted(current, min, upTo,
+                        upTo < max && upTo == coreBound ? " (%s)".formatted(perCore(o)) : "");
             } else if (low && current > min && !stalled
                     && !lowSince.plus(settings.scaleDownAfter()).isAfter(now)
                     && (state.lastChangeAt() == null || !state.lastChangeAt().plus(settings.scaleDownAfter()).isAfter(now))) {
@@ -191,6 +205,20 @@ public final class ScalingPolicy {
                     next.lastScaleUpAt(), next.lowSince(), next.queuedSince(), true);
         }
         return new Decision(next, command, event, stallEvent);
+    }
+
+    private String capNote(Observation o, int upTo, int max, int coreBound) {
+        if (upTo == max) {
+            return ", capped at " + max;
+        }
+        String perCore = perCore(o);
+        return upTo == coreBound ? ", capped at %d (%s)".formatted(upTo, perCore)
+                : ", capped at the minimum, %d (%s allow %d)".formatted(upTo, perCore, coreBound);
+    }
+
+    private String perCore(Observation o) {
+        return "%d cores in the executor processes, %d instance(s) per core".formatted(o.cores(),
+                settings.maxInstancesPerCore());
     }
 
     private String drainNote(Observation o) {

@@ -46,6 +46,7 @@ final class ScalerHarness implements AutoCloseable {
     private final TestOutputTopic<String, ScaleCommand> commands;
     private final TestOutputTopic<String, ScalingEvent> events;
     private final Map<String, Integer> processes = new LinkedHashMap<>();
+    private final Map<String, Integer> cores = new LinkedHashMap<>();
     private final List<ScaleCommand> commandLog = new ArrayList<>();
     private final List<Seen> eventLog = new ArrayList<>();
     private int partitions = 12;
@@ -74,14 +75,23 @@ final class ScalerHarness implements AutoCloseable {
                 new JsonSerde<>(ScalingEvent.class).deserializer());
     }
 
-    /** The scaler's defaults, but without the drain-time rule: these tests drive the per-instance rule alone. */
+    /**
+     * The scaler's defaults, but without the drain-time rule and the bound per core: these tests drive the
+     * per-instance rule alone.
+     */
     static ScalingPolicy.Settings defaults() {
         return new ScalingPolicy.Settings(GROUP, 10, 3, Duration.ofSeconds(30), 1, 10, Duration.ofSeconds(5),
-                Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ZERO);
+                Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ZERO, 0);
     }
 
+    /** A process that does not report its cores, as older ones did. */
     ScalerHarness process(String id, int instances) {
+        return process(id, instances, 0);
+    }
+
+    ScalerHarness process(String id, int instances, int cores) {
         processes.put(id, instances);
+        this.cores.put(id, cores);
         return this;
     }
 
@@ -128,8 +138,8 @@ final class ScalerHarness implements AutoCloseable {
             committed += n;
         });
         driver.advanceWallClockTime(Duration.ofSeconds(1));
-        processes.forEach((id, instances) -> statuses.pipeInput(id, new ExecutorStatus(id, instances, -1, false, now()),
-                now()));
+        processes.forEach((id, instances) -> statuses.pipeInput(id, new ExecutorStatus(id, instances, -1, false, now(),
+                Map.of(), cores.getOrDefault(id, 0)), now()));
         List<LagSample.PartitionLag> partitionLags = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             // all the traffic on the first partition: its offsets move as the pool's would

@@ -5,6 +5,7 @@ import static dev.s3c.contracts.ScalingAction.SCALE_DOWN;
 import static dev.s3c.contracts.ScalingAction.SCALE_UP;
 import static dev.s3c.contracts.ScalingAction.STALLED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.s3c.contracts.ScaleCommand;
 import dev.s3c.contracts.ScalingAction;
@@ -127,7 +128,7 @@ class ScalerTopologyTest {
     private static ScalingPolicy.Settings withDrainTime(Duration drainTime) {
         var d = ScalerHarness.defaults();
         return new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), 1, 10, d.scaleUpCooldown(),
-                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), drainTime);
+                d.stallAfter(), d.rateWindow(), d.livenessTimeout(), drainTime, 0);
     }
 
     @Test
@@ -243,7 +244,7 @@ class ScalerTopologyTest {
         var settings = ScalerHarness.defaults();
         var zeroMin = new ScalingPolicy.Settings(settings.group(), 10, 3, settings.scaleDownAfter(), 0, 10,
                 settings.scaleUpCooldown(), settings.stallAfter(), settings.rateWindow(), settings.livenessTimeout(),
-                settings.scaleUpDrainTime());
+                settings.scaleUpDrainTime(), 0);
         try (ScalerHarness harness = new ScalerHarness(zeroMin).process("exec-a", 2)) {
             harness.seconds(31, 0);
             harness.seconds(31, 0);
@@ -262,6 +263,78 @@ class ScalerTopologyTest {
             assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(4);
             assertThat(harness.events().getLast().event().reason()).contains("capped at 4");
         }
+    }
+
+    /** The default thresholds, 1 to 10 instances, with the bound per core. */
+    private static ScalingPolicy.Settings withPerCore(int minInstances, int perCore) {
+        var d = ScalerHarness.defaults();
+        return new ScalingPolicy.Settings(d.group(), 10, 3, d.scaleDownAfter(), minInstances, 10,
+                d.scaleUpCooldown(), d.stallAfter(), d.rateWindow(), d.livenessTimeout(), d.scaleUpDrainTime(),
+                perCore);
+    }
+
+    @Test
+    void aBacklogGrowsThePoolNoFurtherThanTheExecutorsCoresRunAtOnce() {
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 1)).process("exec-a", 1, 2)
+                .process("exec-b", 1, 2)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(4);
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 2, "exec-b", 2));
+            ScalingEvent up = harness.events().getLast().event();
+            assertThat(up.action()).isEqualTo(SCALE_UP);
+            assertThat(up.reason()).contains("500 instance(s) bring it under, capped at 4 "
+                    + "(4 cores in the executor processes, 1 instance(s) per core)");
+
+            // held there however long the backlog stays, the pool busy (the cooldown long past)
+            for (int t = 0; t < 20; t++) {
+                harness.second(5_000, 400, 400);
+            }
+            assertThat(harness.events()).extracting(e -> e.event().action()).containsExactly(SCALE_UP);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(4);
+        }
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 3)).process("exec-a", 1, 2)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void theBoundPerCoreHoldsLikeTheMaximumOnceEveryProcessReportsItsCores() {
+        // one process that does not say: the pool's cores are unknown, so the maximum alone bounds it
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 1)).process("exec-a", 1, 2)
+                .process("exec-old", 1)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(10);
+        }
+        // a minimum above the bound holds: 3 instances on 2 cores, and no scale-up past them
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(3, 1)).process("exec-a", 1, 2)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(3);
+            assertThat(harness.events().getLast().event().reason()).contains("capped at the minimum, 3 "
+                    + "(2 cores in the executor processes, 1 instance(s) per core allow 2)");
+            harness.seconds(10, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(3);
+        }
+        // a pool above the bound is brought within it, as one above the maximum is
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 1)).process("exec-a", 3, 2)) {
+            harness.seconds(1, 5);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(2);
+            ScalingEvent down = harness.events().getLast().event();
+            assertThat(down.action()).isEqualTo(SCALE_DOWN);
+            assertThat(down.reason()).isEqualTo("3 instance(s) is outside the bounds 1..2 "
+                    + "(2 cores in the executor processes, 1 instance(s) per core)");
+        }
+        // off: the maximum alone
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 0)).process("exec-a", 1, 2)) {
+            harness.seconds(1, 5_000);
+            assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aNegativeBoundPerCoreIsRefusedByName() {
+        assertThatThrownBy(() -> withPerCore(1, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("s3c.scaler.max-instances-per-core must be zero or more");
     }
 
     @Test
