@@ -18,7 +18,10 @@ class PipelineOnContainersTest extends PipelineContract {
 
     @Override
     LocalCluster startCluster() {
+        // the pool stays at its 3 instances, as on the embedded broker (PipelineOnEmbeddedTest says why); the
+        // contract's concurrency tests count on three that could run at once
         return LocalCluster.start(LocalCluster.Options.forTests(KAFKA.getBootstrapServers(),
-                MONGO.getReplicaSetUrl("s3c")));
+                MONGO.getReplicaSetUrl("s3c")).withServiceArgs("--s3c.scaler.min-instances=3",
+                "--s3c.scaler.max-instances=3"));
     }
 }

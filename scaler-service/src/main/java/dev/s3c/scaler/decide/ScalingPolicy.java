@@ -17,7 +17,7 @@ import org.springframework.boot.convert.DurationStyle;
  * and handed back, so the topology can keep it in a store and tests can drive it step by step.
  *
  * <p>Up fast, down gently: a backlog above the threshold scales straight to the size that brings it under
- * (a burst of 10,000 goes to the maximum in one step); a backlog under the low threshold for the quiet period
+ * (a burst of 10,000 goes to the maximum, or the bound per core, in one step); a backlog under the low threshold for the quiet period
  * at most halves the pool, and never below what the backlog needs, so a scale-down can not trigger a scale-up.
  * The pool stays within the executor processes' cores (times a setting) as it stays within its maximum: the cores
  * are what runs functions at once.
@@ -152,17 +152,19 @@ public final class ScalingPolicy {
                     && o.drainSeconds() <= settings.scaleUpDrainTime().toNanos() / 1e9;
             if (o.lag() > (long) settings.scaleUpPerInstance() * current && current < upTo && cooledDown && !drainsSoon) {
                 long needed = ceilDiv(o.lag(), settings.scaleUpPerInstance());
-                target = (int) Math.min(upTo, Math.max(current + 1L, needed));
+                target = (int) Math.max(min, Math.min(upTo, Math.max(current + 1L, needed)));
                 action = ScalingAction.SCALE_UP;
+                String capped = needed > upTo ? ", capped at " + upTo + boundNote(o, upTo, max, coreBound) : "";
                 reason = "%d queued over %d instance(s) (%s each) is above %d per instance%s; %d instance(s) bring it under%s"
                         .formatted(o.lag(), current, current == 0 ? "all" : String.valueOf(perInstance),
-                                settings.scaleUpPerInstance(), drainNote(o), needed, needed > upTo ? capNote(o, upTo, max, coreBound)
-                                        : "");
-            } else if (current > upTo || current < min) {
-                target = Math.max(min, Math.min(upTo, current));
+                                settings.scaleUpPerInstance(), drainNote(o), needed, capped);
+            } else if (current > (stalled ? max : upTo) || current < min) {
+                // a stalled pool is held, never shrunk, whatever its processes' cores say meanwhile
+                int ceiling = stalled ? max : upTo;
+                target = Math.max(min, Math.min(ceiling, current));
                 action = target > current ? ScalingAction.SCALE_UP : ScalingAction.SCALE_DOWN;
-                reason = "%d instance(s) is outside the bounds %d..%d%s".formatted(current, min, upTo,
-                        upTo < max && upTo == coreBound ? " (%s)".formatted(perCore(o)) : "");
+                reason = "%d instance(s) is outside the bounds %d..%d%s".formatted(current, min, ceiling,
+                        boundNote(o, ceiling, max, coreBound));
             } else if (low && current > min && !stalled
                     && !lowSince.plus(settings.scaleDownAfter()).isAfter(now)
                     && (state.lastChangeAt() == null || !state.lastChangeAt().plus(settings.scaleDownAfter()).isAfter(now))) {
@@ -207,18 +209,14 @@ public final class ScalingPolicy {
         return new Decision(next, command, event, stallEvent);
     }
 
-    private String capNote(Observation o, int upTo, int max, int coreBound) {
+    /** Why the pool's upper bound is {@code upTo} when it is not the maximum: the cores, or the minimum above them. */
+    private String boundNote(Observation o, int upTo, int max, int coreBound) {
         if (upTo == max) {
-            return ", capped at " + max;
+            return "";
         }
-        String perCore = perCore(o);
-        return upTo == coreBound ? ", capped at %d (%s)".formatted(upTo, perCore)
-                : ", capped at the minimum, %d (%s allow %d)".formatted(upTo, perCore, coreBound);
-    }
-
-    private String perCore(Observation o) {
-        return "%d cores in the executor processes, %d instance(s) per core".formatted(o.cores(),
+        String perCore = "%d cores in the executor processes, %d instance(s) per core".formatted(o.cores(),
                 settings.maxInstancesPerCore());
+        return upTo == coreBound ? " (" + perCore + ")" : " (the minimum; " + perCore + " allow " + coreBound + ")";
     }
 
     private String drainNote(Observation o) {

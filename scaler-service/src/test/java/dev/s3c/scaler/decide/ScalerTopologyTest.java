@@ -310,8 +310,8 @@ class ScalerTopologyTest {
         try (ScalerHarness harness = new ScalerHarness(withPerCore(3, 1)).process("exec-a", 1, 2)) {
             harness.seconds(1, 5_000);
             assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(3);
-            assertThat(harness.events().getLast().event().reason()).contains("capped at the minimum, 3 "
-                    + "(2 cores in the executor processes, 1 instance(s) per core allow 2)");
+            assertThat(harness.events().getLast().event().reason()).contains("capped at 3 (the minimum; "
+                    + "2 cores in the executor processes, 1 instance(s) per core allow 2)");
             harness.seconds(10, 5_000);
             assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(3);
         }
@@ -328,6 +328,48 @@ class ScalerTopologyTest {
         try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 0)).process("exec-a", 1, 2)) {
             harness.seconds(1, 5_000);
             assertThat(harness.commands().getLast().desiredInstances()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void theBoundPerCoreFollowsTheProcessesAsTheyLeaveAndJoinButNeverShrinksAStalledPool() {
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 1)).process("exec-a", 1, 2)
+                .process("exec-b", 1, 2)) {
+            for (int t = 0; t < 3; t++) {
+                harness.second(500, 400, 400);
+            }
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 2, "exec-b", 2));
+
+            // one process leaves: the other's 2 cores are the bound, and the pool comes down to them at once
+            harness.leave("exec-b");
+            harness.second(500, 400, 400);
+            ScalingEvent down = harness.events().getLast().event();
+            assertThat(down.action()).isEqualTo(SCALE_DOWN);
+            assertThat(down.toInstances()).isEqualTo(2);
+            assertThat(down.reason()).isEqualTo("4 instance(s) is outside the bounds 1..2 "
+                    + "(2 cores in the executor processes, 1 instance(s) per core)");
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 2));
+
+            // it joins again (the cooldown long past): the backlog grows the pool to both processes' cores
+            harness.seconds(5, 0);
+            harness.process("exec-b", 0, 2);
+            for (int t = 0; t < 2; t++) {
+                harness.second(500, 400, 400);
+            }
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 2, "exec-b", 2));
+        }
+        try (ScalerHarness harness = new ScalerHarness(withPerCore(1, 1)).process("exec-a", 1, 2)
+                .process("exec-b", 1, 2)) {
+            harness.second(500, 400, 400);
+            // then nothing finishes for 15 s: the pool is stalled, and held when a process goes
+            harness.seconds(16, 50);
+            assertThat(harness.events()).extracting(e -> e.event().action()).containsExactly(SCALE_UP, STALLED);
+            harness.leave("exec-b");
+            harness.seconds(1, 50);
+            ScalingEvent after = harness.events().getLast().event();
+            assertThat(after.action()).isEqualTo(REBALANCE);
+            assertThat(after.toInstances()).isEqualTo(4);
+            assertThat(harness.processes()).isEqualTo(Map.of("exec-a", 4));
         }
     }
 
