@@ -17,8 +17,9 @@ import org.springframework.boot.convert.DurationStyle;
  * and handed back, so the topology can keep it in a store and tests can drive it step by step.
  *
  * <p>Up fast, down gently: a backlog above the threshold scales straight to the size that brings it under
- * (a burst of 10,000 goes to the maximum, or the bound per core, in one step); a backlog under the low threshold for the quiet period
- * at most halves the pool, and never below what the backlog needs, so a scale-down can not trigger a scale-up.
+ * (a burst of 10,000 goes to the maximum, or the bound per core, in one step); a backlog under the low threshold
+ * for the quiet period at most halves the pool, and never below what the backlog needs, so a scale-down can not
+ * trigger a scale-up.
  * The pool stays within the executor processes' cores (times a setting) as it stays within its maximum: the cores
  * are what runs functions at once.
  */
