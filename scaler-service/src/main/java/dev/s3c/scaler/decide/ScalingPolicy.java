@@ -140,6 +140,8 @@ public final class ScalingPolicy {
         boolean low = o.lag() < (long) settings.scaleDownPerInstance() * current;
         Instant lowSince = low ? orElse(state.lowSince(), now) : null;
 
+        // a stalled pool is held, never shrunk, whatever its processes' cores say meanwhile
+        int ceiling = stalled ? max : upTo;
         ScalingAction action = null;
         int target = current;
         String reason = null;
@@ -159,9 +161,7 @@ public final class ScalingPolicy {
                 reason = "%d queued over %d instance(s) (%s each) is above %d per instance%s; %d instance(s) bring it under%s"
                         .formatted(o.lag(), current, current == 0 ? "all" : String.valueOf(perInstance),
                                 settings.scaleUpPerInstance(), drainNote(o), needed, capped);
-            } else if (current > (stalled ? max : upTo) || current < min) {
-                // a stalled pool is held, never shrunk, whatever its processes' cores say meanwhile
-                int ceiling = stalled ? max : upTo;
+            } else if (current > ceiling || current < min) {
                 target = Math.max(min, Math.min(ceiling, current));
                 action = target > current ? ScalingAction.SCALE_UP : ScalingAction.SCALE_DOWN;
                 reason = "%d instance(s) is outside the bounds %d..%d%s".formatted(current, min, ceiling,
