@@ -23,6 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param apiKeys the default tenant's keys (several while one replaces another)
  * @param adminKeys keys that manage tenants and their keys (and nothing else)
  * @param tenantDefaults the limits a tenant made through the API starts with
+ * @param queue how long the executors' queue may grow before new invocations wait at the gateway
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -37,7 +38,8 @@ public record GatewayProperties(
         @DefaultValue("24h") Duration idempotencyWindow,
         @DefaultValue List<String> apiKeys,
         @DefaultValue List<String> adminKeys,
-        @DefaultValue TenantDefaults tenantDefaults) {
+        @DefaultValue TenantDefaults tenantDefaults,
+        @DefaultValue QueueLimits queue) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
@@ -59,6 +61,41 @@ public record GatewayProperties(
             @DefaultValue("300s") Duration maxTimeout,
             @DefaultValue("10") int maxRetries,
             @DefaultValue("0") int concurrentExecutions) {
+    }
+
+    /**
+     * The executors' queue (fresh invocations and due retries, not the concurrency lanes) is kept under what they
+     * finish in {@code maxWait}, and never below {@code minQueued}: past it, a new invocation waits at the gateway
+     * for room, up to {@code hold}, and is then refused with 503 (nothing queued).
+     *
+     * @param maxWait the queue's bound in time; zero turns the bound off
+     * @param minQueued the bound in invocations when the executors finish few (idle, or slow functions)
+     * @param hold how long a call waits for room before it is refused: long enough by default to ride out an executor
+     *        process that died (its partitions wait out the consumer session, 10 s, before another takes them)
+     */
+    public record QueueLimits(
+            @DefaultValue("2s") Duration maxWait,
+            @DefaultValue("1000") int minQueued,
+            @DefaultValue("30s") Duration hold) {
+
+        public QueueLimits {
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("s3c.gateway.queue.max-wait (S3C_QUEUE_MAX_WAIT) must be zero "
+                        + "or more, not " + maxWait);
+            }
+            if (minQueued < 1) {
+                throw new IllegalArgumentException("s3c.gateway.queue.min-queued (S3C_QUEUE_MIN_QUEUED) must be 1 "
+                        + "or more, not " + minQueued);
+            }
+            if (hold.isNegative()) {
+                throw new IllegalArgumentException("s3c.gateway.queue.hold (S3C_QUEUE_HOLD) must be zero or more, "
+                        + "not " + hold);
+            }
+        }
+
+        public boolean bounded() {
+            return !maxWait.isZero();
+        }
     }
 
     /**

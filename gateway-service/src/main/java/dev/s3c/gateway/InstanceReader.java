@@ -37,7 +37,8 @@ public final class InstanceReader {
         config.put(ConsumerConfig.GROUP_ID_CONFIG, name + "-" + instanceId);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromStart ? "earliest" : "latest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        var consumers = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer());
         ContainerProperties props = new ContainerProperties(topic.topicName());
         props.setMessageListener(listener);
         // never acknowledged, so never committed

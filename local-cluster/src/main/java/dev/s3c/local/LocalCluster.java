@@ -123,7 +123,7 @@ public final class LocalCluster implements AutoCloseable {
             cluster.startInfrastructure();
             // the monitor first: gateways forward live metrics to it, so they are told where it listens
             cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
-            cluster.startGateway("gateway-1", options.gatewayPort(), options.gatewayManagementPort());
+            cluster.startGateway("gateway-1", options.gatewayPort(), options.gatewayManagementPort(), List.of());
             // Ctrl-C stops everything within 15 s: running functions get 10 of them to finish
             cluster.executor = cluster.run(ExecutorApplication.builder(), options.executorPort(),
                     "--s3c.executor.instances=" + options.executorInstances(),
@@ -275,14 +275,20 @@ public final class LocalCluster implements AutoCloseable {
      * its base URL.
      */
     public String startGateway(String instanceId, int port) {
-        return startGateway(instanceId, port, 0);
+        return startGateway(instanceId, port, 0, List.of());
     }
 
-    private String startGateway(String instanceId, int port, int managementPort) {
+    /** One more gateway, with settings of its own ({@code --name=value}, none the cluster's options give too). */
+    public String startGateway(String instanceId, int port, List<String> ownArgs) {
+        return startGateway(instanceId, port, 0, ownArgs);
+    }
+
+    private String startGateway(String instanceId, int port, int managementPort, List<String> ownArgs) {
         List<String> args = new ArrayList<>(List.of("--s3c.gateway.instance-id=" + instanceId,
                 "--s3c.gateway.monitor-url=" + baseUrl(monitor),
                 // the actuator answers this machine only, the API's port does not serve it
                 "--management.server.port=" + managementPort, "--management.server.address=127.0.0.1"));
+        args.addAll(ownArgs);
         // one machine, no load balancer to tell: Ctrl-C stops at once, calls in flight get 5 s to finish
         addUnlessGiven(args, "s3c.gateway.drain-notice", "${S3C_GATEWAY_DRAIN_NOTICE:0s}");
         addUnlessGiven(args, "spring.lifecycle.timeout-per-shutdown-phase", "5s");

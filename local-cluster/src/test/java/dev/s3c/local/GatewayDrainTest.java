@@ -5,17 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A gateway stopped the way SIGTERM stops it, while a sync caller waits on it: new calls get a 503 with Retry-After
- * (nothing of them done), the waiting caller still gets its result, and then the port closes. Its health says
- * whether Kafka and the store answer. Its own cluster and broker: it stops one of the gateways.
+ * Gateways that turn calls away. One stopped the way SIGTERM stops it, while a sync caller waits on it: new calls get
+ * a 503 with Retry-After (nothing of them done), the waiting caller still gets its result, and then the port closes.
+ * One whose bound on the executors' queue is reached: calls wait for room, and those that find none get a 503
+ * (nothing of them queued). A gateway's health says whether Kafka and the store answer. Its own cluster and broker:
+ * it starts and stops gateways of its own.
  */
 class GatewayDrainTest {
 
@@ -85,5 +92,60 @@ class GatewayDrainTest {
         assertThatThrownBy(() -> draining.get("/api/functions")).isInstanceOf(IllegalStateException.class);
         // the other gateway never stopped serving
         assertThat(first.get("/api/functions/" + id).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aGatewayWhoseQueueBoundIsReachedHoldsCallsAndRefusesThoseThatFindNoRoomWith503() {
+        // a small bound, counted in invocations (what the executors finish in 1 ms is less), and a short hold
+        String url = cluster.startGateway("gateway-bounded", 0, List.of("--s3c.gateway.queue.max-wait=1ms",
+                "--s3c.gateway.queue.min-queued=10", "--s3c.gateway.queue.hold=2s"));
+        try {
+            Api bounded = new Api(url);
+            String actuator = cluster.gatewayManagementUrl(url);
+            Api.Response created = bounded.post("/api/functions", Api.json(Map.of("name", "takes-100ms", "code",
+                    "function handler(input) { const t = Date.now(); while (Date.now() - t < 100) {} "
+                            + "return input.n; }")));
+            assertThat(created.status()).isEqualTo(201);
+            String id = created.body().get("id").asString();
+            // the gateway has the scaler's measure of the queue (once a second)
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> PipelineContract.metric(actuator, "s3c_gateway_queue_bound") == 10);
+
+            List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
+            for (int n = 0; n < 120; n++) {
+                calls.add(bounded.postAsync("/api/functions/" + id + "/execute?mode=async",
+                        "{\"input\":{\"n\":" + n + "}}"));
+            }
+            List<Api.Response> answers = calls.stream().map(CompletableFuture::join).toList();
+            List<Api.Response> accepted = answers.stream().filter(a -> a.status() == 202).toList();
+            List<Api.Response> refused = answers.stream().filter(a -> a.status() == 503).toList();
+            assertThat(accepted.size() + refused.size()).as("only 202 and 503").isEqualTo(120);
+            assertThat(accepted).as("the room the first sample left, and what came free within the hold").isNotEmpty();
+            assertThat(refused).as("more calls at once than the executors finish in the hold").isNotEmpty();
+            for (Api.Response r : refused) {
+                assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(r.raw().headers().firstValue("Location")).isEmpty();
+                assertThat(r.body().get("status").asInt()).isEqualTo(503);
+                assertThat(r.body().get("message").asString()).startsWith("the executors are behind: their queue")
+                        .contains("nothing was queued");
+            }
+            assertThat(PipelineContract.metric(actuator, "s3c_gateway_queue_refused_total")).isEqualTo(refused.size());
+            assertThat(PipelineContract.metric(actuator, "s3c_gateway_queue_held_total"))
+                    .isGreaterThanOrEqualTo(refused.size());
+
+            // every accepted call runs once and succeeds; none of the refused ever runs
+            Set<String> acceptedIds = accepted.stream().map(a -> a.body().get("executionId").asString())
+                    .collect(Collectors.toSet());
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                JsonNode logs = bounded.get("/api/functions/" + id + "/logs?limit=200").body();
+                return logs.size() == acceptedIds.size() && StreamSupport.stream(logs.spliterator(), false)
+                        .allMatch(e -> e.get("status").asString().equals("succeeded"));
+            });
+            JsonNode logs = bounded.get("/api/functions/" + id + "/logs?limit=200").body();
+            assertThat(StreamSupport.stream(logs.spliterator(), false).map(e -> e.get("executionId").asString()))
+                    .containsExactlyInAnyOrderElementsOf(acceptedIds);
+        } finally {
+            cluster.stopGateway(url);
+        }
     }
 }

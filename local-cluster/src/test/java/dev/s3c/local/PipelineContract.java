@@ -1186,7 +1186,7 @@ abstract class PipelineContract {
     }
 
     /** The first value of a metric on a service's Prometheus endpoint. */
-    private static double metric(String baseUrl, String name) {
+    static double metric(String baseUrl, String name) {
         String text = new Api(baseUrl).raw("/actuator/prometheus");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "\\{[^}]*} ([-0-9.eE+]+)$")
                 .matcher(text);

@@ -112,31 +112,42 @@ class InvocationController {
                                         + " is inactive; activate it with PUT {\"status\":\"active\"}",
                                         List.of(new FieldError("status", "is inactive"))));
                             }
-                            // fewer retries than the function's may be asked for, never more
-                            Integer allowed = call.retries == null ? null
-                                    : Math.min(call.retries, function.config().retryCount());
-                            // each new invocation counts against the tenant's rate (429 past it, nothing queued); a
-                            // replay of an idempotency key's earlier one does not
-                            Mono<Void> admitted = Mono.defer(() -> quotas.admit(caller));
-                            if (call.key == null) {
-                                return admitted.then(Mono.defer(() -> invoke(function, call, allowed,
-                                        ExecutionIds.next())));
-                            }
-                            // the same request is the same input and retries; how it is answered (mode, wait) may differ
-                            String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(call.input),
-                                    String.valueOf(call.retries));
-                            return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
-                                    .flatMap(claim -> claim.fresh()
-                                            ? admitted.then(Mono.defer(() -> invoke(function, call, allowed,
-                                                    claim.executionId())))
-                                                    // not queued: the key is free for the retry; maybe
-                                                    // queued (the 503 names the execution): it keeps it
-                                                    .onErrorResume(ApiException.class, e -> e.headers()
-                                                            .containsKey("Location") ? Mono.error(e)
-                                                                    : keys.release(function.id(), call.key)
-                                                                            .then(Mono.error(e)))
-                                            : replay(claim.executionId(), function.id(), call));
+                            // room in the executors' queue first, before an idempotency key is claimed (a caller
+                            // gone while it waits leaves no key behind) and before the invocation is made; a sync
+                            // caller waits at most its wait here, and for its result what is left of it
+                            long since = System.nanoTime();
+                            return invocations.awaitRoom(call.sync ? call.maxWait : null).then(Mono.defer(() ->
+                                    invokeOnce(caller, function, call.afterWaiting(Duration.ofNanos(
+                                            System.nanoTime() - since)))));
                         }));
+    }
+
+    /** A call with room in the queue: checked against the tenant's rate, and its idempotency key, then invoked. */
+    private Mono<ResponseEntity<?>> invokeOnce(Caller caller, FunctionDocument function, Call call) {
+        // fewer retries than the function's may be asked for, never more
+        Integer allowed = call.retries == null ? null
+                : Math.min(call.retries, function.config().retryCount());
+        // each new invocation counts against the tenant's rate (429 past it, nothing queued); a
+        // replay of an idempotency key's earlier one does not
+        Mono<Void> admitted = Mono.defer(() -> quotas.admit(caller));
+        if (call.key == null) {
+            return admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+                    ExecutionIds.next())));
+        }
+        // the same request is the same input and retries; how it is answered (mode, wait) may differ
+        String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(call.input),
+                String.valueOf(call.retries));
+        return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
+                .flatMap(claim -> claim.fresh()
+                        ? admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+                                claim.executionId())))
+                                // not queued: the key is free for the retry; maybe
+                                // queued (the 503 names the execution): it keeps it
+                                .onErrorResume(ApiException.class, e -> e.headers()
+                                        .containsKey("Location") ? Mono.error(e)
+                                                : keys.release(function.id(), call.key)
+                                                        .then(Mono.error(e)))
+                        : replay(claim.executionId(), function.id(), call));
     }
 
     private Mono<ResponseEntity<?>> invoke(FunctionDocument function, Call call, Integer allowed, String executionId) {
@@ -304,6 +315,15 @@ class InvocationController {
 
     private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input, Integer retries,
             String key) {
+
+        /** After waiting {@code waited} for room: a sync caller has what is left of its wait. */
+        Call afterWaiting(Duration waited) {
+            if (!sync || waited.isZero()) {
+                return this;
+            }
+            Duration left = maxWait.minus(waited);
+            return new Call(functionId, sync, left.isNegative() ? Duration.ZERO : left, input, retries, key);
+        }
     }
 
     /** The answer when the result is not there yet. */

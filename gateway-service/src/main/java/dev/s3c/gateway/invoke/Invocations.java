@@ -30,10 +30,12 @@ public class Invocations {
     private final GatewayProperties properties;
     private final MeterRegistry meters;
     private final Quotas quotas;
+    private final QueueAdmission admission;
 
     Invocations(TopicPublisher publisher, PendingResults pending, RecentlyAccepted recent,
-            GatewayProperties properties, MeterRegistry meters, Quotas quotas) {
+            GatewayProperties properties, MeterRegistry meters, Quotas quotas, QueueAdmission admission) {
         this.quotas = quotas;
+        this.admission = admission;
         this.publisher = publisher;
         this.pending = pending;
         this.recent = recent;
@@ -89,6 +91,17 @@ public class Invocations {
     /** Results of requests that name this value as their reply-to come back through {@link #awaitResult}. */
     public String replyTo() {
         return properties.instanceId();
+    }
+
+    /**
+     * Completes when the executors' queue has room for one more invocation ({@link QueueAdmission}): at once unless
+     * it is full; a 503 when no room came within the hold. Called before an invocation is made (its request time,
+     * and a sync caller's deadline in a concurrency lane, count from after the wait).
+     *
+     * @param atMost a shorter hold for this call (a sync caller's wait), or null
+     */
+    public Mono<Void> awaitRoom(Duration atMost) {
+        return Mono.defer(() -> admission.admit(atMost));
     }
 
     /**

@@ -173,6 +173,10 @@ final class LoadTest {
                 }))
                 // the tenant's rate holds for its load tests too: a call over it counts as rejected
                 .flatMap(function -> admission.get().thenReturn(function))
+                // and the executors' queue's bound: a call waits for room as an API call would (a sync one at most
+                // the result wait); one refused after the hold counts as rejected
+                .flatMap(function -> invocations.awaitRoom(spec.sync() ? limits.resultWait() : null)
+                        .thenReturn(function))
                 // concurrency limits hold too: in a lane, calls wait in line (a sync call's wait is the result wait)
                 .flatMap(function -> invocations.place(function.tenant(), function, new InvocationRequested(
                         ExecutionIds.next(), function.id(), function.version(), spec.input(), Instant.now(),
@@ -198,14 +202,18 @@ final class LoadTest {
                             .flatMap(queued -> !queued ? Mono.<Void>empty()
                                     : spec.sync() ? result : Mono.fromRunnable(result::subscribe));
                 })
-                .onErrorResume(e -> { // the function store failed to answer
+                .onErrorResume(e -> { // the function store failed to answer, or the queue had no room
                     refused();
                     return Mono.empty();
                 })
                 .then();
     }
 
-    private void queued(long intendedNanos) {
+    // after the end (a call held for room until then) it is not counted: the report is final
+    private synchronized void queued(long intendedNanos) {
+        if (ended()) {
+            return;
+        }
         accepted.increment();
         acceptLatency.recordValue(micros(intendedNanos));
     }
