@@ -9,8 +9,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,22 +16,21 @@ import org.springframework.stereotype.Component;
  * as an {@link InstanceReader}. Not started when the queue is not bounded.
  */
 @Component
-class ExecutorLagReader implements SmartLifecycle {
+class ExecutorLagReader extends InstanceReader {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutorLagReader.class);
 
     private final QueueAdmission admission;
     private final boolean bounded;
-    private final KafkaMessageListenerContainer<String, byte[]> container;
 
     ExecutorLagReader(QueueAdmission admission, GatewayProperties properties, KafkaProperties kafka) {
+        super(kafka, Topic.EXECUTOR_LAG, "s3c-gateway-lag", properties.instanceId(), false);
         this.admission = admission;
         this.bounded = properties.queue().bounded();
-        this.container = InstanceReader.container(kafka, Topic.EXECUTOR_LAG, "s3c-gateway-lag", properties.instanceId(),
-                false, this::onSample);
     }
 
-    private void onSample(ConsumerRecord<String, byte[]> record) {
+    @Override
+    protected void onRecord(ConsumerRecord<String, byte[]> record) {
         try {
             admission.onSample(JsonCodec.fromBytes(record.value(), LagSample.class));
         } catch (RuntimeException e) {
@@ -42,19 +39,7 @@ class ExecutorLagReader implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        if (bounded) {
-            container.start();
-        }
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
+    public boolean isAutoStartup() {
+        return bounded;
     }
 }

@@ -10,8 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,12 +17,11 @@ import org.springframework.stereotype.Component;
  * start, as an {@link InstanceReader}.
  */
 @Component
-class ExecutorStatusReader implements SmartLifecycle {
+class ExecutorStatusReader extends InstanceReader {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutorStatusReader.class);
 
     private final RunningExecutions running;
-    private final KafkaMessageListenerContainer<String, byte[]> container;
 
     @Autowired
     ExecutorStatusReader(RunningExecutions running, GatewayProperties properties, KafkaProperties kafka) {
@@ -32,32 +29,17 @@ class ExecutorStatusReader implements SmartLifecycle {
     }
 
     ExecutorStatusReader(RunningExecutions running, String instanceId, KafkaProperties kafka) {
+        super(kafka, Topic.EXECUTOR_STATUS, "s3c-gateway-status", instanceId, true);
         this.running = running;
-        this.container = InstanceReader.container(kafka, Topic.EXECUTOR_STATUS, "s3c-gateway-status", instanceId, true,
-                this::onStatus);
     }
 
-    private void onStatus(ConsumerRecord<String, byte[]> record) {
+    @Override
+    protected void onRecord(ConsumerRecord<String, byte[]> record) {
         try {
             running.apply(record.key(), record.value() == null ? null
                     : JsonCodec.fromBytes(record.value(), ExecutorStatus.class), java.time.Instant.now());
         } catch (RuntimeException e) {
             log.warn("Unreadable executor status at offset {}: {}", record.offset(), e.getMessage());
         }
-    }
-
-    @Override
-    public void start() {
-        container.start();
-    }
-
-    @Override
-    public void stop() {
-        container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }
