@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -81,7 +82,7 @@ public record GatewayProperties(
         public QueueLimits {
             if (maxWait.isNegative()) {
                 throw new IllegalArgumentException("s3c.gateway.queue.max-wait (S3C_QUEUE_MAX_WAIT) must be zero "
-                        + "or more, not " + maxWait);
+                        + "or more, not " + DurationStyle.SIMPLE.print(maxWait));
             }
             if (minQueued < 1) {
                 throw new IllegalArgumentException("s3c.gateway.queue.min-queued (S3C_QUEUE_MIN_QUEUED) must be 1 "
@@ -89,7 +90,7 @@ public record GatewayProperties(
             }
             if (hold.isNegative()) {
                 throw new IllegalArgumentException("s3c.gateway.queue.hold (S3C_QUEUE_HOLD) must be zero or more, "
-                        + "not " + hold);
+                        + "not " + DurationStyle.SIMPLE.print(hold));
             }
         }
 
