@@ -206,7 +206,7 @@ public class QueueAdmission implements SmartLifecycle {
             synchronized (this) {
                 Window w = window;
                 // a line longer than the executors finish in the hold: this call would not get in within it
-                refuseNow = w != null && w.perSecond() > 0 && line.size() >= w.perSecond() * hold.toNanos() / 1e9;
+                refuseNow = bounding(w) && w.perSecond() > 0 && line.size() >= w.perSecond() * hold.toNanos() / 1e9;
                 if (!refuseNow) {
                     line.addLast(waiter);
                     waiting = line.size();
@@ -223,7 +223,12 @@ public class QueueAdmission implements SmartLifecycle {
     /** Takes one place in the latest sample's room; true also when no recent sample bounds anything. */
     private boolean admitted() {
         Window w = window;
-        return w == null || nanos.getAsLong() - w.receivedNanos() > STALE.toNanos() || w.room().getAndDecrement() > 0;
+        return !bounding(w) || w.room().getAndDecrement() > 0;
+    }
+
+    /** Whether {@code w} bounds anything: a sample that came recently enough. */
+    private boolean bounding(Window w) {
+        return w != null && nanos.getAsLong() - w.receivedNanos() <= STALE.toNanos();
     }
 
     /**

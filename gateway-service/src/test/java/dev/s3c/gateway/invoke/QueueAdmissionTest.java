@@ -256,6 +256,24 @@ class QueueAdmissionTest {
     }
 
     @Test
+    void aLongLineRefusesNobodyOnceItsSampleIsStale() throws Exception {
+        QueueAdmission admission = admission("2s", 10, "2s");
+        feed(admission, sample(0, 10, 0));
+        feed(admission, sample(1, 10, 3));
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            waiting.add(admission.admit().toFuture());
+        }
+        // the scaler stopped before the next tick let the line go: a newcomer is not refused for its length
+        nanos.addAndGet(QueueAdmission.STALE.plusMillis(1).toNanos());
+        admission.admit().toFuture().get(5, TimeUnit.SECONDS);
+        for (CompletableFuture<Void> w : waiting) {
+            w.get(5, TimeUnit.SECONDS);
+        }
+        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
+    }
+
+    @Test
     void aStoppingGatewayLetsThoseWaitingGoOnAndHoldsNoMore() throws Exception {
         QueueAdmission admission = admission("2s", 10, "30s");
         admission.start();
