@@ -302,7 +302,7 @@ public class QueueAdmission implements SmartLifecycle {
         Window w = window;
         String queued = w == null ? "" : " (" + w.backlog() + " queued, bound " + w.bound() + ")";
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the executors are behind: their queue" + queued
-                + " had no room for " + DurationStyle.SIMPLE.print(hold, hold.toMillis() % 1000 == 0
+                + " has no room for this call within " + DurationStyle.SIMPLE.print(hold, hold.toMillis() % 1000 == 0
                         ? ChronoUnit.SECONDS : ChronoUnit.MILLIS) + "; nothing was queued, retry after "
                 + "the Retry-After seconds", List.of(), Map.of("Retry-After", "1"));
     }

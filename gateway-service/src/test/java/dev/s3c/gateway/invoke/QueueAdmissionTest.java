@@ -166,7 +166,7 @@ class QueueAdmissionTest {
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
                     assertThat(e.getMessage()).startsWith("the executors are behind: their queue (25 queued, bound "
-                            + "10) had no room for 3s; nothing was queued");
+                            + "10) has no room for this call within 3s; nothing was queued");
                     assertThat(e.headers()).containsEntry("Retry-After", "1").doesNotContainKey("Location");
                 });
         assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
@@ -236,7 +236,7 @@ class QueueAdmissionTest {
         // the sync call came first; the tick finds its hold over, and the other's not
         admission.serveLine(true);
         assertThatThrownBy(() -> sync.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(ApiException.class)
-                .hasMessageContaining("had no room for 500ms");
+                .hasMessageContaining("has no room for this call within 500ms");
         assertThat(async).isNotDone();
     }
 
