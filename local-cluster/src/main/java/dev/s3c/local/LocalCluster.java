@@ -22,9 +22,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -113,12 +115,28 @@ public final class LocalCluster implements AutoCloseable {
     private ConfigurableApplicationContext monitor;
     private ConfigurableApplicationContext scaler;
 
+    /** Set by {@link #close()}: a start still under way stops at its next step. */
+    private volatile boolean closing;
+    /** The thread that runs {@link #start}, until the start ended. */
+    private volatile Thread starter;
+    private final CountDownLatch startEnded = new CountDownLatch(1);
+
     private LocalCluster(Options options) {
         this.options = options;
     }
 
     public static LocalCluster start(Options options) {
+        return start(options, cluster -> { });
+    }
+
+    /**
+     * @param created given the cluster before anything starts, so that a shutdown hook can {@link #close()} it while it
+     *        starts
+     */
+    public static LocalCluster start(Options options, Consumer<LocalCluster> created) {
         LocalCluster cluster = new LocalCluster(options);
+        cluster.starter = Thread.currentThread();
+        created.accept(cluster);
         try {
             cluster.startInfrastructure();
             // the monitor first: gateways forward live metrics to it, so they are told where it listens
@@ -130,13 +148,28 @@ public final class LocalCluster implements AutoCloseable {
                     "--s3c.executor.shutdown-grace=${S3C_SHUTDOWN_GRACE:10s}",
                     "--s3c.executor.instance-nice=" + options.backgroundNice());
             cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
-            for (ConfigurableApplicationContext context : cluster.contexts) {
+            for (ConfigurableApplicationContext context : List.copyOf(cluster.contexts)) {
                 cluster.awaitHealthy(context);
             }
             return cluster;
         } catch (RuntimeException | Error e) {
             cluster.close();
             throw e;
+        } finally {
+            cluster.starter = null;
+            cluster.startEnded.countDown();
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    boolean stopping() {
+        return closing;
+    }
+
+    /** Between the steps of a start: one that {@link #close()} stopped goes no further. */
+    private void checkNotClosing() {
+        if (closing) {
+            throw new IllegalStateException("the local cluster was stopped while it started");
         }
     }
 
@@ -169,6 +202,7 @@ public final class LocalCluster implements AutoCloseable {
                         () -> PersistentBroker.start(options.dataDir().resolve("kafka"), settings));
                 kafkaBootstrap = persistentBroker.bootstrap();
             }
+            checkNotClosing();
             log.info("Started a KRaft broker at {} ({})", kafkaBootstrap,
                     options.dataDir() == null ? "log in a temporary directory" : "log in " + options.dataDir());
         } else {
@@ -193,6 +227,7 @@ public final class LocalCluster implements AutoCloseable {
             mongoUri = "mongodb://127.0.0.1:" + address.getPort() + "/s3c";
             log.info("Started a MongoDB-wire server at {} ({})", mongoUri,
                     options.dataDir() == null ? "in memory" : "data in " + options.dataDir());
+            checkNotClosing();
         } else {
             mongoUri = options.mongoUri();
         }
@@ -331,9 +366,16 @@ public final class LocalCluster implements AutoCloseable {
         }
         args.addAll(options.serviceArgs());
         args.addAll(Arrays.asList(extra));
+        checkNotClosing();
+        // the cluster stops its services itself, in order (close()): each one's own shutdown hook would stop it at
+        // the same time as the others, and as the broker it still uses
         ConfigurableApplicationContext context = builder.sources(OwnNettyResources.class, SharedLogbackMetrics.class)
+                .registerShutdownHook(false)
                 .run(args.toArray(String[]::new));
-        contexts.add(context);
+        synchronized (this) {
+            contexts.add(context);
+        }
+        checkNotClosing();
         // its web server's threads are named after it (OwnNettyResources), for the log's %service
         String name = context.getEnvironment().getProperty("spring.application.name", "");
         ServiceConverter.register(OwnNettyResources.threadPrefix(name) + "-", name.replace("-service", ""));
@@ -346,6 +388,7 @@ public final class LocalCluster implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String last = "";
         while (System.nanoTime() < deadline) {
+            checkNotClosing();
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5))
                         .build(), HttpResponse.BodyHandlers.ofString());
@@ -442,7 +485,9 @@ public final class LocalCluster implements AutoCloseable {
      */
     public void restartMonitor(Runnable whileDown) {
         int port = Integer.parseInt(monitor.getEnvironment().getProperty("local.server.port"));
-        contexts.remove(monitor);
+        synchronized (this) {
+            contexts.remove(monitor);
+        }
         monitor.close();
         whileDown.run();
         monitor = run(MonitorApplication.builder(), port);
@@ -455,14 +500,33 @@ public final class LocalCluster implements AutoCloseable {
      */
     public void stopGateway(String url) {
         ConfigurableApplicationContext gateway = gateway(url);
-        gateways.remove(gateway);
-        contexts.remove(gateway);
+        synchronized (this) {
+            gateways.remove(gateway);
+            contexts.remove(gateway);
+        }
         gateway.close();
     }
 
-    /** Stops the services (newest first, so producers stop before consumers), then the store and the broker. */
+    /**
+     * Stops the services (newest first, so producers stop before consumers), then the store and the broker. Called
+     * while the cluster starts (Ctrl-C during its start), it waits for the start to end: the start finishes the step
+     * it is in (a service being started needs the store and the broker), goes no further, and stops what it started.
+     */
     @Override
     public void close() {
+        closing = true;
+        Thread starting = starter;
+        if (starting != null && starting != Thread.currentThread()) {
+            try {
+                startEnded.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopStarted();
+    }
+
+    private synchronized void stopStarted() {
         for (ConfigurableApplicationContext context : contexts.reversed()) {
             try {
                 context.close();

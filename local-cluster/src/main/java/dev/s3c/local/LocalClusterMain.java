@@ -10,6 +10,8 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -49,13 +51,31 @@ public final class LocalClusterMain {
         ApiKey adminKey = key("S3C_ADMIN_KEY", "admin-key", options.dataDir());
         options = options.withServiceArgs("--" + LocalCluster.API_KEYS + "=" + key.accepted(),
                 "--" + LocalCluster.ADMIN_KEYS + "=" + adminKey.accepted());
-        LocalCluster cluster = LocalCluster.start(options);
+        // the one shutdown hook, in place before anything starts: Ctrl-C during the start stops what started, in order
+        AtomicReference<LocalCluster> starting = new AtomicReference<>();
+        AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopRequested.set(true);
             log.info("Stopping S3 for Compute...");
-            cluster.close();
+            LocalCluster toStop = starting.get();
+            if (toStop != null) {
+                toStop.close();
+            }
+            log.info("Stopped S3 for Compute");
             stopped.countDown();
         }, "s3c-shutdown"));
+        LocalCluster cluster;
+        try {
+            cluster = LocalCluster.start(options, starting::set);
+        } catch (RuntimeException e) {
+            if (stopRequested.get()) {
+                // Ctrl-C while starting: the hook stops everything; nothing failed
+                stopped.await();
+                return;
+            }
+            throw e;
+        }
         String banner = String.join(System.lineSeparator(),
                 "",
                 "  S3 for Compute is running.",
