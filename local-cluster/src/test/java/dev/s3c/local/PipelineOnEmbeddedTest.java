@@ -28,11 +28,14 @@ class PipelineOnEmbeddedTest extends PipelineContract {
     }
 
     @Test
-    void theServicesCountTheJvmsLogLinesWithOneSharedFilter() {
+    void theServicesCountTheJvmsLogLinesWithOneSharedCounterAndNoTurboFilter() {
         LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-        // each of the (five) service contexts used to add a filter of its own, run by every level check in the JVM
+        // each of the (five) service contexts used to add a filter of its own, run by every level check in the JVM;
+        // one counter on the root logger sees only the lines logged
         assertThat(logback.getTurboFilterList())
-                .filteredOn(filter -> filter.getClass().getSimpleName().equals("MetricsTurboFilter")).hasSize(1);
+                .noneMatch(filter -> filter.getClass().getSimpleName().equals("MetricsTurboFilter"));
+        assertThat(logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders()).toIterable()
+                .filteredOn(appender -> appender instanceof SharedLogbackMetrics.LogEventCounter).hasSize(1);
 
         List<String> actuators = List.of(cluster().gatewayManagementUrl(cluster().gatewayUrl()),
                 cluster().executorUrl(), cluster().monitorUrl(), cluster().scalerUrl());
