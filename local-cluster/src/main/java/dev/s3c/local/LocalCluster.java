@@ -179,10 +179,7 @@ public final class LocalCluster implements AutoCloseable {
                     "group.initial.rebalance.delay.ms", "0",
                     // one broker: the scaler's exactly-once transactions need their log to fit on it
                     "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
-                    "transaction.state.log.num.partitions", "5",
-                    // one broker: a controlled shutdown hands its partitions' leadership to no one, one partition
-                    // at a time (6 of the 20 s Ctrl-C took under load); its log is still closed cleanly without it
-                    "controlled.shutdown.enable", "false");
+                    "transaction.state.log.num.partitions", "5");
             if (options.dataDir() == null) {
                 broker = new EmbeddedKafkaKraftBroker(1, 1);
                 broker.brokerProperties(settings);
