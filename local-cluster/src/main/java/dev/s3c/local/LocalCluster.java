@@ -136,8 +136,8 @@ public final class LocalCluster implements AutoCloseable {
     public static LocalCluster start(Options options, Consumer<LocalCluster> created) {
         LocalCluster cluster = new LocalCluster(options);
         cluster.starter = Thread.currentThread();
-        created.accept(cluster);
         try {
+            created.accept(cluster);
             cluster.startInfrastructure();
             // the monitor first: gateways forward live metrics to it, so they are told where it listens
             cluster.monitor = cluster.run(MonitorApplication.builder(), options.monitorPort());
@@ -148,12 +148,22 @@ public final class LocalCluster implements AutoCloseable {
                     "--s3c.executor.shutdown-grace=${S3C_SHUTDOWN_GRACE:10s}",
                     "--s3c.executor.instance-nice=" + options.backgroundNice());
             cluster.scaler = cluster.run(ScalerApplication.builder(), options.scalerPort());
-            for (ConfigurableApplicationContext context : List.copyOf(cluster.contexts)) {
+            List<ConfigurableApplicationContext> started;
+            synchronized (cluster) {
+                started = List.copyOf(cluster.contexts);
+            }
+            for (ConfigurableApplicationContext context : started) {
                 cluster.awaitHealthy(context);
             }
             return cluster;
-        } catch (RuntimeException | Error e) {
-            cluster.close();
+        } catch (Throwable e) {
+            // any failure, also a checked one thrown unchecked (the store's port in use: a BindException): what
+            // started is stopped, or its threads (the broker's) would keep the JVM from ending
+            try {
+                cluster.close();
+            } catch (Throwable stopping) {
+                e.addSuppressed(stopping);
+            }
             throw e;
         } finally {
             cluster.starter = null;
@@ -166,6 +176,11 @@ public final class LocalCluster implements AutoCloseable {
         return closing;
     }
 
+    /** Whether {@link #start} has returned or failed. */
+    boolean startEnded() {
+        return startEnded.getCount() == 0;
+    }
+
     /** Between the steps of a start: one that {@link #close()} stopped goes no further. */
     private void checkNotClosing() {
         if (closing) {
@@ -174,6 +189,36 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void startInfrastructure() {
+        // the store first: it fails at once when its port is taken, before a broker has started only to be stopped
+        if (options.mongoUri() == null) {
+            MongoBackend backend;
+            if (options.dataDir() == null) {
+                backend = new MemoryBackend();
+            } else {
+                try {
+                    Files.createDirectories(options.dataDir());
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot create " + options.dataDir(), e);
+                }
+                backend = OnDiskStore.open(options.dataDir().resolve("mongo.mv"));
+            }
+            mongoServer = new MongoServer(backend);
+            // a worker per connection the services open: a read never waits behind another connection's bulk write
+            try {
+                mongoServer.bind(new InetSocketAddress("127.0.0.1", options.mongoPort()), 1, 16);
+            } catch (Exception e) {
+                // thrown unchecked, though a java.net.BindException: say which port and how to choose another
+                throw new IllegalStateException("the embedded store cannot listen on 127.0.0.1:" + options.mongoPort()
+                        + " (" + e.getMessage() + "); set MONGODB_PORT to a free port", e);
+            }
+            InetSocketAddress address = mongoServer.getLocalAddress();
+            mongoUri = "mongodb://127.0.0.1:" + address.getPort() + "/s3c";
+            log.info("Started a MongoDB-wire server at {} ({})", mongoUri,
+                    options.dataDir() == null ? "in memory" : "data in " + options.dataDir());
+            checkNotClosing();
+        } else {
+            mongoUri = options.mongoUri();
+        }
         if (options.kafkaBootstrap() == null) {
             Map<String, String> settings = Map.of("auto.create.topics.enable", "false",
                     "group.initial.rebalance.delay.ms", "0",
@@ -207,29 +252,6 @@ public final class LocalCluster implements AutoCloseable {
                     options.dataDir() == null ? "log in a temporary directory" : "log in " + options.dataDir());
         } else {
             kafkaBootstrap = options.kafkaBootstrap();
-        }
-        if (options.mongoUri() == null) {
-            MongoBackend backend;
-            if (options.dataDir() == null) {
-                backend = new MemoryBackend();
-            } else {
-                try {
-                    Files.createDirectories(options.dataDir());
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException("cannot create " + options.dataDir(), e);
-                }
-                backend = OnDiskStore.open(options.dataDir().resolve("mongo.mv"));
-            }
-            mongoServer = new MongoServer(backend);
-            // a worker per connection the services open: a read never waits behind another connection's bulk write
-            mongoServer.bind(new InetSocketAddress("127.0.0.1", options.mongoPort()), 1, 16);
-            InetSocketAddress address = mongoServer.getLocalAddress();
-            mongoUri = "mongodb://127.0.0.1:" + address.getPort() + "/s3c";
-            log.info("Started a MongoDB-wire server at {} ({})", mongoUri,
-                    options.dataDir() == null ? "in memory" : "data in " + options.dataDir());
-            checkNotClosing();
-        } else {
-            mongoUri = options.mongoUri();
         }
         createTopics(kafkaBootstrap);
     }
@@ -516,14 +538,32 @@ public final class LocalCluster implements AutoCloseable {
     public void close() {
         closing = true;
         Thread starting = starter;
-        if (starting != null && starting != Thread.currentThread()) {
-            try {
-                startEnded.await();
-            } catch (InterruptedException e) {
+        if (starting != null && starting != Thread.currentThread() && !awaitStartEnd()) {
+            log.warn("The start did not end within {} of the stop; stopping what has started", START_END_WAIT);
+        }
+        stopStarted();
+    }
+
+    /** A step of a start that does not end (a broker that never comes up) must not hold up a stop for good. */
+    private static final Duration START_END_WAIT = Duration.ofSeconds(60);
+
+    /** Waits for the start to end, an interrupt notwithstanding (a stop half done leaves services running). */
+    private boolean awaitStartEnd() {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + START_END_WAIT.toNanos();
+        try {
+            while (true) {
+                try {
+                    return startEnded.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
-        stopStarted();
     }
 
     private synchronized void stopStarted() {
@@ -546,12 +586,17 @@ public final class LocalCluster implements AutoCloseable {
             mongoServer = null;
             log.info("Stopped the MongoDB-wire server");
         }
-        if (broker != null) {
-            broker.destroy();
+        try {
+            if (broker != null) {
+                broker.destroy();
+            }
+            if (persistentBroker != null) {
+                persistentBroker.close();
+            }
+        } catch (RuntimeException e) {
+            log.warn("Stopping the broker failed", e);
+        } finally {
             broker = null;
-        }
-        if (persistentBroker != null) {
-            persistentBroker.close();
             persistentBroker = null;
         }
     }

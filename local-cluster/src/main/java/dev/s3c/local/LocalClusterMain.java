@@ -57,23 +57,29 @@ public final class LocalClusterMain {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopRequested.set(true);
-            log.info("Stopping S3 for Compute...");
             LocalCluster toStop = starting.get();
-            if (toStop != null) {
-                toStop.close();
+            try {
+                if (toStop != null) {
+                    log.info("Stopping S3 for Compute...");
+                    toStop.close();
+                    log.info("Stopped S3 for Compute");
+                }
+            } finally {
+                stopped.countDown();
             }
-            log.info("Stopped S3 for Compute");
-            stopped.countDown();
         }, "s3c-shutdown"));
         LocalCluster cluster;
         try {
             cluster = LocalCluster.start(options, starting::set);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             if (stopRequested.get()) {
-                // Ctrl-C while starting: the hook stops everything; nothing failed
+                // Ctrl-C while starting: the hook stops everything, this is how the start ended
+                LoggerFactory.getLogger(LocalClusterMain.class).debug("The start ended on Ctrl-C", e);
                 stopped.await();
                 return;
             }
+            // the start failed and stopped what it had started: nothing left for the hook to stop
+            starting.set(null);
             throw e;
         }
         String banner = String.join(System.lineSeparator(),
