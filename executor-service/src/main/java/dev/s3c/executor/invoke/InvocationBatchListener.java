@@ -46,6 +46,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private static final Logger log = LoggerFactory.getLogger(InvocationBatchListener.class);
     /** A run up to this long lets the results before it wait for it in one transaction. */
     private static final long FAST_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * A batch commits what it holds before its next record once that reaches this many bytes: its results' output
+     * (characters of JSON text; the tree kept may be larger) and logs, and the requests it forwards (moved to a
+     * lane, retried, dead-lettered). These wait in memory until their transaction commits; a poll of large ones is
+     * several transactions, not one holding them all.
+     */
+    static final long HELD_BYTES_PER_TRANSACTION = 16L << 20;
 
     private final String instanceId;
     private final FunctionSandbox sandbox;
@@ -81,6 +88,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** Records run but not committed yet, in the order they ran, held for the next transaction with their steps. */
     private List<ConsumerRecord<String, byte[]>> held = List.of();
     private List<InvocationProcessor.Step> heldSteps = List.of();
+    /** What the held steps keep in memory (see {@link #HELD_BYTES_PER_TRANSACTION}). */
+    private long heldBytes;
     /** When this instance last committed a transaction. */
     private long lastCommitNanos;
     /** The holding a scheduled wake-up is for (0: none): a wake-up for a holding since committed is dropped. */
@@ -218,6 +227,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             records = all;
         }
         List<InvocationProcessor.Step> steps = base > 0 ? heldSteps : new ArrayList<>(records.size());
+        long carried = base > 0 ? heldBytes : 0;
         if (base > 0 || polled.size() > 1) {
             // records came while others were held or waited in line: more than one caller at a time
             concurrentSeenNanos = nanoTime.getAsLong();
@@ -226,7 +236,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         clearHeld();
         uncommittedFrom = 0;
         try {
-            run(records, base, steps, consumer);
+            run(records, base, steps, carried, consumer);
         } catch (RuntimeException e) {
             // nothing after the last commit may be skipped: its partitions go back to what was committed
             log.error("Instance {}: a batch failed unexpectedly, running it again", instanceId, e);
@@ -240,6 +250,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private void clearHeld() {
         held = List.of();
         heldSteps = List.of();
+        heldBytes = 0;
         heldCount = 0;
         wakeFor = 0;
     }
@@ -248,14 +259,16 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * Runs records {@code [base, size)} of {@code records} (those before {@code base} ran in earlier polls and are
      * held, their steps first in {@code steps}) and commits them, or holds them for the next transaction.
      *
+     * @param carried what the held steps keep in memory (see {@link #HELD_BYTES_PER_TRANSACTION})
      */
     private void run(List<ConsumerRecord<String, byte[]>> records, int base, List<InvocationProcessor.Step> steps,
-            Consumer<?, ?> consumer) {
+            long carried, Consumer<?, ?> consumer) {
         int firstLane = base + firstLane(records.subList(base, records.size()));
         lanesPassedOver = false;
         long start = System.nanoTime();
         int from = 0;
         boolean slowRun = false;
+        long bytes = carried;
         for (int i = base; i < records.size(); i++) {
             if (i > base && (draining || System.nanoTime() - start > batchBudget.toNanos())) {
                 // slow functions, or stopping: commit what is done, let the rest come back on the next poll; if no
@@ -264,16 +277,29 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 commitAndSendBack(records, from, i, steps, consumer);
                 return;
             }
+            if (i > from && bytes >= HELD_BYTES_PER_TRANSACTION) {
+                // large results (or requests sent on) do not all wait in memory for the end of the poll: what is
+                // done commits now
+                if (!commit(records, from, i, steps, consumer)) {
+                    return;
+                }
+                from = i;
+                uncommittedFrom = i;
+                steps.clear();
+                bytes = 0;
+            }
             ConsumerRecord<String, byte[]> record = records.get(i);
             InvocationRequested request = parse(record);
             if (request != null && request.lane() != null && !record.topic().equals(LANES)) {
                 // a tenant or function with a concurrency limit: it runs from its lane, in line there
                 steps.add(InvocationProcessor.Step.moveToLane(request));
+                bytes += size(record);
                 continue;
             }
             if (request != null && request.lane() == null && !slowLane && slow.isSlow(request.functionId())) {
                 // it ran long lately: the records polled behind it must not wait for it
                 steps.add(InvocationProcessor.Step.moveToSlowLane(request));
+                bytes += size(record);
                 continue;
             }
             String tenant = fairShare.read(request);
@@ -283,6 +309,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 // its tenant floods past its share of the instances: it waits in its tenant's fair lanes, not in
                 // front of others
                 steps.add(InvocationProcessor.Step.moveToFairLane(request, fairLane));
+                bytes += size(record);
                 continue;
             }
             if (!steps.isEmpty() && mayBeSlow(request)) {
@@ -292,6 +319,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 from = i;
                 uncommittedFrom = i;
                 steps.clear();
+                bytes = 0;
             }
             long began = System.nanoTime();
             Instant startedAt = tenant == null ? null : Instant.now();
@@ -326,6 +354,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
             if (step != null) {
                 steps.add(step);
+                bytes += keptBytes(step, record);
             }
             slowRun = took > FAST_NANOS;
             if (slowRun && i + 1 < records.size()) {
@@ -337,16 +366,18 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 from = i + 1;
                 uncommittedFrom = i + 1;
                 steps.clear();
+                bytes = 0;
             }
         }
         long sinceCommit = nanoTime.getAsLong() - lastCommitNanos;
         if (from < records.size() && !slowRun && !draining && sinceCommit < commitIntervalNanos
+                && bytes < HELD_BYTES_PER_TRANSACTION
                 && (!callerWaits(steps) || moreCallersThanOne(commitIntervalNanos - sinceCommit))) {
             // the last transaction was a moment ago: these wait for the next poll's records, or the interval's end.
             // Where a sync caller waits for one of them, only when more than one caller sends and records come
             // faster than the rest of the interval: a caller that waits for each answer before its next call brings
             // no record while its answer is held, and holding it would only delay it
-            hold(records.subList(from, records.size()), steps, consumer);
+            hold(records.subList(from, records.size()), steps, bytes, consumer);
             return;
         }
         commit(records, from, records.size(), steps, consumer);
@@ -359,9 +390,12 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * commits them if no record came meanwhile.
      */
     private void hold(List<ConsumerRecord<String, byte[]>> records, List<InvocationProcessor.Step> steps,
-            Consumer<?, ?> consumer) {
-        held = List.copyOf(records);
+            long bytes, Consumer<?, ?> consumer) {
+        // only their places are needed from here on (offsets, seeks): not their values, which the steps have read
+        held = records.stream().map(r -> new ConsumerRecord<String, byte[]>(r.topic(), r.partition(), r.offset(),
+                r.key(), null)).toList();
         heldSteps = steps;
+        heldBytes = bytes;
         heldCount = held.size();
         long holding = ++holdings;
         wakeFor = holding;
@@ -392,6 +426,17 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         return false;
+    }
+
+    /** What a step keeps in memory until its transaction: its output and logs, and a request it sends on. */
+    private static long keptBytes(InvocationProcessor.Step step, ConsumerRecord<String, byte[]> record) {
+        InvocationCompleted result = step.result();
+        long bytes = step.outputChars() + (result == null || result.logs() == null ? 0 : result.logs().length());
+        return step.retry() != null || step.deadLetter() != null || step.moved() ? bytes + size(record) : bytes;
+    }
+
+    private static long size(ConsumerRecord<String, byte[]> record) {
+        return record.value() == null ? 0 : record.value().length;
     }
 
     /**

@@ -40,13 +40,15 @@ final class InvocationProcessor {
     /**
      * What to publish for one request: its result, or, when the attempt failed with retries left, the next attempt
      * (and then {@code result} is only this attempt's outcome, not published).
+     *
+     * @param outputChars the length of the result's output as JSON text (0: none)
      */
     record Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter,
             InvocationRequested toLane, InvocationRequested toSlowLane, InvocationRequested toFairLane,
-            int fairLane) {
+            int fairLane, int outputChars) {
 
         Step(InvocationCompleted result, InvocationRequested retry, DeadLettered deadLetter) {
-            this(result, retry, deadLetter, null, null, null, 0);
+            this(result, retry, deadLetter, null, null, null, 0, 0);
         }
 
         static Step done(InvocationCompleted result) {
@@ -55,7 +57,7 @@ final class InvocationProcessor {
 
         /** Not run here: it goes to its concurrency lane, where it waits in line. */
         static Step moveToLane(InvocationRequested request) {
-            return new Step(null, null, null, request, null, null, 0);
+            return new Step(null, null, null, request, null, null, 0, 0);
         }
 
         /**
@@ -64,12 +66,12 @@ final class InvocationProcessor {
          * lane, a first slow run is still handed off).
          */
         static Step moveToFairLane(InvocationRequested request, int lane) {
-            return new Step(null, null, null, null, null, request, lane);
+            return new Step(null, null, null, null, null, request, lane, 0);
         }
 
         /** Not run here: its function ran slow lately, so it goes to the slow lane, out of the way of fast ones. */
         static Step moveToSlowLane(InvocationRequested request) {
-            return new Step(null, null, null, null, request, null, 0);
+            return new Step(null, null, null, null, request, null, 0, 0);
         }
 
         boolean moved() {
@@ -198,7 +200,9 @@ final class InvocationProcessor {
             return new Step(result, null, new DeadLettered(request.executionId(), request.functionId(), request, attempt,
                     Instant.now()));
         }
-        return Step.done(result);
+        // the length of its output's JSON: what a batch holding it until its transaction keeps in memory
+        return new Step(result, null, null, null, null, null, 0,
+                outcome.outputJson() == null ? 0 : outcome.outputJson().length());
     }
 
     /**

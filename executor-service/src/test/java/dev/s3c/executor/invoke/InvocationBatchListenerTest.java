@@ -71,6 +71,12 @@ class InvocationBatchListenerTest {
             }
             return null;
         });
+        // the lanes' topic as the registry declares it
+        when(operations.partitionsFor(any())).thenReturn(java.util.stream.IntStream
+                .range(0, Topic.INVOCATION_LANES.partitions())
+                .mapToObj(p -> new org.apache.kafka.common.PartitionInfo(Topic.INVOCATION_LANES.topicName(), p, null,
+                        null, null))
+                .toList());
         org.mockito.Mockito.doAnswer(call -> {
             committedOffsets.add(Map.copyOf(call.getArgument(0)));
             return null;
@@ -99,6 +105,49 @@ class InvocationBatchListenerTest {
         assertThat(sentKeys).containsExactly("e-0", "e-1", "e-2");
         assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(13)));
         assertThat(pauses).isEmpty();
+    }
+
+    @Test
+    void aPollOfLargeRequestsMovedOnIsCommittedInSeveralTransactionsInsteadOfHeldInMemoryAllAtOnce() {
+        // each request a quarter of what a transaction may hold, moved to its concurrency lane (the moved request
+        // waits in memory for the transaction): the fourth fills one
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            records.add(laneRecord(10 + i));
+        }
+
+        listener(Duration.ofSeconds(5)).onMessage(records, null, consumer);
+
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12", "e-13", "e-14", "e-15");
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(14)),
+                Map.of(P0, new OffsetAndMetadata(16)));
+    }
+
+    @Test
+    void largeRequestsHeldFromEarlierPollsCountTowardsWhatATransactionMayHold() {
+        var listener = holding();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        // within the interval: held, nothing committed
+        advance(1);
+        listener.onMessage(List.of(laneRecord(11), laneRecord(12), laneRecord(13)), null, consumer);
+        assertThat(committedOffsets).hasSize(1);
+        assertThat(listener.heldCount()).isEqualTo(3);
+
+        advance(1);
+        listener.onMessage(List.of(laneRecord(14), laneRecord(15)), null, consumer);
+
+        // the fourth large request fills the transaction: the held ones and it commit before the fifth, which is held
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                Map.of(P0, new OffsetAndMetadata(15)));
+        assertThat(listener.heldCount()).isEqualTo(1);
+    }
+
+    /** A request a quarter of what a transaction may hold, polled from the invocations: moved to its lane. */
+    private static ConsumerRecord<String, byte[]> laneRecord(long offset) {
+        String large = "x".repeat((int) (InvocationBatchListener.HELD_BYTES_PER_TRANSACTION / 4));
+        var request = new dev.s3c.contracts.InvocationRequested("e-" + offset, "f", 1,
+                tools.jackson.databind.node.StringNode.valueOf(large), java.time.Instant.now(), null).inLane(3, null);
+        return new ConsumerRecord<>(P0.topic(), 0, offset, request.executionId(), JsonCodec.toBytes(request));
     }
 
     @Test
