@@ -38,7 +38,7 @@ import reactor.core.scheduler.Schedulers;
  * callers took all the room and the executors drained most of it, the bound doubles, since what they finished then
  * says what they were given, not what they can do. Calls that find no room wait in line, in the order they came, and
  * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when the
- * line is longer than the executors finish in the hold). Without a recent sample (no scaler running, or none yet)
+ * line is longer than the executors finish in the hold, and than the bound). Without a recent sample (no scaler running, or none yet)
  * nothing is bounded: the queue is never closed for want of a measurement.
  *
  * <p>Why a bound: on a machine the executors share with the gateway, a gateway that accepts faster than they finish
@@ -205,8 +205,12 @@ public class QueueAdmission implements SmartLifecycle {
             boolean refuseNow;
             synchronized (this) {
                 Window w = window;
-                // a line longer than the executors finish in the hold: this call would not get in within it
-                refuseNow = bounding(w) && w.perSecond() > 0 && line.size() >= w.perSecond() * hold.toNanos() / 1e9;
+                // a line longer than the executors finish in the hold: this call would not get in within it. Never
+                // shorter than the bound: right after a step in load the executors' rate says what an idle pool
+                // was given (a handful, or a transaction marker), not what it can do, and a closed-loop client's
+                // callers were refused at once, again and again, until the next samples came
+                refuseNow = bounding(w) && w.perSecond() > 0
+                        && line.size() >= Math.max(w.bound(), w.perSecond() * hold.toNanos() / 1e9);
                 if (!refuseNow) {
                     line.addLast(waiter);
                     waiting = line.size();

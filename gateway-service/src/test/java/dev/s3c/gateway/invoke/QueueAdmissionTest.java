@@ -242,15 +242,53 @@ class QueueAdmissionTest {
 
     @Test
     void aLineLongerThanTheExecutorsFinishInTheHoldRefusesANewcomerAtOnce() {
-        QueueAdmission admission = admission("2s", 10, "2s");
+        QueueAdmission admission = admission("2s", 4, "4s");
         feed(admission, sample(0, 10, 0));
         feed(admission, sample(1, 10, 3));
-        // the executors finish 3 a second: 6 within the hold
+        // the executors finish 3 a second: 12 within the hold, more than the bound (6, what they finish in 2s)
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 12; i++) {
             waiting.add(admission.admit().toFuture());
         }
         assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThatThrownBy(() -> admission.admit().block(Duration.ofSeconds(5))).isInstanceOf(ApiException.class);
+        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aStepInLoadOnAnIdlePoolWaitsForRoomInsteadOfBeingRefusedAtOnce() throws Exception {
+        QueueAdmission admission = admission("2s", 1000, "30s");
+        feed(admission, sample(0, 0, 5_000));
+        // the first second of the step: the callers took the bound's room, the idle pool committed one record
+        // (a transaction marker) before the sample; 1 a second would make a line of 30 too long for the hold
+        assertThat(admittedAtOnce(admission, 1000)).isEqualTo(1000);
+        feed(admission, sample(1, 1000, 5_001));
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            waiting.add(admission.admit().toFuture());
+        }
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
+
+        // the pool gets going: room for those waiting, in turn
+        feed(admission, sample(2, 200, 5_801));
+        for (CompletableFuture<Void> w : waiting) {
+            w.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aLineIsRefusedAtOnceNoSoonerThanItReachesTheBound() {
+        QueueAdmission admission = admission("2s", 20, "2s");
+        feed(admission, sample(0, 20, 0));
+        feed(admission, sample(1, 20, 3));
+        // 6 a second within the hold, but the bound is 20
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            waiting.add(admission.admit().toFuture());
+        }
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
         assertThatThrownBy(() -> admission.admit().block(Duration.ofSeconds(5))).isInstanceOf(ApiException.class);
         assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
     }
