@@ -38,8 +38,7 @@ import reactor.core.scheduler.Schedulers;
  * callers took all the room and the executors drained most of it, the bound doubles, since what they finished then
  * says what they were given, not what they can do. Calls that find no room wait in line, in the order they came, and
  * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when the
- * line is longer than the executors finish in the hold, or than the bound when their rate was measured without a
- * queue). Without a recent sample (no scaler running, or none yet)
+ * line is longer than the executors finish in the hold, and than the bound). Without a recent sample (no scaler running, or none yet)
  * nothing is bounded: the queue is never closed for want of a measurement.
  *
  * <p>Why a bound: on a machine the executors share with the gateway, a gateway that accepts faster than they finish
@@ -116,12 +115,10 @@ public class QueueAdmission implements SmartLifecycle {
      * The room from one sample until the next.
      *
      * @param perSecond what the executors consumed a second, as the bound took it
-     * @param queuedBefore whether the previous sample found a queue: only then does {@code perSecond} say what the
-     *     executors can do, not just what they were given
      * @param given the room the sample gave
      */
-    private record Window(long receivedNanos, long backlog, long bound, double perSecond, boolean queuedBefore,
-            long given, AtomicLong room) {
+    private record Window(long receivedNanos, long backlog, long bound, double perSecond, long given,
+            AtomicLong room) {
     }
 
     /** A call waiting for room: until when, and how it goes on, on the thread it came from. */
@@ -174,8 +171,7 @@ public class QueueAdmission implements SmartLifecycle {
             if (previous != null && now - previous.receivedNanos() < CATCH_UP.toNanos()) {
                 room = Math.min(room, Math.max(0, previous.room().get()));
             }
-            window = new Window(now, backlog, bound, perSecond, previous != null && previous.backlog() > 0, room,
-                    new AtomicLong(room));
+            window = new Window(now, backlog, bound, perSecond, room, new AtomicLong(room));
         }
         serveLine(false);
     }
@@ -209,9 +205,6 @@ public class QueueAdmission implements SmartLifecycle {
             boolean refuseNow;
             synchronized (this) {
                 Window w = window;
-                // a line longer than the executors finish in the hold: this call would not get in within it. A rate
-                // measured without a queue (a step in load on an idle pool) or of none (a stalled pool) says
-                // nothing of that: the line may then be as long as the bound
                 refuseNow = bounding(w) && line.size() >= longestLine(w, hold);
                 if (!refuseNow) {
                     line.addLast(waiter);
@@ -226,9 +219,14 @@ public class QueueAdmission implements SmartLifecycle {
         });
     }
 
+    /**
+     * The longest line a call may join: what the executors finish in its hold (beyond it, the call would not get in
+     * within it), and never shorter than the bound. The last seconds' rate is a poor guess of the next thirty: right
+     * after a step in load on an idle pool it is what the pool was given (a handful, or a transaction marker), while
+     * it starts, warms up or rebalances it is far below what it soon does, and a stalled pool's is nothing at all.
+     */
     private static double longestLine(Window w, Duration hold) {
-        double inHold = w.perSecond() * hold.toNanos() / 1e9;
-        return w.queuedBefore() && w.perSecond() > 0 ? inHold : Math.max(w.bound(), inHold);
+        return Math.max(w.bound(), w.perSecond() * hold.toNanos() / 1e9);
     }
 
     /** Takes one place in the latest sample's room; true also when no recent sample bounds anything. */
