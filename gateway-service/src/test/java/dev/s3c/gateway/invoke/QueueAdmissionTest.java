@@ -246,13 +246,7 @@ class QueueAdmissionTest {
         feed(admission, sample(0, 10, 0));
         feed(admission, sample(1, 10, 3));
         // the executors finish 3 a second: 12 within the hold, more than the bound (6, what they finish in 2s)
-        List<CompletableFuture<Void>> waiting = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            waiting.add(admission.admit().toFuture());
-        }
-        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
-        assertThatThrownBy(() -> admission.admit().block(Duration.ofSeconds(5))).isInstanceOf(ApiException.class);
-        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
+        assertALineOfRefusesTheNext(admission, 12);
     }
 
     @Test
@@ -283,12 +277,7 @@ class QueueAdmissionTest {
         feed(admission, sample(1, 20, 3));
         // 3 a second, 6 within the hold (a pool starting, warming up or rebalancing): the line may be as long as the
         // bound
-        for (int i = 0; i < 20; i++) {
-            admission.admit().toFuture();
-        }
-        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
-        assertThatThrownBy(() -> admission.admit().block(Duration.ofSeconds(5))).isInstanceOf(ApiException.class);
-        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
+        assertALineOfRefusesTheNext(admission, 20);
     }
 
     @Test
@@ -297,7 +286,12 @@ class QueueAdmissionTest {
         feed(admission, sample(0, 10, 0));
         // a queue and nothing finished (an executor process failing over): callers wait, up to the bound
         feed(admission, sample(1, 10, 0));
-        for (int i = 0; i < 10; i++) {
+        assertALineOfRefusesTheNext(admission, 10);
+    }
+
+    /** {@code length} calls wait in line, none refused; the next one is refused at once. */
+    private void assertALineOfRefusesTheNext(QueueAdmission admission, int length) {
+        for (int i = 0; i < length; i++) {
             admission.admit().toFuture();
         }
         assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isZero();
