@@ -121,7 +121,7 @@ class GatewayDrainTest {
             List<Api.Response> refused = answers.stream().filter(a -> a.status() == 503).toList();
             assertThat(accepted.size() + refused.size()).as("only 202 and 503").isEqualTo(120);
             assertThat(accepted).as("the room the first sample left, and what came free within the hold").isNotEmpty();
-            assertThat(refused).as("more calls at once than the executors finish in the hold").isNotEmpty();
+            assertThat(refused).as("more calls at once than may wait for the bound's room").isNotEmpty();
             for (Api.Response r : refused) {
                 assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("1");
                 assertThat(r.raw().headers().firstValue("Location")).isEmpty();

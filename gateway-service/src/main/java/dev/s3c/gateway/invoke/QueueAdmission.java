@@ -38,8 +38,8 @@ import reactor.core.scheduler.Schedulers;
  * callers took all the room and the executors drained most of it, the bound doubles, since what they finished then
  * says what they were given, not what they can do. Calls that find no room wait in line, in the order they came, and
  * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when the
- * line is longer than the executors finish in the hold, and than the bound). Without a recent sample (no scaler running, or none yet)
- * nothing is bounded: the queue is never closed for want of a measurement.
+ * line is already as long as both the bound and what the executors finish in the hold). Without a recent sample (no
+ * scaler running, or none yet) nothing is bounded: the queue is never closed for want of a measurement.
  *
  * <p>Why a bound: on a machine the executors share with the gateway, a gateway that accepts faster than they finish
  * takes the cores they would finish with, and the queue grows as long as the load lasts; a call then waits there
@@ -221,9 +221,9 @@ public class QueueAdmission implements SmartLifecycle {
 
     /**
      * The longest line a call may join: what the executors finish in its hold (beyond it, the call would not get in
-     * within it), and never shorter than the bound. The last seconds' rate is a poor guess of the next thirty: right
-     * after a step in load on an idle pool it is what the pool was given (a handful, or a transaction marker), while
-     * it starts, warms up or rebalances it is far below what it soon does, and a stalled pool's is nothing at all.
+     * within it), and never shorter than the bound. The last seconds' rate is a poor guess of the rest of the hold:
+     * right after a step in load on an idle pool it is what the pool was given (a handful, or a transaction marker),
+     * while it starts, warms up or rebalances it is far below what it soon does, and a stalled pool's is nothing.
      */
     private static double longestLine(Window w, Duration hold) {
         return Math.max(w.bound(), w.perSecond() * hold.toNanos() / 1e9);

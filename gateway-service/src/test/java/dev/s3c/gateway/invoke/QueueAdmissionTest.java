@@ -251,11 +251,11 @@ class QueueAdmissionTest {
 
     @Test
     void aStepInLoadOnAnIdlePoolWaitsForRoomInsteadOfBeingRefusedAtOnce() throws Exception {
-        QueueAdmission admission = admission("2s", 1000, "30s");
+        QueueAdmission admission = admission("2s", 1_000, "30s");
         feed(admission, sample(0, 0, 5_000));
         // the first second of the step: the callers took the bound's room, the idle pool committed one record
         // (a transaction marker) before the sample; 1 a second would make a line of 30 too long for the hold
-        assertThat(admittedAtOnce(admission, 1000)).isEqualTo(1000);
+        assertThat(admittedAtOnce(admission, 1_000)).isEqualTo(1_000);
         feed(admission, sample(1, 1000, 5_001));
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
@@ -275,8 +275,7 @@ class QueueAdmissionTest {
         QueueAdmission admission = admission("2s", 20, "2s");
         feed(admission, sample(0, 20, 0));
         feed(admission, sample(1, 20, 3));
-        // 3 a second, 6 within the hold (a pool starting, warming up or rebalancing): the line may be as long as the
-        // bound
+        // 3 a second, 6 within the hold (a pool starting, warming up or rebalancing): the line may reach the bound
         assertALineOfRefusesTheNext(admission, 20);
     }
 
@@ -308,7 +307,8 @@ class QueueAdmissionTest {
         for (int i = 0; i < 6; i++) {
             waiting.add(admission.admit().toFuture());
         }
-        // the scaler stopped before the next tick let the line go: a newcomer is not refused for its length
+        // the scaler stopped before the next tick let the line go: a newcomer is not refused for its length (with
+        // the sample fresh it would be: 6 wait, as many as the bound and what the executors finish in the hold)
         nanos.addAndGet(QueueAdmission.STALE.plusMillis(1).toNanos());
         admission.admit().toFuture().get(5, TimeUnit.SECONDS);
         for (CompletableFuture<Void> w : waiting) {
