@@ -256,7 +256,7 @@ class QueueAdmissionTest {
         // the first second of the step: the callers took the bound's room, the idle pool committed one record
         // (a transaction marker) before the sample; 1 a second would make a line of 30 too long for the hold
         assertThat(admittedAtOnce(admission, 1_000)).isEqualTo(1_000);
-        feed(admission, sample(1, 1000, 5_001));
+        feed(admission, sample(1, 1_000, 5_001));
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
             waiting.add(admission.admit().toFuture());
