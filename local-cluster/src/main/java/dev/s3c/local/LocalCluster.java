@@ -34,8 +34,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * The whole platform in one JVM: a KRaft broker (or an external Kafka), a MongoDB-wire server (in memory, on disk,
@@ -106,7 +104,6 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
     private final List<ConfigurableApplicationContext> gateways = new ArrayList<>();
-    private EmbeddedKafkaKraftBroker broker;
     private PersistentBroker persistentBroker;
     private MongoServer mongoServer;
     private String kafkaBootstrap;
@@ -225,28 +222,12 @@ public final class LocalCluster implements AutoCloseable {
                     // one broker: the scaler's exactly-once transactions need their log to fit on it
                     "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1",
                     "transaction.state.log.num.partitions", "5");
-            if (options.dataDir() == null) {
-                broker = new EmbeddedKafkaKraftBroker(1, 1);
-                broker.brokerProperties(settings);
-                // starting a broker sets spring.embedded.kafka.brokers, which names the test JVM's shared broker:
-                // keep naming that one, which outlives this broker
-                String shared = System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS);
-                atNice(options.backgroundNice(), "broker", () -> {
-                    broker.afterPropertiesSet();
-                    return broker;
-                });
-                if (shared != null) {
-                    System.setProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS, shared);
-                } else {
-                    System.clearProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS);
-                }
-                kafkaBootstrap = broker.getBrokersAsString();
-            } else {
-                // beside the store: what was queued when the platform stopped is still there when it starts again
-                persistentBroker = atNice(options.backgroundNice(), "broker",
-                        () -> PersistentBroker.start(options.dataDir().resolve("kafka"), settings));
-                kafkaBootstrap = persistentBroker.bootstrap();
-            }
+            // memory mode: the same node on a temporary directory, deleted once it stops. On disk: beside the store,
+            // so what was queued when the platform stopped is still there when it starts again
+            persistentBroker = atNice(options.backgroundNice(), "broker", () -> options.dataDir() == null
+                    ? PersistentBroker.startTemporary(settings)
+                    : PersistentBroker.start(options.dataDir().resolve("kafka"), settings));
+            kafkaBootstrap = persistentBroker.bootstrap();
             checkNotClosing();
             log.info("Started a KRaft broker at {} ({})", kafkaBootstrap,
                     options.dataDir() == null ? "log in a temporary directory" : "log in " + options.dataDir());
@@ -587,16 +568,12 @@ public final class LocalCluster implements AutoCloseable {
             log.info("Stopped the MongoDB-wire server");
         }
         try {
-            if (broker != null) {
-                broker.destroy();
-            }
             if (persistentBroker != null) {
                 persistentBroker.close();
             }
         } catch (RuntimeException e) {
             log.warn("Stopping the broker failed", e);
         } finally {
-            broker = null;
             persistentBroker = null;
         }
     }

@@ -3,12 +3,15 @@ package dev.s3c.local;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -19,7 +22,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 /**
  * The local run's Kafka: one KRaft node (broker and controller) in this JVM whose log lives in a directory, formatted
  * on first use. Invocations still queued, retries waiting in a delay tier and results not yet stored are there after a
- * restart, with every consumer group's committed offsets.
+ * restart, with every consumer group's committed offsets. In memory mode the same node runs on a temporary directory,
+ * deleted once it has stopped.
  */
 final class PersistentBroker implements AutoCloseable {
 
@@ -27,10 +31,34 @@ final class PersistentBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrap;
+    /** The log's directory when it is deleted at {@link #close()}, else null. */
+    private final Path temporaryDir;
 
-    private PersistentBroker(KafkaRaftServer server, String bootstrap) {
+    private PersistentBroker(KafkaRaftServer server, String bootstrap, Path temporaryDir) {
         this.server = server;
         this.bootstrap = bootstrap;
+        this.temporaryDir = temporaryDir;
+    }
+
+    /**
+     * A node whose log is in a new temporary directory, deleted when it stops: memory mode keeps nothing. (Not Spring's
+     * test broker: that one printed its formatting on the console, and deleted its log while its checkpoint thread
+     * still wrote there, which logged errors at every stop.)
+     */
+    static PersistentBroker startTemporary(Map<String, String> settings) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("s3c-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the Kafka broker's log", e);
+        }
+        try {
+            PersistentBroker started = start(dir, settings, 0, 0);
+            return new PersistentBroker(started.server, started.bootstrap, dir);
+        } catch (RuntimeException e) {
+            delete(dir);
+            throw e;
+        }
     }
 
     /**
@@ -79,7 +107,7 @@ final class PersistentBroker implements AutoCloseable {
             }
             KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
             server.startup();
-            return new PersistentBroker(server, "127.0.0.1:" + port);
+            return new PersistentBroker(server, "127.0.0.1:" + port, null);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start a Kafka broker with its log in " + logDir, e);
         }
@@ -89,11 +117,33 @@ final class PersistentBroker implements AutoCloseable {
         return bootstrap;
     }
 
-    /** Shuts down cleanly: logs are flushed and the next start does not recover them. */
+    /** The temporary directory of memory mode's log, null for a log kept on disk. */
+    Path logDir() {
+        return temporaryDir;
+    }
+
+    /** Shuts down cleanly: logs are flushed and the next start does not recover them; a temporary log is deleted. */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            if (temporaryDir != null) {
+                delete(temporaryDir);
+            }
+        }
+    }
+
+    /** Deletes a directory tree, deepest first. */
+    private static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the Kafka broker's temporary log " + dir, e);
+        }
     }
 
     static int freePort() throws IOException {
