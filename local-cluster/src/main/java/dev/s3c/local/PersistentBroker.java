@@ -18,6 +18,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local run's Kafka: one KRaft node (broker and controller) in this JVM whose log lives in a directory, formatted
@@ -27,6 +29,7 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 final class PersistentBroker implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(PersistentBroker.class);
     private static final String CONTROLLER = "CONTROLLER";
 
     private final KafkaRaftServer server;
@@ -56,7 +59,11 @@ final class PersistentBroker implements AutoCloseable {
             PersistentBroker started = start(dir, settings, 0, 0);
             return new PersistentBroker(started.server, started.bootstrap, dir);
         } catch (RuntimeException e) {
-            delete(dir);
+            try {
+                delete(dir);
+            } catch (RuntimeException deleting) {
+                e.addSuppressed(deleting);
+            }
             throw e;
         }
     }
@@ -106,7 +113,18 @@ final class PersistentBroker implements AutoCloseable {
                         .run();
             }
             KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
-            server.startup();
+            try {
+                server.startup();
+            } catch (RuntimeException e) {
+                // a broker that failed to start leaves its controller running, with its threads and ports
+                try {
+                    server.shutdown();
+                    server.awaitShutdown();
+                } catch (RuntimeException stopping) {
+                    e.addSuppressed(stopping);
+                }
+                throw e;
+            }
             return new PersistentBroker(server, "127.0.0.1:" + port, null);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start a Kafka broker with its log in " + logDir, e);
@@ -125,12 +143,14 @@ final class PersistentBroker implements AutoCloseable {
     /** Shuts down cleanly: logs are flushed and the next start does not recover them; a temporary log is deleted. */
     @Override
     public void close() {
-        try {
-            server.shutdown();
-            server.awaitShutdown();
-        } finally {
-            if (temporaryDir != null) {
+        server.shutdown();
+        server.awaitShutdown();
+        // only once the broker has stopped: its threads write there until then
+        if (temporaryDir != null) {
+            try {
                 delete(temporaryDir);
+            } catch (UncheckedIOException e) {
+                log.warn("The Kafka broker's temporary log {} could not be deleted entirely", temporaryDir, e);
             }
         }
     }

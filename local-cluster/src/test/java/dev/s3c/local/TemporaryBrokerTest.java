@@ -40,21 +40,24 @@ class TemporaryBrokerTest {
         }
         assertThat(printed.toString(StandardCharsets.UTF_8)).doesNotContain("Formatting");
         Path logDir = broker.logDir();
-        assertThat(logDir.resolve("meta.properties")).exists();
-
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("temporary-broker-test", 1, (short) 1))).all()
-                    .get(30, TimeUnit.SECONDS);
-            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("temporary-broker-test");
-        }
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        root.addAppender(lines);
         try {
-            broker.close();
+            assertThat(logDir.resolve("meta.properties")).exists();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("temporary-broker-test", 1, (short) 1))).all()
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("temporary-broker-test");
+            }
+            lines.start();
+            root.addAppender(lines);
         } finally {
-            root.detachAppender(lines);
+            // stopped whatever failed above: a broker left running would outlive this test in the shared JVM
+            try {
+                broker.close();
+            } finally {
+                root.detachAppender(lines);
+            }
         }
 
         assertThat(logDir).doesNotExist();
