@@ -8,6 +8,7 @@ import dev.s3c.contracts.Topic;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Cluster;
@@ -26,6 +28,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
@@ -64,8 +67,22 @@ class TopicPublisherTest {
             factoryListeners.add(listener);
         }
     };
-    private final TopicPublisher publisher =
-            new TopicPublisher(new KafkaTemplate<>(factory), new CallerLoop(() -> server.onServer(false)));
+    /** The producer of the sends someone waits for. */
+    private final MockProducer<String, Object> promptProducer = new MockProducer<>(Cluster.empty(), false, null,
+            new StringSerializer(), (topic, value) -> new byte[0]) {
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
+            sendingThreads.add("prompt:" + Thread.currentThread().getName());
+            return super.send(record, callback);
+        }
+
+        @Override
+        public void close(Duration timeout) {
+        }
+    };
+    private final TopicPublisher publisher = new TopicPublisher(new KafkaTemplate<>(factory),
+            new KafkaTemplate<>(new MockProducerFactory<>(() -> promptProducer)),
+            new CallerLoop(() -> server.onServer(false)));
     /** Acknowledgements come from the producer's I/O thread. */
     private final ExecutorService producerThread =
             Executors.newSingleThreadExecutor(r -> new Thread(r, "kafka-producer-network-thread | test"));
@@ -217,6 +234,91 @@ class TopicPublisherTest {
 
         sent.get(5, TimeUnit.SECONDS);
         assertThat(discarded).isEmpty();
+    }
+
+    @Test
+    void aSendSomeoneWaitsForGoesThroughTheProducerThatDoesNotLingerAndLearnsItsOwnTopics() throws Exception {
+        knowInvocations();
+
+        // the batching producer knows the topic; the prompt one has fetched no metadata yet: a worker sends
+        assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isFalse();
+        CompletableFuture<Void> prompt = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+        assertThat(sendingThreads.get(1)).startsWith("prompt:boundedElastic");
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        prompt.get(5, TimeUnit.SECONDS);
+        assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isTrue();
+
+        // now from the loop, and only on the prompt producer
+        CompletableFuture<Void> again = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-3", "v").toFuture());
+        assertThat(sendingThreads).hasSize(3);
+        assertThat(sendingThreads.get(2)).startsWith("prompt:publisher-test-loop");
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        again.get(5, TimeUnit.SECONDS);
+        assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("e-1");
+        assertThat(promptProducer.history()).extracting(ProducerRecord::key).containsExactly("e-2", "e-3");
+    }
+
+    @Test
+    void whileAPromptSendIsInFlightTheNextOnesJoinTheBatches() throws Exception {
+        knowInvocations();
+        CompletableFuture<Void> first = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+
+        // e-2 not acknowledged yet: e-3 goes with the batches (from the loop: that producer knows the topic)
+        CompletableFuture<Void> second = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-3", "v").toFuture());
+        assertThat(sendingThreads).hasSize(3);
+        assertThat(sendingThreads.get(2)).startsWith("publisher-test-loop");
+        acknowledgeNext();
+        second.get(5, TimeUnit.SECONDS);
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        first.get(5, TimeUnit.SECONDS);
+
+        // nothing in flight again: the prompt producer
+        CompletableFuture<Void> third = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-4", "v").toFuture());
+        assertThat(sendingThreads).hasSize(4);
+        assertThat(sendingThreads.get(3)).startsWith("prompt:publisher-test-loop");
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        third.get(5, TimeUnit.SECONDS);
+        assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("e-1", "e-3");
+        assertThat(promptProducer.history()).extracting(ProducerRecord::key).containsExactly("e-2", "e-4");
+    }
+
+    @Test
+    void aFailedPromptSendSaysNothingAboutTheBatchingProducer() throws Exception {
+        knowInvocations();
+        CompletableFuture<Void> failing = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+
+        assertThat(producerThread.submit(() -> promptProducer.errorNext(new TimeoutException("Expiring 1 record(s)")))
+                .get(5, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> failing.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+
+        assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isFalse();
+        assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+    }
+
+    @Test
+    void thePromptProducerHasTheSameSettingsButNoLingerAndAClientIdOfItsOwn() {
+        var factory = new DefaultKafkaProducerFactory<String, Object>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9",
+                ProducerConfig.CLIENT_ID_CONFIG, "s3c-gateway",
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+
+        KafkaTemplate<String, Object> prompt = TopicPublisher.promptTemplate(factory);
+        try {
+            assertThat(prompt.getProducerFactory()).isNotSameAs(factory);
+            assertThat(prompt.getProducerFactory().getConfigurationProperties())
+                    .containsEntry(ProducerConfig.LINGER_MS_CONFIG, 0)
+                    .containsEntry(ProducerConfig.CLIENT_ID_CONFIG, "s3c-gateway-prompt")
+                    .containsEntry(ProducerConfig.ACKS_CONFIG, "all");
+            assertThat(factory.getConfigurationProperties()).containsEntry(ProducerConfig.LINGER_MS_CONFIG, 1);
+        } finally {
+            prompt.destroy();
+        }
     }
 
     private void knowInvocations() throws Exception {

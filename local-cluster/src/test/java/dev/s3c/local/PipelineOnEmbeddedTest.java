@@ -73,6 +73,40 @@ class PipelineOnEmbeddedTest extends PipelineContract {
                 .contains("http_server_requests_seconds_count{").doesNotContain("http_server_requests_active");
     }
 
+    /**
+     * A lone sync caller's invocation leaves on the gateway's producer that does not linger; an async one goes with
+     * the batches. Counted by the producers' own record counters in the gateway's Prometheus output.
+     */
+    @Test
+    void aSyncCallersInvocationLeavesOnTheProducerThatDoesNotLinger() {
+        Api gateway = new Api(cluster().gatewayUrl());
+        Api.Response created = gateway.post("/api/functions", Api.json(Map.of("name", "prompt-echo",
+                "code", "return input;")));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        String execute = "/api/functions/" + created.body().get("id").asString() + "/execute";
+        double prompt = recordsSent(true);
+
+        assertThat(gateway.post(execute, "{\"input\":1}").status()).isEqualTo(200);
+
+        assertThat(recordsSent(true)).isGreaterThanOrEqualTo(prompt + 1);
+        double batched = recordsSent(false);
+        assertThat(gateway.post(execute + "?mode=async", "{\"input\":2}").status()).isEqualTo(202);
+        assertThat(recordsSent(false)).isGreaterThanOrEqualTo(batched + 1);
+    }
+
+    /** Records the gateway's producers sent: the prompt one's ({@code s3c-gateway-prompt-N}) or the others'. */
+    private double recordsSent(boolean prompt) {
+        Matcher line = Pattern.compile("(?m)^kafka_producer_record_send_total\\{([^}]*)} (\\S+)$")
+                .matcher(new Api(cluster().gatewayManagementUrl(cluster().gatewayUrl()), null).raw("/actuator/prometheus"));
+        double sent = 0;
+        while (line.find()) {
+            if (line.group(1).contains("-prompt-") == prompt) {
+                sent += Double.parseDouble(line.group(2));
+            }
+        }
+        return sent;
+    }
+
     private double errorLinesCounted(String actuator) {
         Matcher line = Pattern.compile("(?m)^logback_events_total\\{[^}]*level=\"error\"[^}]*} (\\S+)$")
                 .matcher(new Api(actuator, null).raw("/actuator/prometheus"));

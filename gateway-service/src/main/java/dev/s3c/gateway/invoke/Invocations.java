@@ -105,12 +105,16 @@ public class Invocations {
     }
 
     /**
-     * Completes when the broker took the request; a refusal is a 503 saying nothing was run.
+     * Completes when the broker took the request; a refusal is a 503 saying nothing was run. A sync caller's request
+     * is sent promptly ({@link TopicPublisher#sendPromptly}), an async one with the next batch.
      *
-     * @param mode how the caller waits, for the metric ({@code sync} or {@code async})
+     * @param mode how the caller waits ({@code sync} or {@code async}): how the request is sent, and the metric's tag
      */
     public Mono<Void> publish(InvocationRequested request, String mode) {
-        return publisher.send(Topic.INVOCATIONS, request.executionId(), request)
+        Mono<Void> published = "sync".equals(mode)
+                ? publisher.sendPromptly(Topic.INVOCATIONS, request.executionId(), request)
+                : publisher.send(Topic.INVOCATIONS, request.executionId(), request);
+        return published
                 .doOnSuccess(sent -> {
                     recent.add(request);
                     Counter.builder("s3c.gateway.invocations.accepted")
