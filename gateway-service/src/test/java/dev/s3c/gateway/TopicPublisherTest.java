@@ -285,17 +285,39 @@ class TopicPublisherTest {
     }
 
     @Test
-    void aFailedPromptSendSaysNothingAboutTheBatchingProducer() throws Exception {
+    void aFailedPromptSendSaysNothingAboutTheBatchingProducerAndCountsNoLongerInFlight() throws Exception {
         knowInvocations();
-        CompletableFuture<Void> failing = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
+        CompletableFuture<Void> first = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
         await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        first.get(5, TimeUnit.SECONDS);
+        assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isTrue();
 
+        CompletableFuture<Void> failing = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-3", "v").toFuture());
+        assertThat(sendingThreads).hasSize(3);
         assertThat(producerThread.submit(() -> promptProducer.errorNext(new TimeoutException("Expiring 1 record(s)")))
                 .get(5, TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> failing.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
 
         assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isFalse();
         assertThat(publisher.known(Topic.INVOCATIONS)).isTrue();
+        // the failed send is no longer in flight: the next one takes the prompt producer again (from a worker, as
+        // after any failure)
+        on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-4", "v").toFuture());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 4);
+        assertThat(sendingThreads.get(3)).startsWith("prompt:boundedElastic");
+    }
+
+    @Test
+    void aPromptSendThatThrowsCountsNoLongerInFlight() throws Exception {
+        promptProducer.sendException = new org.apache.kafka.common.KafkaException("refused");
+        assertThatThrownBy(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-1", "v").block(Duration.ofSeconds(5)))
+                .isInstanceOf(RuntimeException.class);
+        promptProducer.sendException = null;
+
+        publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
+        assertThat(sendingThreads).allMatch(thread -> thread.startsWith("prompt:"));
     }
 
     @Test

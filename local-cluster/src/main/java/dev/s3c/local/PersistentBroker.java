@@ -136,7 +136,7 @@ final class PersistentBroker implements AutoCloseable {
     }
 
     /** The temporary directory of memory mode's log, null for a log kept on disk. */
-    Path logDir() {
+    Path temporaryLogDir() {
         return temporaryDir;
     }
 

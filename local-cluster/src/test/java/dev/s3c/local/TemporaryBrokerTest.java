@@ -39,7 +39,7 @@ class TemporaryBrokerTest {
             System.setOut(console);
         }
         assertThat(printed.toString(StandardCharsets.UTF_8)).doesNotContain("Formatting");
-        Path logDir = broker.logDir();
+        Path logDir = broker.temporaryLogDir();
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         try {
