@@ -7,11 +7,9 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -20,6 +18,7 @@ import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The local run's Kafka: one KRaft node (broker and controller) in this JVM whose log lives in a directory, formatted
@@ -155,12 +154,9 @@ final class PersistentBroker implements AutoCloseable {
         }
     }
 
-    /** Deletes a directory tree, deepest first. */
     private static void delete(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FileSystemUtils.deleteRecursively(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the Kafka broker's temporary log " + dir, e);
         }
