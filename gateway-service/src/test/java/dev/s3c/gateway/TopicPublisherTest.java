@@ -245,7 +245,7 @@ class TopicPublisherTest {
         CompletableFuture<Void> prompt = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
         await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
         assertThat(sendingThreads.get(1)).startsWith("prompt:boundedElastic");
-        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        acknowledgePromptNext();
         prompt.get(5, TimeUnit.SECONDS);
         assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isTrue();
 
@@ -253,7 +253,7 @@ class TopicPublisherTest {
         CompletableFuture<Void> again = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-3", "v").toFuture());
         assertThat(sendingThreads).hasSize(3);
         assertThat(sendingThreads.get(2)).startsWith("prompt:publisher-test-loop");
-        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        acknowledgePromptNext();
         again.get(5, TimeUnit.SECONDS);
         assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("e-1");
         assertThat(promptProducer.history()).extracting(ProducerRecord::key).containsExactly("e-2", "e-3");
@@ -271,14 +271,14 @@ class TopicPublisherTest {
         assertThat(sendingThreads.get(2)).startsWith("publisher-test-loop");
         acknowledgeNext();
         second.get(5, TimeUnit.SECONDS);
-        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        acknowledgePromptNext();
         first.get(5, TimeUnit.SECONDS);
 
         // nothing in flight again: the prompt producer
         CompletableFuture<Void> third = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-4", "v").toFuture());
         assertThat(sendingThreads).hasSize(4);
         assertThat(sendingThreads.get(3)).startsWith("prompt:publisher-test-loop");
-        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        acknowledgePromptNext();
         third.get(5, TimeUnit.SECONDS);
         assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("e-1", "e-3");
         assertThat(promptProducer.history()).extracting(ProducerRecord::key).containsExactly("e-2", "e-4");
@@ -289,7 +289,7 @@ class TopicPublisherTest {
         knowInvocations();
         CompletableFuture<Void> first = on(() -> publisher.sendPromptly(Topic.INVOCATIONS, "e-2", "v").toFuture());
         await().atMost(Duration.ofSeconds(5)).until(() -> sendingThreads.size() == 2);
-        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+        acknowledgePromptNext();
         first.get(5, TimeUnit.SECONDS);
         assertThat(publisher.knownPromptly(Topic.INVOCATIONS)).isTrue();
 
@@ -361,5 +361,9 @@ class TopicPublisherTest {
 
     private void acknowledgeNext() throws Exception {
         assertThat(producerThread.submit(producer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private void acknowledgePromptNext() throws Exception {
+        assertThat(producerThread.submit(promptProducer::completeNext).get(5, TimeUnit.SECONDS)).isTrue();
     }
 }
