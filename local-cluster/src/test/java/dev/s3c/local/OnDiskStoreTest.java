@@ -3,6 +3,10 @@ package dev.s3c.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
@@ -36,6 +40,7 @@ import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -52,6 +57,36 @@ class OnDiskStoreTest {
         } finally {
             server.shutdownNow();
         }
+    }
+
+    @Test
+    void theLocalRunStopsTheStoreQuietlyWithAClientStillConnectedAndClosesItsFile() {
+        MongoServer server = new MongoServer(OnDiskStore.open(dir.resolve("mongo.mv")));
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        // the client stays open through the stop, as one whose close the store has not yet seen
+        MongoClient client = MongoClients.create(server.bindAndGetConnectionString());
+        try {
+            Mono.from(client.getDatabase("s3c").getCollection("functions")
+                    .insertOne(new Document("_id", "kept").append("name", "kept"))).block();
+            lines.start();
+            root.addAppender(lines);
+            try {
+                LocalCluster.stopStore(server);
+            } finally {
+                root.detachAppender(lines);
+            }
+        } finally {
+            client.close();
+        }
+
+        assertThat(lines.list.stream()
+                .filter(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                .filter(line -> !line.getLoggerName().startsWith("org.mongodb.driver"))
+                .map(ILoggingEvent::getFormattedMessage))
+                .as("warnings the console would show while the store stops").isEmpty();
+        // its file was closed: opened again (a lock still held would refuse it), the write is there
+        withStore(functions -> assertThat(first(functions, Filters.eq("_id", "kept"))).isNotNull());
     }
 
     @Test
