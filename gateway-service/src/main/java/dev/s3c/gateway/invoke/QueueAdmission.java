@@ -38,7 +38,7 @@ import reactor.core.scheduler.Schedulers;
  * callers took all the room and the executors drained most of it, the bound doubles, since what they finished then
  * says what they were given, not what they can do. Calls that find no room wait in line, in the order they came, and
  * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when the
- * line is already as long as both the bound and what the executors finish in the hold). Without a recent sample (no
+ * hold is zero, or the line is already as long as both the bound and what the executors finish in the hold). Without a recent sample (no
  * scaler running, or none yet) nothing is bounded: the queue is never closed for want of a measurement.
  *
  * <p>Why a bound: on a machine the executors share with the gateway, a gateway that accepts faster than they finish
@@ -205,7 +205,8 @@ public class QueueAdmission implements SmartLifecycle {
             boolean refuseNow;
             synchronized (this) {
                 Window w = window;
-                refuseNow = bounding(w) && line.size() >= longestLine(w, hold);
+                // a call that may not wait (a sync caller's wait=0) is refused now, not at the next tick behind others
+                refuseNow = bounding(w) && (hold.isZero() || line.size() >= longestLine(w, hold));
                 if (!refuseNow) {
                     line.addLast(waiter);
                     waiting = line.size();

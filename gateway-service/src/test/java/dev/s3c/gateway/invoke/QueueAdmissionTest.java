@@ -241,6 +241,19 @@ class QueueAdmissionTest {
     }
 
     @Test
+    void aCallThatMayNotWaitIsRefusedAtOnceAlsoBehindOthers() {
+        QueueAdmission admission = admission("2s", 10, "30s");
+        feed(admission, sample(0, 10, 0));
+        CompletableFuture<Void> waiting = admission.admit().toFuture();
+        assertThat(waiting).isNotDone();
+        // without waiting for a tick (none runs here): a wait of 0 finds no room now, and the line ahead comes first
+        assertThatThrownBy(() -> admission.admit(Duration.ZERO).block(Duration.ofSeconds(5)))
+                .isInstanceOf(ApiException.class).hasMessageContaining("has no room for this call within 0s");
+        assertThat(waiting).isNotDone();
+        assertThat(meters.get("s3c.gateway.queue.refused").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void aLineLongerThanTheExecutorsFinishInTheHoldRefusesANewcomerAtOnce() {
         QueueAdmission admission = admission("2s", 4, "4s");
         feed(admission, sample(0, 10, 0));
