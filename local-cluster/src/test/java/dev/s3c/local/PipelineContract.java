@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.node.MissingNode;
 
 /**
@@ -353,6 +354,7 @@ abstract class PipelineContract {
                 .isEqualTo(404);
         assertError(gatewayA.post("/api/dead-letters/not-an-id/redrive", "{}"), 400, "id");
         assertError(gatewayA.post("/api/dead-letters/" + secondId + "/redrive", "[1]"), 400, "body");
+        assertError(gatewayA.post("/api/dead-letters/" + secondId + "/redrive", "{\"inputs\":{}}"), 400, "inputs");
 
         // a dead letter of a function deleted since cannot be redriven: 409, and it stays listed
         String doomed = create("doomed", "throw new Error('always');", Map.of("retryCount", 0));
@@ -391,6 +393,12 @@ abstract class PipelineContract {
         Api.Response second = gatewayB.post("/api/functions/" + id + "/execute", "{}");
         assertThat(second.body().get("output").asString()).isEqualTo("v2");
         assertThat(second.body().get("functionVersion").asLong()).isEqualTo(2);
+        // a function as read, changed and sent back: its read-only fields (id, version, ...) are no error
+        ObjectNode asRead = (ObjectNode) gatewayA.get("/api/functions/" + id).body();
+        asRead.put("description", "sent back as read");
+        Api.Response sentBack = gatewayA.put("/api/functions/" + id, asRead.toString());
+        assertThat(sentBack.status()).as("%s", sentBack.body()).isEqualTo(200);
+        assertThat(sentBack.body().get("description").asString()).isEqualTo("sent back as read");
 
         assertThat(gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}").status()).isEqualTo(200);
         Api.Response inactive = gatewayA.post("/api/functions/" + id + "/execute", "{}");
@@ -426,11 +434,16 @@ abstract class PipelineContract {
         assertError(gatewayA.post("/api/functions", "{\"name\":\"cfg\",\"code\":\"return 1;\",\"config\":{\"retryCount\":11}}"),
                 400, "config.retryCount");
         assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"timeoutMs\":\"fast\"}}"), 400, "config.timeoutMs");
+        // a misspelled setting or field is named, not ignored
+        assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"timeout\":5000}}"), 400, "config.timeout");
+        assertError(gatewayA.put("/api/functions/" + id, "{\"descripton\":\"typo\"}"), 400, "descripton");
 
         assertError(gatewayA.get("/api/functions/not-an-id"), 400, "id");
         assertThat(gatewayA.get("/api/functions/0123456789abcdef01234567").status()).isEqualTo(404);
         assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
         assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");
+        // the input sent as the body itself, without {"input": ...}: named, rather than run with no input
+        assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"name\": \"ada\"}"), 400, "name");
         assertError(gatewayA.post("/api/functions/" + id + "/execute?mode=later", "{}"), 400, "mode");
         // read as @RequestParam read them: repeated values joined, an empty one is there, "name[]" counts as "name"
         assertError(gatewayA.post("/api/functions/" + id + "/execute?mode=sync&mode=async", "{}"), 400, "mode");

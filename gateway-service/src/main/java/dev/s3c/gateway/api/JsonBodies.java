@@ -45,6 +45,24 @@ public final class JsonBodies {
         return node;
     }
 
+    /**
+     * The {@code input} of an invocation's body ({@code {"input": ...}}), or null when it has none. Any other field
+     * is a 400 naming it: a caller who sent the input itself as the body (or misspelled {@code input}) would
+     * otherwise run the function with no input and not know why.
+     */
+    public static JsonNode input(JsonNode object) {
+        JsonNode input = object.get("input");
+        if (object.size() > (input == null ? 0 : 1)) {
+            for (String field : object.propertyNames()) {
+                if (!field.equals("input")) {
+                    throw ApiException.badRequest(field, "is not a field of an invocation: send the function's "
+                            + "input as {\"input\": ...}");
+                }
+            }
+        }
+        return input;
+    }
+
     /** A whole-number query parameter within bounds, or a 400 naming it. */
     public static int boundedInt(String field, String text, int min, int max) {
         try {

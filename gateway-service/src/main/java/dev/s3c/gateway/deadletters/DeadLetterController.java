@@ -223,7 +223,7 @@ class DeadLetterController {
         if (!parsed.isObject()) {
             throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
         }
-        return java.util.Optional.ofNullable(parsed.get("input"));
+        return java.util.Optional.ofNullable(JsonBodies.input(parsed));
     }
 
     /** A redrive gets the checks of a fresh invocation: the function must still exist and be active. */

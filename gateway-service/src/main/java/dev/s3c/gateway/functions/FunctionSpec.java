@@ -6,6 +6,8 @@ import dev.s3c.gateway.api.FieldError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
@@ -25,9 +27,24 @@ record FunctionSpec(String name, String description, String code, Integer timeou
     static final int MAX_DESCRIPTION = 1024;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]*");
 
-    /** Reads and checks every field, reporting all problems at once. */
+    /** What a request may set. */
+    private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status");
+    /** What a function as read has besides: ignored, so that a function read, changed and sent back is accepted. */
+    private static final Set<String> READ_ONLY = Set.of("id", "tenant", "style", "version", "createdAt", "updatedAt");
+    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency");
+
+    /**
+     * Reads and checks every field, reporting all problems at once. A field it does not know is one of them (a
+     * misspelled setting would otherwise leave the function on the default without a word).
+     */
     static FunctionSpec parse(JsonNode body, boolean creating, long maxCodeBytes) {
         List<FieldError> errors = new ArrayList<>();
+        for (String field : body.propertyNames()) {
+            if (!FIELDS.contains(field) && !READ_ONLY.contains(field)) {
+                errors.add(new FieldError(field, "is not a field of a function (" + String.join(", ",
+                        new TreeSet<>(FIELDS)) + ")"));
+            }
+        }
         String name = string(body, "name", errors);
         if (name != null) {
             name = name.strip();
@@ -72,6 +89,12 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                         FunctionConfig.MAX_CONCURRENCY, errors);
                 // null takes a limit away (left out keeps it)
                 removesMaxConcurrency = config.has("maxConcurrency") && config.get("maxConcurrency").isNull();
+                for (String setting : config.propertyNames()) {
+                    if (!SETTINGS.contains(setting)) {
+                        errors.add(new FieldError("config." + setting, "is not a setting (" + String.join(", ",
+                                new TreeSet<>(SETTINGS)) + ")"));
+                    }
+                }
             }
         }
         FunctionStatus status = null;

@@ -270,7 +270,7 @@ class InvocationController {
         if (!node.isObject()) {
             throw ApiException.badRequest("body", "must be a JSON object such as {\"input\": ...}");
         }
-        JsonNode input = node.get("input");
+        JsonNode input = JsonBodies.input(node);
         return input == null ? NullNode.getInstance() : input;
     }
 

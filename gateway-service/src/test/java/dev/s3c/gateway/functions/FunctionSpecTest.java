@@ -65,4 +65,22 @@ class FunctionSpecTest {
         assertThat(refused("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":[]}", true)
                 .errors().getFirst().field()).isEqualTo("config");
     }
+
+    @Test
+    void namesFieldsAndSettingsItDoesNotKnowButAcceptsAFunctionAsRead() {
+        assertThat(refused("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":{\"timeout\":5000,\"memoryMb\":128}}",
+                true).errors()).extracting(FieldError::field).containsExactly("config.timeout", "config.memoryMb");
+        ApiException misspelled = refused("{\"descripton\":\"d\"}", false);
+        assertThat(misspelled.errors()).extracting(FieldError::field).containsExactly("descripton");
+        assertThat(misspelled.getMessage()).contains("is not a field of a function (code, config, description, name, "
+                + "status)");
+
+        FunctionSpec asRead = FunctionSpec.parse(JsonCodec.readTree("{\"id\":\"0123456789abcdef01234567\","
+                + "\"tenant\":\"default\",\"name\":\"fib\",\"description\":\"\",\"code\":\"return 1;\","
+                + "\"style\":\"body\",\"config\":{\"timeoutMs\":1000,\"retryCount\":3,\"maxConcurrency\":2},"
+                + "\"status\":\"active\",\"version\":4,\"createdAt\":\"2026-12-06T20:00:00Z\","
+                + "\"updatedAt\":\"2026-12-06T20:00:00Z\"}"), false, 256 * 1024);
+        assertThat(asRead.name()).isEqualTo("fib");
+        assertThat(asRead.maxConcurrency()).isEqualTo(2);
+    }
 }
