@@ -205,8 +205,7 @@ public class QueueAdmission implements SmartLifecycle {
             boolean refuseNow;
             synchronized (this) {
                 Window w = window;
-                // a call that may not wait (a sync caller's wait=0) is refused now, not at the next tick behind others
-                refuseNow = bounding(w) && (hold.isZero() || line.size() >= longestLine(w, hold));
+                refuseNow = bounding(w) && line.size() >= longestLine(w, hold);
                 if (!refuseNow) {
                     line.addLast(waiter);
                     waiting = line.size();
@@ -214,8 +213,20 @@ public class QueueAdmission implements SmartLifecycle {
             }
             if (refuseNow) {
                 refuse(waiter);
-            } else {
-                serveLine(false);
+                return;
+            }
+            serveLine(false);
+            if (hold.isZero()) {
+                // a call that may not wait (a sync caller's wait=0) and was not let through now is refused now, not
+                // at the next tick behind those waiting
+                boolean stillWaiting;
+                synchronized (this) {
+                    stillWaiting = line.remove(waiter);
+                    waiting = line.size();
+                }
+                if (stillWaiting) {
+                    refuse(waiter);
+                }
             }
         });
     }
