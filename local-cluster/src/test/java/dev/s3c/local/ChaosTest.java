@@ -435,7 +435,7 @@ class ChaosTest {
 
     private static String create(String name, String code) {
         Api.Response created = api.post("/api/functions", Api.json(Map.of("name", name, "code", code,
-                "timeoutMs", 10_000, "retryCount", 0)));
+                "config", Map.of("timeoutMs", 10_000, "retryCount", 0))));
         assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
         return created.body().get("id").asString();
     }

@@ -57,7 +57,7 @@ class GatewayDrainTest {
         Api drainingActuator = new Api(cluster.gatewayManagementUrl(url));
         Api.Response created = first.post("/api/functions", Api.json(Map.of("name", "takes-3s",
                 "code", "function handler(input) { const t = Date.now(); while (Date.now() - t < 3000) {} return input.n * 2; }",
-                "timeoutMs", 10_000)));
+                "config", Map.of("timeoutMs", 10_000))));
         assertThat(created.status()).isEqualTo(201);
         String id = created.body().get("id").asString();
 

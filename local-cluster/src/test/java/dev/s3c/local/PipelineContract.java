@@ -399,6 +399,8 @@ abstract class PipelineContract {
         Api.Response sentBack = gatewayA.put("/api/functions/" + id, asRead.toString());
         assertThat(sentBack.status()).as("%s", sentBack.body()).isEqualTo(200);
         assertThat(sentBack.body().get("description").asString()).isEqualTo("sent back as read");
+        // sent back again as first read: changed since, so refused rather than undoing that change unseen
+        assertError(gatewayA.put("/api/functions/" + id, asRead.toString()), 409, "version");
 
         assertThat(gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}").status()).isEqualTo(200);
         Api.Response inactive = gatewayA.post("/api/functions/" + id + "/execute", "{}");

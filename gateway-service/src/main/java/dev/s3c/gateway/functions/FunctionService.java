@@ -283,6 +283,10 @@ public class FunctionService {
                             current.code().getBytes(java.nio.charset.StandardCharsets.UTF_8).length, spec.code());
                 }).thenReturn(current))
                 .flatMap(current -> {
+                    if (spec.expectedVersion() != null && spec.expectedVersion() != current.version()) {
+                        // sent back as read, but changed since: applying it would undo that change unseen
+                        return Mono.error(changedSince(id, spec.expectedVersion()));
+                    }
                     var config = new FunctionConfig(
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
                             spec.retryCount() == null ? current.config().retryCount() : spec.retryCount(),
@@ -300,12 +304,15 @@ public class FunctionService {
                     Query same = Query.query(Criteria.where("_id").is(id).and("version").is(current.version()));
                     return mongo.findAndReplace(same, next, FindAndReplaceOptions.options().returnNew())
                             .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
-                            .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
-                                    "function " + id + " was changed concurrently; read it again and retry",
-                                    List.of(new FieldError("version", "is no longer " + current.version())))));
+                            .switchIfEmpty(Mono.error(() -> changedSince(id, current.version())));
                 })
                 .doOnNext(saved -> lookups.remove(id))
                 .flatMap(this::deliver);
+    }
+
+    private static ApiException changedSince(String id, long version) {
+        return new ApiException(HttpStatus.CONFLICT, "function " + id + " was changed concurrently; read it again "
+                + "and retry", List.of(new FieldError("version", "is no longer " + version)));
     }
 
     /**

@@ -16,11 +16,11 @@ import tools.jackson.databind.JsonNode;
  * A validated create or update request. On update, absent fields are null and keep their stored value.
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
-        FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency) {
+        FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion) {
 
     FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
             FunctionStatus status) {
-        this(name, description, code, timeoutMs, retryCount, status, null, false);
+        this(name, description, code, timeoutMs, retryCount, status, null, false, null);
     }
 
     static final int MAX_NAME = 64;
@@ -29,7 +29,10 @@ record FunctionSpec(String name, String description, String code, Integer timeou
 
     /** What a request may set. */
     private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status");
-    /** What a function as read has besides: ignored, so that a function read, changed and sent back is accepted. */
+    /**
+     * What a function as read has besides, so that a function read, changed and sent back is accepted: ignored, but
+     * for {@code version}, which an update takes as the version it changes (409 if the function has changed since).
+     */
     private static final Set<String> READ_ONLY = Set.of("id", "tenant", "style", "version", "createdAt", "updatedAt");
     private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency");
 
@@ -40,7 +43,10 @@ record FunctionSpec(String name, String description, String code, Integer timeou
     static FunctionSpec parse(JsonNode body, boolean creating, long maxCodeBytes) {
         List<FieldError> errors = new ArrayList<>();
         for (String field : body.propertyNames()) {
-            if (!FIELDS.contains(field) && !READ_ONLY.contains(field)) {
+            if (SETTINGS.contains(field)) {
+                errors.add(new FieldError(field, "is a setting: send it in config, as {\"config\": {\"" + field
+                        + "\": ...}}"));
+            } else if (!FIELDS.contains(field) && !READ_ONLY.contains(field)) {
                 errors.add(new FieldError(field, "is not a field of a function (" + String.join(", ",
                         new TreeSet<>(FIELDS)) + ")"));
             }
@@ -97,6 +103,16 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                 }
             }
         }
+        Long expectedVersion = null;
+        JsonNode version = body.get("version");
+        if (!creating && version != null && !version.isNull()) {
+            if (version.isIntegralNumber() && version.canConvertToLong() && version.asLong() >= 1) {
+                expectedVersion = version.asLong();
+            } else {
+                errors.add(new FieldError("version", "must be the version of the function as read (a whole number "
+                        + "from 1), or left out"));
+            }
+        }
         FunctionStatus status = null;
         String statusText = string(body, "status", errors);
         if (statusText != null) {
@@ -111,7 +127,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                     + errors.getFirst().reason(), errors);
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
-                removesMaxConcurrency);
+                removesMaxConcurrency, expectedVersion);
     }
 
     private static boolean hasField(List<FieldError> errors, String field) {

@@ -70,6 +70,10 @@ class FunctionSpecTest {
     void namesFieldsAndSettingsItDoesNotKnowButAcceptsAFunctionAsRead() {
         assertThat(refused("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":{\"timeout\":5000,\"memoryMb\":128}}",
                 true).errors()).extracting(FieldError::field).containsExactly("config.timeout", "config.memoryMb");
+        // a setting beside the fields rather than in config: where it belongs is said
+        ApiException outside = refused("{\"name\":\"x\",\"code\":\"return 1;\",\"timeoutMs\":5000}", true);
+        assertThat(outside.errors()).extracting(FieldError::field).containsExactly("timeoutMs");
+        assertThat(outside.getMessage()).contains("send it in config");
         ApiException misspelled = refused("{\"descripton\":\"d\"}", false);
         assertThat(misspelled.errors()).extracting(FieldError::field).containsExactly("descripton");
         assertThat(misspelled.getMessage()).contains("is not a field of a function (code, config, description, name, "
@@ -82,5 +86,10 @@ class FunctionSpecTest {
                 + "\"updatedAt\":\"2026-12-06T20:00:00Z\"}"), false, 256 * 1024);
         assertThat(asRead.name()).isEqualTo("fib");
         assertThat(asRead.maxConcurrency()).isEqualTo(2);
+        // the version sent back is the one the update changes; a new function's is ignored
+        assertThat(asRead.expectedVersion()).isEqualTo(4L);
+        assertThat(create("{\"name\":\"x\",\"code\":\"return 1;\",\"version\":9}").expectedVersion()).isNull();
+        assertThat(refused("{\"version\":\"4\"}", false).errors()).extracting(FieldError::field)
+                .containsExactly("version");
     }
 }
