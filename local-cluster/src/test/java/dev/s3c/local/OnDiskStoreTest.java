@@ -39,6 +39,7 @@ import org.h2.mvstore.Page;
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -60,6 +61,7 @@ class OnDiskStoreTest {
     }
 
     @Test
+    @Timeout(60) // a stop that waited for the connected client to leave would hang here rather than fail
     void theLocalRunStopsTheStoreQuietlyWithAClientStillConnectedAndClosesItsFile() {
         MongoServer server = new MongoServer(OnDiskStore.open(dir.resolve("mongo.mv")));
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
