@@ -37,9 +37,10 @@ import reactor.core.scheduler.Schedulers;
  * last second or the last five, whichever is more) times {@code max-wait}, and at least {@code min-queued}; when
  * callers took all the room and the executors drained most of it, the bound doubles, since what they finished then
  * says what they were given, not what they can do. Calls that find no room wait in line, in the order they came, and
- * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when the
- * hold is zero, or the line is already as long as both the bound and what the executors finish in the hold). Without a recent sample (no
- * scaler running, or none yet) nothing is bounded: the queue is never closed for want of a measurement.
+ * go on as room comes with the next samples; one still waiting after its hold is refused with 503 (at once when its
+ * hold is zero and it cannot go on at once, or when the line is already as long as both the bound and what the
+ * executors finish in the hold). Without a recent sample (no scaler running, or none yet) nothing is bounded: the
+ * queue is never closed for want of a measurement.
  *
  * <p>Why a bound: on a machine the executors share with the gateway, a gateway that accepts faster than they finish
  * takes the cores they would finish with, and the queue grows as long as the load lasts; a call then waits there
