@@ -156,7 +156,8 @@ export async function functionPage(main, onLeave, id) {
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(),
       config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
         maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) } };
-    if (fn) spec.status = statusSelect.value;
+    // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
+    if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });
     save.disabled = true;
     try {
       const { body } = fn ? await api('PUT', '/api/functions/' + fn.id, spec) : await api('POST', '/api/functions', spec);

@@ -190,6 +190,20 @@ class ConsoleInBrowserTest {
         assertThat(api.get("/api/functions/" + greeter).body().get("config").get("maxConcurrency").asInt())
                 .isEqualTo(2);
         assertThat(browser.findElement(By.id("fn-concurrency")).getDomProperty("value")).isEqualTo("2");
+        // changed elsewhere (another tab, the API) since the form was loaded: saving the form is refused, not a
+        // silent undo of that change; once reloaded, it saves
+        assertThat(api.put("/api/functions/" + greeter, "{\"description\":\"changed elsewhere\"}").status())
+                .isEqualTo(200);
+        browser.findElement(By.id("fn-save")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error"))).getText())
+                .contains("version");
+        assertThat(api.get("/api/functions/" + greeter).body().get("description").asString())
+                .isEqualTo("changed elsewhere");
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "greeter"));
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-save"))).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-saved"))).getText())
+                .contains("version 3");
 
         // invalid JSON is flagged before anything is sent
         WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));

@@ -18,7 +18,9 @@ public final class RequestBodies {
             @Schema(description = "a script defining handler(input, context), or a function body that returns",
                     example = "async function handler(input, context) { return { hello: input.name }; }") String code,
             Config config,
-            @Schema(allowableValues = {"active", "inactive"}) String status) {
+            @Schema(allowableValues = {"active", "inactive"}) String status,
+            @Schema(description = "on an update, the version the change is to, as read: 409 if the function changed "
+                    + "since (left out, the update applies to what is stored); ignored on create") Long version) {
     }
 
     @Schema(name = "FunctionConfig")

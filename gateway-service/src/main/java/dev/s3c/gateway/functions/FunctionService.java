@@ -277,16 +277,23 @@ public class FunctionService {
         CodeStyle checkedStyle = spec.code() == null ? null : check(spec.code());
         return find(caller, id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(current -> {
+                    // sent back as read, but changed since: applying it would undo that change unseen (checked
+                    // first: it is the answer the caller needs, whatever else the body holds)
+                    if (spec.expectedVersion() != null && spec.expectedVersion() != current.version()) {
+                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + id + " is at version "
+                                + current.version() + ", not " + spec.expectedVersion() + ": read it again, and "
+                                + "apply the change to that", List.of(new FieldError("version", "is "
+                                        + current.version() + ", not " + spec.expectedVersion()))));
+                    }
+                    return Mono.just(current);
+                })
                 .flatMap(current -> quotas.limits(current.tenant()).flatMap(limits -> {
                     checkConfig(spec, limits);
                     return checkCodeSize(current.tenant(), limits,
                             current.code().getBytes(java.nio.charset.StandardCharsets.UTF_8).length, spec.code());
                 }).thenReturn(current))
                 .flatMap(current -> {
-                    if (spec.expectedVersion() != null && spec.expectedVersion() != current.version()) {
-                        // sent back as read, but changed since: applying it would undo that change unseen
-                        return Mono.error(changedSince(id, spec.expectedVersion()));
-                    }
                     var config = new FunctionConfig(
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
                             spec.retryCount() == null ? current.config().retryCount() : spec.retryCount(),
@@ -304,15 +311,12 @@ public class FunctionService {
                     Query same = Query.query(Criteria.where("_id").is(id).and("version").is(current.version()));
                     return mongo.findAndReplace(same, next, FindAndReplaceOptions.options().returnNew())
                             .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
-                            .switchIfEmpty(Mono.error(() -> changedSince(id, current.version())));
+                            .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
+                                    "function " + id + " was changed concurrently; read it again and retry",
+                                    List.of(new FieldError("version", "is no longer " + current.version())))));
                 })
                 .doOnNext(saved -> lookups.remove(id))
                 .flatMap(this::deliver);
-    }
-
-    private static ApiException changedSince(String id, long version) {
-        return new ApiException(HttpStatus.CONFLICT, "function " + id + " was changed concurrently; read it again "
-                + "and retry", List.of(new FieldError("version", "is no longer " + version)));
     }
 
     /**
