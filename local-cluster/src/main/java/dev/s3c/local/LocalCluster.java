@@ -549,7 +549,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Stops the embedded store. Not {@code shutdownNow()}: it warns "Closing N clients" on the console whenever a
-     * service's client has closed its socket but the store's event loop has not yet seen it (2 of about 10 stops by
+     * service's client has closed its socket but the store's event loop has not yet seen it (one stop of four by
      * hand). Shutting the event loops down closes such connections all the same, and waits for them, before the file
      * is closed.
      */
