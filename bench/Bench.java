@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +33,7 @@ import org.HdrHistogram.Histogram;
  *   sync-hops  sync execute, one caller at a time: where a call's time goes, from the execution's own timestamps
  *   sync-open  sync execute, open loop at 50, 200 and 500/s: latency from each call's due time (no coordinated omission);
  *              at 500/s also where the time went, hop by hop, as in sync-hops
- *   sync-64    sync execute, 64 connections
+ *   sync-64    sync execute, 64 connections; also hop by hop, and where the platform's CPU goes (as for async)
  *   cold       the first call of new functions, end to end
  *   cpu        a CPU-heavy function (fib(24)), 4 callers
  *   mixed      async, 128 callers: 80% echo, 10% failing then retried, 10% failing into dead letters
@@ -179,7 +180,7 @@ public class Bench {
         long start = System.nanoTime();
         Result r = closed(256, seconds, i -> executeAsync(echoFunction, i));
         double storedSeconds = awaitStored(stored0 + r.ok, start);
-        cpuByService = byService(threads0, threadCpu(pid), cpu, r.ok);
+        cpuByScenario.put("async execute, 256 callers", byService(threads0, threadCpu(pid), cpu, r.ok));
         rows.add(new Row("async execute", "256 callers", perSecond(r.ok, storedSeconds) + " finished and stored",
                 ms(r.latency, 50), ms(r.latency, 99), "accepted " + perSecond(r.ok, r.seconds) + " (latency: to 202); "
                 + String.join("; ", java.util.stream.Stream.of(cpu.perCall(r.ok), writes().since(writes0))
@@ -247,36 +248,49 @@ public class Bench {
         return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1000;
     }
 
-    void syncOpen() throws Exception {
-        String[] names = {"accept", "publish and poll", "run", "commit, result read and reply"};
-        for (int rate : new int[] {50, 200, 500}) {
-            settle();
-            // where the answered calls' time went, from the executions' own timestamps (hop 1 counts from the send,
-            // not the due time)
-            ConcurrentHistogram[] hops = new ConcurrentHistogram[names.length];
+    /** Where answered sync calls' time went, hop by hop, from the executions' own timestamps. */
+    static final class Hops {
+        static final String[] NAMES = {"accept", "publish and poll", "run", "commit, result read and reply"};
+        final ConcurrentHistogram[] hops = new ConcurrentHistogram[NAMES.length];
+
+        Hops() {
             for (int h = 0; h < hops.length; h++) {
                 hops[h] = new ConcurrentHistogram(3);
             }
-            Result r = open(rate, seconds, i -> {
-                long sent = epochMicros(java.time.Instant.now());
-                LoadClient.Response response = execute(echoFunction, i);
-                long answered = epochMicros(java.time.Instant.now());
-                if (response.status() == 200) {
-                    long[] at = {sent, micros(response.body(), "requestedAt"), micros(response.body(), "startedAt"),
-                            micros(response.body(), "finishedAt"), answered};
-                    for (int h = 0; h < hops.length; h++) {
-                        hops[h].recordValue(Math.max(0, at[h + 1] - at[h]));
-                    }
+        }
+
+        /** A call timed from its send (not its due time) to its answer. */
+        LoadClient.Response timed(java.util.concurrent.Callable<LoadClient.Response> call) throws Exception {
+            long sent = epochMicros(java.time.Instant.now());
+            LoadClient.Response response = call.call();
+            long answered = epochMicros(java.time.Instant.now());
+            if (response.status() == 200) {
+                long[] at = {sent, micros(response.body(), "requestedAt"), micros(response.body(), "startedAt"),
+                        micros(response.body(), "finishedAt"), answered};
+                for (int h = 0; h < hops.length; h++) {
+                    hops[h].recordValue(Math.max(0, at[h + 1] - at[h]));
                 }
-                return response;
-            });
+            }
+            return response;
+        }
+
+        void addRows(List<Row> rows, String scenario) {
+            for (int h = 0; h < NAMES.length; h++) {
+                rows.add(new Row(scenario + ": " + NAMES[h], "hop " + (h + 1), "-", ms(hops[h], 50), ms(hops[h], 99),
+                        ""));
+            }
+        }
+    }
+
+    void syncOpen() throws Exception {
+        for (int rate : new int[] {50, 200, 500}) {
+            settle();
+            Hops hops = new Hops();
+            Result r = open(rate, seconds, i -> hops.timed(() -> execute(echoFunction, i)));
             rows.add(new Row("sync execute", "open loop " + rate + "/s", perSecond(r.ok, r.seconds), ms(r.latency, 50),
                     ms(r.latency, 99), "from each call's due time" + errors(r)));
             if (rate == 500) {
-                for (int h = 0; h < names.length; h++) {
-                    rows.add(new Row("sync execute, open loop " + rate + "/s: " + names[h], "hop " + (h + 1), "-",
-                            ms(hops[h], 50), ms(hops[h], 99), ""));
-                }
+                hops.addRows(rows, "sync execute, open loop " + rate + "/s");
             }
         }
     }
@@ -284,9 +298,14 @@ public class Bench {
     void syncClosed(int connections) throws Exception {
         settle();
         Cpu cpu = cpuFromNow();
-        Result r = closed(connections, seconds, i -> execute(echoFunction, i));
+        Map<String, Double> threads0 = threadCpu(pid);
+        Hops hops = new Hops();
+        Result r = closed(connections, seconds, i -> hops.timed(() -> execute(echoFunction, i)));
+        cpuByScenario.put("sync execute, " + connections + " connections", byService(threads0, threadCpu(pid), cpu,
+                r.ok));
         rows.add(new Row("sync execute", connections + " connections", perSecond(r.ok, r.seconds), ms(r.latency, 50),
                 ms(r.latency, 99), cpu.perCall(r.ok) + errors(r)));
+        hops.addRows(rows, "sync execute, " + connections + " connections");
     }
 
     void cold() throws Exception {
@@ -531,7 +550,8 @@ public class Bench {
 
     // ---- where the CPU goes
 
-    Map<String, Double> cpuByService;
+    /** Where the CPU went, by scenario (those that measure it), in the order they ran. */
+    final Map<String, Map<String, Double>> cpuByScenario = new LinkedHashMap<>();
 
     /** CPU-ms of each live thread of the platform's JVM, by name (jcmd Thread.print reports each thread's cpu=). */
     static Map<String, Double> threadCpu(long pid) throws IOException, InterruptedException {
@@ -638,13 +658,17 @@ public class Bench {
             out.append(String.format("| %s | %s | %s | %s | %s | %s |%n", row.scenario, row.load, row.rate, row.p50,
                     row.p99, row.note));
         }
-        if (cpuByService != null && pid >= 0) {
-            out.append("\nWhere the CPU goes in the async scenario, CPU-ms per 1,000 invocations (threads of the "
-                    + "platform's JVM; JVM internals and threads that ended: other):\n\n| ");
-            out.append(String.join(" | ", cpuByService.keySet())).append(" | total |\n|");
-            out.append(" --- |".repeat(cpuByService.size() + 1)).append("\n|");
-            cpuByService.values().forEach(v -> out.append(String.format(" %,.0f |", v)));
-            out.append(String.format(" %,.0f |%n", cpuByService.values().stream().mapToDouble(Double::doubleValue).sum()));
+        if (!cpuByScenario.isEmpty() && pid >= 0) {
+            Set<String> parts = cpuByScenario.values().iterator().next().keySet();
+            out.append("\nWhere the CPU goes, CPU-ms per 1,000 invocations (threads of the platform's JVM; JVM internals "
+                    + "and threads that ended: other):\n\n| scenario | ");
+            out.append(String.join(" | ", parts)).append(" | total |\n|");
+            out.append(" --- |".repeat(parts.size() + 2)).append("\n");
+            cpuByScenario.forEach((scenario, cpu) -> {
+                out.append("| ").append(scenario).append(" |");
+                cpu.values().forEach(v -> out.append(String.format(" %,.0f |", v)));
+                out.append(String.format(" %,.0f |%n", cpu.values().stream().mapToDouble(Double::doubleValue).sum()));
+            });
         }
         return out.toString();
     }
