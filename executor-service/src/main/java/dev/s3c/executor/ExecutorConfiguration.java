@@ -26,6 +26,9 @@ import org.springframework.kafka.support.ProducerListener;
 @Configuration(proxyBeanMethods = false)
 class ExecutorConfiguration {
 
+    /** How soon the instances' transactional producers retry a request the broker refused for now. */
+    static final int TRANSACTION_RETRY_BACKOFF_MS = 5;
+
     /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */
     @Bean
     MeterFilter kafkaClientMeters() {
@@ -109,6 +112,12 @@ class ExecutorConfiguration {
         // a transaction's results for one partition leave in one batch when it commits (Kafka's 16 KiB default
         // filled and sent a batch every few dozen results: about a third more produce requests under load)
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+        // a transaction that begins while the broker still writes the last one's commit markers is told
+        // CONCURRENT_TRANSACTIONS (transactions v2, Kafka 4), and the client retries its offset commit after this
+        // backoff, its sender thread asleep: with Kafka's 100 ms default, a quarter of sync-64's transactions waited
+        // 100 ms for markers written in a few (the README's twenty-fourth round). Failed requests still back off
+        // exponentially from here, up to retry.backoff.max.ms (1 s)
+        config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
         var factory = new DefaultKafkaProducerFactory<String, Object>(config, new StringSerializer(),
                 JsonSerde.anySerializer());
         factory.setTransactionIdPrefix("s3c-executor-" + properties.instancePrefix() + "-");
