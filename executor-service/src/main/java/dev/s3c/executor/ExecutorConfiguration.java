@@ -114,9 +114,10 @@ class ExecutorConfiguration {
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         // a transaction that begins while the broker still writes the last one's commit markers is told
         // CONCURRENT_TRANSACTIONS (transactions v2, Kafka 4), and the client retries its offset commit after this
-        // backoff, its sender thread asleep: with Kafka's 100 ms default, a quarter of sync-64's transactions waited
-        // 100 ms for markers written in a few (the README's twenty-fourth round). Failed requests still back off
-        // exponentially from here, up to retry.backoff.max.ms (1 s)
+        // backoff, its sender thread asleep: with Kafka's 100 ms default, one offset commit in four to six under sync
+        // load waited 100 ms for markers written in a few milliseconds (the README's twenty-fourth round).
+        // Transactional requests retry at this fixed interval (a coordinator that is loading is asked 200 times a
+        // second: the accepted cost); produce and metadata retries still back off exponentially from it, up to 1 s
         config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
         var factory = new DefaultKafkaProducerFactory<String, Object>(config, new StringSerializer(),
                 JsonSerde.anySerializer());

@@ -168,7 +168,7 @@ public class ExecutorPool implements SmartLifecycle {
     }
 
     /** A template like {@code batches} over producers of its own (transactional ids apart). */
-    private static KafkaTemplate<String, Object> ownProducers(KafkaTemplate<String, Object> batches) {
+    static KafkaTemplate<String, Object> ownProducers(KafkaTemplate<String, Object> batches) {
         if (!(batches.getProducerFactory() instanceof DefaultKafkaProducerFactory<String, Object> shared)) {
             return batches;
         }
