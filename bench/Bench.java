@@ -210,32 +210,18 @@ public class Bench {
     void syncHops() throws Exception {
         settle();
         int count = Integer.getInteger("sequential", 500);
-        String[] names = {"accept", "publish and poll", "run", "commit, result read and reply", "whole call"};
-        Histogram[] hops = new Histogram[names.length];
-        for (int h = 0; h < hops.length; h++) {
-            hops[h] = new Histogram(3);
-        }
+        Hops hops = new Hops();
+        Histogram whole = new Histogram(3);
         for (int i = 0; i < count; i++) {
-            // the wall clock in microseconds, as the platform stamps its executions
-            long t0 = epochMicros(java.time.Instant.now());
-            LoadClient.Response response = execute(echoFunction, i);
-            long t1 = epochMicros(java.time.Instant.now());
-            if (response.status() != 200) {
-                continue;
+            int call = i;
+            long t0 = System.nanoTime();
+            LoadClient.Response response = hops.timed(() -> execute(echoFunction, call));
+            if (response.status() == 200) {
+                whole.recordValue((System.nanoTime() - t0) / 1000);
             }
-            long requested = micros(response.body(), "requestedAt");
-            long started = micros(response.body(), "startedAt");
-            long finished = micros(response.body(), "finishedAt");
-            long[] at = {t0, requested, started, finished, t1};
-            for (int h = 0; h < 4; h++) {
-                hops[h].recordValue(Math.max(0, at[h + 1] - at[h]));
-            }
-            hops[4].recordValue(t1 - t0);
         }
-        for (int h = 0; h < names.length; h++) {
-            rows.add(new Row("sync execute, 1 caller: " + names[h], "hop " + (h < 4 ? h + 1 : "all"), "-",
-                    ms(hops[h], 50), ms(hops[h], 99), ""));
-        }
+        hops.addRows(rows, "sync execute, 1 caller");
+        rows.add(new Row("sync execute, 1 caller: whole call", "hop all", "-", ms(whole, 50), ms(whole, 99), ""));
     }
 
     static long micros(String body, String field) {
