@@ -1107,6 +1107,12 @@ abstract class PipelineContract {
             }
             assertThat(exported).containsAll(wanted);
         });
+        // the live figures count the retry (read from the retry tier by a reader of its own) and the dead letter
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode live = gatewayA.get("/api/metrics").body().path("functions").path(failing);
+            assertThat(live.path("retried").asLong()).isEqualTo(1);
+            assertThat(live.path("deadLettered").asLong()).isEqualTo(1);
+        });
         // the executors' lag per partition is exported (the dashboards' lag panels; Micrometer binds a client's new
         // metrics once a minute); no service exports the other figures per partition, or a topic's second series
         // under its old, underscored name (KafkaClientMeters)

@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * Per-second aggregates of what the platform does, in total and per function, folded from its topics. Events
  * count in the second they happened (request time, finish time), so late arrivals still land in their second.
  * Totals are kept for an hour, per-function figures for the last minute; older seconds are overwritten.
- * Thread-safe: the consumer adds, the WebSocket and REST endpoints read.
+ * Thread-safe: the consumers add (the busy topics' and the retry tiers'), the WebSocket and REST endpoints read.
  */
 @org.springframework.stereotype.Component
 final class LiveAggregates {

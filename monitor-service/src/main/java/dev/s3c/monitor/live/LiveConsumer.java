@@ -11,8 +11,8 @@ import dev.s3c.contracts.ScalingEvent;
 import dev.s3c.contracts.Topic;
 import dev.s3c.monitor.TopicReader;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +23,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Feeds the live aggregates from the topics, as they are written: requests, results, retries, dead letters, scaling
  * events, executor statuses and lag samples. Each monitor instance reads everything from the moment it starts
  * (a group of its own, from the end), so every instance shows the whole platform; nothing is committed.
+ *
+ * <p>Two of these read in each monitor ({@link LiveReaders}): one the busy topics, one the retry tiers. While a fetch
+ * waits for its minimum bytes, the broker checks it again on every write to any of its partitions, and each check
+ * walks all the partitions the fetch names: one reader of 147 partitions (108 of them the nine idle retry tiers) cost
+ * the broker more than any other reader under load.
  */
-@Component
 class LiveConsumer extends TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(LiveConsumer.class);
@@ -53,26 +56,32 @@ class LiveConsumer extends TopicReader {
     private final LiveAggregates aggregates;
     private final LiveFeed feed;
 
-    LiveConsumer(LiveAggregates aggregates, LiveFeed feed, KafkaProperties kafka, MeterRegistry meters) {
+    /** The topics written to under any load. */
+    static final List<String> BUSY_TOPICS = List.of(Topic.INVOCATIONS.topicName(),
+            Topic.INVOCATION_RESULTS.topicName(), Topic.DEAD_LETTERS.topicName(), Topic.SCALING_EVENTS.topicName(),
+            Topic.EXECUTOR_STATUS.topicName(), Topic.EXECUTOR_LAG.topicName());
+
+    /** The retry tiers: written to only when functions fail. */
+    static final List<String> RETRY_TOPICS = Topic.retryTiers().stream().map(Topic::topicName).toList();
+
+    /**
+     * @param name the client id, and the start of the reader's own group's name
+     * @param maxWait how long a fetch may wait for a fuller batch (a reader of idle topics fetches this often)
+     */
+    LiveConsumer(String name, List<String> topics, Duration maxWait, LiveAggregates aggregates, LiveFeed feed,
+            KafkaProperties kafka, MeterRegistry meters) {
         // a group of its own from the end, never committing; read_committed: the scaler writes in transactions;
-        // figures are shown per second, so a fetch may wait up to 100 ms for a fuller batch: under load the broker
-        // then serves this reader a few fetches a second instead of one per handful of records
-        super("s3c-monitor-live", kafka, meters, Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, "s3c-monitor-live-" + UUID.randomUUID(),
+        // figures are shown per second, so a fetch may wait for a fuller batch: under load the broker then serves
+        // this reader a few fetches a second instead of one per handful of records
+        super(name, kafka, meters, Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, name + "-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100), ContainerProperties.AckMode.MANUAL, 1, topics());
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) maxWait.toMillis()), ContainerProperties.AckMode.MANUAL, 1,
+                topics);
         this.aggregates = aggregates;
         this.feed = feed;
-    }
-
-    private static List<String> topics() {
-        List<String> topics = new ArrayList<>(List.of(Topic.INVOCATIONS.topicName(),
-                Topic.INVOCATION_RESULTS.topicName(), Topic.DEAD_LETTERS.topicName(),
-                Topic.SCALING_EVENTS.topicName(), Topic.EXECUTOR_STATUS.topicName(), Topic.EXECUTOR_LAG.topicName()));
-        Topic.retryTiers().forEach(t -> topics.add(t.topicName()));
-        return topics;
     }
 
     @Override

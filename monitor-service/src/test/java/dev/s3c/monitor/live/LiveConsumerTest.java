@@ -25,12 +25,35 @@ class LiveConsumerTest {
 
     private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
     private final LiveAggregates aggregates = new LiveAggregates();
-    private final LiveConsumer consumer = new LiveConsumer(aggregates, new LiveFeed(aggregates), new KafkaProperties(),
+    private final LiveConsumer consumer = new LiveConsumer("s3c-monitor-live", LiveConsumer.BUSY_TOPICS,
+            java.time.Duration.ofMillis(100), aggregates, new LiveFeed(aggregates), new KafkaProperties(),
             new SimpleMeterRegistry());
 
     private static ConsumerRecord<String, byte[]> record(Topic topic, String key, Object value) {
         return new ConsumerRecord<>(topic.topicName(), 0, 0, T0.toEpochMilli(), TimestampType.CREATE_TIME, 0, 0, key,
                 JsonCodec.toBytes(value), new RecordHeaders(), Optional.empty());
+    }
+
+    /**
+     * The broker checks a waiting fetch again on every write to any partition it names, walking all of them: the nine
+     * retry tiers (108 partitions, idle while functions succeed) are read apart, so the reader of the busy topics
+     * names 39 partitions, not 147. Together the two read every topic the live figures come from.
+     */
+    @Test
+    void theRetryTiersAreReadApartFromTheBusyTopics() {
+        assertThat(LiveConsumer.RETRY_TOPICS).containsExactlyElementsOf(
+                Topic.retryTiers().stream().map(Topic::topicName).toList());
+        assertThat(LiveConsumer.BUSY_TOPICS).doesNotContainAnyElementsOf(LiveConsumer.RETRY_TOPICS)
+                .containsExactlyInAnyOrder(Topic.INVOCATIONS.topicName(), Topic.INVOCATION_RESULTS.topicName(),
+                        Topic.DEAD_LETTERS.topicName(), Topic.SCALING_EVENTS.topicName(),
+                        Topic.EXECUTOR_STATUS.topicName(), Topic.EXECUTOR_LAG.topicName());
+        int busyPartitions = LiveConsumer.BUSY_TOPICS.stream().mapToInt(LiveConsumerTest::partitions).sum();
+        assertThat(busyPartitions).isEqualTo(39);
+    }
+
+    private static int partitions(String topicName) {
+        return java.util.Arrays.stream(Topic.values()).filter(t -> t.topicName().equals(topicName)).findFirst()
+                .orElseThrow().partitions();
     }
 
     @Test
