@@ -84,6 +84,11 @@ class LiveConsumer extends TopicReader {
         this.feed = feed;
     }
 
+    /** The topics this reader subscribes to. */
+    List<String> topics() {
+        return List.of(container().getContainerProperties().getTopics());
+    }
+
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
