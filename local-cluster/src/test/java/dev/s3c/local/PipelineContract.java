@@ -456,6 +456,12 @@ abstract class PipelineContract {
         assertThat(gatewayA.get("/api/executions/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);
         assertError(gatewayA.get("/api/functions/" + id + "/logs?status=weird"), 400, "status");
         assertError(gatewayA.get("/api/functions?size=0"), 400, "size");
+        // a query parameter a request does not read is named, not ignored (here the misspelled limit would have
+        // listed 50, and the execute run sync)
+        assertError(gatewayA.get("/api/functions/" + id + "/logs?limt=5"), 400, "limt");
+        assertError(gatewayA.get("/api/functions?sort=name"), 400, "sort");
+        assertError(gatewayA.post("/api/functions/" + id + "/execute?mdoe=async", "{}"), 400, "mdoe");
+        assertThat(gatewayA.get("/api/functions/" + id + "/logs?limit=5&status=failed").status()).isEqualTo(200);
         // the bench's baseline: the same web stack, no pipeline
         Api.Response echo = gatewayA.post("/api/echo", "{\"input\": {\"n\": [1, 2]}}");
         assertThat(echo.status()).isEqualTo(200);

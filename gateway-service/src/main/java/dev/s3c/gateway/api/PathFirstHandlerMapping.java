@@ -22,7 +22,8 @@ import org.springframework.web.util.pattern.PathPattern;
  * header and media-type conditions before its path, nearly a tenth of the gateway's event loops under async load.
  * When exactly one mapping matches, the answer is Spring's own matching of that mapping; in every other case (none
  * or several match, a CORS pre-flight, a path a mapping names exactly, mappings changing) Spring looks the method up
- * as it always does, so its 404, 405, 415 and best-match rules stay its own.
+ * as it always does, so its 404, 405, 415 and best-match rules stay its own. Once a method is found, a query
+ * parameter it does not read is refused ({@link QueryParameters}).
  */
 class PathFirstHandlerMapping extends RequestMappingHandlerMapping {
 
@@ -35,6 +36,8 @@ class PathFirstHandlerMapping extends RequestMappingHandlerMapping {
             return new PathFirstHandlerMapping();
         }
     }
+
+    private final QueryParameters queryParameters = new QueryParameters();
 
     /** Null while mappings change: Spring then looks every request up. */
     private volatile Index index;
@@ -93,6 +96,13 @@ class PathFirstHandlerMapping extends RequestMappingHandlerMapping {
         }
         handleMatch(matched, handler, exchange);
         return handler;
+    }
+
+    /** Every method found, by either way, comes through here. */
+    @Override
+    protected void handleMatch(RequestMappingInfo info, HandlerMethod handlerMethod, ServerWebExchange exchange) {
+        super.handleMatch(info, handlerMethod, exchange);
+        queryParameters.check(handlerMethod, exchange.getRequest());
     }
 
     private record Mapping(RequestMappingInfo info, HandlerMethod handler, List<PathPattern> patterns) {
