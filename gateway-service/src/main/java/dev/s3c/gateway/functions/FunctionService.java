@@ -274,8 +274,21 @@ public class FunctionService {
                 .flatMap(marked -> marked ? Mono.just(saved) : deliverNewest(saved.id(), 5, true).thenReturn(saved));
     }
 
+    /**
+     * A function by its id, named as its property ({@code id}): Spring Data maps {@code _id} to the same query, but
+     * only after building and catching an exception for a name that is no property of {@link FunctionDocument}.
+     */
+    static Query byId(String id) {
+        return Query.query(Criteria.where("id").is(id));
+    }
+
+    /** The function as it was at that version: an optimistic write changes nothing if it has changed since. */
+    static Query sameVersion(String id, long version) {
+        return Query.query(Criteria.where("id").is(id).and("version").is(version));
+    }
+
     private Mono<Boolean> markDelivered(FunctionDocument delivered) {
-        Query same = Query.query(Criteria.where("_id").is(delivered.id()).and("version").is(delivered.version()));
+        Query same = sameVersion(delivered.id(), delivered.version());
         return mongo.updateFirst(same, new Update().unset(FunctionDocument.UNDELIVERED), FunctionDocument.class)
                 .map(r -> r.getMatchedCount() == 1);
     }
@@ -315,7 +328,7 @@ public class FunctionService {
                             spec.status() == null ? current.status() : spec.status(),
                             current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
                     // optimistic: only replace the version we read
-                    Query same = Query.query(Criteria.where("_id").is(id).and("version").is(current.version()));
+                    Query same = sameVersion(id, current.version());
                     return mongo.findAndReplace(same, next, FindAndReplaceOptions.options().returnNew())
                             .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
                             .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
@@ -341,15 +354,16 @@ public class FunctionService {
 
     private Mono<Void> delete(String id) {
         org.bson.Document pending = new org.bson.Document("at", new java.util.Date());
-        Query byId = Query.query(Criteria.where("_id").is(id));
-        return mongo.upsert(byId, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)
-                .flatMap(entry -> mongo.findAndRemove(byId, FunctionDocument.class)
+        Query entry = Query.query(Criteria.where("_id").is(id));
+        return mongo.upsert(entry, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)
+                .flatMap(upserted -> mongo.findAndRemove(byId(id), FunctionDocument.class)
                         // nothing to delete: the entry goes, unless another delete under way wrote it
-                        .switchIfEmpty(Mono.defer(() -> (entry.getUpsertedId() != null ? mongo.remove(byId, TOMBSTONES)
-                                .then() : Mono.<Void>empty()).then(Mono.error(ApiException.notFound("function " + id))))))
+                        .switchIfEmpty(Mono.defer(() -> (upserted.getUpsertedId() != null
+                                ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty())
+                                .then(Mono.error(ApiException.notFound("function " + id))))))
                 .doOnNext(removed -> lookups.remove(id))
                 .flatMap(removed -> publisher.tombstone(id))
-                .then(mongo.remove(byId, TOMBSTONES))
+                .then(mongo.remove(entry, TOMBSTONES))
                 .then();
     }
 
@@ -374,14 +388,14 @@ public class FunctionService {
                 .concatMap(entry -> {
                     // Spring Data stores an id that reads as an ObjectId as one, like the functions' own ids
                     String id = String.valueOf(entry.get("_id"));
-                    Query byId = Query.query(Criteria.where("_id").is(id));
-                    return mongo.exists(byId, FunctionDocument.class).flatMap(stillThere -> {
+                    Query sameEntry = Query.query(Criteria.where("_id").is(id));
+                    return mongo.exists(byId(id), FunctionDocument.class).flatMap(stillThere -> {
                         if (!stillThere) {
-                            return publisher.tombstone(id).then(mongo.remove(byId, TOMBSTONES)).thenReturn(true);
+                            return publisher.tombstone(id).then(mongo.remove(sameEntry, TOMBSTONES)).thenReturn(true);
                         }
                         java.util.Date at = entry.getDate("at");
                         // the delete never removed it (it failed before): no tombstone is owed
-                        return at != null && at.before(settled) ? mongo.remove(byId, TOMBSTONES).thenReturn(false)
+                        return at != null && at.before(settled) ? mongo.remove(sameEntry, TOMBSTONES).thenReturn(false)
                                 : Mono.just(false);
                     });
                 });
@@ -407,8 +421,8 @@ public class FunctionService {
     }
 
     private Mono<Void> markUndelivered(String id) {
-        return mongo.updateFirst(Query.query(Criteria.where("_id").is(id)),
-                new Update().set(FunctionDocument.UNDELIVERED, true), FunctionDocument.class).then();
+        return mongo.updateFirst(byId(id), new Update().set(FunctionDocument.UNDELIVERED, true),
+                FunctionDocument.class).then();
     }
 
     /** Publishes every stored function again: repairs the topic after a fresh broker. */
