@@ -44,6 +44,181 @@ public final class FunctionSandbox implements AutoCloseable {
 
     private static final String PRELUDE = "var module = { exports: {} }; var exports = module.exports;";
 
+    /**
+     * The console as Node's formats what it is given (GraalJS's own prints an object as {@code [object Object]}):
+     * printf-style {@code %s %d %i %f %j %o %O %c %%} in a first string, other values inspected on one line
+     * ({@code { a: 1, b: [ 'x' ] }}, {@code Map(1) { 'k' => 1 }}, {@code [Function: f]}, an error's stack), nested
+     * two levels deep and 100 items wide, as Node's defaults are, without calling getters; at most
+     * {@code MAX_FORMATTED} characters per call. Evaluated before user code, with the intrinsics it uses taken then.
+     */
+    private static final String CONSOLE = """
+            (function () {
+              'use strict';
+              const c = globalThis.console;
+              if (!c) return;
+              const apply = Reflect.apply, ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor;
+              const protoOf = Object.getPrototypeOf, isArray = Array.isArray, isView = ArrayBuffer.isView;
+              const stringify = JSON.stringify, toStr = String, toNumber = Number, is = Object.is;
+              const fnSource = Function.prototype.toString, isNaNValue = Number.isNaN;
+              const dateTime = Date.prototype.getTime, dateIso = Date.prototype.toISOString;
+              const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+              const mapSize = describe(Map.prototype, 'size').get, setSize = describe(Set.prototype, 'size').get;
+              const MAX_ITEMS = 100, MAX_DEPTH = 2, MAX_STRING = 10000, MAX_FORMATTED = 100000;
+              const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+              let left = 0;
+              function quote(text) {
+                if (text.length > MAX_STRING) {
+                  text = text.slice(0, MAX_STRING) + '... ' + (text.length - MAX_STRING) + ' more characters';
+                }
+                // as Node picks: single quotes, else double, else backticks, else single with escapes
+                const q = !text.includes("'") ? "'" : !text.includes('"') ? '"' : !text.includes('`') ? '`' : "'";
+                text = text.replace(/\\\\/g, '\\\\\\\\').replace(/\\n/g, '\\\\n');
+                return q + (q === "'" ? text.replace(/'/g, "\\\\'") : text) + q;
+              }
+              function key(k) {
+                return typeof k === 'symbol' ? '[' + toStr(k) + ']' : IDENTIFIER.test(k) ? k : quote(k);
+              }
+              function constructorName(v) {
+                const proto = protoOf(v);
+                if (proto === null) return null;
+                const d = describe(proto, 'constructor');
+                return d && typeof d.value === 'function' && typeof d.value.name === 'string' && d.value.name || 'Object';
+              }
+              function stackOf(e) {
+                const stack = typeof e.stack === 'string' ? e.stack : toStr(e.name) + ': ' + toStr(e.message);
+                return stack.split('\\n').filter(line => !line.includes('s3c-')).join('\\n');
+              }
+              function items(parts, count) {
+                if (count > MAX_ITEMS) parts.push('... ' + (count - MAX_ITEMS) + ' more item' + (count - MAX_ITEMS > 1 ? 's' : ''));
+                return parts;
+              }
+              function braces(prefix, open, parts, close) {
+                return parts.length ? prefix + open + ' ' + parts.join(', ') + ' ' + close : prefix + open + close;
+              }
+              function inspect(v, depth, seen) {
+                if (left <= 0) return '...';
+                const shown = describeValue(v, depth, seen);
+                left -= shown.length;
+                return shown;
+              }
+              function describeValue(v, depth, seen) {
+                switch (typeof v) {
+                  case 'string': return quote(v);
+                  case 'number': return is(v, -0) ? '-0' : toStr(v);
+                  case 'bigint': return toStr(v) + 'n';
+                  case 'boolean': case 'undefined': case 'symbol': return toStr(v);
+                  case 'function': {
+                    const source = apply(fnSource, v, []);
+                    const name = typeof v.name === 'string' && v.name ? v.name : '';
+                    return source.startsWith('class') ? '[class ' + (name || '(anonymous)') + ']'
+                        : '[Function' + (name ? ': ' + name : ' (anonymous)') + ']';
+                  }
+                }
+                if (v === null) return 'null';
+                if (seen.includes(v)) return '[Circular]';
+                if (v instanceof Error) return depth === 0 ? stackOf(v) : '[' + toStr(v.name) + ': ' + toStr(v.message) + ']';
+                if (v instanceof Date) return isNaNValue(apply(dateTime, v, [])) ? 'Invalid Date' : apply(dateIso, v, []);
+                if (v instanceof RegExp) return toStr(v);
+                const name = constructorName(v);
+                if (depth > MAX_DEPTH) return '[' + (isArray(v) ? 'Array' : name || 'Object') + ']';
+                seen.push(v);
+                try {
+                  const parts = [];
+                  if (isArray(v) || (isView(v) && !(v instanceof DataView))) {
+                    const n = v.length;
+                    let i = 0;
+                    for (; i < n && parts.length < MAX_ITEMS; i++) {
+                      let holes = 0;
+                      while (i + holes < n && !((i + holes) in v)) holes++;
+                      if (holes > 0) {
+                        parts.push('<' + holes + ' empty item' + (holes > 1 ? 's>' : '>'));
+                        i += holes - 1;
+                      } else {
+                        parts.push(inspect(v[i], depth + 1, seen));
+                      }
+                    }
+                    if (i < n) parts.push('... ' + (n - i) + ' more item' + (n - i > 1 ? 's' : ''));
+                    return braces(isArray(v) && name === 'Array' ? '' : name + '(' + n + ') ', '[', parts, ']');
+                  }
+                  if (v instanceof Map) {
+                    const size = apply(mapSize, v, []);
+                    for (const [k, x] of apply(mapEntries, v, [])) {
+                      if (parts.length === MAX_ITEMS) break;
+                      parts.push(inspect(k, depth + 1, seen) + ' => ' + inspect(x, depth + 1, seen));
+                    }
+                    return braces(name + '(' + size + ') ', '{', items(parts, size), '}');
+                  }
+                  if (v instanceof Set) {
+                    const size = apply(setSize, v, []);
+                    for (const x of apply(setValues, v, [])) {
+                      if (parts.length === MAX_ITEMS) break;
+                      parts.push(inspect(x, depth + 1, seen));
+                    }
+                    return braces(name + '(' + size + ') ', '{', items(parts, size), '}');
+                  }
+                  let count = 0;
+                  for (const k of ownKeys(v)) {
+                    const d = describe(v, k);
+                    if (!d || !d.enumerable) continue;
+                    if (++count > MAX_ITEMS) continue;
+                    parts.push(key(k) + ': ' + ('value' in d ? inspect(d.value, depth + 1, seen)
+                        : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : '[Setter]'));
+                  }
+                  const prefix = name === 'Object' ? '' : name === null ? '[Object: null prototype] ' : name + ' ';
+                  return braces(prefix, '{', items(parts, count), '}');
+                } finally {
+                  seen.pop();
+                }
+              }
+              function json(v) {
+                try {
+                  return toStr(stringify(v));
+                } catch (e) {
+                  if (e instanceof TypeError && /circular/i.test(e.message)) return '[Circular]';
+                  throw e;
+                }
+              }
+              function format(args) {
+                left = MAX_FORMATTED;
+                let out = '', i = 0;
+                if (typeof args[0] === 'string') {
+                  i = 1;
+                  out = args.length === 1 ? args[0] : args[0].replace(/%([sdifjoOc%])/g, (spec, type) => {
+                    if (type === '%') return '%';
+                    if (i >= args.length) return spec;
+                    const a = args[i++];
+                    switch (type) {
+                      // an object one level deep, as Node's depth 0
+                      case 's': return typeof a === 'string' ? a : typeof a === 'bigint' ? toStr(a) + 'n'
+                          : typeof a === 'object' && a !== null ? inspect(a, MAX_DEPTH, []) : is(a, -0) ? '-0' : toStr(a);
+                      case 'd': return typeof a === 'bigint' ? toStr(a) + 'n' : typeof a === 'symbol' ? 'NaN' : toStr(toNumber(a));
+                      case 'i': return typeof a === 'bigint' ? toStr(a) + 'n' : typeof a === 'symbol' ? 'NaN' : toStr(parseInt(a));
+                      case 'f': return typeof a === 'symbol' ? 'NaN' : toStr(parseFloat(a));
+                      case 'j': return json(a);
+                      case 'c': return '';
+                      default: return inspect(a, 0, []);
+                    }
+                  });
+                }
+                for (; i < args.length; i++) {
+                  out += (i === 0 ? '' : ' ') + (typeof args[i] === 'string' ? args[i] : inspect(args[i], 0, []));
+                }
+                return out;
+              }
+              const log = c.log;
+              for (const method of ['log', 'info', 'debug', 'warn', 'error']) {
+                const original = c[method];
+                if (typeof original === 'function') {
+                  c[method] = function (...args) { apply(original, c, [format(args)]); };
+                }
+              }
+              c.dir = function (v) { left = MAX_FORMATTED; apply(log, c, [inspect(v, 0, [])]); };
+              c.assert = function (condition, ...args) {
+                if (!condition) apply(c.error, c, args.length ? ['Assertion failed: ' + format(args)] : ['Assertion failed']);
+              };
+            })()
+            """;
+
     // Evaluated before user code, so it holds the intrinsics as they were before the function could patch them.
     private static final String INVOKER = """
             (function () {
@@ -381,6 +556,7 @@ public final class FunctionSandbox implements AutoCloseable {
 
     private void load(Loaded loaded, FunctionDefinition function) {
         Context context = loaded.context;
+        context.eval(engine.source("console", "s3c-console.js", CONSOLE));
         loaded.invoker = context.eval(engine.source("invoker", "s3c-invoker.js", INVOKER));
         String name = sourceName(function);
         if (function.style() == CodeStyle.BODY) {

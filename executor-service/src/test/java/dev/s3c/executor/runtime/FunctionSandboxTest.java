@@ -95,6 +95,96 @@ class FunctionSandboxTest {
         }
     }
 
+    /** What Node 20 prints for the same calls (its one-line forms), but for a circular reference's marker. */
+    @Test
+    void theConsoleFormatsValuesAsNodeDoes() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.HANDLER, """
+                    class P { constructor() { this.x = 1; } }
+                    function handler(input) {
+                      console.log('hello', input);
+                      console.log({a: {b: {c: {d: 1}}}});
+                      console.log([1, 'two', [3, [4, [5]]]]);
+                      console.log('%s is %d years and %i, %f, %j, %O %%', 'Ada', 36.5, 42.9, '1.5', {x: 1}, [1]);
+                      console.log(new Map([['k', 1]]), new Set([1, 2]));
+                      console.log(function f() {}, () => 1, class A {});
+                      console.log(null, undefined, true, 10n, -0, NaN, Symbol('s'));
+                      console.log({'a-b': 1, [Symbol('k')]: 2, get g() { return 1; }});
+                      console.log(new Date(0));
+                      console.log([1, , , 4]);
+                      console.log(new P());
+                      const n = Object.create(null); n.a = 1; console.log(n);
+                      console.log('%c styled', 'color: red');
+                      console.log('a%', 1);
+                      console.log('%s', 'only', 'extra');
+                      console.log('100%s');
+                      console.log({s: "it's", t: 'say "hi"', u: 'both \\' and "', nl: 'a\\nb'});
+                      console.log(new Uint8Array([1, 2]));
+                      console.dir({a: 1});
+                      console.assert(false, 'x %d', 1);
+                      console.log('%s', {a: {b: 1}}, '%s');
+                      console.log({f: [1, 2, 3], g: {}, h: []});
+                      console.log('', 1);
+                      console.log();
+                      console.log('%d %i %f', '42', '7.9x', 'x');
+                      const o = {name: 'o'}; o.self = o; console.warn(o);
+                      console.error(Array.from({length: 102}, (_, i) => i % 2).join('').length, [...Array(102).keys()].slice(99));
+                      return null;
+                    }""");
+            RunOutcome out = run(sandbox, f, "{\"a\":1,\"b\":\"x\"}");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            assertThat(out.logs()).isEqualTo("""
+                    hello { a: 1, b: 'x' }
+                    { a: { b: { c: [Object] } } }
+                    [ 1, 'two', [ 3, [ 4, [Array] ] ] ]
+                    Ada is 36.5 years and 42, 1.5, {"x":1}, [ 1 ] %
+                    Map(1) { 'k' => 1 } Set(2) { 1, 2 }
+                    [Function: f] [Function (anonymous)] [class A]
+                    null undefined true 10n -0 NaN Symbol(s)
+                    { 'a-b': 1, g: [Getter], [Symbol(k)]: 2 }
+                    1970-01-01T00:00:00.000Z
+                    [ 1, <2 empty items>, 4 ]
+                    P { x: 1 }
+                    [Object: null prototype] { a: 1 }
+                     styled
+                    a% 1
+                    only extra
+                    100%s
+                    { s: "it's", t: 'say "hi"', u: `both ' and "`, nl: 'a\\nb' }
+                    Uint8Array(2) [ 1, 2 ]
+                    { a: 1 }
+                    Assertion failed: x 1
+                    { a: [Object] } %s
+                    { f: [ 1, 2, 3 ], g: {}, h: [] }
+                     1
+
+                    42 7 NaN
+                    { name: 'o', self: [Circular] }
+                    102 [ 99, 100, 101 ]
+                    """);
+        }
+    }
+
+    @Test
+    void theConsoleBoundsWhatItFormatsAndShowsErrorsWithTheirStack() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.HANDLER, """
+                    function handler(input) {
+                      console.log([...Array(250).keys()]);
+                      console.log({e: new TypeError('bad'), big: 'x'.repeat(20000)});
+                      console.log(new Error('boom'));
+                      return null;
+                    }""");
+            String[] lines = run(sandbox, f, "null").logs().split("\n");
+            assertThat(lines[0]).startsWith("[ 0, 1, 2,").endsWith(", 98, 99, ... 150 more items ]");
+            assertThat(lines[1]).startsWith("{ e: [TypeError: bad], big: 'xxx").endsWith("x... 10000 more characters' }")
+                    .hasSize("{ e: [TypeError: bad], big: '".length() + 10_000 + "... 10000 more characters' }".length());
+            assertThat(lines[2]).isEqualTo("Error: boom");
+            assertThat(lines[3]).startsWith("    at handler (").contains(".js:4:");
+            assertThat(String.join("\n", lines)).doesNotContain("s3c-");
+        }
+    }
+
     @Test
     void boundsConsoleOutput() {
         try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, new SandboxLimits(100, 1000, 4, 0, 0, 0))) {
