@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.method.HandlerMethod;
@@ -36,16 +38,25 @@ final class QueryParameters {
     /** Refuses a query parameter the method does not read. */
     void check(HandlerMethod handler, ServerHttpRequest request) {
         // a CORS pre-flight is answered by its headers alone; its own refusal would reach the page as a CORS failure
-        if (request.getURI().getRawQuery() == null || CorsUtils.isPreFlightRequest(request)) {
+        if (request.getURI().getRawQuery() == null
+                || request.getMethod() == HttpMethod.OPTIONS && CorsUtils.isPreFlightRequest(request)) {
             return;
         }
         Set<String> names = accepted.computeIfAbsent(handler.getMethod(), QueryParameters::readBy).orElse(null);
         if (names == null) {
             return;
         }
-        for (String given : request.getQueryParams().keySet()) {
+        // the names as the server parsed them, once per request: the security firewall's view of the query checks
+        // every name and value again at each read (the execute call reads it too)
+        ServerHttpRequest parsed = request;
+        while (parsed instanceof ServerHttpRequestDecorator decorator) {
+            parsed = decorator.getDelegate();
+        }
+        for (String given : parsed.getQueryParams().keySet()) {
             String name = given.endsWith("[]") ? given.substring(0, given.length() - 2) : given;
             if (!names.contains(name)) {
+                // a name the firewall refuses is refused as it refuses it, not repeated in an answer of ours
+                request.getQueryParams();
                 throw ApiException.badRequest(given, names.isEmpty() ? "is not a query parameter: this request takes none"
                         : "is not a query parameter of this request (" + String.join(", ", names) + ")");
             }
