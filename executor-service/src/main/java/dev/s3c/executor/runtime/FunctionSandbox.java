@@ -46,176 +46,240 @@ public final class FunctionSandbox implements AutoCloseable {
 
     /**
      * The console as Node's formats what it is given (GraalJS's own prints an object as {@code [object Object]}):
-     * printf-style {@code %s %d %i %f %j %o %O %c %%} in a first string, other values inspected on one line
-     * ({@code { a: 1, b: [ 'x' ] }}, {@code Map(1) { 'k' => 1 }}, {@code [Function: f]}, an error's stack), nested
-     * two levels deep and 100 items wide, as Node's defaults are, without calling getters; at most
-     * {@code MAX_FORMATTED} characters per call. Evaluated before user code, with the intrinsics it uses taken then.
+     * printf-style {@code %s %d %i %f %j %o %O %c %%} in a first string ({@code %o} as {@code %O}), other values
+     * inspected on one line ({@code { a: 1, b: [ 'x' ] }}, {@code Map(1) { 'k' => 1 }}, {@code [Function: f]}, an
+     * error's stack), nested two levels deep, arrays, maps and sets 100 items wide, strings cut at 10,000 characters,
+     * as Node's defaults are, without calling getters. The work per call is bounded: what it builds is cut at
+     * {@code MAX_FORMATTED} characters, and the rest is not looked at. Evaluated before user code; the formatter is
+     * made at the first call (setting up the intrinsics it uses is slow in a new context while the JVM is cold), so a
+     * function that patches the intrinsics before it logs breaks only its own console.
      */
     private static final String CONSOLE = """
             (function () {
               'use strict';
               const c = globalThis.console;
               if (!c) return;
-              const apply = Reflect.apply, ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor;
-              const protoOf = Object.getPrototypeOf, isArray = Array.isArray, isView = ArrayBuffer.isView;
-              const stringify = JSON.stringify, toStr = String, toNumber = Number, is = Object.is;
-              const fnSource = Function.prototype.toString, isNaNValue = Number.isNaN;
-              const dateTime = Date.prototype.getTime, dateIso = Date.prototype.toISOString;
-              const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
-              const mapSize = describe(Map.prototype, 'size').get, setSize = describe(Set.prototype, 'size').get;
-              const MAX_ITEMS = 100, MAX_DEPTH = 2, MAX_STRING = 10000, MAX_FORMATTED = 100000;
-              const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-              let left = 0;
-              function quote(text) {
-                if (text.length > MAX_STRING) {
-                  text = text.slice(0, MAX_STRING) + '... ' + (text.length - MAX_STRING) + ' more characters';
+              // the formatter is made at the first call: a context whose function never logs pays nothing for it
+              let format = null;
+              const originals = { log: c.log, info: c.info, debug: c.debug, warn: c.warn, error: c.error };
+              for (const method in originals) {
+                const original = originals[method];
+                if (typeof original === 'function') {
+                  c[method] = function (...args) {
+                    // a line of text as it is: most logging, and no formatter made for it
+                    original.call(c, args.length === 1 && typeof args[0] === 'string' && args[0].length <= 100000
+                        ? args[0] : (format || (format = formatter()))(args));
+                  };
                 }
-                // as Node picks: single quotes, else double, else backticks, else single with escapes
-                const q = !text.includes("'") ? "'" : !text.includes('"') ? '"' : !text.includes('`') ? '`' : "'";
-                text = text.replace(/\\\\/g, '\\\\\\\\').replace(/\\n/g, '\\\\n');
-                return q + (q === "'" ? text.replace(/'/g, "\\\\'") : text) + q;
-              }
-              function key(k) {
-                return typeof k === 'symbol' ? '[' + toStr(k) + ']' : IDENTIFIER.test(k) ? k : quote(k);
-              }
-              function constructorName(v) {
-                const proto = protoOf(v);
-                if (proto === null) return null;
-                const d = describe(proto, 'constructor');
-                return d && typeof d.value === 'function' && typeof d.value.name === 'string' && d.value.name || 'Object';
-              }
-              function stackOf(e) {
-                const stack = typeof e.stack === 'string' ? e.stack : toStr(e.name) + ': ' + toStr(e.message);
-                return stack.split('\\n').filter(line => !line.includes('s3c-')).join('\\n');
-              }
-              function items(parts, count) {
-                if (count > MAX_ITEMS) parts.push('... ' + (count - MAX_ITEMS) + ' more item' + (count - MAX_ITEMS > 1 ? 's' : ''));
-                return parts;
-              }
-              function braces(prefix, open, parts, close) {
-                return parts.length ? prefix + open + ' ' + parts.join(', ') + ' ' + close : prefix + open + close;
-              }
-              function inspect(v, depth, seen) {
-                if (left <= 0) return '...';
-                const shown = describeValue(v, depth, seen);
-                left -= shown.length;
-                return shown;
-              }
-              function describeValue(v, depth, seen) {
-                switch (typeof v) {
-                  case 'string': return quote(v);
-                  case 'number': return is(v, -0) ? '-0' : toStr(v);
-                  case 'bigint': return toStr(v) + 'n';
-                  case 'boolean': case 'undefined': case 'symbol': return toStr(v);
-                  case 'function': {
-                    const source = apply(fnSource, v, []);
-                    const name = typeof v.name === 'string' && v.name ? v.name : '';
-                    return source.startsWith('class') ? '[class ' + (name || '(anonymous)') + ']'
-                        : '[Function' + (name ? ': ' + name : ' (anonymous)') + ']';
-                  }
-                }
-                if (v === null) return 'null';
-                if (seen.includes(v)) return '[Circular]';
-                if (v instanceof Error) return depth === 0 ? stackOf(v) : '[' + toStr(v.name) + ': ' + toStr(v.message) + ']';
-                if (v instanceof Date) return isNaNValue(apply(dateTime, v, [])) ? 'Invalid Date' : apply(dateIso, v, []);
-                if (v instanceof RegExp) return toStr(v);
-                const name = constructorName(v);
-                if (depth > MAX_DEPTH) return '[' + (isArray(v) ? 'Array' : name || 'Object') + ']';
-                seen.push(v);
-                try {
-                  const parts = [];
-                  if (isArray(v) || (isView(v) && !(v instanceof DataView))) {
-                    const n = v.length;
-                    let i = 0;
-                    for (; i < n && parts.length < MAX_ITEMS; i++) {
-                      let holes = 0;
-                      while (i + holes < n && !((i + holes) in v)) holes++;
-                      if (holes > 0) {
-                        parts.push('<' + holes + ' empty item' + (holes > 1 ? 's>' : '>'));
-                        i += holes - 1;
-                      } else {
-                        parts.push(inspect(v[i], depth + 1, seen));
-                      }
-                    }
-                    if (i < n) parts.push('... ' + (n - i) + ' more item' + (n - i > 1 ? 's' : ''));
-                    return braces(isArray(v) && name === 'Array' ? '' : name + '(' + n + ') ', '[', parts, ']');
-                  }
-                  if (v instanceof Map) {
-                    const size = apply(mapSize, v, []);
-                    for (const [k, x] of apply(mapEntries, v, [])) {
-                      if (parts.length === MAX_ITEMS) break;
-                      parts.push(inspect(k, depth + 1, seen) + ' => ' + inspect(x, depth + 1, seen));
-                    }
-                    return braces(name + '(' + size + ') ', '{', items(parts, size), '}');
-                  }
-                  if (v instanceof Set) {
-                    const size = apply(setSize, v, []);
-                    for (const x of apply(setValues, v, [])) {
-                      if (parts.length === MAX_ITEMS) break;
-                      parts.push(inspect(x, depth + 1, seen));
-                    }
-                    return braces(name + '(' + size + ') ', '{', items(parts, size), '}');
-                  }
-                  let count = 0;
-                  for (const k of ownKeys(v)) {
-                    const d = describe(v, k);
-                    if (!d || !d.enumerable) continue;
-                    if (++count > MAX_ITEMS) continue;
-                    parts.push(key(k) + ': ' + ('value' in d ? inspect(d.value, depth + 1, seen)
-                        : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : '[Setter]'));
-                  }
-                  const prefix = name === 'Object' ? '' : name === null ? '[Object: null prototype] ' : name + ' ';
-                  return braces(prefix, '{', items(parts, count), '}');
-                } finally {
-                  seen.pop();
-                }
-              }
-              function json(v) {
-                try {
-                  return toStr(stringify(v));
-                } catch (e) {
-                  if (e instanceof TypeError && /circular/i.test(e.message)) return '[Circular]';
-                  throw e;
-                }
-              }
-              function format(args) {
-                left = MAX_FORMATTED;
-                let out = '', i = 0;
-                if (typeof args[0] === 'string') {
-                  i = 1;
-                  out = args.length === 1 ? args[0] : args[0].replace(/%([sdifjoOc%])/g, (spec, type) => {
-                    if (type === '%') return '%';
-                    if (i >= args.length) return spec;
-                    const a = args[i++];
-                    switch (type) {
-                      // an object one level deep, as Node's depth 0
-                      case 's': return typeof a === 'string' ? a : typeof a === 'bigint' ? toStr(a) + 'n'
-                          : typeof a === 'object' && a !== null ? inspect(a, MAX_DEPTH, []) : is(a, -0) ? '-0' : toStr(a);
-                      case 'd': return typeof a === 'bigint' ? toStr(a) + 'n' : typeof a === 'symbol' ? 'NaN' : toStr(toNumber(a));
-                      case 'i': return typeof a === 'bigint' ? toStr(a) + 'n' : typeof a === 'symbol' ? 'NaN' : toStr(parseInt(a));
-                      case 'f': return typeof a === 'symbol' ? 'NaN' : toStr(parseFloat(a));
-                      case 'j': return json(a);
-                      case 'c': return '';
-                      default: return inspect(a, 0, []);
-                    }
-                  });
-                }
-                for (; i < args.length; i++) {
-                  out += (i === 0 ? '' : ' ') + (typeof args[i] === 'string' ? args[i] : inspect(args[i], 0, []));
-                }
-                return out;
               }
               const log = c.log;
-              for (const method of ['log', 'info', 'debug', 'warn', 'error']) {
-                const original = c[method];
-                if (typeof original === 'function') {
-                  c[method] = function (...args) { apply(original, c, [format(args)]); };
-                }
-              }
-              c.dir = function (v) { left = MAX_FORMATTED; apply(log, c, [inspect(v, 0, [])]); };
+              c.dir = function (v) { log('%O', v); };
+              // as Node's: the first argument made text, the rest formatted with it, as a warning
               c.assert = function (condition, ...args) {
-                if (!condition) apply(c.error, c, args.length ? ['Assertion failed: ' + format(args)] : ['Assertion failed']);
+                if (!condition) {
+                  args[0] = 'Assertion failed' + (args.length === 0 ? '' : ': ' + String(args[0]));
+                  c.warn(...args);
+                }
               };
+              function formatter() {
+                const apply = Reflect.apply, ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor;
+                const protoOf = Object.getPrototypeOf, isArray = Array.isArray, isView = ArrayBuffer.isView;
+                const stringify = JSON.stringify, toStr = String, toNumber = Number, is = Object.is;
+                const fnSource = Function.prototype.toString, isNaNValue = Number.isNaN;
+                const dateTime = Date.prototype.getTime, dateIso = Date.prototype.toISOString;
+                const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+                const mapSize = describe(Map.prototype, 'size').get, setSize = describe(Set.prototype, 'size').get;
+                const MAX_ITEMS = 100, MAX_DEPTH = 2, MAX_STRING = 10000, MAX_FORMATTED = 100000;
+                const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/, INDEX = /^(0|[1-9][0-9]*)$/;
+                const OURS = /^\\s*at .*s3c-[a-z]+\\.js/;
+                const ESCAPES = { '\\b': '\\\\b', '\\t': '\\\\t', '\\n': '\\\\n', '\\f': '\\\\f', '\\r': '\\\\r' };
+                // what this call may still build; saved and restored around a call made while formatting
+                let left = 0;
+                function more(count, what) {
+                  return '... ' + count + ' more ' + what + (count > 1 ? 's' : '');
+                }
+                function cut(text) {
+                  return text.length > MAX_STRING ? text.slice(0, MAX_STRING) + more(text.length - MAX_STRING, 'character') : text;
+                }
+                function quote(text) {
+                  const over = text.length - MAX_STRING;
+                  if (over > 0) text = text.slice(0, MAX_STRING);
+                  // as Node picks: single quotes, else double, else backticks, else single with escapes
+                  const q = !text.includes("'") ? "'" : !text.includes('"') ? '"' : !text.includes('`') ? '`' : "'";
+                  text = text.replace(/\\\\/g, '\\\\\\\\').replace(/[\\x00-\\x1f\\x7f]/g, ch => ESCAPES[ch]
+                      || '\\\\x' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+                  return q + (q === "'" ? text.replace(/'/g, "\\\\'") : text) + q + (over > 0 ? more(over, 'character') : '');
+                }
+                function key(k) {
+                  return typeof k === 'symbol' ? '[' + cut(toStr(k)) + ']' : IDENTIFIER.test(k) ? cut(k) : quote(k);
+                }
+                function constructorName(v) {
+                  const proto = protoOf(v);
+                  if (proto === null) return null;
+                  const d = describe(proto, 'constructor');
+                  return d && typeof d.value === 'function' && typeof d.value.name === 'string' && cut(d.value.name) || 'Object';
+                }
+                function stackOf(e) {
+                  const stack = typeof e.stack === 'string' && e.stack ? e.stack : toStr(e.name) + ': ' + toStr(e.message);
+                  return cut(stack.split('\\n').filter(line => !OURS.test(line)).join('\\n'));
+                }
+                function braces(prefix, open, parts, close) {
+                  return parts.length ? prefix + open + ' ' + parts.join(', ') + ' ' + close : prefix + open + close;
+                }
+                function inspect(v, depth, seen) {
+                  if (left <= 0) return '...';
+                  const shown = describeValue(v, depth, seen);
+                  left -= shown.length;
+                  return shown;
+                }
+                /** The next index at or after i that the array holds, else n: without walking a long run of holes. */
+                function present(v, i, n, sparse) {
+                  for (const end = Math.min(n, i + 1000); i < end; i++) {
+                    if (i in v) return i;
+                  }
+                  if (i >= n) return n;
+                  if (sparse.indices === null) {
+                    // own keys list an array's indices first, in ascending order
+                    sparse.indices = [];
+                    for (const k of ownKeys(v)) {
+                      if (typeof k !== 'string' || !INDEX.test(k)) break;
+                      sparse.indices.push(toNumber(k));
+                    }
+                  }
+                  const indices = sparse.indices;
+                  let low = 0, high = indices.length;
+                  while (low < high) {
+                    const mid = (low + high) >>> 1;
+                    if (indices[mid] < i) low = mid + 1; else high = mid;
+                  }
+                  return low < indices.length && indices[low] < n ? indices[low] : n;
+                }
+                function describeValue(v, depth, seen) {
+                  switch (typeof v) {
+                    case 'string': return quote(v);
+                    case 'number': return is(v, -0) ? '-0' : toStr(v);
+                    case 'bigint': return toStr(v) + 'n';
+                    case 'boolean': case 'undefined': return toStr(v);
+                    case 'symbol': return cut(toStr(v));
+                    case 'function': {
+                      const name = typeof v.name === 'string' && v.name ? cut(v.name) : '';
+                      if (apply(fnSource, v, []).startsWith('class')) return '[class ' + (name || '(anonymous)') + ']';
+                      const kind = constructorName(v);
+                      return '[' + (kind === 'AsyncFunction' || kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction'
+                          ? kind : 'Function') + (name ? ': ' + name : ' (anonymous)') + ']';
+                    }
+                  }
+                  if (v === null) return 'null';
+                  if (seen.includes(v)) return '[Circular]';
+                  if (v instanceof Error) return depth === 0 ? stackOf(v) : '[' + cut(toStr(v.name) + ': ' + toStr(v.message)) + ']';
+                  if (v instanceof Date) return isNaNValue(apply(dateTime, v, [])) ? 'Invalid Date' : apply(dateIso, v, []);
+                  if (v instanceof RegExp) return cut(toStr(v));
+                  const name = constructorName(v);
+                  if (depth > MAX_DEPTH) return '[' + (isArray(v) ? 'Array' : name || 'Object') + ']';
+                  seen.push(v);
+                  try {
+                    const parts = [];
+                    if (isArray(v) || (isView(v) && !(v instanceof DataView))) {
+                      const n = v.length, sparse = { indices: null };
+                      let i = 0;
+                      while (i < n && parts.length < MAX_ITEMS && left > 0) {
+                        const next = isArray(v) ? present(v, i, n, sparse) : i;
+                        if (next > i) {
+                          parts.push('<' + (next - i) + ' empty item' + (next - i > 1 ? 's>' : '>'));
+                          i = next;
+                        } else {
+                          parts.push(inspect(v[i], depth + 1, seen));
+                          i++;
+                        }
+                      }
+                      if (i < n) parts.push(more(n - i, 'item'));
+                      return braces(isArray(v) && name === 'Array' ? '' : name + '(' + n + ') ', '[', parts, ']');
+                    }
+                    if (v instanceof Map || v instanceof Set) {
+                      const map = v instanceof Map, size = apply(map ? mapSize : setSize, v, []);
+                      for (const entry of apply(map ? mapEntries : setValues, v, [])) {
+                        if (parts.length === MAX_ITEMS || left <= 0) break;
+                        parts.push(map ? inspect(entry[0], depth + 1, seen) + ' => ' + inspect(entry[1], depth + 1, seen)
+                            : inspect(entry, depth + 1, seen));
+                      }
+                      if (parts.length < size) parts.push(more(size - parts.length, 'item'));
+                      return braces(name + '(' + size + ') ', '{', parts, '}');
+                    }
+                    for (const k of ownKeys(v)) {
+                      if (left <= 0) {
+                        parts.push('...');
+                        break;
+                      }
+                      const d = describe(v, k);
+                      if (!d || !d.enumerable) continue;
+                      parts.push(key(k) + ': ' + ('value' in d ? inspect(d.value, depth + 1, seen)
+                          : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : '[Setter]'));
+                    }
+                    const prefix = name === 'Object' ? '' : name === null ? '[Object: null prototype] ' : name + ' ';
+                    return braces(prefix, '{', parts, '}');
+                  } finally {
+                    seen.pop();
+                  }
+                }
+                function json(v) {
+                  try {
+                    return toStr(stringify(v));
+                  } catch (e) {
+                    if (e instanceof TypeError && /circular/i.test(e.message)) return '[Circular]';
+                    throw e;
+                  }
+                }
+                /** As Node's %s: an object with a toString of its own as that gives it, an error as its stack. */
+                function asString(a) {
+                  if (typeof a === 'bigint') return toStr(a) + 'n';
+                  if (typeof a === 'number') return is(a, -0) ? '-0' : toStr(a);
+                  if (typeof a !== 'object' || a === null) return toStr(a);
+                  if (a instanceof Error) return stackOf(a);
+                  const own = a.toString;
+                  if (typeof own === 'function' && !apply(fnSource, own, []).includes('[native code]')) return toStr(a);
+                  return inspect(a, MAX_DEPTH, []);
+                }
+                function asNumber(a, parse) {
+                  if (typeof a === 'bigint') return toStr(a) + 'n';
+                  if (typeof a === 'symbol') return 'NaN';
+                  const n = parse(a);
+                  return is(n, -0) ? '-0' : toStr(n);
+                }
+                function formatted(args) {
+                  let out = '', i = 0;
+                  if (typeof args[0] === 'string') {
+                    i = 1;
+                    out = args.length === 1 ? args[0] : args[0].replace(/%([sdifjoOc%])/g, (spec, type) => {
+                      if (type === '%') return '%';
+                      if (i >= args.length) return spec;
+                      const a = args[i++];
+                      switch (type) {
+                        case 's': return asString(a);
+                        case 'd': return asNumber(a, toNumber);
+                        case 'i': return asNumber(a, parseInt);
+                        case 'f': return asNumber(a, parseFloat);
+                        case 'j': return json(a);
+                        case 'c': return '';
+                        default: return inspect(a, 0, []);
+                      }
+                    });
+                  }
+                  for (; i < args.length && out.length <= MAX_FORMATTED; i++) {
+                    out += (i === 0 ? '' : ' ') + (typeof args[i] === 'string' ? args[i] : inspect(args[i], 0, []));
+                  }
+                  return out;
+                }
+                return function format(args) {
+                  const outer = left;
+                  left = MAX_FORMATTED;
+                  try {
+                    const out = formatted(args);
+                    return out.length > MAX_FORMATTED ? out.slice(0, MAX_FORMATTED) + ' ' + more(out.length - MAX_FORMATTED, 'character') : out;
+                  } finally {
+                    left = outer;
+                  }
+                };
+              }
             })()
             """;
 
@@ -710,7 +774,8 @@ public final class FunctionSandbox implements AutoCloseable {
 
     /** The stack without the platform's own wrapper frames. */
     private static String userFrames(String stack) {
-        return stack.lines().filter(line -> !line.contains("s3c-invoker.js") && !line.contains("s3c-resolve.js"))
+        return stack.lines().filter(line -> !line.contains("s3c-invoker.js") && !line.contains("s3c-resolve.js")
+                        && !line.contains("s3c-console.js"))
                 .collect(java.util.stream.Collectors.joining("\n"));
     }
 

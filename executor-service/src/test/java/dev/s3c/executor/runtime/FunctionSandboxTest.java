@@ -177,11 +177,65 @@ class FunctionSandboxTest {
                     }""");
             String[] lines = run(sandbox, f, "null").logs().split("\n");
             assertThat(lines[0]).startsWith("[ 0, 1, 2,").endsWith(", 98, 99, ... 150 more items ]");
-            assertThat(lines[1]).startsWith("{ e: [TypeError: bad], big: 'xxx").endsWith("x... 10000 more characters' }")
-                    .hasSize("{ e: [TypeError: bad], big: '".length() + 10_000 + "... 10000 more characters' }".length());
+            assertThat(lines[1]).startsWith("{ e: [TypeError: bad], big: 'xxx").endsWith("x'... 10000 more characters }")
+                    .hasSize("{ e: [TypeError: bad], big: '".length() + 10_000 + "'... 10000 more characters }".length());
             assertThat(lines[2]).isEqualTo("Error: boom");
             assertThat(lines[3]).startsWith("    at handler (").contains(".js:4:");
             assertThat(String.join("\n", lines)).doesNotContain("s3c-");
+        }
+    }
+
+    /** More of Node's forms; and a call's work stays bounded whatever it is given. */
+    @Test
+    void theConsoleFormatsHolesEscapesAndOwnStringsAndBoundsItsWork() {
+        try (FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog,
+                new SandboxLimits(1024 * 1024, 1000, 4, 0, 0, 0))) {
+            var f = fn(CodeStyle.HANDLER, """
+                    function handler(input) {
+                      console.log(new Array(1e9));
+                      const a = []; a[5] = 1; a[2**32-2] = 2; console.log(a);
+                      console.log(['a\\tb\\x01\\r']);
+                      console.log('%s|%s|%d', { toString() { return 'custom'; } }, 'x', -0);
+                      console.log(async function af() {}, function* g() {});
+                      console.assert(false, {a: 1}, 2);
+                      console.log(new Set([...Array(150).keys()]).size, new Map([[1, {a: {b: {c: 1}}}]]));
+                      const wide = {};
+                      for (let i = 0; i < 200000; i++) wide['key' + i] = 'v'.repeat(50);
+                      console.log(wide);
+                      console.log('z'.repeat(300000));
+                      return null;
+                    }""", 10_000);
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+            String[] lines = out.logs().split("\n");
+            assertThat(List.of(lines).subList(0, 7)).containsExactly(
+                    "[ <1000000000 empty items> ]",
+                    "[ <5 empty items>, 1, <4294967288 empty items>, 2 ]",
+                    "[ 'a\\tb\\x01\\r' ]",
+                    "custom|x|-0",
+                    "[AsyncFunction: af] [GeneratorFunction: g]",
+                    "Assertion failed: [object Object] 2",
+                    "150 Map(1) { 1 => { a: { b: [Object] } } }");
+            // cut at 100,000 characters (and a few of the last item's), the rest not looked at
+            assertThat(lines[7]).startsWith("{ key0: 'vvv").matches(".* \\.\\.\\. [0-9]+ more characters")
+                    .hasSizeLessThan(100_100);
+            assertThat(lines[8]).isEqualTo("z".repeat(100_000) + " ... 200000 more characters");
+            assertThat(lines).hasSize(9);
+        }
+    }
+
+    /** An error thrown while formatting (from the function's own code) is the function's, with its frames only. */
+    @Test
+    void anErrorThrownWhileFormattingIsAUserErrorWithoutTheConsolesFrames() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var f = fn(CodeStyle.HANDLER, """
+                    function handler(input) {
+                      console.log('%d', { valueOf() { throw new Error('no number'); } });
+                    }""", 10_000);
+            RunOutcome out = run(sandbox, f, "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().message()).isEqualTo("no number");
+            assertThat(out.error().stack()).contains("valueOf").doesNotContain("s3c-");
         }
     }
 
