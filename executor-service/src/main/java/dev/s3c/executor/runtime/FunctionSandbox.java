@@ -61,14 +61,15 @@ public final class FunctionSandbox implements AutoCloseable {
               if (!c) return;
               // the formatter is made at the first call: a context whose function never logs pays nothing for it
               let format = null;
+              const applyOnce = Reflect.apply;
               const originals = { log: c.log, info: c.info, debug: c.debug, warn: c.warn, error: c.error };
               for (const method in originals) {
                 const original = originals[method];
                 if (typeof original === 'function') {
                   c[method] = function (...args) {
                     // a line of text as it is: most logging, and no formatter made for it
-                    original.call(c, args.length === 1 && typeof args[0] === 'string' && args[0].length <= 100000
-                        ? args[0] : (format || (format = formatter()))(args));
+                    applyOnce(original, c, [args.length === 1 && typeof args[0] === 'string' && args[0].length <= 100000
+                        ? args[0] : (format || (format = formatter()))(args)]);
                   };
                 }
               }
@@ -90,7 +91,7 @@ public final class FunctionSandbox implements AutoCloseable {
                 const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
                 const mapSize = describe(Map.prototype, 'size').get, setSize = describe(Set.prototype, 'size').get;
                 const MAX_ITEMS = 100, MAX_DEPTH = 2, MAX_STRING = 10000, MAX_FORMATTED = 100000;
-                const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/, INDEX = /^(0|[1-9][0-9]*)$/;
+                const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/, INDEX = /^(0|[1-9][0-9]*)$/;
                 const OURS = /^\\s*at .*s3c-[a-z]+\\.js/;
                 const ESCAPES = { '\\b': '\\\\b', '\\t': '\\\\t', '\\n': '\\\\n', '\\f': '\\\\f', '\\r': '\\\\r' };
                 // what this call may still build; saved and restored around a call made while formatting
@@ -105,7 +106,8 @@ public final class FunctionSandbox implements AutoCloseable {
                   const over = text.length - MAX_STRING;
                   if (over > 0) text = text.slice(0, MAX_STRING);
                   // as Node picks: single quotes, else double, else backticks, else single with escapes
-                  const q = !text.includes("'") ? "'" : !text.includes('"') ? '"' : !text.includes('`') ? '`' : "'";
+                  const q = !text.includes("'") ? "'" : !text.includes('"') ? '"'
+                      : !text.includes('`') && !text.includes('${') ? '`' : "'";
                   text = text.replace(/\\\\/g, '\\\\\\\\').replace(/[\\x00-\\x1f\\x7f]/g, ch => ESCAPES[ch]
                       || '\\\\x' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
                   return q + (q === "'" ? text.replace(/'/g, "\\\\'") : text) + q + (over > 0 ? more(over, 'character') : '');
@@ -126,10 +128,12 @@ public final class FunctionSandbox implements AutoCloseable {
                 function braces(prefix, open, parts, close) {
                   return parts.length ? prefix + open + ' ' + parts.join(', ') + ' ' + close : prefix + open + close;
                 }
+                /** A value's text costs its length once: what its parts cost while it was built is replaced by that. */
                 function inspect(v, depth, seen) {
                   if (left <= 0) return '...';
+                  const before = left;
                   const shown = describeValue(v, depth, seen);
-                  left -= shown.length;
+                  left = before - shown.length;
                   return shown;
                 }
                 /** The next index at or after i that the array holds, else n: without walking a long run of holes. */
@@ -141,7 +145,10 @@ public final class FunctionSandbox implements AutoCloseable {
                   if (sparse.indices === null) {
                     // own keys list an array's indices first, in ascending order
                     sparse.indices = [];
-                    for (const k of ownKeys(v)) {
+                    const keys = ownKeys(v);
+                    // walking them costs too, however little of it is shown
+                    left -= keys.length;
+                    for (const k of keys) {
                       if (typeof k !== 'string' || !INDEX.test(k)) break;
                       sparse.indices.push(toNumber(k));
                     }
@@ -153,6 +160,14 @@ public final class FunctionSandbox implements AutoCloseable {
                     if (indices[mid] < i) low = mid + 1; else high = mid;
                   }
                   return low < indices.length && indices[low] < n ? indices[low] : n;
+                }
+                function shownValue(d, depth, seen) {
+                  return 'value' in d ? inspect(d.value, depth + 1, seen)
+                      : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : '[Setter]';
+                }
+                function property(v, i, depth, seen) {
+                  const d = describe(v, i);
+                  return d ? shownValue(d, depth, seen) : inspect(undefined, depth + 1, seen);
                 }
                 function describeValue(v, depth, seen) {
                   switch (typeof v) {
@@ -172,7 +187,15 @@ public final class FunctionSandbox implements AutoCloseable {
                   if (v === null) return 'null';
                   if (seen.includes(v)) return '[Circular]';
                   if (v instanceof Error) return depth === 0 ? stackOf(v) : '[' + cut(toStr(v.name) + ': ' + toStr(v.message)) + ']';
-                  if (v instanceof Date) return isNaNValue(apply(dateTime, v, [])) ? 'Invalid Date' : apply(dateIso, v, []);
+                  if (v instanceof Date) {
+                    // an object that only inherits from Date is shown as an object
+                    try {
+                      const time = apply(dateTime, v, []);
+                      return isNaNValue(time) ? 'Invalid Date' : apply(dateIso, v, []);
+                    } catch (notADate) {
+                      // shown as an object below
+                    }
+                  }
                   if (v instanceof RegExp) return cut(toStr(v));
                   const name = constructorName(v);
                   if (depth > MAX_DEPTH) return '[' + (isArray(v) ? 'Array' : name || 'Object') + ']';
@@ -188,15 +211,24 @@ public final class FunctionSandbox implements AutoCloseable {
                           parts.push('<' + (next - i) + ' empty item' + (next - i > 1 ? 's>' : '>'));
                           i = next;
                         } else {
-                          parts.push(inspect(v[i], depth + 1, seen));
+                          parts.push(isArray(v) ? property(v, i, depth, seen) : inspect(v[i], depth + 1, seen));
+                          left -= 2;
                           i++;
                         }
                       }
                       if (i < n) parts.push(more(n - i, 'item'));
                       return braces(isArray(v) && name === 'Array' ? '' : name + '(' + n + ') ', '[', parts, ']');
                     }
-                    if (v instanceof Map || v instanceof Set) {
-                      const map = v instanceof Map, size = apply(map ? mapSize : setSize, v, []);
+                    let size = -1;
+                    const map = v instanceof Map;
+                    if (map || v instanceof Set) {
+                      try {
+                        size = apply(map ? mapSize : setSize, v, []);
+                      } catch (notAMapOrSet) {
+                        // one that only inherits from Map or Set (a proxy of one) is shown as an object below
+                      }
+                    }
+                    if (size >= 0) {
                       for (const entry of apply(map ? mapEntries : setValues, v, [])) {
                         if (parts.length === MAX_ITEMS || left <= 0) break;
                         parts.push(map ? inspect(entry[0], depth + 1, seen) + ' => ' + inspect(entry[1], depth + 1, seen)
@@ -210,10 +242,13 @@ public final class FunctionSandbox implements AutoCloseable {
                         parts.push('...');
                         break;
                       }
+                      // a key not shown costs its walk
+                      left--;
                       const d = describe(v, k);
                       if (!d || !d.enumerable) continue;
-                      parts.push(key(k) + ': ' + ('value' in d ? inspect(d.value, depth + 1, seen)
-                          : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : '[Setter]'));
+                      const shown = key(k) + ': ';
+                      left -= shown.length + 2;
+                      parts.push(shown + shownValue(d, depth, seen));
                     }
                     const prefix = name === 'Object' ? '' : name === null ? '[Object: null prototype] ' : name + ' ';
                     return braces(prefix, '{', parts, '}');
@@ -240,41 +275,59 @@ public final class FunctionSandbox implements AutoCloseable {
                   return inspect(a, MAX_DEPTH, []);
                 }
                 function asNumber(a, parse) {
-                  if (typeof a === 'bigint') return toStr(a) + 'n';
+                  if (typeof a === 'bigint' && parse !== parseFloat) return toStr(a) + 'n';
                   if (typeof a === 'symbol') return 'NaN';
                   const n = parse(a);
                   return is(n, -0) ? '-0' : toStr(n);
                 }
+                /** The line, and whether it was cut: each piece is fitted in, and none is made once it is full. */
                 function formatted(args) {
-                  let out = '', i = 0;
+                  let out = '', i = 0, produced = 0, cut = false;
+                  const fit = make => {
+                    if (produced >= MAX_FORMATTED) {
+                      cut = true;
+                      return '';
+                    }
+                    let text = make();
+                    if (text.length > MAX_FORMATTED - produced) {
+                      text = text.slice(0, MAX_FORMATTED - produced);
+                      cut = true;
+                    }
+                    produced += text.length;
+                    return text;
+                  };
                   if (typeof args[0] === 'string') {
                     i = 1;
-                    out = args.length === 1 ? args[0] : args[0].replace(/%([sdifjoOc%])/g, (spec, type) => {
+                    out = args.length === 1 ? fit(() => args[0]) : args[0].replace(/%([sdifjoOc%])/g, (spec, type) => {
                       if (type === '%') return '%';
                       if (i >= args.length) return spec;
                       const a = args[i++];
                       switch (type) {
-                        case 's': return asString(a);
-                        case 'd': return asNumber(a, toNumber);
-                        case 'i': return asNumber(a, parseInt);
-                        case 'f': return asNumber(a, parseFloat);
-                        case 'j': return json(a);
+                        case 's': return fit(() => asString(a));
+                        case 'd': return fit(() => asNumber(a, toNumber));
+                        case 'i': return fit(() => asNumber(a, parseInt));
+                        case 'f': return fit(() => asNumber(a, parseFloat));
+                        case 'j': return fit(() => json(a));
                         case 'c': return '';
-                        default: return inspect(a, 0, []);
+                        default: return fit(() => inspect(a, 0, []));
                       }
                     });
                   }
-                  for (; i < args.length && out.length <= MAX_FORMATTED; i++) {
-                    out += (i === 0 ? '' : ' ') + (typeof args[i] === 'string' ? args[i] : inspect(args[i], 0, []));
+                  for (; i < args.length && !cut; i++) {
+                    const a = args[i];
+                    out += (i === 0 ? '' : ' ') + fit(() => typeof a === 'string' ? a : inspect(a, 0, []));
                   }
-                  return out;
+                  if (out.length > MAX_FORMATTED) {
+                    out = out.slice(0, MAX_FORMATTED);
+                    cut = true;
+                  }
+                  return cut ? out + ' ... [cut at ' + MAX_FORMATTED + ' characters]' : out;
                 }
                 return function format(args) {
                   const outer = left;
                   left = MAX_FORMATTED;
                   try {
-                    const out = formatted(args);
-                    return out.length > MAX_FORMATTED ? out.slice(0, MAX_FORMATTED) + ' ' + more(out.length - MAX_FORMATTED, 'character') : out;
+                    return formatted(args);
                   } finally {
                     left = outer;
                   }

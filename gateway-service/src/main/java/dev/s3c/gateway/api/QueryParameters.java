@@ -30,6 +30,8 @@ import org.springframework.web.method.HandlerMethod;
 final class QueryParameters {
 
     private static final String OURS = "dev.s3c.";
+    /** The security firewall's package: its view of the request only checks what it passes on. */
+    private static final String FIREWALL = "org.springframework.security.web.server.firewall.";
     private static final DefaultParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
 
     /** Per method, the names it reads; empty for a method not checked. */
@@ -49,7 +51,8 @@ final class QueryParameters {
         // the names as the server parsed them, once per request: the security firewall's view of the query checks
         // every name and value again at each read (the execute call reads it too)
         ServerHttpRequest parsed = request;
-        while (parsed instanceof ServerHttpRequestDecorator decorator) {
+        while (parsed instanceof ServerHttpRequestDecorator decorator
+                && decorator.getClass().getName().startsWith(FIREWALL)) {
             parsed = decorator.getDelegate();
         }
         for (String given : parsed.getQueryParams().keySet()) {
