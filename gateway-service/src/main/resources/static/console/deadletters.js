@@ -1,4 +1,5 @@
-// Dead letters: invocations whose retries ran out; inspect, redrive (optionally with new input), discard.
+// Dead letters: invocations whose retries ran out (or that a retry would only repeat); inspect, redrive
+// (optionally with new input), discard.
 import { api, dateTime, errorBox, h, json, jsonEditor, toast } from './lib.js';
 import { follow } from './execution.js';
 
@@ -16,8 +17,8 @@ export function deadLettersPage(main, onLeave) {
   onLeave(() => stops.forEach(stop => stop()));
 
   main.append(h('h1', {}, 'Dead letters'),
-    h('p', { class: 'muted' }, 'Invocations whose retries ran out. Redrive runs one again as a new attempt series '
-      + 'on the same execution; discard removes it.'),
+    h('p', { class: 'muted' }, 'Invocations whose retries ran out, or whose code failed in a way a retry would '
+      + 'only repeat. Redrive runs one again as a new attempt series on the same execution; discard removes it.'),
     h('div', { class: 'panel' },
       h('div', { class: 'row', style: 'justify-content:space-between' },
         h('div', { class: 'row' }, h('label', {}, 'Function', functionFilter), refresh),

@@ -39,7 +39,10 @@ public enum Topic {
     RETRY_64S("s3c.invocation-retry-64s", 64),
     RETRY_128S("s3c.invocation-retry-128s", 128),
     RETRY_256S("s3c.invocation-retry-256s", 256),
-    /** Writer: executor. Invocations whose retries are exhausted, with their attempt history; kept 14 days. */
+    /**
+     * Writer: executor. Invocations whose retries are exhausted (or never taken: a developer error), with their
+     * attempt history; kept 14 days.
+     */
     DEAD_LETTERS("s3c.invocation-dead-letters", 12,
             Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000),
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(Topic.MAX_MESSAGE_BYTES))),

@@ -180,6 +180,10 @@ class MessageRoundTripTest {
         String json = new String(JsonCodec.toBytes(failed), StandardCharsets.UTF_8);
         assertThat(json).contains("\"status\":\"timed_out\"").contains("\"type\":\"user_error\"")
                 .contains("\"requestedAt\":\"2026-11-27T10:15:30.123456Z\"");
+
+        var developer = ExecutionError.of(ErrorType.DEVELOPER_ERROR, "result is not JSON-serialisable");
+        assertThat(JsonCodec.toJson(developer)).contains("\"type\":\"developer_error\"");
+        assertThat(roundTrip(developer, ExecutionError.class)).isEqualTo(developer);
     }
 
     @Test

@@ -152,13 +152,22 @@ abstract class PipelineContract {
         assertThat(failed.body().get("error").get("line").asInt()).isEqualTo(2);
         assertThat(failed.body().get("logs").asString()).isEqualTo("about to fail\n");
 
-        // valid JSON, but nested deeper than the platform carries: a user error, not a stuck batch
+        // valid JSON, but nested deeper than the platform carries: the code's fault, not a stuck batch; a retry
+        // would only repeat it, so it is final at once (retries left or not) and dead-lettered to redrive once fixed
         String deep = create("deep", "let a = 0; for (let i = 0; i < 600; i++) a = [a]; return a;",
-                Map.of("retryCount", 0));
+                Map.of("retryCount", 3));
         Api.Response tooDeep = gatewayA.post("/api/functions/" + deep + "/execute", "{}");
         assertThat(tooDeep.status()).isEqualTo(200);
         assertThat(tooDeep.body().get("status").asString()).isEqualTo("failed");
+        assertThat(tooDeep.body().get("error").get("type").asString()).isEqualTo("developer_error");
         assertThat(tooDeep.body().get("error").get("message").asString()).startsWith("result cannot be carried");
+        assertThat(tooDeep.body().get("attempts").asInt()).isEqualTo(1);
+        String tooDeepId = tooDeep.body().get("executionId").asString();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayB.get("/api/dead-letters?functionId=" + deep).body().size()).isEqualTo(1));
+        JsonNode deadDeep = gatewayB.get("/api/dead-letters?functionId=" + deep).body().get(0);
+        assertThat(deadDeep.get("executionId").asString()).isEqualTo(tooDeepId);
+        assertThat(deadDeep.get("attempts").asInt()).isEqualTo(1);
 
         String looper = create("looper", "while (true) {}", Map.of("timeoutMs", 300, "retryCount", 0));
         Api.Response timedOut = gatewayA.post("/api/functions/" + looper + "/execute", "{}");

@@ -54,7 +54,8 @@ final class InvocationMetrics {
     }
 
     void deadLettered(String functionId) {
-        Counter.builder("s3c.executor.dead.letters").description("invocations whose retries ran out")
+        Counter.builder("s3c.executor.dead.letters")
+                .description("invocations dead-lettered: retries ran out, or a developer error")
                 .tag("function", functionId == null ? UNKNOWN : functionId).register(meters).increment();
     }
 

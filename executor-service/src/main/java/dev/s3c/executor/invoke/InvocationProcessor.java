@@ -179,7 +179,8 @@ final class InvocationProcessor {
             } catch (JacksonException e) {
                 // valid JSON from JSON.stringify, but beyond what the platform carries (e.g. nested too deep)
                 status = ExecutionStatus.FAILED;
-                error = ExecutionError.of(ErrorType.USER_ERROR, "result cannot be carried: " + e.getOriginalMessage());
+                error = ExecutionError.of(ErrorType.DEVELOPER_ERROR, "result cannot be carried: "
+                        + e.getOriginalMessage());
             }
         }
         var result = new InvocationCompleted(request.executionId(), request.functionId(), function.version(), status,
@@ -190,13 +191,14 @@ final class InvocationProcessor {
             // it started: its sync caller heard so, and the attempt handed back must not be refused as throttled
             return systemFault(request.inLane(request.lane(), null), result.error().message(), instanceId);
         }
-        if (retryable(result)) {
+        if (retryable(result) || failsAgain(result)) {
             AttemptRecord attempt = AttemptRecord.of(result);
-            if (request.attempt() <= allowedRetries(request, function)) {
+            if (retryable(result) && request.attempt() <= allowedRetries(request, function)) {
                 Instant due = Instant.now().plus(retries.delayBefore(request.attempt() + 1));
                 return new Step(result, request.retry(due, attempt), null);
             }
-            // out of retries: the result is final, and the request goes to the dead-letter queue
+            // out of retries, or a failure a retry would only repeat: the result is final, and the request goes to
+            // the dead-letter queue, to redrive once the function is fixed
             return new Step(result, null, new DeadLettered(request.executionId(), request.functionId(), request, attempt,
                     Instant.now()));
         }
@@ -262,6 +264,15 @@ final class InvocationProcessor {
         }
         return result.status() == ExecutionStatus.FAILED && result.error() != null
                 && (result.error().type() == ErrorType.USER_ERROR || result.error().type() == ErrorType.LIMIT_EXCEEDED);
+    }
+
+    /**
+     * The function's own failures that the same code would repeat on the same input (its code defines no handler, or
+     * its result cannot be carried): never retried, but dead-lettered like a failure out of retries.
+     */
+    static boolean failsAgain(InvocationCompleted result) {
+        return result.status() == ExecutionStatus.FAILED && result.error() != null
+                && result.error().type() == ErrorType.DEVELOPER_ERROR;
     }
 
     /** A caller may ask for fewer retries than the function's, never more. */

@@ -77,17 +77,19 @@ public final class FunctionSandbox implements AutoCloseable {
                 box.message = cut(message, MAX_MESSAGE);
                 box.stack = cut(stack, MAX_STACK);
               }
+              // 'invalid': the function returned, but nothing the platform can carry (the same run would again)
               function succeed(box, v) {
                 let s;
                 try {
                   s = stringify(v === undefined ? null : v);
                 } catch (e) {
                   fail(box, e);
+                  box.state = 'invalid';
                   box.message = 'result is not JSON-serialisable: ' + box.message;
                   return;
                 }
                 if (s === undefined) {
-                  box.state = 'rejected'; box.name = 'TypeError'; box.stack = '';
+                  box.state = 'invalid'; box.name = 'TypeError'; box.stack = '';
                   box.message = 'result is not JSON-serialisable (a ' + typeof v + ')';
                   return;
                 }
@@ -287,8 +289,8 @@ public final class FunctionSandbox implements AutoCloseable {
     private RunOutcome failure(FunctionDefinition function, Loaded loaded, RuntimeException e, long durationMs,
             boolean cold) {
         if (e instanceof HandlerMissing) {
-            return RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR, e.getMessage()), loaded.console.drain(),
-                    durationMs, cold);
+            return RunOutcome.failed(ExecutionError.of(ErrorType.DEVELOPER_ERROR, e.getMessage()),
+                    loaded.console.drain(), durationMs, cold);
         }
         if (e instanceof IllegalStateException) {
             // the context was closed under us from outside
@@ -342,16 +344,17 @@ public final class FunctionSandbox implements AutoCloseable {
                 long bytes = output.length() * 3L <= limits.outputBytes() ? output.length()
                         : output.getBytes(StandardCharsets.UTF_8).length;
                 if (bytes > limits.outputBytes()) {
-                    yield RunOutcome.failed(ExecutionError.of(ErrorType.USER_ERROR,
+                    yield RunOutcome.failed(ExecutionError.of(ErrorType.DEVELOPER_ERROR,
                             "result is " + bytes + " bytes of JSON; the limit is " + limits.outputBytes()),
                             logs, durationMs, cold);
                 }
                 yield RunOutcome.succeeded(output, logs, durationMs, cold);
             }
-            case "rejected" -> {
+            case "rejected", "invalid" -> {
                 String stack = userFrames(box.getMember("stack").asString());
                 int[] position = position(function, stack);
-                yield RunOutcome.failed(new ExecutionError(ErrorType.USER_ERROR, box.getMember("name").asString(),
+                yield RunOutcome.failed(new ExecutionError(state.equals("rejected") ? ErrorType.USER_ERROR
+                        : ErrorType.DEVELOPER_ERROR, box.getMember("name").asString(),
                         box.getMember("message").asString(), position == null ? null : position[0],
                         position == null ? null : position[1], stack.isEmpty() ? null : stack), logs, durationMs, cold);
             }

@@ -31,6 +31,7 @@ class RetryRulesTest {
         "FAILED, USER_ERROR, true",
         "TIMED_OUT, TIMEOUT, true",
         "FAILED, LIMIT_EXCEEDED, true",
+        "FAILED, DEVELOPER_ERROR, false",
         "REJECTED, REJECTED, false",
         "FAILED, SYSTEM_ERROR, false",
         "SUCCEEDED, , false"})
@@ -47,6 +48,41 @@ class RetryRulesTest {
                 FunctionStatus.ACTIVE, T0);
         var request = new InvocationRequested("e", "f", 1, null, T0, null, 1, asked, null);
         assertThat(InvocationProcessor.allowedRetries(request, function)).isEqualTo(allowed);
+    }
+
+    @Test
+    void aFailureTheSameCodeWouldRepeatIsDeadLetteredAtOnceAndAThrowIsRetried() throws Exception {
+        // a generous timeout: the first context of a fresh engine is slow to make on a busy machine
+        var invalid = new FunctionDefinition("invalid", "invalid", 1, "return 10n;", CodeStyle.BODY, 60_000, 3,
+                FunctionStatus.ACTIVE, T0);
+        var thrower = new FunctionDefinition("thrower", "thrower", 1, "throw new Error('boom');", CodeStyle.BODY,
+                60_000, 3, FunctionStatus.ACTIVE, T0);
+        var catalog = new FunctionCatalog(new KafkaProperties()) {
+            @Override
+            public Lookup await(String functionId, long minVersion, Duration wait) {
+                return new Lookup(functionId.equals("invalid") ? invalid : thrower, false);
+            }
+        };
+        try (Watchdog watchdog = new Watchdog(); var engine = new dev.s3c.executor.runtime.JsEngine();
+                var sandbox = new dev.s3c.executor.runtime.FunctionSandbox(engine, watchdog,
+                        dev.s3c.executor.runtime.SandboxLimits.defaults())) {
+            var processor = new InvocationProcessor(catalog, Duration.ofSeconds(10), watchdog, Duration.ofSeconds(1),
+                    started -> { }, new RetryPolicy(Duration.ofSeconds(1), 2, Duration.ofSeconds(8)));
+
+            // three retries left, none taken: the result is final and the request is dead-lettered
+            InvocationProcessor.Step repeated = processor.process(
+                    new InvocationRequested("e-1", "invalid", 1, null, T0, null), sandbox, "i-0");
+            assertThat(repeated.result().error().type()).isEqualTo(ErrorType.DEVELOPER_ERROR);
+            assertThat(repeated.retry()).isNull();
+            assertThat(repeated.deadLetter()).isNotNull();
+            assertThat(repeated.deadLetter().lastAttempt().attempt()).isEqualTo(1);
+
+            InvocationProcessor.Step thrown = processor.process(
+                    new InvocationRequested("e-2", "thrower", 1, null, T0, null), sandbox, "i-0");
+            assertThat(thrown.result().error().type()).isEqualTo(ErrorType.USER_ERROR);
+            assertThat(thrown.retry().attempt()).isEqualTo(2);
+            assertThat(thrown.deadLetter()).isNull();
+        }
     }
 
     /** A processor whose catalog has seen no function and does not wait for one. */

@@ -305,15 +305,33 @@ class FunctionSandboxTest {
     }
 
     @Test
-    void resultsThatAreNotJsonAreUserErrors() {
+    void resultsThatAreNotJsonAreDeveloperErrors() {
         try (FunctionSandbox sandbox = sandbox()) {
-            assertThat(run(sandbox, fn(CodeStyle.BODY, "const a = {}; a.self = a; return a;"), "null").error().message())
-                    .startsWith("result is not JSON-serialisable");
-            assertThat(run(sandbox, fn(CodeStyle.BODY, "return 10n;"), "null").error().message())
-                    .startsWith("result is not JSON-serialisable");
-            assertThat(run(sandbox, fn(CodeStyle.BODY, "return () => 1;"), "null").error().message())
-                    .startsWith("result is not JSON-serialisable");
+            for (String code : List.of("const a = {}; a.self = a; return a;", "return 10n;", "return () => 1;",
+                    "return Promise.resolve(Symbol('s'));",
+                    "return { toJSON() { throw new RangeError('no'); } };")) {
+                RunOutcome out = run(sandbox, fn(CodeStyle.BODY, code), "null");
+                assertThat(out.status()).as(code).isEqualTo(ExecutionStatus.FAILED);
+                assertThat(out.error().type()).as(code).isEqualTo(ErrorType.DEVELOPER_ERROR);
+                assertThat(out.error().message()).as(code).startsWith("result is not JSON-serialisable");
+            }
             assertThat(run(sandbox, fn(CodeStyle.BODY, "return undefined;"), "null").outputJson()).isEqualTo("null");
+            // thrown or rejected, even from inside an awaited call, is the function's own failure
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "throw new TypeError('x');"), "null").error().type())
+                    .isEqualTo(ErrorType.USER_ERROR);
+            assertThat(run(sandbox, fn(CodeStyle.HANDLER, "async function handler() { await 1; throw 'x'; }"), "null")
+                    .error().type()).isEqualTo(ErrorType.USER_ERROR);
+        }
+    }
+
+    @Test
+    void codeThatDefinesNoHandlerIsADeveloperError() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            RunOutcome out = run(sandbox, fn(CodeStyle.HANDLER, "// a handler, one day\nconst handlr = () => 1;"),
+                    "null");
+            assertThat(out.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(out.error().type()).isEqualTo(ErrorType.DEVELOPER_ERROR);
+            assertThat(out.error().message()).contains("no function named handler");
         }
     }
 
@@ -373,7 +391,9 @@ class FunctionSandboxTest {
             // 600,000 characters, 1.2 MB of UTF-8: over the 1 MiB limit in bytes though not in characters
             RunOutcome bigResult = run(sandbox, fn(CodeStyle.BODY, "return '\u00e9'.repeat(600000);"), "null");
             assertThat(bigResult.status()).isEqualTo(ExecutionStatus.FAILED);
+            assertThat(bigResult.error().type()).isEqualTo(ErrorType.DEVELOPER_ERROR);
             assertThat(bigResult.error().message()).contains("bytes of JSON");
+            assertThat(bigError.error().type()).isEqualTo(ErrorType.USER_ERROR);
         }
     }
 

@@ -51,9 +51,10 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The dead-letter queue: invocations whose retries ran out, with their attempts. The monitor stores them; this API
- * reads them and resolves them through Kafka (redrive: a new attempt series on the same execution; or discard),
- * so each collection keeps its one writer. A resolved dead letter disappears from the list once the monitor saw it.
+ * The dead-letter queue: invocations whose retries ran out (or that a retry would only repeat), with their
+ * attempts. The monitor stores them; this API reads them and resolves them through Kafka (redrive: a new attempt
+ * series on the same execution; or discard), so each collection keeps its one writer. A resolved dead letter
+ * disappears from the list once the monitor saw it.
  */
 @io.swagger.v3.oas.annotations.tags.Tag(name = "Dead letters")
 @RestController
