@@ -85,6 +85,10 @@ export async function functionPage(main, onLeave, id) {
   // blank: no limit of its own (the tenant's, if any, still holds)
   const concurrency = h('input', { type: 'number', id: 'fn-concurrency', min: 1, max: 10000, placeholder: 'none',
     value: fn && fn.config.maxConcurrency != null ? fn.config.maxConcurrency : '' });
+  // NAME=value lines, as in a .env file; blank lines and # comments are skipped
+  const envText = h('textarea', { id: 'fn-env', rows: 3, spellcheck: 'false', placeholder: 'TABLE=orders',
+    'aria-describedby': 'fn-env-help' },
+    fn && fn.config.env ? Object.entries(fn.config.env).map(([k, v]) => `${k}=${v}`).join('\n') : '');
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -116,6 +120,10 @@ export async function functionPage(main, onLeave, id) {
         'Max concurrency', concurrency),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
+    h('label', { style: 'margin-top:10px' }, 'Environment variables', envText),
+    h('div', { class: 'small muted', id: 'fn-env-help' },
+      'NAME=value, one per line; the code reads them as process.env.NAME. Shown to everyone who can read the '
+        + 'function: not for secrets.'),
     version, feedback);
 
   main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
@@ -153,9 +161,23 @@ export async function functionPage(main, onLeave, id) {
 
   form.addEventListener('submit', async event => {
     event.preventDefault();
+    const env = {};
+    const lines = envText.value.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].replace(/\r$/, '');
+      if (line.trim() === '' || line.trim().startsWith('#')) continue;
+      const eq = line.indexOf('=');
+      if (eq < 1) {
+        showErrors({ message: `Environment variables: line ${i + 1} is not NAME=value`,
+          errors: [{ field: 'config.env', reason: `line ${i + 1} is not NAME=value` }] });
+        envText.focus();
+        return;
+      }
+      env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+    }
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(),
       config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
-        maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) } };
+        maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value), env } };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
     if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });
     save.disabled = true;

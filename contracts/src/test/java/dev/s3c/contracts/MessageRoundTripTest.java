@@ -33,6 +33,17 @@ class MessageRoundTripTest {
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8), FunctionDefinition.class);
         assertThat(older.tenant()).isNull();
         assertThat(older.owner()).isEqualTo(FunctionDefinition.DEFAULT_TENANT);
+        // nor environment variables: none
+        assertThat(older.env()).isEmpty();
+        var env = new java.util.LinkedHashMap<String, String>();
+        env.put("TABLE", "orders");
+        env.put("MODE", "live");
+        var withEnv = new FunctionDefinition("6566f1c2a1b2c3d4e5f60718", "fib", 3, "return 1;", CodeStyle.BODY,
+                30_000, 3, FunctionStatus.ACTIVE, T0, "acme", env);
+        var back = roundTrip(withEnv, FunctionDefinition.class);
+        assertThat(back).isEqualTo(withEnv);
+        assertThat(back.env()).containsExactly(java.util.Map.entry("TABLE", "orders"), java.util.Map.entry("MODE",
+                "live"));
     }
 
     @Test

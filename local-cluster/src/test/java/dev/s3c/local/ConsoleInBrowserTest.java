@@ -177,10 +177,19 @@ class ConsoleInBrowserTest {
         setCode("""
                 async function handler(input, context) {
                   console.log('greeting', input.name);
-                  return { greeting: 'hello ' + input.name };
+                  return { greeting: process.env.GREETING + ' ' + input.name };
                 }""");
         assertThat(browser.findElements(By.cssSelector(".CodeMirror .cm-error-line"))).isEmpty();
         browser.findElement(By.id("fn-concurrency")).sendKeys("2");
+        // a line of the environment that is not NAME=value is flagged before anything is sent
+        WebElement env = browser.findElement(By.id("fn-env"));
+        env.sendKeys("# settings\nGREETING hello");
+        browser.findElement(By.id("fn-save")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error"))).getText())
+                .contains("config.env").contains("line 2 is not NAME=value");
+        assertThat(api.get("/api/functions?name=greeter").body().get("total").asInt()).isZero();
+        env.clear();
+        env.sendKeys("# settings\nGREETING=hello");
         browser.findElement(By.id("fn-save")).click();
         wait.until(ExpectedConditions.urlMatches("#/functions/[0-9a-f]{24}$"));
         wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "greeter"));
@@ -190,6 +199,10 @@ class ConsoleInBrowserTest {
         assertThat(api.get("/api/functions/" + greeter).body().get("config").get("maxConcurrency").asInt())
                 .isEqualTo(2);
         assertThat(browser.findElement(By.id("fn-concurrency")).getDomProperty("value")).isEqualTo("2");
+        // and its environment, which the form shows as NAME=value lines
+        assertThat(api.get("/api/functions/" + greeter).body().get("config").get("env").toString())
+                .isEqualTo("{\"GREETING\":\"hello\"}");
+        assertThat(browser.findElement(By.id("fn-env")).getDomProperty("value")).isEqualTo("GREETING=hello");
         // changed elsewhere (another tab, the API) since the form was loaded: saving the form is refused, not a
         // silent undo of that change; once reloaded, it saves
         assertThat(api.put("/api/functions/" + greeter, "{\"description\":\"changed elsewhere\"}").status())

@@ -426,6 +426,38 @@ abstract class PipelineContract {
     }
 
     @Test
+    void aFunctionReadsItsEnvironmentAndAnUpdateReplacesIt() {
+        Api.Response created = gatewayA.post("/api/functions", Api.json(Map.of("name", "configured",
+                "code", "function handler() { return [process.env.TABLE, process.env.MODE || 'default']; }",
+                "config", Map.of("env", Map.of("TABLE", "orders")))));
+        assertThat(created.status()).as("%s", created.body()).isEqualTo(201);
+        String id = created.body().get("id").asString();
+        assertThat(created.body().get("config").get("env").get("TABLE").asString()).isEqualTo("orders");
+        assertThat(gatewayB.post("/api/functions/" + id + "/execute", "{}").body().get("output").toString())
+                .isEqualTo("[\"orders\",\"default\"]");
+
+        // the variables sent are all of them: TABLE goes, MODE comes; a change of code alone keeps them
+        Api.Response updated = gatewayA.put("/api/functions/" + id, "{\"config\":{\"env\":{\"MODE\":\"live\"}}}");
+        assertThat(updated.body().get("version").asLong()).isEqualTo(2);
+        assertThat(gatewayB.post("/api/functions/" + id + "/execute", "{}").body().get("output").toString())
+                .isEqualTo("[null,\"live\"]");
+        gatewayA.put("/api/functions/" + id, "{\"code\":\"function handler() { return process.env.MODE || 'unset'; }\"}");
+        assertThat(gatewayA.post("/api/functions/" + id + "/execute", "{}").body().get("output").asString())
+                .isEqualTo("live");
+        // null takes them all away
+        Api.Response cleared = gatewayA.put("/api/functions/" + id, "{\"config\":{\"env\":null}}");
+        assertThat(cleared.body().get("config").has("env")).isFalse();
+        assertThat(gatewayA.post("/api/functions/" + id + "/execute", "{}").body().get("output").asString())
+                .isEqualTo("unset");
+
+        assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"env\":{\"1X\":\"a\"}}}"), 400,
+                "config.env.1X");
+        assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"env\":{\"PORT\":8080}}}"), 400,
+                "config.env.PORT");
+        assertThat(gatewayA.get("/api/functions/" + id).body().get("version").asLong()).isEqualTo(4);
+    }
+
+    @Test
     void badInputsGetClearFourHundredsAndChangeNothing() throws Exception {
         String id = create("kept", "return 1;");
         long before = gatewayA.get("/api/functions").body().get("total").asLong();

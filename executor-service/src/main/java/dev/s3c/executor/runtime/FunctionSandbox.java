@@ -4,6 +4,7 @@ import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.ErrorType;
 import dev.s3c.contracts.ExecutionError;
 import dev.s3c.contracts.FunctionDefinition;
+import dev.s3c.contracts.JsonCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -118,6 +119,18 @@ public final class FunctionSandbox implements AutoCloseable {
               };
             })()
             """.formatted(MAX_MESSAGE, MAX_STACK);
+
+    /**
+     * The function's environment variables as {@code process.env}, as Node, Lambda and OpenFaaS give them: a plain
+     * object (what a run writes there stays for the warm context's next runs, as in Node). Always there, maybe empty,
+     * so {@code process.env.X || 'default'} works without any set.
+     */
+    private static final String ENVIRONMENT = """
+            (function (json) {
+              'use strict';
+              globalThis.process = { env: JSON.parse(json) };
+            })
+            """;
 
     private static final String RESOLVE_HANDLER = """
             (function () {
@@ -392,6 +405,8 @@ public final class FunctionSandbox implements AutoCloseable {
         Context context = loaded.context;
         context.eval(engine.source("console", "s3c-console.js", CONSOLE));
         loaded.invoker = context.eval(engine.source("invoker", "s3c-invoker.js", INVOKER));
+        context.eval(engine.source("environment", "s3c-environment.js", ENVIRONMENT))
+                .executeVoid(JsonCodec.toJson(function.env()));
         String name = sourceName(function);
         if (function.style() == CodeStyle.BODY) {
             loaded.function = context.eval(engine.source(key(function), name, BODY_HEADER + function.code() + CodeStyle.BODY_FOOTER));

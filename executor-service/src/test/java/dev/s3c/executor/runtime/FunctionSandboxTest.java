@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FunctionSandboxTest {
@@ -325,6 +327,27 @@ class FunctionSandboxTest {
     }
 
     @Test
+    void theFunctionsEnvironmentIsProcessEnvInBothStylesAndEachVersionHasItsOwn() {
+        try (FunctionSandbox sandbox = sandbox()) {
+            var env = new LinkedHashMap<String, String>();
+            env.put("TABLE", "orders");
+            env.put("GREETING", "h\u00e9llo \"world\"\n\u2028");
+            var v1 = new FunctionDefinition("f-env", "env", 1,
+                    "function handler() { return { keys: Object.keys(process.env), table: process.env.TABLE, "
+                            + "greeting: process.env.GREETING, none: process.env.NONE || 'default' }; }",
+                    CodeStyle.HANDLER, 2_000, 0, FunctionStatus.ACTIVE, Instant.now(), null, env);
+            assertThat(run(sandbox, v1, "null").outputJson()).isEqualTo("{\"keys\":[\"TABLE\",\"GREETING\"],"
+                    + "\"table\":\"orders\",\"greeting\":\"h\u00e9llo \\\"world\\\"\\n\u2028\",\"none\":\"default\"}");
+            // a new version with other variables gets a context of its own
+            var v2 = new FunctionDefinition("f-env", "env", 2, "return process.env;", CodeStyle.BODY, 2_000, 0,
+                    FunctionStatus.ACTIVE, Instant.now(), null, Map.of("TABLE", "archive"));
+            assertThat(run(sandbox, v2, "null").outputJson()).isEqualTo("{\"TABLE\":\"archive\"}");
+            // none set: an empty object, there to read
+            assertThat(run(sandbox, fn(CodeStyle.BODY, "return process.env;"), "null").outputJson()).isEqualTo("{}");
+        }
+    }
+
+    @Test
     void codeThatDefinesNoHandlerIsADeveloperError() {
         try (FunctionSandbox sandbox = sandbox()) {
             RunOutcome out = run(sandbox, fn(CodeStyle.HANDLER, "// a handler, one day\nconst handlr = () => 1;"),
@@ -349,15 +372,17 @@ class FunctionSandboxTest {
         try (FunctionSandbox sandbox = sandbox()) {
             var f = fn(CodeStyle.BODY, """
                     const seen = [];
-                    for (const name of ['Java', 'Packages', 'java', 'Polyglot', 'Graal', 'require', 'process', 'load',
+                    for (const name of ['Java', 'Packages', 'java', 'Polyglot', 'Graal', 'require', 'load',
                         'print', 'read', 'readbuffer', 'quit', 'exit', 'fetch', 'XMLHttpRequest', 'WebSocket',
                         'setTimeout', 'setInterval', 'Worker', 'importScripts']) {
                       if (typeof globalThis[name] !== 'undefined') seen.push(name);
                     }
+                    // process is the platform's plain object with the function's environment, nothing of Node's
+                    seen.push(Object.getOwnPropertyNames(process).join(), Object.getPrototypeOf(process) === Object.prototype);
                     return seen;""");
             RunOutcome out = run(sandbox, f, "null");
             assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
-            assertThat(out.outputJson()).isEqualTo("[]");
+            assertThat(out.outputJson()).isEqualTo("[\"env\",true]");
         }
     }
 
@@ -648,11 +673,11 @@ class FunctionSandboxTest {
             var f = fn(CodeStyle.BODY, """
                     const g1 = Function('return this')();
                     const g2 = (0, eval)('this');
-                    return [typeof g1.Java, typeof g2.Polyglot, typeof g1.process, typeof g2.require,
+                    return [typeof g1.Java, typeof g2.Polyglot, Object.keys(g1.process).join(), typeof g2.require,
                             (0, eval)('typeof Java'), typeof g1.load];""");
             RunOutcome out = run(sandbox, f, "null");
             assertThat(out.outputJson()).isEqualTo(
-                    "[\"undefined\",\"undefined\",\"undefined\",\"undefined\",\"undefined\",\"undefined\"]");
+                    "[\"undefined\",\"undefined\",\"env\",\"undefined\",\"undefined\",\"undefined\"]");
         }
     }
 

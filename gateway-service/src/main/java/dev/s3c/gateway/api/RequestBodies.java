@@ -29,7 +29,11 @@ public final class RequestBodies {
             @Schema(minimum = "0", maximum = "10", defaultValue = "3") Integer retryCount,
             @Schema(description = "runs at once across all executors; the rest wait in line (async) or get 429 "
                     + "when their wait is over (sync). null removes it", minimum = "1", maximum = "10000")
-            Integer maxConcurrency) {
+            Integer maxConcurrency,
+            @Schema(description = "environment variables the code reads as process.env: names of letters, digits "
+                    + "and '_' (not starting with a digit), string values, 4 KiB in all. On PUT, replaces them all; "
+                    + "null or {} removes them", example = "{\"TABLE\": \"orders\"}")
+            java.util.Map<String, String> env) {
     }
 
     @Schema(name = "InvocationRequest")

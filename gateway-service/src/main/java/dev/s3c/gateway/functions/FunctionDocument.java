@@ -45,7 +45,7 @@ public record FunctionDocument(
 
     FunctionDefinition definition() {
         return new FunctionDefinition(id, name, version, code, style, config.timeoutMs(), config.retryCount(), status,
-                updatedAt, tenant);
+                updatedAt, tenant, config.env());
     }
 
     FunctionDocument withoutCode() {

@@ -215,7 +215,7 @@ public class FunctionService {
                         new FunctionConfig(spec.timeoutMs() == null ? atMost(defaults.timeoutMs(), limits.maxTimeoutMs())
                                 : spec.timeoutMs(), spec.retryCount() == null
                                 ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount(),
-                                spec.maxConcurrency()),
+                                spec.maxConcurrency(), spec.env()),
                         spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
             }));
         }).flatMap(doc -> mongo.insert(doc)
@@ -318,7 +318,8 @@ public class FunctionService {
                             spec.timeoutMs() == null ? current.config().timeoutMs() : spec.timeoutMs(),
                             spec.retryCount() == null ? current.config().retryCount() : spec.retryCount(),
                             spec.removesMaxConcurrency() ? null : spec.maxConcurrency() == null
-                                    ? current.config().maxConcurrency() : spec.maxConcurrency());
+                                    ? current.config().maxConcurrency() : spec.maxConcurrency(),
+                            spec.env() == null ? current.config().env() : spec.env());
                     var next = new FunctionDocument(id, current.tenant(),
                             spec.name() == null ? current.name() : spec.name(),
                             spec.description() == null ? current.description() : spec.description(),

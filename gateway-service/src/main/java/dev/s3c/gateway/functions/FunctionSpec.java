@@ -5,7 +5,9 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -14,18 +16,24 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A validated create or update request. On update, absent fields are null and keep their stored value.
+ *
+ * @param env the environment variables, all of them (an update replaces the stored ones; empty: none), or null:
+ *        left out
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
-        FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion) {
+        FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion,
+        Map<String, String> env) {
 
     FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
             FunctionStatus status) {
-        this(name, description, code, timeoutMs, retryCount, status, null, false, null);
+        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null);
     }
 
     static final int MAX_NAME = 64;
     static final int MAX_DESCRIPTION = 1024;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]*");
+    /** As a shell (and Lambda) takes them. */
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** What a request may set. */
     private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status");
@@ -34,7 +42,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
      * for {@code version}, which an update takes as the version it changes (409 if the function has changed since).
      */
     private static final Set<String> READ_ONLY = Set.of("id", "tenant", "style", "version", "createdAt", "updatedAt");
-    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency");
+    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency", "env");
 
     /**
      * Reads and checks every field, reporting all problems at once. A field it does not know is one of them (a
@@ -83,6 +91,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         Integer retryCount = null;
         Integer maxConcurrency = null;
         boolean removesMaxConcurrency = false;
+        Map<String, String> env = null;
         JsonNode config = body.get("config");
         if (config != null && !config.isNull()) {
             if (!config.isObject()) {
@@ -95,6 +104,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                         FunctionConfig.MAX_CONCURRENCY, errors);
                 // null takes a limit away (left out keeps it)
                 removesMaxConcurrency = config.has("maxConcurrency") && config.get("maxConcurrency").isNull();
+                env = env(config.get("env"), errors);
                 for (String setting : config.propertyNames()) {
                     if (!SETTINGS.contains(setting)) {
                         errors.add(new FieldError("config." + setting, "is not a setting (" + String.join(", ",
@@ -127,7 +137,45 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                     + errors.getFirst().reason(), errors);
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
-                removesMaxConcurrency, expectedVersion);
+                removesMaxConcurrency, expectedVersion, env);
+    }
+
+    /** {@code config.env}: left out is null (kept as stored); JSON null or {} is none. */
+    private static Map<String, String> env(JsonNode node, List<FieldError> errors) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError("config.env", "must be an object of names and string values, like "
+                    + "{\"TABLE\": \"orders\"}"));
+            return null;
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        long bytes = 0;
+        int before = errors.size();
+        for (var entry : node.properties()) {
+            String variable = entry.getKey();
+            JsonNode value = entry.getValue();
+            if (!ENV_NAME.matcher(variable).matches()) {
+                errors.add(new FieldError("config.env." + variable, "is not a variable name: letters, digits and "
+                        + "'_', not starting with a digit"));
+            } else if (!value.isString()) {
+                errors.add(new FieldError("config.env." + variable, "must be a string (send numbers and flags "
+                        + "as text, as a shell has them)"));
+            } else {
+                env.put(variable, value.asString());
+                bytes += variable.getBytes(StandardCharsets.UTF_8).length
+                        + value.asString().getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        if (bytes > FunctionConfig.MAX_ENV_BYTES) {
+            errors.add(new FieldError("config.env", "is " + bytes + " bytes of names and values; the limit is "
+                    + FunctionConfig.MAX_ENV_BYTES));
+        }
+        return errors.size() == before ? env : null;
     }
 
     private static boolean hasField(List<FieldError> errors, String field) {

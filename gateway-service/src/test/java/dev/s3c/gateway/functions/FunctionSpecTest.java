@@ -92,4 +92,33 @@ class FunctionSpecTest {
         assertThat(refused("{\"version\":\"4\"}", false).errors()).extracting(FieldError::field)
                 .containsExactly("version");
     }
+
+    @Test
+    void readsEnvironmentVariablesInOrderAndNamesEachBadOne() {
+        FunctionSpec spec = create("{\"name\":\"x\",\"code\":\"return 1;\",\"config\":{\"env\":"
+                + "{\"TABLE\":\"orders\",\"_mode\":\"\",\"Z9\":\"caf\u00e9\"}}}");
+        assertThat(spec.env()).containsExactly(java.util.Map.entry("TABLE", "orders"), java.util.Map.entry("_mode", ""),
+                java.util.Map.entry("Z9", "caf\u00e9"));
+        // left out keeps the stored ones; null or {} takes them all away
+        assertThat(FunctionSpec.parse(JsonCodec.readTree("{\"config\":{\"retryCount\":1}}"), false, 10).env()).isNull();
+        assertThat(FunctionSpec.parse(JsonCodec.readTree("{\"config\":{\"env\":null}}"), false, 10).env()).isEmpty();
+        assertThat(FunctionSpec.parse(JsonCodec.readTree("{\"config\":{\"env\":{}}}"), false, 10).env()).isEmpty();
+
+        ApiException bad = refused("{\"config\":{\"env\":{\"1X\":\"a\",\"A-B\":\"b\",\"PORT\":8080,"
+                + "\"ON\":true,\"OK\":\"fine\"}}}", false);
+        assertThat(bad.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(bad.errors()).extracting(FieldError::field)
+                .containsExactly("config.env.1X", "config.env.A-B", "config.env.PORT", "config.env.ON");
+        assertThat(bad.getMessage()).contains("config.env.1X is not a variable name");
+        assertThat(bad.errors().get(2).reason()).startsWith("must be a string");
+        assertThat(refused("{\"config\":{\"env\":[\"A=1\"]}}", false).errors()).extracting(FieldError::field)
+                .containsExactly("config.env");
+        // 4,096 bytes of names and values are allowed, one more is not
+        String fits = "{\"config\":{\"env\":{\"A\":\"" + "x".repeat(FunctionConfig.MAX_ENV_BYTES - 1) + "\"}}}";
+        assertThat(FunctionSpec.parse(JsonCodec.readTree(fits), false, 10).env().get("A")).hasSize(4095);
+        ApiException tooBig = refused("{\"config\":{\"env\":{\"A\":\"" + "x".repeat(2048) + "\",\"B\":\""
+                + "\u00e9".repeat(1024) + "\"}}}", false);
+        assertThat(tooBig.errors()).extracting(FieldError::field).containsExactly("config.env");
+        assertThat(tooBig.getMessage()).contains("is 4098 bytes of names and values; the limit is 4096");
+    }
 }
