@@ -441,7 +441,8 @@ abstract class PipelineContract {
         assertThat(updated.body().get("version").asLong()).isEqualTo(2);
         assertThat(gatewayB.post("/api/functions/" + id + "/execute", "{}").body().get("output").toString())
                 .isEqualTo("[null,\"live\"]");
-        gatewayA.put("/api/functions/" + id, "{\"code\":\"function handler() { return process.env.MODE || 'unset'; }\"}");
+        gatewayA.put("/api/functions/" + id,
+                "{\"code\":\"function handler() { return process.env.MODE || 'unset'; }\"}");
         assertThat(gatewayA.post("/api/functions/" + id + "/execute", "{}").body().get("output").asString())
                 .isEqualTo("live");
         // null takes them all away

@@ -378,7 +378,8 @@ class FunctionSandboxTest {
                       if (typeof globalThis[name] !== 'undefined') seen.push(name);
                     }
                     // process is the platform's plain object with the function's environment, nothing of Node's
-                    seen.push(Object.getOwnPropertyNames(process).join(), Object.getPrototypeOf(process) === Object.prototype);
+                    seen.push(Object.getOwnPropertyNames(process).join(),
+                        Object.getPrototypeOf(process) === Object.prototype);
                     return seen;""");
             RunOutcome out = run(sandbox, f, "null");
             assertThat(out.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
