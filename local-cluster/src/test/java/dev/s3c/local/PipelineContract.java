@@ -459,6 +459,40 @@ abstract class PipelineContract {
     }
 
     @Test
+    void aFunctionIsReachedByItsNameAsByItsId() {
+        String id = create("by name", "function handler(input) { return input; }");
+        String path = "/api/functions/by%20name";
+        Api.Response sync = gatewayA.post(path + "/execute", "{\"input\":{\"n\":1}}");
+        assertThat(sync.status()).as("%s", sync.body()).isEqualTo(200);
+        assertThat(sync.body().get("functionId").asString()).isEqualTo(id);
+        assertThat(sync.body().get("output").get("n").asInt()).isEqualTo(1);
+        Api.Response async = gatewayB.post(path + "/execute?mode=async", "{\"input\":{\"n\":2}}");
+        assertThat(async.status()).isEqualTo(202);
+        assertThat(async.body().get("functionId").asString()).isEqualTo(id);
+        assertThat(gatewayB.get(path).body().get("id").asString()).isEqualTo(id);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(gatewayA.get(path + "/logs").body().size()).isEqualTo(2));
+
+        // renamed: the new name reaches it, the old one nothing (at once where it was renamed, within the function
+        // cache's second elsewhere)
+        Api.Response renamed = gatewayA.put(path, "{\"name\":\"by-name\"}");
+        assertThat(renamed.status()).as("%s", renamed.body()).isEqualTo(200);
+        assertThat(renamed.body().get("id").asString()).isEqualTo(id);
+        assertThat(gatewayA.post("/api/functions/by-name/execute", "{\"input\":3}").body().get("output").asInt())
+                .isEqualTo(3);
+        assertThat(gatewayA.post(path + "/execute", "{}").status()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(gatewayB.post(path + "/execute", "{}").status()).isEqualTo(404));
+
+        // what is neither an id nor a name a function could have is named
+        assertError(gatewayA.post("/api/functions/by$name/execute", "{}"), 400, "id");
+        assertError(gatewayA.get("/api/functions/%20by-name"), 400, "id");
+        assertThat(gatewayA.delete("/api/functions/by-name").status()).isEqualTo(204);
+        assertThat(gatewayA.get("/api/functions/" + id).status()).isEqualTo(404);
+        assertThat(gatewayA.get("/api/functions/by-name").status()).isEqualTo(404);
+    }
+
+    @Test
     void badInputsGetClearFourHundredsAndChangeNothing() throws Exception {
         String id = create("kept", "return 1;");
         long before = gatewayA.get("/api/functions").body().get("total").asLong();
@@ -482,7 +516,7 @@ abstract class PipelineContract {
         assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"timeout\":5000}}"), 400, "config.timeout");
         assertError(gatewayA.put("/api/functions/" + id, "{\"descripton\":\"typo\"}"), 400, "descripton");
 
-        assertError(gatewayA.get("/api/functions/not-an-id"), 400, "id");
+        assertError(gatewayA.get("/api/functions/not%20an%20id%20nor%20a%20name%3F"), 400, "id");
         assertThat(gatewayA.get("/api/functions/0123456789abcdef01234567").status()).isEqualTo(404);
         assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
         assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");
@@ -649,7 +683,10 @@ abstract class PipelineContract {
                 globex.get("/api/load-tests/" + test),
                 globex.delete("/api/load-tests/" + test),
                 globex.post("/api/load-tests", Api.json(Map.of("functionId", mine, "durationSeconds", 1))),
-                globex.delete("/api/functions/" + mine))) {
+                globex.delete("/api/functions/" + mine),
+                // nor by its name, which is the owner's tenant's
+                globex.get("/api/functions/tenant-owned"),
+                globex.post("/api/functions/tenant-owned/execute", "{\"input\":{\"n\":3}}"))) {
             assertThat(foreign.status()).as("%s", foreign.body()).isEqualTo(404);
         }
         assertThat(globex.get("/api/functions?name=tenant-owned").body().get("total").asLong()).isZero();
@@ -673,6 +710,11 @@ abstract class PipelineContract {
             assertThat(theirs.status()).as("%s", theirs.body()).isEqualTo(201);
             String theirId = theirs.body().get("id").asString();
             assertThat(gatewayA.get("/api/functions/" + theirId).status()).isEqualTo(404);
+            // the same name reaches each tenant's own function (on the gateway that had just found none by it too)
+            assertThat(globex.post("/api/functions/tenant-owned/execute", "{\"input\":{\"n\":6}}").body()
+                    .get("functionId").asString()).isEqualTo(theirId);
+            assertThat(gatewayB.post("/api/functions/tenant-owned/execute", "{\"input\":{\"n\":6}}").body()
+                    .get("functionId").asString()).isEqualTo(mine);
             for (int i = 0; i < 3; i++) {
                 assertThat(gatewayA.post("/api/functions/" + mine + "/execute", "{\"input\":{\"n\":4}}").status())
                         .isEqualTo(200);

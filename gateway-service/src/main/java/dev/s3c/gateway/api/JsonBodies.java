@@ -76,6 +76,11 @@ public final class JsonBodies {
         throw ApiException.badRequest(field, "must be a whole number between " + min + " and " + max);
     }
 
+    /** Whether the text is a function id (24 hexadecimal characters). */
+    public static boolean isFunctionId(String text) {
+        return text != null && OBJECT_ID.matcher(text).matches();
+    }
+
     public static String functionId(String id) {
         if (id == null || !OBJECT_ID.matcher(id).matches()) {
             throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters)");

@@ -65,7 +65,7 @@ class ExecutionController {
     Mono<ResponseEntity<List<ExecutionView>>> logs(@PathVariable String id, @RequestParam(required = false) String status,
             @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
             @AuthenticationPrincipal Caller caller) {
-        JsonBodies.functionId(id);
+        FunctionService.idOrName(id);
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
         Predicate<ExecutionView> filter = view -> true;
         String wantedWire = null;
@@ -81,17 +81,21 @@ class ExecutionController {
         }
         String statusParam = wantedWire;
         Predicate<ExecutionView> wanted = filter;
-        return functions.ownsOr404(caller, id).then(listing.page(id, wanted, max, cursor)).map(page -> {
+        // by name, only a function that still exists; by id, also one deleted within the retention
+        return functions.idOf(caller, id).flatMap(function -> functions.ownsOr404(caller, function)
+                .then(listing.page(function, wanted, max, cursor)).map(page -> {
             var response = ResponseEntity.ok();
             if (page.next() != null) {
+                // the next page by the function's id: a name may have spaces, and may change
                 var next = UriComponentsBuilder.fromPath("/api/functions/{id}/logs").queryParam("limit", max);
                 if (statusParam != null) {
                     next.queryParam("status", statusParam);
                 }
                 next.queryParam("cursor", page.next());
-                response.header(HttpHeaders.LINK, "<" + next.buildAndExpand(id).toUriString() + ">; rel=\"next\"");
+                response.header(HttpHeaders.LINK, "<" + next.buildAndExpand(function).toUriString()
+                        + ">; rel=\"next\"");
             }
             return response.body(page.items());
-        });
+        }));
     }
 }

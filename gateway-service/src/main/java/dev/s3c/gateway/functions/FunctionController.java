@@ -67,7 +67,7 @@ class FunctionController {
 
     @GetMapping("/{id}")
     Mono<FunctionDocument> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
-        return functions.find(caller, JsonBodies.functionId(id))
+        return functions.idOf(caller, FunctionService.idOrName(id)).flatMap(found -> functions.find(caller, found))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
 
@@ -77,15 +77,16 @@ class FunctionController {
     Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body,
             @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> {
-            JsonBodies.functionId(id);
+            FunctionService.idOrName(id);
             return FunctionSpec.parse(JsonBodies.parseObject(body), false, maxCodeBytes);
-        }).flatMap(spec -> functions.update(caller, id, spec));
+        }).flatMap(spec -> functions.idOf(caller, id).flatMap(found -> functions.update(caller, found, spec)));
     }
 
     @DeleteMapping("/{id}")
     Mono<ResponseEntity<Void>> delete(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
-        return Mono.fromCallable(() -> JsonBodies.functionId(id))
-                .flatMap(checked -> functions.delete(caller, checked))
+        return Mono.fromCallable(() -> FunctionService.idOrName(id))
+                .flatMap(checked -> functions.idOf(caller, checked))
+                .flatMap(found -> functions.delete(caller, found))
                 .thenReturn(ResponseEntity.status(HttpStatus.NO_CONTENT).<Void>build());
     }
 

@@ -4,6 +4,7 @@ import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.tenants.Caller;
 import dev.s3c.gateway.tenants.Quotas;
 import dev.s3c.gateway.tenants.TenantLimits;
@@ -37,6 +38,8 @@ public class FunctionService {
     private final DefinitionPublisher publisher;
     private final CodeChecker checker;
     private final java.util.Map<String, Cached> lookups = new java.util.concurrent.ConcurrentHashMap<>();
+    /** {@link #lookups} by tenant and name; emptied at every write here (rare), so a rename or delete shows at once. */
+    private final java.util.Map<String, Cached> byName = new java.util.concurrent.ConcurrentHashMap<>();
 
     static final java.time.Duration LOOKUP_TTL = java.time.Duration.ofSeconds(1);
     static final java.time.Duration STALE_LIMIT = java.time.Duration.ofSeconds(30);
@@ -87,6 +90,40 @@ public class FunctionService {
     }
 
     /**
+     * A route's {@code {id}} checked before anything else is read: a function id, or a name a function could have
+     * (400 naming {@code id} when it is neither).
+     */
+    public static String idOrName(String text) {
+        if (!JsonBodies.isFunctionId(text) && !FunctionSpec.isName(text)) {
+            throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters) or a function's "
+                    + "name");
+        }
+        return text;
+    }
+
+    /**
+     * The caller's function that a route's {@code {id}} names, read as {@link #lookupOr404} does: by id, or, for
+     * text that is not an id, by name in the caller's tenant, as Lambda, OpenWhisk and OpenFaaS address functions.
+     * (A function whose name is 24 hexadecimal characters is reached by its id.)
+     */
+    public Mono<FunctionDocument> lookupOr404ByIdOrName(Caller caller, String idOrName) {
+        if (JsonBodies.isFunctionId(idOrName)) {
+            return lookupOr404(caller, idOrName);
+        }
+        String name = idOrName(idOrName);
+        String key = caller.tenant() + '\u0000' + name;
+        return cached(byName, key, () -> mongo.findOne(Query.query(Criteria.where(FunctionDocument.TENANT)
+                        .is(caller.tenant()).and("name").is(name)), FunctionDocument.class))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
+    }
+
+    /** The id of the caller's function that a route's {@code {id}} names (see {@link #lookupOr404ByIdOrName}). */
+    public Mono<String> idOf(Caller caller, String idOrName) {
+        return JsonBodies.isFunctionId(idOrName) ? Mono.just(idOrName)
+                : lookupOr404ByIdOrName(caller, idOrName).map(FunctionDocument::id);
+    }
+
+    /**
      * Whether the function is, or was until deleted, the caller's: its executions and dead letters stay the
      * owner's after the function is gone (until their retention ends), and no one else's.
      */
@@ -124,32 +161,45 @@ public class FunctionService {
      * the executor decides by its own, current view anyway.
      */
     public Mono<FunctionDocument> lookup(String id) {
-        Cached cached = lookups.get(id);
+        return cached(lookups, id, () -> find(id));
+    }
+
+    /** What {@code read} gives for {@code key}, kept in {@code cache} as {@link #lookup(String)} says. */
+    private static Mono<FunctionDocument> cached(java.util.Map<String, Cached> cache, String key,
+            java.util.function.Supplier<Mono<FunctionDocument>> read) {
+        Cached cached = cache.get(key);
         long now = System.nanoTime();
         if (cached != null && cached.freshUntil > now) {
             return Mono.justOrEmpty(cached.function);
         }
         if (cached != null && cached.freshUntil + STALE_LIMIT.toNanos() > now) {
             if (cached.refreshing.compareAndSet(false, true)) {
-                read(id).doFinally(signal -> cached.refreshing.set(false))
-                        .subscribe(f -> { }, e -> log.debug("Refreshing function {} failed: {}", id, e.toString()));
+                read(cache, key, read).doFinally(signal -> cached.refreshing.set(false))
+                        .subscribe(f -> { }, e -> log.debug("Refreshing function {} failed: {}", key, e.toString()));
             }
             return Mono.justOrEmpty(cached.function);
         }
-        return read(id);
+        return read(cache, key, read);
     }
 
-    private Mono<FunctionDocument> read(String id) {
-        return find(id)
-                .doOnNext(f -> remember(id, f))
-                .switchIfEmpty(Mono.fromRunnable(() -> remember(id, null)));
+    private static Mono<FunctionDocument> read(java.util.Map<String, Cached> cache, String key,
+            java.util.function.Supplier<Mono<FunctionDocument>> read) {
+        return Mono.defer(read)
+                .doOnNext(f -> remember(cache, key, f))
+                .switchIfEmpty(Mono.fromRunnable(() -> remember(cache, key, null)));
     }
 
-    private void remember(String id, FunctionDocument function) {
-        if (lookups.size() > 100_000) {
-            lookups.clear();
+    private static void remember(java.util.Map<String, Cached> cache, String key, FunctionDocument function) {
+        if (cache.size() > 100_000) {
+            cache.clear();
         }
-        lookups.put(id, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
+        cache.put(key, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
+    }
+
+    /** After a write here: its id's entry, and every name's (a name may now be another function's, or none). */
+    private void forget(String id) {
+        lookups.remove(id);
+        byName.clear();
     }
 
     private record Cached(FunctionDocument function, long freshUntil, java.util.concurrent.atomic.AtomicBoolean refreshing) {
@@ -220,7 +270,7 @@ public class FunctionService {
             }));
         }).flatMap(doc -> mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
-                .doOnNext(saved -> lookups.remove(saved.id())))
+                .doOnNext(saved -> forget(saved.id())))
                 .flatMap(this::deliver);
     }
 
@@ -336,7 +386,7 @@ public class FunctionService {
                                     "function " + id + " was changed concurrently; read it again and retry",
                                     List.of(new FieldError("version", "is no longer " + current.version())))));
                 })
-                .doOnNext(saved -> lookups.remove(id))
+                .doOnNext(saved -> forget(id))
                 .flatMap(this::deliver);
     }
 
@@ -362,7 +412,7 @@ public class FunctionService {
                         .switchIfEmpty(Mono.defer(() -> (upserted.getUpsertedId() != null
                                 ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty())
                                 .then(Mono.error(ApiException.notFound("function " + id))))))
-                .doOnNext(removed -> lookups.remove(id))
+                .doOnNext(removed -> forget(id))
                 .flatMap(removed -> publisher.tombstone(id))
                 .then(mongo.remove(entry, TOMBSTONES))
                 .then();

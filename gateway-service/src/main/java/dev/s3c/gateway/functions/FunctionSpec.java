@@ -178,6 +178,12 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         return errors.size() == before ? env : null;
     }
 
+    /** Whether the text could be a function's name (as stored: stripped). */
+    static boolean isName(String text) {
+        return text != null && !text.isEmpty() && text.length() <= MAX_NAME && text.strip().equals(text)
+                && NAME.matcher(text).matches();
+    }
+
     private static boolean hasField(List<FieldError> errors, String field) {
         return errors.stream().anyMatch(e -> e.field().equals(field));
     }

@@ -100,12 +100,12 @@ class InvocationController {
         String wait = queryParam(query, "wait");
         String retries = queryParam(query, "retries");
         String idempotencyKey = single(exchange.getRequest().getHeaders().get(IdempotencyKeys.HEADER));
-        return Mono.fromCallable(() -> new Call(JsonBodies.functionId(id),
+        return Mono.fromCallable(() -> new Call(FunctionService.idOrName(id),
                         parseMode(mode == null || mode.isEmpty() ? "sync" : mode), parseWait(wait),
                         input(body), retries == null ? null
                                 : JsonBodies.boundedInt("retries", retries, 0, FunctionConfig.MAX_RETRIES),
                         idempotencyKey == null ? null : IdempotencyKeys.check(idempotencyKey)))
-                .flatMap(call -> functions.lookupOr404(caller, call.functionId)
+                .flatMap(call -> functions.lookupOr404ByIdOrName(caller, call.function)
                         .flatMap(function -> {
                             if (function.status() != FunctionStatus.ACTIVE) {
                                 return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + function.name()
@@ -313,7 +313,8 @@ class InvocationController {
         throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
     }
 
-    private record Call(String functionId, boolean sync, Duration maxWait, JsonNode input, Integer retries,
+    /** @param function the function's id or name, as the path gave it */
+    private record Call(String function, boolean sync, Duration maxWait, JsonNode input, Integer retries,
             String key) {
 
         /** After waiting {@code waited} for room: a sync caller has what is left of its wait. */
@@ -322,7 +323,7 @@ class InvocationController {
                 return this;
             }
             Duration left = maxWait.minus(waited);
-            return new Call(functionId, sync, left.isNegative() ? Duration.ZERO : left, input, retries, key);
+            return new Call(function, sync, left.isNegative() ? Duration.ZERO : left, input, retries, key);
         }
     }
 

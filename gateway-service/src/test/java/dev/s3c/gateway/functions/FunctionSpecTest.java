@@ -121,4 +121,18 @@ class FunctionSpecTest {
         assertThat(tooBig.errors()).extracting(FieldError::field).containsExactly("config.env");
         assertThat(tooBig.getMessage()).contains("is 4098 bytes of names and values; the limit is 4096");
     }
+
+    @Test
+    void aPathSegmentIsAnIdOrANameAFunctionCouldHave() {
+        assertThat(FunctionSpec.isName("by name")).isTrue();
+        assertThat(FunctionSpec.isName("x".repeat(FunctionSpec.MAX_NAME))).isTrue();
+        for (String notAName : new String[] {"", " by-name", "by-name ", "by$name", "-x", "x".repeat(65), "a/b"}) {
+            assertThat(FunctionSpec.isName(notAName)).as(notAName).isFalse();
+        }
+        assertThat(FunctionService.idOrName("0123456789abcdef01234567")).isEqualTo("0123456789abcdef01234567");
+        assertThat(FunctionService.idOrName("fibonacci")).isEqualTo("fibonacci");
+        ApiException neither = catchThrowableOfType(ApiException.class, () -> FunctionService.idOrName("fib?"));
+        assertThat(neither.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(neither.errors()).extracting(FieldError::field).containsExactly("id");
+    }
 }
