@@ -85,10 +85,11 @@ export async function functionPage(main, onLeave, id) {
   // blank: no limit of its own (the tenant's, if any, still holds)
   const concurrency = h('input', { type: 'number', id: 'fn-concurrency', min: 1, max: 10000, placeholder: 'none',
     value: fn && fn.config.maxConcurrency != null ? fn.config.maxConcurrency : '' });
-  // NAME=value lines, as in a .env file; blank lines and # comments are skipped
+  // NAME=value lines, as in a .env file; blank lines and # comments are skipped. Sent only when edited, so a value
+  // set through the API that these lines cannot show as it is (one with a line break) survives a save of the rest
+  let envShown = fn && fn.config.env ? Object.entries(fn.config.env).map(([k, v]) => `${k}=${v}`).join('\n') : '';
   const envText = h('textarea', { id: 'fn-env', rows: 3, spellcheck: 'false', placeholder: 'TABLE=orders',
-    'aria-describedby': 'fn-env-help' },
-    fn && fn.config.env ? Object.entries(fn.config.env).map(([k, v]) => `${k}=${v}`).join('\n') : '');
+    'aria-describedby': 'fn-env-help' }, envShown);
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -161,23 +162,29 @@ export async function functionPage(main, onLeave, id) {
 
   form.addEventListener('submit', async event => {
     event.preventDefault();
-    const env = {};
-    const lines = envText.value.split('\n');
+    const entries = new Map();
+    const envEdited = !fn || envText.value !== envShown;
+    const lines = envEdited ? envText.value.split('\n') : [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].replace(/\r$/, '');
       if (line.trim() === '' || line.trim().startsWith('#')) continue;
       const eq = line.indexOf('=');
-      if (eq < 1) {
-        showErrors({ message: `Environment variables: line ${i + 1} is not NAME=value`,
-          errors: [{ field: 'config.env', reason: `line ${i + 1} is not NAME=value` }] });
+      const variable = eq < 1 ? '' : line.slice(0, eq).trim();
+      const problem = !variable ? `line ${i + 1} is not NAME=value`
+        : entries.has(variable) ? `line ${i + 1} sets ${variable} again` : null;
+      if (problem) {
+        showErrors({ message: `Environment variables: ${problem}`,
+          errors: [{ field: 'config.env', reason: problem }] });
         envText.focus();
         return;
       }
-      env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+      // the value is everything after the first '=', as written
+      entries.set(variable, line.slice(eq + 1));
     }
-    const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(),
-      config: { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
-        maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value), env } };
+    const config = { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
+      maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) };
+    if (envEdited) config.env = Object.fromEntries(entries);
+    const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(), config };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
     if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });
     save.disabled = true;
@@ -188,6 +195,7 @@ export async function functionPage(main, onLeave, id) {
         return;
       }
       fn = body;
+      envShown = envText.value;
       title.textContent = fn.name;
       showVersion(fn);
       feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));

@@ -205,8 +205,9 @@ class ConsoleInBrowserTest {
         assertThat(browser.findElement(By.id("fn-env")).getDomProperty("value")).isEqualTo("GREETING=hello");
         // changed elsewhere (another tab, the API) since the form was loaded: saving the form is refused, not a
         // silent undo of that change; once reloaded, it saves
-        assertThat(api.put("/api/functions/" + greeter, "{\"description\":\"changed elsewhere\"}").status())
-                .isEqualTo(200);
+        // (there, a variable whose value has a line break, which the form's NAME=value lines cannot show as it is)
+        assertThat(api.put("/api/functions/" + greeter, "{\"description\":\"changed elsewhere\",\"config\":{\"env\":"
+                + "{\"GREETING\":\"hello\",\"NOTE\":\"two\\nlines\"}}}").status()).isEqualTo(200);
         browser.findElement(By.id("fn-save")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error"))).getText())
                 .contains("version");
@@ -217,6 +218,9 @@ class ConsoleInBrowserTest {
         wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-save"))).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-saved"))).getText())
                 .contains("version 3");
+        // saved without touching its variables: they are kept as they were, line break and all
+        assertThat(api.get("/api/functions/" + greeter).body().get("config").get("env").get("NOTE").asString())
+                .isEqualTo("two\nlines");
 
         // invalid JSON is flagged before anything is sent
         WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));

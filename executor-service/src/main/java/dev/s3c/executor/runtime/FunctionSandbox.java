@@ -366,8 +366,11 @@ public final class FunctionSandbox implements AutoCloseable {
             case "rejected", "invalid" -> {
                 String stack = userFrames(box.getMember("stack").asString());
                 int[] position = position(function, stack);
-                yield RunOutcome.failed(new ExecutionError(state.equals("rejected") ? ErrorType.USER_ERROR
-                        : ErrorType.DEVELOPER_ERROR, box.getMember("name").asString(),
+                // a result JSON cannot hold is the code's doing; the function's own toJSON or getter throwing while
+                // it is serialised (the error has a frame in its code) is a failure like any throw
+                boolean invalid = state.equals("invalid") && position == null;
+                yield RunOutcome.failed(new ExecutionError(invalid ? ErrorType.DEVELOPER_ERROR : ErrorType.USER_ERROR,
+                        box.getMember("name").asString(),
                         box.getMember("message").asString(), position == null ? null : position[0],
                         position == null ? null : position[1], stack.isEmpty() ? null : stack), logs, durationMs, cold);
             }

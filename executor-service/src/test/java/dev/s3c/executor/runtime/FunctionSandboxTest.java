@@ -310,15 +310,19 @@ class FunctionSandboxTest {
     void resultsThatAreNotJsonAreDeveloperErrors() {
         try (FunctionSandbox sandbox = sandbox()) {
             for (String code : List.of("const a = {}; a.self = a; return a;", "return 10n;", "return () => 1;",
-                    "return Promise.resolve(Symbol('s'));",
-                    "return { toJSON() { throw new RangeError('no'); } };")) {
+                    "return Promise.resolve(Symbol('s'));", "return { nested: [1, { big: 2n }] };")) {
                 RunOutcome out = run(sandbox, fn(CodeStyle.BODY, code), "null");
                 assertThat(out.status()).as(code).isEqualTo(ExecutionStatus.FAILED);
                 assertThat(out.error().type()).as(code).isEqualTo(ErrorType.DEVELOPER_ERROR);
                 assertThat(out.error().message()).as(code).startsWith("result is not JSON-serialisable");
             }
             assertThat(run(sandbox, fn(CodeStyle.BODY, "return undefined;"), "null").outputJson()).isEqualTo("null");
-            // thrown or rejected, even from inside an awaited call, is the function's own failure
+            // thrown or rejected, also by its own toJSON while the result is serialised, is the function's failure
+            RunOutcome ownToJson = run(sandbox, fn(CodeStyle.BODY,
+                    "return {\n  toJSON() { throw new RangeError('no'); }\n};"), "null");
+            assertThat(ownToJson.error().type()).isEqualTo(ErrorType.USER_ERROR);
+            assertThat(ownToJson.error().message()).isEqualTo("result is not JSON-serialisable: no");
+            assertThat(ownToJson.error().line()).isEqualTo(2);
             assertThat(run(sandbox, fn(CodeStyle.BODY, "throw new TypeError('x');"), "null").error().type())
                     .isEqualTo(ErrorType.USER_ERROR);
             assertThat(run(sandbox, fn(CodeStyle.HANDLER, "async function handler() { await 1; throw 'x'; }"), "null")

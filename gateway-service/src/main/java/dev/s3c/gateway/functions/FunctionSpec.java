@@ -34,6 +34,11 @@ record FunctionSpec(String name, String description, String code, Integer timeou
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]*");
     /** As a shell (and Lambda) takes them. */
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /**
+     * Names that are not kept as given: Spring Data reads a stored map's {@code _class} as the map's Java type, and a
+     * browser's object takes {@code __proto__} as its prototype.
+     */
+    private static final Set<String> RESERVED_ENV_NAMES = Set.of("_class", "__proto__");
 
     /** What a request may set. */
     private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status");
@@ -162,6 +167,8 @@ record FunctionSpec(String name, String description, String code, Integer timeou
             if (!ENV_NAME.matcher(variable).matches()) {
                 errors.add(new FieldError("config.env." + variable, "is not a variable name: letters, digits and "
                         + "'_', not starting with a digit"));
+            } else if (RESERVED_ENV_NAMES.contains(variable)) {
+                errors.add(new FieldError("config.env." + variable, "is reserved"));
             } else if (!value.isString()) {
                 errors.add(new FieldError("config.env." + variable, "must be a string (send numbers and flags "
                         + "as text, as a shell has them)"));

@@ -113,6 +113,12 @@ class FunctionSpecTest {
         assertThat(bad.errors().get(2).reason()).startsWith("must be a string");
         assertThat(refused("{\"config\":{\"env\":[\"A=1\"]}}", false).errors()).extracting(FieldError::field)
                 .containsExactly("config.env");
+        // names the store or a browser would not keep as given
+        ApiException reserved = refused("{\"config\":{\"env\":{\"_class\":\"java.util.EnumMap\","
+                + "\"__proto__\":\"x\"}}}", false);
+        assertThat(reserved.errors()).extracting(FieldError::field)
+                .containsExactly("config.env._class", "config.env.__proto__");
+        assertThat(reserved.errors()).extracting(FieldError::reason).containsOnly("is reserved");
         // 4,096 bytes of names and values are allowed, one more is not
         String fits = "{\"config\":{\"env\":{\"A\":\"" + "x".repeat(FunctionConfig.MAX_ENV_BYTES - 1) + "\"}}}";
         assertThat(FunctionSpec.parse(JsonCodec.readTree(fits), false, 10).env().get("A")).hasSize(4095);
