@@ -484,6 +484,23 @@ abstract class PipelineContract {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(gatewayB.post(path + "/execute", "{}").status()).isEqualTo(404));
 
+        // a name given up on one gateway and taken by another function: a change by that name on the other gateway,
+        // which had just called the first by it, reaches the new holder
+        String first = create("swap", "return 1;");
+        assertThat(gatewayB.post("/api/functions/swap/execute", "{}").body().get("output").asInt()).isEqualTo(1);
+        assertThat(gatewayA.put("/api/functions/swap", "{\"name\":\"swap-old\"}").status()).isEqualTo(200);
+        String second = create("swap", "return 2;");
+        Api.Response changed = gatewayB.put("/api/functions/swap", "{\"description\":\"the new one\"}");
+        assertThat(changed.body().get("id").asString()).isEqualTo(second);
+        assertThat(gatewayB.get("/api/functions/" + first).body().get("description").asString()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(gatewayB.post(
+                "/api/functions/swap/execute", "{}").body().get("output").asInt()).isEqualTo(2));
+        // a name not found on one gateway and then created on the other
+        assertThat(gatewayB.post("/api/functions/late/execute", "{}").status()).isEqualTo(404);
+        create("late", "return 'here';");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(gatewayB.post(
+                "/api/functions/late/execute", "{}").status()).isEqualTo(200));
+
         // what is neither an id nor a name a function could have is named
         assertError(gatewayA.post("/api/functions/by$name/execute", "{}"), 400, "id");
         assertError(gatewayA.get("/api/functions/%20by-name"), 400, "id");

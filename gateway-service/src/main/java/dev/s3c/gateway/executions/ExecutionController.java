@@ -7,6 +7,7 @@ import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.invoke.RecentlyAccepted;
 import dev.s3c.gateway.tenants.Caller;
+import io.swagger.v3.oas.annotations.Parameter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
@@ -62,8 +63,10 @@ class ExecutionController {
      * page while there may be one.
      */
     @GetMapping("/api/functions/{id}/logs")
-    Mono<ResponseEntity<List<ExecutionView>>> logs(@PathVariable String id, @RequestParam(required = false) String status,
-            @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
+    Mono<ResponseEntity<List<ExecutionView>>> logs(
+            @PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
+            @RequestParam(required = false) String status, @RequestParam(defaultValue = "50") String limit,
+            @RequestParam(required = false) String cursor,
             @AuthenticationPrincipal Caller caller) {
         FunctionService.idOrName(id);
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);

@@ -5,6 +5,7 @@ import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.api.RequestBodies;
 import dev.s3c.gateway.tenants.Caller;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
@@ -66,7 +67,8 @@ class FunctionController {
     }
 
     @GetMapping("/{id}")
-    Mono<FunctionDocument> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+    Mono<FunctionDocument> get(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
+            @AuthenticationPrincipal Caller caller) {
         return functions.idOf(caller, FunctionService.idOrName(id)).flatMap(found -> functions.find(caller, found))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
@@ -74,8 +76,8 @@ class FunctionController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             content = @Content(schema = @Schema(implementation = RequestBodies.Function.class)))
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<FunctionDocument> update(@PathVariable String id, @RequestBody(required = false) String body,
-            @AuthenticationPrincipal Caller caller) {
+    Mono<FunctionDocument> update(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
+            @RequestBody(required = false) String body, @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> {
             FunctionService.idOrName(id);
             return FunctionSpec.parse(JsonBodies.parseObject(body), false, maxCodeBytes);
@@ -83,7 +85,8 @@ class FunctionController {
     }
 
     @DeleteMapping("/{id}")
-    Mono<ResponseEntity<Void>> delete(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+    Mono<ResponseEntity<Void>> delete(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
+            @AuthenticationPrincipal Caller caller) {
         return Mono.fromCallable(() -> FunctionService.idOrName(id))
                 .flatMap(checked -> functions.idOf(caller, checked))
                 .flatMap(found -> functions.delete(caller, found))

@@ -38,8 +38,10 @@ public class FunctionService {
     private final DefinitionPublisher publisher;
     private final CodeChecker checker;
     private final java.util.Map<String, Cached> lookups = new java.util.concurrent.ConcurrentHashMap<>();
-    /** {@link #lookups} by tenant and name; emptied at every write here (rare), so a rename or delete shows at once. */
+    /** {@link #lookups} by tenant and name, for calls by name; a write here removes the names it changes. */
     private final java.util.Map<String, Cached> byName = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Writes made here so far: a read that a write overtook is not kept. */
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
 
     static final java.time.Duration LOOKUP_TTL = java.time.Duration.ofSeconds(1);
     static final java.time.Duration STALE_LIMIT = java.time.Duration.ofSeconds(30);
@@ -89,6 +91,9 @@ public class FunctionService {
         return lookup(caller, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
 
+    /** What a route's {@code {id}} may be, for the API's description. */
+    public static final String ID_OR_NAME = "the function's id, or its name in the caller's tenant (URL-encoded)";
+
     /**
      * A route's {@code {id}} checked before anything else is read: a function id, or a name a function could have
      * (400 naming {@code id} when it is neither).
@@ -111,16 +116,40 @@ public class FunctionService {
             return lookupOr404(caller, idOrName);
         }
         String name = idOrName(idOrName);
-        String key = caller.tenant() + '\u0000' + name;
-        return cached(byName, key, () -> mongo.findOne(Query.query(Criteria.where(FunctionDocument.TENANT)
-                        .is(caller.tenant()).and("name").is(name)), FunctionDocument.class))
+        if (caller.tenant() == null) {
+            return Mono.error(ApiException.notFound("function " + name));
+        }
+        // never answered past its second: a name may be another function's by then
+        return cached(byName, nameKey(caller.tenant(), name), false,
+                        () -> mongo.findOne(named(caller.tenant(), name), FunctionDocument.class))
+                .filter(f -> caller.owns(f.tenant()))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
     }
 
-    /** The id of the caller's function that a route's {@code {id}} names (see {@link #lookupOr404ByIdOrName}). */
+    /**
+     * The id of the caller's function that a route's {@code {id}} names, for the routes that read or change it:
+     * a name is read from the store, not the cache, so a rename elsewhere never turns a change onto another function.
+     */
     public Mono<String> idOf(Caller caller, String idOrName) {
-        return JsonBodies.isFunctionId(idOrName) ? Mono.just(idOrName)
-                : lookupOr404ByIdOrName(caller, idOrName).map(FunctionDocument::id);
+        if (JsonBodies.isFunctionId(idOrName)) {
+            return Mono.just(idOrName);
+        }
+        String name = idOrName(idOrName);
+        Query query = named(caller.tenant(), name);
+        query.fields().include("_id");
+        return (caller.tenant() == null ? Mono.<org.bson.Document>empty()
+                : mongo.findOne(query, org.bson.Document.class, FunctionDocument.COLLECTION))
+                .map(d -> d.get("_id") instanceof ObjectId objectId ? objectId.toHexString()
+                        : String.valueOf(d.get("_id")))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
+    }
+
+    private static Query named(String tenant, String name) {
+        return Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant).and("name").is(name));
+    }
+
+    private static String nameKey(String tenant, String name) {
+        return tenant + '\u0000' + name;
     }
 
     /**
@@ -161,18 +190,21 @@ public class FunctionService {
      * the executor decides by its own, current view anyway.
      */
     public Mono<FunctionDocument> lookup(String id) {
-        return cached(lookups, id, () -> find(id));
+        return cached(lookups, id, true, () -> find(id));
     }
 
-    /** What {@code read} gives for {@code key}, kept in {@code cache} as {@link #lookup(String)} says. */
-    private static Mono<FunctionDocument> cached(java.util.Map<String, Cached> cache, String key,
-            java.util.function.Supplier<Mono<FunctionDocument>> read) {
+    /**
+     * What {@code read} gives for {@code key}, kept in {@code cache} as {@link #lookup(String)} says; past its TTL
+     * only while refreshed if {@code staleWhileRefreshed}.
+     */
+    private Mono<FunctionDocument> cached(java.util.Map<String, Cached> cache, String key,
+            boolean staleWhileRefreshed, java.util.function.Supplier<Mono<FunctionDocument>> read) {
         Cached cached = cache.get(key);
         long now = System.nanoTime();
         if (cached != null && cached.freshUntil > now) {
             return Mono.justOrEmpty(cached.function);
         }
-        if (cached != null && cached.freshUntil + STALE_LIMIT.toNanos() > now) {
+        if (staleWhileRefreshed && cached != null && cached.freshUntil + STALE_LIMIT.toNanos() > now) {
             if (cached.refreshing.compareAndSet(false, true)) {
                 read(cache, key, read).doFinally(signal -> cached.refreshing.set(false))
                         .subscribe(f -> { }, e -> log.debug("Refreshing function {} failed: {}", key, e.toString()));
@@ -182,24 +214,35 @@ public class FunctionService {
         return read(cache, key, read);
     }
 
-    private static Mono<FunctionDocument> read(java.util.Map<String, Cached> cache, String key,
+    private Mono<FunctionDocument> read(java.util.Map<String, Cached> cache, String key,
             java.util.function.Supplier<Mono<FunctionDocument>> read) {
-        return Mono.defer(read)
-                .doOnNext(f -> remember(cache, key, f))
-                .switchIfEmpty(Mono.fromRunnable(() -> remember(cache, key, null)));
+        return Mono.defer(() -> {
+            long writesBefore = writes.get();
+            return read.get()
+                    .doOnNext(f -> remember(cache, key, f, writesBefore))
+                    .switchIfEmpty(Mono.fromRunnable(() -> remember(cache, key, null, writesBefore)));
+        });
     }
 
-    private static void remember(java.util.Map<String, Cached> cache, String key, FunctionDocument function) {
+    /** Kept unless a write here came between the read and now: what was read may be what the write replaced. */
+    private void remember(java.util.Map<String, Cached> cache, String key, FunctionDocument function,
+            long writesBefore) {
+        if (writes.get() != writesBefore) {
+            return;
+        }
         if (cache.size() > 100_000) {
             cache.clear();
         }
         cache.put(key, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
     }
 
-    /** After a write here: its id's entry, and every name's (a name may now be another function's, or none). */
-    private void forget(String id) {
+    /** After a write here: the entries of its id and of the names it had and has. */
+    private void forget(String id, String tenant, String... names) {
+        writes.incrementAndGet();
         lookups.remove(id);
-        byName.clear();
+        for (String name : names) {
+            byName.remove(nameKey(tenant, name));
+        }
     }
 
     private record Cached(FunctionDocument function, long freshUntil, java.util.concurrent.atomic.AtomicBoolean refreshing) {
@@ -270,7 +313,7 @@ public class FunctionService {
             }));
         }).flatMap(doc -> mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
-                .doOnNext(saved -> forget(saved.id())))
+                .doOnNext(saved -> forget(saved.id(), saved.tenant(), saved.name())))
                 .flatMap(this::deliver);
     }
 
@@ -384,9 +427,9 @@ public class FunctionService {
                             .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
                             .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
                                     "function " + id + " was changed concurrently; read it again and retry",
-                                    List.of(new FieldError("version", "is no longer " + current.version())))));
+                                    List.of(new FieldError("version", "is no longer " + current.version())))))
+                            .doOnNext(saved -> forget(id, current.tenant(), current.name(), saved.name()));
                 })
-                .doOnNext(saved -> forget(id))
                 .flatMap(this::deliver);
     }
 
@@ -412,7 +455,7 @@ public class FunctionService {
                         .switchIfEmpty(Mono.defer(() -> (upserted.getUpsertedId() != null
                                 ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty())
                                 .then(Mono.error(ApiException.notFound("function " + id))))))
-                .doOnNext(removed -> forget(id))
+                .doOnNext(removed -> forget(id, removed.tenant(), removed.name()))
                 .flatMap(removed -> publisher.tombstone(id))
                 .then(mongo.remove(entry, TOMBSTONES))
                 .then();

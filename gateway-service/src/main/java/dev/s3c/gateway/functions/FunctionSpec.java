@@ -72,6 +72,9 @@ record FunctionSpec(String name, String description, String code, Integer timeou
             } else if (!NAME.matcher(name).matches()) {
                 errors.add(new FieldError("name", "may contain letters, digits, spaces, '.', '_' and '-', "
                         + "and must start with a letter or digit"));
+            } else if (dev.s3c.gateway.api.JsonBodies.isFunctionId(name)) {
+                // a path that holds it is read as an id, so the function could not be reached by its name
+                errors.add(new FieldError("name", "must not look like a function id (24 hexadecimal digits)"));
             }
         } else if (creating && !hasField(errors, "name")) {
             errors.add(new FieldError("name", "is required"));

@@ -90,8 +90,9 @@ class InvocationController {
             description = "a request repeated with the same key, within the idempotency window, is answered with the "
                     + "same execution, never run again", schema = @Schema(type = "string"))
     @PostMapping(path = "/api/functions/{id}/execute", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<ResponseEntity<?>> execute(@PathVariable String id, @RequestBody(required = false) String body,
-            ServerWebExchange exchange, @AuthenticationPrincipal Caller caller) {
+    Mono<ResponseEntity<?>> execute(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
+            @RequestBody(required = false) String body, ServerWebExchange exchange,
+            @AuthenticationPrincipal Caller caller) {
         // the query and the header read here rather than as parameters of their own: WebFlux finds the resolver of
         // each parameter anew per request, and the security firewall checks the whole query at each read of it
         // (together 3% of the event loops' CPU under load)

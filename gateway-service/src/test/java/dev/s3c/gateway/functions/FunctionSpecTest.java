@@ -136,6 +136,11 @@ class FunctionSpecTest {
             assertThat(FunctionSpec.isName(notAName)).as(notAName).isFalse();
         }
         assertThat(FunctionService.idOrName("0123456789abcdef01234567")).isEqualTo("0123456789abcdef01234567");
+        // a name that would be read as an id is refused
+        assertThat(refused("{\"name\":\"0123456789abcdef01234567\",\"code\":\"return 1;\"}", true).errors())
+                .extracting(FieldError::field).containsExactly("name");
+        assertThat(create("{\"name\":\"0123456789ABCDEF01234567\",\"code\":\"return 1;\"}").name())
+                .isEqualTo("0123456789ABCDEF01234567");
         assertThat(FunctionService.idOrName("fibonacci")).isEqualTo("fibonacci");
         ApiException neither = catchThrowableOfType(ApiException.class, () -> FunctionService.idOrName("fib?"));
         assertThat(neither.status()).isEqualTo(HttpStatus.BAD_REQUEST);
