@@ -114,6 +114,10 @@ export async function functionPage(main, onLeave, id) {
     h('div', { style: 'margin:10px 0 4px', class: 'small muted', id: 'fn-code-label' },
       'Code: a script defining handler(input, context), or a function body that reads input and returns'),
     editorHost,
+    h('label', { style: 'margin-top:10px' }, 'Environment variables', envText),
+    h('div', { class: 'small muted', id: 'fn-env-help' },
+      'NAME=value, one per line; the code reads them as process.env.NAME. Shown to everyone who can read the '
+        + 'function: not for secrets.'),
     h('div', { class: 'row', style: 'margin-top:10px' },
       h('label', {}, `Timeout (ms, ${number(LIMITS.timeoutMs[0])}–${number(LIMITS.timeoutMs[1])})`, timeout),
       h('label', {}, 'Retries (0–10)', retries),
@@ -121,10 +125,6 @@ export async function functionPage(main, onLeave, id) {
         'Max concurrency', concurrency),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
-    h('label', { style: 'margin-top:10px' }, 'Environment variables', envText),
-    h('div', { class: 'small muted', id: 'fn-env-help' },
-      'NAME=value, one per line; the code reads them as process.env.NAME. Shown to everyone who can read the '
-        + 'function: not for secrets.'),
     version, feedback);
 
   main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
@@ -240,12 +240,27 @@ function runPanel(column, onLeave, current) {
     h('option', { value: 'async' }, 'async: queue it, then follow'));
   const run = h('button', { class: 'primary', id: 'run-button', type: 'submit' }, 'Run');
   const result = h('div', { id: 'run-result', 'aria-live': 'polite' });
-  input.area.addEventListener('validity', () => { run.disabled = !input.check().ok; });
+  // the same call from a terminal, by the function's name, with this input and mode (the key is not shown)
+  const curl = h('pre', { id: 'run-curl', class: 'small', style: 'white-space:pre;overflow-x:auto' });
+  const fromTerminal = h('details', { style: 'margin-top:8px' }, h('summary', { class: 'small' }, 'From a terminal'),
+    curl);
+  const showCurl = () => {
+    const checked = input.check();
+    const body = JSON.stringify({ input: checked.ok ? checked.value : {} }).replaceAll("'", "'\\''");
+    const url = `${location.origin}/api/functions/${encodeURIComponent(current().name)}/execute`
+      + (mode.value === 'async' ? '?mode=async' : '');
+    curl.textContent = `curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\\n`
+      + `  '${url}' \\\n  -d '${body}'`;
+  };
+  input.area.addEventListener('validity', () => { run.disabled = !input.check().ok; showCurl(); });
+  mode.addEventListener('change', showCurl);
+  fromTerminal.addEventListener('toggle', showCurl);
   let stopFollowing = () => {};
   onLeave(() => stopFollowing());
   const form = h('form', { class: 'panel', 'aria-label': 'Run' }, h('h2', {}, 'Run'), input.element,
-    h('div', { class: 'row', style: 'margin-top:8px' }, h('label', {}, 'Mode', mode), run), result);
+    h('div', { class: 'row', style: 'margin-top:8px' }, h('label', {}, 'Mode', mode), run), fromTerminal, result);
   column.append(form);
+  showCurl();
   form.addEventListener('submit', async event => {
     event.preventDefault();
     const checked = input.check();

@@ -238,6 +238,11 @@ class ConsoleInBrowserTest {
                 .isEqualTo("greeting ada");
         assertThat(browser.findElement(By.cssSelector("#run-result .execution")).getText())
                 .contains("Duration").contains("Cold start").contains("Instance");
+        // the same call from a terminal: by the function's name, with this input
+        browser.findElement(By.cssSelector("#run-column details summary")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-curl"))).getText())
+                .contains("'" + base + "/api/functions/greeter/execute'").contains("-d '{\"input\":{\"name\":\"ada\"}}'")
+                .contains("Bearer $KEY");
 
         new Select(browser.findElement(By.id("run-mode"))).selectByValue("async");
         browser.findElement(By.id("run-button")).click();
