@@ -534,6 +534,7 @@ abstract class PipelineContract {
         assertError(gatewayA.put("/api/functions/" + id, "{\"descripton\":\"typo\"}"), 400, "descripton");
 
         assertError(gatewayA.get("/api/functions/not%20an%20id%20nor%20a%20name%3F"), 400, "id");
+        assertError(gatewayA.get("/api/dead-letters?functionId=nope"), 400, "functionId");
         assertThat(gatewayA.get("/api/functions/0123456789abcdef01234567").status()).isEqualTo(404);
         assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
         assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");

@@ -82,8 +82,13 @@ public final class JsonBodies {
     }
 
     public static String functionId(String id) {
+        return functionId("id", id);
+    }
+
+    /** {@code id} when it is a function id, else a 400 naming {@code field}. */
+    public static String functionId(String field, String id) {
         if (id == null || !OBJECT_ID.matcher(id).matches()) {
-            throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters)");
+            throw ApiException.badRequest(field, "must be a function id (24 hexadecimal characters)");
         }
         return id;
     }

@@ -92,7 +92,7 @@ class DeadLetterController {
             @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
             @AuthenticationPrincipal Caller caller) {
         int max = JsonBodies.boundedInt("limit", limit, 1, 1000);
-        String function = functionId == null ? null : JsonBodies.functionId(functionId);
+        String function = functionId == null ? null : JsonBodies.functionId("functionId", functionId);
         Mono<Void> owned = function == null ? Mono.empty() : functions.ownsOr404(caller, function);
         return owned.then(listing.page(function, max, cursor, id -> functions.owns(caller, id))).map(page -> {
             var response = ResponseEntity.ok();

@@ -109,7 +109,7 @@ public class FunctionService {
     /**
      * The caller's function that a route's {@code {id}} names, read as {@link #lookupOr404} does: by id, or, for
      * text that is not an id, by name in the caller's tenant, as Lambda, OpenWhisk and OpenFaaS address functions.
-     * (A function whose name is 24 hexadecimal characters is reached by its id.)
+     * (A name of 24 lowercase hexadecimal digits, which a new name cannot be, is read as an id.)
      */
     public Mono<FunctionDocument> lookupOr404ByIdOrName(Caller caller, String idOrName) {
         if (JsonBodies.isFunctionId(idOrName)) {

@@ -3,6 +3,7 @@ package dev.s3c.gateway.functions;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.JsonBodies;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,7 +73,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
             } else if (!NAME.matcher(name).matches()) {
                 errors.add(new FieldError("name", "may contain letters, digits, spaces, '.', '_' and '-', "
                         + "and must start with a letter or digit"));
-            } else if (dev.s3c.gateway.api.JsonBodies.isFunctionId(name)) {
+            } else if (JsonBodies.isFunctionId(name)) {
                 // a path that holds it is read as an id, so the function could not be reached by its name
                 errors.add(new FieldError("name", "must not look like a function id (24 hexadecimal digits)"));
             }

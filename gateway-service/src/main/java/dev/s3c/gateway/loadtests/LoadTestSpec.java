@@ -38,12 +38,7 @@ record LoadTestSpec(String functionId, JsonNode input, boolean sync, Integer con
         if (!id.isString()) {
             throw ApiException.badRequest("functionId", "is required: the id of the function to call");
         }
-        String functionId;
-        try {
-            functionId = JsonBodies.functionId(id.asString());
-        } catch (ApiException e) {
-            throw ApiException.badRequest("functionId", "must be a function id (24 hexadecimal characters)");
-        }
+        String functionId = JsonBodies.functionId("functionId", id.asString());
         JsonNode input = json.has("input") ? json.get("input") : NullNode.getInstance();
         // the same bound as one invocation's input, which each call of the test carries
         int inputBytes = JsonCodec.toBytes(input).length;
