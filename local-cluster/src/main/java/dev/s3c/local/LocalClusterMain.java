@@ -99,8 +99,8 @@ public final class LocalClusterMain {
                 "    Logs:           " + Path.of(env("S3C_LOG_DIR", "logs"), "s3c.log") + "  (warnings also here)",
                 "    API key:        " + key.shown(),
                 "    Admin key:      " + adminKey.where() + "  (manages tenants and their keys: /api/tenants)",
-                "  Try:  curl -s -H \"Authorization: Bearer " + key.shell() + "\" '" + cluster.gatewayUrl()
-                        + "/api/functions?name=fibonacci'",
+                "  Try:  curl -s -H \"Authorization: Bearer " + key.shell() + "\" -H 'Content-Type: application/json' "
+                        + "-d '{\"input\":{\"n\":20}}' " + cluster.gatewayUrl() + "/api/functions/fibonacci/execute",
                 "  Ctrl-C stops everything.",
                 "");
         log.info("{}", banner);
