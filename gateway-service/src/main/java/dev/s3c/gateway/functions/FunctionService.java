@@ -1,5 +1,7 @@
 package dev.s3c.gateway.functions;
 
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.s3c.contracts.CodeStyle;
 import dev.s3c.contracts.FunctionStatus;
 import dev.s3c.gateway.api.ApiException;
@@ -11,6 +13,8 @@ import dev.s3c.gateway.tenants.TenantLimits;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.bson.types.ObjectId;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.data.domain.Sort;
@@ -37,15 +41,27 @@ public class FunctionService {
     private final ReactiveMongoTemplate mongo;
     private final DefinitionPublisher publisher;
     private final CodeChecker checker;
-    private final java.util.Map<String, Cached> lookups = new java.util.concurrent.ConcurrentHashMap<>();
-    /** {@link #lookups} by tenant and name, for calls by name; a write here removes the names it changes. */
-    private final java.util.Map<String, Cached> byName = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Writes made here so far: a read that a write overtook is not kept. */
-    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
-
     static final java.time.Duration LOOKUP_TTL = java.time.Duration.ofSeconds(1);
     static final java.time.Duration STALE_LIMIT = java.time.Duration.ofSeconds(30);
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FunctionService.class);
+
+    /**
+     * Functions by id for the invoke path (see {@link #lookup(String)}): refreshed in the background once older than
+     * {@link #LOOKUP_TTL}, the known value answered meanwhile, for at most {@link #STALE_LIMIT} more.
+     */
+    private final AsyncLoadingCache<String, Optional<FunctionDocument>> lookups = Caffeine.newBuilder()
+            .refreshAfterWrite(LOOKUP_TTL).expireAfterWrite(LOOKUP_TTL.plus(STALE_LIMIT)).maximumSize(100_000)
+            .buildAsync((id, executor) -> find(id).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture());
+    /**
+     * Functions by tenant and name, for calls by name: never answered past {@link #LOOKUP_TTL}, since a name may be
+     * another function's by then. A write here invalidates the names it changes.
+     */
+    private final AsyncLoadingCache<NameKey, Optional<FunctionDocument>> byName = Caffeine.newBuilder()
+            .expireAfterWrite(LOOKUP_TTL).maximumSize(100_000)
+            .buildAsync((key, executor) -> findNamed(key).map(Optional::of).defaultIfEmpty(Optional.empty())
+                    .toFuture());
+
+    private record NameKey(String tenant, String name) {
+    }
 
     private final Quotas quotas;
 
@@ -119,9 +135,7 @@ public class FunctionService {
         if (caller.tenant() == null) {
             return Mono.error(ApiException.notFound("function " + name));
         }
-        // never answered past its second: a name may be another function's by then
-        return cached(byName, nameKey(caller.tenant(), name), false,
-                        () -> mongo.findOne(named(caller.tenant(), name), FunctionDocument.class))
+        return cached(byName.get(new NameKey(caller.tenant(), name)))
                 .filter(f -> caller.owns(f.tenant()))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
     }
@@ -144,12 +158,12 @@ public class FunctionService {
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
     }
 
-    private static Query named(String tenant, String name) {
-        return Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant).and("name").is(name));
+    private Mono<FunctionDocument> findNamed(NameKey key) {
+        return mongo.findOne(named(key.tenant(), key.name()), FunctionDocument.class);
     }
 
-    private static String nameKey(String tenant, String name) {
-        return tenant + '\u0000' + name;
+    private static Query named(String tenant, String name) {
+        return Query.query(Criteria.where(FunctionDocument.TENANT).is(tenant).and("name").is(name));
     }
 
     /**
@@ -190,65 +204,22 @@ public class FunctionService {
      * the executor decides by its own, current view anyway.
      */
     public Mono<FunctionDocument> lookup(String id) {
-        return cached(lookups, id, true, () -> find(id));
+        return cached(lookups.get(id));
     }
 
     /**
-     * What {@code read} gives for {@code key}, kept in {@code cache} as {@link #lookup(String)} says; past its TTL
-     * only while refreshed if {@code staleWhileRefreshed}.
+     * A cached read as a Mono. A caller that goes away does not cancel it: others may wait on the same read.
+     * (Caffeine drops a read's value when a write here invalidated its entry while it ran.)
      */
-    private Mono<FunctionDocument> cached(java.util.Map<String, Cached> cache, String key,
-            boolean staleWhileRefreshed, java.util.function.Supplier<Mono<FunctionDocument>> read) {
-        Cached cached = cache.get(key);
-        long now = System.nanoTime();
-        if (cached != null && cached.freshUntil > now) {
-            return Mono.justOrEmpty(cached.function);
-        }
-        if (staleWhileRefreshed && cached != null && cached.freshUntil + STALE_LIMIT.toNanos() > now) {
-            if (cached.refreshing.compareAndSet(false, true)) {
-                read(cache, key, read).doFinally(signal -> cached.refreshing.set(false))
-                        .subscribe(f -> { }, e -> log.debug("Refreshing function {} failed: {}", key, e.toString()));
-            }
-            return Mono.justOrEmpty(cached.function);
-        }
-        return read(cache, key, read);
-    }
-
-    private Mono<FunctionDocument> read(java.util.Map<String, Cached> cache, String key,
-            java.util.function.Supplier<Mono<FunctionDocument>> read) {
-        return Mono.defer(() -> {
-            long writesBefore = writes.get();
-            return read.get()
-                    .doOnNext(f -> remember(cache, key, f, writesBefore))
-                    .switchIfEmpty(Mono.fromRunnable(() -> remember(cache, key, null, writesBefore)));
-        });
-    }
-
-    /** Kept unless a write here came between the read and now: what was read may be what the write replaced. */
-    private void remember(java.util.Map<String, Cached> cache, String key, FunctionDocument function,
-            long writesBefore) {
-        if (writes.get() != writesBefore) {
-            return;
-        }
-        if (cache.size() > 100_000) {
-            cache.clear();
-        }
-        cache.put(key, new Cached(function, System.nanoTime() + LOOKUP_TTL.toNanos()));
+    private static Mono<FunctionDocument> cached(CompletableFuture<Optional<FunctionDocument>> read) {
+        return Mono.fromFuture(read, true).flatMap(Mono::justOrEmpty);
     }
 
     /** After a write here: the entries of its id and of the names it had and has. */
     private void forget(String id, String tenant, String... names) {
-        writes.incrementAndGet();
-        lookups.remove(id);
+        lookups.synchronous().invalidate(id);
         for (String name : names) {
-            byName.remove(nameKey(tenant, name));
-        }
-    }
-
-    private record Cached(FunctionDocument function, long freshUntil, java.util.concurrent.atomic.AtomicBoolean refreshing) {
-
-        Cached(FunctionDocument function, long freshUntil) {
-            this(function, freshUntil, new java.util.concurrent.atomic.AtomicBoolean());
+            byName.synchronous().invalidate(new NameKey(tenant, name));
         }
     }
 

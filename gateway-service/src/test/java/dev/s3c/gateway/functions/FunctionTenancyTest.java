@@ -42,12 +42,17 @@ class FunctionTenancyTest {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create(server.bindAndGetConnectionString());
         mongo = new ReactiveMongoTemplate(client, "s3c");
+        tenants = new dev.s3c.gateway.tenants.TenantStore(mongo);
+        functions = gateway();
+    }
+
+    /** A gateway's functions over the one store. */
+    private FunctionService gateway() {
         DefinitionPublisher publisher = mock(DefinitionPublisher.class);
         when(publisher.publish(any())).thenReturn(Mono.empty());
         when(publisher.tombstone(anyString())).thenReturn(Mono.empty());
-        tenants = new dev.s3c.gateway.tenants.TenantStore(mongo);
-        functions = new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo,
-                tenants, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        return new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo, tenants,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
     @AfterEach
@@ -92,6 +97,39 @@ class FunctionTenancyTest {
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(HttpStatus.CONFLICT));
         functions.delete(ACME, mine.id()).block();
         assertThat(functions.find(GLOBEX, theirs.id()).block()).isNotNull();
+    }
+
+    @Test
+    void aNameIsTheCallersTenantsAndAWriteShowsAtOnceWhereItWasMade() {
+        functions.ensureIndexes().block();
+        FunctionDocument mine = functions.create(ACME.tenant(), spec("resize")).block();
+        FunctionDocument theirs = functions.create(GLOBEX.tenant(), spec("resize")).block();
+        assertThat(functions.lookupOr404ByIdOrName(ACME, "resize").block().id()).isEqualTo(mine.id());
+        assertThat(functions.lookupOr404ByIdOrName(GLOBEX, "resize").block().id()).isEqualTo(theirs.id());
+        assertThat(functions.idOf(GLOBEX, "resize").block()).isEqualTo(theirs.id());
+
+        // not found (and so cached), then created here: found at once
+        assertNotFound(() -> functions.lookupOr404ByIdOrName(ACME, "thumb"));
+        FunctionDocument thumb = functions.create(ACME.tenant(), spec("thumb")).block();
+        assertThat(functions.lookupOr404ByIdOrName(ACME, "thumb").block().id()).isEqualTo(thumb.id());
+        // renamed here: the old name finds nothing at once, the new one the function
+        functions.update(ACME, mine.id(), spec("resize-v2")).block();
+        assertNotFound(() -> functions.lookupOr404ByIdOrName(ACME, "resize"));
+        assertThat(functions.lookupOr404ByIdOrName(ACME, "resize-v2").block().id()).isEqualTo(mine.id());
+
+        // on another gateway, thumb is renamed and its name given to a new function: a change by that name here
+        // reads the store, and reaches the new holder (a call by name may meet the old one within the second)
+        FunctionService other = gateway();
+        other.update(ACME, thumb.id(), spec("thumb-old")).block();
+        FunctionDocument newThumb = other.create(ACME.tenant(), spec("thumb")).block();
+        assertThat(functions.idOf(ACME, "thumb").block()).isEqualTo(newThumb.id());
+        assertThat(functions.idOf(ACME, "thumb-old").block()).isEqualTo(thumb.id());
+        assertNotFound(() -> functions.idOf(GLOBEX, "thumb").map(id -> (FunctionDocument) null));
+    }
+
+    private static void assertNotFound(java.util.concurrent.Callable<Mono<FunctionDocument>> call) {
+        assertThatThrownBy(() -> call.call().block()).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.status()).isEqualTo(HttpStatus.NOT_FOUND));
     }
 
     @Test
