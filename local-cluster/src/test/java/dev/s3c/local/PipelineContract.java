@@ -297,6 +297,8 @@ abstract class PipelineContract {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(gatewayB.get("/api/dead-letters?functionId=" + broken).body().size()).isEqualTo(2));
+        // the same listing by the function's name
+        assertThat(gatewayA.get("/api/dead-letters?functionId=broken-until-fixed").body().size()).isEqualTo(2);
         JsonNode dead = null;
         for (JsonNode d : gatewayB.get("/api/dead-letters?functionId=" + broken).body()) {
             if (d.get("executionId").asString().equals(firstId)) {
@@ -501,6 +503,14 @@ abstract class PipelineContract {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(gatewayB.post(
                 "/api/functions/late/execute", "{}").status()).isEqualTo(200));
 
+        // a load test by its name tests it by its id
+        Api.Response loadTest = gatewayA.post("/api/load-tests", Api.json(Map.of("functionId", "by-name",
+                "durationSeconds", 1, "concurrency", 1, "input", 4)));
+        assertThat(loadTest.status()).as("%s", loadTest.body()).isEqualTo(201);
+        assertThat(loadTest.body().get("functionId").asString()).isEqualTo(id);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(gatewayA.get(loadTest.location()).body()
+                .get("state").asString()).isEqualTo("finished"));
+
         // what is neither an id nor a name a function could have is named
         assertError(gatewayA.post("/api/functions/by$name/execute", "{}"), 400, "id");
         assertError(gatewayA.get("/api/functions/%20by-name"), 400, "id");
@@ -534,7 +544,8 @@ abstract class PipelineContract {
         assertError(gatewayA.put("/api/functions/" + id, "{\"descripton\":\"typo\"}"), 400, "descripton");
 
         assertError(gatewayA.get("/api/functions/not%20an%20id%20nor%20a%20name%3F"), 400, "id");
-        assertError(gatewayA.get("/api/dead-letters?functionId=nope"), 400, "functionId");
+        assertError(gatewayA.get("/api/dead-letters?functionId=n%20pe%3F"), 400, "functionId");
+        assertThat(gatewayA.get("/api/dead-letters?functionId=nope").status()).isEqualTo(404);
         assertThat(gatewayA.get("/api/functions/0123456789abcdef01234567").status()).isEqualTo(404);
         assertThat(gatewayA.post("/api/functions/0123456789abcdef01234567/execute", "{}").status()).isEqualTo(404);
         assertError(gatewayA.post("/api/functions/" + id + "/execute", "{\"input\": "), 400, "body");

@@ -30,6 +30,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpHeaders;
@@ -92,20 +93,22 @@ class DeadLetterController {
             @RequestParam(defaultValue = "50") String limit, @RequestParam(required = false) String cursor,
             @AuthenticationPrincipal Caller caller) {
         int max = JsonBodies.boundedInt("limit", limit, 1, 1000);
-        String function = functionId == null ? null : JsonBodies.functionId("functionId", functionId);
-        Mono<Void> owned = function == null ? Mono.empty() : functions.ownsOr404(caller, function);
-        return owned.then(listing.page(function, max, cursor, id -> functions.owns(caller, id))).map(page -> {
+        String asked = functionId == null ? null : FunctionService.idOrName("functionId", functionId);
+        // one function's (by id, also one deleted within the retention; by name, one that exists), or all
+        Mono<Optional<String>> chosen = asked == null ? Mono.just(Optional.empty())
+                : functions.idOf(caller, asked).flatMap(id -> functions.ownsOr404(caller, id)
+                        .thenReturn(Optional.of(id)));
+        return chosen.flatMap(only -> listing.page(only.orElse(null), max, cursor, id -> functions.owns(caller, id))
+                .map(page -> {
             var response = ResponseEntity.ok();
             if (page.next() != null) {
                 var next = UriComponentsBuilder.fromPath("/api/dead-letters");
-                if (function != null) {
-                    next.queryParam("functionId", function);
-                }
+                only.ifPresent(id -> next.queryParam("functionId", id));
                 next.queryParam("limit", max).queryParam("cursor", page.next());
                 response.header(HttpHeaders.LINK, "<" + next.toUriString() + ">; rel=\"next\"");
             }
             return response.body(page.items());
-        });
+        }));
     }
 
     /**

@@ -115,8 +115,13 @@ public class FunctionService {
      * (400 naming {@code id} when it is neither).
      */
     public static String idOrName(String text) {
+        return idOrName("id", text);
+    }
+
+    /** {@link #idOrName(String)} for a function named by {@code field}. */
+    public static String idOrName(String field, String text) {
         if (!JsonBodies.isFunctionId(text) && !FunctionSpec.isName(text)) {
-            throw ApiException.badRequest("id", "must be a function id (24 hexadecimal characters) or a function's "
+            throw ApiException.badRequest(field, "must be a function id (24 hexadecimal characters) or a function's "
                     + "name");
         }
         return text;

@@ -5,6 +5,7 @@ import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.functions.FunctionService;
 import java.util.List;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
@@ -36,9 +37,9 @@ record LoadTestSpec(String functionId, JsonNode input, boolean sync, Integer con
         }
         JsonNode id = json.path("functionId");
         if (!id.isString()) {
-            throw ApiException.badRequest("functionId", "is required: the id of the function to call");
+            throw ApiException.badRequest("functionId", "is required: the id or name of the function to call");
         }
-        String functionId = JsonBodies.functionId("functionId", id.asString());
+        String functionId = FunctionService.idOrName("functionId", id.asString());
         JsonNode input = json.has("input") ? json.get("input") : NullNode.getInstance();
         // the same bound as one invocation's input, which each call of the test carries
         int inputBytes = JsonCodec.toBytes(input).length;
@@ -63,6 +64,11 @@ record LoadTestSpec(String functionId, JsonNode input, boolean sync, Integer con
         Integer duration = optionalInt(json, "durationSeconds", 1, (int) limits.maxDuration().toSeconds());
         return new LoadTestSpec(functionId, input, sync, concurrency, rate,
                 duration == null ? DEFAULT_DURATION_SECONDS : duration);
+    }
+
+    /** This test of the function with that id (the spec may name it by its name). */
+    LoadTestSpec of(String id) {
+        return new LoadTestSpec(id, input, sync, concurrency, ratePerSecond, durationSeconds);
     }
 
     private static Integer optionalInt(JsonNode json, String field, int min, int max) {

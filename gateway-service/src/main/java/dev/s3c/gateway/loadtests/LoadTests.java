@@ -66,14 +66,15 @@ public class LoadTests implements DisposableBean {
     }
 
     Mono<LoadTest> start(LoadTestSpec spec, Caller caller) {
-        return functions.lookupOr404(caller, spec.functionId())
+        return functions.lookupOr404ByIdOrName(caller, spec.functionId())
                 .map(function -> {
                     if (function.status() != FunctionStatus.ACTIVE) {
                         throw new ApiException(HttpStatus.CONFLICT, "function " + function.name()
                                 + " is inactive; activate it before testing it",
                                 List.of(new FieldError("functionId", "names an inactive function")));
                     }
-                    var test = new LoadTest(UUID.randomUUID().toString(), caller.tenant(), spec, function.name(),
+                    var test = new LoadTest(UUID.randomUUID().toString(), caller.tenant(), spec.of(function.id()),
+                            function.name(),
                             functions, invocations, limits, () -> quotas.admit(caller));
                     if (!running.compareAndSet(null, test)) {
                         LoadTest other = running.get();

@@ -27,6 +27,14 @@ class LoadTestSpecTest {
     }
 
     @Test
+    void aFunctionMayBeNamedByItsNameAndIsThenTestedByItsId() {
+        LoadTestSpec byName = LoadTestSpec.parse("{\"functionId\":\"fibonacci\",\"mode\":\"sync\","
+                + "\"concurrency\":3}", LIMITS, 1024);
+        assertThat(byName.functionId()).isEqualTo("fibonacci");
+        assertThat(byName.of(FN)).isEqualTo(new LoadTestSpec(FN, byName.input(), true, 3, null, 30));
+    }
+
+    @Test
     void anOpenLoopTestGivesARateAndKeepsItsInput() {
         LoadTestSpec spec = LoadTestSpec.parse("{\"functionId\":\"" + FN + "\",\"mode\":\"sync\",\"ratePerSecond\":50,"
                 + "\"durationSeconds\":600,\"input\":{\"n\":[1,2]}}", LIMITS, 1024);
@@ -51,7 +59,7 @@ class LoadTestSpecTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "{}                                                          | functionId",
-            "{\"functionId\":\"nope\"}                                   | functionId",
+            "{\"functionId\":\"no pe?\"}                                 | functionId",
             "{\"functionId\":7}                                          | functionId",
             "{\"functionId\":\"" + FN + "\",\"mode\":\"batch\"}          | mode",
             "{\"functionId\":\"" + FN + "\",\"concurrency\":0}           | concurrency",
