@@ -46,7 +46,8 @@ public final class RequestBodies {
 
     @Schema(name = "LoadTestRequest", description = "give concurrency or ratePerSecond, not both")
     public record LoadTest(
-            @Schema(description = "the function to call", requiredMode = Schema.RequiredMode.REQUIRED) String functionId,
+            @Schema(description = "the function to call: its id, or its name in the caller's tenant",
+                    requiredMode = Schema.RequiredMode.REQUIRED) String functionId,
             @Schema(description = "any JSON, the input of every call") Object input,
             @Schema(allowableValues = {"async", "sync"}, defaultValue = "async") String mode,
             @Schema(description = "callers, each waiting for its call (closed loop)", minimum = "1",
