@@ -66,7 +66,9 @@ class LoadTesterOnEmbeddedTest {
         assertRefused("{\"functionId\":\"" + inactive + "\",\"concurrency\":2,\"ratePerSecond\":2}", 400, "ratePerSecond");
         assertRefused("{\"functionId\":\"" + inactive + "\",\"mode\":\"later\"}", 400, "mode");
         assertRefused("{\"functionId\":\"" + inactive + "\",\"rate\":5}", 400, "rate");
-        assertRefused("{\"functionId\":\"nope\"}", 400, "functionId");
+        assertRefused("{\"functionId\":\"no pe?\"}", 400, "functionId");
+        // a name no function has
+        assertThat(api.post("/api/load-tests", "{\"functionId\":\"nope\"}").status()).isEqualTo(404);
         assertRefused("not json", 400, "body");
         assertThat(api.post("/api/load-tests", "{\"functionId\":\"0123456789abcdef01234567\"}").status()).isEqualTo(404);
         assertRefused("{\"functionId\":\"" + inactive + "\"}", 409, "functionId");
