@@ -81,18 +81,6 @@ public final class JsonBodies {
         return text != null && OBJECT_ID.matcher(text).matches();
     }
 
-    public static String functionId(String id) {
-        return functionId("id", id);
-    }
-
-    /** {@code id} when it is a function id, else a 400 naming {@code field}. */
-    public static String functionId(String field, String id) {
-        if (id == null || !OBJECT_ID.matcher(id).matches()) {
-            throw ApiException.badRequest(field, "must be a function id (24 hexadecimal characters)");
-        }
-        return id;
-    }
-
     public static String executionId(String id) {
         if (id == null || !UUID.matcher(id).matches()) {
             throw ApiException.badRequest("id", "must be an execution id (a UUID)");

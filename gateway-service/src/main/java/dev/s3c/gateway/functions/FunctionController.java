@@ -69,7 +69,7 @@ class FunctionController {
     @GetMapping("/{id}")
     Mono<FunctionDocument> get(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
             @AuthenticationPrincipal Caller caller) {
-        return functions.idOf(caller, FunctionService.idOrName(id)).flatMap(found -> functions.find(caller, found))
+        return functions.findByIdOrName(caller, FunctionService.idOrName(id))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)));
     }
 

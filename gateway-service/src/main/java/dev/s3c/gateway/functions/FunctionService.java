@@ -145,6 +145,16 @@ public class FunctionService {
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + name)));
     }
 
+    /** The caller's function, as stored now, that a route's {@code {id}} names: by id, or by name (one read). */
+    public Mono<FunctionDocument> findByIdOrName(Caller caller, String idOrName) {
+        if (JsonBodies.isFunctionId(idOrName)) {
+            return find(caller, idOrName);
+        }
+        String name = idOrName(idOrName);
+        return caller.tenant() == null ? Mono.empty() : mongo.findOne(named(caller.tenant(), name),
+                FunctionDocument.class);
+    }
+
     /**
      * The id of the caller's function that a route's {@code {id}} names, for the routes that read or change it:
      * a name is read from the store, not the cache, so a rename elsewhere never turns a change onto another function.
