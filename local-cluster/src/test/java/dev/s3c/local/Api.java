@@ -98,6 +98,16 @@ final class Api {
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Any method with any body (null: none), as a function URL takes; headers given as name, value, name, value… */
+    Response call(String method, String path, String contentType, byte[] body, String... headers) {
+        var request = request(path).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return send(headers.length == 0 ? request : request.headers(headers));
+    }
+
     CompletableFuture<Response> postAsync(String path, String json) {
         return HTTP.sendAsync(request(path).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),

@@ -461,6 +461,84 @@ abstract class PipelineContract {
     }
 
     @Test
+    void aFunctionUrlRunsTheFunctionOnTheRequestAndAnswersWhatItReturns() {
+        String id = create("web hook", """
+                function handler(event) {
+                  if (event.path === '/fail') throw new Error('secret detail');
+                  if (event.path === '/bad') return {statusCode: 99};
+                  if (event.path === '/plain') return {hello: event.query.name};
+                  return {statusCode: 201,
+                    headers: {'Content-Type': 'application/json', 'X-Seen': [event.method, event.headers['x-custom'] || '-']},
+                    body: JSON.stringify({path: event.path, rawQuery: event.rawQuery, body: event.body,
+                      base64: event.isBase64Encoded, auth: event.headers.authorization || null,
+                      cookie: event.headers.cookie || null})};
+                }""");
+        Api anyone = new Api(gatewayA.base(), null);
+        // no URL until config.http gives it one
+        assertError(anyone.call("GET", "/fn/" + id, null, null), 404, "id");
+        assertError(gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"open\"}}"), 400, "config.http");
+        Api.Response made = gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"public\"}}");
+        assertThat(made.body().get("config").get("http").asString()).isEqualTo("public");
+
+        // public: anyone, any method, also a page of another origin; the console's session cookie is never passed on
+        Api.Response answer = anyone.call("POST", "/fn/" + id + "/orders/7?name=Ada&x=1&x=2",
+                "application/x-www-form-urlencoded", "a=1".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "X-Custom", "yes", "Origin", "https://elsewhere.example", "Cookie", "s3c_key=token; theme=dark",
+                "Authorization", "Bearer the-functions-own");
+        assertThat(answer.status()).as("%s", answer.raw().body()).isEqualTo(201);
+        assertThat(answer.body().toString()).isEqualTo("{\"path\":\"/orders/7\",\"rawQuery\":\"name=Ada&x=1&x=2\","
+                + "\"body\":\"a=1\",\"base64\":false,\"auth\":\"Bearer the-functions-own\",\"cookie\":\"theme=dark\"}");
+        assertThat(answer.raw().headers().allValues("X-Seen")).containsExactly("POST", "yes");
+        assertThat(answer.raw().headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+                csp -> assertThat(csp).startsWith("sandbox"));
+        // the execution is readable like any other, and a call of a URL is not retried
+        String executionId = answer.raw().headers().firstValue("X-S3C-Execution-Id").orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gatewayB.get("/api/executions/"
+                + executionId).body().get("status").asString()).isEqualTo("succeeded"));
+
+        // a key of the platform sent to a public URL is not passed on (nor stored with the input)
+        assertThat(gatewayA.call("GET", "/fn/" + id, null, null).body().get("auth").isNull()).isTrue();
+        Api.Response plain = anyone.call("GET", "/fn/" + id + "/plain?name=Ada", null, null);
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.body().toString()).isEqualTo("{\"hello\":\"Ada\"}");
+        Api.Response binary = anyone.call("PUT", "/fn/" + id, "application/octet-stream", new byte[] {(byte) 0xff, 0});
+        assertThat(binary.body().get("body").asString()).isEqualTo("/wA=");
+        assertThat(binary.body().get("base64").asBoolean()).isTrue();
+        assertThat(binary.body().get("path").asString()).isEqualTo("/");
+
+        Api.Response failed = anyone.call("GET", "/fn/" + id + "/fail", null, null);
+        assertThat(failed.status()).isEqualTo(502);
+        assertThat(failed.raw().body()).doesNotContain("secret detail");
+        String failedId = failed.raw().headers().firstValue("X-S3C-Execution-Id").orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode execution = gatewayA.get("/api/executions/" + failedId).body();
+            assertThat(execution.get("status").asString()).isEqualTo("failed");
+            assertThat(execution.get("attempts").asInt()).isEqualTo(1);
+            assertThat(execution.get("error").get("message").asString()).isEqualTo("secret detail");
+        });
+        assertError(anyone.call("GET", "/fn/" + id + "/bad", null, null), 502, "statusCode");
+
+        // key: a key of the function's tenant, which the function never sees; another tenant's is told nothing
+        gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"key\"}}");
+        assertError(anyone.call("GET", "/fn/" + id, null, null), 401, "Authorization");
+        assertError(anyone.call("GET", "/fn/" + id, null, null, "Authorization", "Bearer not-a-key"), 401,
+                "Authorization");
+        Api.Response keyed = gatewayB.call("GET", "/fn/" + id + "/k", null, null, "X-Custom", "k");
+        assertThat(keyed.status()).as("%s", keyed.raw().body()).isEqualTo(201);
+        assertThat(keyed.body().get("auth").isNull()).isTrue();
+        Api admin = new Api(cluster.gatewayUrl(), LocalCluster.TEST_ADMIN_KEY);
+        String otherKey = admin.post("/api/tenants", "{\"id\":\"url-tenant\"}").body().get("key").get("key")
+                .asString();
+        assertError(new Api(gatewayA.base(), otherKey).call("GET", "/fn/" + id, null, null), 404, "id");
+
+        // off again: gone at once on the gateway that changed it
+        Api.Response off = gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"off\"}}");
+        assertThat(off.body().get("config").has("http")).isFalse();
+        assertError(gatewayA.call("GET", "/fn/" + id, null, null), 404, "id");
+        assertError(anyone.call("GET", "/fn/not-an-id", null, null), 404, "id");
+    }
+
+    @Test
     void aFunctionIsReachedByItsNameAsByItsId() {
         String id = create("by name", "function handler(input) { return input; }");
         String path = "/api/functions/by%20name";

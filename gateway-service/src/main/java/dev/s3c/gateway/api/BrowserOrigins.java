@@ -35,7 +35,7 @@ class BrowserOrigins extends NamedWebFilter {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
-        if (!guarded(request) || allowed(request)) {
+        if (!guarded(request) || allowed(request) || functionUrl(request)) {
             return chain.filter(exchange);
         }
         String origin = request.getHeaders().getOrigin();
@@ -44,6 +44,14 @@ class BrowserOrigins extends NamedWebFilter {
                 "pages on other web origins may not change anything here nor open the live stream",
                 List.of(new FieldError(ORIGIN, origin == null ? "is another site (Sec-Fetch-Site: cross-site)"
                         : "is not this API's origin")));
+    }
+
+    /**
+     * A function URL's: a page elsewhere calling one (a form posting to it) is what it is for, and it never acts as a
+     * signed-in developer (it takes a key only from {@code Authorization}, which no page can make a browser send).
+     */
+    private static boolean functionUrl(ServerHttpRequest request) {
+        return request.getPath().pathWithinApplication().value().startsWith("/fn/");
     }
 
     /** A request a page could send to change something or to listen: anything but a read, and WebSocket handshakes. */

@@ -37,7 +37,8 @@ public class GatewayDrain extends NamedWebFilter implements SmartLifecycle {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (!draining || !exchange.getRequest().getPath().value().startsWith("/api/")) {
+        String path = exchange.getRequest().getPath().value();
+        if (!draining || !(path.startsWith("/api/") || path.startsWith("/fn/"))) {
             return chain.filter(exchange);
         }
         var headers = exchange.getResponse().getHeaders();

@@ -25,13 +25,15 @@ import reactor.core.publisher.Mono;
 class RequestLog extends NamedWebFilter {
 
     static final String LOGGER = "s3c.requests";
+    /** What a function URL's answer names its execution by (FunctionUrlAnswer). */
+    static final String EXECUTION_HEADER = "X-S3C-Execution-Id";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
     private static final Pattern EXECUTION = Pattern.compile("/api/(?:executions|dead-letters)/([^/]+)");
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.startsWith("/api/") || !log.isInfoEnabled()) {
+        if (!(path.startsWith("/api/") || path.startsWith("/fn/")) || !log.isInfoEnabled()) {
             return chain.filter(exchange);
         }
         long started = System.nanoTime();
@@ -54,8 +56,15 @@ class RequestLog extends NamedWebFilter {
                 }));
     }
 
-    /** The execution a call made (its answer's Location or Content-Location) or named in its path; "-" for none. */
+    /**
+     * The execution a call made (its answer's Location or Content-Location, or for a function URL its
+     * {@value #EXECUTION_HEADER}) or named in its path; "-" for none.
+     */
     static String execution(String path, HttpHeaders answer) {
+        String made = answer.getFirst(EXECUTION_HEADER);
+        if (made != null) {
+            return made;
+        }
         for (String header : new String[] {HttpHeaders.LOCATION, HttpHeaders.CONTENT_LOCATION}) {
             String value = answer.getFirst(header);
             Matcher m = value == null ? null : EXECUTION.matcher(value);

@@ -10,20 +10,27 @@ import java.util.Map;
  * @param maxConcurrency runs of this function at once, across all executors (null: only the tenant's limit); the
  *        rest wait in line (async) or are refused with 429 once their wait is over (sync)
  * @param env environment variables its code reads as {@code process.env}, in the order set (null: none)
+ * @param http who may call it at its function URL, {@code /fn/{id}}: {@value #HTTP_PUBLIC} (anyone),
+ *        {@value #HTTP_KEY} (its tenant's keys), or null: it has none
  */
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-public record FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env) {
+public record FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env,
+        String http) {
 
     public FunctionConfig {
         env = env == null || env.isEmpty() ? null : Collections.unmodifiableMap(new LinkedHashMap<>(env));
     }
 
+    public FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env) {
+        this(timeoutMs, retryCount, maxConcurrency, env, null);
+    }
+
     public FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency) {
-        this(timeoutMs, retryCount, maxConcurrency, null);
+        this(timeoutMs, retryCount, maxConcurrency, null, null);
     }
 
     public FunctionConfig(int timeoutMs, int retryCount) {
-        this(timeoutMs, retryCount, null, null);
+        this(timeoutMs, retryCount, null, null, null);
     }
 
     public static final int MIN_TIMEOUT_MS = 100;
@@ -34,6 +41,11 @@ public record FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurren
     public static final int MAX_CONCURRENCY = dev.s3c.gateway.tenants.TenantLimits.MAX_CONCURRENCY;
     /** Bytes of UTF-8 in all names and values together: Lambda's limit. */
     public static final int MAX_ENV_BYTES = 4096;
+
+    /** Anyone may call its function URL. */
+    public static final String HTTP_PUBLIC = "public";
+    /** Callers of its function URL present a key of its tenant. */
+    public static final String HTTP_KEY = "key";
 
     public static FunctionConfig defaults() {
         return new FunctionConfig(DEFAULT_TIMEOUT_MS, DEFAULT_RETRIES);

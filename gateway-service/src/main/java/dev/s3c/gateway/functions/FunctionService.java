@@ -294,13 +294,18 @@ public class FunctionService {
                         new FunctionConfig(spec.timeoutMs() == null ? atMost(defaults.timeoutMs(), limits.maxTimeoutMs())
                                 : spec.timeoutMs(), spec.retryCount() == null
                                 ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount(),
-                                spec.maxConcurrency(), spec.env()),
+                                spec.maxConcurrency(), spec.env(), urlAccess(spec.http(), null)),
                         spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
             }));
         }).flatMap(doc -> mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
                 .doOnNext(saved -> forget(saved.id(), saved.tenant(), saved.name())))
                 .flatMap(this::deliver);
+    }
+
+    /** Who may call the function URL after a create or update: as asked, none for "off", else as it was. */
+    private static String urlAccess(String asked, String current) {
+        return asked == null ? current : FunctionSpec.HTTP_OFF.equals(asked) ? null : asked;
     }
 
     private static int atMost(int value, Integer max) {
@@ -398,7 +403,8 @@ public class FunctionService {
                             spec.retryCount() == null ? current.config().retryCount() : spec.retryCount(),
                             spec.removesMaxConcurrency() ? null : spec.maxConcurrency() == null
                                     ? current.config().maxConcurrency() : spec.maxConcurrency(),
-                            spec.env() == null ? current.config().env() : spec.env());
+                            spec.env() == null ? current.config().env() : spec.env(),
+                            urlAccess(spec.http(), current.config().http()));
                     var next = new FunctionDocument(id, current.tenant(),
                             spec.name() == null ? current.name() : spec.name(),
                             spec.description() == null ? current.description() : spec.description(),

@@ -20,15 +20,20 @@ import tools.jackson.databind.JsonNode;
  *
  * @param env the environment variables, all of them (an update replaces the stored ones; empty: none), or null:
  *        left out
+ * @param http who may call its function URL ({@link FunctionConfig#http()}), {@value #HTTP_OFF} for no URL, or null:
+ *        left out
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
         FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion,
-        Map<String, String> env) {
+        Map<String, String> env, String http) {
 
     FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
             FunctionStatus status) {
-        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null);
+        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null, null);
     }
+
+    /** {@code config.http} that takes a function URL away (as does JSON null). */
+    static final String HTTP_OFF = "off";
 
     static final int MAX_NAME = 64;
     static final int MAX_DESCRIPTION = 1024;
@@ -48,7 +53,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
      * for {@code version}, which an update takes as the version it changes (409 if the function has changed since).
      */
     private static final Set<String> READ_ONLY = Set.of("id", "tenant", "style", "version", "createdAt", "updatedAt");
-    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency", "env");
+    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency", "env", "http");
 
     /**
      * Reads and checks every field, reporting all problems at once. A field it does not know is one of them (a
@@ -101,6 +106,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         Integer maxConcurrency = null;
         boolean removesMaxConcurrency = false;
         Map<String, String> env = null;
+        String http = null;
         JsonNode config = body.get("config");
         if (config != null && !config.isNull()) {
             if (!config.isObject()) {
@@ -114,6 +120,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                 // null takes a limit away (left out keeps it)
                 removesMaxConcurrency = config.has("maxConcurrency") && config.get("maxConcurrency").isNull();
                 env = env(config.get("env"), errors);
+                http = http(config.get("http"), errors);
                 for (String setting : config.propertyNames()) {
                     if (!SETTINGS.contains(setting)) {
                         errors.add(new FieldError("config." + setting, "is not a setting (" + String.join(", ",
@@ -141,12 +148,30 @@ record FunctionSpec(String name, String description, String code, Integer timeou
             }
         }
         if (!errors.isEmpty()) {
-            HttpStatus http = codeTooLarge && errors.size() == 1 ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST;
-            throw new ApiException(http, "invalid function: " + errors.getFirst().field() + " "
+            HttpStatus refusal = codeTooLarge && errors.size() == 1 ? HttpStatus.CONTENT_TOO_LARGE
+                    : HttpStatus.BAD_REQUEST;
+            throw new ApiException(refusal, "invalid function: " + errors.getFirst().field() + " "
                     + errors.getFirst().reason(), errors);
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
-                removesMaxConcurrency, expectedVersion, env);
+                removesMaxConcurrency, expectedVersion, env, http);
+    }
+
+    /** {@code config.http}: left out is null (kept as stored); JSON null is {@value #HTTP_OFF}. */
+    private static String http(JsonNode node, List<FieldError> errors) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isNull()) {
+            return HTTP_OFF;
+        }
+        String value = node.isString() ? node.asString() : null;
+        if (FunctionConfig.HTTP_PUBLIC.equals(value) || FunctionConfig.HTTP_KEY.equals(value) || HTTP_OFF.equals(value)) {
+            return value;
+        }
+        errors.add(new FieldError("config.http", "must be \"public\" (anyone may call its URL), \"key\" (callers "
+                + "present a key of its tenant) or \"off\" (no URL)"));
+        return null;
     }
 
     /** {@code config.env}: left out is null (kept as stored); JSON null or {} is none. */

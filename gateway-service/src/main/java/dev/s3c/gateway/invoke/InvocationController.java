@@ -123,6 +123,18 @@ class InvocationController {
                         }));
     }
 
+    /**
+     * A call of a function URL ({@link FunctionUrlController}): as a sync execute with no idempotency key and no
+     * retries (its caller is waiting and retries as HTTP clients do), by the function's tenant. Answers as execute
+     * does: 200 with the execution, 202 when the wait is over, or the refusals.
+     */
+    Mono<ResponseEntity<?>> callFromUrl(Caller owner, FunctionDocument function, JsonNode input, Duration wait) {
+        Call call = new Call(function.id(), true, wait, input, 0, null);
+        long since = System.nanoTime();
+        return invocations.awaitRoom(wait).then(Mono.defer(() -> invokeOnce(owner, function,
+                call.afterWaiting(Duration.ofNanos(System.nanoTime() - since)))));
+    }
+
     /** A call with room in the queue: checked against the tenant's rate, and its idempotency key, then invoked. */
     private Mono<ResponseEntity<?>> invokeOnce(Caller caller, FunctionDocument function, Call call) {
         // fewer retries than the function's may be asked for, never more

@@ -66,6 +66,15 @@ class BrowserOriginsTest {
     }
 
     @Test
+    void aFunctionUrlMayBeCalledFromAnyPage() {
+        // what it is for (a form posting to it); it never acts as a signed-in developer: no cookie is a key there
+        assertThat(passes(MockServerHttpRequest.post(API + "/fn/65f0c0ffee0000000000beef/hook")
+                .header("Origin", "http://elsewhere.test"))).isTrue();
+        assertThat(passes(MockServerHttpRequest.post(API + "/fnx").header("Origin", "http://elsewhere.test")))
+                .isFalse();
+    }
+
+    @Test
     void readsStayOpen() {
         // the browser keeps a foreign page from reading the answer; the API does not need to refuse it
         assertThat(passes(MockServerHttpRequest.get(API + "/api/functions").header("Origin", "http://evil.test")))

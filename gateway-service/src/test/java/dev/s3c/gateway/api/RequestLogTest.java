@@ -37,7 +37,10 @@ class RequestLogTest {
         logger.setLevel(null);
     }
 
-    /** A call by tenant acme, with its key and a query; the handler answers {@code status} with {@code location}. */
+    /**
+     * A call by tenant acme, with its key and a query; the handler answers {@code status} with {@code location} (for
+     * a function URL, the execution it names in its header).
+     */
     private void call(String method, String path, HttpStatus status, String location) {
         var request = MockServerHttpRequest.method(org.springframework.http.HttpMethod.valueOf(method),
                 URI.create("http://localhost:8080" + path + "?input=secret")).header(HttpHeaders.AUTHORIZATION,
@@ -45,7 +48,9 @@ class RequestLogTest {
         var exchange = MockServerWebExchange.builder(request).principal(() -> "acme").build();
         filter.filter(exchange, e -> {
             e.getResponse().setStatusCode(status);
-            if (location != null) {
+            if (location != null && path.startsWith("/fn/")) {
+                e.getResponse().getHeaders().set(RequestLog.EXECUTION_HEADER, location);
+            } else if (location != null) {
                 e.getResponse().getHeaders().set(HttpHeaders.LOCATION, location);
             }
             return e.getResponse().setComplete();
@@ -68,5 +73,16 @@ class RequestLogTest {
         assertThat(refused.getFormattedMessage()).contains("GET /api/executions/e-7 404").endsWith("execution=e-7");
         assertThat(lines.list).allSatisfy(line -> assertThat(line.getFormattedMessage())
                 .doesNotContain(KEY).doesNotContain("secret"));
+    }
+
+    @Test
+    void aFunctionUrlsCallIsLoggedWithTheExecutionItMade() {
+        call("POST", "/fn/65f0c0ffee0000000000beef/hook", HttpStatus.BAD_GATEWAY, "e-9");
+
+        assertThat(lines.list).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.INFO);
+            assertThat(line.getFormattedMessage()).startsWith("POST /fn/65f0c0ffee0000000000beef/hook 502 ")
+                    .endsWith("execution=e-9").doesNotContain("secret");
+        });
     }
 }

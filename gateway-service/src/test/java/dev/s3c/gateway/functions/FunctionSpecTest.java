@@ -41,6 +41,24 @@ class FunctionSpecTest {
     }
 
     @Test
+    void aFunctionUrlIsPublicKeyedOffOrLeftAsItWas() {
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"http\":\"public\"}}").http())
+                .isEqualTo("public");
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"http\":\"key\"}}").http())
+                .isEqualTo("key");
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"http\":\"off\"}}").http())
+                .isEqualTo(FunctionSpec.HTTP_OFF);
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"http\":null}}").http())
+                .isEqualTo(FunctionSpec.HTTP_OFF);
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{}}").http()).isNull();
+        for (String bad : new String[] {"\"open\"", "true", "\"PUBLIC\"", "{}"}) {
+            ApiException e = refused("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"http\":" + bad + "}}",
+                    true);
+            assertThat(e.errors()).as(bad).extracting(FieldError::field).containsExactly("config.http");
+        }
+    }
+
+    @Test
     void requiresNameAndCodeOnlyWhenCreating() {
         assertThat(refused("{}", true).errors()).extracting(FieldError::field).containsExactly("name", "code");
         FunctionSpec update = FunctionSpec.parse(JsonCodec.readTree("{\"status\":\"active\"}"), false, 10);

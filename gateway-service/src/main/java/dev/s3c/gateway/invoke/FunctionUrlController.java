@@ -1,0 +1,156 @@
+package dev.s3c.gateway.invoke;
+
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.executions.ExecutionView;
+import dev.s3c.gateway.functions.FunctionConfig;
+import dev.s3c.gateway.functions.FunctionDocument;
+import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.keys.ApiKeys;
+import dev.s3c.gateway.tenants.Caller;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Function URLs, as Lambda's, OpenWhisk's web actions and OpenFaaS's {@code /function/<name>}: any method on
+ * {@code /fn/{id}} and below runs the function with the request as its input ({@link FunctionUrlEvent}) and answers
+ * with what it returns ({@link FunctionUrlAnswer}). Only for a function whose {@code config.http} allows it:
+ * {@code public} (anyone) or {@code key} (a key of the function's tenant in {@code Authorization}; never the
+ * console's cookie, so no other site's page can call it as a signed-in developer). Outside {@code /api/}: the API's
+ * key check, origin guard and query check do not apply; a call counts against the tenant's rate and limits.
+ */
+@io.swagger.v3.oas.annotations.Hidden
+@RestController
+class FunctionUrlController {
+
+    static final String PREFIX = "/fn/";
+    private static final String BEARER = "Bearer ";
+
+    private final FunctionService functions;
+    private final InvocationController invocations;
+    private final ApiKeys keys;
+    private final GatewayProperties properties;
+
+    FunctionUrlController(FunctionService functions, InvocationController invocations, ApiKeys keys,
+            GatewayProperties properties) {
+        this.functions = functions;
+        this.invocations = invocations;
+        this.keys = keys;
+        this.properties = properties;
+    }
+
+    @RequestMapping(PREFIX + "{id}/**")
+    Mono<ResponseEntity<?>> call(@PathVariable String id, @RequestParam MultiValueMap<String, String> query,
+            ServerWebExchange exchange) {
+        Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? functions.lookup(id) : Mono.empty();
+        // the body as bytes whatever its type (a form too, which @RequestBody refuses); past the input limit a 413
+        Mono<byte[]> body = DataBufferUtils.join(exchange.getRequest().getBody(),
+                        (int) Math.min(Integer.MAX_VALUE, properties.maxInputSize().toBytes()))
+                .map(buffer -> {
+                    byte[] bytes = new byte[buffer.readableByteCount()];
+                    buffer.read(bytes);
+                    DataBufferUtils.release(buffer);
+                    return bytes;
+                })
+                .defaultIfEmpty(new byte[0]);
+        return function.filter(f -> f.config().http() != null)
+                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.NOT_FOUND, "no function URL here: no "
+                        + "function has the id " + id + ", or its config.http does not give it one",
+                        List.of(new FieldError("id", "has no function URL")))))
+                .flatMap(f -> owner(f, exchange).zipWith(body.zipWith(holdsKey(exchange), Sent::new))
+                        .flatMap(called -> {
+                    Caller owner = called.getT1();
+                    if (f.status() != FunctionStatus.ACTIVE) {
+                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + f.name()
+                                + " is inactive", List.of(new FieldError("status", "is inactive"))));
+                    }
+                    ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), PREFIX + id, query,
+                            called.getT2().body(), called.getT2().holdsKey());
+                    long bytes = JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length;
+                    long max = properties.maxInputSize().toBytes();
+                    if (bytes > max) {
+                        return Mono.error(new ApiException(HttpStatus.CONTENT_TOO_LARGE, "the request as the "
+                                + "function's input is " + bytes + " bytes; the limit is " + max,
+                                List.of(new FieldError("body", "makes an input larger than " + max + " bytes"))));
+                    }
+                    return invocations.callFromUrl(owner, f, event, properties.maxSyncWait());
+                }))
+                .map(FunctionUrlController::answer);
+    }
+
+    /** The tenant the call runs for: the function's, after checking the key a {@code key} URL needs. */
+    private Mono<Caller> owner(FunctionDocument function, ServerWebExchange exchange) {
+        Caller owner = new Caller(function.tenant() == null ? Caller.DEFAULT_TENANT : function.tenant(), null);
+        if (!FunctionConfig.HTTP_KEY.equals(function.config().http())) {
+            return Mono.just(owner);
+        }
+        String token = bearer(exchange);
+        if (token == null) {
+            return Mono.error(unauthorized("is required: this function URL takes a key of its tenant "
+                    + "(Authorization: Bearer <key>)"));
+        }
+        return keys.callerOf(token)
+                .switchIfEmpty(Mono.error(() -> unauthorized("is not a key of this platform")))
+                // another tenant's key: as if there were no URL, as the API answers for another tenant's function
+                .filter(caller -> caller.owns(function.tenant()))
+                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.NOT_FOUND, "no function URL here: no "
+                        + "function has the id " + function.id() + ", or its config.http does not give it one",
+                        List.of(new FieldError("id", "has no function URL")))))
+                .thenReturn(owner);
+    }
+
+    /**
+     * Whether {@code Authorization} holds a key of this platform: then the function does not see it, whatever its
+     * URL's access (a public function's callers may send their own, for the function to check; a key sent to a
+     * function that was keyed a moment ago, as another gateway may still have it, is not stored as its input).
+     */
+    private Mono<Boolean> holdsKey(ServerWebExchange exchange) {
+        String token = bearer(exchange);
+        return token == null ? Mono.just(false) : keys.callerOf(token).hasElement();
+    }
+
+    private static String bearer(ServerWebExchange exchange) {
+        String authorization = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+        return authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length()) ? null
+                : authorization.substring(BEARER.length()).strip();
+    }
+
+    private record Sent(byte[] body, boolean holdsKey) {
+    }
+
+    private static ApiException unauthorized(String reason) {
+        return new ApiException(HttpStatus.UNAUTHORIZED, "this function URL needs a key of the function's tenant",
+                List.of(new FieldError(HttpHeaders.AUTHORIZATION, reason)),
+                Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"s3c\""));
+    }
+
+    /** The function's answer, or 504 when it did not finish within the wait (it may still run). */
+    private static ResponseEntity<?> answer(ResponseEntity<?> execute) {
+        if (execute.getBody() instanceof ExecutionView view) {
+            return FunctionUrlAnswer.of(view);
+        }
+        if (execute.getBody() instanceof InvocationController.Accepted accepted) {
+            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "the function did not answer within the wait; it may "
+                    + "still run, and execution " + accepted.executionId() + " will hold its result", List.of(),
+                    Map.of(FunctionUrlAnswer.EXECUTION_HEADER, accepted.executionId()));
+        }
+        return execute;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.s3c.gateway.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s3c.contracts.ErrorType;
+import dev.s3c.contracts.ExecutionError;
+import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.contracts.JsonCodec;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.executions.ExecutionView;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.ResponseEntity;
+
+class FunctionUrlAnswerTest {
+
+    private static final String EXECUTION = "0190f4b2-0000-7000-8000-000000000001";
+
+    @Test
+    void aResponseObjectIsTheAnswer() {
+        ResponseEntity<byte[]> answer = FunctionUrlAnswer.of(succeeded("""
+                {"statusCode": 201, "headers": {"Content-Type": "text/html", "X-Many": ["a", 2, true],
+                 "Content-Length": "999", "Connection": "close"}, "body": "<p>hi</p>"}"""));
+
+        assertThat(answer.getStatusCode().value()).isEqualTo(201);
+        assertThat(answer.getHeaders().getFirst("Content-Type")).isEqualTo("text/html");
+        assertThat(answer.getHeaders().get("X-Many")).containsExactly("a", "2", "true");
+        // framing is the web server's
+        assertThat(answer.getHeaders().containsHeader("Content-Length")).isFalse();
+        assertThat(answer.getHeaders().containsHeader("Connection")).isFalse();
+        assertThat(new String(answer.getBody(), StandardCharsets.UTF_8)).isEqualTo("<p>hi</p>");
+        assertThat(answer.getHeaders().getFirst("Content-Security-Policy")).startsWith("sandbox");
+        assertThat(answer.getHeaders().getFirst("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(answer.getHeaders().getFirst(FunctionUrlAnswer.EXECUTION_HEADER)).isEqualTo(EXECUTION);
+    }
+
+    @Test
+    void anyOtherResultIsA200OfJson() {
+        ResponseEntity<byte[]> answer = FunctionUrlAnswer.of(succeeded("{\"hello\": \"Ada\"}"));
+        assertThat(answer.getStatusCode().value()).isEqualTo(200);
+        assertThat(answer.getHeaders().getContentType().toString()).isEqualTo("application/json");
+        assertThat(new String(answer.getBody(), StandardCharsets.UTF_8)).isEqualTo("{\"hello\":\"Ada\"}");
+
+        assertThat(new String(FunctionUrlAnswer.of(succeeded("null")).getBody(), StandardCharsets.UTF_8))
+                .isEqualTo("null");
+        assertThat(new String(FunctionUrlAnswer.of(succeeded("[1,2]")).getBody(), StandardCharsets.UTF_8))
+                .isEqualTo("[1,2]");
+    }
+
+    @Test
+    void bodiesByKind() {
+        ResponseEntity<byte[]> text = FunctionUrlAnswer.of(succeeded("{\"statusCode\": 200, \"body\": \"plain\"}"));
+        assertThat(text.getHeaders().getContentType().toString()).isEqualTo("text/plain;charset=UTF-8");
+
+        ResponseEntity<byte[]> json = FunctionUrlAnswer.of(succeeded("{\"statusCode\": 200, \"body\": {\"a\": 1}}"));
+        assertThat(json.getHeaders().getContentType().toString()).isEqualTo("application/json");
+        assertThat(new String(json.getBody(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+
+        ResponseEntity<byte[]> empty = FunctionUrlAnswer.of(succeeded("{\"statusCode\": 204}"));
+        assertThat(empty.getStatusCode().value()).isEqualTo(204);
+        assertThat(empty.getBody()).isEmpty();
+
+        ResponseEntity<byte[]> bytes = FunctionUrlAnswer.of(succeeded(
+                "{\"statusCode\": 200, \"body\": \"iVBO\\nRwA=\", \"isBase64Encoded\": true}"));
+        assertThat(bytes.getBody()).containsExactly((byte) 0x89, 'P', 'N', 'G', 0);
+        assertThat(bytes.getHeaders().getContentType().toString()).isEqualTo("application/octet-stream");
+    }
+
+    @Test
+    void anAnswerThatIsNotHttpIsA502NamingWhatIsWrong() {
+        assertMalformed("{\"statusCode\": 99}", "statusCode");
+        assertMalformed("{\"statusCode\": \"200\"}", "statusCode");
+        assertMalformed("{\"statusCode\": 200, \"headers\": []}", "headers");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Bad Name\": \"x\"}}", "headers.Bad Name");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"X-A\": \"line\\r\\nSet-Cookie: a=b\"}}", "headers.X-A");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"X-A\": {\"no\": 1}}}", "headers.X-A");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Content-Type\": \"nope\"}}", "headers.Content-Type");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": [\"a=1\", \"s3c_key=x; Path=/\"]}}",
+                "headers.Set-Cookie");
+        assertMalformed("{\"statusCode\": 200, \"body\": \"%%%\", \"isBase64Encoded\": true}", "body");
+        assertMalformed("{\"statusCode\": 200, \"body\": [1], \"isBase64Encoded\": true}", "body");
+    }
+
+    @Test
+    void aFailedRunIsA502AndATimeoutA504NamingTheExecutionNotTheError() {
+        ExecutionView failed = new ExecutionView(EXECUTION, "f", 1L, ExecutionStatus.FAILED, null, null,
+                new ExecutionError(ErrorType.USER_ERROR, "Error", "secret detail", 1, 1, null), null, 1L, 1, null,
+                false, null, null, null, null, 0);
+        assertThatThrownBy(() -> FunctionUrlAnswer.of(failed)).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status().value()).isEqualTo(502);
+            assertThat(e.getMessage()).contains("user_error", EXECUTION).doesNotContain("secret detail");
+            assertThat(e.headers()).containsEntry(FunctionUrlAnswer.EXECUTION_HEADER, EXECUTION);
+        });
+        ExecutionView timedOut = new ExecutionView(EXECUTION, "f", 1L, ExecutionStatus.TIMED_OUT, null, null,
+                new ExecutionError(ErrorType.TIMEOUT, "TimeoutError", "ran 100 ms", null, null, null), null, 1L, 1,
+                null, false, null, null, null, null, 0);
+        assertThatThrownBy(() -> FunctionUrlAnswer.of(timedOut)).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.status().value()).isEqualTo(504));
+    }
+
+    private static void assertMalformed(String output, String field) {
+        assertThatThrownBy(() -> FunctionUrlAnswer.of(succeeded(output))).as(output)
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status().value()).isEqualTo(502);
+                    assertThat(e.errors()).extracting(error -> error.field()).containsExactly(field);
+                    assertThat(e.headers()).containsEntry(FunctionUrlAnswer.EXECUTION_HEADER, EXECUTION);
+                });
+    }
+
+    private static ExecutionView succeeded(String output) {
+        return new ExecutionView(EXECUTION, "f", 1L, ExecutionStatus.SUCCEEDED, null, JsonCodec.readTree(output), null,
+                null, 1L, 1, null, false, null, null, null, null, 0);
+    }
+}
