@@ -90,6 +90,18 @@ export async function functionPage(main, onLeave, id) {
   let envShown = fn && fn.config.env ? Object.entries(fn.config.env).map(([k, v]) => `${k}=${v}`).join('\n') : '';
   const envText = h('textarea', { id: 'fn-env', rows: 3, spellcheck: 'false', placeholder: 'TABLE=orders',
     'aria-describedby': 'fn-env-help' }, envShown);
+  // a function URL (/fn/<id>): the function answers plain HTTP requests, with a key of this tenant or from anyone
+  const httpAccess = h('select', { id: 'fn-http' },
+    h('option', { value: 'off', selected: !fn || !fn.config.http }, 'none'),
+    h('option', { value: 'key', selected: fn && fn.config.http === 'key' }, 'with a key'),
+    h('option', { value: 'public', selected: fn && fn.config.http === 'public' }, 'public'));
+  const functionUrl = h('div', { class: 'small', id: 'fn-url' });
+  const showUrl = f => {
+    const url = f && f.config.http ? `${location.origin}/fn/${f.id}` : null;
+    functionUrl.replaceChildren(...(url ? ['Function URL (', f.config.http === 'public' ? 'anyone may call it'
+      : 'callers send a key of this tenant', '): ', h('code', { id: 'fn-url-value' }, url)] : []));
+  };
+  showUrl(fn);
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -123,9 +135,11 @@ export async function functionPage(main, onLeave, id) {
       h('label', {}, 'Retries (0–10)', retries),
       h('label', { title: 'runs of this function at once; the rest wait in line (async) or get 429 (sync)' },
         'Max concurrency', concurrency),
+      h('label', { title: 'an HTTP endpoint of its own, /fn/<id>: the request is its input, what it returns the '
+        + 'answer' }, 'Function URL', httpAccess),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
-    version, feedback);
+    functionUrl, version, feedback);
 
   main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
   const layout = fn ? h('div', { class: 'grid2' }, form, h('div', { id: 'run-column' })) : form;
@@ -182,7 +196,7 @@ export async function functionPage(main, onLeave, id) {
       entries.set(variable, line.slice(eq + 1));
     }
     const config = { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
-      maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) };
+      maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value), http: httpAccess.value };
     if (envEdited) config.env = Object.fromEntries(entries);
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(), config };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
@@ -198,6 +212,7 @@ export async function functionPage(main, onLeave, id) {
       envShown = envText.value;
       title.textContent = fn.name;
       showVersion(fn);
+      showUrl(fn);
       feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));
     } catch (e) {
       showErrors(e);

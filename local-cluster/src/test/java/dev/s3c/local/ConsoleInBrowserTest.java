@@ -221,6 +221,16 @@ class ConsoleInBrowserTest {
         // saved without touching its variables: they are kept as they were, line break and all
         assertThat(api.get("/api/functions/" + greeter).body().get("config").get("env").get("NOTE").asString())
                 .isEqualTo("two\nlines");
+        // a function URL, chosen in the form: shown once saved, and answering plain HTTP requests
+        assertThat(browser.findElement(By.id("fn-url")).getText()).isEmpty();
+        new Select(browser.findElement(By.id("fn-http"))).selectByValue("public");
+        browser.findElement(By.id("fn-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 4"));
+        assertThat(browser.findElement(By.id("fn-url-value")).getText()).isEqualTo(base + "/fn/" + greeter);
+        assertThat(browser.findElement(By.id("fn-url")).getText()).contains("anyone may call it");
+        Api.Response called = new Api(base, null).call("GET", "/fn/" + greeter, null, null);
+        assertThat(called.status()).as("%s", called.raw().body()).isEqualTo(200);
+        assertThat(called.body().get("greeting").asString()).isEqualTo("hello undefined");
 
         // invalid JSON is flagged before anything is sent
         WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("run-input")));
@@ -251,14 +261,15 @@ class ConsoleInBrowserTest {
         assertThat(browser.findElement(By.cssSelector("#run-result [data-testid=status-trail]")).getText())
                 .startsWith("queued").endsWith("succeeded");
 
-        // both runs are listed under the function's executions, final, once stored (as a person would, refresh
-        // until then: the listing can show a run queued a moment after its own page showed it final)
+        // the call of its URL and both runs are listed under the function's executions, final, once stored (as a
+        // person would, refresh until then: the listing can show a run queued a moment after its own page showed it
+        // final)
         wait.until(d -> {
             d.findElement(By.id("executions-refresh")).click();
             List<String> rows = rowsText("#executions tbody tr");
-            return rows.size() == 2 && rows.stream().allMatch(row -> row.contains("succeeded"));
+            return rows.size() == 3 && rows.stream().allMatch(row -> row.contains("succeeded"));
         });
-        assertThat(rowsText("#executions tbody tr")).hasSize(2);
+        assertThat(rowsText("#executions tbody tr")).hasSize(3);
         screenshot("function");
     }
 

@@ -496,8 +496,20 @@ abstract class PipelineContract {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gatewayB.get("/api/executions/"
                 + executionId).body().get("status").asString()).isEqualTo("succeeded"));
 
-        // a key of the platform sent to a public URL is not passed on (nor stored with the input)
-        assertThat(gatewayA.call("GET", "/fn/" + id, null, null).body().get("auth").isNull()).isTrue();
+        // a key of the platform sent to a public URL is not passed on, nor stored with the input
+        Api.Response withKey = gatewayA.call("GET", "/fn/" + id + "?flag", null, null);
+        assertThat(withKey.body().get("auth").isNull()).isTrue();
+        assertThat(withKey.body().get("rawQuery").asString()).isEqualTo("flag");
+        String withKeyId = withKey.raw().headers().firstValue("X-S3C-Execution-Id").orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode stored = gatewayA.get("/api/executions/" + withKeyId).body();
+            assertThat(stored.get("status").asString()).isEqualTo("succeeded");
+            assertThat(stored.get("input").get("query").toString()).isEqualTo("{\"flag\":\"\"}");
+            assertThat(stored.get("input").get("headers").has("authorization")).isFalse();
+            assertThat(stored.get("input").toString()).doesNotContain(LocalCluster.TEST_API_KEY);
+        });
+        // too large for an input: 413 naming the body, nothing run
+        assertError(anyone.call("POST", "/fn/" + id, "text/plain", new byte[1_100_000]), 413, "body");
         Api.Response plain = anyone.call("GET", "/fn/" + id + "/plain?name=Ada", null, null);
         assertThat(plain.status()).isEqualTo(200);
         assertThat(plain.body().toString()).isEqualTo("{\"hello\":\"Ada\"}");
@@ -521,6 +533,10 @@ abstract class PipelineContract {
         // key: a key of the function's tenant, which the function never sees; another tenant's is told nothing
         gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"key\"}}");
         assertError(anyone.call("GET", "/fn/" + id, null, null), 401, "Authorization");
+        // and the other gateway within its function cache's second
+        Api anyoneOnB = new Api(gatewayB.base(), null);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertError(anyoneOnB.call("GET", "/fn/" + id, null, null), 401, "Authorization"));
         assertError(anyone.call("GET", "/fn/" + id, null, null, "Authorization", "Bearer not-a-key"), 401,
                 "Authorization");
         Api.Response keyed = gatewayB.call("GET", "/fn/" + id + "/k", null, null, "X-Custom", "k");
@@ -530,6 +546,11 @@ abstract class PipelineContract {
         String otherKey = admin.post("/api/tenants", "{\"id\":\"url-tenant\"}").body().get("key").get("key")
                 .asString();
         assertError(new Api(gatewayA.base(), otherKey).call("GET", "/fn/" + id, null, null), 404, "id");
+        assertError(admin.call("GET", "/fn/" + id, null, null), 404, "id");
+        // inactive: 409, as execute answers
+        gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}");
+        assertError(gatewayA.call("GET", "/fn/" + id, null, null), 409, "status");
+        gatewayA.put("/api/functions/" + id, "{\"status\":\"active\"}");
 
         // off again: gone at once on the gateway that changed it
         Api.Response off = gatewayA.put("/api/functions/" + id, "{\"config\":{\"http\":\"off\"}}");

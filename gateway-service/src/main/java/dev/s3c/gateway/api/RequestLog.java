@@ -22,11 +22,11 @@ import reactor.core.publisher.Mono;
  */
 @Component
 @Order(ContextHold.ORDER - 1)
-class RequestLog extends NamedWebFilter {
+public class RequestLog extends NamedWebFilter {
 
     static final String LOGGER = "s3c.requests";
-    /** What a function URL's answer names its execution by (FunctionUrlAnswer). */
-    static final String EXECUTION_HEADER = "X-S3C-Execution-Id";
+    /** What a function URL's answer names its execution by. */
+    public static final String EXECUTION_HEADER = "X-S3C-Execution-Id";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
     private static final Pattern EXECUTION = Pattern.compile("/api/(?:executions|dead-letters)/([^/]+)");
 
@@ -41,7 +41,10 @@ class RequestLog extends NamedWebFilter {
                 .flatMap(tenant -> chain.filter(exchange).doFinally(signal -> {
                     ServerHttpResponse response = exchange.getResponse();
                     int status = response.getStatusCode() == null ? 200 : response.getStatusCode().value();
-                    boolean failed = status >= 400;
+                    // a function URL's own answers (its 404 for a path it does not serve) are the function's
+                    // business, not refusals of the platform; its failed runs (502, 504) are
+                    boolean failed = status >= 400 && !(status < 500 && path.startsWith("/fn/")
+                            && response.getHeaders().containsHeader(EXECUTION_HEADER));
                     if (failed || log.isDebugEnabled()) {
                         String line = "{} {} {} {}ms tenant={} execution={}";
                         Object[] args = {exchange.getRequest().getMethod(), path, status,

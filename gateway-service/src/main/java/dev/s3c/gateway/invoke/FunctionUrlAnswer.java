@@ -4,6 +4,7 @@ import dev.s3c.contracts.ExecutionStatus;
 import dev.s3c.contracts.JsonCodec;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
+import dev.s3c.gateway.api.RequestLog;
 import dev.s3c.gateway.executions.ExecutionView;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ import tools.jackson.databind.JsonNode;
 final class FunctionUrlAnswer {
 
     /** On every answer: the execution that made it, to read with the API. */
-    static final String EXECUTION_HEADER = "X-S3C-Execution-Id";
+    static final String EXECUTION_HEADER = RequestLog.EXECUTION_HEADER;
     /**
      * Function URLs share the console's origin, so a page a function serves runs as a sandboxed document of an origin
      * of its own: its scripts reach neither the console's cookies nor the API as the console.
@@ -36,11 +37,21 @@ final class FunctionUrlAnswer {
     /** Set by the web server for the bytes it sends, not by the function. */
     private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
+    /**
+     * Headers that act on the whole origin, which function URLs share with the console and each other: signing
+     * everyone out, pinning transport settings, collecting reports of every page's requests.
+     */
+    private static final Set<String> ORIGIN_WIDE = Set.of("clear-site-data", "strict-transport-security", "alt-svc",
+            "nel", "report-to", "reporting-endpoints", "service-worker-allowed", "public-key-pins",
+            "public-key-pins-report-only", "expect-ct");
+    /** Statuses that have no body. */
+    private static final Set<Integer> BODILESS = Set.of(204, 205, 304);
 
     private FunctionUrlAnswer() {
     }
 
-    static ResponseEntity<byte[]> of(ExecutionView view) {
+    /** @param home the function URL's own path, {@code /fn/{id}}: where its cookies are kept */
+    static ResponseEntity<byte[]> of(ExecutionView view, String home) {
         String executionId = view.executionId();
         if (view.status() != ExecutionStatus.SUCCEEDED) {
             throw failed(view);
@@ -54,7 +65,7 @@ final class FunctionUrlAnswer {
         if (!status.isIntegralNumber() || status.asLong() < 200 || status.asLong() > 599) {
             throw malformed(executionId, "statusCode", "must be a whole number from 200 to 599");
         }
-        HttpHeaders headers = headers(executionId, output.get("headers"));
+        HttpHeaders headers = headers(executionId, output.get("headers"), home);
         JsonNode body = output.get("body");
         boolean base64 = output.path("isBase64Encoded").asBoolean(false);
         byte[] bytes;
@@ -72,7 +83,8 @@ final class FunctionUrlAnswer {
             bytes = JsonCodec.toBytes(body);
             byDefault = MediaType.APPLICATION_JSON;
         }
-        return answer(executionId, status.asInt(), headers, byDefault, bytes);
+        return answer(executionId, status.asInt(), headers, byDefault,
+                BODILESS.contains(status.asInt()) ? new byte[0] : bytes);
     }
 
     private static ResponseEntity<byte[]> answer(String executionId, int status, HttpHeaders headers,
@@ -87,7 +99,7 @@ final class FunctionUrlAnswer {
     }
 
     /** The function's headers: string, number or boolean values, or arrays of them for a header sent more than once. */
-    private static HttpHeaders headers(String executionId, JsonNode given) {
+    private static HttpHeaders headers(String executionId, JsonNode given, String home) {
         HttpHeaders headers = new HttpHeaders();
         if (given == null || given.isNull()) {
             return headers;
@@ -105,6 +117,10 @@ final class FunctionUrlAnswer {
             if (FRAMING.contains(lower)) {
                 continue;
             }
+            if (ORIGIN_WIDE.contains(lower)) {
+                throw malformed(executionId, field, "acts on every page of this host, which function URLs share with "
+                        + "the console and each other");
+            }
             List<String> values = new ArrayList<>();
             JsonNode value = header.getValue();
             for (JsonNode one : value.isArray() ? value : List.of(value)) {
@@ -114,25 +130,64 @@ final class FunctionUrlAnswer {
                 }
                 values.add(one.asString());
             }
-            if (lower.equals("set-cookie") && values.stream().anyMatch(FunctionUrlAnswer::setsSessionCookie)) {
-                throw malformed(executionId, field, "may not set " + FunctionUrlEvent.SESSION_COOKIE
-                        + ", the console's session");
+            if (lower.equals("set-cookie")) {
+                values = values.stream().map(cookie -> ownCookie(executionId, field, cookie, home)).toList();
             }
             if (lower.equals("content-type")) {
-                try {
-                    MediaType.parseMediaType(values.getFirst());
-                } catch (RuntimeException e) {
-                    throw malformed(executionId, field, "is not a media type");
-                }
+                checkContentType(executionId, field, values);
             }
             values.forEach(v -> headers.add(name, v));
         }
         return headers;
     }
 
-    private static boolean setsSessionCookie(String setCookie) {
-        int equals = setCookie.indexOf('=');
-        return equals >= 0 && setCookie.substring(0, equals).strip().equals(FunctionUrlEvent.SESSION_COOKIE);
+    /**
+     * A cookie kept with the function's URL: its {@code Path} under {@code home} (added when left out), no
+     * {@code Domain}, and never the console's session. Other functions and the API are not sent it.
+     */
+    private static String ownCookie(String executionId, String field, String cookie, String home) {
+        String[] parts = cookie.split(";");
+        int equals = parts[0].indexOf('=');
+        if (equals < 1) {
+            throw malformed(executionId, field, "is not name=value");
+        }
+        String name = parts[0].substring(0, equals).strip();
+        if (name.equals(FunctionUrlEvent.SESSION_COOKIE)) {
+            throw malformed(executionId, field, "may not set " + name + ", the console's session");
+        }
+        boolean hasPath = false;
+        for (int i = 1; i < parts.length; i++) {
+            String attribute = parts[i].strip();
+            int eq = attribute.indexOf('=');
+            String key = (eq < 0 ? attribute : attribute.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
+            String value = eq < 0 ? "" : attribute.substring(eq + 1).strip();
+            if (key.equals("domain")) {
+                throw malformed(executionId, field, "may not name a Domain: a function's cookies stay with its URL");
+            }
+            if (key.equals("path")) {
+                if (!(value.equals(home) || value.startsWith(home + "/"))) {
+                    throw malformed(executionId, field, "must have a Path under " + home + " (or none): a "
+                            + "function's cookies stay with its URL");
+                }
+                hasPath = true;
+            }
+        }
+        return hasPath ? cookie : cookie + "; Path=" + home;
+    }
+
+    /** One concrete media type: what the answer is, not a pattern. */
+    private static void checkContentType(String executionId, String field, List<String> values) {
+        MediaType type = null;
+        if (values.size() == 1) {
+            try {
+                type = MediaType.parseMediaType(values.getFirst());
+            } catch (RuntimeException e) {
+                // reported below
+            }
+        }
+        if (type == null || type.isWildcardType() || type.isWildcardSubtype()) {
+            throw malformed(executionId, field, "must be one media type, such as text/html");
+        }
     }
 
     private static byte[] decoded(String executionId, String base64) {

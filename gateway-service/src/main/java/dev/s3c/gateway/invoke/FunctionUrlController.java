@@ -34,7 +34,10 @@ import tools.jackson.databind.node.ObjectNode;
  * with what it returns ({@link FunctionUrlAnswer}). Only for a function whose {@code config.http} allows it:
  * {@code public} (anyone) or {@code key} (a key of the function's tenant in {@code Authorization}; never the
  * console's cookie, so no other site's page can call it as a signed-in developer). Outside {@code /api/}: the API's
- * key check, origin guard and query check do not apply; a call counts against the tenant's rate and limits.
+ * key check, origin guard and query check do not apply; a call counts against the tenant's rate and limits. Access
+ * is read through the gateways' function cache: a change shows at once on the gateway that made it, within about a
+ * second on the others. A CORS pre-flight is answered by Spring, not the function (no CORS is configured), so only
+ * a page's simple requests (a GET, a form's POST) reach a function from another origin.
  */
 @io.swagger.v3.oas.annotations.Hidden
 @RestController
@@ -59,10 +62,14 @@ class FunctionUrlController {
     @RequestMapping(PREFIX + "{id}/**")
     Mono<ResponseEntity<?>> call(@PathVariable String id, @RequestParam MultiValueMap<String, String> query,
             ServerWebExchange exchange) {
+        long max = properties.maxInputSize().toBytes();
+        if (exchange.getRequest().getHeaders().getContentLength() > max) {
+            return Mono.error(tooLarge(max));
+        }
         Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? functions.lookup(id) : Mono.empty();
         // the body as bytes whatever its type (a form too, which @RequestBody refuses); past the input limit a 413
         Mono<byte[]> body = DataBufferUtils.join(exchange.getRequest().getBody(),
-                        (int) Math.min(Integer.MAX_VALUE, properties.maxInputSize().toBytes()))
+                        (int) Math.min(Integer.MAX_VALUE, max))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
                     buffer.read(bytes);
@@ -78,21 +85,19 @@ class FunctionUrlController {
                         .flatMap(called -> {
                     Caller owner = called.getT1();
                     if (f.status() != FunctionStatus.ACTIVE) {
-                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "function " + f.name()
-                                + " is inactive", List.of(new FieldError("status", "is inactive"))));
+                        // (not named: the caller may be anyone)
+                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "this function is inactive",
+                                List.of(new FieldError("status", "is inactive"))));
                     }
-                    ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), PREFIX + id, query,
-                            called.getT2().body(), called.getT2().holdsKey());
-                    long bytes = JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length;
-                    long max = properties.maxInputSize().toBytes();
-                    if (bytes > max) {
-                        return Mono.error(new ApiException(HttpStatus.CONTENT_TOO_LARGE, "the request as the "
-                                + "function's input is " + bytes + " bytes; the limit is " + max,
-                                List.of(new FieldError("body", "makes an input larger than " + max + " bytes"))));
+                    ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, called.getT2().body(),
+                            called.getT2().holdsKey());
+                    // the input's limit, as for execute: base64 and JSON escapes take room too
+                    if (JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length > max) {
+                        return Mono.error(tooLarge(max));
                     }
                     return invocations.callFromUrl(owner, f, event, properties.maxSyncWait());
                 }))
-                .map(FunctionUrlController::answer);
+                .map(execute -> answer(execute, PREFIX + id));
     }
 
     /** The tenant the call runs for: the function's, after checking the key a {@code key} URL needs. */
@@ -122,8 +127,13 @@ class FunctionUrlController {
      * function that was keyed a moment ago, as another gateway may still have it, is not stored as its input).
      */
     private Mono<Boolean> holdsKey(ServerWebExchange exchange) {
-        String token = bearer(exchange);
-        return token == null ? Mono.just(false) : keys.callerOf(token).hasElement();
+        return keys.isKey(bearer(exchange));
+    }
+
+    private static ApiException tooLarge(long max) {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "the request is too large: as the function's input it "
+                + "would be over " + max + " bytes", List.of(new FieldError("body", "makes an input larger than "
+                + max + " bytes")));
     }
 
     private static String bearer(ServerWebExchange exchange) {
@@ -142,9 +152,9 @@ class FunctionUrlController {
     }
 
     /** The function's answer, or 504 when it did not finish within the wait (it may still run). */
-    private static ResponseEntity<?> answer(ResponseEntity<?> execute) {
+    private static ResponseEntity<?> answer(ResponseEntity<?> execute, String home) {
         if (execute.getBody() instanceof ExecutionView view) {
-            return FunctionUrlAnswer.of(view);
+            return FunctionUrlAnswer.of(view, home);
         }
         if (execute.getBody() instanceof InvocationController.Accepted accepted) {
             throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "the function did not answer within the wait; it may "

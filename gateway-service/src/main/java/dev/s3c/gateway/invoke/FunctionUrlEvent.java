@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.MultiValueMap;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,21 +31,24 @@ final class FunctionUrlEvent {
     private FunctionUrlEvent() {
     }
 
-    /**
-     * @param prefix the path up to the function's own part, {@code /fn/{id}}
-     * @param withoutAuthorization leave out {@code Authorization}: it holds a key of the platform
-     */
-    static ObjectNode of(ServerHttpRequest request, String prefix, MultiValueMap<String, String> query, byte[] body,
+    /** Elements of {@code /fn/{id}}: separator, "fn", separator, id. */
+    private static final int PREFIX_ELEMENTS = 4;
+
+    /** @param withoutAuthorization leave out {@code Authorization}: it holds a key of the platform */
+    static ObjectNode of(ServerHttpRequest request, MultiValueMap<String, String> query, byte[] body,
             boolean withoutAuthorization) {
         ObjectNode event = JsonCodec.mapper().createObjectNode();
         event.put("method", request.getMethod().name());
-        String rawPath = request.getPath().pathWithinApplication().value();
-        String path = rawPath.length() > prefix.length() ? rawPath.substring(prefix.length()) : "/";
-        event.put("path", path);
+        // what follows the id as sent (the id itself may have been sent percent-encoded)
+        PathContainer path = request.getPath().pathWithinApplication();
+        String rest = path.elements().size() > PREFIX_ELEMENTS ? path.subPath(PREFIX_ELEMENTS).value() : "";
+        event.put("path", rest.isEmpty() ? "/" : rest);
         String rawQuery = request.getURI().getRawQuery();
         event.put("rawQuery", rawQuery == null ? "" : rawQuery);
         ObjectNode params = event.putObject("query");
-        query.forEach((name, values) -> params.put(name, String.join(",", values)));
+        // a name without a value (?flag) is the empty string, as a browser's URLSearchParams reads it
+        query.forEach((name, values) -> params.put(name, String.join(",", values.stream()
+                .map(value -> value == null ? "" : value).toList())));
         ObjectNode headers = event.putObject("headers");
         for (Map.Entry<String, List<String>> header : request.getHeaders().headerSet()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
@@ -58,9 +62,7 @@ final class FunctionUrlEvent {
                 }
                 continue;
             }
-            String joined = String.join(",", header.getValue());
-            // HTTP/1.1 names are case-insensitive: two spellings of one name are one header
-            headers.put(name, headers.has(name) ? headers.get(name).asString() + "," + joined : joined);
+            headers.put(name, String.join(",", header.getValue()));
         }
         byte[] bytes = body == null ? new byte[0] : body;
         String text = textual(request.getHeaders()) ? utf8(bytes) : null;

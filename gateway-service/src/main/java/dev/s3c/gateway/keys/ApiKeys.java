@@ -97,6 +97,21 @@ public class ApiKeys {
         return configured != null ? Mono.just(configured) : remembered("k" + hash, () -> store.byKeyHash(hash));
     }
 
+    /**
+     * Whether the text is a key of this platform, asking the store only for text shaped like a stored key (a
+     * configured key is known here): a function URL's callers may send tokens of their own, each of which would
+     * otherwise be a read of the store. When the store does not answer, a stored key's shape is taken for one.
+     */
+    public Mono<Boolean> isKey(String text) {
+        if (text == null || text.isEmpty()) {
+            return Mono.just(false);
+        }
+        if (configuredByHash.containsKey(hash(text))) {
+            return Mono.just(true);
+        }
+        return text.startsWith(PREFIX) ? callerOf(text).hasElement().onErrorReturn(true) : Mono.just(false);
+    }
+
     /** The caller a console session token stands for; empty for one that is not. */
     Mono<Caller> callerOfSession(String token) {
         if (token == null || token.isEmpty()) {

@@ -52,6 +52,26 @@ class ApiKeysTest {
     }
 
     @Test
+    void whetherATokenIsAKeyAsksTheStoreOnlyForTheShapeOfAStoredKey() {
+        String configured = "a-configured-key-of-any-shape";
+        String stored = ApiKeys.newKey();
+        store.addKey("acme", "key_00000000000000ab", ApiKeys.hash(stored), ApiKeys.hash(ApiKeys.sessionToken(stored)))
+                .block();
+        ApiKeys keys = new ApiKeys(List.of(configured), List.of(), store);
+        assertThat(keys.isKey(configured).block()).isTrue();
+        assertThat(keys.isKey(stored).block()).isTrue();
+        assertThat(keys.isKey(ApiKeys.newKey()).block()).isFalse();
+        assertThat(keys.isKey("eyJhbGciOiJIUzI1NiJ9.a-callers-own-token").block()).isFalse();
+        assertThat(keys.isKey(null).block()).isFalse();
+        // with the store gone, a stored key's shape is taken for a key (it is then kept from a function), and
+        // nothing else needs the store
+        client.close();
+        server.shutdownNow();
+        assertThat(keys.isKey(ApiKeys.newKey()).block()).isTrue();
+        assertThat(keys.isKey("eyJhbGciOiJIUzI1NiJ9.a-callers-own-token").block()).isFalse();
+    }
+
+    @Test
     void aShortConfiguredKeyIsRefusedAtStart() {
         assertThatThrownBy(() -> new ApiKeys(List.of("secret"), List.of(), store))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than 16");
