@@ -464,6 +464,9 @@ abstract class PipelineContract {
     void aFunctionUrlRunsTheFunctionOnTheRequestAndAnswersWhatItReturns() {
         String id = create("web hook", """
                 function handler(event) {
+                  if (event.method === 'OPTIONS') return {statusCode: 204, headers: {
+                    'Access-Control-Allow-Origin': event.headers.origin,
+                    'Access-Control-Allow-Methods': event.headers['access-control-request-method']}};
                   if (event.path === '/fail') throw new Error('secret detail');
                   if (event.path === '/bad') return {statusCode: 99};
                   if (event.path === '/plain') return {hello: event.query.name};
@@ -510,6 +513,13 @@ abstract class PipelineContract {
         });
         // too large for an input: 413 naming the body, nothing run
         assertError(anyone.call("POST", "/fn/" + id, "text/plain", new byte[1_100_000]), 413, "body");
+        // a page elsewhere may send it JSON if the function allows it: the function answers the CORS pre-flight
+        Api.Response preflight = anyone.call("OPTIONS", "/fn/" + id + "/orders", null, null,
+                "Origin", "https://elsewhere.example", "Access-Control-Request-Method", "PUT");
+        assertThat(preflight.status()).isEqualTo(204);
+        assertThat(preflight.raw().headers().firstValue("Access-Control-Allow-Origin"))
+                .hasValue("https://elsewhere.example");
+        assertThat(preflight.raw().headers().firstValue("Access-Control-Allow-Methods")).hasValue("PUT");
         Api.Response plain = anyone.call("GET", "/fn/" + id + "/plain?name=Ada", null, null);
         assertThat(plain.status()).isEqualTo(200);
         assertThat(plain.body().toString()).isEqualTo("{\"hello\":\"Ada\"}");

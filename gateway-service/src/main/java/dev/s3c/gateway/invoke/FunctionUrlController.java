@@ -22,6 +22,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
@@ -36,8 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
  * console's cookie, so no other site's page can call it as a signed-in developer). Outside {@code /api/}: the API's
  * key check, origin guard and query check do not apply; a call counts against the tenant's rate and limits. Access
  * is read through the gateways' function cache: a change shows at once on the gateway that made it, within about a
- * second on the others. A CORS pre-flight is answered by Spring, not the function (no CORS is configured), so only
- * a page's simple requests (a GET, a form's POST) reach a function from another origin.
+ * second on the others. CORS is the function's to answer: a pre-flight ({@code OPTIONS}) runs it like any other
+ * request ({@link FunctionUrlPreflights}), and the headers it answers with are sent as they are.
  */
 @io.swagger.v3.oas.annotations.Hidden
 @RestController
@@ -59,7 +60,9 @@ class FunctionUrlController {
         this.properties = properties;
     }
 
-    @RequestMapping(PREFIX + "{id}/**")
+    // every method named: one left out of a mapping is answered by Spring (OPTIONS with an Allow list), not here
+    @RequestMapping(path = PREFIX + "{id}/**", method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.POST,
+        RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE, RequestMethod.OPTIONS})
     Mono<ResponseEntity<?>> call(@PathVariable String id, @RequestParam MultiValueMap<String, String> query,
             ServerWebExchange exchange) {
         long max = properties.maxInputSize().toBytes();
@@ -91,6 +94,10 @@ class FunctionUrlController {
                     }
                     ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, called.getT2().body(),
                             called.getT2().holdsKey());
+                    String preflight = exchange.getAttribute(FunctionUrlPreflights.REQUESTED_METHOD);
+                    if (preflight != null) {
+                        ((ObjectNode) event.get("headers")).put("access-control-request-method", preflight);
+                    }
                     // the input's limit, as for execute: base64 and JSON escapes take room too
                     if (JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length > max) {
                         return Mono.error(tooLarge(max));
