@@ -60,6 +60,14 @@ public class FunctionService {
             .buildAsync((key, executor) -> findNamed(key).map(Optional::of).defaultIfEmpty(Optional.empty())
                     .toFuture());
 
+    /**
+     * Functions by id for decisions that must not outlive a change (who may call a function URL): never answered
+     * past {@link #LOOKUP_TTL}. A write here invalidates its id.
+     */
+    private final AsyncLoadingCache<String, Optional<FunctionDocument>> freshById = Caffeine.newBuilder()
+            .expireAfterWrite(LOOKUP_TTL).maximumSize(100_000)
+            .buildAsync((id, executor) -> find(id).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture());
+
     private record NameKey(String tenant, String name) {
     }
 
@@ -223,6 +231,14 @@ public class FunctionService {
     }
 
     /**
+     * The function as read from MongoDB within the last {@link #LOOKUP_TTL}, never older: another gateway's change
+     * shows here within that second, and while the store does not answer, neither does this.
+     */
+    public Mono<FunctionDocument> lookupFresh(String id) {
+        return cached(freshById.get(id));
+    }
+
+    /**
      * A cached read as a Mono. A caller that goes away does not cancel it: others may wait on the same read.
      * (Caffeine drops a read's value when a write here invalidated its entry while it ran.)
      */
@@ -233,6 +249,7 @@ public class FunctionService {
     /** After a write here: the entries of its id and of the names it had and has. */
     private void forget(String id, String tenant, String... names) {
         lookups.synchronous().invalidate(id);
+        freshById.synchronous().invalidate(id);
         for (String name : names) {
             byName.synchronous().invalidate(new NameKey(tenant, name));
         }

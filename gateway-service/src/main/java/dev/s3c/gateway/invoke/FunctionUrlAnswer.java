@@ -138,6 +138,11 @@ final class FunctionUrlAnswer {
             }
             values.forEach(v -> headers.add(name, v));
         }
+        // (also when given twice, in two spellings of its name)
+        List<String> contentType = headers.get(HttpHeaders.CONTENT_TYPE);
+        if (contentType != null && contentType.size() > 1) {
+            throw malformed(executionId, "headers.Content-Type", "must be one media type, such as text/html");
+        }
         return headers;
     }
 

@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -69,7 +70,8 @@ class FunctionUrlController {
         if (exchange.getRequest().getHeaders().getContentLength() > max) {
             return Mono.error(tooLarge(max));
         }
-        Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? functions.lookup(id) : Mono.empty();
+        // who may call it is read afresh each second: a URL closed or keyed on one gateway stays open nowhere
+        Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? functions.lookupFresh(id) : Mono.empty();
         // the body as bytes whatever its type (a form too, which @RequestBody refuses); past the input limit a 413
         Mono<byte[]> body = DataBufferUtils.join(exchange.getRequest().getBody(),
                         (int) Math.min(Integer.MAX_VALUE, max))
@@ -81,30 +83,34 @@ class FunctionUrlController {
                 })
                 .defaultIfEmpty(new byte[0]);
         return function.filter(f -> f.config().http() != null)
-                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.NOT_FOUND, "no function URL here: no "
-                        + "function has the id " + id + ", or its config.http does not give it one",
-                        List.of(new FieldError("id", "has no function URL")))))
-                .flatMap(f -> owner(f, exchange).zipWith(body.zipWith(holdsKey(exchange), Sent::new))
-                        .flatMap(called -> {
-                    Caller owner = called.getT1();
-                    if (f.status() != FunctionStatus.ACTIVE) {
-                        // (not named: the caller may be anyone)
-                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "this function is inactive",
-                                List.of(new FieldError("status", "is inactive"))));
-                    }
-                    ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, called.getT2().body(),
-                            called.getT2().holdsKey());
-                    String preflight = exchange.getAttribute(FunctionUrlPreflights.REQUESTED_METHOD);
-                    if (preflight != null) {
-                        ((ObjectNode) event.get("headers")).put("access-control-request-method", preflight);
-                    }
-                    // the input's limit, as for execute: base64 and JSON escapes take room too
-                    if (JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length > max) {
-                        return Mono.error(tooLarge(max));
-                    }
-                    return invocations.callFromUrl(owner, f, event, properties.maxSyncWait());
-                }))
+                .switchIfEmpty(Mono.error(() -> noUrl(id)))
+                // the key first: a caller without the one it needs has no body read
+                .flatMap(f -> owner(f, exchange).flatMap(owner -> body.zipWith(holdsKey(exchange), Sent::new)
+                        .flatMap(sent -> run(f, owner, sent, query, exchange))))
                 .map(execute -> answer(execute, PREFIX + id));
+    }
+
+    /** The call, by the function's tenant, once its caller may make it. */
+    private Mono<ResponseEntity<?>> run(FunctionDocument function, Caller owner, Sent sent,
+            MultiValueMap<String, String> query, ServerWebExchange exchange) {
+        if (function.status() != FunctionStatus.ACTIVE) {
+            // (not named: the caller may be anyone)
+            return Mono.error(new ApiException(HttpStatus.CONFLICT, "this function is inactive",
+                    List.of(new FieldError("status", "is inactive"))));
+        }
+        ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, sent.body(), sent.holdsKey());
+        String preflight = exchange.getAttribute(FunctionUrlPreflights.REQUESTED_METHOD);
+        if (preflight != null && FunctionUrlAnswer.isHeaderText(preflight)) {
+            ((ObjectNode) event.get("headers")).put("access-control-request-method", preflight);
+        }
+        // the input's limit, as for execute: base64 and JSON escapes take room too
+        long max = properties.maxInputSize().toBytes();
+        if (JsonCodec.toJson(event).getBytes(StandardCharsets.UTF_8).length > max) {
+            return Mono.error(tooLarge(max));
+        }
+        return invocations.callFromUrl(owner, function, event, properties.maxSyncWait())
+                .onErrorMap(e -> e instanceof ApiException refusal && refusal.status() == HttpStatus.TOO_MANY_REQUESTS,
+                        FunctionUrlController::busy);
     }
 
     /** The tenant the call runs for: the function's, after checking the key a {@code key} URL needs. */
@@ -122,9 +128,7 @@ class FunctionUrlController {
                 .switchIfEmpty(Mono.error(() -> unauthorized("is not a key of this platform")))
                 // another tenant's key: as if there were no URL, as the API answers for another tenant's function
                 .filter(caller -> caller.owns(function.tenant()))
-                .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.NOT_FOUND, "no function URL here: no "
-                        + "function has the id " + function.id() + ", or its config.http does not give it one",
-                        List.of(new FieldError("id", "has no function URL")))))
+                .switchIfEmpty(Mono.error(() -> noUrl(function.id())))
                 .thenReturn(owner);
     }
 
@@ -134,7 +138,36 @@ class FunctionUrlController {
      * function that was keyed a moment ago, as another gateway may still have it, is not stored as its input).
      */
     private Mono<Boolean> holdsKey(ServerWebExchange exchange) {
-        return keys.isKey(bearer(exchange));
+        List<String> values = exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION);
+        if (values == null || values.isEmpty()) {
+            return Mono.just(false);
+        }
+        // every value, whatever its scheme: a key is kept from the function however it was sent
+        return Flux.fromIterable(values)
+                .map(value -> {
+                    String trimmed = value.strip();
+                    int space = trimmed.indexOf(' ');
+                    return space < 0 ? trimmed : trimmed.substring(space + 1).strip();
+                })
+                .concatMap(keys::isKey)
+                .any(Boolean::booleanValue);
+    }
+
+    /**
+     * A 429 (the tenant's rate, a concurrency limit) told as a function URL's caller needs it: when to try again, not
+     * the tenant, its limits or the API's modes.
+     */
+    private static ApiException busy(Throwable refusal) {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "this function is busy: try again after the Retry-After "
+                + "seconds", List.of(), ((ApiException) refusal).headers().containsKey("Retry-After")
+                ? Map.of("Retry-After", ((ApiException) refusal).headers().get("Retry-After"))
+                : Map.of("Retry-After", "1"));
+    }
+
+    /** Whether the function is missing, has no URL or is another tenant's is not told apart. */
+    private static ApiException noUrl(String id) {
+        return new ApiException(HttpStatus.NOT_FOUND, "no function URL here: no function has the id " + id
+                + ", or its config.http does not give it one", List.of(new FieldError("id", "has no function URL")));
     }
 
     private static ApiException tooLarge(long max) {

@@ -78,11 +78,17 @@ class RequestLogTest {
     @Test
     void aFunctionUrlsCallIsLoggedWithTheExecutionItMade() {
         call("POST", "/fn/65f0c0ffee0000000000beef/hook", HttpStatus.BAD_GATEWAY, "e-9");
+        // the function's own answer of 404 (a path it does not serve) is its business, not a refusal
+        call("GET", "/fn/65f0c0ffee0000000000beef/nothing", HttpStatus.NOT_FOUND, "e-10");
+        // the platform's refusal, which names no execution, is one
+        call("GET", "/fn/65f0c0ffee0000000000beef", HttpStatus.UNAUTHORIZED, null);
 
-        assertThat(lines.list).singleElement().satisfies(line -> {
-            assertThat(line.getLevel()).isEqualTo(Level.INFO);
-            assertThat(line.getFormattedMessage()).startsWith("POST /fn/65f0c0ffee0000000000beef/hook 502 ")
-                    .endsWith("execution=e-9").doesNotContain("secret");
-        });
+        assertThat(lines.list).hasSize(3);
+        assertThat(lines.list.get(0).getLevel()).isEqualTo(Level.INFO);
+        assertThat(lines.list.get(0).getFormattedMessage()).startsWith("POST /fn/65f0c0ffee0000000000beef/hook 502 ")
+                .endsWith("execution=e-9").doesNotContain("secret");
+        assertThat(lines.list.get(1).getLevel()).isEqualTo(Level.DEBUG);
+        assertThat(lines.list.get(1).getFormattedMessage()).endsWith("execution=e-10");
+        assertThat(lines.list.get(2).getLevel()).isEqualTo(Level.INFO);
     }
 }

@@ -62,6 +62,12 @@ class FunctionUrlAnswerTest {
                 "headers.Set-Cookie");
         assertMalformed("{\"statusCode\": 200, \"headers\": {\"set-cookie\": \"s3c_key=x\"}}", "headers.set-cookie");
         assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": \"novalue\"}}", "headers.Set-Cookie");
+        // attribute names in any case, each Path checked, and a second spelling of the header name checked too
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": \"a=1; PATH=/\"}}", "headers.Set-Cookie");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": \"a=1; Path=" + HOME + "; Path=/\"}}",
+                "headers.Set-Cookie");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": \"a=1\", \"SET-COOKIE\": "
+                + "\"b=1; domain=x\"}}", "headers.SET-COOKIE");
     }
 
     @Test
@@ -117,6 +123,8 @@ class FunctionUrlAnswerTest {
         assertMalformed("{\"statusCode\": 200, \"headers\": {\"Content-Type\": [\"text/html\", \"text/css\"]}}",
                 "headers.Content-Type");
         assertMalformed("{\"statusCode\": 200, \"headers\": {\"Content-Type\": \"text/*\"}}", "headers.Content-Type");
+        assertMalformed("{\"statusCode\": 200, \"headers\": {\"Content-Type\": \"text/html\", \"content-type\": "
+                + "\"text/plain\"}}", "headers.Content-Type");
         assertMalformed("{\"statusCode\": 200, \"headers\": {\"Set-Cookie\": [\"a=1\", \"s3c_key=x; Path=/\"]}}",
                 "headers.Set-Cookie");
         assertMalformed("{\"statusCode\": 200, \"body\": \"%%%\", \"isBase64Encoded\": true}", "body");
