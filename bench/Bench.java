@@ -47,6 +47,9 @@ public class Bench {
     static final String ECHO = "function handler(input) { return input; }";
     static final String FIB = "function handler(input) { function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); } "
             + "return { fib: fib(input.n) }; }";
+    /** Answers a function URL's call with the body it was sent. */
+    static final String URL_ECHO = "function handler(request) { return { statusCode: 200, "
+            + "headers: { 'Content-Type': 'application/json' }, body: request.body }; }";
     static final String FLAKY = "function handler(input) { if (Math.random() < 0.5) throw new Error('flaky'); return input; }";
     static final String FAILING = "function handler(input) { throw new Error('always'); }";
 
@@ -79,7 +82,8 @@ public class Bench {
                 + (api.getPort() + 4)), env("EXECUTOR_URL", "http://localhost:8081"),
                 env("MONITOR_URL", "http://localhost:8082"));
         List<String> scenarios = args.length == 0
-                ? List.of("warmup", "echo", "async", "sync-1", "sync-hops", "sync-open", "sync-64", "cold", "cpu", "mixed")
+                ? List.of("warmup", "echo", "async", "sync-1", "url-1", "sync-hops", "sync-open", "sync-64", "cold", "cpu",
+                        "mixed")
                 : Arrays.asList(args);
         bench.echoFunction = BenchHttp.function(bench.gateway, "bench-echo", ECHO, 30000);
         for (String scenario : scenarios) {
@@ -89,6 +93,7 @@ public class Bench {
                 case "echo" -> bench.echo();
                 case "async" -> bench.async();
                 case "sync-1" -> bench.syncOne();
+                case "url-1" -> bench.urlOne();
                 case "sync-hops" -> bench.syncHops();
                 case "sync-open" -> bench.syncOpen();
                 case "sync-64" -> bench.syncClosed(64);
@@ -199,6 +204,30 @@ public class Bench {
             failed += response.status() == 200 ? 0 : 1;
         }
         rows.add(new Row("sync execute", "1 caller", "-", ms(latency, 50), ms(latency, 99),
+                "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
+    }
+
+    /**
+     * A public function URL, one call at a time, without a key: what a webhook sender or a browser waits for, beside
+     * sync-1's execute of the same kind of function (its first calls, a cold start, are not counted).
+     */
+    void urlOne() throws Exception {
+        String url = "/fn/" + BenchHttp.function(gateway, "bench-url", URL_ECHO, 30000, 0, ",\"http\":\"public\"")
+                + "/hook";
+        for (int i = 0; i < 20; i++) {
+            load.postWithoutKey(url, input(i));
+        }
+        settle();
+        int count = Integer.getInteger("sequential", 500);
+        Histogram latency = new Histogram(3);
+        int failed = 0;
+        for (int i = 0; i < count; i++) {
+            long t0 = System.nanoTime();
+            LoadClient.Response response = load.postWithoutKey(url, input(i));
+            latency.recordValue((System.nanoTime() - t0) / 1000);
+            failed += response.status() == 200 ? 0 : 1;
+        }
+        rows.add(new Row("function URL (POST, no key)", "1 caller", "-", ms(latency, 50), ms(latency, 99),
                 "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
     }
 

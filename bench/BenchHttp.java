@@ -62,9 +62,15 @@ final class BenchHttp {
     }
 
     static String function(String gateway, String name, String code, int timeoutMs, int retries) throws Exception {
+        return function(gateway, name, code, timeoutMs, retries, "");
+    }
+
+    /** @param moreConfig more of {@code config}'s fields, as JSON that follows the others: {@code ,"http":"public"} */
+    static String function(String gateway, String name, String code, int timeoutMs, int retries, String moreConfig)
+            throws Exception {
         HttpResponse<String> created = post(gateway + "/api/functions", "{\"name\":\"" + name + "\",\"code\":\""
                 + code.replace("\"", "\\\"") + "\",\"config\":{\"timeoutMs\":" + timeoutMs + ",\"retryCount\":"
-                + retries + "}}").join();
+                + retries + moreConfig + "}}").join();
         if (created.statusCode() != 201 && created.statusCode() != 409) {
             throw new IllegalStateException("cannot create " + name + ": " + created.body());
         }

@@ -37,6 +37,14 @@ final class LoadClient {
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
     }
 
+    /** A POST as anyone sends it to a public function URL: no key. */
+    Response postWithoutKey(String path, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return send(("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: " + body.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
+    }
+
     Response get(String path) throws IOException {
         return send(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nAuthorization: Bearer " + BenchHttp.API_KEY
