@@ -25,6 +25,11 @@ import reactor.core.publisher.Mono;
 public class RequestLog extends NamedWebFilter {
 
     static final String LOGGER = "s3c.requests";
+    /**
+     * The exchange attribute naming the tenant a call without a key runs for (a function URL's: its function's
+     * tenant), for the line's {@code tenant=}.
+     */
+    public static final String TENANT_ATTRIBUTE = RequestLog.class.getName() + ".tenant";
     /** What a function URL's answer names its execution by. */
     public static final String EXECUTION_HEADER = "X-S3C-Execution-Id";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
@@ -48,7 +53,8 @@ public class RequestLog extends NamedWebFilter {
                     if (failed || log.isDebugEnabled()) {
                         String line = "{} {} {} {}ms tenant={} execution={}";
                         Object[] args = {exchange.getRequest().getMethod(), path, status,
-                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), tenant,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                            "-".equals(tenant) ? exchange.getAttributeOrDefault(TENANT_ATTRIBUTE, tenant) : tenant,
                             execution(path, response.getHeaders())};
                         if (failed) {
                             log.info(line, args);

@@ -6,6 +6,7 @@ import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.FieldError;
 import dev.s3c.gateway.api.JsonBodies;
+import dev.s3c.gateway.api.RequestLog;
 import dev.s3c.gateway.executions.ExecutionView;
 import dev.s3c.gateway.functions.FunctionConfig;
 import dev.s3c.gateway.functions.FunctionDocument;
@@ -116,6 +117,7 @@ class FunctionUrlController {
     /** The tenant the call runs for: the function's, after checking the key a {@code key} URL needs. */
     private Mono<Caller> owner(FunctionDocument function, ServerWebExchange exchange) {
         Caller owner = new Caller(function.tenant() == null ? Caller.DEFAULT_TENANT : function.tenant(), null);
+        exchange.getAttributes().put(RequestLog.TENANT_ATTRIBUTE, owner.tenant());
         if (!FunctionConfig.HTTP_KEY.equals(function.config().http())) {
             return Mono.just(owner);
         }
