@@ -194,17 +194,7 @@ public class Bench {
 
     void syncOne() throws Exception {
         settle();
-        int count = Integer.getInteger("sequential", 500);
-        Histogram latency = new Histogram(3);
-        int failed = 0;
-        for (int i = 0; i < count; i++) {
-            long t0 = System.nanoTime();
-            LoadClient.Response response = execute(echoFunction, i);
-            latency.recordValue((System.nanoTime() - t0) / 1000);
-            failed += response.status() == 200 ? 0 : 1;
-        }
-        rows.add(new Row("sync execute", "1 caller", "-", ms(latency, 50), ms(latency, 99),
-                "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
+        oneAtATime("sync execute", i -> execute(echoFunction, i));
     }
 
     /**
@@ -218,16 +208,21 @@ public class Bench {
             load.postWithoutKey(url, input(i));
         }
         settle();
+        oneAtATime("function URL (POST, no key)", i -> load.postWithoutKey(url, input(i)));
+    }
+
+    /** {@code -Dsequential} calls (500), one after the other, each timed from its send to its answer. */
+    private void oneAtATime(String scenario, Call call) throws Exception {
         int count = Integer.getInteger("sequential", 500);
         Histogram latency = new Histogram(3);
         int failed = 0;
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            LoadClient.Response response = load.postWithoutKey(url, input(i));
+            LoadClient.Response response = call.apply(i);
             latency.recordValue((System.nanoTime() - t0) / 1000);
             failed += response.status() == 200 ? 0 : 1;
         }
-        rows.add(new Row("function URL (POST, no key)", "1 caller", "-", ms(latency, 50), ms(latency, 99),
+        rows.add(new Row(scenario, "1 caller", "-", ms(latency, 50), ms(latency, 99),
                 "p95 " + ms(latency, 95) + (failed > 0 ? "; " + failed + " not 200" : "")));
     }
 
