@@ -38,8 +38,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code public} (anyone) or {@code key} (a key of the function's tenant in {@code Authorization}; never the
  * console's cookie, so no other site's page can call it as a signed-in developer). Outside {@code /api/}: the API's
  * key check, origin guard and query check do not apply; a call counts against the tenant's rate and limits. Access
- * is read through the gateways' function cache: a change shows at once on the gateway that made it, within about a
- * second on the others. CORS is the function's to answer: a pre-flight ({@code OPTIONS}) runs it like any other
+ * is read again once its reading is a second old: a change shows at once on the gateway that made it, within a second
+ * on the others. CORS is the function's to answer: a pre-flight ({@code OPTIONS}) runs it like any other
  * request ({@link FunctionUrlPreflights}), and the headers it answers with are sent as they are.
  */
 @io.swagger.v3.oas.annotations.Hidden
@@ -136,8 +136,8 @@ class FunctionUrlController {
 
     /**
      * Whether {@code Authorization} holds a key of this platform: then the function does not see it, whatever its
-     * URL's access (a public function's callers may send their own, for the function to check; a key sent to a
-     * function that was keyed a moment ago, as another gateway may still have it, is not stored as its input).
+     * URL's access (a public function's callers may send their own, for the function to check; a platform key sent
+     * to one is not stored as its input).
      */
     private Mono<Boolean> holdsKey(ServerWebExchange exchange) {
         List<String> values = exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION);
@@ -161,9 +161,8 @@ class FunctionUrlController {
      */
     private static ApiException busy(Throwable refusal) {
         return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "this function is busy: try again after the Retry-After "
-                + "seconds", List.of(), ((ApiException) refusal).headers().containsKey("Retry-After")
-                ? Map.of("Retry-After", ((ApiException) refusal).headers().get("Retry-After"))
-                : Map.of("Retry-After", "1"));
+                + "seconds", List.of(), Map.of(HttpHeaders.RETRY_AFTER,
+                        ((ApiException) refusal).headers().getOrDefault(HttpHeaders.RETRY_AFTER, "1")));
     }
 
     /** Whether the function is missing, has no URL or is another tenant's is not told apart. */
