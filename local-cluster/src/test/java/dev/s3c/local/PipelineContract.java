@@ -568,6 +568,19 @@ abstract class PipelineContract {
         String otherKey = admin.post("/api/tenants", "{\"id\":\"url-tenant\"}").body().get("key").get("key")
                 .asString();
         assertError(new Api(gatewayA.base(), otherKey).call("GET", "/fn/" + id, null, null), 404, "id");
+        // a tenant over its rate: its public URL's callers get a 429 that tells them when to retry, not whose it is
+        String limited = createAs(new Api(gatewayA.base(), otherKey), "limited-url",
+                "function handler() { return 'ok'; }", Map.of("http", "public"));
+        assertThat(admin.put("/api/tenants/url-tenant/limits", "{\"invocationsPerSecond\":1}").status()).isEqualTo(200);
+        List<Api.Response> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            calls.add(anyone.call("GET", "/fn/" + limited, null, null));
+        }
+        assertThat(calls).extracting(Api.Response::status).contains(200, 429).containsOnly(200, 429);
+        Api.Response busy = calls.stream().filter(r -> r.status() == 429).findFirst().orElseThrow();
+        assertThat(busy.raw().headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(busy.body().get("message").asString()).contains("busy");
+        assertThat(busy.raw().body()).doesNotContain("url-tenant").doesNotContain("invocationsPerSecond");
         assertError(admin.call("GET", "/fn/" + id, null, null), 404, "id");
         // inactive: 409, as execute answers
         gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}");
