@@ -98,8 +98,12 @@ export async function functionPage(main, onLeave, id) {
   const functionUrl = h('div', { class: 'small', id: 'fn-url' });
   const showUrl = f => {
     const url = f && f.config.http ? `${location.origin}/fn/${f.id}` : null;
-    functionUrl.replaceChildren(...(url ? ['Function URL (', f.config.http === 'public' ? 'anyone may call it'
-      : 'callers send a key of this tenant', '): ', h('code', { id: 'fn-url-value' }, url)] : []));
+    const key = f && f.config.http === 'key' ? '-H "Authorization: Bearer $KEY" ' : '';
+    // the call from a terminal: any method and path below the URL, the request being the function's input
+    functionUrl.replaceChildren(...(url ? ['Function URL (', key ? 'callers send a key of this tenant'
+      : 'anyone may call it', '): ', h('code', { id: 'fn-url-value' }, url),
+      h('pre', { id: 'fn-url-curl', style: 'white-space:pre;overflow-x:auto;margin:4px 0 0' },
+        `curl -s ${key}'${url}/hello?name=Ada'`)] : []));
   };
   showUrl(fn);
   const statusSelect = h('select', { id: 'fn-status' },

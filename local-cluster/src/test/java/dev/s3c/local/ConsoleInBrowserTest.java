@@ -228,6 +228,9 @@ class ConsoleInBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 4"));
         assertThat(browser.findElement(By.id("fn-url-value")).getText()).isEqualTo(base + "/fn/" + greeter);
         assertThat(browser.findElement(By.id("fn-url")).getText()).contains("anyone may call it");
+        // with the call as a terminal makes it (no key: it is public)
+        assertThat(browser.findElement(By.id("fn-url-curl")).getText())
+                .isEqualTo("curl -s '" + base + "/fn/" + greeter + "/hello?name=Ada'");
         Api.Response called = new Api(base, null).call("GET", "/fn/" + greeter, null, null);
         assertThat(called.status()).as("%s", called.raw().body()).isEqualTo(200);
         assertThat(called.body().get("greeting").asString()).isEqualTo("hello undefined");
