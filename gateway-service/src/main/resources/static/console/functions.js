@@ -200,8 +200,10 @@ export async function functionPage(main, onLeave, id) {
       entries.set(variable, line.slice(eq + 1));
     }
     const config = { timeoutMs: Number(timeout.value), retryCount: Number(retries.value),
-      maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value), http: httpAccess.value };
+      maxConcurrency: concurrency.value === '' ? null : Number(concurrency.value) };
     if (envEdited) config.env = Object.fromEntries(entries);
+    // sent only when changed, as the variables are: a save of the rest then means the same to any gateway
+    if (httpAccess.value !== ((fn && fn.config.http) || 'off')) config.http = httpAccess.value;
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(), config };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
     if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });

@@ -33,7 +33,10 @@ public final class RequestBodies {
             @Schema(description = "environment variables the code reads as process.env: names of letters, digits "
                     + "and '_' (not starting with a digit), string values, 4 KiB in all. On PUT, replaces them all; "
                     + "null or {} removes them", example = "{\"TABLE\": \"orders\"}")
-            java.util.Map<String, String> env) {
+            java.util.Map<String, String> env,
+            @Schema(description = "who may call the function's URL, /fn/{id}: public (anyone), key (a key of its "
+                    + "tenant), off (no URL; null too). Left out on PUT, it stays as it is",
+                    allowableValues = {"public", "key", "off"}, nullable = true) String http) {
     }
 
     @Schema(name = "InvocationRequest")

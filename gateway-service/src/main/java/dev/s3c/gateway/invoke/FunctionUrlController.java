@@ -27,7 +27,6 @@ import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -72,7 +71,8 @@ class FunctionUrlController {
             return Mono.error(tooLarge(max));
         }
         // who may call it is read afresh each second: a URL closed or keyed on one gateway stays open nowhere
-        Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? functions.lookupFresh(id) : Mono.empty();
+        Mono<FunctionDocument> function = JsonBodies.isFunctionId(id) ? Mono.defer(() -> functions.lookupFresh(id))
+                : Mono.empty();
         // the body as bytes whatever its type (a form too, which @RequestBody refuses); past the input limit a 413
         Mono<byte[]> body = DataBufferUtils.join(exchange.getRequest().getBody(),
                         (int) Math.min(Integer.MAX_VALUE, max))
@@ -85,21 +85,26 @@ class FunctionUrlController {
                 .defaultIfEmpty(new byte[0]);
         return function.filter(f -> f.config().http() != null)
                 .switchIfEmpty(Mono.error(() -> noUrl(id)))
-                // the key first: a caller without the one it needs has no body read
-                .flatMap(f -> owner(f, exchange).flatMap(owner -> body.zipWith(holdsKey(exchange), Sent::new)
-                        .flatMap(sent -> run(f, owner, sent, query, exchange))))
+                // the key first: a caller without the one it needs has no body read; after the read, which may be
+                // slow, who may call is decided again by a reading as recent as any
+                .flatMap(f -> owner(f, exchange))
+                .then(body)
+                .flatMap(bytes -> function.filter(f -> f.config().http() != null)
+                        .switchIfEmpty(Mono.error(() -> noUrl(id)))
+                        .flatMap(f -> owner(f, exchange).flatMap(owner -> run(f, owner, bytes, query, exchange))))
                 .map(execute -> answer(execute, PREFIX + id));
     }
 
     /** The call, by the function's tenant, once its caller may make it. */
-    private Mono<ResponseEntity<?>> run(FunctionDocument function, Caller owner, Sent sent,
+    private Mono<ResponseEntity<?>> run(FunctionDocument function, Caller owner, byte[] body,
             MultiValueMap<String, String> query, ServerWebExchange exchange) {
         if (function.status() != FunctionStatus.ACTIVE) {
             // (not named: the caller may be anyone)
             return Mono.error(new ApiException(HttpStatus.CONFLICT, "this function is inactive",
                     List.of(new FieldError("status", "is inactive"))));
         }
-        ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, sent.body(), sent.holdsKey());
+        ObjectNode event = FunctionUrlEvent.of(exchange.getRequest(), query, body,
+                holdsKey(exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION), keys::mayBeKey));
         String preflight = exchange.getAttribute(FunctionUrlPreflights.REQUESTED_METHOD);
         if (preflight != null && FunctionUrlAnswer.isHeaderText(preflight)) {
             ((ObjectNode) event.get("headers")).put("access-control-request-method", preflight);
@@ -110,8 +115,8 @@ class FunctionUrlController {
             return Mono.error(tooLarge(max));
         }
         return invocations.callFromUrl(owner, function, event, properties.maxSyncWait())
-                .onErrorMap(e -> e instanceof ApiException refusal && refusal.status() == HttpStatus.TOO_MANY_REQUESTS,
-                        FunctionUrlController::busy);
+                .onErrorMap(e -> e instanceof ApiException refusal && (refusal.status() == HttpStatus.TOO_MANY_REQUESTS
+                        || refusal.status().is5xxServerError()), FunctionUrlController::busy);
     }
 
     /** The tenant the call runs for: the function's, after checking the key a {@code key} URL needs. */
@@ -135,34 +140,47 @@ class FunctionUrlController {
     }
 
     /**
-     * Whether {@code Authorization} holds a key of this platform: then the function does not see it, whatever its
+     * Whether {@code Authorization} may hold a key of this platform: then the function does not see it, whatever its
      * URL's access (a public function's callers may send their own, for the function to check; a platform key sent
-     * to one is not stored as its input).
+     * to one is not stored as its input). Every value and every token in it counts, whatever the scheme, and Basic
+     * credentials decoded ({@code curl -u "$KEY:"} sends the key so).
      */
-    private Mono<Boolean> holdsKey(ServerWebExchange exchange) {
-        List<String> values = exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION);
-        if (values == null || values.isEmpty()) {
-            return Mono.just(false);
+    static boolean holdsKey(List<String> authorization, java.util.function.Predicate<String> mayBeKey) {
+        if (authorization == null) {
+            return false;
         }
-        // every value, whatever its scheme: a key is kept from the function however it was sent
-        return Flux.fromIterable(values)
-                .map(value -> {
-                    String trimmed = value.strip();
-                    int space = trimmed.indexOf(' ');
-                    return space < 0 ? trimmed : trimmed.substring(space + 1).strip();
-                })
-                .concatMap(keys::isKey)
-                .any(Boolean::booleanValue);
+        for (String value : authorization) {
+            for (String token : value.split("[\\s,]+")) {
+                if (mayBeKey.test(token) || basicCredentials(token).stream().anyMatch(mayBeKey)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The user and password a Basic token encodes, or none when it is not base64 of text. */
+    private static List<String> basicCredentials(String token) {
+        try {
+            return List.of(new String(java.util.Base64.getDecoder().decode(token), StandardCharsets.UTF_8)
+                    .split(":", -1));
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
     }
 
     /**
-     * A 429 (the tenant's rate, a concurrency limit) told as a function URL's caller needs it: when to try again, not
-     * the tenant, its limits or the API's modes.
+     * A refusal before the run (a 429 for the tenant's rate or a concurrency limit; a 503 for a broker that did not
+     * answer or executors far behind) told as a function URL's caller needs it: when to try again, not the tenant,
+     * its limits, the API's modes or the platform's parts.
      */
     private static ApiException busy(Throwable refusal) {
-        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "this function is busy: try again after the Retry-After "
-                + "seconds", List.of(), Map.of(HttpHeaders.RETRY_AFTER,
-                        ((ApiException) refusal).headers().getOrDefault(HttpHeaders.RETRY_AFTER, "1")));
+        ApiException api = (ApiException) refusal;
+        boolean throttled = api.status() == HttpStatus.TOO_MANY_REQUESTS;
+        return new ApiException(throttled ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.SERVICE_UNAVAILABLE,
+                (throttled ? "this function is busy" : "this function cannot be run now")
+                        + ": try again after the Retry-After seconds", List.of(),
+                Map.of(HttpHeaders.RETRY_AFTER, api.headers().getOrDefault(HttpHeaders.RETRY_AFTER, "1")));
     }
 
     /** Whether the function is missing, has no URL or is another tenant's is not told apart. */
@@ -181,9 +199,6 @@ class FunctionUrlController {
         String authorization = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
         return authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length()) ? null
                 : authorization.substring(BEARER.length()).strip();
-    }
-
-    private record Sent(byte[] body, boolean holdsKey) {
     }
 
     private static ApiException unauthorized(String reason) {

@@ -98,18 +98,20 @@ public class ApiKeys {
     }
 
     /**
-     * Whether the text is a key of this platform, asking the store only for text shaped like a stored key (a
-     * configured key is known here): a function URL's callers may send tokens of their own, each of which would
-     * otherwise be a read of the store. When the store does not answer, a stored key's shape is taken for one.
+     * Whether the text may be a key or console session token of this platform, decided without the store: a
+     * configured one, or the shape every stored one has ({@value #PREFIX}, {@value #SESSION_PREFIX}). A function
+     * URL's callers may send tokens of their own, and such text is kept from the function; asking the store about
+     * each would let one request cost as many reads as it has tokens.
      */
-    public Mono<Boolean> isKey(String text) {
+    public boolean mayBeKey(String text) {
         if (text == null || text.isEmpty()) {
-            return Mono.just(false);
+            return false;
         }
-        if (configuredByHash.containsKey(hash(text))) {
-            return Mono.just(true);
+        if (text.startsWith(PREFIX) || text.startsWith(SESSION_PREFIX)) {
+            return true;
         }
-        return text.startsWith(PREFIX) ? callerOf(text).hasElement().onErrorReturn(true) : Mono.just(false);
+        String hash = hash(text);
+        return configuredByHash.containsKey(hash) || configuredBySession.containsKey(hash);
     }
 
     /** The caller a console session token stands for; empty for one that is not. */
