@@ -50,7 +50,7 @@ public class FunctionService {
      */
     private final AsyncLoadingCache<String, Optional<FunctionDocument>> lookups = Caffeine.newBuilder()
             .refreshAfterWrite(LOOKUP_TTL).expireAfterWrite(LOOKUP_TTL.plus(STALE_LIMIT)).maximumSize(100_000)
-            .buildAsync((id, executor) -> find(id).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture());
+            .buildAsync((id, executor) -> read(id));
     /**
      * Functions by tenant and name, for calls by name: never answered past {@link #LOOKUP_TTL}, since a name may be
      * another function's by then. A write here invalidates the names it changes.
@@ -66,7 +66,7 @@ public class FunctionService {
      */
     private final AsyncLoadingCache<String, Optional<FunctionDocument>> freshById = Caffeine.newBuilder()
             .expireAfterWrite(LOOKUP_TTL).maximumSize(100_000)
-            .buildAsync((id, executor) -> find(id).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture());
+            .buildAsync((id, executor) -> read(id));
 
     private record NameKey(String tenant, String name) {
     }
@@ -98,6 +98,11 @@ public class FunctionService {
 
     Mono<FunctionDocument> find(String id) {
         return mongo.findById(id, FunctionDocument.class);
+    }
+
+    /** A read by id for the caches: a function that is not there is a value too (empty), so it is cached. */
+    private CompletableFuture<Optional<FunctionDocument>> read(String id) {
+        return find(id).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture();
     }
 
     /** The function as stored now, if it is the caller's: another tenant's function is not found, like a missing one. */
