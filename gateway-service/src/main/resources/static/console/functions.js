@@ -106,6 +106,9 @@ export async function functionPage(main, onLeave, id) {
         `curl -s ${key}'${url}/hello?name=Ada'`)] : []));
   };
   showUrl(fn);
+  // when it runs by itself (UTC); blank: only when called
+  const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s',
+    value: fn && fn.config.schedule ? fn.config.schedule : '', spellcheck: 'false' });
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -141,6 +144,9 @@ export async function functionPage(main, onLeave, id) {
         'Max concurrency', concurrency),
       h('label', { title: 'an HTTP endpoint of its own, /fn/<id>: the request is its input, what it returns the '
         + 'answer' }, 'Function URL', httpAccess),
+      h('label', { title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
+        + '(@hourly, @daily, …) or @every with an interval; each run is an async invocation whose input is '
+        + '{source: "schedule", schedule, time}. Blank: only when called' }, 'Schedule (UTC)', schedule),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
     functionUrl, version, feedback);
@@ -204,6 +210,7 @@ export async function functionPage(main, onLeave, id) {
     if (envEdited) config.env = Object.fromEntries(entries);
     // sent only when changed, as the variables are: a save of the rest then means the same to any gateway
     if (httpAccess.value !== ((fn && fn.config.http) || 'off')) config.http = httpAccess.value;
+    if (schedule.value.trim() !== ((fn && fn.config.schedule) || '')) config.schedule = schedule.value.trim() || null;
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(), config };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
     if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });

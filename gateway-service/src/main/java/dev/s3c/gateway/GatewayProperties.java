@@ -25,6 +25,7 @@ import org.springframework.util.unit.DataSize;
  * @param adminKeys keys that manage tenants and their keys (and nothing else)
  * @param tenantDefaults the limits a tenant made through the API starts with
  * @param queue how long the executors' queue may grow before new invocations wait at the gateway
+ * @param schedules how functions with a {@code config.schedule} are fired
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -40,7 +41,8 @@ public record GatewayProperties(
         @DefaultValue List<String> apiKeys,
         @DefaultValue List<String> adminKeys,
         @DefaultValue TenantDefaults tenantDefaults,
-        @DefaultValue QueueLimits queue) {
+        @DefaultValue QueueLimits queue,
+        @DefaultValue Schedules schedules) {
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
@@ -52,6 +54,19 @@ public record GatewayProperties(
 
     private static List<String> keys(List<String> keys) {
         return keys == null ? List.of() : keys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
+    }
+
+    /**
+     * Every gateway fires the schedules' ticks; an idempotency key per tick lets one of them queue each.
+     *
+     * @param refresh how often the functions with a schedule are read again (a change made through this gateway is
+     *        read at once)
+     * @param catchUp how long a tick that could not be queued (broker away, queue full, the tenant's rate) is tried
+     *        again; also how far back a gateway that starts looks for ticks no gateway queued
+     */
+    public record Schedules(
+            @DefaultValue("10s") Duration refresh,
+            @DefaultValue("60s") Duration catchUp) {
     }
 
     /** A new tenant's limits (see {@code TenantLimits}); 0 is no limit. */

@@ -274,6 +274,32 @@ class ConsoleInBrowserTest {
         });
         assertThat(rowsText("#executions tbody tr")).hasSize(3);
         screenshot("function");
+
+        // a schedule typed in the form: one that is not is named; one that is runs the function until cleared
+        String ticker = api.post("/api/functions", Api.json(Map.of("name", "ticker", "code", "return input.source;")))
+                .body().get("id").asString();
+        browser.get(base + "/#/functions/" + ticker);
+        WebElement schedule = wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-schedule")));
+        schedule.sendKeys("every second");
+        browser.findElement(By.id("fn-save")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error"))).getText())
+                .contains("config.schedule");
+        schedule.clear();
+        schedule.sendKeys("@every 1s");
+        browser.findElement(By.id("fn-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 2"));
+        assertThat(api.get("/api/functions/" + ticker).body().get("config").get("schedule").asString())
+                .isEqualTo("@every 1s");
+        wait.until(d -> {
+            d.findElement(By.id("executions-refresh")).click();
+            List<String> rows = rowsText("#executions tbody tr");
+            return rows.size() >= 2 && rows.stream().allMatch(row -> row.contains("succeeded"));
+        });
+        schedule.clear();
+        browser.findElement(By.id("fn-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 3"));
+        assertThat(api.get("/api/functions/" + ticker).body().get("config").has("schedule")).isFalse();
+        assertThat(api.delete("/api/functions/" + ticker).status()).isEqualTo(204);
     }
 
     @Test

@@ -36,7 +36,12 @@ public final class RequestBodies {
             java.util.Map<String, String> env,
             @Schema(description = "who may call the function's URL, /fn/{id}: public (anyone), key (a key of its "
                     + "tenant), off (no URL; null too). Left out on PUT, it stays as it is",
-                    allowableValues = {"public", "key", "off"}, nullable = true) String http) {
+                    allowableValues = {"public", "key", "off"}, nullable = true) String http,
+            @Schema(description = "when it runs by itself, in UTC: a cron expression (minute hour day-of-month month "
+                    + "day-of-week; 6 fields with seconds first), a macro (@hourly, @daily, @weekly, @monthly, "
+                    + "@yearly) or @every with an interval from 1s to 24h. Each tick is one async invocation with the "
+                    + "input {source: \"schedule\", schedule, time}. null or \"\" removes it; left out on PUT, it "
+                    + "stays", example = "*/5 * * * *", nullable = true) String schedule) {
     }
 
     @Schema(name = "InvocationRequest")

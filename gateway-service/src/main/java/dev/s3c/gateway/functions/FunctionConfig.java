@@ -12,25 +12,31 @@ import java.util.Map;
  * @param env environment variables its code reads as {@code process.env}, in the order set (null: none)
  * @param http who may call it at its function URL, {@code /fn/{id}}: {@value #HTTP_PUBLIC} (anyone),
  *        {@value #HTTP_KEY} (its tenant's keys), or null: it has none
+ * @param schedule when it runs by itself ({@link Schedule}), as given, or null: only when called
  */
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env,
-        String http) {
+        String http, String schedule) {
 
     public FunctionConfig {
         env = env == null || env.isEmpty() ? null : Collections.unmodifiableMap(new LinkedHashMap<>(env));
     }
 
+    public FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env,
+            String http) {
+        this(timeoutMs, retryCount, maxConcurrency, env, http, null);
+    }
+
     public FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency, Map<String, String> env) {
-        this(timeoutMs, retryCount, maxConcurrency, env, null);
+        this(timeoutMs, retryCount, maxConcurrency, env, null, null);
     }
 
     public FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurrency) {
-        this(timeoutMs, retryCount, maxConcurrency, null, null);
+        this(timeoutMs, retryCount, maxConcurrency, null, null, null);
     }
 
     public FunctionConfig(int timeoutMs, int retryCount) {
-        this(timeoutMs, retryCount, null, null, null);
+        this(timeoutMs, retryCount, null, null, null, null);
     }
 
     public static final int MIN_TIMEOUT_MS = 100;
@@ -39,6 +45,8 @@ public record FunctionConfig(int timeoutMs, int retryCount, Integer maxConcurren
     public static final int MAX_RETRIES = 10;
     public static final int DEFAULT_RETRIES = 3;
     public static final int MAX_CONCURRENCY = dev.s3c.gateway.tenants.TenantLimits.MAX_CONCURRENCY;
+    /** The name of the stored field its schedule is in, which the schedulers' query reads. */
+    static final String SCHEDULE_FIELD = "config.schedule";
     /** Bytes of UTF-8 in all names and values together: Lambda's limit. */
     public static final int MAX_ENV_BYTES = 4096;
 

@@ -253,6 +253,7 @@ public class FunctionService {
 
     /** After a write here: the entries of its id and of the names it had and has. */
     private void forget(String id, String tenant, String... names) {
+        writesHere.incrementAndGet();
         lookups.synchronous().invalidate(id);
         freshById.synchronous().invalidate(id);
         for (String name : names) {
@@ -274,6 +275,20 @@ public class FunctionService {
 
     Mono<Long> count(String tenant, String name, String search) {
         return mongo.count(listQuery(tenant, name, search), FunctionDocument.class);
+    }
+
+    /** Counts the creates, updates and deletes made through this gateway: a reader of {@link #scheduled} reads again. */
+    private final java.util.concurrent.atomic.AtomicLong writesHere = new java.util.concurrent.atomic.AtomicLong();
+
+    public long writesHere() {
+        return writesHere.get();
+    }
+
+    /** Every function with a schedule, of all tenants, without its code. */
+    public Flux<FunctionDocument> scheduled() {
+        Query query = Query.query(Criteria.where(FunctionConfig.SCHEDULE_FIELD).exists(true));
+        query.fields().exclude("code");
+        return mongo.find(query, FunctionDocument.class);
     }
 
     Flux<FunctionDocument> all() {
@@ -316,7 +331,8 @@ public class FunctionService {
                         new FunctionConfig(spec.timeoutMs() == null ? atMost(defaults.timeoutMs(), limits.maxTimeoutMs())
                                 : spec.timeoutMs(), spec.retryCount() == null
                                 ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount(),
-                                spec.maxConcurrency(), spec.env(), urlAccess(spec.http(), null)),
+                                spec.maxConcurrency(), spec.env(), urlAccess(spec.http(), null),
+                                schedule(spec.schedule(), null)),
                         spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
             }));
         }).flatMap(doc -> mongo.insert(doc)
@@ -328,6 +344,11 @@ public class FunctionService {
     /** Who may call the function URL after a create or update: as asked, none for "off", else as it was. */
     private static String urlAccess(String asked, String current) {
         return asked == null ? current : FunctionSpec.HTTP_OFF.equals(asked) ? null : asked;
+    }
+
+    /** The schedule after a create or update: as asked, none when taken away, else as it was. */
+    private static String schedule(String asked, String current) {
+        return asked == null ? current : FunctionSpec.SCHEDULE_OFF.equals(asked) ? null : asked;
     }
 
     private static int atMost(int value, Integer max) {
@@ -426,7 +447,8 @@ public class FunctionService {
                             spec.removesMaxConcurrency() ? null : spec.maxConcurrency() == null
                                     ? current.config().maxConcurrency() : spec.maxConcurrency(),
                             spec.env() == null ? current.config().env() : spec.env(),
-                            urlAccess(spec.http(), current.config().http()));
+                            urlAccess(spec.http(), current.config().http()),
+                            schedule(spec.schedule(), current.config().schedule()));
                     var next = new FunctionDocument(id, current.tenant(),
                             spec.name() == null ? current.name() : spec.name(),
                             spec.description() == null ? current.description() : spec.description(),

@@ -22,15 +22,20 @@ import tools.jackson.databind.JsonNode;
  *        left out
  * @param http who may call its function URL ({@link FunctionConfig#http()}), {@value #HTTP_OFF} for no URL, or null:
  *        left out
+ * @param schedule when it runs by itself ({@link Schedule}, checked), {@value #SCHEDULE_OFF} for never, or null:
+ *        left out
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
         FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion,
-        Map<String, String> env, String http) {
+        Map<String, String> env, String http, String schedule) {
 
     FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
             FunctionStatus status) {
-        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null, null);
+        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null, null, null);
     }
+
+    /** {@code config.schedule} that takes a schedule away (as do JSON null and a blank string). */
+    static final String SCHEDULE_OFF = "";
 
     /** {@code config.http} that takes a function URL away (as does JSON null). */
     static final String HTTP_OFF = "off";
@@ -53,7 +58,8 @@ record FunctionSpec(String name, String description, String code, Integer timeou
      * for {@code version}, which an update takes as the version it changes (409 if the function has changed since).
      */
     private static final Set<String> READ_ONLY = Set.of("id", "tenant", "style", "version", "createdAt", "updatedAt");
-    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency", "env", "http");
+    private static final Set<String> SETTINGS = Set.of("timeoutMs", "retryCount", "maxConcurrency", "env", "http",
+            "schedule");
 
     /**
      * Reads and checks every field, reporting all problems at once. A field it does not know is one of them (a
@@ -107,6 +113,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         boolean removesMaxConcurrency = false;
         Map<String, String> env = null;
         String http = null;
+        String schedule = null;
         JsonNode config = body.get("config");
         if (config != null && !config.isNull()) {
             if (!config.isObject()) {
@@ -121,6 +128,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                 removesMaxConcurrency = config.has("maxConcurrency") && config.get("maxConcurrency").isNull();
                 env = env(config.get("env"), errors);
                 http = http(config.get("http"), errors);
+                schedule = schedule(config.get("schedule"), errors);
                 for (String setting : config.propertyNames()) {
                     if (!SETTINGS.contains(setting)) {
                         errors.add(new FieldError("config." + setting, "is not a setting (" + String.join(", ",
@@ -154,7 +162,28 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                     + errors.getFirst().reason(), errors);
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
-                removesMaxConcurrency, expectedVersion, env, http);
+                removesMaxConcurrency, expectedVersion, env, http, schedule);
+    }
+
+    /** {@code config.schedule}: left out is null (kept as stored); JSON null or blank is {@value #SCHEDULE_OFF}. */
+    private static String schedule(JsonNode node, List<FieldError> errors) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isNull() || node.isString() && node.asString().isBlank()) {
+            return SCHEDULE_OFF;
+        }
+        if (!node.isString()) {
+            errors.add(new FieldError("config.schedule", "must be a string: a cron expression such as "
+                    + "\"*/5 * * * *\", a macro such as \"@hourly\", or \"@every 30s\"; null removes it"));
+            return null;
+        }
+        try {
+            return Schedule.parse(node.asString()).expression().strip();
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError("config.schedule", e.getMessage()));
+            return null;
+        }
     }
 
     /** {@code config.http}: left out is null (kept as stored); JSON null is {@value #HTTP_OFF}. */

@@ -135,6 +135,17 @@ class InvocationController {
                 call.afterWaiting(Duration.ofNanos(System.nanoTime() - since)))));
     }
 
+    /**
+     * A tick of a function's schedule ({@link ScheduledCalls}): as an async execute by the function's tenant, with
+     * {@code key} as its idempotency key, so of the gateways that fire the same tick one queues it and the others
+     * are answered with that execution ({@code Idempotent-Replayed}). Does not wait for room in the queue: a full
+     * queue is a 503 now, and the tick is tried again.
+     */
+    Mono<ResponseEntity<?>> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
+        Call call = new Call(function.id(), false, Duration.ZERO, input, null, key);
+        return invocations.awaitRoom(Duration.ZERO).then(Mono.defer(() -> invokeOnce(owner, function, call)));
+    }
+
     /** A call with room in the queue: checked against the tenant's rate, and its idempotency key, then invoked. */
     private Mono<ResponseEntity<?>> invokeOnce(Caller caller, FunctionDocument function, Call call) {
         // fewer retries than the function's may be asked for, never more

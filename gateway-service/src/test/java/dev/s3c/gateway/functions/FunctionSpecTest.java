@@ -59,6 +59,26 @@ class FunctionSpecTest {
     }
 
     @Test
+    void aScheduleIsCheckedAndRemovedByNullOrBlank() {
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":\" */5 * * * * \"}}")
+                .schedule()).isEqualTo("*/5 * * * *");
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":\"@every 30s\"}}")
+                .schedule()).isEqualTo("@every 30s");
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":null}}").schedule())
+                .isEqualTo(FunctionSpec.SCHEDULE_OFF);
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":\" \"}}").schedule())
+                .isEqualTo(FunctionSpec.SCHEDULE_OFF);
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{}}").schedule()).isNull();
+        for (String bad : new String[] {"5", "\"* * *\"", "\"61 * * * *\"", "\"@every 500ms\"", "\"@every 2d\"",
+                "\"@sometimes\"", "[\"@hourly\"]"}) {
+            ApiException e = refused("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":" + bad
+                    + "}}", true);
+            assertThat(e.status()).as(bad).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(e.errors()).as(bad).extracting(FieldError::field).containsExactly("config.schedule");
+        }
+    }
+
+    @Test
     void requiresNameAndCodeOnlyWhenCreating() {
         assertThat(refused("{}", true).errors()).extracting(FieldError::field).containsExactly("name", "code");
         FunctionSpec update = FunctionSpec.parse(JsonCodec.readTree("{\"status\":\"active\"}"), false, 10);

@@ -1,0 +1,73 @@
+package dev.s3c.gateway.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ScheduleTest {
+
+    private static final Instant T = Instant.parse("2026-12-07T11:58:20Z");
+
+    @Test
+    void aUnixCronExpressionFiresAtSecondZeroInUtc() {
+        assertThat(Schedule.parse("*/15 * * * *").between(T, T.plusSeconds(3600), 10)).containsExactly(
+                Instant.parse("2026-12-07T12:00:00Z"), Instant.parse("2026-12-07T12:15:00Z"),
+                Instant.parse("2026-12-07T12:30:00Z"), Instant.parse("2026-12-07T12:45:00Z"));
+        // 9 o'clock on weekdays: the 7th of December 2026 is a Monday
+        assertThat(Schedule.parse("0 9 * * MON-FRI").between(T, T.plusSeconds(7 * 86_400), 10)).hasSize(5)
+                .startsWith(Instant.parse("2026-12-08T09:00:00Z"))
+                .endsWith(Instant.parse("2026-12-14T09:00:00Z"));
+    }
+
+    @Test
+    void sixFieldsHaveSecondsFirst() {
+        assertThat(Schedule.parse("*/20 * * * * *").between(T, T.plusSeconds(60), 10)).containsExactly(
+                Instant.parse("2026-12-07T11:58:40Z"), Instant.parse("2026-12-07T11:59:00Z"),
+                Instant.parse("2026-12-07T11:59:20Z"));
+    }
+
+    @Test
+    void macrosAreRead() {
+        assertThat(Schedule.parse("@hourly").between(T, T.plusSeconds(7200), 10)).containsExactly(
+                Instant.parse("2026-12-07T12:00:00Z"), Instant.parse("2026-12-07T13:00:00Z"));
+        assertThat(Schedule.parse("@DAILY").between(T, T.plusSeconds(86_400), 10)).containsExactly(
+                Instant.parse("2026-12-08T00:00:00Z"));
+    }
+
+    @Test
+    void everyCountsFromTheEpochSoEveryGatewayFindsTheSameTicks() {
+        Schedule every = Schedule.parse("@every 45s");
+        // the multiples of 45 s since the epoch, whenever the gateway looks
+        assertThat(every.between(T, T.plusSeconds(90), 10)).allSatisfy(
+                tick -> assertThat(tick.getEpochSecond() % 45).isZero()).hasSize(2);
+        assertThat(every.between(T.plusMillis(1), T.plusSeconds(90), 10))
+                .isEqualTo(every.between(T.plusMillis(700), T.plusSeconds(90), 10));
+        assertThat(Schedule.parse("@every 1m").between(T, T.plusSeconds(99), 10)).containsExactly(
+                Instant.parse("2026-12-07T11:59:00Z"));
+    }
+
+    @Test
+    void theBoundsAreKeptAndAtMostMaxAreGiven() {
+        Schedule second = Schedule.parse("@every 1s");
+        // after is out, upTo is in
+        assertThat(second.between(T, T.plusSeconds(3), 10)).containsExactly(T.plusSeconds(1), T.plusSeconds(2),
+                T.plusSeconds(3));
+        assertThat(second.between(T, T.plusSeconds(3600), 5)).hasSize(5).endsWith(T.plusSeconds(5));
+        assertThat(Schedule.parse("* * * * * *").between(T, T.plusSeconds(3600), 5)).hasSize(5)
+                .endsWith(T.plusSeconds(5));
+        assertThat(second.between(T, T, 10)).isEmpty();
+    }
+
+    @Test
+    void whatIsNotAScheduleIsToldWhy() {
+        assertThatThrownBy(() -> Schedule.parse("* * *")).hasMessageContaining("5 fields").hasMessageContaining("had 3");
+        assertThatThrownBy(() -> Schedule.parse("61 * * * *")).hasMessageStartingWith("is not a cron expression");
+        assertThatThrownBy(() -> Schedule.parse("@every soon")).hasMessageContaining("30s, 5m or 1h");
+        assertThatThrownBy(() -> Schedule.parse("@every 1500ms")).hasMessageContaining("whole seconds");
+        assertThatThrownBy(() -> Schedule.parse("@every 25h")).hasMessageContaining("to 24h");
+        assertThatThrownBy(() -> Schedule.parse("@fortnightly")).hasMessageContaining("macros are");
+        assertThatThrownBy(() -> Schedule.parse("* * * * * ".repeat(20))).hasMessageContaining("at most 100");
+    }
+}

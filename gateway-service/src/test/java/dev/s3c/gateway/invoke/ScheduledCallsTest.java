@@ -1,0 +1,183 @@
+package dev.s3c.gateway.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import dev.s3c.contracts.FunctionStatus;
+import dev.s3c.gateway.GatewayProperties;
+import dev.s3c.gateway.api.ApiException;
+import dev.s3c.gateway.functions.FunctionConfig;
+import dev.s3c.gateway.functions.FunctionDocument;
+import dev.s3c.gateway.functions.FunctionService;
+import dev.s3c.gateway.tenants.Caller;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/** The rounds of {@link ScheduledCalls}: which ticks are fired, again, or given up, with the store and broker faked. */
+class ScheduledCallsTest {
+
+    private static final Instant SET_AT = Instant.parse("2026-12-07T12:00:00.300Z");
+    private static final Duration CATCH_UP = Duration.ofSeconds(10);
+
+    private final FunctionService functions = mock(FunctionService.class);
+    private final InvocationController invoker = mock(InvocationController.class);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final ScheduledCalls calls = new ScheduledCalls(functions, invoker,
+            new GatewayProperties.Schedules(Duration.ofSeconds(10), CATCH_UP), meters, Clock.systemUTC());
+
+    /** What the invoker was asked: the tick's key, in order. */
+    private final List<String> fired = new ArrayList<>();
+    private final List<JsonNode> inputs = new ArrayList<>();
+    private final List<Caller> owners = new ArrayList<>();
+    /** Keys the broker refuses (503), and keys another gateway queued first (a replay). */
+    private final Set<String> refused = new HashSet<>();
+    private final Set<String> queuedElsewhere = new HashSet<>();
+    private FunctionDocument function = function("@every 1s", FunctionStatus.ACTIVE, SET_AT);
+
+    @BeforeEach
+    void fakes() {
+        when(functions.writesHere()).thenReturn(0L);
+        when(functions.scheduled()).thenAnswer(i -> Flux.just(function));
+        when(functions.lookupFresh(anyString())).thenAnswer(i -> Mono.just(function));
+        when(invoker.callOnSchedule(any(), any(), any(), anyString())).thenAnswer(i -> Mono.defer(() -> {
+            String key = i.getArgument(3);
+            fired.add(key);
+            inputs.add(i.getArgument(2));
+            owners.add(i.getArgument(0));
+            if (refused.contains(key)) {
+                return Mono.error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "broker away", List.of()));
+            }
+            ResponseEntity<?> answer = queuedElsewhere.contains(key)
+                    ? ResponseEntity.accepted().header("Idempotent-Replayed", "true").build()
+                    : ResponseEntity.accepted().build();
+            return Mono.just(answer);
+        }));
+    }
+
+    private static FunctionDocument function(String schedule, FunctionStatus status, Instant updatedAt) {
+        return new FunctionDocument("f1", "acme", "tick", "", null, null,
+                new FunctionConfig(30_000, 3, null, null, null, schedule), status, 2, SET_AT.minusSeconds(3600),
+                updatedAt, null);
+    }
+
+    private static String key(String time) {
+        return ScheduledCalls.KEY_PREFIX + Instant.parse("2026-12-07T" + time + "Z");
+    }
+
+    private void round(String time) {
+        calls.round(Instant.parse("2026-12-07T" + time + "Z")).block(Duration.ofSeconds(5));
+    }
+
+    private double ticks(String outcome) {
+        var counter = meters.find("s3c.gateway.schedule.ticks").tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void eachTickAfterTheScheduleWasSetIsFiredOnceInOrderAsItsTenant() {
+        round("12:00:03.500");
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"), key("12:00:03"));
+        assertThat(inputs.getFirst().toString())
+                .isEqualTo("{\"source\":\"schedule\",\"schedule\":\"@every 1s\",\"time\":\"2026-12-07T12:00:01Z\"}");
+        assertThat(owners).allSatisfy(owner -> assertThat(owner.tenant()).isEqualTo("acme"));
+        round("12:00:03.900");
+        round("12:00:04.500");
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"), key("12:00:03"), key("12:00:04"));
+        assertThat(ticks("queued")).isEqualTo(4);
+    }
+
+    @Test
+    void aTickAnotherGatewayQueuedCountsAsTaken() {
+        queuedElsewhere.add(key("12:00:02"));
+        round("12:00:02.500");
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"));
+        assertThat(ticks("queued")).isEqualTo(1);
+        assertThat(ticks("taken")).isEqualTo(1);
+    }
+
+    @Test
+    void aTickNotQueuedIsTriedAgainNextRoundWithTheSameKeyAndTheOnesAfterItWait() {
+        refused.add(key("12:00:02"));
+        round("12:00:03.500");
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"));
+        refused.clear();
+        round("12:00:04.500");
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"), key("12:00:02"), key("12:00:03"),
+                key("12:00:04"));
+        assertThat(ticks("missed")).isZero();
+    }
+
+    @Test
+    void ticksNotQueuedWithinTheCatchUpAreCountedMissedOnceAndSkipped() {
+        round("12:00:01.500");
+        // the broker goes away for longer than the catch-up
+        for (int second = 2; second <= 30; second++) {
+            refused.add(key(String.format("12:00:%02d", second)));
+        }
+        round("12:00:05.500");
+        round("12:00:20.500");
+        // 12:00:02 to 12:00:10 were not queued within 10 s; 12:00:11 is tried (and refused again)
+        assertThat(ticks("missed")).isEqualTo(9);
+        assertThat(fired.getLast()).isEqualTo(key("12:00:11"));
+        round("12:00:21.500");
+        assertThat(ticks("missed")).isEqualTo(10);
+        refused.clear();
+        // the broker is back: 12:00:12 is past the catch-up too, the rest are queued
+        round("12:00:22.500");
+        assertThat(fired.subList(fired.size() - 10, fired.size())).containsExactly(key("12:00:13"),
+                key("12:00:14"), key("12:00:15"), key("12:00:16"), key("12:00:17"), key("12:00:18"),
+                key("12:00:19"), key("12:00:20"), key("12:00:21"), key("12:00:22"));
+        assertThat(ticks("missed")).isEqualTo(11);
+        round("12:00:23.500");
+        assertThat(fired.getLast()).isEqualTo(key("12:00:23"));
+        assertThat(ticks("missed")).isEqualTo(11);
+    }
+
+    @Test
+    void aGatewayThatStartsLooksBackOnlyAsFarAsTheCatchUp() {
+        function = function("*/5 * * * * *", FunctionStatus.ACTIVE, SET_AT.minusSeconds(3600));
+        round("12:00:21");
+        // (12:00:11, 12:00:21]: the ticks at 15 and 20 s
+        assertThat(fired).containsExactly(key("12:00:15"), key("12:00:20"));
+        assertThat(ticks("missed")).isZero();
+    }
+
+    @Test
+    void aFunctionMadeInactiveOrRescheduledElsewhereIsNotFiredOnWhatThisGatewayListed() {
+        FunctionDocument listed = function;
+        function = function("@every 1s", FunctionStatus.INACTIVE, SET_AT.plusSeconds(1));
+        when(functions.scheduled()).thenAnswer(i -> Flux.just(listed));
+        round("12:00:03.500");
+        assertThat(fired).isEmpty();
+        // reactivated: ticks from then on, none of those it missed while inactive
+        function = function("@every 1s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T12:00:05.100Z"));
+        when(functions.scheduled()).thenAnswer(i -> Flux.just(function));
+        round("12:00:06.500");
+        assertThat(fired).containsExactly(key("12:00:06"));
+        // its schedule changed on another gateway: nothing is fired on the old one
+        // (this gateway read its list at 12:00:06.500: it still has the old schedule for 10 s)
+        function = function("@every 2s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T12:00:06.600Z"));
+        round("12:00:07.500");
+        assertThat(fired).containsExactly(key("12:00:06"));
+        // and the new one is read at once
+        round("12:00:08.500");
+        assertThat(fired).containsExactly(key("12:00:06"), key("12:00:08"));
+        assertThat(inputs.getLast().get("schedule").asString()).isEqualTo("@every 2s");
+    }
+}
