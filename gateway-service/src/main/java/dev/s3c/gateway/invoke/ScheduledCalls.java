@@ -33,8 +33,8 @@ import tools.jackson.databind.node.ObjectNode;
  * an idempotency key of the tick ({@value #KEY_PREFIX} and its instant): the first gateway to claim the key queues
  * it, the others are answered with that execution. So each tick runs once however many gateways there are, and
  * while one is up; one that could not be queued (the broker away, the queue full, the tenant over its rate) is
- * tried again each round for {@code catchUp}, then counted as missed. Ticks before the function's last update, and
- * while it is inactive, never run.
+ * tried again each round for {@code catchUp}, then counted as missed. Ticks before its schedule was set (its last
+ * update when this gateway first sees it), and while it is inactive or unscheduled, never run.
  */
 @Component
 class ScheduledCalls {
@@ -115,9 +115,11 @@ class ScheduledCalls {
         }
         String id = listed.id();
         Instant floor = now.minus(settings.catchUp());
-        Instant since = doneUpTo.getOrDefault(id, floor);
-        if (listed.updatedAt() != null && listed.updatedAt().isAfter(since)) {
-            since = listed.updatedAt();
+        Instant since = doneUpTo.get(id);
+        if (since == null) {
+            // first seen here: from when its schedule was set (its last update), or as far back as the catch-up.
+            // Later updates do not move it: a tick due just before a change of the code still runs
+            since = listed.updatedAt() != null && listed.updatedAt().isAfter(floor) ? listed.updatedAt() : floor;
         }
         if (since.isBefore(floor)) {
             int missed = schedule.between(since, floor, MAX_TICKS_PER_ROUND).size();

@@ -150,6 +150,15 @@ class ScheduledCallsTest {
     }
 
     @Test
+    void anUpdateOfTheFunctionDoesNotDropATickDueJustBeforeIt() {
+        round("12:00:04.900");
+        // its code changed at 12:00:05.200 (on another gateway), before this gateway's next round
+        function = function("@every 1s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T12:00:05.200Z"));
+        round("12:00:05.800");
+        assertThat(fired).endsWith(key("12:00:04"), key("12:00:05"));
+    }
+
+    @Test
     void aGatewayThatStartsLooksBackOnlyAsFarAsTheCatchUp() {
         function = function("*/5 * * * * *", FunctionStatus.ACTIVE, SET_AT.minusSeconds(3600));
         round("12:00:21");
@@ -164,6 +173,7 @@ class ScheduledCallsTest {
         function = function("@every 1s", FunctionStatus.INACTIVE, SET_AT.plusSeconds(1));
         when(functions.scheduled()).thenAnswer(i -> Flux.just(listed));
         round("12:00:03.500");
+        round("12:00:05");
         assertThat(fired).isEmpty();
         // reactivated: ticks from then on, none of those it missed while inactive
         function = function("@every 1s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T12:00:05.100Z"));
