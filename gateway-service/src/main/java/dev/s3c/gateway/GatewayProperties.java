@@ -25,7 +25,8 @@ import org.springframework.util.unit.DataSize;
  * @param adminKeys keys that manage tenants and their keys (and nothing else)
  * @param tenantDefaults the limits a tenant made through the API starts with
  * @param queue how long the executors' queue may grow before new invocations wait at the gateway
- * @param schedules how functions with a {@code config.schedule} are fired
+ * @param schedules how functions with a {@code config.schedule} are fired: its catch-up is shorter than the
+ *        idempotency window, which is what keeps a tick from running twice
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -50,6 +51,11 @@ public record GatewayProperties(
         }
         apiKeys = keys(apiKeys);
         adminKeys = keys(adminKeys);
+        if (schedules != null && schedules.catchUp().compareTo(idempotencyWindow) >= 0) {
+            throw new IllegalArgumentException("s3c.gateway.schedules.catch-up ("
+                    + DurationStyle.SIMPLE.print(schedules.catchUp()) + ") must be shorter than the idempotency "
+                    + "window (S3C_IDEMPOTENCY_WINDOW, " + DurationStyle.SIMPLE.print(idempotencyWindow) + ")");
+        }
     }
 
     private static List<String> keys(List<String> keys) {
@@ -65,8 +71,19 @@ public record GatewayProperties(
      *        again; also how far back a gateway that starts looks for ticks no gateway queued
      */
     public record Schedules(
+            @DefaultValue("1s") Duration tick,
             @DefaultValue("10s") Duration refresh,
             @DefaultValue("60s") Duration catchUp) {
+
+        public Schedules {
+            if (!tick.isPositive() || !refresh.isPositive()) {
+                throw new IllegalArgumentException("s3c.gateway.schedules.tick and .refresh must be more than zero");
+            }
+            if (catchUp.compareTo(tick) < 0) {
+                throw new IllegalArgumentException("s3c.gateway.schedules.catch-up must be at least the tick ("
+                        + DurationStyle.SIMPLE.print(tick) + "), not " + DurationStyle.SIMPLE.print(catchUp));
+            }
+        }
     }
 
     /** A new tenant's limits (see {@code TenantLimits}); 0 is no limit. */

@@ -284,9 +284,10 @@ public class FunctionService {
         return writesHere.get();
     }
 
-    /** Every function with a schedule, of all tenants, without its code. */
+    /** Every active function with a schedule, of all tenants, without its code. */
     public Flux<FunctionDocument> scheduled() {
-        Query query = Query.query(Criteria.where(FunctionConfig.SCHEDULE_FIELD).exists(true));
+        Query query = Query.query(Criteria.where(FunctionConfig.SCHEDULE_FIELD).exists(true)
+                .and("status").is(FunctionStatus.ACTIVE));
         query.fields().exclude("code");
         return mongo.find(query, FunctionDocument.class);
     }

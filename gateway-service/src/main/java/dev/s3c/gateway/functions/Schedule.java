@@ -21,7 +21,7 @@ public final class Schedule {
     static final int MAX_LENGTH = 100;
     static final Duration MIN_EVERY = Duration.ofSeconds(1);
     static final Duration MAX_EVERY = Duration.ofDays(1);
-    private static final String EVERY = "@every ";
+    private static final java.util.regex.Pattern EVERY = java.util.regex.Pattern.compile("(?i)@every\\s+(.*)");
 
     private final String expression;
     private final CronExpression cron;
@@ -44,15 +44,16 @@ public final class Schedule {
             throw new IllegalArgumentException("must be at most " + MAX_LENGTH + " characters");
         }
         String text = expression.strip();
-        if (text.toLowerCase(Locale.ROOT).startsWith(EVERY)) {
-            return new Schedule(expression, null, every(text.substring(EVERY.length()).strip()));
+        java.util.regex.Matcher every = EVERY.matcher(text);
+        if (every.matches()) {
+            return new Schedule(expression, null, every(every.group(1)));
         }
         if (text.startsWith("@")) {
             try {
                 return new Schedule(expression, CronExpression.parse(text.toLowerCase(Locale.ROOT)), null);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("is not a schedule: " + text + " (macros are @yearly, @monthly, "
-                        + "@weekly, @daily, @hourly and @every <interval>)");
+                throw new IllegalArgumentException("is not a schedule: " + text + " (macros are @yearly or "
+                        + "@annually, @monthly, @weekly, @daily or @midnight, @hourly, and @every <interval>)");
             }
         }
         String[] fields = text.split("\\s+");
@@ -61,12 +62,20 @@ public final class Schedule {
                     + "month day-of-week), 6 with seconds first, a macro such as @hourly, or @every 30s; had "
                     + fields.length + " fields");
         }
+        CronExpression cron;
         try {
             // Unix cron has no seconds: it fires at second 0
-            return new Schedule(expression, CronExpression.parse(fields.length == 5 ? "0 " + text : text), null);
+            cron = CronExpression.parse(fields.length == 5 ? "0 " + text : text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("is not a cron expression: " + e.getMessage());
+            // the field's own message, without the expression as rewritten here
+            throw new IllegalArgumentException("is not a cron expression: " + (e.getCause() != null
+                    ? e.getCause().getMessage() : e.getMessage()));
         }
+        if (cron.next(ZonedDateTime.now(ZoneOffset.UTC)) == null) {
+            throw new IllegalArgumentException("never fires: no date matches " + text + " (both day fields must "
+                    + "match, as in 13 * FRI, Friday the 13th)");
+        }
+        return new Schedule(expression, cron, null);
     }
 
     private static Duration every(String interval) {

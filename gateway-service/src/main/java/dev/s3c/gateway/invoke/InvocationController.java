@@ -165,11 +165,12 @@ class InvocationController {
                 .flatMap(claim -> claim.fresh()
                         ? admitted.then(Mono.defer(() -> invoke(function, call, allowed,
                                 claim.executionId())))
-                                // not queued: the key is free for the retry; maybe
-                                // queued (the 503 names the execution): it keeps it
-                                .onErrorResume(ApiException.class, e -> e.headers()
-                                        .containsKey("Location") ? Mono.error(e)
+                                // not queued (refused, or the store failed on the way): the key is free
+                                // for the retry; maybe queued (the 503 names the execution): it keeps it
+                                .onErrorResume(e -> e instanceof ApiException refusal
+                                        && refusal.headers().containsKey("Location") ? Mono.error(e)
                                                 : keys.release(function.id(), call.key)
+                                                        .onErrorResume(released -> Mono.empty())
                                                         .then(Mono.error(e)))
                         : replay(claim.executionId(), function.id(), call));
     }

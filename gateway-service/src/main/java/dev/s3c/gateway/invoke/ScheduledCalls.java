@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -21,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
-import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -34,16 +36,21 @@ import tools.jackson.databind.node.ObjectNode;
  * it, the others are answered with that execution. So each tick runs once however many gateways there are, and
  * while one is up; one that could not be queued (the broker away, the queue full, the tenant over its rate) is
  * tried again each round for {@code catchUp}, then counted as missed. Ticks before its schedule was set (its last
- * update when this gateway first sees it), and while it is inactive or unscheduled, never run.
+ * update when this gateway first sees that schedule), and while it is inactive or unscheduled, never run.
+ *
+ * <p>A round is never cut short: a tick cancelled after its key was claimed and before it was queued would leave
+ * the key naming an execution that never ran, which every gateway would then take as queued. So rounds run one
+ * after the other off the scheduler's threads, and stopping waits for the one under way.
  */
 @Component
-class ScheduledCalls {
+class ScheduledCalls implements SmartLifecycle {
 
     /** A space: no {@code Idempotency-Key} a caller sends has one, so no caller can take a tick's key. */
     static final String KEY_PREFIX = "schedule ";
     /** Ticks fired per function in one round: bounds a round after a long pause (the catch-up bounds it anyway). */
     static final int MAX_TICKS_PER_ROUND = 120;
-    private static final Duration ROUND_LIMIT = Duration.ofSeconds(30);
+    /** Functions whose ticks are fired at once: a slow one does not hold up the others. */
+    private static final int FUNCTIONS_AT_ONCE = 16;
     private static final Logger log = LoggerFactory.getLogger(ScheduledCalls.class);
 
     private final FunctionService functions;
@@ -52,13 +59,22 @@ class ScheduledCalls {
     private final MeterRegistry meters;
     private final Clock clock;
 
-    // touched by one round at a time (a fixed delay between rounds), from whichever thread its reads complete on
     private volatile List<FunctionDocument> known = List.of();
     private volatile Instant knownAt = Instant.EPOCH;
     private volatile long writesSeen = -1;
-    /** Per function: the ticks up to this instant are queued (here or by another gateway) or were skipped. */
-    private final Map<String, Instant> doneUpTo = new ConcurrentHashMap<>();
-    private final Map<String, Schedule> parsed = new ConcurrentHashMap<>();
+    /** Per function: what this gateway has done with the schedule it last saw. */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    private final Map<String, Optional<Schedule>> parsed = new ConcurrentHashMap<>();
+    private volatile boolean running;
+    private volatile Runnable onStopped;
+
+    /**
+     * @param doneUpTo the ticks up to this instant are queued (here or by another gateway) or were passed over
+     * @param expression the schedule they were of; null once it was seen inactive or without it, so that the ticks
+     *        of a schedule set again count from then
+     */
+    private record Seen(Instant doneUpTo, String expression) {
+    }
 
     @Autowired
     ScheduledCalls(FunctionService functions, InvocationController invoker, GatewayProperties properties,
@@ -75,23 +91,58 @@ class ScheduledCalls {
         this.clock = clock;
     }
 
-    @Scheduled(fixedDelayString = "${s3c.gateway.schedules.tick:1s}", initialDelayString = "${s3c.gateway.schedules.tick:1s}")
-    void fireDue() {
-        try {
-            round(clock.instant()).block(ROUND_LIMIT);
-        } catch (RuntimeException e) {
-            log.debug("A round of schedules did not finish; the next one tries again: {}", e.toString());
-        }
+    @Override
+    public void start() {
+        running = true;
+        // a round a second, the next one only once the last is over (ticks that come meanwhile are dropped: the
+        // next round finds what is due)
+        Flux.interval(settings.tick(), settings.tick(), Schedulers.parallel())
+                .takeWhile(i -> running)
+                .onBackpressureDrop()
+                .concatMap(i -> Mono.defer(() -> round(clock.instant()))
+                        .onErrorResume(e -> {
+                            log.debug("A round of schedules failed; the next one tries again: {}", e.toString());
+                            return Mono.empty();
+                        }), 0)
+                .doFinally(signal -> {
+                    Runnable callback = onStopped;
+                    if (callback != null) {
+                        callback.run();
+                    }
+                })
+                .subscribe();
     }
 
-    /** Fires what is due at {@code now}, function after function, tick after tick. */
+    @Override
+    public void stop(Runnable callback) {
+        // the round under way finishes (within the shutdown phase's timeout); none starts after it
+        onStopped = callback;
+        running = false;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Fires what is due at {@code now}: functions side by side, each one's ticks in order. */
     Mono<Void> round(Instant now) {
         return known(now).flatMapMany(Flux::fromIterable)
-                .concatMap(function -> fire(function, now))
+                .flatMap(function -> Mono.defer(() -> fire(function, now))
+                        .onErrorResume(e -> {
+                            log.debug("Function {}: its schedule was not served this round: {}", function.id(),
+                                    e.toString());
+                            return Mono.empty();
+                        }), FUNCTIONS_AT_ONCE)
                 .then();
     }
 
-    /** The functions with a schedule: read again every {@code refresh}, and after a change made here. */
+    /** The active functions with a schedule: read again every {@code refresh}, and after a change made here. */
     private Mono<List<FunctionDocument>> known(Instant now) {
         long writes = functions.writesHere();
         if (writes == writesSeen && now.isBefore(knownAt.plus(settings.refresh()))) {
@@ -102,7 +153,7 @@ class ScheduledCalls {
             knownAt = now;
             writesSeen = writes;
             Set<String> ids = read.stream().map(FunctionDocument::id).collect(Collectors.toSet());
-            doneUpTo.keySet().retainAll(ids);
+            seen.keySet().retainAll(ids);
             Set<String> expressions = read.stream().map(f -> f.config().schedule()).collect(Collectors.toSet());
             parsed.keySet().retainAll(expressions);
         });
@@ -114,51 +165,59 @@ class ScheduledCalls {
             return Mono.empty();
         }
         String id = listed.id();
+        String expression = schedule.expression();
         Instant floor = now.minus(settings.catchUp());
-        Instant since = doneUpTo.get(id);
-        if (since == null) {
-            // first seen here: from when its schedule was set (its last update), or as far back as the catch-up.
-            // Later updates do not move it: a tick due just before a change of the code still runs
-            since = listed.updatedAt() != null && listed.updatedAt().isAfter(floor) ? listed.updatedAt() : floor;
-        }
+        Seen before = seen.get(id);
+        Instant setAt = listed.updatedAt() == null ? floor : listed.updatedAt();
+        boolean same = before != null && expression.equals(before.expression());
+        // the same schedule as before: on from the last tick done (a later update, of its code say, does not move
+        // it: a tick due just before one still runs). Else it was set, changed or made active again since this
+        // gateway last saw it (or it never saw it): from that update on, at most the catch-up back
+        Instant since = same ? before.doneUpTo() : later(later(setAt, floor),
+                before == null ? floor : before.doneUpTo());
         if (since.isBefore(floor)) {
             int missed = schedule.between(since, floor, MAX_TICKS_PER_ROUND).size();
             if (missed > 0) {
                 count("missed", missed);
-                log.warn("Function {}: {} tick(s) of its schedule '{}' after {} could not be queued within {} and "
-                        + "were skipped", id, missed, schedule.expression(), since, settings.catchUp());
+                log.warn("Function {}: {} tick(s) of its schedule '{}' after {} were not queued by this gateway "
+                        + "within {} and are passed over", id, missed, expression, since, settings.catchUp());
             }
             since = floor;
-            doneUpTo.put(id, floor);
         }
+        seen.put(id, new Seen(since, expression));
         List<Instant> due = schedule.between(since, now, MAX_TICKS_PER_ROUND);
         if (due.isEmpty()) {
             return Mono.empty();
         }
         // read again before firing: a schedule taken away, or a function deactivated or deleted, on another gateway
         // within the last second stops here too
-        return functions.lookupFresh(id)
-                .filter(current -> current.status() == FunctionStatus.ACTIVE
-                        && schedule.expression().equals(current.config().schedule()))
-                .flatMapMany(current -> Flux.fromIterable(due).concatMap(tick -> tick(current, schedule, tick)))
-                .doOnNext(tick -> doneUpTo.put(id, tick))
-                .then(Mono.fromRunnable(() -> {
-                    if (!due.getLast().equals(doneUpTo.get(id))) {
-                        // nothing to fire now (or its schedule changed: read again next round)
-                        doneUpTo.put(id, now);
-                        knownAt = Instant.EPOCH;
-                    }
-                }))
-                .onErrorResume(e -> {
-                    // the ticks from the one that failed on are tried again next round
-                    log.debug("Function {}: a tick of its schedule was not queued; trying again: {}", id,
-                            e.toString());
-                    return Mono.empty();
-                })
-                .then();
+        return functions.lookupFresh(id).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(current -> {
+            boolean active = current.isPresent() && current.get().status() == FunctionStatus.ACTIVE;
+            String scheduledNow = current.map(f -> f.config().schedule()).orElse(null);
+            if (!active || !expression.equals(scheduledNow)) {
+                // the ticks until now never run; a schedule changed on another gateway is read at once
+                seen.put(id, new Seen(now, null));
+                if (active && scheduledNow != null) {
+                    knownAt = Instant.EPOCH;
+                }
+                return Mono.empty();
+            }
+            return Flux.fromIterable(due)
+                    .concatMap(tick -> tick(current.get(), schedule, tick))
+                    .doOnNext(tick -> seen.put(id, new Seen(tick, expression)))
+                    .then();
+        });
     }
 
-    /** Queues one tick, or finds it queued by another gateway. */
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    /**
+     * Queues one tick, or finds it queued by another gateway; an error leaves it to be tried again next round. (A
+     * tick answered 503 with a {@code Location}, sent but not confirmed, keeps its key, and counts as taken from
+     * then on: like such an execute, it may or may not have been queued.)
+     */
     private Mono<Instant> tick(FunctionDocument function, Schedule schedule, Instant tick) {
         ObjectNode input = JsonNodeFactory.instance.objectNode()
                 .put("source", "schedule")
@@ -179,20 +238,22 @@ class ScheduledCalls {
         if (expression == null) {
             return null;
         }
-        try {
-            return parsed.computeIfAbsent(expression, Schedule::parse);
-        } catch (IllegalArgumentException e) {
-            // stored by a version that read schedules otherwise: not fired rather than fired wrongly
-            log.warn("Function {}: its schedule '{}' is not one this version reads ({}); not fired", function.id(),
-                    expression, e.getMessage());
-            return null;
-        }
+        return parsed.computeIfAbsent(expression, text -> {
+            try {
+                return Optional.of(Schedule.parse(text));
+            } catch (IllegalArgumentException e) {
+                // stored by a version that read schedules otherwise: not fired rather than fired wrongly
+                log.warn("Function {}: its schedule '{}' is not one this version reads ({}); not fired",
+                        function.id(), text, e.getMessage());
+                return Optional.empty();
+            }
+        }).orElse(null);
     }
 
     private void count(String outcome, int n) {
         Counter.builder("s3c.gateway.schedule.ticks")
                 .description("ticks of functions' schedules: queued here, taken (queued by another gateway or an "
-                        + "earlier round), missed (not queued within the catch-up)")
+                        + "earlier round), missed (not queued by this gateway within the catch-up)")
                 .tag("outcome", outcome).register(meters).increment(n);
     }
 }

@@ -69,5 +69,28 @@ class ScheduleTest {
         assertThatThrownBy(() -> Schedule.parse("@every 25h")).hasMessageContaining("to 24h");
         assertThatThrownBy(() -> Schedule.parse("@fortnightly")).hasMessageContaining("macros are");
         assertThatThrownBy(() -> Schedule.parse("* * * * * ".repeat(20))).hasMessageContaining("at most 100");
+        // the field's message, without the seconds this class puts before a five-field expression
+        assertThatThrownBy(() -> Schedule.parse("0 0 1-40 * *")).hasMessage(
+                "is not a cron expression: Invalid value for DayOfMonth (valid values 1 - 28/31): 40 '1-40'");
+        assertThatThrownBy(() -> Schedule.parse("0 0 30 2 *")).hasMessageStartingWith("never fires");
+        assertThatThrownBy(() -> Schedule.parse("0 0 31 4 *")).hasMessageStartingWith("never fires");
+    }
+
+    @Test
+    void bothDayFieldsMustMatchAndCronsSpecialsWork() {
+        // Friday the 13th, not every Friday and every 13th
+        assertThat(Schedule.parse("0 0 13 * FRI").between(T, T.plusSeconds(400 * 86_400L), 3))
+                .containsExactly(Instant.parse("2027-08-13T00:00:00Z"));
+        assertThat(Schedule.parse("0 0 0 L * ?").between(T, T.plusSeconds(60 * 86_400L), 3))
+                .containsExactly(Instant.parse("2026-12-31T00:00:00Z"), Instant.parse("2027-01-31T00:00:00Z"));
+        assertThat(Schedule.parse("0 0 29 2 *").between(T, T.plusSeconds(3 * 366 * 86_400L), 3))
+                .containsExactly(Instant.parse("2028-02-29T00:00:00Z"));
+        assertThat(Schedule.parse("@annually").between(T, T.plusSeconds(60 * 86_400L), 3))
+                .containsExactly(Instant.parse("2027-01-01T00:00:00Z"));
+        // an interval as Boot reads durations, also after a tab
+        assertThat(Schedule.parse("@every\tPT2M").between(T, T.plusSeconds(300), 3))
+                .containsExactly(Instant.parse("2026-12-07T12:00:00Z"), Instant.parse("2026-12-07T12:02:00Z"));
+        assertThat(Schedule.parse("@every 1d").between(T, T.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2026-12-08T00:00:00Z"));
     }
 }

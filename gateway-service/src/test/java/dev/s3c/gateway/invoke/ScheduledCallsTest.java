@@ -39,7 +39,7 @@ class ScheduledCallsTest {
     private final InvocationController invoker = mock(InvocationController.class);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ScheduledCalls calls = new ScheduledCalls(functions, invoker,
-            new GatewayProperties.Schedules(Duration.ofSeconds(10), CATCH_UP), meters, Clock.systemUTC());
+            new GatewayProperties.Schedules(Duration.ofSeconds(1), Duration.ofSeconds(10), CATCH_UP), meters, Clock.systemUTC());
 
     /** What the invoker was asked: the tick's key, in order. */
     private final List<String> fired = new ArrayList<>();
@@ -156,6 +156,49 @@ class ScheduledCallsTest {
         function = function("@every 1s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T12:00:05.200Z"));
         round("12:00:05.800");
         assertThat(fired).endsWith(key("12:00:04"), key("12:00:05"));
+    }
+
+    @Test
+    void anUpdateDoesNotDropATickDueJustBeforeItEvenWhenNothingWasFiredBefore() {
+        function = function("@hourly", FunctionStatus.ACTIVE, SET_AT);
+        round("12:59:59.500");
+        assertThat(fired).isEmpty();
+        function = function("@hourly", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T13:00:00.200Z"));
+        round("13:00:00.500");
+        assertThat(fired).containsExactly(key("13:00:00"));
+    }
+
+    @Test
+    void aScheduleChangedRunsNoTickOfTheNewOneFromBeforeTheChange() {
+        function = function("@hourly", FunctionStatus.ACTIVE, SET_AT);
+        round("13:00:00.500");
+        assertThat(fired).containsExactly(key("13:00:00"));
+        // half an hour later it is changed to every 5 s, on this gateway: none of the new ticks before 13:30:00.200
+        function = function("@every 5s", FunctionStatus.ACTIVE, Instant.parse("2026-12-07T13:30:00.200Z"));
+        when(functions.writesHere()).thenReturn(1L);
+        round("13:30:00.500");
+        assertThat(fired).containsExactly(key("13:00:00"));
+        round("13:30:05.500");
+        assertThat(fired).containsExactly(key("13:00:00"), key("13:30:05"));
+        assertThat(ticks("missed")).isZero();
+    }
+
+    @Test
+    void aDeletedFunctionIsNotFiredAndAFunctionThatFailsDoesNotHoldUpTheOthers() {
+        FunctionDocument other = new FunctionDocument("f2", "acme", "other", "", null, null,
+                new FunctionConfig(30_000, 3, null, null, null, "@every 1s"), FunctionStatus.ACTIVE, 1, SET_AT,
+                SET_AT, null);
+        when(functions.scheduled()).thenAnswer(i -> Flux.just(function, other));
+        when(functions.lookupFresh("f1")).thenReturn(Mono.error(new IllegalStateException("store away")));
+        when(functions.lookupFresh("f2")).thenReturn(Mono.just(other));
+        round("12:00:01.500");
+        assertThat(fired).containsExactly(key("12:00:01"));
+        assertThat(owners).hasSize(1);
+        // f1 deleted on another gateway (this one still lists it): not fired
+        when(functions.lookupFresh("f1")).thenReturn(Mono.empty());
+        when(functions.lookupFresh("f2")).thenReturn(Mono.empty());
+        round("12:00:02.500");
+        assertThat(fired).containsExactly(key("12:00:01"));
     }
 
     @Test
