@@ -72,8 +72,10 @@ public final class Schedule {
                     ? e.getCause().getMessage() : e.getMessage()));
         }
         if (cron.next(ZonedDateTime.now(ZoneOffset.UTC)) == null) {
-            throw new IllegalArgumentException("never fires: no date matches " + text + " (both day fields must "
-                    + "match, as in 13 * FRI, Friday the 13th)");
+            String[] days = {fields[fields.length - 3], fields[fields.length - 1]};
+            boolean both = !days[0].equals("*") && !days[0].equals("?") && !days[1].equals("*") && !days[1].equals("?");
+            throw new IllegalArgumentException("never fires: no date matches " + text + (both ? " (a day must match "
+                    + "both day fields: 13 * FRI is Friday the 13th)" : ""));
         }
         return new Schedule(expression, cron, null);
     }

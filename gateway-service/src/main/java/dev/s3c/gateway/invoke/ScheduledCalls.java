@@ -51,6 +51,8 @@ class ScheduledCalls implements SmartLifecycle {
     static final int MAX_TICKS_PER_ROUND = 120;
     /** Functions whose ticks are fired at once: a slow one does not hold up the others. */
     private static final int FUNCTIONS_AT_ONCE = 16;
+    /** How long after the second (the tick) a round starts: the clock's tick may come a little early. */
+    private static final Duration ROUND_OFFSET = Duration.ofMillis(20);
     private static final Logger log = LoggerFactory.getLogger(ScheduledCalls.class);
 
     private final FunctionService functions;
@@ -94,9 +96,11 @@ class ScheduledCalls implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        // a round a second, the next one only once the last is over (ticks that come meanwhile are dropped: the
-        // next round finds what is due)
-        Flux.interval(settings.tick(), settings.tick(), Schedulers.parallel())
+        // a round a second, just after the second begins (when ticks are due), the next one only once the last is
+        // over (a round due meanwhile is dropped: the next finds what is due)
+        long period = settings.tick().toMillis();
+        long first = period - Math.floorMod(clock.millis(), period) + ROUND_OFFSET.toMillis();
+        Flux.interval(Duration.ofMillis(first), settings.tick(), Schedulers.parallel())
                 .takeWhile(i -> running)
                 .onBackpressureDrop()
                 .concatMap(i -> Mono.defer(() -> round(clock.instant()))
