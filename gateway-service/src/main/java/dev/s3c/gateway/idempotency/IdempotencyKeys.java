@@ -46,9 +46,20 @@ public class IdempotencyKeys {
     private static final Logger log = LoggerFactory.getLogger(IdempotencyKeys.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** What a request with a key comes to: run it as {@code executionId} ({@code fresh}), or answer with that one. */
-    public record Claim(String executionId, boolean fresh) {
+    /**
+     * What a request with a key comes to: run it as {@code executionId} ({@code fresh}), or answer with that one.
+     *
+     * @param queued whether the claimer said its invocation was queued ({@link #confirm}); only schedules say so
+     */
+    public record Claim(String executionId, boolean fresh, boolean queued) {
+
+        public Claim(String executionId, boolean fresh) {
+            this(executionId, fresh, false);
+        }
     }
+
+    /** The field a claimer sets once its invocation is queued, for others that found the claim and wait on it. */
+    static final String QUEUED = "queued";
 
     private final ReactiveMongoTemplate mongo;
     private final Duration window;
@@ -130,7 +141,8 @@ public class IdempotencyKeys {
                     if (!fingerprint.equals(found.getString("fingerprint"))) {
                         return Mono.error(usedForAnother(key));
                     }
-                    return Mono.just(new Claim(found.getString("executionId"), false));
+                    return Mono.just(new Claim(found.getString("executionId"), false,
+                            Boolean.TRUE.equals(found.getBoolean(QUEUED))));
                 })
                 // deleted between the insert and the read (swept, or released by a failed publish): claim again
                 .switchIfEmpty(Mono.defer(() -> claim(functionId, key, fingerprint, executionId)));
@@ -159,6 +171,17 @@ public class IdempotencyKeys {
                 + " was used for a different request to this function",
                 List.of(new FieldError(HEADER, "was used for a different request (another input or "
                         + "retries) within the last " + window.toHours() + " h")));
+    }
+
+    /**
+     * Says the claim's invocation is queued: another claimer that found the claim before this ({@link Claim#queued}
+     * false) may wait for it rather than take the claimer's word before it could keep it.
+     */
+    public Mono<Void> confirm(String functionId, String key) {
+        return mongo.getCollection(COLLECTION)
+                .flatMap(c -> Mono.from(c.updateOne(Filters.eq("_id", functionId + "|" + key),
+                        new Document("$set", new Document(QUEUED, true)))))
+                .then();
     }
 
     /** Frees a key whose execution was never queued (its publish failed), so a retry with it runs. */

@@ -56,6 +56,8 @@ import tools.jackson.databind.node.NullNode;
 @RestController
 class InvocationController {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InvocationController.class);
+
     private final FunctionService functions;
     private final Invocations invocations;
     private final GatewayProperties properties;
@@ -136,14 +138,46 @@ class InvocationController {
     }
 
     /**
-     * A tick of a function's schedule ({@link ScheduledCalls}): as an async execute by the function's tenant, with
+     * A tick of a function's schedule ({@link ScheduledCalls}): an async invocation by the function's tenant, with
      * {@code key} as its idempotency key, so of the gateways that fire the same tick one queues it and the others
-     * are answered with that execution ({@code Idempotent-Replayed}). Does not wait for room in the queue: a full
-     * queue is a 503 now, and the tick is tried again.
+     * find it claimed. The claimer confirms its claim once queued, so the others can tell a tick queued from one
+     * whose claimer may yet fail (and free the key). Does not wait for room in the queue: a full queue is a 503 now,
+     * and the tick is tried again.
      */
-    Mono<ResponseEntity<?>> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
+    Mono<ScheduledCalls.Outcome> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
         Call call = new Call(function.id(), false, Duration.ZERO, input, null, key);
-        return invocations.awaitRoom(Duration.ZERO).then(Mono.defer(() -> invokeOnce(owner, function, call)));
+        // as invokeOnce's, with no retries asked for
+        String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(input), String.valueOf((Object) null));
+        return invocations.awaitRoom(Duration.ZERO)
+                .then(Mono.defer(() -> keys.claim(function.id(), key, fingerprint, ExecutionIds.next())))
+                .flatMap(claim -> !claim.fresh()
+                        ? Mono.just(claim.queued() ? ScheduledCalls.Outcome.TAKEN : ScheduledCalls.Outcome.CLAIMED)
+                        : quotas.admit(owner)
+                                .then(Mono.defer(() -> invoke(function, call, null, claim.executionId())))
+                                // unconfirmed, the others wait out their window and then take it as queued
+                                .then(Mono.defer(() -> keys.confirm(function.id(), key))
+                                        .onErrorResume(e -> Mono.empty()))
+                                .thenReturn(ScheduledCalls.Outcome.QUEUED)
+                                .onErrorResume(e -> mayHaveBeenQueued(e) ? Mono.just(ScheduledCalls.Outcome.UNCONFIRMED)
+                                        : release(function.id(), key, e)));
+    }
+
+    /** A 503 naming the execution: sent, but the broker did not confirm. */
+    private static boolean mayHaveBeenQueued(Throwable e) {
+        return e instanceof ApiException refusal && refusal.headers().containsKey("Location");
+    }
+
+    /** Frees a key claimed for an invocation that failed before it was queued, then fails with that failure. */
+    private <T> Mono<T> release(String functionId, String key, Throwable failure) {
+        return keys.release(functionId, key)
+                .onErrorResume(e -> {
+                    // the key names an execution that never ran until its window ends: a retry with it is answered
+                    // with that execution, never run
+                    log.warn("Idempotency key {} of function {} could not be freed after its invocation failed "
+                            + "before it was queued: {}", key, functionId, e.toString());
+                    return Mono.empty();
+                })
+                .then(Mono.error(failure));
     }
 
     /** A call with room in the queue: checked against the tenant's rate, and its idempotency key, then invoked. */
@@ -167,11 +201,8 @@ class InvocationController {
                                 claim.executionId())))
                                 // not queued (refused, or the store failed on the way): the key is free
                                 // for the retry; maybe queued (the 503 names the execution): it keeps it
-                                .onErrorResume(e -> e instanceof ApiException refusal
-                                        && refusal.headers().containsKey("Location") ? Mono.error(e)
-                                                : keys.release(function.id(), call.key)
-                                                        .onErrorResume(released -> Mono.empty())
-                                                        .then(Mono.error(e)))
+                                .onErrorResume(e -> mayHaveBeenQueued(e) ? Mono.error(e)
+                                        : release(function.id(), call.key, e))
                         : replay(claim.executionId(), function.id(), call));
     }
 

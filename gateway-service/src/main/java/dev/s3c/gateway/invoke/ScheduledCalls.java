@@ -49,6 +49,13 @@ class ScheduledCalls implements SmartLifecycle {
     static final String KEY_PREFIX = "schedule ";
     /** Ticks fired per function in one round: bounds a round after a long pause (the catch-up bounds it anyway). */
     static final int MAX_TICKS_PER_ROUND = 120;
+    /**
+     * How long a tick claimed by another gateway may go unconfirmed before it is taken as queued: longer than a
+     * claimer takes to queue it or give up (the producer's {@code max.block.ms} and {@code delivery.timeout.ms}).
+     */
+    static final Duration CONFIRM_WITHIN = Duration.ofSeconds(15);
+    /** Reads that may be cut short (nothing was claimed yet): a store that hangs does not stop the rounds. */
+    private static final Duration READ_LIMIT = Duration.ofSeconds(10);
     /** Functions whose ticks are fired at once: a slow one does not hold up the others. */
     private static final int FUNCTIONS_AT_ONCE = 16;
     /** How long after the second (the tick) a round starts: the clock's tick may come a little early. */
@@ -67,8 +74,14 @@ class ScheduledCalls implements SmartLifecycle {
     /** Per function: what this gateway has done with the schedule it last saw. */
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
     private final Map<String, Optional<Schedule>> parsed = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private volatile Runnable onStopped;
+    private volatile Loop loop;
+    private volatile Instant lastWarned = Instant.EPOCH;
+
+    /** One run of rounds, from a start to its stop. */
+    private static final class Loop {
+        volatile boolean running = true;
+        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    }
 
     /**
      * @param doneUpTo the ticks up to this instant are queued (here or by another gateway) or were passed over
@@ -95,43 +108,62 @@ class ScheduledCalls implements SmartLifecycle {
 
     @Override
     public void start() {
-        running = true;
-        // a round a second, just after the second begins (when ticks are due), the next one only once the last is
-        // over (a round due meanwhile is dropped: the next finds what is due)
-        long period = settings.tick().toMillis();
-        long first = period - Math.floorMod(clock.millis(), period) + ROUND_OFFSET.toMillis();
-        Flux.interval(Duration.ofMillis(first), settings.tick(), Schedulers.parallel())
-                .takeWhile(i -> running)
-                .onBackpressureDrop()
-                .concatMap(i -> Mono.defer(() -> round(clock.instant()))
-                        .onErrorResume(e -> {
-                            log.debug("A round of schedules failed; the next one tries again: {}", e.toString());
-                            return Mono.empty();
-                        }), 0)
-                .doFinally(signal -> {
-                    Runnable callback = onStopped;
-                    if (callback != null) {
-                        callback.run();
-                    }
+        Loop started = new Loop();
+        loop = started;
+        // a round just after each second begins (when ticks are due), timed from the clock each time, the next one
+        // only once the last is over
+        Mono.defer(() -> Mono.delay(untilNextRound(), Schedulers.parallel()))
+                .then(Mono.defer(() -> started.running ? round(clock.instant()) : Mono.empty()))
+                .onErrorResume(e -> {
+                    warn("A round of schedules failed; the next one tries again: {}", e);
+                    return Mono.empty();
                 })
+                .repeat(() -> started.running)
+                .doFinally(signal -> started.done.complete(null))
                 .subscribe();
+    }
+
+    private Duration untilNextRound() {
+        long period = settings.tick().toMillis();
+        return Duration.ofMillis(period - Math.floorMod(clock.millis(), period) + ROUND_OFFSET.toMillis());
     }
 
     @Override
     public void stop(Runnable callback) {
-        // the round under way finishes (within the shutdown phase's timeout); none starts after it
-        onStopped = callback;
-        running = false;
+        // the round under way finishes (within the shutdown phase's timeout): one cut short could leave a tick's
+        // key claimed with nothing queued; none starts after it
+        Loop stopping = loop;
+        if (stopping == null) {
+            callback.run();
+            return;
+        }
+        stopping.running = false;
+        stopping.done.whenComplete((v, e) -> callback.run());
     }
 
     @Override
     public void stop() {
-        running = false;
+        Loop stopping = loop;
+        if (stopping != null) {
+            stopping.running = false;
+        }
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        Loop current = loop;
+        return current != null && current.running && !current.done.isDone();
+    }
+
+    /** A failure that recurs every round is worth a warning, once a minute; the rest go to DEBUG. */
+    private void warn(String message, Throwable e) {
+        Instant now = clock.instant();
+        if (now.isAfter(lastWarned.plus(Duration.ofMinutes(1)))) {
+            lastWarned = now;
+            log.warn(message, e.toString());
+        } else {
+            log.debug(message, e.toString());
+        }
     }
 
     /** Fires what is due at {@code now}: functions side by side, each one's ticks in order. */
@@ -139,8 +171,11 @@ class ScheduledCalls implements SmartLifecycle {
         return known(now).flatMapMany(Flux::fromIterable)
                 .flatMap(function -> Mono.defer(() -> fire(function, now))
                         .onErrorResume(e -> {
-                            log.debug("Function {}: its schedule was not served this round: {}", function.id(),
-                                    e.toString());
+                            if (e instanceof Unconfirmed) {
+                                log.debug("Function {}: {}", function.id(), e.getMessage());
+                            } else {
+                                warn("A function's schedule was not served this round; trying again: {}", e);
+                            }
                             return Mono.empty();
                         }), FUNCTIONS_AT_ONCE)
                 .then();
@@ -152,7 +187,7 @@ class ScheduledCalls implements SmartLifecycle {
         if (writes == writesSeen && now.isBefore(knownAt.plus(settings.refresh()))) {
             return Mono.just(known);
         }
-        return functions.scheduled().collectList().doOnNext(read -> {
+        return functions.scheduled().collectList().timeout(READ_LIMIT).doOnNext(read -> {
             known = read;
             knownAt = now;
             writesSeen = writes;
@@ -195,22 +230,27 @@ class ScheduledCalls implements SmartLifecycle {
         }
         // read again before firing: a schedule taken away, or a function deactivated or deleted, on another gateway
         // within the last second stops here too
-        return functions.lookupFresh(id).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(current -> {
-            boolean active = current.isPresent() && current.get().status() == FunctionStatus.ACTIVE;
-            String scheduledNow = current.map(f -> f.config().schedule()).orElse(null);
-            if (!active || !expression.equals(scheduledNow)) {
-                // the ticks until now never run; a schedule changed on another gateway is read at once
-                seen.put(id, new Seen(now, null));
-                if (active && scheduledNow != null) {
-                    knownAt = Instant.EPOCH;
-                }
-                return Mono.empty();
-            }
-            return Flux.fromIterable(due)
-                    .concatMap(tick -> tick(current.get(), schedule, tick))
-                    .doOnNext(tick -> seen.put(id, new Seen(tick, expression)))
-                    .then();
-        });
+        return functions.lookupFresh(id).timeout(READ_LIMIT).map(Optional::of).defaultIfEmpty(Optional.empty())
+                .flatMap(current -> {
+                    boolean active = current.isPresent() && current.get().status() == FunctionStatus.ACTIVE;
+                    String scheduledNow = current.map(f -> f.config().schedule()).orElse(null);
+                    if (!active || !expression.equals(scheduledNow)) {
+                        if (active && scheduledNow != null) {
+                            // rescheduled on another gateway: the new schedule's ticks count from that change, and
+                            // the list is read again at once
+                            seen.put(id, new Seen(later(current.get().updatedAt(), seen.get(id).doneUpTo()), null));
+                            knownAt = Instant.EPOCH;
+                        } else {
+                            // inactive, unscheduled or deleted now: the ticks until now never run
+                            seen.put(id, new Seen(now, null));
+                        }
+                        return Mono.empty();
+                    }
+                    return Flux.fromIterable(due)
+                            .concatMap(tick -> tick(current.get(), schedule, tick, now))
+                            .doOnNext(tick -> seen.put(id, new Seen(tick, expression)))
+                            .then();
+                });
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -218,23 +258,65 @@ class ScheduledCalls implements SmartLifecycle {
     }
 
     /**
-     * Queues one tick, or finds it queued by another gateway; an error leaves it to be tried again next round. (A
-     * tick answered 503 with a {@code Location}, sent but not confirmed, keeps its key, and counts as taken from
-     * then on: like such an execute, it may or may not have been queued.)
+     * Queues one tick, or finds it queued by another gateway: then done. Found claimed but not yet confirmed queued
+     * (its claimer may still fail, and free the key), it is tried again next round, with the ticks after it, for
+     * {@link #CONFIRM_WITHIN}; past that it is passed over as unconfirmed. An error leaves it to be tried again next
+     * round.
      */
-    private Mono<Instant> tick(FunctionDocument function, Schedule schedule, Instant tick) {
+    private Mono<Instant> tick(FunctionDocument function, Schedule schedule, Instant tick, Instant now) {
         ObjectNode input = JsonNodeFactory.instance.objectNode()
                 .put("source", "schedule")
                 .put("schedule", schedule.expression())
                 .put("time", tick.toString());
         Caller owner = new Caller(function.tenant() == null ? Caller.DEFAULT_TENANT : function.tenant(), null);
         return invoker.callOnSchedule(owner, function, input, KEY_PREFIX + tick)
-                .doOnNext(answer -> count(answer.getHeaders().containsHeader("Idempotent-Replayed") ? "taken"
-                        : "queued", 1))
-                // the same tick under another schedule (changed in between), fired by another gateway
+                // the same tick under another schedule (changed in between), claimed by another gateway
                 .onErrorResume(ApiException.class, e -> e.status() == HttpStatus.UNPROCESSABLE_CONTENT
-                        ? Mono.fromRunnable(() -> count("taken", 1)) : Mono.error(e))
-                .thenReturn(tick);
+                        ? Mono.just(Outcome.TAKEN) : Mono.error(e))
+                .flatMap(outcome -> switch (outcome) {
+                    case QUEUED -> counted("queued", tick);
+                    case TAKEN -> counted("taken", tick);
+                    case UNCONFIRMED -> {
+                        log.warn("Function {}: the tick {} of its schedule was sent, but the broker did not confirm "
+                                + "it in time: it may or may not run", function.id(), tick);
+                        yield counted("unconfirmed", tick);
+                    }
+                    case CLAIMED -> {
+                        if (!tick.isBefore(now.minus(CONFIRM_WITHIN))) {
+                            yield Mono.error(new Unconfirmed(tick));
+                        }
+                        // its claimer stopped between its claim and its word, or could not write it
+                        log.warn("Function {}: the tick {} of its schedule was claimed by a gateway that did not say "
+                                + "it queued it within {}: it may or may not have run", function.id(), tick,
+                                CONFIRM_WITHIN);
+                        yield counted("unconfirmed", tick);
+                    }
+                });
+    }
+
+    private Mono<Instant> counted(String outcome, Instant tick) {
+        count(outcome, 1);
+        return Mono.just(tick);
+    }
+
+    /** What became of a tick fired here. */
+    enum Outcome {
+        /** Queued by this gateway. */
+        QUEUED,
+        /** Queued by another gateway (or by an earlier round here), which said so. */
+        TAKEN,
+        /** Claimed by another gateway that has not (yet) said it queued it: it may still fail and free the key. */
+        CLAIMED,
+        /** Sent by this gateway, not confirmed by the broker in time: it may or may not run. */
+        UNCONFIRMED
+    }
+
+    /** A tick claimed elsewhere and not yet confirmed: this function's round ends here, and is tried again. */
+    private static final class Unconfirmed extends RuntimeException {
+        Unconfirmed(Instant tick) {
+            super("the tick " + tick + " is claimed by another gateway that has not said it is queued yet", null,
+                    false, false);
+        }
     }
 
     private Schedule schedule(FunctionDocument function) {
@@ -257,7 +339,8 @@ class ScheduledCalls implements SmartLifecycle {
     private void count(String outcome, int n) {
         Counter.builder("s3c.gateway.schedule.ticks")
                 .description("ticks of functions' schedules: queued here, taken (queued by another gateway or an "
-                        + "earlier round), missed (not queued by this gateway within the catch-up)")
+                        + "earlier round), unconfirmed (sent but not confirmed; or claimed elsewhere and never "
+                        + "confirmed), missed (neither queued nor found queued by this gateway within the catch-up)")
                 .tag("outcome", outcome).register(meters).increment(n);
     }
 }

@@ -53,6 +53,14 @@ class IdempotencyKeysTest {
     }
 
     @Test
+    void aClaimConfirmedQueuedIsSaidToBeSoToWhoeverFindsItAfter() {
+        keys.claim("f-1", "k", "fp", "e-1").block();
+        assertThat(keys.claim("f-1", "k", "fp", "e-2").block()).isEqualTo(new IdempotencyKeys.Claim("e-1", false, false));
+        keys.confirm("f-1", "k").block();
+        assertThat(keys.claim("f-1", "k", "fp", "e-3").block()).isEqualTo(new IdempotencyKeys.Claim("e-1", false, true));
+    }
+
+    @Test
     void anotherRequestWithTheKeyIsRefusedNamingTheHeader() {
         keys.claim("f-1", "k", "fp", "e-1").block();
         assertThatThrownBy(() -> keys.claim("f-1", "k", "other", "e-2").block()).isInstanceOfSatisfying(

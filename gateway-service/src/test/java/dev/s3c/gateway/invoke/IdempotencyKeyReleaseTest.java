@@ -77,12 +77,38 @@ class IdempotencyKeyReleaseTest {
     @Test
     void anInvocationThatMayHaveBeenQueuedKeepsTheKey() {
         when(quotas.admit(ACME)).thenReturn(Mono.empty());
-        when(invocations.place(any(), any(), any(), any())).thenAnswer(i -> Mono.just(
-                new Invocations.Placed("acme", i.getArgument(2), null, null)));
+        placed();
         when(invocations.publish(any(), anyString())).thenReturn(Mono.error(new ApiException(
                 HttpStatus.SERVICE_UNAVAILABLE, "may have been queued", List.of(),
                 Map.of("Location", "/api/executions/x", "Retry-After", "5"))));
-        assertThat(call()).hasMessage("may have been queued");
+        assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.UNCONFIRMED);
         verify(keys, never()).release(anyString(), anyString());
+        verify(keys, never()).confirm(anyString(), anyString());
+    }
+
+    @Test
+    void aTickQueuedIsConfirmedSoThatOtherGatewaysTakeItAsQueued() {
+        when(quotas.admit(ACME)).thenReturn(Mono.empty());
+        placed();
+        when(invocations.publish(any(), anyString())).thenReturn(Mono.empty());
+        when(keys.confirm("f1", "k")).thenReturn(Mono.empty());
+        assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.QUEUED);
+        verify(keys).confirm("f1", "k");
+        // as another gateway finds the claim: before the word, and after it
+        when(keys.claim(eq("f1"), eq("k"), anyString(), anyString()))
+                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, false)))
+                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, true)));
+        assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.CLAIMED);
+        assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.TAKEN);
+    }
+
+    private void placed() {
+        when(invocations.place(any(), any(), any(), any())).thenAnswer(i -> Mono.just(
+                new Invocations.Placed("acme", i.getArgument(2), null, null)));
+    }
+
+    private ScheduledCalls.Outcome tick() {
+        return controller.callOnSchedule(ACME, FUNCTION, JsonNodeFactory.instance.objectNode(), "k")
+                .block(Duration.ofSeconds(5));
     }
 }

@@ -24,7 +24,6 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -45,9 +44,11 @@ class ScheduledCallsTest {
     private final List<String> fired = new ArrayList<>();
     private final List<JsonNode> inputs = new ArrayList<>();
     private final List<Caller> owners = new ArrayList<>();
-    /** Keys the broker refuses (503), and keys another gateway queued first (a replay). */
+    /** Keys the broker refuses (503); another gateway queued first; another claimed and has not confirmed yet. */
     private final Set<String> refused = new HashSet<>();
     private final Set<String> queuedElsewhere = new HashSet<>();
+    private final Set<String> claimedElsewhere = new HashSet<>();
+    private final Set<String> unconfirmed = new HashSet<>();
     private FunctionDocument function = function("@every 1s", FunctionStatus.ACTIVE, SET_AT);
 
     @BeforeEach
@@ -63,10 +64,9 @@ class ScheduledCallsTest {
             if (refused.contains(key)) {
                 return Mono.error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "broker away", List.of()));
             }
-            ResponseEntity<?> answer = queuedElsewhere.contains(key)
-                    ? ResponseEntity.accepted().header("Idempotent-Replayed", "true").build()
-                    : ResponseEntity.accepted().build();
-            return Mono.just(answer);
+            return Mono.just(queuedElsewhere.contains(key) ? ScheduledCalls.Outcome.TAKEN
+                    : claimedElsewhere.contains(key) ? ScheduledCalls.Outcome.CLAIMED
+                    : unconfirmed.contains(key) ? ScheduledCalls.Outcome.UNCONFIRMED : ScheduledCalls.Outcome.QUEUED);
         }));
     }
 
@@ -109,6 +109,45 @@ class ScheduledCallsTest {
         assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"));
         assertThat(ticks("queued")).isEqualTo(1);
         assertThat(ticks("taken")).isEqualTo(1);
+    }
+
+    @Test
+    void aTickClaimedElsewhereButNotYetQueuedIsTriedAgainUntilItIsEitherWay() {
+        claimedElsewhere.add(key("12:00:02"));
+        round("12:00:03.500");
+        // the round of this function ends at the tick another gateway is still queuing
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:02"));
+        // that gateway failed and freed the key: this one queues it
+        claimedElsewhere.clear();
+        round("12:00:04.500");
+        assertThat(fired).endsWith(key("12:00:02"), key("12:00:03"), key("12:00:04"));
+        assertThat(ticks("queued")).isEqualTo(4);
+        // one queued elsewhere and said so counts as taken
+        claimedElsewhere.add(key("12:00:05"));
+        round("12:00:05.500");
+        claimedElsewhere.clear();
+        queuedElsewhere.add(key("12:00:05"));
+        round("12:00:06.500");
+        assertThat(fired).endsWith(key("12:00:05"), key("12:00:05"), key("12:00:06"));
+        assertThat(ticks("taken")).isEqualTo(1);
+        assertThat(ticks("unconfirmed")).isZero();
+    }
+
+    @Test
+    void aTickNeverConfirmedOrNotConfirmedByTheBrokerIsPassedOverAsUnconfirmed() {
+        // (with the default catch-up, a minute: past 15 s the tick is still within it)
+        ScheduledCalls calls = new ScheduledCalls(functions, invoker, new GatewayProperties.Schedules(
+                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)), meters, Clock.systemUTC());
+        claimedElsewhere.add(key("12:00:01"));
+        unconfirmed.add(key("12:00:03"));
+        calls.round(Instant.parse("2026-12-07T12:00:01.500Z")).block();
+        calls.round(Instant.parse("2026-12-07T12:00:10.500Z")).block();
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:01"));
+        // 15 s on, whoever claimed it never said: passed over
+        calls.round(Instant.parse("2026-12-07T12:00:16.500Z")).block();
+        assertThat(ticks("unconfirmed")).isEqualTo(2);
+        assertThat(fired.stream().filter(k -> k.equals(key("12:00:03")))).hasSize(1);
+        assertThat(fired.getLast()).isEqualTo(key("12:00:16"));
     }
 
     @Test
