@@ -144,21 +144,23 @@ class InvocationController {
      * whose claimer may yet fail (and free the key). Does not wait for room in the queue: a full queue is a 503 now,
      * and the tick is tried again.
      */
-    Mono<ScheduledCalls.Outcome> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
+    Mono<ScheduledCalls.Fired> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
         Call call = new Call(function.id(), false, Duration.ZERO, input, null, key);
         // as invokeOnce's, with no retries asked for
         String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(input), String.valueOf((Object) null));
         return invocations.awaitRoom(Duration.ZERO)
                 .then(Mono.defer(() -> keys.claim(function.id(), key, fingerprint, ExecutionIds.next())))
                 .flatMap(claim -> !claim.fresh()
-                        ? Mono.just(claim.queued() ? ScheduledCalls.Outcome.TAKEN : ScheduledCalls.Outcome.CLAIMED)
+                        ? Mono.just(new ScheduledCalls.Fired(claim.queued() ? ScheduledCalls.Outcome.TAKEN
+                                : ScheduledCalls.Outcome.CLAIMED, claim.claimedAt()))
                         : quotas.admit(owner)
                                 .then(Mono.defer(() -> invoke(function, call, null, claim.executionId())))
                                 // unconfirmed, the others wait out their window and then take it as queued
                                 .then(Mono.defer(() -> keys.confirm(function.id(), key))
                                         .onErrorResume(e -> Mono.empty()))
-                                .thenReturn(ScheduledCalls.Outcome.QUEUED)
-                                .onErrorResume(e -> mayHaveBeenQueued(e) ? Mono.just(ScheduledCalls.Outcome.UNCONFIRMED)
+                                .thenReturn(new ScheduledCalls.Fired(ScheduledCalls.Outcome.QUEUED, null))
+                                .onErrorResume(e -> mayHaveBeenQueued(e)
+                                        ? Mono.just(new ScheduledCalls.Fired(ScheduledCalls.Outcome.UNCONFIRMED, null))
                                         : release(function.id(), key, e)));
     }
 

@@ -33,14 +33,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Runs functions on their {@code config.schedule}. Every gateway fires every tick, each as an async invocation with
  * an idempotency key of the tick ({@value #KEY_PREFIX} and its instant): the first gateway to claim the key queues
- * it, the others are answered with that execution. So each tick runs once however many gateways there are, and
- * while one is up; one that could not be queued (the broker away, the queue full, the tenant over its rate) is
- * tried again each round for {@code catchUp}, then counted as missed. Ticks before its schedule was set (its last
- * update when this gateway first sees that schedule), and while it is inactive or unscheduled, never run.
+ * it and then says so on the key; the others find the claim, and wait for that word (the claimer may yet fail and
+ * free the key, and then one of them queues it). So each tick runs once however many gateways there are, and while
+ * one is up; one that could not be queued (the broker away, the queue full, the tenant over its rate) is tried
+ * again each round for {@code catchUp}, then counted as missed. Ticks before its schedule was set (its last update
+ * when this gateway first sees that schedule), and while it is inactive or unscheduled, never run.
  *
  * <p>A round is never cut short: a tick cancelled after its key was claimed and before it was queued would leave
- * the key naming an execution that never ran, which every gateway would then take as queued. So rounds run one
- * after the other off the scheduler's threads, and stopping waits for the one under way.
+ * the key naming an execution that never ran, with no word from its claimer. So rounds run one after the other off
+ * the scheduler's threads, and stopping waits for the one under way.
  */
 @Component
 class ScheduledCalls implements SmartLifecycle {
@@ -50,8 +51,9 @@ class ScheduledCalls implements SmartLifecycle {
     /** Ticks fired per function in one round: bounds a round after a long pause (the catch-up bounds it anyway). */
     static final int MAX_TICKS_PER_ROUND = 120;
     /**
-     * How long a tick claimed by another gateway may go unconfirmed before it is taken as queued: longer than a
-     * claimer takes to queue it or give up (the producer's {@code max.block.ms} and {@code delivery.timeout.ms}).
+     * How long after its claim a tick claimed by another gateway may go without word before it is passed over as
+     * unconfirmed: longer than a claimer takes to queue it or give up (the producer's {@code max.block.ms} and
+     * {@code delivery.timeout.ms}).
      */
     static final Duration CONFIRM_WITHIN = Duration.ofSeconds(15);
     /** Reads that may be cut short (nothing was claimed yet): a store that hangs does not stop the rounds. */
@@ -224,6 +226,7 @@ class ScheduledCalls implements SmartLifecycle {
             since = floor;
         }
         seen.put(id, new Seen(since, expression));
+        Instant from = since;
         List<Instant> due = schedule.between(since, now, MAX_TICKS_PER_ROUND);
         if (due.isEmpty()) {
             return Mono.empty();
@@ -238,7 +241,8 @@ class ScheduledCalls implements SmartLifecycle {
                         if (active && scheduledNow != null) {
                             // rescheduled on another gateway: the new schedule's ticks count from that change, and
                             // the list is read again at once
-                            seen.put(id, new Seen(later(current.get().updatedAt(), seen.get(id).doneUpTo()), null));
+                            Instant changedAt = current.get().updatedAt() == null ? now : current.get().updatedAt();
+                            seen.put(id, new Seen(later(changedAt, from), null));
                             knownAt = Instant.EPOCH;
                         } else {
                             // inactive, unscheduled or deleted now: the ticks until now never run
@@ -272,8 +276,8 @@ class ScheduledCalls implements SmartLifecycle {
         return invoker.callOnSchedule(owner, function, input, KEY_PREFIX + tick)
                 // the same tick under another schedule (changed in between), claimed by another gateway
                 .onErrorResume(ApiException.class, e -> e.status() == HttpStatus.UNPROCESSABLE_CONTENT
-                        ? Mono.just(Outcome.TAKEN) : Mono.error(e))
-                .flatMap(outcome -> switch (outcome) {
+                        ? Mono.just(new Fired(Outcome.TAKEN, null)) : Mono.error(e))
+                .flatMap(fired -> switch (fired.outcome()) {
                     case QUEUED -> counted("queued", tick);
                     case TAKEN -> counted("taken", tick);
                     case UNCONFIRMED -> {
@@ -282,13 +286,14 @@ class ScheduledCalls implements SmartLifecycle {
                         yield counted("unconfirmed", tick);
                     }
                     case CLAIMED -> {
-                        if (!tick.isBefore(now.minus(CONFIRM_WITHIN))) {
+                        // (counted from the claim: a claimer that freed the key and claims it again has its time)
+                        Instant claimedAt = fired.claimedAt() == null ? tick : fired.claimedAt();
+                        if (!claimedAt.isBefore(now.minus(CONFIRM_WITHIN))) {
                             yield Mono.error(new Unconfirmed(tick));
                         }
                         // its claimer stopped between its claim and its word, or could not write it
-                        log.warn("Function {}: the tick {} of its schedule was claimed by a gateway that did not say "
-                                + "it queued it within {}: it may or may not have run", function.id(), tick,
-                                CONFIRM_WITHIN);
+                        warn("A tick of a schedule was claimed by a gateway that did not say it queued it within "
+                                + "15 s; it may or may not have run: {}", new Unconfirmed(tick));
                         yield counted("unconfirmed", tick);
                     }
                 });
@@ -297,6 +302,10 @@ class ScheduledCalls implements SmartLifecycle {
     private Mono<Instant> counted(String outcome, Instant tick) {
         count(outcome, 1);
         return Mono.just(tick);
+    }
+
+    /** What became of a tick fired here; when it was claimed, if by another gateway. */
+    record Fired(Outcome outcome, Instant claimedAt) {
     }
 
     /** What became of a tick fired here. */

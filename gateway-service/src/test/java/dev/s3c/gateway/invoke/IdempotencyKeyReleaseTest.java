@@ -109,6 +109,6 @@ class IdempotencyKeyReleaseTest {
 
     private ScheduledCalls.Outcome tick() {
         return controller.callOnSchedule(ACME, FUNCTION, JsonNodeFactory.instance.objectNode(), "k")
-                .block(Duration.ofSeconds(5));
+                .block(Duration.ofSeconds(5)).outcome();
     }
 }

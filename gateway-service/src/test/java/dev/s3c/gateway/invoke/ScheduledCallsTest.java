@@ -49,6 +49,8 @@ class ScheduledCallsTest {
     private final Set<String> queuedElsewhere = new HashSet<>();
     private final Set<String> claimedElsewhere = new HashSet<>();
     private final Set<String> unconfirmed = new HashSet<>();
+    /** When another gateway claimed a key (else: at its tick). */
+    private final java.util.Map<String, Instant> claimedAt = new java.util.HashMap<>();
     private FunctionDocument function = function("@every 1s", FunctionStatus.ACTIVE, SET_AT);
 
     @BeforeEach
@@ -64,9 +66,10 @@ class ScheduledCallsTest {
             if (refused.contains(key)) {
                 return Mono.error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "broker away", List.of()));
             }
-            return Mono.just(queuedElsewhere.contains(key) ? ScheduledCalls.Outcome.TAKEN
+            return Mono.just(new ScheduledCalls.Fired(queuedElsewhere.contains(key) ? ScheduledCalls.Outcome.TAKEN
                     : claimedElsewhere.contains(key) ? ScheduledCalls.Outcome.CLAIMED
-                    : unconfirmed.contains(key) ? ScheduledCalls.Outcome.UNCONFIRMED : ScheduledCalls.Outcome.QUEUED);
+                    : unconfirmed.contains(key) ? ScheduledCalls.Outcome.UNCONFIRMED : ScheduledCalls.Outcome.QUEUED,
+                    claimedAt.get(key)));
         }));
     }
 
@@ -148,6 +151,24 @@ class ScheduledCallsTest {
         assertThat(ticks("unconfirmed")).isEqualTo(2);
         assertThat(fired.stream().filter(k -> k.equals(key("12:00:03")))).hasSize(1);
         assertThat(fired.getLast()).isEqualTo(key("12:00:16"));
+    }
+
+    @Test
+    void theWaitForAClaimersWordCountsFromItsClaimNotFromTheTick() {
+        ScheduledCalls calls = new ScheduledCalls(functions, invoker, new GatewayProperties.Schedules(
+                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)), meters, Clock.systemUTC());
+        // the broker was away for 20 s: the tick of 12:00:01 is claimed by another gateway only at 12:00:21
+        claimedElsewhere.add(key("12:00:01"));
+        claimedAt.put(key("12:00:01"), Instant.parse("2026-12-07T12:00:21Z"));
+        calls.round(Instant.parse("2026-12-07T12:00:21.500Z")).block();
+        calls.round(Instant.parse("2026-12-07T12:00:30.500Z")).block();
+        assertThat(ticks("unconfirmed")).isZero();
+        assertThat(fired).containsExactly(key("12:00:01"), key("12:00:01"));
+        // that gateway's publish failed and it freed the key: this one queues the tick
+        claimedElsewhere.clear();
+        calls.round(Instant.parse("2026-12-07T12:00:31.500Z")).block();
+        assertThat(fired.get(2)).isEqualTo(key("12:00:01"));
+        assertThat(ticks("queued")).isEqualTo(31);
     }
 
     @Test
