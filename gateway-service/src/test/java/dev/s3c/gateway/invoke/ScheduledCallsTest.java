@@ -37,8 +37,7 @@ class ScheduledCallsTest {
     private final FunctionService functions = mock(FunctionService.class);
     private final InvocationController invoker = mock(InvocationController.class);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final ScheduledCalls calls = new ScheduledCalls(functions, invoker,
-            new GatewayProperties.Schedules(Duration.ofSeconds(1), Duration.ofSeconds(10), CATCH_UP), meters, Clock.systemUTC());
+    private final ScheduledCalls calls = withCatchUp(CATCH_UP);
 
     /** What the invoker was asked: the tick's key, in order. */
     private final List<String> fired = new ArrayList<>();
@@ -71,6 +70,11 @@ class ScheduledCallsTest {
                     : unconfirmed.contains(key) ? ScheduledCalls.Outcome.UNCONFIRMED : ScheduledCalls.Outcome.QUEUED,
                     claimedAt.get(key)));
         }));
+    }
+
+    private ScheduledCalls withCatchUp(Duration catchUp) {
+        return new ScheduledCalls(functions, invoker, new GatewayProperties.Schedules(Duration.ofSeconds(1),
+                Duration.ofSeconds(10), catchUp), meters, Clock.systemUTC());
     }
 
     private static FunctionDocument function(String schedule, FunctionStatus status, Instant updatedAt) {
@@ -139,8 +143,7 @@ class ScheduledCallsTest {
     @Test
     void aTickNeverConfirmedOrNotConfirmedByTheBrokerIsPassedOverAsUnconfirmed() {
         // (with the default catch-up, a minute: past 15 s the tick is still within it)
-        ScheduledCalls calls = new ScheduledCalls(functions, invoker, new GatewayProperties.Schedules(
-                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)), meters, Clock.systemUTC());
+        ScheduledCalls calls = withCatchUp(Duration.ofSeconds(60));
         claimedElsewhere.add(key("12:00:01"));
         unconfirmed.add(key("12:00:03"));
         calls.round(Instant.parse("2026-12-07T12:00:01.500Z")).block();
@@ -155,8 +158,7 @@ class ScheduledCallsTest {
 
     @Test
     void theWaitForAClaimersWordCountsFromItsClaimNotFromTheTick() {
-        ScheduledCalls calls = new ScheduledCalls(functions, invoker, new GatewayProperties.Schedules(
-                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60)), meters, Clock.systemUTC());
+        ScheduledCalls calls = withCatchUp(Duration.ofSeconds(60));
         // the broker was away for 20 s: the tick of 12:00:01 is claimed by another gateway only at 12:00:21
         claimedElsewhere.add(key("12:00:01"));
         claimedAt.put(key("12:00:01"), Instant.parse("2026-12-07T12:00:21Z"));
