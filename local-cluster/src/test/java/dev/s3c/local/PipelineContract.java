@@ -512,6 +512,38 @@ abstract class PipelineContract {
         }
     }
 
+    /**
+     * Whether a call over its tenant's rate is refused before its body is sent: a burst uses the second's allowance,
+     * then a call sends its headers and a tenth of its body and waits for an answer. Tried a few times: the second
+     * may turn over between the burst and the call (then it is let in, and waits for the rest of its body).
+     */
+    private static boolean refusedBeforeItsBody(String base, String path, Api anyone) {
+        java.net.URI uri = java.net.URI.create(base);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            for (int i = 0; i < 3; i++) {
+                anyone.call("GET", path, null, null);
+            }
+            try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+                socket.setSoTimeout(3000);
+                var out = socket.getOutputStream();
+                out.write(("POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 10000\r\n\r\n" + "x".repeat(1000))
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                if (status != null && status.startsWith("HTTP/1.1 429")) {
+                    return true;
+                }
+            } catch (java.net.SocketTimeoutException letIn) {
+                // admitted in a new second, waiting for the rest of its body: try again
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return false;
+    }
+
     /** A function's stored executions, each made by its schedule and answering its tick when it succeeded. */
     private JsonNode scheduledRuns(String functionId) {
         JsonNode logs = gatewayB.get("/api/functions/" + functionId + "/logs?limit=1000").body();
@@ -655,6 +687,8 @@ abstract class PipelineContract {
         assertThat(busy.raw().headers().firstValue("Retry-After")).hasValue("1");
         assertThat(busy.body().get("message").asString()).contains("busy");
         assertThat(busy.raw().body()).doesNotContain("url-tenant").doesNotContain("invocationsPerSecond");
+        // the rate is checked before the body is read: a caller over it has its 429 while its upload has hardly begun
+        assertThat(refusedBeforeItsBody(gatewayA.base(), "/fn/" + limited, anyone)).isTrue();
         assertError(admin.call("GET", "/fn/" + id, null, null), 404, "id");
         // inactive: 409, as execute answers
         gatewayA.put("/api/functions/" + id, "{\"status\":\"inactive\"}");

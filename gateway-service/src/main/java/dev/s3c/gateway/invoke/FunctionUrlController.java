@@ -13,6 +13,7 @@ import dev.s3c.gateway.functions.FunctionDocument;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.keys.ApiKeys;
 import dev.s3c.gateway.tenants.Caller;
+import dev.s3c.gateway.tenants.Quotas;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +53,11 @@ class FunctionUrlController {
     private final InvocationController invocations;
     private final ApiKeys keys;
     private final GatewayProperties properties;
+    private final Quotas quotas;
 
     FunctionUrlController(FunctionService functions, InvocationController invocations, ApiKeys keys,
-            GatewayProperties properties) {
+            GatewayProperties properties, Quotas quotas) {
+        this.quotas = quotas;
         this.functions = functions;
         this.invocations = invocations;
         this.keys = keys;
@@ -85,9 +88,12 @@ class FunctionUrlController {
                 .defaultIfEmpty(new byte[0]);
         return function.filter(f -> f.config().http() != null)
                 .switchIfEmpty(Mono.error(() -> noUrl(id)))
-                // the key first: a caller without the one it needs has no body read; after the read, which may be
-                // slow, who may call is decided again by a reading as recent as any
+                // the key and the tenant's rate first: a caller without the key it needs, or over the rate, has no
+                // body read; after the read, which may be slow, who may call is decided again by a reading as
+                // recent as any
                 .flatMap(f -> owner(f, exchange))
+                .flatMap(owner -> quotas.admit(owner).onErrorMap(e -> e instanceof ApiException refusal
+                        && refusal.status() == HttpStatus.TOO_MANY_REQUESTS, FunctionUrlController::busy))
                 .then(body)
                 .flatMap(bytes -> function.filter(f -> f.config().http() != null)
                         .switchIfEmpty(Mono.error(() -> noUrl(id)))

@@ -126,15 +126,16 @@ class InvocationController {
     }
 
     /**
-     * A call of a function URL ({@link FunctionUrlController}): as a sync execute with no idempotency key and no
-     * retries (its caller is waiting and retries as HTTP clients do), by the function's tenant. Answers as execute
-     * does: 200 with the execution, 202 when the wait is over, or the refusals.
+     * A call of a function URL ({@link FunctionUrlController}), already counted against the tenant's rate (before its
+     * body was read): as a sync execute with no idempotency key and no retries (its caller is waiting and retries as
+     * HTTP clients do), by the function's tenant. Answers as execute does: 200 with the execution, 202 when the wait
+     * is over, or the refusals.
      */
     Mono<ResponseEntity<?>> callFromUrl(Caller owner, FunctionDocument function, JsonNode input, Duration wait) {
         Call call = new Call(function.id(), true, wait, input, 0, null);
         long since = System.nanoTime();
         return invocations.awaitRoom(wait).then(Mono.defer(() -> invokeOnce(owner, function,
-                call.afterWaiting(Duration.ofNanos(System.nanoTime() - since)))));
+                call.afterWaiting(Duration.ofNanos(System.nanoTime() - since)), true)));
     }
 
     /**
@@ -184,14 +185,19 @@ class InvocationController {
 
     /** A call with room in the queue: checked against the tenant's rate, and its idempotency key, then invoked. */
     private Mono<ResponseEntity<?>> invokeOnce(Caller caller, FunctionDocument function, Call call) {
+        return invokeOnce(caller, function, call, false);
+    }
+
+    /** @param admitted whether the call was already counted against the tenant's rate */
+    private Mono<ResponseEntity<?>> invokeOnce(Caller caller, FunctionDocument function, Call call, boolean admitted) {
         // fewer retries than the function's may be asked for, never more
         Integer allowed = call.retries == null ? null
                 : Math.min(call.retries, function.config().retryCount());
         // each new invocation counts against the tenant's rate (429 past it, nothing queued); a
         // replay of an idempotency key's earlier one does not
-        Mono<Void> admitted = Mono.defer(() -> quotas.admit(caller));
+        Mono<Void> admit = admitted ? Mono.empty() : Mono.defer(() -> quotas.admit(caller));
         if (call.key == null) {
-            return admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+            return admit.then(Mono.defer(() -> invoke(function, call, allowed,
                     ExecutionIds.next())));
         }
         // the same request is the same input and retries; how it is answered (mode, wait) may differ
@@ -199,7 +205,7 @@ class InvocationController {
                 String.valueOf(call.retries));
         return keys.claim(function.id(), call.key, fingerprint, ExecutionIds.next())
                 .flatMap(claim -> claim.fresh()
-                        ? admitted.then(Mono.defer(() -> invoke(function, call, allowed,
+                        ? admit.then(Mono.defer(() -> invoke(function, call, allowed,
                                 claim.executionId())))
                                 // not queued (refused, or the store failed on the way): the key is free
                                 // for the retry; maybe queued (the 503 names the execution): it keeps it
