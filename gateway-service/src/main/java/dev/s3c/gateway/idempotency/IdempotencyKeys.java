@@ -50,28 +50,12 @@ public class IdempotencyKeys {
      * What a request with a key comes to: run it as {@code executionId} ({@code fresh}), or answer with that one.
      *
      * @param queued whether the claimer said its invocation was queued ({@link #confirm}); only schedules say so
-     * @param claimedAt when the key was claimed (by this request when fresh)
+     * @param claimedAt when another request claimed the key (null when this one did)
      */
     public record Claim(String executionId, boolean fresh, boolean queued, Instant claimedAt) {
 
         public Claim(String executionId, boolean fresh) {
             this(executionId, fresh, false, null);
-        }
-
-        public Claim(String executionId, boolean fresh, boolean queued) {
-            this(executionId, fresh, queued, null);
-        }
-
-        /** Equal claims name the same execution the same way; when they were made is left out. */
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Claim c && executionId.equals(c.executionId) && fresh == c.fresh
-                    && queued == c.queued;
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(executionId, fresh, queued);
         }
     }
 

@@ -147,8 +147,8 @@ class InvocationController {
      */
     Mono<ScheduledCalls.Fired> callOnSchedule(Caller owner, FunctionDocument function, JsonNode input, String key) {
         Call call = new Call(function.id(), false, Duration.ZERO, input, null, key);
-        // as invokeOnce's, with no retries asked for
-        String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(input), String.valueOf((Object) null));
+        // the same on every gateway: the tick's input
+        String fingerprint = IdempotencyKeys.fingerprint(JsonCodec.toJson(input));
         return invocations.awaitRoom(Duration.ZERO)
                 .then(Mono.defer(() -> keys.claim(function.id(), key, fingerprint, ExecutionIds.next())))
                 .flatMap(claim -> !claim.fresh()

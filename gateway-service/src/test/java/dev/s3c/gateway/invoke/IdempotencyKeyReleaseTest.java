@@ -96,8 +96,8 @@ class IdempotencyKeyReleaseTest {
         verify(keys).confirm("f1", "k");
         // as another gateway finds the claim: before the word, and after it
         when(keys.claim(eq("f1"), eq("k"), anyString(), anyString()))
-                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, false)))
-                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, true)));
+                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, false, null)))
+                .thenReturn(Mono.just(new IdempotencyKeys.Claim("e1", false, true, null)));
         assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.CLAIMED);
         assertThat(tick()).isEqualTo(ScheduledCalls.Outcome.TAKEN);
     }
