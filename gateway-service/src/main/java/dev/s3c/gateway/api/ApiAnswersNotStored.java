@@ -20,7 +20,7 @@ class ApiAnswersNotStored extends NamedWebFilter {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (path.startsWith("/api/") && !path.startsWith("/api/docs") && !path.startsWith("/api/openapi")) {
+        if (path.startsWith(Paths.API) && !path.startsWith("/api/docs") && !path.startsWith("/api/openapi")) {
             exchange.getResponse().beforeCommit(() -> {
                 HttpHeaders headers = exchange.getResponse().getHeaders();
                 if (!headers.containsHeader(HttpHeaders.CACHE_CONTROL)) {

@@ -51,7 +51,7 @@ class BrowserOrigins extends NamedWebFilter {
      * signed-in developer (it takes a key only from {@code Authorization}, which no page can make a browser send).
      */
     private static boolean functionUrl(ServerHttpRequest request) {
-        return request.getPath().pathWithinApplication().value().startsWith("/fn/");
+        return request.getPath().pathWithinApplication().value().startsWith(Paths.FUNCTION_URLS);
     }
 
     /** A request a page could send to change something or to listen: anything but a read, and WebSocket handshakes. */

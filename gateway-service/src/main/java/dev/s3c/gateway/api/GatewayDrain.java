@@ -38,7 +38,7 @@ public class GatewayDrain extends NamedWebFilter implements SmartLifecycle {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().value();
-        if (!draining || !(path.startsWith("/api/") || path.startsWith("/fn/"))) {
+        if (!draining || !(path.startsWith(Paths.API) || path.startsWith(Paths.FUNCTION_URLS))) {
             return chain.filter(exchange);
         }
         var headers = exchange.getResponse().getHeaders();

@@ -38,7 +38,7 @@ public class RequestLog extends NamedWebFilter {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!(path.startsWith("/api/") || path.startsWith("/fn/")) || !log.isInfoEnabled()) {
+        if (!(path.startsWith(Paths.API) || path.startsWith(Paths.FUNCTION_URLS)) || !log.isInfoEnabled()) {
             return chain.filter(exchange);
         }
         long started = System.nanoTime();
@@ -48,7 +48,7 @@ public class RequestLog extends NamedWebFilter {
                     int status = response.getStatusCode() == null ? 200 : response.getStatusCode().value();
                     // a function URL's own answers (its 404 for a path it does not serve) are the function's
                     // business, not refusals of the platform; its failed runs (502, 504) are
-                    boolean failed = status >= 400 && !(status < 500 && path.startsWith("/fn/")
+                    boolean failed = status >= 400 && !(status < 500 && path.startsWith(Paths.FUNCTION_URLS)
                             && response.getHeaders().containsHeader(EXECUTION_HEADER));
                     if (failed || log.isDebugEnabled()) {
                         String line = "{} {} {} {}ms tenant={} execution={}";

@@ -46,7 +46,7 @@ import tools.jackson.databind.node.ObjectNode;
 @RestController
 class FunctionUrlController {
 
-    static final String PREFIX = "/fn/";
+    static final String PREFIX = dev.s3c.gateway.api.Paths.FUNCTION_URLS;
     private static final String BEARER = "Bearer ";
 
     private final FunctionService functions;
