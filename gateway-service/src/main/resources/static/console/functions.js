@@ -107,7 +107,7 @@ export async function functionPage(main, onLeave, id) {
   };
   showUrl(fn);
   // when it runs by itself (UTC); blank: only when called
-  const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s',
+  const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s, CRON_TZ=Europe/Paris 0 9 * * *',
     value: fn && fn.config.schedule ? fn.config.schedule : '', spellcheck: 'false' });
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
@@ -145,8 +145,9 @@ export async function functionPage(main, onLeave, id) {
       h('label', { title: 'an HTTP endpoint of its own, /fn/<id>: the request is its input, what it returns the '
         + 'answer' }, 'Function URL', httpAccess),
       h('label', { title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
-        + '(@hourly, @daily, …) or @every with an interval; each run is an async invocation whose input is '
-        + '{source: "schedule", schedule, time}. Blank: only when called' }, 'Schedule (UTC)', schedule),
+        + '(@hourly, @daily, …) or @every with an interval; CRON_TZ=Europe/Paris before a cron expression or macro '
+        + 'reads it on that zone\'s clocks. Each run is an async invocation whose input is '
+        + '{source: "schedule", schedule, time}. Blank: only when called' }, 'Schedule (UTC unless CRON_TZ=)', schedule),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
     functionUrl, version, feedback);

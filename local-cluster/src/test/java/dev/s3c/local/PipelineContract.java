@@ -467,7 +467,15 @@ abstract class PipelineContract {
                 "config.schedule");
         assertError(gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"* * *\"}}"), 400,
                 "config.schedule");
+        assertError(gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"CRON_TZ=Asia/Kolkatta 0 9 "
+                + "* * *\"}}"), 400, "config.schedule");
         try {
+            // a time zone's schedule is kept as given (9:00 in India on New Year's Day: not during this test)
+            Api.Response zoned = gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"CRON_TZ=Asia/"
+                    + "Kolkata 0 9 1 1 *\"}}");
+            assertThat(zoned.status()).as("%s", zoned.body()).isEqualTo(200);
+            assertThat(zoned.body().get("config").get("schedule").asString())
+                    .isEqualTo("CRON_TZ=Asia/Kolkata 0 9 1 1 *");
             // set through gateway B, which reads it at once; A reads it within its refresh (10 s)
             Api.Response set = gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"@every 1s\"}}");
             assertThat(set.status()).as("%s", set.body()).isEqualTo(200);

@@ -39,9 +39,11 @@ public final class RequestBodies {
                     allowableValues = {"public", "key", "off"}, nullable = true) String http,
             @Schema(description = "when it runs by itself, in UTC: a cron expression (minute hour day-of-month month "
                     + "day-of-week; 6 fields with seconds first), a macro (@hourly, @daily, @weekly, @monthly, "
-                    + "@yearly) or @every with an interval from 1s to 24h. Each tick is one async invocation with the "
-                    + "input {source: \"schedule\", schedule, time}. null or \"\" removes it; left out on PUT, it "
-                    + "stays", example = "*/5 * * * *", nullable = true) String schedule) {
+                    + "@yearly) or @every with an interval from 1s to 24h. A cron expression or macro after "
+                    + "CRON_TZ=<zone> (an IANA name such as Europe/Paris) is read on that zone's clocks. Each tick "
+                    + "is one async invocation with the input {source: \"schedule\", schedule, time}. null or \"\" "
+                    + "removes it; left out on PUT, it stays", example = "*/5 * * * *", nullable = true)
+            String schedule) {
     }
 
     @Schema(name = "InvocationRequest")

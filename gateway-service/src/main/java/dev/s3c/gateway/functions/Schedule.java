@@ -1,9 +1,12 @@
 package dev.s3c.gateway.functions;
 
 import java.time.Duration;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +15,14 @@ import org.springframework.boot.convert.DurationStyle;
 import org.springframework.scheduling.support.CronExpression;
 
 /**
- * When a function runs by itself ({@code config.schedule}), in UTC: a Unix cron expression (five fields, minute
- * first), Spring's six (seconds first), a macro ({@code @hourly}, {@code @daily}, …), or {@code @every 30s}: every
- * interval, counted from the epoch, so every gateway computes the same instants.
+ * When a function runs by itself ({@code config.schedule}): a Unix cron expression (five fields, minute first),
+ * Spring's six (seconds first), a macro ({@code @hourly}, {@code @daily}, …), or {@code @every 30s}: every interval,
+ * counted from the epoch, so every gateway computes the same instants.
+ *
+ * <p>Cron expressions and macros are read in UTC, or in the time zone of a {@code CRON_TZ=Europe/Paris } (or
+ * {@code TZ=}) prefix, as cronie and Go's cron read it. Across a daylight saving change they do what EventBridge
+ * Scheduler does: a local time the clocks skip does not fire that day, and one they repeat fires once, the first
+ * time.
  */
 public final class Schedule {
 
@@ -22,15 +30,19 @@ public final class Schedule {
     static final Duration MIN_EVERY = Duration.ofSeconds(1);
     static final Duration MAX_EVERY = Duration.ofDays(1);
     private static final java.util.regex.Pattern EVERY = java.util.regex.Pattern.compile("(?i)@every\\s+(.*)");
+    private static final java.util.regex.Pattern ZONE = java.util.regex.Pattern.compile("(?:CRON_)?TZ=(\\S*)\\s*(.*)",
+            java.util.regex.Pattern.DOTALL | java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private final String expression;
     private final CronExpression cron;
     private final Duration every;
+    private final ZoneId zone;
 
-    private Schedule(String expression, CronExpression cron, Duration every) {
+    private Schedule(String expression, CronExpression cron, Duration every, ZoneId zone) {
         this.expression = expression;
         this.cron = cron;
         this.every = every;
+        this.zone = zone;
     }
 
     /**
@@ -44,13 +56,28 @@ public final class Schedule {
             throw new IllegalArgumentException("must be at most " + MAX_LENGTH + " characters");
         }
         String text = expression.strip();
+        ZoneId zone = ZoneOffset.UTC;
+        java.util.regex.Matcher zoned = ZONE.matcher(text);
+        boolean hasZone = zoned.matches();
+        if (hasZone) {
+            zone = zone(zoned.group(1));
+            text = zoned.group(2);
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("has a time zone but no schedule: put a cron expression or a "
+                        + "macro after it, as in CRON_TZ=" + zone.getId() + " 0 9 * * *");
+            }
+        }
         java.util.regex.Matcher every = EVERY.matcher(text);
         if (every.matches()) {
-            return new Schedule(expression, null, every(every.group(1)));
+            if (hasZone) {
+                throw new IllegalArgumentException("@every counts from the epoch, the same in every time zone: "
+                        + "leave the time zone out");
+            }
+            return new Schedule(expression, null, every(every.group(1)), zone);
         }
         if (text.startsWith("@")) {
             try {
-                return new Schedule(expression, CronExpression.parse(text.toLowerCase(Locale.ROOT)), null);
+                return new Schedule(expression, CronExpression.parse(text.toLowerCase(Locale.ROOT)), null, zone);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("is not a schedule: " + text + " (macros are @yearly or "
                         + "@annually, @monthly, @weekly, @daily or @midnight, @hourly, and @every <interval>)");
@@ -71,13 +98,29 @@ public final class Schedule {
             throw new IllegalArgumentException("is not a cron expression: " + (e.getCause() != null
                     ? e.getCause().getMessage() : e.getMessage()));
         }
-        if (cron.next(ZonedDateTime.now(ZoneOffset.UTC)) == null) {
+        if (cron.next(ZonedDateTime.now(zone)) == null) {
             String[] days = {fields[fields.length - 3], fields[fields.length - 1]};
             boolean both = !days[0].equals("*") && !days[0].equals("?") && !days[1].equals("*") && !days[1].equals("?");
             throw new IllegalArgumentException("never fires: no date matches " + text + (both ? " (a day must match "
                     + "both day fields: 13 * FRI is Friday the 13th)" : ""));
         }
-        return new Schedule(expression, cron, null);
+        return new Schedule(expression, cron, null, zone);
+    }
+
+    /** A {@code CRON_TZ=} zone: an IANA name ({@code Europe/Paris}), {@code UTC}, or an offset ({@code +05:30}). */
+    private static ZoneId zone(String id) {
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("CRON_TZ= needs a time zone, such as CRON_TZ=Europe/Paris");
+        }
+        try {
+            return ZoneId.of(id);
+        } catch (DateTimeException e) {
+            // a name in the wrong case is the likely slip; the IANA list is long, so only that is suggested
+            String known = ZoneId.getAvailableZoneIds().stream().filter(id::equalsIgnoreCase).findFirst()
+                    .map(name -> " (did you mean " + name + "?)").orElse(" (an IANA name such as Europe/Paris or "
+                            + "America/New_York, UTC, or an offset such as +05:30)");
+            throw new IllegalArgumentException("has an unknown time zone: " + id + known);
+        }
     }
 
     private static Duration every(String interval) {
@@ -114,11 +157,23 @@ public final class Schedule {
             }
             return ticks;
         }
-        ZonedDateTime at = cron.next(after.atZone(ZoneOffset.UTC));
+        ZonedDateTime at = cron.next(after.atZone(zone));
         while (at != null && !at.toInstant().isAfter(upTo) && ticks.size() < max) {
-            ticks.add(at.toInstant());
+            if (!repeated(at)) {
+                ticks.add(at.toInstant());
+            }
             at = cron.next(at);
         }
         return ticks;
+    }
+
+    /**
+     * Whether {@code at} is the second time its local time comes, in the hour the clocks go back: it fired the first
+     * time. (Cron's own reading would fire a daily 02:30 twice that night; the hour skipped in spring it never
+     * fires, in both readings.)
+     */
+    private boolean repeated(ZonedDateTime at) {
+        ZoneOffsetTransition transition = zone.getRules().getTransition(at.toLocalDateTime());
+        return transition != null && transition.isOverlap() && at.getOffset().equals(transition.getOffsetAfter());
     }
 }

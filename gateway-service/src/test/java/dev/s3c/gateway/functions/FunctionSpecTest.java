@@ -69,8 +69,11 @@ class FunctionSpecTest {
         assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":\" \"}}").schedule())
                 .isEqualTo(FunctionSpec.SCHEDULE_OFF);
         assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{}}").schedule()).isNull();
+        assertThat(create("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":"
+                + "\"CRON_TZ=Europe/Paris @daily\"}}").schedule()).isEqualTo("CRON_TZ=Europe/Paris @daily");
         for (String bad : new String[] {"5", "\"* * *\"", "\"61 * * * *\"", "\"@every 500ms\"", "\"@every 2d\"",
-                "\"@sometimes\"", "[\"@hourly\"]"}) {
+                "\"@sometimes\"", "[\"@hourly\"]", "\"CRON_TZ=Mars/Olympus 0 9 * * *\"",
+                "\"CRON_TZ=Europe/Paris @every 1m\""}) {
             ApiException e = refused("{\"name\":\"w\",\"code\":\"return 1;\",\"config\":{\"schedule\":" + bad
                     + "}}", true);
             assertThat(e.status()).as(bad).isEqualTo(HttpStatus.BAD_REQUEST);

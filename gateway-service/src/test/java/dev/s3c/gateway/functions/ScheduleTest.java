@@ -93,4 +93,57 @@ class ScheduleTest {
         assertThat(Schedule.parse("@every 1d").between(T, T.plusSeconds(86_400), 3))
                 .containsExactly(Instant.parse("2026-12-08T00:00:00Z"));
     }
+
+    @Test
+    void aTimeZonePrefixReadsTheExpressionOnThatZonesClocks() {
+        // 9 o'clock in Paris is 08:00Z in winter, 07:00Z in summer
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris 0 9 * * *").between(T, T.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2026-12-08T08:00:00Z"));
+        Instant june = Instant.parse("2027-06-01T00:00:00Z");
+        assertThat(Schedule.parse("TZ=Europe/Paris 0 9 * * *").between(june, june.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2027-06-01T07:00:00Z"));
+        // macros, six fields, a fixed offset, and the prefix in any case
+        assertThat(Schedule.parse("CRON_TZ=America/New_York @daily").between(T, T.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2026-12-08T05:00:00Z"));
+        assertThat(Schedule.parse("cron_tz=+05:30 30 0 12 * * *").between(T, T.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2026-12-08T06:30:30Z"));
+        assertThat(Schedule.parse("CRON_TZ=UTC 0 9 * * *").between(T, T.plusSeconds(86_400), 3))
+                .containsExactly(Instant.parse("2026-12-08T09:00:00Z"));
+        // it is kept as given
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris 0 9 * * *").expression())
+                .isEqualTo("CRON_TZ=Europe/Paris 0 9 * * *");
+    }
+
+    @Test
+    void acrossDaylightSavingChangesASkippedTimeDoesNotFireAndARepeatedOneFiresOnce() {
+        // Paris, 28 March 2027: 02:00 CET becomes 03:00 CEST, so 02:30 does not exist that day
+        Instant spring = Instant.parse("2027-03-27T00:00:00Z");
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris 30 2 * * *").between(spring, spring.plusSeconds(3 * 86_400L),
+                5)).containsExactly(Instant.parse("2027-03-27T01:30:00Z"), Instant.parse("2027-03-29T00:30:00Z"));
+        // 31 October 2027: 03:00 CEST becomes 02:00 CET, so 02:30 comes twice; it fires the first time only
+        Instant autumn = Instant.parse("2027-10-30T00:00:00Z");
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris 30 2 * * *").between(autumn, autumn.plusSeconds(3 * 86_400L),
+                5)).containsExactly(Instant.parse("2027-10-30T00:30:00Z"), Instant.parse("2027-10-31T00:30:00Z"),
+                        Instant.parse("2027-11-01T01:30:00Z"));
+        // every 30 minutes through that night: the repeated hour's times fired the first time round
+        Instant night = Instant.parse("2027-10-30T23:00:00Z");
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris */30 * * * *").between(night, night.plusSeconds(3 * 3600L),
+                10)).containsExactly(Instant.parse("2027-10-30T23:30:00Z"), Instant.parse("2027-10-31T00:00:00Z"),
+                        Instant.parse("2027-10-31T00:30:00Z"), Instant.parse("2027-10-31T02:00:00Z"));
+    }
+
+    @Test
+    void aBadTimeZoneIsToldWhy() {
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=Europe/Pariss 0 9 * * *"))
+                .hasMessageStartingWith("has an unknown time zone: Europe/Pariss (an IANA name such as");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=europe/paris 0 9 * * *"))
+                .hasMessage("has an unknown time zone: europe/paris (did you mean Europe/Paris?)");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ= 0 9 * * *")).hasMessageContaining("needs a time zone");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=Europe/Paris")).hasMessageContaining("no schedule");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=Europe/Paris @every 5m"))
+                .hasMessageContaining("@every counts from the epoch");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=Europe/Paris 0 9 * *")).hasMessageContaining("had 4");
+        assertThatThrownBy(() -> Schedule.parse("CRON_TZ=Europe/Paris 0 0 30 2 *")).hasMessageStartingWith(
+                "never fires");
+    }
 }
