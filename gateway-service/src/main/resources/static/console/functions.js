@@ -106,8 +106,8 @@ export async function functionPage(main, onLeave, id) {
         `curl -s ${key}'${url}/hello?name=Ada'`)] : []));
   };
   showUrl(fn);
-  // when it runs by itself (UTC); blank: only when called
-  const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s, CRON_TZ=Europe/Paris 0 9 * * *',
+  // when it runs by itself (UTC, or the zone of a CRON_TZ= prefix); blank: only when called
+  const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s',
     value: fn && fn.config.schedule ? fn.config.schedule : '', spellcheck: 'false' });
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),

@@ -37,10 +37,12 @@ public final class RequestBodies {
             @Schema(description = "who may call the function's URL, /fn/{id}: public (anyone), key (a key of its "
                     + "tenant), off (no URL; null too). Left out on PUT, it stays as it is",
                     allowableValues = {"public", "key", "off"}, nullable = true) String http,
-            @Schema(description = "when it runs by itself, in UTC: a cron expression (minute hour day-of-month month "
+            @Schema(description = "when it runs by itself: a cron expression (minute hour day-of-month month "
                     + "day-of-week; 6 fields with seconds first), a macro (@hourly, @daily, @weekly, @monthly, "
-                    + "@yearly) or @every with an interval from 1s to 24h. A cron expression or macro after "
-                    + "CRON_TZ=<zone> (an IANA name such as Europe/Paris) is read on that zone's clocks. Each tick "
+                    + "@yearly) or @every with an interval from 1s to 24h. Cron expressions and macros are read in "
+                    + "UTC, or on the clocks of the zone of a CRON_TZ=<zone> (or TZ=) prefix: an IANA name such as "
+                    + "Europe/Paris, or an offset (a local time skipped by daylight saving does not fire that day; a "
+                    + "repeated one at a fixed time fires once). Each tick "
                     + "is one async invocation with the input {source: \"schedule\", schedule, time}. null or \"\" "
                     + "removes it; left out on PUT, it stays", example = "*/5 * * * *", nullable = true)
             String schedule) {

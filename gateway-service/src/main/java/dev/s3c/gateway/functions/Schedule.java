@@ -20,29 +20,37 @@ import org.springframework.scheduling.support.CronExpression;
  * counted from the epoch, so every gateway computes the same instants.
  *
  * <p>Cron expressions and macros are read in UTC, or in the time zone of a {@code CRON_TZ=Europe/Paris } (or
- * {@code TZ=}) prefix, as cronie and Go's cron read it. Across a daylight saving change they do what EventBridge
- * Scheduler does: a local time the clocks skip does not fire that day, and one they repeat fires once, the first
- * time.
+ * {@code TZ=}) prefix, as Go's robfig/cron reads it. Across a daylight saving change, a local time the clocks skip
+ * does not fire that day (as in EventBridge Scheduler); in the hour they repeat, a schedule at fixed times fires
+ * once, the first time, and one with a wildcard or step in its hour, minute or seconds goes on in real time (as
+ * Vixie cron tells the two apart).
  */
 public final class Schedule {
 
     static final int MAX_LENGTH = 100;
+    /** Room for a {@code CRON_TZ=} prefix before the expression: the longest IANA names are about 30 characters. */
+    static final int MAX_ZONE_PREFIX = 50;
     static final Duration MIN_EVERY = Duration.ofSeconds(1);
     static final Duration MAX_EVERY = Duration.ofDays(1);
     private static final java.util.regex.Pattern EVERY = java.util.regex.Pattern.compile("(?i)@every\\s+(.*)");
-    private static final java.util.regex.Pattern ZONE = java.util.regex.Pattern.compile("(?:CRON_)?TZ=(\\S*)\\s*(.*)",
+    /** A time zone prefix: the zone ends at white space or at the {@code @} of a macro written against it. */
+    private static final java.util.regex.Pattern ZONE = java.util.regex.Pattern.compile(
+            "(?:CRON_)?TZ=([^\\s@]*)\\s*(.*)",
             java.util.regex.Pattern.DOTALL | java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private final String expression;
     private final CronExpression cron;
     private final Duration every;
     private final ZoneId zone;
+    /** Whether it fires at fixed local times: then a time the clocks repeat fires only the first time. */
+    private final boolean fixedTimes;
 
-    private Schedule(String expression, CronExpression cron, Duration every, ZoneId zone) {
+    private Schedule(String expression, CronExpression cron, Duration every, ZoneId zone, boolean fixedTimes) {
         this.expression = expression;
         this.cron = cron;
         this.every = every;
         this.zone = zone;
+        this.fixedTimes = fixedTimes;
     }
 
     /**
@@ -52,8 +60,8 @@ public final class Schedule {
         if (expression == null || expression.isBlank()) {
             throw new IllegalArgumentException("must not be blank");
         }
-        if (expression.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("must be at most " + MAX_LENGTH + " characters");
+        if (expression.length() > MAX_LENGTH + MAX_ZONE_PREFIX) {
+            throw tooLong();
         }
         String text = expression.strip();
         ZoneId zone = ZoneOffset.UTC;
@@ -62,6 +70,11 @@ public final class Schedule {
         if (hasZone) {
             zone = zone(zoned.group(1));
             text = zoned.group(2);
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw tooLong();
+        }
+        if (hasZone) {
             if (text.isEmpty()) {
                 throw new IllegalArgumentException("has a time zone but no schedule: put a cron expression or a "
                         + "macro after it, as in CRON_TZ=" + zone.getId() + " 0 9 * * *");
@@ -73,11 +86,12 @@ public final class Schedule {
                 throw new IllegalArgumentException("@every counts from the epoch, the same in every time zone: "
                         + "leave the time zone out");
             }
-            return new Schedule(expression, null, every(every.group(1)), zone);
+            return new Schedule(expression, null, every(every.group(1)), zone, false);
         }
         if (text.startsWith("@")) {
             try {
-                return new Schedule(expression, CronExpression.parse(text.toLowerCase(Locale.ROOT)), null, zone);
+                String macro = text.toLowerCase(Locale.ROOT);
+                return new Schedule(expression, CronExpression.parse(macro), null, zone, !macro.equals("@hourly"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("is not a schedule: " + text + " (macros are @yearly or "
                         + "@annually, @monthly, @weekly, @daily or @midnight, @hourly, and @every <interval>)");
@@ -104,13 +118,22 @@ public final class Schedule {
             throw new IllegalArgumentException("never fires: no date matches " + text + (both ? " (a day must match "
                     + "both day fields: 13 * FRI is Friday the 13th)" : ""));
         }
-        return new Schedule(expression, cron, null, zone);
+        // the seconds (of six fields), minute and hour fields: a wildcard or step in any of them runs in real time
+        boolean fixed = true;
+        for (int i = 0; i < fields.length - 3; i++) {
+            fixed &= !fields[i].contains("*") && !fields[i].contains("/");
+        }
+        return new Schedule(expression, cron, null, zone, fixed);
+    }
+
+    private static IllegalArgumentException tooLong() {
+        return new IllegalArgumentException("must be at most " + MAX_LENGTH + " characters (and a CRON_TZ= prefix)");
     }
 
     /** A {@code CRON_TZ=} zone: an IANA name ({@code Europe/Paris}), {@code UTC}, or an offset ({@code +05:30}). */
     private static ZoneId zone(String id) {
         if (id.isEmpty()) {
-            throw new IllegalArgumentException("CRON_TZ= needs a time zone, such as CRON_TZ=Europe/Paris");
+            throw new IllegalArgumentException("needs a time zone after CRON_TZ= or TZ=, such as CRON_TZ=Europe/Paris");
         }
         try {
             return ZoneId.of(id);
@@ -159,18 +182,20 @@ public final class Schedule {
         }
         ZonedDateTime at = cron.next(after.atZone(zone));
         while (at != null && !at.toInstant().isAfter(upTo) && ticks.size() < max) {
-            if (!repeated(at)) {
+            if (!(fixedTimes && repeated(at))) {
                 ticks.add(at.toInstant());
             }
-            at = cron.next(at);
+            ZonedDateTime next = cron.next(at);
+            // ticks passed over do not count towards max: the loop relies on each next being later
+            at = next == null || next.isAfter(at) ? next : null;
         }
         return ticks;
     }
 
     /**
      * Whether {@code at} is the second time its local time comes, in the hour the clocks go back: it fired the first
-     * time. (Cron's own reading would fire a daily 02:30 twice that night; the hour skipped in spring it never
-     * fires, in both readings.)
+     * time. (Spring's reading would fire a daily 02:30 twice that night; the hour skipped in spring it never fires,
+     * in both readings.)
      */
     private boolean repeated(ZonedDateTime at) {
         ZoneOffsetTransition transition = zone.getRules().getTransition(at.toLocalDateTime());

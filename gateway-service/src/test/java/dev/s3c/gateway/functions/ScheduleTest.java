@@ -109,6 +109,14 @@ class ScheduleTest {
                 .containsExactly(Instant.parse("2026-12-08T06:30:30Z"));
         assertThat(Schedule.parse("CRON_TZ=UTC 0 9 * * *").between(T, T.plusSeconds(86_400), 3))
                 .containsExactly(Instant.parse("2026-12-08T09:00:00Z"));
+        // a macro right after the zone, white space of any kind after it, a macro in capitals
+        for (String utc : new String[] {"TZ=UTC@daily", "CRON_TZ=UTC \t 0 0 * * *", "CRON_TZ=UTC @DAILY"}) {
+            assertThat(Schedule.parse(utc).between(T, T.plusSeconds(86_400), 3)).as(utc)
+                    .containsExactly(Instant.parse("2026-12-08T00:00:00Z"));
+        }
+        // the prefix has room of its own beside the expression's 100 characters
+        String longest = "CRON_TZ=America/Argentina/ComodRivadavia 0 " + "0,".repeat(28) + "9 * * *";
+        assertThat(Schedule.parse(longest).expression()).hasSizeGreaterThan(Schedule.MAX_LENGTH);
         // it is kept as given
         assertThat(Schedule.parse("CRON_TZ=Europe/Paris 0 9 * * *").expression())
                 .isEqualTo("CRON_TZ=Europe/Paris 0 9 * * *");
@@ -125,11 +133,21 @@ class ScheduleTest {
         assertThat(Schedule.parse("CRON_TZ=Europe/Paris 30 2 * * *").between(autumn, autumn.plusSeconds(3 * 86_400L),
                 5)).containsExactly(Instant.parse("2027-10-30T00:30:00Z"), Instant.parse("2027-10-31T00:30:00Z"),
                         Instant.parse("2027-11-01T01:30:00Z"));
-        // every 30 minutes through that night: the repeated hour's times fired the first time round
+        // fixed times in the repeated hour fire the first time round; those passed over do not count towards max
         Instant night = Instant.parse("2027-10-30T23:00:00Z");
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris 0,30 2 * * *").between(night, night.plusSeconds(26 * 3600L),
+                3)).containsExactly(Instant.parse("2027-10-31T00:00:00Z"), Instant.parse("2027-10-31T00:30:00Z"),
+                        Instant.parse("2027-11-01T01:00:00Z"));
+        // a step or wildcard in the minute or hour goes on in real time through that hour, as in Vixie cron
         assertThat(Schedule.parse("CRON_TZ=Europe/Paris */30 * * * *").between(night, night.plusSeconds(3 * 3600L),
                 10)).containsExactly(Instant.parse("2027-10-30T23:30:00Z"), Instant.parse("2027-10-31T00:00:00Z"),
-                        Instant.parse("2027-10-31T00:30:00Z"), Instant.parse("2027-10-31T02:00:00Z"));
+                        Instant.parse("2027-10-31T00:30:00Z"), Instant.parse("2027-10-31T01:00:00Z"),
+                        Instant.parse("2027-10-31T01:30:00Z"), Instant.parse("2027-10-31T02:00:00Z"));
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris @hourly").between(night, night.plusSeconds(3 * 3600L), 10))
+                .containsExactly(Instant.parse("2027-10-31T00:00:00Z"), Instant.parse("2027-10-31T01:00:00Z"),
+                        Instant.parse("2027-10-31T02:00:00Z"));
+        assertThat(Schedule.parse("CRON_TZ=Europe/Paris @daily").between(night, night.plusSeconds(2 * 86_400L), 10))
+                .containsExactly(Instant.parse("2027-10-31T23:00:00Z"), Instant.parse("2027-11-01T23:00:00Z"));
     }
 
     @Test

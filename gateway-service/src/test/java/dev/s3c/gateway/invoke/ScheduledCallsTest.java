@@ -110,6 +110,18 @@ class ScheduledCallsTest {
     }
 
     @Test
+    void aScheduleInATimeZoneFiresAtThatZonesTimeWithItsTickInUtc() {
+        // 17:31 in India is 12:01 UTC
+        function = function("CRON_TZ=Asia/Kolkata 31 17 * * *", FunctionStatus.ACTIVE, SET_AT);
+        round("12:00:59.500");
+        assertThat(fired).isEmpty();
+        round("12:01:00.500");
+        assertThat(fired).containsExactly(key("12:01:00"));
+        assertThat(inputs.getFirst().toString()).isEqualTo("{\"source\":\"schedule\",\"schedule\":"
+                + "\"CRON_TZ=Asia/Kolkata 31 17 * * *\",\"time\":\"2026-12-07T12:01:00Z\"}");
+    }
+
+    @Test
     void aTickAnotherGatewayQueuedCountsAsTaken() {
         queuedElsewhere.add(key("12:00:02"));
         round("12:00:02.500");
