@@ -109,6 +109,34 @@ export async function functionPage(main, onLeave, id) {
   // when it runs by itself (UTC, or the zone of a CRON_TZ= prefix); blank: only when called
   const schedule = h('input', { type: 'text', id: 'fn-schedule', placeholder: '*/5 * * * *, @hourly, @every 30s',
     value: fn && fn.config.schedule ? fn.config.schedule : '', spellcheck: 'false' });
+  // when the schedule typed would fire, or why it would be refused, before anything is saved
+  const scheduleNext = h('div', { class: 'small', id: 'fn-schedule-next', 'aria-live': 'polite' });
+  let scheduleAsked = 0;
+  const showScheduleNext = async () => {
+    const text = schedule.value.trim();
+    const asked = ++scheduleAsked;
+    if (!text) { scheduleNext.replaceChildren(); return; }
+    try {
+      const { body } = await api('GET', `/api/schedules/next?count=3&schedule=${encodeURIComponent(text)}`);
+      if (asked !== scheduleAsked) return;
+      // 2026-12-08T09:00:00+01:00 as 2026-12-08 09:00:00 +01:00 (Z as UTC)
+      const shown = body.local.map(at => `${at.slice(0, 10)} ${at.slice(11, 19)} ${at.slice(19).replace('Z', 'UTC')}`);
+      scheduleNext.className = 'small muted';
+      scheduleNext.replaceChildren(`Schedule: next runs (${body.timeZone}) `, h('span', { id: 'fn-schedule-runs' },
+        shown.join(' · ')));
+    } catch (e) {
+      if (asked !== scheduleAsked) return;
+      const reason = e.errors && e.errors.length ? e.errors[0].reason : e.message;
+      scheduleNext.className = 'small s-failed';
+      scheduleNext.replaceChildren(`Schedule: ${reason}`);
+    }
+  };
+  let scheduleTimer = null;
+  schedule.addEventListener('input', () => {
+    clearTimeout(scheduleTimer);
+    scheduleTimer = setTimeout(showScheduleNext, 300);
+  });
+  showScheduleNext();
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
     h('option', { value: 'inactive', selected: fn && fn.status === 'inactive' }, 'inactive'));
@@ -147,10 +175,11 @@ export async function functionPage(main, onLeave, id) {
       h('label', { title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
         + '(@hourly, @daily, …) or @every with an interval; CRON_TZ=Europe/Paris before a cron expression or macro '
         + 'reads it on that zone\'s clocks. Each run is an async invocation whose input is '
-        + '{source: "schedule", schedule, time}. Blank: only when called' }, 'Schedule (UTC unless CRON_TZ=)', schedule),
+        + '{source: "schedule", schedule, time}. Blank: only when called' },
+      'Schedule (UTC unless CRON_TZ=)', schedule),
       fn ? h('label', {}, 'Status', statusSelect) : null,
       h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
-    functionUrl, version, feedback);
+    functionUrl, scheduleNext, version, feedback);
 
   main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
   const layout = fn ? h('div', { class: 'grid2' }, form, h('div', { id: 'run-column' })) : form;

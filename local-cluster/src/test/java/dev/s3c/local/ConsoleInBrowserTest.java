@@ -280,7 +280,13 @@ class ConsoleInBrowserTest {
                 .body().get("id").asString();
         browser.get(base + "/#/functions/" + ticker);
         WebElement schedule = wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-schedule")));
+        // what is typed is checked as it is typed: the reason, or when it would run on the zone's clocks
+        schedule.sendKeys("CRON_TZ=Asia/Kolkata 30 9 * * *");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-schedule-runs"), "09:30:00 +05:30"));
+        assertThat(browser.findElement(By.id("fn-schedule-next")).getText()).contains("(Asia/Kolkata)");
+        schedule.clear();
         schedule.sendKeys("every second");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-schedule-next"), "had 2 fields"));
         browser.findElement(By.id("fn-save")).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("fn-error"))).getText())
                 .contains("config.schedule");

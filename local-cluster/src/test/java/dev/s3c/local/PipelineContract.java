@@ -476,6 +476,15 @@ abstract class PipelineContract {
             assertThat(zoned.status()).as("%s", zoned.body()).isEqualTo(200);
             assertThat(zoned.body().get("config").get("schedule").asString())
                     .isEqualTo("CRON_TZ=Asia/Kolkata 0 9 1 1 *");
+            // and when it would fire can be asked before saving it: in UTC and on India's clocks
+            Api.Response next = gatewayA.get("/api/schedules/next?count=2&schedule=CRON_TZ%3DAsia%2FKolkata%200%209"
+                    + "%201%201%20*");
+            assertThat(next.status()).as("%s", next.body()).isEqualTo(200);
+            assertThat(next.body().get("timeZone").asString()).isEqualTo("Asia/Kolkata");
+            assertThat(next.body().get("next").get(0).asString()).endsWith("-01-01T03:30:00Z");
+            assertThat(next.body().get("local").get(1).asString()).endsWith("-01-01T09:00:00+05:30");
+            assertError(gatewayA.get("/api/schedules/next?schedule=CRON_TZ%3DAsia%2FKolkatta%200%209%20*%20*%20*"),
+                    400, "schedule");
             // set through gateway B, which reads it at once; A reads it within its refresh (10 s)
             Api.Response set = gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"@every 1s\"}}");
             assertThat(set.status()).as("%s", set.body()).isEqualTo(200);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.ChronoUnit;
@@ -32,6 +31,8 @@ public final class Schedule {
     static final int MAX_ZONE_PREFIX = 50;
     static final Duration MIN_EVERY = Duration.ofSeconds(1);
     static final Duration MAX_EVERY = Duration.ofDays(1);
+    /** The zone of a schedule without one, named as users write it ({@code ZoneOffset.UTC} is named "Z"). */
+    private static final ZoneId UTC = ZoneId.of("UTC");
     private static final java.util.regex.Pattern EVERY = java.util.regex.Pattern.compile("(?i)@every\\s+(.*)");
     /** A time zone prefix: the zone ends at white space or at the {@code @} of a macro written against it. */
     private static final java.util.regex.Pattern ZONE = java.util.regex.Pattern.compile(
@@ -64,7 +65,7 @@ public final class Schedule {
             throw tooLong();
         }
         String text = expression.strip();
-        ZoneId zone = ZoneOffset.UTC;
+        ZoneId zone = UTC;
         java.util.regex.Matcher zoned = ZONE.matcher(text);
         boolean hasZone = zoned.matches();
         if (hasZone) {
@@ -164,6 +165,11 @@ public final class Schedule {
     /** As it was given. */
     public String expression() {
         return expression;
+    }
+
+    /** The zone its cron expression is read in (UTC when none is given; for {@code @every}, always UTC). */
+    public ZoneId zone() {
+        return zone;
     }
 
     /**
