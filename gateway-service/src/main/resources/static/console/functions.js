@@ -117,18 +117,24 @@ export async function functionPage(main, onLeave, id) {
     const asked = ++scheduleAsked;
     if (!text) { scheduleNext.replaceChildren(); return; }
     try {
-      const { body } = await api('GET', `/api/schedules/next?count=3&schedule=${encodeURIComponent(text)}`);
+      const { body } = await api('GET', `/api/schedules/next?count=3&schedule=${encodeURIComponent(text)}`,
+        undefined, { signIn: false });
       if (asked !== scheduleAsked) return;
       // 2026-12-08T09:00:00+01:00 as 2026-12-08 09:00:00 +01:00 (Z as UTC)
       const shown = body.local.map(at => `${at.slice(0, 10)} ${at.slice(11, 19)} ${at.slice(19).replace('Z', 'UTC')}`);
       scheduleNext.className = 'small muted';
+      // each run on one line, wherever the list wraps
+      const runs = shown.flatMap((run, i) => [i ? ' · ' : '', h('span', { style: 'white-space:nowrap' }, run)]);
       scheduleNext.replaceChildren(`Schedule: next runs (${body.timeZone}) `, h('span', { id: 'fn-schedule-runs' },
-        shown.join(' · ')));
+        runs.length ? runs : 'none within 100 years'));
     } catch (e) {
       if (asked !== scheduleAsked) return;
-      const reason = e.errors && e.errors.length ? e.errors[0].reason : e.message;
-      scheduleNext.className = 'small s-failed';
-      scheduleNext.replaceChildren(`Schedule: ${reason}`);
+      const bad = e.status === 400 && e.errors.length && e.errors[0].field === 'schedule';
+      // only the schedule's own fault is shown as one; a lost session or connection is said as such
+      scheduleNext.className = bad ? 'small s-failed' : 'small muted';
+      scheduleNext.replaceChildren(bad ? `Schedule: ${e.errors[0].reason}` : e.status === 401
+        ? 'The schedule could not be checked: sign in again (saving will ask)'
+        : `The schedule could not be checked: ${e.message}`);
     }
   };
   let scheduleTimer = null;
@@ -136,6 +142,8 @@ export async function functionPage(main, onLeave, id) {
     clearTimeout(scheduleTimer);
     scheduleTimer = setTimeout(showScheduleNext, 300);
   });
+  // a check due or under way when the page is left is dropped
+  onLeave(() => { clearTimeout(scheduleTimer); scheduleAsked++; });
   showScheduleNext();
   const statusSelect = h('select', { id: 'fn-status' },
     h('option', { value: 'active', selected: !fn || fn.status === 'active' }, 'active'),
@@ -172,7 +180,7 @@ export async function functionPage(main, onLeave, id) {
         'Max concurrency', concurrency),
       h('label', { title: 'an HTTP endpoint of its own, /fn/<id>: the request is its input, what it returns the '
         + 'answer' }, 'Function URL', httpAccess),
-      h('label', { title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
+      h('label', { style: 'flex:1 1 240px', title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
         + '(@hourly, @daily, …) or @every with an interval; CRON_TZ=Europe/Paris before a cron expression or macro '
         + 'reads it on that zone\'s clocks. Each run is an async invocation whose input is '
         + '{source: "schedule", schedule, time}. Blank: only when called' },

@@ -29,7 +29,7 @@ export class ApiError extends Error {
 }
 
 /** Calls the REST API; resolves with {status, body, headers}, rejects with ApiError on a 4xx or 5xx. */
-export async function api(method, path, body) {
+export async function api(method, path, body, { signIn = true } = {}) {
   const init = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -47,7 +47,10 @@ export async function api(method, path, body) {
     try { json = JSON.parse(text); } catch { json = { message: text }; }
   }
   // the key is missing or no longer accepted: the console asks for it (its own check of the session aside)
-  if (response.status === 401 && path !== '/api/session') window.dispatchEvent(new CustomEvent('s3c:sign-in'));
+  // (not for a check made in the background, which must not take the page and its unsaved edits away)
+  if (response.status === 401 && path !== '/api/session' && signIn) {
+    window.dispatchEvent(new CustomEvent('s3c:sign-in'));
+  }
   if (!response.ok) throw new ApiError(response.status, json);
   return { status: response.status, body: json, headers: response.headers };
 }

@@ -284,6 +284,13 @@ class ConsoleInBrowserTest {
         schedule.sendKeys("CRON_TZ=Asia/Kolkata 30 9 * * *");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-schedule-runs"), "09:30:00 +05:30"));
         assertThat(browser.findElement(By.id("fn-schedule-next")).getText()).contains("(Asia/Kolkata)");
+        // the form whole, its schedule's preview at the bottom included
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1200));
+        try {
+            screenshot("function-schedule");
+        } finally {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+        }
         schedule.clear();
         schedule.sendKeys("every second");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-schedule-next"), "had 2 fields"));

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -45,9 +44,11 @@ class ScheduleController {
     record Next(String schedule, String timeZone, List<Instant> next, List<String> local) {
     }
 
-    @GetMapping(path = "/api/schedules/next", produces = MediaType.APPLICATION_JSON_VALUE)
-    Next next(@RequestParam(required = false) @Parameter(description = "a schedule as config.schedule takes it: "
-            + "*/5 * * * *, @hourly, @every 30s, CRON_TZ=Europe/Paris 0 9 * * MON-FRI") String schedule,
+    /** Up to {@code count} runs within the horizon (fewer when it fires more rarely). */
+    @GetMapping("/api/schedules/next")
+    Next next(@RequestParam(required = false) @Parameter(required = true, description = "a schedule as "
+            + "config.schedule takes it: */5 * * * *, @hourly, @every 30s, CRON_TZ=Europe/Paris 0 9 * * MON-FRI")
+            String schedule,
             @RequestParam(defaultValue = "5") @Parameter(description = "how many, 1 to " + MAX_COUNT) String count) {
         int wanted = JsonBodies.boundedInt("count", count, 1, MAX_COUNT);
         if (schedule == null || schedule.isBlank()) {

@@ -29,14 +29,17 @@ class ScheduleControllerTest {
         ScheduleController.Next every = controller.next("@every 30s", "5");
         assertThat(every.timeZone()).isEqualTo("UTC");
         assertThat(every.local()).hasSize(5).first().isEqualTo("2026-12-07T14:00:30Z");
-        // a date years away is still found
+        // a date years away is still found, and a rare one as often as it comes
         assertThat(controller.next("0 0 29 2 *", "1").next()).containsExactly(Instant.parse("2028-02-29T00:00:00Z"));
+        assertThat(controller.next("0 0 29 2 MON", "20").next()).hasSizeBetween(1, 5)
+                .allSatisfy(at -> assertThat(at.toString()).contains("-02-29T00:00:00Z"));
     }
 
     @Test
     void aBadScheduleOrCountIsA400NamingIt() {
         assertRefused(() -> controller.next("CRON_TZ=europe/paris 0 9 * * *", "5"), "schedule",
                 "has an unknown time zone: europe/paris (did you mean Europe/Paris?)");
+        assertRefused(() -> controller.next("0 0 31 2 *", "5"), "schedule", "never fires");
         assertRefused(() -> controller.next(null, "5"), "schedule", "is required");
         assertRefused(() -> controller.next(" ", "5"), "schedule", "is required");
         assertRefused(() -> controller.next("@hourly", "0"), "count", "between 1 and 20");
