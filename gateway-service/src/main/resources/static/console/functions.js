@@ -32,7 +32,7 @@ export function functionsPage(main, onLeave) {
     h('div', { class: 'panel' },
       h('label', {}, 'Search functions', search),
       h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Functions' },
-        h('thead', {}, h('tr', {}, ['Name', 'Status', 'Version', 'Timeout', 'Retries', 'Updated']
+        h('thead', {}, h('tr', {}, ['Name', 'Status', 'Triggers', 'Version', 'Timeout', 'Retries', 'Updated']
           .map(c => h('th', { scope: 'col' }, c)))), tbody)),
       status, pager));
 
@@ -44,7 +44,7 @@ export function functionsPage(main, onLeave) {
       tbody.replaceChildren(...body.items.map(f => h('tr', { 'data-function': f.name },
         h('td', {}, h('a', { href: '#/functions/' + f.id }, f.name),
           f.description ? h('div', { class: 'small muted' }, f.description) : null),
-        h('td', {}, badge(f.status)), h('td', { class: 'num' }, f.version),
+        h('td', {}, badge(f.status)), h('td', { class: 'small' }, triggers(f)), h('td', { class: 'num' }, f.version),
         h('td', { class: 'num' }, number(f.config.timeoutMs) + ' ms'), h('td', { class: 'num' }, f.config.retryCount),
         h('td', { class: 'small' }, dateTime(f.updatedAt)))));
       const pages = Math.max(1, Math.ceil(body.total / PAGE_SIZE));
@@ -63,6 +63,14 @@ export function functionsPage(main, onLeave) {
   search.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(() => { page = 0; load(); }, 250); });
   onLeave(() => clearTimeout(debounce));
   load();
+}
+
+/** What runs a function besides calls through the API: its schedule and its URL (who may call it). */
+function triggers(f) {
+  const lines = [];
+  if (f.config.schedule) lines.push(h('div', {}, 'schedule ', h('code', {}, f.config.schedule)));
+  if (f.config.http) lines.push(h('div', {}, `URL (${f.config.http === 'key' ? 'with a key' : 'public'})`));
+  return lines.length ? lines : h('span', { class: 'muted' }, 'calls only');
 }
 
 /** The editor of a new (id null) or existing function, with its run panel and executions. */

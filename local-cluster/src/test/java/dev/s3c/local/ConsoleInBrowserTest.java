@@ -121,7 +121,7 @@ class ConsoleInBrowserTest {
         WebElement table = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-function]")));
         assertThat(table.isDisplayed()).isTrue();
         assertThat(rowsText("table[aria-label=Functions] tbody tr"))
-                .anySatisfy(row -> assertThat(row).contains("fibonacci").contains("active"));
+                .anySatisfy(row -> assertThat(row).contains("fibonacci").contains("active").contains("calls only"));
         wait.until(ExpectedConditions.textToBe(By.id("live-status"), "live"));
 
         List<String> failed = failedRequests();
@@ -309,6 +309,13 @@ class ConsoleInBrowserTest {
             // (one runs every second: some may still be on their way)
             return rows.stream().filter(row -> row.contains("succeeded")).count() >= 2;
         });
+        // the list says what runs it besides calls
+        browser.get(base + "/#/functions");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-function='ticker']"),
+                "schedule @every 1s"));
+        browser.get(base + "/#/functions/" + ticker);
+        schedule = wait.until(ExpectedConditions.elementToBeClickable(By.id("fn-schedule")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-schedule-next"), "next runs (UTC)"));
         schedule.clear();
         browser.findElement(By.id("fn-save")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 3"));
