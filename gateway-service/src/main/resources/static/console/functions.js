@@ -67,9 +67,11 @@ export function functionsPage(main, onLeave) {
 
 /** What runs a function besides calls through the API: its schedule and its URL (who may call it). */
 function triggers(f) {
+  // neither fires while the function is inactive
+  const off = f.status !== 'active' ? ' (while active)' : '';
   const lines = [];
-  if (f.config.schedule) lines.push(h('div', {}, 'schedule ', h('code', {}, f.config.schedule)));
-  if (f.config.http) lines.push(h('div', {}, `URL (${f.config.http === 'key' ? 'with a key' : 'public'})`));
+  if (f.config.schedule) lines.push(h('div', {}, 'schedule ', h('code', {}, f.config.schedule), off));
+  if (f.config.http) lines.push(h('div', {}, `URL (${f.config.http === 'key' ? 'with a key' : 'public'})${off}`));
   return lines.length ? lines : h('span', { class: 'muted' }, 'calls only');
 }
 
@@ -188,9 +190,9 @@ export async function functionPage(main, onLeave, id) {
         'Max concurrency', concurrency),
       h('label', { title: 'an HTTP endpoint of its own, /fn/<id>: the request is its input, what it returns the '
         + 'answer' }, 'Function URL', httpAccess),
-      h('label', { style: 'flex:1 1 240px', title: 'runs by itself, in UTC: a cron expression (minute hour day month weekday), a macro '
-        + '(@hourly, @daily, …) or @every with an interval; CRON_TZ=Europe/Paris before a cron expression or macro '
-        + 'reads it on that zone\'s clocks. Each run is an async invocation whose input is '
+      h('label', { style: 'flex:1 1 240px', title: 'runs by itself: a cron expression (minute hour day month '
+        + 'weekday), a macro (@hourly, @daily, …) or @every with an interval, in UTC unless a CRON_TZ= prefix names '
+        + 'a zone (CRON_TZ=Europe/Paris 0 9 * * *). Each run is an async invocation whose input is '
         + '{source: "schedule", schedule, time}. Blank: only when called' },
       'Schedule (UTC unless CRON_TZ=)', schedule),
       fn ? h('label', {}, 'Status', statusSelect) : null,
