@@ -75,11 +75,9 @@ public final class Schedule {
         if (text.length() > MAX_LENGTH) {
             throw tooLong();
         }
-        if (hasZone) {
-            if (text.isEmpty()) {
-                throw new IllegalArgumentException("has a time zone but no schedule: put a cron expression or a "
-                        + "macro after it, as in CRON_TZ=" + zone.getId() + " 0 9 * * *");
-            }
+        if (hasZone && text.isEmpty()) {
+            throw new IllegalArgumentException("has a time zone but no schedule: put a cron expression or a macro "
+                    + "after it, as in CRON_TZ=" + zone.getId() + " 0 9 * * *");
         }
         java.util.regex.Matcher every = EVERY.matcher(text);
         if (every.matches()) {
@@ -173,8 +171,8 @@ public final class Schedule {
     }
 
     /**
-     * The instants it fires at after {@code after} and up to {@code upTo} (both in), oldest first, at most
-     * {@code max} of them (the oldest).
+     * The instants it fires at after {@code after} (not at it) and up to {@code upTo} (at it too), oldest first, at
+     * most {@code max} of them (the oldest).
      */
     public List<Instant> between(Instant after, Instant upTo, int max) {
         List<Instant> ticks = new ArrayList<>();
