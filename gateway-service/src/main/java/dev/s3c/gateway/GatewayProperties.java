@@ -27,6 +27,8 @@ import org.springframework.util.unit.DataSize;
  * @param queue how long the executors' queue may grow before new invocations wait at the gateway
  * @param schedules how functions with a {@code config.schedule} are fired: its catch-up is shorter than the
  *        idempotency window, which is what keeps a tick from running twice
+ * @param functionVersions how many versions of each function are kept, the current one included (older ones can be
+ *        read and restored; 1 keeps none but the current)
  */
 @ConfigurationProperties("s3c.gateway")
 public record GatewayProperties(
@@ -43,13 +45,21 @@ public record GatewayProperties(
         @DefaultValue List<String> adminKeys,
         @DefaultValue TenantDefaults tenantDefaults,
         @DefaultValue QueueLimits queue,
-        @DefaultValue Schedules schedules) {
+        @DefaultValue Schedules schedules,
+        @DefaultValue("50") int functionVersions) {
+
+    /** Versions kept per function at most: each holds its code (up to {@code maxCodeSize}). */
+    public static final int MAX_FUNCTION_VERSIONS = 1000;
 
     public GatewayProperties {
         if (instanceId == null || instanceId.isBlank()) {
             instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
         }
         apiKeys = keys(apiKeys);
+        if (functionVersions < 1 || functionVersions > MAX_FUNCTION_VERSIONS) {
+            throw new IllegalArgumentException("s3c.gateway.function-versions (S3C_FUNCTION_VERSIONS) must be 1 to "
+                    + MAX_FUNCTION_VERSIONS + ", was " + functionVersions);
+        }
         adminKeys = keys(adminKeys);
         if (schedules != null && schedules.catchUp().compareTo(idempotencyWindow) >= 0) {
             throw new IllegalArgumentException("s3c.gateway.schedules.catch-up ("

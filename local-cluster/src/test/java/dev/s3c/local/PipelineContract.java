@@ -461,6 +461,57 @@ abstract class PipelineContract {
     }
 
     @Test
+    void aFunctionsEarlierVersionsAreListedReadAndRestoredOnEitherGateway() {
+        String id = create("versioned", "function handler() { return 'v1:' + process.env.MODE; }",
+                Map.of("env", Map.of("MODE", "one"), "timeoutMs", 2000));
+        Api.Response updated = gatewayA.put("/api/functions/" + id, "{\"code\":\"function handler() { return 'v2:' "
+                + "+ process.env.MODE; }\",\"config\":{\"env\":{\"MODE\":\"two\"}}}");
+        assertThat(updated.body().get("version").asLong()).isEqualTo(2);
+        Api.Response ran = gatewayB.post("/api/functions/" + id + "/execute", "{}");
+        assertThat(ran.body().get("output").asString()).isEqualTo("v2:two");
+
+        // listed on the other gateway, by name, newest first, without code
+        Api.Response listed = gatewayB.get("/api/functions/versioned/versions");
+        assertThat(listed.status()).as("%s", listed.body()).isEqualTo(200);
+        assertThat(listed.body().get("functionId").asString()).isEqualTo(id);
+        assertThat(listed.body().get("current").asLong()).isEqualTo(2);
+        assertThat(listed.body().get("kept").asInt()).isEqualTo(50);
+        JsonNode items = listed.body().get("items");
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).get("version").asLong()).isEqualTo(2);
+        assertThat(items.get(0).get("current").asBoolean()).isTrue();
+        assertThat(items.get(1).get("version").asLong()).isEqualTo(1);
+        assertThat(items.get(1).get("current").asBoolean()).isFalse();
+        assertThat(items.get(1).has("code")).isFalse();
+        assertThat(items.get(1).get("codeBytes").asInt()).isPositive();
+        JsonNode first = gatewayB.get("/api/functions/" + id + "/versions/1").body();
+        assertThat(first.get("code").asString()).contains("'v1:'");
+        assertThat(first.get("config").get("env").get("MODE").asString()).isEqualTo("one");
+
+        // restored on B: a new version with v1's code and settings, which the executors run at once
+        Api.Response restored = gatewayB.post("/api/functions/" + id + "/versions/1/restore", "{\"version\":2}");
+        assertThat(restored.status()).as("%s", restored.body()).isEqualTo(200);
+        assertThat(restored.body().get("version").asLong()).isEqualTo(3);
+        assertThat(restored.body().get("config").get("timeoutMs").asInt()).isEqualTo(2000);
+        Api.Response again = gatewayA.post("/api/functions/" + id + "/execute", "{}");
+        assertThat(again.body().get("output").asString()).isEqualTo("v1:one");
+        String executionId = again.body().get("executionId").asString();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gatewayA.get("/api/executions/"
+                + executionId).body().path("functionVersion").asLong()).isEqualTo(3));
+
+        assertError(gatewayA.get("/api/functions/" + id + "/versions/0"), 400, "version");
+        assertThat(gatewayA.get("/api/functions/" + id + "/versions/9").status()).isEqualTo(404);
+        assertError(gatewayA.post("/api/functions/" + id + "/versions/3/restore", "{}"), 409, "version");
+        // read at version 2, changed since: not undone unseen
+        assertError(gatewayA.post("/api/functions/" + id + "/versions/1/restore", "{\"version\":2}"), 409, "version");
+        assertError(gatewayA.post("/api/functions/" + id + "/versions/1/restore", "{\"input\":{}}"), 400, "input");
+        assertThat(gatewayA.get("/api/functions/" + id).body().get("version").asLong()).isEqualTo(3);
+
+        assertThat(gatewayA.delete("/api/functions/" + id).status()).isEqualTo(204);
+        assertThat(gatewayB.get("/api/functions/" + id + "/versions").status()).isEqualTo(404);
+    }
+
+    @Test
     void aScheduledFunctionRunsOncePerTickWithTwoGatewaysFiringAndStopsWhenItsScheduleIsRemoved() {
         String id = create("every second", "function handler(event) { return event.source + ' ' + event.time; }");
         assertError(gatewayB.put("/api/functions/" + id, "{\"config\":{\"schedule\":\"@every 0s\"}}"), 400,

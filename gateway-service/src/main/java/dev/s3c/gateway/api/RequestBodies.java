@@ -56,6 +56,11 @@ public final class RequestBodies {
     public record Redrive(@Schema(description = "replaces the input") Object input) {
     }
 
+    @Schema(name = "RestoreRequest")
+    public record Restore(@Schema(description = "the function's current version, as read: 409 if it has changed since "
+            + "(left out, the restore applies to what is stored)") Long version) {
+    }
+
     @Schema(name = "LoadTestRequest", description = "give concurrency or ratePerSecond, not both")
     public record LoadTest(
             @Schema(description = "the function to call: its id, or its name in the caller's tenant",

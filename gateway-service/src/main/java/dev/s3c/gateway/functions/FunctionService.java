@@ -72,8 +72,11 @@ public class FunctionService {
     }
 
     private final Quotas quotas;
+    private final FunctionVersions versions;
 
-    FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker, Quotas quotas) {
+    FunctionService(ReactiveMongoTemplate mongo, DefinitionPublisher publisher, CodeChecker checker, Quotas quotas,
+            FunctionVersions versions) {
+        this.versions = versions;
         this.quotas = quotas;
         this.mongo = mongo;
         this.publisher = publisher;
@@ -93,7 +96,7 @@ public class FunctionService {
                 .flatMap(old -> old ? indexes.dropIndex("name_unique").onErrorResume(e -> Mono.empty()) : Mono.empty())
                 .then(indexes.createIndex(new Index().on(FunctionDocument.TENANT, Sort.Direction.ASC)
                         .on("name", Sort.Direction.ASC).unique().named("tenant_name_unique")))
-                .then();
+                .then(versions.ensureIndexes());
     }
 
     Mono<FunctionDocument> find(String id) {
@@ -458,16 +461,69 @@ public class FunctionService {
                             config,
                             spec.status() == null ? current.status() : spec.status(),
                             current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
-                    // optimistic: only replace the version we read
+                    // optimistic: only replace the version we read, and only once it is kept
                     Query same = sameVersion(id, current.version());
-                    return mongo.findAndReplace(same, next, FindAndReplaceOptions.options().returnNew())
+                    return versions.keep(current).then(mongo.findAndReplace(same, next,
+                                    FindAndReplaceOptions.options().returnNew()))
                             .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
                             .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
                                     "function " + id + " was changed concurrently; read it again and retry",
                                     List.of(new FieldError("version", "is no longer " + current.version())))))
-                            .doOnNext(saved -> forget(id, current.tenant(), current.name(), saved.name()));
+                            .doOnNext(saved -> forget(id, current.tenant(), current.name(), saved.name()))
+                            .flatMap(saved -> versions.prune(saved).thenReturn(saved));
                 })
                 .flatMap(this::deliver);
+    }
+
+    /**
+     * A new version with the code, description and settings of version {@code version} (its name and status stay as
+     * they are): a rollback, checked and stored as any update is.
+     *
+     * @param expectedVersion the current version the caller means to replace (409 when it has changed), or null
+     */
+    Mono<FunctionDocument> restore(Caller caller, String id, long version, Long expectedVersion) {
+        return find(caller, id)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
+                .flatMap(current -> {
+                    if (version == current.version()) {
+                        return Mono.error(new ApiException(HttpStatus.CONFLICT, "version " + version + " of function "
+                                + id + " is its current version", List.of(new FieldError("version",
+                                "is the current version already"))));
+                    }
+                    return versions.find(current, version)
+                            .switchIfEmpty(Mono.error(() -> versionNotFound(current, version)))
+                            .flatMap(old -> update(caller, id, restoring(old,
+                                    expectedVersion == null ? current.version() : expectedVersion)));
+                });
+    }
+
+    /** What an update needs to bring back an old version: every setting as it was, absent ones taken away. */
+    private static FunctionSpec restoring(FunctionVersions.Version old, long expectedVersion) {
+        FunctionConfig config = old.config();
+        return new FunctionSpec(null, old.description() == null ? "" : old.description(), old.code(),
+                config.timeoutMs(), config.retryCount(), null, config.maxConcurrency(),
+                config.maxConcurrency() == null, expectedVersion,
+                config.env() == null ? java.util.Map.of() : config.env(),
+                config.http() == null ? FunctionSpec.HTTP_OFF : config.http(),
+                config.schedule() == null ? FunctionSpec.SCHEDULE_OFF : config.schedule());
+    }
+
+    /** A version the function never had, or no longer keeps: 404, saying which it keeps. */
+    ApiException versionNotFound(FunctionDocument current, long version) {
+        long oldest = versions.oldestKept(current.version());
+        return new ApiException(HttpStatus.NOT_FOUND, "version " + version + " of function " + current.id()
+                + " not found: " + (version > current.version() ? "it is at version " + current.version()
+                : "it keeps versions " + oldest + " to " + current.version()), List.of());
+    }
+
+    /** The caller's function's versions, newest first (the current one first), without their code. */
+    Flux<FunctionVersions.Version> versions(FunctionDocument current) {
+        return versions.list(current);
+    }
+
+    /** One version of the caller's function, with its code, or a 404. */
+    Mono<FunctionVersions.Version> version(FunctionDocument current, long version) {
+        return versions.find(current, version).switchIfEmpty(Mono.error(() -> versionNotFound(current, version)));
     }
 
     /**
@@ -495,7 +551,7 @@ public class FunctionService {
                 .doOnNext(removed -> forget(id, removed.tenant(), removed.name()))
                 .flatMap(removed -> publisher.tombstone(id))
                 .then(mongo.remove(entry, TOMBSTONES))
-                .then();
+                .then(versions.removeAll(id));
     }
 
     static final String TOMBSTONES = "function_tombstones";
@@ -522,7 +578,8 @@ public class FunctionService {
                     Query sameEntry = Query.query(Criteria.where("_id").is(id));
                     return mongo.exists(byId(id), FunctionDocument.class).flatMap(stillThere -> {
                         if (!stillThere) {
-                            return publisher.tombstone(id).then(mongo.remove(sameEntry, TOMBSTONES)).thenReturn(true);
+                            return publisher.tombstone(id).then(mongo.remove(sameEntry, TOMBSTONES))
+                                    .then(this.versions.removeAll(id)).thenReturn(true);
                         }
                         java.util.Date at = entry.getDate("at");
                         // the delete never removed it (it failed before): no tombstone is owed

@@ -75,7 +75,8 @@ class FunctionOutboxTest {
             return Mono.empty();
         }));
         functions = new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo,
-                new dev.s3c.gateway.tenants.TenantStore(mongo), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+                new dev.s3c.gateway.tenants.TenantStore(mongo), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                new FunctionVersions(mongo, 50));
         functions.ensureIndexes().block();
     }
 

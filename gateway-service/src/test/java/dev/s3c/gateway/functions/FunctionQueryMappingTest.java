@@ -55,6 +55,18 @@ class FunctionQueryMappingTest {
         assertThat(mapped(FunctionService.byId("fn-1"))).isEqualTo("{\"_id\": \"fn-1\"}");
     }
 
+    @Test
+    void versionsAreReadAndRemovedByTheirIdsAloneAsStored() {
+        // the embedded store serves a query from its _id index only when _id is its top-level key; the ids are
+        // text, never taken for ObjectIds
+        Query query = FunctionVersions.byIds(List.of(FunctionVersions.key("0123456789abcdef01234567", 3), "f:1"));
+        assertThat(mapper.getMappedObject(query.getQueryObject(),
+                context.getPersistentEntity(FunctionVersions.Stored.class)).toJson())
+                .isEqualTo("{\"_id\": {\"$in\": [\"0123456789abcdef01234567:3\", \"f:1\"]}}");
+        assertThat(context.getPersistentEntity(FunctionVersions.Stored.class).getCollection())
+                .isEqualTo(FunctionVersions.COLLECTION);
+    }
+
     private String mapped(Query query) {
         return mapper.getMappedObject(query.getQueryObject(), context.getPersistentEntity(FunctionDocument.class))
                 .toJson();

@@ -52,7 +52,7 @@ class FunctionTenancyTest {
         when(publisher.publish(any())).thenReturn(Mono.empty());
         when(publisher.tombstone(anyString())).thenReturn(Mono.empty());
         return new FunctionService(mongo, publisher, CHECKER, new dev.s3c.gateway.tenants.Quotas(mongo, tenants,
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), new FunctionVersions(mongo, 50));
     }
 
     @AfterEach

@@ -17,6 +17,7 @@ class ApiSecurityPathsTest {
         assertThat(access("/api/functions")).isEqualTo(Access.TENANT);
         assertThat(access("/api/echo")).isEqualTo(Access.TENANT);
         assertThat(access("/api/schedules/next")).isEqualTo(Access.TENANT);
+        assertThat(access("/api/functions/f-1/versions/2/restore")).isEqualTo(Access.TENANT);
         assertThat(access("/api")).isEqualTo(Access.TENANT);
         assertThat(access("/api/tenants")).isEqualTo(Access.ADMIN);
         assertThat(access("/api/tenants/globex/keys")).isEqualTo(Access.ADMIN);
