@@ -275,6 +275,7 @@ export async function functionPage(main, onLeave, id) {
       showVersion(fn);
       showUrl(fn);
       feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));
+      main.dispatchEvent(new CustomEvent('saved'));
     } catch (e) {
       showErrors(e);
     } finally {
@@ -307,7 +308,157 @@ export async function functionPage(main, onLeave, id) {
   if (fn) {
     runPanel(main.querySelector('#run-column'), onLeave, () => fn);
     executionsPanel(main, onLeave, fn);
+    versionsPanel(main, onLeave, () => fn, () => cm.getValue() !== fn.code);
   }
+}
+
+/** Settings a version holds, as the API names them, shown as text to compare. */
+const SETTINGS = ['timeoutMs', 'retryCount', 'maxConcurrency', 'env', 'http', 'schedule'];
+const shownSetting = value => value === undefined || value === null ? 'none'
+  : typeof value === 'object' ? JSON.stringify(value) : String(value);
+
+/**
+ * The lines of `from` and `to` as a list of [mark, line]: ' ' in both, '-' only in `from`, '+' only in `to` (a longest
+ * common subsequence; null when the two are too long to compare here).
+ */
+function lineDiff(from, to) {
+  const a = from.split('\n');
+  const b = to.split('\n');
+  if (a.length * b.length > 4_000_000) return null;
+  // lcs[i][j]: the longest common subsequence of a[i..] and b[j..]
+  const lcs = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const lines = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) { lines.push([' ', a[i]]); i++; j++; }
+    else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) { lines.push(['-', a[i]]); i++; }
+    else { lines.push(['+', b[j]]); j++; }
+  }
+  return lines;
+}
+
+/**
+ * The function's versions, newest first: each earlier one can be compared with the current one (what restoring it
+ * would change) and restored, as a new version with its code, description and settings.
+ */
+function versionsPanel(main, onLeave, current, edited) {
+  const tbody = h('tbody');
+  const status = h('div', { class: 'small muted', role: 'status', id: 'versions-status' });
+  const kept = h('span', { class: 'small muted', id: 'versions-kept' });
+  let shown = null;
+  const dialog = h('dialog', { id: 'version-restore-dialog', 'aria-labelledby': 'version-restore-title' });
+  main.append(dialog);
+
+  const compare = async (v, row, button) => {
+    if (shown) { shown.remove(); }
+    if (shown && shown.dataset.version === String(v.version)) { shown = null; button.setAttribute('aria-expanded', 'false'); return; }
+    tbody.querySelectorAll('button[aria-expanded]').forEach(b => b.setAttribute('aria-expanded', 'false'));
+    const cell = h('td', { colspan: 6 });
+    shown = h('tr', { class: 'version-detail', 'data-version': v.version, id: 'version-detail' }, cell);
+    row.after(shown);
+    button.setAttribute('aria-expanded', 'true');
+    cell.append(h('div', { class: 'muted small' }, 'Loading…'));
+    try {
+      const old = (await api('GET', `/api/functions/${current().id}/versions/${v.version}`)).body;
+      const fn = current();
+      const changes = [];
+      if ((old.description || '') !== (fn.description || '')) {
+        changes.push(['description', fn.description || '(none)', old.description || '(none)']);
+      }
+      for (const key of SETTINGS) {
+        const now = shownSetting(fn.config[key]);
+        const then = shownSetting(old.config[key]);
+        if (now !== then) changes.push([`config.${key}`, now, then]);
+      }
+      const diff = lineDiff(fn.code, old.code);
+      const codeChanged = diff === null || diff.some(([mark]) => mark !== ' ');
+      cell.replaceChildren(
+        h('div', { class: 'small' }, `Restoring version ${old.version} would change the current version `
+          + `(${fn.version}) like this:`),
+        changes.length ? h('ul', { class: 'small', id: 'version-settings' }, changes.map(([field, now, then]) =>
+          h('li', {}, h('code', {}, field), ': ', now, ' → ', then))) : h('div', { class: 'small muted' },
+          'Its description and settings are the same.'),
+        !codeChanged ? h('div', { class: 'small muted' }, 'Its code is the same.')
+          : diff === null ? h('pre', { class: 'diff', id: 'version-code' }, old.code)
+          : h('pre', { class: 'diff', id: 'version-diff', 'aria-label': `code of version ${fn.version} against `
+            + `version ${old.version}: lines marked - go, lines marked + come` },
+            diff.map(([mark, line]) => h('span', { class: mark === '+' ? 'diff-add' : mark === '-' ? 'diff-del'
+              : 'diff-same' }, `${mark} ${line}`))));
+    } catch (e) {
+      cell.replaceChildren(errorBox(e));
+    }
+  };
+
+  const restore = v => {
+    const fn = current();
+    dialog.replaceChildren(
+      h('h2', { id: 'version-restore-title' }, `Restore version ${v.version}?`),
+      h('p', {}, `Version ${fn.version + 1} gets the code, description and settings of version ${v.version}; the `
+        + `name and status stay. Version ${fn.version} is kept among the earlier versions.`),
+      edited() ? h('p', { class: 's-failed' }, 'The code in the editor has changes not saved: they are lost.') : null,
+      h('form', { method: 'dialog', class: 'row', style: 'justify-content:flex-end' },
+        h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
+        h('button', { value: 'restore', class: 'primary', id: 'version-restore-confirm' }, 'Restore')));
+    dialog.onclose = async () => {
+      if (dialog.returnValue !== 'restore') return;
+      try {
+        // the version this page shows: a function changed meanwhile is a 409, not overwritten unseen
+        const { body } = await api('POST', `/api/functions/${fn.id}/versions/${v.version}/restore`,
+          { version: fn.version });
+        toast(`Version ${v.version} restored as version ${body.version}`);
+        // the form, the run panel and this list all show the new version
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      } catch (e) {
+        status.replaceChildren(errorBox(e, 'version-restore-error'));
+      }
+    };
+    dialog.returnValue = '';
+    dialog.showModal();
+  };
+
+  const row = v => {
+    const view = h('button', { type: 'button', class: 'small', 'aria-expanded': 'false',
+      'data-compare': v.version, 'aria-label': `Compare version ${v.version} with the current one` }, 'Compare');
+    const tr = h('tr', { 'data-version': v.version },
+      h('td', {}, v.version), h('td', { class: 'small' }, dateTime(v.savedAt)),
+      h('td', { class: 'small' }, v.description || ''),
+      h('td', { class: 'num small' }, number(v.codeBytes) + ' B'),
+      h('td', { class: 'small' }, v.status),
+      h('td', {}, v.current ? h('span', { class: 'small muted' }, 'current') : h('div', { class: 'row' }, view,
+        h('button', { type: 'button', class: 'small', 'data-restore': v.version, onclick: () => restore(v),
+          'aria-label': `Restore version ${v.version}…` },
+          'Restore…'))));
+    view.addEventListener('click', () => compare(v, tr, view));
+    return tr;
+  };
+
+  const load = async () => {
+    try {
+      const { body } = await api('GET', `/api/functions/${current().id}/versions`);
+      shown = null;
+      tbody.replaceChildren(...body.items.map(row));
+      kept.textContent = `the last ${number(body.kept)} are kept`;
+      status.replaceChildren(body.items.length < 2 ? 'No earlier versions yet: each save keeps the one it replaces.'
+        : '');
+    } catch (e) {
+      status.replaceChildren(errorBox(e));
+    }
+  };
+  main.append(h('section', { class: 'panel', 'aria-label': 'Versions' },
+    h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Versions'), kept),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'versions' },
+      h('thead', {}, h('tr', {}, ['Version', 'Saved', 'Description', 'Code', 'Status', '']
+        .map(c => h('th', { scope: 'col' }, c)))), tbody)), status));
+  const onSaved = () => load();
+  main.addEventListener('saved', onSaved);
+  onLeave(() => { main.removeEventListener('saved', onSaved); dialog.close(); });
+  load();
 }
 
 function runPanel(column, onLeave, current) {

@@ -324,6 +324,49 @@ class ConsoleInBrowserTest {
     }
 
     @Test
+    @Order(2)
+    void anEarlierVersionIsComparedWithTheCurrentOneAndRestored() {
+        String first = "function handler(input) {\n  return 'one';\n}";
+        String id = api.post("/api/functions", Api.json(Map.of("name", "rollback", "code", first,
+                "config", Map.of("timeoutMs", 1000)))).body().get("id").asString();
+        assertThat(api.put("/api/functions/" + id, Api.json(Map.of("description", "second", "code",
+                "function handler(input) {\n  return 'two';\n}", "config", Map.of("timeoutMs", 2000)))).status())
+                .isEqualTo(200);
+        browser.get(base + "/#/functions/" + id);
+        wait.until(d -> rowsText("#versions tbody tr").size() == 2);
+        assertThat(rowsText("#versions tbody tr").getFirst()).startsWith("2").contains("current");
+        assertThat(browser.findElement(By.id("versions-kept")).getText()).isEqualTo("the last 50 are kept");
+
+        // what restoring version 1 would change: its code line by line, its description and settings
+        browser.findElement(By.cssSelector("button[data-compare='1']")).click();
+        WebElement diff = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("version-diff")));
+        assertThat(diff.getText().lines()).containsExactly("  function handler(input) {", "-   return 'two';",
+                "+   return 'one';", "  }");
+        assertThat(browser.findElement(By.id("version-settings")).getText())
+                .contains("description: second → (none)").contains("config.timeoutMs: 2000 → 1000");
+        screenshotOf("function-versions", browser.findElement(By.cssSelector("section[aria-label=Versions]")));
+
+        // restored over code being edited: the dialog says those edits go
+        setCode("function handler(input) { return 'unsaved'; }");
+        browser.findElement(By.cssSelector("button[data-restore='1']")).click();
+        WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("version-restore-dialog")));
+        assertThat(dialog.getText()).contains("Restore version 1?").contains("Version 3 gets")
+                .contains("changes not saved");
+        browser.findElement(By.id("version-restore-confirm")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-version"), "version 3"));
+        assertThat(js("return document.querySelector('.CodeMirror').CodeMirror.getValue()")).isEqualTo(first);
+        assertThat(browser.findElement(By.id("fn-timeout")).getDomProperty("value")).isEqualTo("1000");
+        wait.until(d -> rowsText("#versions tbody tr").size() == 3);
+        assertThat(api.get("/api/functions/" + id).body().get("config").get("timeoutMs").asInt()).isEqualTo(1000);
+
+        // and the function runs the restored code
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("run-button"))).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#run-result [data-testid=execution-output]"))).getText()).contains("\"one\"");
+        assertThat(api.delete("/api/functions/" + id).status()).isEqualTo(204);
+    }
+
+    @Test
     @Order(3)
     void aFailingFunctionRetriesLandsInDeadLettersAndIsRedrivenWithNewInput() {
         var created = api.post("/api/functions", Api.json(Map.of("name", "picky", "code", """
@@ -533,6 +576,18 @@ class ConsoleInBrowserTest {
         try {
             Files.createDirectories(SCREENSHOTS);
             File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+            Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A screenshot of one part of the page. */
+    private void screenshotOf(String name, WebElement element) {
+        js("arguments[0].scrollIntoView()", element);
+        try {
+            Files.createDirectories(SCREENSHOTS);
+            File shot = element.getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
