@@ -45,6 +45,8 @@ export function renderExecution(view, trail = []) {
     h('div', { class: 'stats', style: 'margin-top:10px' },
       field('Duration', view.durationMs !== undefined ? number(view.durationMs) + ' ms' : '–'),
       field('Attempts', view.attempts ?? '–'),
+      // the function's version that ran it: its code is under the function's versions
+      field('Version', view.functionVersion ?? '–'),
       field('Cold start', view.coldStart === undefined ? '–' : view.coldStart ? 'yes' : 'no'),
       field('Instance', view.instanceId || '–'),
       field('Requested', time(view.requestedAt) || '–'),

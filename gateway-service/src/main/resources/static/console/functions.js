@@ -523,6 +523,7 @@ function executionsPanel(main, onLeave, fn) {
   let next = null;
   const row = e => h('tr', { 'data-execution-id': e.executionId },
     h('td', { class: 'small' }, time(e.requestedAt)), h('td', {}, badge(e.status)),
+    h('td', { class: 'small' }, e.functionVersion ? 'v' + e.functionVersion : ''),
     h('td', { class: 'num' }, e.durationMs !== undefined ? number(e.durationMs) + ' ms' : ''),
     h('td', { class: 'num' }, e.attempts ?? ''), h('td', {}, e.coldStart ? 'cold' : ''),
     h('td', { class: 'small' }, e.error ? e.error.message : ''),
@@ -550,7 +551,7 @@ function executionsPanel(main, onLeave, fn) {
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Executions'),
       h('div', { class: 'row' }, h('label', {}, 'Status', filter), refresh)),
     h('div', { class: 'table-wrap' }, h('table', { id: 'executions' },
-      h('thead', {}, h('tr', {}, ['Requested', 'Status', 'Duration', 'Attempts', '', 'Error', '']
+      h('thead', {}, h('tr', {}, ['Requested', 'Status', 'Version', 'Duration', 'Attempts', '', 'Error', '']
         .map(c => h('th', { scope: 'col' }, c)))), tbody)), status, more));
   // a run shows up in the list once stored, usually within a second
   const onRan = () => setTimeout(() => load(false), 1200);

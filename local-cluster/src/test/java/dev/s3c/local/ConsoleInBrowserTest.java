@@ -363,6 +363,15 @@ class ConsoleInBrowserTest {
         wait.until(ExpectedConditions.elementToBeClickable(By.id("run-button"))).click();
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(
                 By.cssSelector("#run-result [data-testid=execution-output]"))).getText()).contains("\"one\"");
+        // the result, and the function's executions once it is stored, name the version that ran
+        assertThat(browser.findElement(By.cssSelector("#run-result .execution")).getText()).contains("Version\n3");
+        // (once the restore's notice is gone: it covers the list's button, as it would a person's click)
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("toast")));
+        wait.until(d -> {
+            d.findElement(By.id("executions-refresh")).click();
+            return rowsText("#executions tbody tr").stream().anyMatch(row -> row.contains("succeeded")
+                    && row.contains("v3"));
+        });
         assertThat(api.delete("/api/functions/" + id).status()).isEqualTo(204);
     }
 
