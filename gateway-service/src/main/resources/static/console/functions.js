@@ -216,6 +216,11 @@ export async function functionPage(main, onLeave, id) {
     marked = [];
   };
   cm.on('change', clearMarks);
+  // whether the form holds changes not saved (a restore re-reads the page)
+  let edited = false;
+  cm.on('change', () => { edited = true; });
+  form.addEventListener('input', () => { edited = true; });
+  form.addEventListener('change', () => { edited = true; });
   if (sample) sample.addEventListener('change', () => cm.setValue(SAMPLES[Number(sample.value)].code));
 
   const showErrors = error => {
@@ -275,6 +280,7 @@ export async function functionPage(main, onLeave, id) {
       showVersion(fn);
       showUrl(fn);
       feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));
+      edited = false;
       main.dispatchEvent(new CustomEvent('saved'));
     } catch (e) {
       showErrors(e);
@@ -308,7 +314,7 @@ export async function functionPage(main, onLeave, id) {
   if (fn) {
     runPanel(main.querySelector('#run-column'), onLeave, () => fn);
     executionsPanel(main, onLeave, fn);
-    versionsPanel(main, onLeave, () => fn, () => cm.getValue() !== fn.code);
+    versionsPanel(main, onLeave, () => fn, () => edited);
   }
 }
 
@@ -319,28 +325,37 @@ const shownSetting = value => value === undefined || value === null ? 'none'
 
 /**
  * The lines of `from` and `to` as a list of [mark, line]: ' ' in both, '-' only in `from`, '+' only in `to` (a longest
- * common subsequence; null when the two are too long to compare here).
+ * common subsequence of what lies between their common first and last lines; null when that is too long to compare
+ * here).
  */
 function lineDiff(from, to) {
   const a = from.split('\n');
   const b = to.split('\n');
-  if (a.length * b.length > 4_000_000) return null;
-  // lcs[i][j]: the longest common subsequence of a[i..] and b[j..]
-  const lcs = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const n = a.length - head - tail;
+  const m = b.length - head - tail;
+  if ((n + 1) * (m + 1) > 4_000_000) return null;
+  // lcs[i * (m + 1) + j]: the longest common subsequence of the middle parts of a from i and b from j (one array)
+  const w = m + 1;
+  const lcs = new Uint32Array((n + 1) * w);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i * w + j] = a[head + i] === b[head + j] ? lcs[(i + 1) * w + j + 1] + 1
+        : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
     }
   }
-  const lines = [];
+  const lines = a.slice(0, head).map(line => [' ', line]);
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) { lines.push([' ', a[i]]); i++; j++; }
-    else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) { lines.push(['-', a[i]]); i++; }
-    else { lines.push(['+', b[j]]); j++; }
+  while (i < n || j < m) {
+    if (i < n && j < m && a[head + i] === b[head + j]) { lines.push([' ', a[head + i]]); i++; j++; }
+    else if (i < n && (j === m || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) { lines.push(['-', a[head + i]]); i++; }
+    else { lines.push(['+', b[head + j]]); j++; }
   }
-  return lines;
+  return lines.concat(a.slice(a.length - tail).map(line => [' ', line]));
 }
 
 /**
@@ -385,7 +400,8 @@ function versionsPanel(main, onLeave, current, edited) {
           h('li', {}, h('code', {}, field), ': ', now, ' → ', then))) : h('div', { class: 'small muted' },
           'Its description and settings are the same.'),
         !codeChanged ? h('div', { class: 'small muted' }, 'Its code is the same.')
-          : diff === null ? h('pre', { class: 'diff', id: 'version-code' }, old.code)
+          : diff === null ? h('div', {}, h('div', { class: 'small muted' }, 'Too many lines differ to compare here; '
+            + `version ${old.version}'s code:`), h('pre', { class: 'diff', id: 'version-code' }, old.code))
           : h('pre', { class: 'diff', id: 'version-diff', 'aria-label': `code of version ${fn.version} against `
             + `version ${old.version}: lines marked - go, lines marked + come` },
             diff.map(([mark, line]) => h('span', { class: mark === '+' ? 'diff-add' : mark === '-' ? 'diff-del'
@@ -401,7 +417,7 @@ function versionsPanel(main, onLeave, current, edited) {
       h('h2', { id: 'version-restore-title' }, `Restore version ${v.version}?`),
       h('p', {}, `Version ${fn.version + 1} gets the code, description and settings of version ${v.version}; the `
         + `name and status stay. Version ${fn.version} is kept among the earlier versions.`),
-      edited() ? h('p', { class: 's-failed' }, 'The code in the editor has changes not saved: they are lost.') : null,
+      edited() ? h('p', { class: 's-failed' }, 'The form has changes not saved: they are lost.') : null,
       h('form', { method: 'dialog', class: 'row', style: 'justify-content:flex-end' },
         h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
         h('button', { value: 'restore', class: 'primary', id: 'version-restore-confirm' }, 'Restore')));

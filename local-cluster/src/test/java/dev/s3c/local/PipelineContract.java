@@ -507,6 +507,20 @@ abstract class PipelineContract {
         assertError(gatewayA.post("/api/functions/" + id + "/versions/1/restore", "{\"input\":{}}"), 400, "input");
         assertThat(gatewayA.get("/api/functions/" + id).body().get("version").asLong()).isEqualTo(3);
 
+        // another tenant finds none of it, by id or by a name of its own
+        Api admin = new Api(cluster.gatewayUrl(), LocalCluster.TEST_ADMIN_KEY);
+        Api other = new Api(gatewayB.base(), admin.post("/api/tenants", "{\"id\":\"versions-tenant\"}").body()
+                .get("key").get("key").asString());
+        assertThat(other.get("/api/functions/" + id + "/versions").status()).isEqualTo(404);
+        assertThat(other.get("/api/functions/" + id + "/versions/1").status()).isEqualTo(404);
+        assertThat(other.post("/api/functions/" + id + "/versions/1/restore", "{}").status()).isEqualTo(404);
+        assertThat(other.get("/api/functions/versioned/versions").status()).isEqualTo(404);
+        // a restore as curl sends it without -d: no body, no Content-Type
+        Api.Response bare = gatewayA.call("POST", "/api/functions/versioned/versions/2/restore", null, null);
+        assertThat(bare.status()).as("%s", bare.raw().body()).isEqualTo(200);
+        assertThat(bare.body().get("version").asLong()).isEqualTo(4);
+        assertThat(bare.body().get("code").asString()).contains("'v2:'");
+
         assertThat(gatewayA.delete("/api/functions/" + id).status()).isEqualTo(204);
         assertThat(gatewayB.get("/api/functions/" + id + "/versions").status()).isEqualTo(404);
     }

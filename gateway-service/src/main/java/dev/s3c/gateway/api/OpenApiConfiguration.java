@@ -27,9 +27,9 @@ class OpenApiConfiguration {
     private static final Map<String, String> REFUSALS = Map.of(
             "400", "bad input: the errors name each field and the reason",
             "401", "no API key, or not one of this platform's (Authorization: Bearer <key>)",
-            "404", "no such function, execution, dead letter or load test",
+            "404", "no such function, function version, execution, dead letter or load test",
             "409", "conflict: a name taken, an inactive function, a function changed since the version sent, a load "
-                    + "test already running",
+                    + "test already running, a restore of the current version",
             "413", "code, input or body too large",
             "503", "Kafka or the monitor did not answer; nothing was changed");
 

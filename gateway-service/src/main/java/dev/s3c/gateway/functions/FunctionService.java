@@ -96,7 +96,7 @@ public class FunctionService {
                 .flatMap(old -> old ? indexes.dropIndex("name_unique").onErrorResume(e -> Mono.empty()) : Mono.empty())
                 .then(indexes.createIndex(new Index().on(FunctionDocument.TENANT, Sort.Direction.ASC)
                         .on("name", Sort.Direction.ASC).unique().named("tenant_name_unique")))
-                .then(versions.ensureIndexes());
+                .then();
     }
 
     Mono<FunctionDocument> find(String id) {
@@ -464,8 +464,8 @@ public class FunctionService {
                     // optimistic: only replace the version we read, and only once it is kept
                     Query same = sameVersion(id, current.version());
                     return versions.keep(current).then(mongo.findAndReplace(same, next,
-                                    FindAndReplaceOptions.options().returnNew()))
-                            .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name()))
+                                    FindAndReplaceOptions.options().returnNew())
+                            .onErrorMap(DuplicateKeyException.class, e -> nameTaken(next.name())))
                             .switchIfEmpty(Mono.error(() -> new ApiException(HttpStatus.CONFLICT,
                                     "function " + id + " was changed concurrently; read it again and retry",
                                     List.of(new FieldError("version", "is no longer " + current.version())))))
@@ -500,6 +500,16 @@ public class FunctionService {
     /** What an update needs to bring back an old version: every setting as it was, absent ones taken away. */
     private static FunctionSpec restoring(FunctionVersions.Version old, long expectedVersion) {
         FunctionConfig config = old.config();
+        if (config.schedule() != null) {
+            try {
+                // read by this gateway's rules and time zones, which may have changed since it was stored
+                Schedule.parse(config.schedule());
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(HttpStatus.CONFLICT, "version " + old.version() + "'s schedule is not one any "
+                        + "more: " + e.getMessage(), List.of(new FieldError("config.schedule", "of version "
+                        + old.version() + ": " + e.getMessage())));
+            }
+        }
         return new FunctionSpec(null, old.description() == null ? "" : old.description(), old.code(),
                 config.timeoutMs(), config.retryCount(), null, config.maxConcurrency(),
                 config.maxConcurrency() == null, expectedVersion,
@@ -535,12 +545,14 @@ public class FunctionService {
         return find(caller, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                 .flatMap(f -> mongo.upsert(Query.query(Criteria.where("_id").is(id)), new Update()
                         .set(FunctionDocument.TENANT, f.tenant()).set("name", f.name())
-                        .set("deletedAt", new java.util.Date()), DELETED))
-                .then(delete(id));
+                        .set("deletedAt", new java.util.Date()), DELETED).thenReturn(f))
+                .flatMap(f -> delete(id, f.version()));
     }
 
-    private Mono<Void> delete(String id) {
-        org.bson.Document pending = new org.bson.Document("at", new java.util.Date());
+    /** @param version the function's version as last read: its versions kept go with it */
+    private Mono<Void> delete(String id, long version) {
+        org.bson.Document pending = new org.bson.Document("at", new java.util.Date()).append(TOMBSTONE_VERSION,
+                version);
         Query entry = Query.query(Criteria.where("_id").is(id));
         return mongo.upsert(entry, Update.fromDocument(new org.bson.Document("$set", pending)), TOMBSTONES)
                 .flatMap(upserted -> mongo.findAndRemove(byId(id), FunctionDocument.class)
@@ -549,10 +561,14 @@ public class FunctionService {
                                 ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty())
                                 .then(Mono.error(ApiException.notFound("function " + id))))))
                 .doOnNext(removed -> forget(id, removed.tenant(), removed.name()))
-                .flatMap(removed -> publisher.tombstone(id))
-                .then(mongo.remove(entry, TOMBSTONES))
-                .then(versions.removeAll(id));
+                .flatMap(removed -> publisher.tombstone(id)
+                        .then(versions.removeAll(id, Math.max(version, removed.version()))))
+                // versions left by a failed removal keep the entry, so the reconciliation removes them
+                .flatMap(removed -> removed ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty());
     }
+
+    /** The version a deleted function was at, in its outbox entry: how far back its kept versions go. */
+    private static final String TOMBSTONE_VERSION = "version";
 
     static final String TOMBSTONES = "function_tombstones";
     /** An outbox entry of a delete still under way is left alone this long. */
@@ -578,8 +594,13 @@ public class FunctionService {
                     Query sameEntry = Query.query(Criteria.where("_id").is(id));
                     return mongo.exists(byId(id), FunctionDocument.class).flatMap(stillThere -> {
                         if (!stillThere) {
-                            return publisher.tombstone(id).then(mongo.remove(sameEntry, TOMBSTONES))
-                                    .then(this.versions.removeAll(id)).thenReturn(true);
+                            Number version = entry.get(TOMBSTONE_VERSION, Number.class);
+                            return publisher.tombstone(id)
+                                    .then(version == null ? Mono.just(true)
+                                            : this.versions.removeAll(id, version.longValue()))
+                                    .flatMap(removed -> removed ? mongo.remove(sameEntry, TOMBSTONES).then()
+                                            : Mono.<Void>empty())
+                                    .thenReturn(true);
                         }
                         java.util.Date at = entry.getDate("at");
                         // the delete never removed it (it failed before): no tombstone is owed

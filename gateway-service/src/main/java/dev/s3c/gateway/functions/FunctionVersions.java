@@ -13,9 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.annotation.Id;
-import org.springframework.data.domain.Sort;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
-import org.springframework.data.mongodb.core.index.Index;
 import org.springframework.data.mongodb.core.mapping.Document;
 import org.springframework.data.mongodb.core.query.Criteria;
 import org.springframework.data.mongodb.core.query.Query;
@@ -30,14 +28,19 @@ import reactor.core.publisher.Mono;
  * in all, the current one included.
  *
  * <p>Versions are read and removed by their ids ({@code <functionId>:<version>}), which every store serves from its
- * {@code _id} index (the embedded one uses no other); only a deleted function's versions are found by
- * {@code functionId}, rarely.
+ * {@code _id} index (the embedded one uses no other): a listing, a prune and a deleted function's removal name the
+ * ids of the versions they may find.
  */
 @Component
-public class FunctionVersions {
+class FunctionVersions {
 
     static final String COLLECTION = "function_versions";
-    static final String FUNCTION_ID = "functionId";
+    /**
+     * How far below the versions kept a prune looks, and twice that below a deleted function's version its removal:
+     * versions left there by a lowered setting, a failed prune, or an update that kept a version just pruned and then
+     * lost its race go with a later prune or the function (further down they stay, unlisted).
+     */
+    private static final int SWEPT = GatewayProperties.MAX_FUNCTION_VERSIONS;
     private static final Logger log = LoggerFactory.getLogger(FunctionVersions.class);
 
     private final ReactiveMongoTemplate mongo;
@@ -104,12 +107,6 @@ public class FunctionVersions {
         return Math.max(1, current - kept + 1);
     }
 
-    /** A deleted function's versions are found by its id. */
-    Mono<Void> ensureIndexes() {
-        return mongo.indexOps(COLLECTION).createIndex(new Index().on(FUNCTION_ID, Sort.Direction.ASC)
-                .named("function_id")).then();
-    }
-
     /**
      * Keeps the function's version that an update is about to replace. Written before the replacement, so no
      * version is ever replaced without being kept; the same content whoever writes it (a version never changes), so
@@ -119,24 +116,33 @@ public class FunctionVersions {
         return kept < 2 ? Mono.empty() : mongo.save(Stored.of(replaced)).then();
     }
 
-    /** After an update to {@code saved}: the version that no longer fits goes (a failure only leaves it unlisted). */
+    /**
+     * After an update to {@code saved}: the version that no longer fits goes, with any left below it. A failure is
+     * logged and leaves them stored, unlisted, for the next prune.
+     */
     Mono<Void> prune(FunctionDocument saved) {
         long gone = saved.version() - kept;
-        if (kept < 2 || gone < 1) {
+        if (gone < 1) {
             return Mono.empty();
         }
-        return mongo.remove(byIds(List.of(key(saved.id(), gone))), COLLECTION)
-                .doOnError(e -> log.warn("Version {} of function {} could not be removed: {}", gone, saved.id(),
-                        e.toString()))
+        return mongo.remove(byIds(keys(saved.id(), Math.max(1, gone - SWEPT), gone)), Stored.class)
+                .doOnError(e -> log.warn("Versions up to {} of function {} could not be removed: {}", gone,
+                        saved.id(), e.toString()))
                 .onErrorResume(e -> Mono.empty()).then();
+    }
+
+    /** The ids of the function's versions {@code from} to {@code to}, both included. */
+    private static List<String> keys(String functionId, long from, long to) {
+        List<String> ids = new ArrayList<>();
+        for (long v = from; v <= to; v++) {
+            ids.add(key(functionId, v));
+        }
+        return ids;
     }
 
     /** The function's versions, newest first, without their code: the current one and those kept before it. */
     Flux<Version> list(FunctionDocument current) {
-        List<String> ids = new ArrayList<>();
-        for (long v = current.version() - 1; v >= oldestKept(current.version()); v--) {
-            ids.add(key(current.id(), v));
-        }
+        List<String> ids = keys(current.id(), oldestKept(current.version()), current.version() - 1);
         Query query = byIds(ids);
         query.fields().exclude("code");
         Flux<Version> earlier = ids.isEmpty() ? Flux.empty() : mongo.find(query, Stored.class)
@@ -160,16 +166,26 @@ public class FunctionVersions {
                 .map(s -> Version.of(s, true));
     }
 
-    /** The versions of a function just deleted go with it. */
-    Mono<Void> removeAll(String functionId) {
-        return mongo.remove(Query.query(Criteria.where(FUNCTION_ID).is(functionId)), COLLECTION)
-                .doOnError(e -> log.warn("The versions of deleted function {} could not be removed: {}", functionId,
-                        e.toString()))
-                .onErrorResume(e -> Mono.empty()).then();
+    /**
+     * The versions of a function just deleted at {@code version} go with it.
+     *
+     * @return whether they went (a failure is logged: the delete's outbox entry stays, for the reconciliation)
+     */
+    Mono<Boolean> removeAll(String functionId, long version) {
+        return mongo.remove(byIds(keys(functionId, Math.max(1, version - 2L * SWEPT), version)), Stored.class)
+                .thenReturn(true)
+                .onErrorResume(e -> {
+                    log.warn("The versions of deleted function {} could not be removed yet: {}", functionId,
+                            e.toString());
+                    return Mono.just(false);
+                });
     }
 
-    /** Versions by their ids: a query of {@code _id} alone, which the embedded store serves from its index. */
+    /**
+     * Versions by their ids: a query of {@code _id} alone, which the embedded store serves from its index (named by
+     * the property, {@code id}: Spring Data maps {@code _id} too, but through an exception built and caught).
+     */
     static Query byIds(List<String> ids) {
-        return Query.query(Criteria.where("_id").in(ids));
+        return Query.query(Criteria.where("id").in(ids));
     }
 }

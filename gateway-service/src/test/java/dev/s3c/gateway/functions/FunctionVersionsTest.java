@@ -176,6 +176,43 @@ class FunctionVersionsTest {
     }
 
     @Test
+    void versionsBeyondALoweredSettingGoWithTheNextUpdate() {
+        FunctionService generous = functions(50);
+        String id = generous.create(OWNER.tenant(), new FunctionSpec("lowered", null, "return 1;", null, null,
+                null)).block().id();
+        for (int v = 2; v <= 11; v++) {
+            generous.update(OWNER, id, code("return " + v + ";")).block();
+        }
+        assertThat(storedIds()).hasSize(10);
+
+        FunctionService sparing = functions(3);
+        sparing.update(OWNER, id, code("return 12;")).block();
+        assertThat(listed(sparing, id)).containsExactly(12L, 11L, 10L);
+        assertThat(storedIds()).containsExactlyInAnyOrder(id + ":10", id + ":11");
+    }
+
+    @Test
+    void aDeleteThatDidNotFinishLeavesItsVersionsToTheReconciliation() {
+        FunctionService functions = functions(50);
+        String id = functions.create(OWNER.tenant(), new FunctionSpec("half-deleted", null, "return 1;", null, null,
+                null)).block().id();
+        functions.update(OWNER, id, code("return 2;")).block();
+        functions.update(OWNER, id, code("return 3;")).block();
+        // what a delete leaves when it stops after removing the function: its outbox entry, naming its version
+        mongo.upsert(org.springframework.data.mongodb.core.query.Query.query(
+                org.springframework.data.mongodb.core.query.Criteria.where("_id").is(id)),
+                new org.springframework.data.mongodb.core.query.Update().set("at", new java.util.Date())
+                        .set("version", 3L), FunctionService.TOMBSTONES).block();
+        mongo.remove(FunctionService.byId(id), FunctionDocument.class).block();
+        assertThat(storedIds()).hasSize(2);
+
+        assertThat(functions.reconcile().block()).isEqualTo(1);
+
+        assertThat(storedIds()).isEmpty();
+        assertThat(mongo.findAll(Document.class, FunctionService.TOMBSTONES).collectList().block()).isEmpty();
+    }
+
+    @Test
     void withOneVersionKeptNothingIsStoredBesideTheFunction() {
         FunctionService functions = functions(1);
         String id = functions.create(OWNER.tenant(), new FunctionSpec("single", null, "return 1;", null, null,
