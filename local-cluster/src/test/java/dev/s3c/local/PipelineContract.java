@@ -461,6 +461,34 @@ abstract class PipelineContract {
     }
 
     @Test
+    void aReadOfAnExecutionWaitsUntilItIsFinalWhenAskedToOnEitherGateway() {
+        String id = create("waited-for", "function handler() { const end = Date.now() + 700; while (Date.now() < end) "
+                + "{} return 'done'; }");
+        // accepted on A and read on B, where it is not found until stored: one read that waits gets the result
+        String first = gatewayA.post("/api/functions/" + id + "/execute?mode=async", "{}").body().get("executionId")
+                .asString();
+        Api.Response waited = gatewayB.get("/api/executions/" + first + "?wait=30");
+        assertThat(waited.status()).as("%s", waited.body()).isEqualTo(200);
+        assertThat(waited.body().get("status").asString()).isEqualTo("succeeded");
+        assertThat(waited.body().get("output").asString()).isEqualTo("done");
+
+        // a wait shorter than the run answers as the execution stands when it is over
+        String second = gatewayA.post("/api/functions/" + id + "/execute?mode=async", "{}").body().get("executionId")
+                .asString();
+        Api.Response early = gatewayA.get("/api/executions/" + second + "?wait=100ms");
+        assertThat(early.status()).isEqualTo(200);
+        assertThat(early.body().get("status").asString()).isIn("queued", "running");
+        assertThat(gatewayA.get("/api/executions/" + second + "?wait=20s").body().get("status").asString())
+                .isEqualTo("succeeded");
+
+        assertError(gatewayA.get("/api/executions/" + second + "?wait=soon"), 400, "wait");
+        assertError(gatewayA.get("/api/executions/" + second + "?wait=61"), 400, "wait");
+        // one that never was is a 404, after a few seconds of looking when waited for
+        assertThat(gatewayB.get("/api/executions/00000000-0000-4000-8000-000000000000?wait=1").status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void aFunctionsEarlierVersionsAreListedReadAndRestoredOnEitherGateway() {
         String id = create("versioned", "function handler() { return 'v1:' + process.env.MODE; }",
                 Map.of("env", Map.of("MODE", "one"), "timeoutMs", 2000));

@@ -1,7 +1,10 @@
 package dev.s3c.gateway.api;
 
 import dev.s3c.contracts.JsonCodec;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
+import org.springframework.boot.convert.DurationStyle;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
@@ -86,5 +89,24 @@ public final class JsonBodies {
             throw ApiException.badRequest("id", "must be an execution id (a UUID)");
         }
         return id;
+    }
+
+    /**
+     * A {@code wait} query parameter (execute's, and a read of an execution's): seconds when the unit is left out
+     * ({@code 5}), else as Boot reads durations: {@code 500ms}, {@code 2s}, {@code PT2S}; 0 to {@code max}.
+     */
+    public static Duration waitParameter(String wait, Duration byDefault, Duration max) {
+        if (wait == null || wait.isBlank()) {
+            return byDefault;
+        }
+        try {
+            Duration asked = DurationStyle.detectAndParse(wait.strip(), ChronoUnit.SECONDS);
+            if (!asked.isNegative() && asked.compareTo(max) <= 0) {
+                return asked;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
     }
 }

@@ -8,7 +8,11 @@ import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.invoke.RecentlyAccepted;
 import dev.s3c.gateway.tenants.Caller;
 import io.swagger.v3.oas.annotations.Parameter;
+import dev.s3c.gateway.GatewayProperties;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -36,8 +40,11 @@ class ExecutionController {
     private final ExecutionListing listing;
 
     private final FunctionService functions;
+    private final Duration maxWait;
 
-    ExecutionController(ReactiveMongoTemplate mongo, RecentlyAccepted recent, FunctionService functions) {
+    ExecutionController(ReactiveMongoTemplate mongo, RecentlyAccepted recent, FunctionService functions,
+            GatewayProperties properties) {
+        this.maxWait = properties.maxSyncWait();
         this.mongo = mongo;
         this.recent = recent;
         this.functions = functions;
@@ -49,13 +56,52 @@ class ExecutionController {
      * missing one.
      */
     @GetMapping("/api/executions/{id}")
-    Mono<ExecutionView> get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+    Mono<ExecutionView> get(@PathVariable String id, @RequestParam(required = false) @Parameter(description = "wait up "
+            + "to this long for the execution to be final (seconds, or a duration such as 500ms; at most the longest "
+            + "sync wait): answered as soon as it is, or as it stands when the wait is over") String wait,
+            @AuthenticationPrincipal Caller caller) {
         JsonBodies.executionId(id);
+        Duration waitFor = JsonBodies.waitParameter(wait, Duration.ZERO, maxWait);
+        Mono<Optional<ExecutionView>> read = Mono.defer(() -> find(id, caller));
+        if (!waitFor.isZero()) {
+            long start = System.nanoTime();
+            long deadline = start + waitFor.toNanos();
+            // one accepted by another gateway is not found until it is stored, usually within a second
+            long notFoundDeadline = start + Math.min(waitFor.toNanos(), UNSTORED_PATIENCE.toNanos());
+            AtomicInteger reads = new AtomicInteger();
+            read = read.expand(found -> {
+                long until = found.isPresent() ? deadline : notFoundDeadline;
+                long left = until - System.nanoTime();
+                if (found.isPresent() && found.get().status().terminal() || left <= 0) {
+                    return Mono.empty();
+                }
+                return Mono.delay(Duration.ofNanos(Math.min(left, pause(reads.incrementAndGet()).toNanos())))
+                        .then(find(id, caller));
+            }).last();
+        }
+        return read.flatMap(found -> Mono.justOrEmpty(found))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("execution " + id)));
+    }
+
+    /** How long a read that waits looks for an execution not found (yet) before it answers 404. */
+    static final Duration UNSTORED_PATIENCE = Duration.ofSeconds(5);
+
+    /**
+     * Between reads of an execution waited for: soon at first (most finish within milliseconds), then twice a
+     * second, so a client waiting long costs the store two reads a second, not a poll loop's dozens.
+     */
+    static Duration pause(int read) {
+        return Duration.ofMillis(Math.min(500, 25L << Math.min(read, 5)));
+    }
+
+    /** The execution if it is the caller's (stored, or accepted here and not stored yet), else empty. */
+    private Mono<Optional<ExecutionView>> find(String id, Caller caller) {
         return mongo.findById(id, Document.class, ExecutionRecord.COLLECTION)
                 .map(ExecutionView::of)
                 .switchIfEmpty(Mono.defer(() -> Mono.justOrEmpty(recent.find(id).map(ExecutionView::queued))))
                 .filterWhen(view -> functions.owns(caller, view.functionId()))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("execution " + id)));
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty());
     }
 
     /**

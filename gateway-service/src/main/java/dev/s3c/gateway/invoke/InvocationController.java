@@ -28,10 +28,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.springframework.boot.convert.DurationStyle;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -358,23 +356,7 @@ class InvocationController {
     }
 
     private Duration parseWait(String wait) {
-        return parseWait(wait, properties.syncWait(), properties.maxSyncWait());
-    }
-
-    /** Seconds when the unit is left out ({@code 5}), else as Boot reads durations: {@code 500ms}, {@code 2s}, {@code PT2S}. */
-    static Duration parseWait(String wait, Duration byDefault, Duration max) {
-        if (wait == null || wait.isBlank()) {
-            return byDefault;
-        }
-        try {
-            Duration asked = DurationStyle.detectAndParse(wait.strip(), ChronoUnit.SECONDS);
-            if (!asked.isNegative() && asked.compareTo(max) <= 0) {
-                return asked;
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        throw ApiException.badRequest("wait", "must be seconds (or e.g. 500ms) from 0 to " + max.toSeconds());
+        return JsonBodies.waitParameter(wait, properties.syncWait(), properties.maxSyncWait());
     }
 
     /** @param function the function's id or name, as the path gave it */
