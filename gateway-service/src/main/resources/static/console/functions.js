@@ -446,10 +446,13 @@ function versionsPanel(main, onLeave, current, edited) {
       h('td', { class: 'small' }, v.description || ''),
       h('td', { class: 'num small' }, number(v.codeBytes) + ' B'),
       h('td', { class: 'small' }, v.status),
-      h('td', {}, v.current ? h('span', { class: 'small muted' }, 'current') : h('div', { class: 'row' }, view,
-        h('button', { type: 'button', class: 'small', 'data-restore': v.version, onclick: () => restore(v),
-          'aria-label': `Restore version ${v.version}…` },
-          'Restore…'))));
+      h('td', {}, h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'small', 'data-executions': v.version,
+          'aria-label': `Executions of version ${v.version}`,
+          onclick: () => main.dispatchEvent(new CustomEvent('show-version', { detail: v.version })) }, 'Executions'),
+        v.current ? h('span', { class: 'small muted' }, 'current') : [view,
+          h('button', { type: 'button', class: 'small', 'data-restore': v.version, onclick: () => restore(v),
+            'aria-label': `Restore version ${v.version}…` }, 'Restore…')])));
     view.addEventListener('click', () => compare(v, tr, view));
     return tr;
   };
@@ -533,9 +536,12 @@ function executionsPanel(main, onLeave, fn) {
   const filter = h('select', { id: 'executions-status' }, h('option', { value: '' }, 'all'),
     ['succeeded', 'failed', 'timed_out', 'rejected', 'running', 'queued']
       .map(s => h('option', { value: s }, s.replace('_', ' '))));
+  // the runs of one version of the function (blank: all)
+  const version = h('input', { type: 'number', id: 'executions-version', min: 1, placeholder: 'all',
+    style: 'width:6em' });
   const tbody = h('tbody');
   const more = h('button', { hidden: true }, 'Older executions');
-  const status = h('div', { class: 'small muted', role: 'status' });
+  const status = h('div', { class: 'small muted', role: 'status', id: 'executions-note' });
   let next = null;
   const row = e => h('tr', { 'data-execution-id': e.executionId },
     h('td', { class: 'small' }, time(e.requestedAt)), h('td', {}, badge(e.status)),
@@ -546,7 +552,8 @@ function executionsPanel(main, onLeave, fn) {
     h('td', {}, h('a', { href: '#/executions/' + e.executionId, class: 'small' }, 'details')));
   const load = async (append) => {
     const url = append && next ? next
-      : `/api/functions/${fn.id}/logs?limit=20` + (filter.value ? '&status=' + filter.value : '');
+      : `/api/functions/${fn.id}/logs?limit=20` + (filter.value ? '&status=' + filter.value : '')
+        + (version.value ? '&version=' + encodeURIComponent(version.value) : '');
     try {
       const { body, headers } = await api('GET', url);
       const link = headers.get('Link');
@@ -555,20 +562,31 @@ function executionsPanel(main, onLeave, fn) {
       more.hidden = !next;
       const rows = body.map(row);
       if (append) tbody.append(...rows); else tbody.replaceChildren(...rows);
-      status.textContent = tbody.children.length === 0 ? 'No executions yet.' : '';
+      status.textContent = tbody.children.length > 0 ? '' : !version.value && !filter.value ? 'No executions yet.'
+        : next ? 'None among the newest executions: "Older executions" looks further.' : 'None match.';
     } catch (e) {
       status.replaceChildren(errorBox(e));
     }
   };
   filter.addEventListener('change', () => load(false));
+  version.addEventListener('change', () => load(false));
+  // a version's "Executions" button in the versions panel
+  const onShowVersion = event => {
+    version.value = event.detail;
+    load(false);
+    section.scrollIntoView({ block: 'start' });
+  };
+  main.addEventListener('show-version', onShowVersion);
+  onLeave(() => main.removeEventListener('show-version', onShowVersion));
   more.addEventListener('click', () => load(true));
   const refresh = h('button', { type: 'button', id: 'executions-refresh', onclick: () => load(false) }, 'Refresh');
-  main.append(h('section', { class: 'panel', 'aria-label': 'Executions' },
+  const section = h('section', { class: 'panel', 'aria-label': 'Executions' },
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Executions'),
-      h('div', { class: 'row' }, h('label', {}, 'Status', filter), refresh)),
+      h('div', { class: 'row' }, h('label', {}, 'Status', filter), h('label', {}, 'Version', version), refresh)),
     h('div', { class: 'table-wrap' }, h('table', { id: 'executions' },
       h('thead', {}, h('tr', {}, ['Requested', 'Status', 'Version', 'Duration', 'Attempts', '', 'Error', '']
-        .map(c => h('th', { scope: 'col' }, c)))), tbody)), status, more));
+        .map(c => h('th', { scope: 'col' }, c)))), tbody)), status, more);
+  main.append(section);
   // a run shows up in the list once stored, usually within a second
   const onRan = () => setTimeout(() => load(false), 1200);
   main.addEventListener('ran', onRan);

@@ -372,6 +372,15 @@ class ConsoleInBrowserTest {
             return rowsText("#executions tbody tr").stream().anyMatch(row -> row.contains("succeeded")
                     && row.contains("v3"));
         });
+        // each version's runs, from its row
+        browser.findElement(By.cssSelector("button[data-executions='2']")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("executions-note"), "None match."));
+        assertThat(browser.findElement(By.id("executions-version")).getDomProperty("value")).isEqualTo("2");
+        browser.findElement(By.cssSelector("button[data-executions='3']")).click();
+        wait.until(d -> {
+            List<String> rows = rowsText("#executions tbody tr");
+            return rows.size() == 1 && rows.getFirst().contains("v3");
+        });
         assertThat(api.delete("/api/functions/" + id).status()).isEqualTo(204);
     }
 

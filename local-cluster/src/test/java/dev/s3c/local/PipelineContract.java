@@ -526,6 +526,17 @@ abstract class PipelineContract {
         String executionId = again.body().get("executionId").asString();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gatewayA.get("/api/executions/"
                 + executionId).body().path("functionVersion").asLong()).isEqualTo(3));
+        // a function's executions of one version
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode ofTwo = gatewayA.get("/api/functions/" + id + "/logs?version=2").body();
+            assertThat(ofTwo).hasSize(1);
+            assertThat(ofTwo.get(0).get("output").asString()).isEqualTo("v2:two");
+        });
+        JsonNode ofThree = gatewayB.get("/api/functions/versioned/logs?version=3&status=succeeded").body();
+        assertThat(ofThree).hasSize(1);
+        assertThat(ofThree.get(0).get("executionId").asString()).isEqualTo(executionId);
+        assertThat(gatewayB.get("/api/functions/versioned/logs?version=1").body()).isEmpty();
+        assertError(gatewayA.get("/api/functions/" + id + "/logs?version=v2"), 400, "version");
 
         assertError(gatewayA.get("/api/functions/" + id + "/versions/0"), 400, "version");
         assertThat(gatewayA.get("/api/functions/" + id + "/versions/9").status()).isEqualTo(404);

@@ -104,6 +104,19 @@ class ExecutionController {
                 .defaultIfEmpty(Optional.empty());
     }
 
+    /** A {@code version} filter: a whole number from 1, or a 400 naming it. */
+    static long functionVersion(String text) {
+        try {
+            long version = Long.parseLong(text.strip());
+            if (version >= 1) {
+                return version;
+            }
+        } catch (NumberFormatException e) {
+            // told below
+        }
+        throw ApiException.badRequest("version", "must be a version of the function, a whole number from 1");
+    }
+
     /**
      * The function's executions, newest first. A {@code Link: <…&cursor=…>; rel="next"} header points at the next
      * page while there may be one.
@@ -113,16 +126,22 @@ class ExecutionController {
             @PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
             @RequestParam(required = false) String status, @RequestParam(defaultValue = "50") String limit,
             @RequestParam(required = false) String cursor,
+            @RequestParam(required = false) @Parameter(description = "only the executions run by this version of "
+                    + "the function") String version,
             @AuthenticationPrincipal Caller caller) {
         FunctionService.idOrName(id);
         int max = JsonBodies.boundedInt("limit", limit, 1, MAX_LIMIT);
         Predicate<ExecutionView> filter = view -> true;
+        Long ranBy = version == null ? null : functionVersion(version);
+        if (ranBy != null) {
+            filter = view -> ranBy.equals(view.functionVersion());
+        }
         String wantedWire = null;
         if (status != null && !status.isBlank()) {
             ExecutionStatus wanted = ExecutionStatus.fromWire(status.strip()).orElseThrow(() -> ApiException.badRequest(
                     "status", "must be one of " + Arrays.stream(ExecutionStatus.values()).map(ExecutionStatus::wire)
                             .collect(Collectors.joining(", "))));
-            filter = view -> view.status() == wanted;
+            filter = filter.and(view -> view.status() == wanted);
             wantedWire = wanted.wire();
         }
         if (cursor != null && cursor.isBlank()) {
@@ -139,6 +158,9 @@ class ExecutionController {
                 var next = UriComponentsBuilder.fromPath("/api/functions/{id}/logs").queryParam("limit", max);
                 if (statusParam != null) {
                     next.queryParam("status", statusParam);
+                }
+                if (ranBy != null) {
+                    next.queryParam("version", ranBy);
                 }
                 next.queryParam("cursor", page.next());
                 response.header(HttpHeaders.LINK, "<" + next.buildAndExpand(function).toUriString()
