@@ -496,7 +496,10 @@ function runPanel(column, onLeave, current) {
     const url = `${location.origin}/api/functions/${encodeURIComponent(current().name)}/execute`
       + (mode.value === 'async' ? '?mode=async' : '');
     curl.textContent = `curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\\n`
-      + `  '${url}' \\\n  -d '${body}'`;
+      + `  '${url}' \\\n  -d '${body}'`
+      // async: the result with one more request, which waits for it
+      + (mode.value === 'async' ? `\n# then, with the executionId it answers:\ncurl -s -H "Authorization: Bearer $KEY" `
+        + `'${location.origin}/api/executions/<executionId>?wait=30'` : '');
   };
   input.area.addEventListener('validity', () => { run.disabled = !input.check().ok; showCurl(); });
   mode.addEventListener('change', showCurl);

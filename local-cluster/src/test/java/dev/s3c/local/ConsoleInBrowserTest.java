@@ -258,6 +258,9 @@ class ConsoleInBrowserTest {
                 .contains("Bearer $KEY");
 
         new Select(browser.findElement(By.id("run-mode"))).selectByValue("async");
+        // async from a terminal: the call, then one read that waits for its result
+        assertThat(browser.findElement(By.id("run-curl")).getText()).contains("execute?mode=async")
+                .contains("/api/executions/<executionId>?wait=30");
         browser.findElement(By.id("run-button")).click();
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#run-result .execution"), "data-status", "succeeded"));
         // it was seen queued first, then final

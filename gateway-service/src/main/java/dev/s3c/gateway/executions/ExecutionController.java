@@ -2,13 +2,13 @@ package dev.s3c.gateway.executions;
 
 import dev.s3c.contracts.ExecutionRecord;
 import dev.s3c.contracts.ExecutionStatus;
+import dev.s3c.gateway.GatewayProperties;
 import dev.s3c.gateway.api.ApiException;
 import dev.s3c.gateway.api.JsonBodies;
 import dev.s3c.gateway.functions.FunctionService;
 import dev.s3c.gateway.invoke.RecentlyAccepted;
 import dev.s3c.gateway.tenants.Caller;
 import io.swagger.v3.oas.annotations.Parameter;
-import dev.s3c.gateway.GatewayProperties;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -76,15 +76,18 @@ class ExecutionController {
                     return Mono.empty();
                 }
                 return Mono.delay(Duration.ofNanos(Math.min(left, pause(reads.incrementAndGet()).toNanos())))
-                        .then(find(id, caller));
-            }).last();
+                        // a read that fails once the execution was found answers with what was found
+                        .then(find(id, caller).onErrorReturn(Optional.empty()));
+            // the last state found: one found and then not (accepted here and forgotten before it was stored, say)
+            // is not a 404
+            }).reduce((earlier, later) -> later.isPresent() ? later : earlier);
         }
         return read.flatMap(found -> Mono.justOrEmpty(found))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("execution " + id)));
     }
 
     /** How long a read that waits looks for an execution not found (yet) before it answers 404. */
-    static final Duration UNSTORED_PATIENCE = Duration.ofSeconds(5);
+    static final Duration UNSTORED_PATIENCE = Duration.ofSeconds(10);
 
     /**
      * Between reads of an execution waited for: soon at first (most finish within milliseconds), then twice a

@@ -561,6 +561,10 @@ public class FunctionService {
                                 ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty())
                                 .then(Mono.error(ApiException.notFound("function " + id))))))
                 .doOnNext(removed -> forget(id, removed.tenant(), removed.name()))
+                // changed since it was read: the entry names the version it was removed at, for the reconciliation
+                .flatMap(removed -> removed.version() <= version ? Mono.just(removed)
+                        : mongo.updateFirst(entry, new Update().max(TOMBSTONE_VERSION, removed.version()), TOMBSTONES)
+                                .thenReturn(removed))
                 .flatMap(removed -> publisher.tombstone(id)
                         .then(versions.removeAll(id, Math.max(version, removed.version()))))
                 // versions left by a failed removal keep the entry, so the reconciliation removes them
@@ -596,7 +600,7 @@ public class FunctionService {
                         if (!stillThere) {
                             Number version = entry.get(TOMBSTONE_VERSION, Number.class);
                             return publisher.tombstone(id)
-                                    .then(version == null ? Mono.just(true)
+                                    .then(version == null ? this.versions.removeAll(id)
                                             : this.versions.removeAll(id, version.longValue()))
                                     .flatMap(removed -> removed ? mongo.remove(sameEntry, TOMBSTONES).then()
                                             : Mono.<Void>empty())

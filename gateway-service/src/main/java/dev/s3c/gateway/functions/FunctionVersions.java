@@ -113,7 +113,9 @@ class FunctionVersions {
      * two updates racing, or an update that then fails, write nothing wrong. Not kept at all when only one version is.
      */
     Mono<Void> keep(FunctionDocument replaced) {
-        return kept < 2 ? Mono.empty() : mongo.save(Stored.of(replaced)).then();
+        // two writers of the same version may both try to insert it; the content is the same
+        return kept < 2 ? Mono.empty() : mongo.save(Stored.of(replaced))
+                .onErrorResume(org.springframework.dao.DuplicateKeyException.class, e -> Mono.empty()).then();
     }
 
     /**
@@ -173,6 +175,21 @@ class FunctionVersions {
      */
     Mono<Boolean> removeAll(String functionId, long version) {
         return mongo.remove(byIds(keys(functionId, Math.max(1, version - 2L * SWEPT), version)), Stored.class)
+                .thenReturn(true)
+                .onErrorResume(e -> {
+                    log.warn("The versions of deleted function {} could not be removed yet: {}", functionId,
+                            e.toString());
+                    return Mono.just(false);
+                });
+    }
+
+    /**
+     * The versions of a function deleted by a gateway that did not say at which version (an outbox entry written
+     * before versions were kept): found by their function's id, which scans the collection on the embedded store;
+     * only the reconciliation of such an entry comes here.
+     */
+    Mono<Boolean> removeAll(String functionId) {
+        return mongo.remove(Query.query(Criteria.where("functionId").is(functionId)), Stored.class)
                 .thenReturn(true)
                 .onErrorResume(e -> {
                     log.warn("The versions of deleted function {} could not be removed yet: {}", functionId,

@@ -210,6 +210,18 @@ class FunctionVersionsTest {
 
         assertThat(storedIds()).isEmpty();
         assertThat(mongo.findAll(Document.class, FunctionService.TOMBSTONES).collectList().block()).isEmpty();
+
+        // an entry that names no version (written by a gateway before versions were kept): found by the function
+        String older = functions.create(OWNER.tenant(), new FunctionSpec("older-entry", null, "return 1;", null,
+                null, null)).block().id();
+        functions.update(OWNER, older, code("return 2;")).block();
+        mongo.upsert(org.springframework.data.mongodb.core.query.Query.query(
+                org.springframework.data.mongodb.core.query.Criteria.where("_id").is(older)),
+                new org.springframework.data.mongodb.core.query.Update().set("at", new java.util.Date()),
+                FunctionService.TOMBSTONES).block();
+        mongo.remove(FunctionService.byId(older), FunctionDocument.class).block();
+        assertThat(functions.reconcile().block()).isEqualTo(1);
+        assertThat(storedIds()).isEmpty();
     }
 
     @Test
