@@ -22,6 +22,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.mongodb.core.ReactiveMongoTemplate;
+import org.springframework.data.mongodb.core.query.Criteria;
+import org.springframework.data.mongodb.core.query.Query;
+import org.springframework.data.mongodb.core.query.Update;
 import org.springframework.http.HttpStatus;
 import reactor.core.publisher.Mono;
 
@@ -198,12 +201,8 @@ class FunctionVersionsTest {
                 null)).block().id();
         functions.update(OWNER, id, code("return 2;")).block();
         functions.update(OWNER, id, code("return 3;")).block();
-        // what a delete leaves when it stops after removing the function: its outbox entry, naming its version
-        mongo.upsert(org.springframework.data.mongodb.core.query.Query.query(
-                org.springframework.data.mongodb.core.query.Criteria.where("_id").is(id)),
-                new org.springframework.data.mongodb.core.query.Update().set("at", new java.util.Date())
-                        .set("version", 3L), FunctionService.TOMBSTONES).block();
-        mongo.remove(FunctionService.byId(id), FunctionDocument.class).block();
+        // its outbox entry names the version it was deleted at
+        halfDeleted(id, new Update().set("at", new java.util.Date()).set("version", 3L));
         assertThat(storedIds()).hasSize(2);
 
         assertThat(functions.reconcile().block()).isEqualTo(1);
@@ -215,11 +214,7 @@ class FunctionVersionsTest {
         String older = functions.create(OWNER.tenant(), new FunctionSpec("older-entry", null, "return 1;", null,
                 null, null)).block().id();
         functions.update(OWNER, older, code("return 2;")).block();
-        mongo.upsert(org.springframework.data.mongodb.core.query.Query.query(
-                org.springframework.data.mongodb.core.query.Criteria.where("_id").is(older)),
-                new org.springframework.data.mongodb.core.query.Update().set("at", new java.util.Date()),
-                FunctionService.TOMBSTONES).block();
-        mongo.remove(FunctionService.byId(older), FunctionDocument.class).block();
+        halfDeleted(older, new Update().set("at", new java.util.Date()));
         assertThat(functions.reconcile().block()).isEqualTo(1);
         assertThat(storedIds()).isEmpty();
     }
@@ -263,6 +258,12 @@ class FunctionVersionsTest {
         assertThat(listed(functions, id)).containsExactly(2L, 1L);
         FunctionDocument current = functions.find(id).block();
         assertThat(functions.version(current, 1).block().code()).isEqualTo("return 1;");
+    }
+
+    /** What a delete leaves when it stops after removing the function: its outbox entry ({@code entry}). */
+    private void halfDeleted(String id, Update entry) {
+        mongo.upsert(Query.query(Criteria.where("_id").is(id)), entry, FunctionService.TOMBSTONES).block();
+        mongo.remove(FunctionService.byId(id), FunctionDocument.class).block();
     }
 
     private static void assertRefused(Runnable call, HttpStatus status, String field) {
