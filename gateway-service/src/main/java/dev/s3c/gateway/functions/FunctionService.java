@@ -562,11 +562,10 @@ public class FunctionService {
                                 .then(Mono.error(ApiException.notFound("function " + id))))))
                 .doOnNext(removed -> forget(id, removed.tenant(), removed.name()))
                 // changed since it was read: the entry names the version it was removed at, for the reconciliation
-                .flatMap(removed -> removed.version() <= version ? Mono.just(removed)
+                .flatMap(removed -> removed.version() == version ? Mono.just(removed)
                         : mongo.updateFirst(entry, new Update().max(TOMBSTONE_VERSION, removed.version()), TOMBSTONES)
                                 .thenReturn(removed))
-                .flatMap(removed -> publisher.tombstone(id)
-                        .then(versions.removeAll(id, Math.max(version, removed.version()))))
+                .flatMap(removed -> publisher.tombstone(id).then(versions.removeAll(id, removed.version())))
                 // versions left by a failed removal keep the entry, so the reconciliation removes them
                 .flatMap(removed -> removed ? mongo.remove(entry, TOMBSTONES).then() : Mono.<Void>empty());
     }
