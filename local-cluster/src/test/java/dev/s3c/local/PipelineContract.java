@@ -490,7 +490,7 @@ abstract class PipelineContract {
 
     @Test
     void aFunctionsEarlierVersionsAreListedReadAndRestoredOnEitherGateway() {
-        String id = create("versioned", "function handler() { return 'v1:' + process.env.MODE; }",
+        String id = create("restorable", "function handler() { return 'v1:' + process.env.MODE; }",
                 Map.of("env", Map.of("MODE", "one"), "timeoutMs", 2000));
         Api.Response updated = gatewayA.put("/api/functions/" + id, "{\"code\":\"function handler() { return 'v2:' "
                 + "+ process.env.MODE; }\",\"config\":{\"env\":{\"MODE\":\"two\"}}}");
@@ -499,7 +499,7 @@ abstract class PipelineContract {
         assertThat(ran.body().get("output").asString()).isEqualTo("v2:two");
 
         // listed on the other gateway, by name, newest first, without code
-        Api.Response listed = gatewayB.get("/api/functions/versioned/versions");
+        Api.Response listed = gatewayB.get("/api/functions/restorable/versions");
         assertThat(listed.status()).as("%s", listed.body()).isEqualTo(200);
         assertThat(listed.body().get("functionId").asString()).isEqualTo(id);
         assertThat(listed.body().get("current").asLong()).isEqualTo(2);
@@ -532,10 +532,10 @@ abstract class PipelineContract {
             assertThat(ofTwo).hasSize(1);
             assertThat(ofTwo.get(0).get("output").asString()).isEqualTo("v2:two");
         });
-        JsonNode ofThree = gatewayB.get("/api/functions/versioned/logs?version=3&status=succeeded").body();
+        JsonNode ofThree = gatewayB.get("/api/functions/restorable/logs?version=3&status=succeeded").body();
         assertThat(ofThree).hasSize(1);
         assertThat(ofThree.get(0).get("executionId").asString()).isEqualTo(executionId);
-        assertThat(gatewayB.get("/api/functions/versioned/logs?version=1").body()).isEmpty();
+        assertThat(gatewayB.get("/api/functions/restorable/logs?version=1").body()).isEmpty();
         assertError(gatewayA.get("/api/functions/" + id + "/logs?version=v2"), 400, "version");
 
         assertError(gatewayA.get("/api/functions/" + id + "/versions/0"), 400, "version");
@@ -553,9 +553,9 @@ abstract class PipelineContract {
         assertThat(other.get("/api/functions/" + id + "/versions").status()).isEqualTo(404);
         assertThat(other.get("/api/functions/" + id + "/versions/1").status()).isEqualTo(404);
         assertThat(other.post("/api/functions/" + id + "/versions/1/restore", "{}").status()).isEqualTo(404);
-        assertThat(other.get("/api/functions/versioned/versions").status()).isEqualTo(404);
+        assertThat(other.get("/api/functions/restorable/versions").status()).isEqualTo(404);
         // a restore as curl sends it without -d: no body, no Content-Type
-        Api.Response bare = gatewayA.call("POST", "/api/functions/versioned/versions/2/restore", null, null);
+        Api.Response bare = gatewayA.call("POST", "/api/functions/restorable/versions/2/restore", null, null);
         assertThat(bare.status()).as("%s", bare.raw().body()).isEqualTo(200);
         assertThat(bare.body().get("version").asLong()).isEqualTo(4);
         assertThat(bare.body().get("code").asString()).contains("'v2:'");
