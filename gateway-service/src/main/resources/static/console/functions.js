@@ -170,6 +170,9 @@ export async function functionPage(main, onLeave, id) {
     SAMPLES.map((s, i) => h('option', { value: i }, s.label)));
   const save = h('button', { class: 'primary', id: 'fn-save', type: 'submit' }, fn ? 'Save new version' : 'Create');
   const remove = fn ? h('button', { class: 'danger', type: 'button', id: 'fn-delete' }, 'Delete…') : null;
+  // what this save changes, listed with the function's versions (the version's own: cleared once saved)
+  const note = h('input', { type: 'text', id: 'fn-note', maxlength: 200, placeholder: 'what this version changes',
+    'aria-label': 'Note for this version' });
 
   const form = h('form', { class: 'panel', 'aria-label': 'Function' },
     h('div', { class: 'row' },
@@ -196,7 +199,7 @@ export async function functionPage(main, onLeave, id) {
         + '{source: "schedule", schedule, time}. Blank: only when called' },
       'Schedule (UTC unless CRON_TZ=)', schedule),
       fn ? h('label', {}, 'Status', statusSelect) : null,
-      h('div', { class: 'row', style: 'margin-left:auto' }, remove, save)),
+      h('div', { class: 'row', style: 'margin-left:auto' }, note, remove, save)),
     functionUrl, scheduleNext, version, feedback);
 
   main.append(h('p', { class: 'small' }, h('a', { href: '#/functions' }, '← Functions')), title);
@@ -267,6 +270,7 @@ export async function functionPage(main, onLeave, id) {
     const spec = { name: name.value.trim(), description: description.value, code: cm.getValue(), config };
     // the version this form was loaded with: a function changed meanwhile (another tab, the API) is a 409, not undone
     if (fn) Object.assign(spec, { status: statusSelect.value, version: fn.version });
+    if (note.value.trim()) spec.note = note.value.trim();
     save.disabled = true;
     try {
       const { body } = fn ? await api('PUT', '/api/functions/' + fn.id, spec) : await api('POST', '/api/functions', spec);
@@ -281,6 +285,7 @@ export async function functionPage(main, onLeave, id) {
       showUrl(fn);
       feedback.replaceChildren(h('div', { class: 'ok-box', id: 'fn-saved' }, `Saved version ${fn.version}.`));
       edited = false;
+      note.value = '';
       main.dispatchEvent(new CustomEvent('saved'));
     } catch (e) {
       showErrors(e);
@@ -411,13 +416,17 @@ function versionsPanel(main, onLeave, current, edited) {
     }
   };
 
+  const restoreNote = h('input', { type: 'text', id: 'version-restore-note', maxlength: 200 });
   const restore = v => {
     const fn = current();
+    restoreNote.value = '';
+    restoreNote.placeholder = `restored version ${v.version}`;
     dialog.replaceChildren(
       h('h2', { id: 'version-restore-title' }, `Restore version ${v.version}?`),
       h('p', {}, `Version ${fn.version + 1} gets the code, description and settings of version ${v.version}; the `
         + `name and status stay. Version ${fn.version} is kept among the earlier versions.`),
       edited() ? h('p', { class: 's-failed' }, 'The form has changes not saved: they are lost.') : null,
+      h('label', {}, 'Note for the new version', restoreNote),
       h('form', { method: 'dialog', class: 'row', style: 'justify-content:flex-end' },
         h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
         h('button', { value: 'restore', class: 'primary', id: 'version-restore-confirm' }, 'Restore')));
@@ -426,7 +435,7 @@ function versionsPanel(main, onLeave, current, edited) {
       try {
         // the version this page shows: a function changed meanwhile is a 409, not overwritten unseen
         const { body } = await api('POST', `/api/functions/${fn.id}/versions/${v.version}/restore`,
-          { version: fn.version });
+          { version: fn.version, ...(restoreNote.value.trim() ? { note: restoreNote.value.trim() } : {}) });
         toast(`Version ${v.version} restored as version ${body.version}`);
         // the form, the run panel and this list all show the new version
         window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -443,7 +452,7 @@ function versionsPanel(main, onLeave, current, edited) {
       'data-compare': v.version, 'aria-label': `Compare version ${v.version} with the current one` }, 'Compare');
     const tr = h('tr', { 'data-version': v.version },
       h('td', {}, v.version), h('td', { class: 'small' }, dateTime(v.savedAt)),
-      h('td', { class: 'small' }, v.description || ''),
+      h('td', { class: 'small' }, v.note || ''),
       h('td', { class: 'num small' }, number(v.codeBytes) + ' B'),
       h('td', { class: 'small' }, v.status),
       h('td', {}, h('div', { class: 'row' },
@@ -472,7 +481,7 @@ function versionsPanel(main, onLeave, current, edited) {
   main.append(h('section', { class: 'panel', 'aria-label': 'Versions' },
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('h2', {}, 'Versions'), kept),
     h('div', { class: 'table-wrap' }, h('table', { id: 'versions' },
-      h('thead', {}, h('tr', {}, ['Version', 'Saved', 'Description', 'Code', 'Status', '']
+      h('thead', {}, h('tr', {}, ['Version', 'Saved', 'Note', 'Code', 'Status', '']
         .map(c => h('th', { scope: 'col' }, c)))), tbody)), status));
   const onSaved = () => load();
   main.addEventListener('saved', onSaved);

@@ -333,11 +333,13 @@ class ConsoleInBrowserTest {
         String id = api.post("/api/functions", Api.json(Map.of("name", "rollback", "code", first,
                 "config", Map.of("timeoutMs", 1000)))).body().get("id").asString();
         assertThat(api.put("/api/functions/" + id, Api.json(Map.of("description", "second", "code",
-                "function handler(input) {\n  return 'two';\n}", "config", Map.of("timeoutMs", 2000)))).status())
-                .isEqualTo(200);
+                "function handler(input) {\n  return 'two';\n}", "config", Map.of("timeoutMs", 2000),
+                "note", "returns two")))
+                .status()).isEqualTo(200);
         browser.get(base + "/#/functions/" + id);
         wait.until(d -> rowsText("#versions tbody tr").size() == 2);
-        assertThat(rowsText("#versions tbody tr").getFirst()).startsWith("2").contains("current");
+        assertThat(rowsText("#versions tbody tr").getFirst()).startsWith("2").contains("returns two")
+                .contains("current");
         assertThat(browser.findElement(By.id("versions-kept")).getText()).isEqualTo("the last 50 are kept");
 
         // what restoring version 1 would change: its code line by line, its description and settings
@@ -355,11 +357,13 @@ class ConsoleInBrowserTest {
         WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("version-restore-dialog")));
         assertThat(dialog.getText()).contains("Restore version 1?").contains("Version 3 gets")
                 .contains("changes not saved");
+        browser.findElement(By.id("version-restore-note")).sendKeys("two was wrong");
         browser.findElement(By.id("version-restore-confirm")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-version"), "version 3"));
         assertThat(js("return document.querySelector('.CodeMirror').CodeMirror.getValue()")).isEqualTo(first);
         assertThat(browser.findElement(By.id("fn-timeout")).getDomProperty("value")).isEqualTo("1000");
         wait.until(d -> rowsText("#versions tbody tr").size() == 3);
+        assertThat(rowsText("#versions tbody tr").getFirst()).startsWith("3").contains("two was wrong");
         assertThat(api.get("/api/functions/" + id).body().get("config").get("timeoutMs").asInt()).isEqualTo(1000);
 
         // and the function runs the restored code
@@ -384,6 +388,15 @@ class ConsoleInBrowserTest {
             List<String> rows = rowsText("#executions tbody tr");
             return rows.size() == 1 && rows.getFirst().contains("v3");
         });
+        // a note typed beside Save goes with the version it saves, and is cleared for the next
+        browser.findElement(By.id("fn-note")).sendKeys("from the form");
+        WebElement timeout = browser.findElement(By.id("fn-timeout"));
+        timeout.clear();
+        timeout.sendKeys("1500");
+        browser.findElement(By.id("fn-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-saved"), "version 4"));
+        wait.until(d -> rowsText("#versions tbody tr").getFirst().contains("from the form"));
+        assertThat(browser.findElement(By.id("fn-note")).getDomProperty("value")).isEmpty();
         assertThat(api.delete("/api/functions/" + id).status()).isEqualTo(204);
     }
 

@@ -20,7 +20,9 @@ public final class RequestBodies {
             Config config,
             @Schema(allowableValues = {"active", "inactive"}) String status,
             @Schema(description = "on an update, the version the change is to, as read: 409 if the function changed "
-                    + "since (left out, the update applies to what is stored); ignored on create") Long version) {
+                    + "since (left out, the update applies to what is stored); ignored on create") Long version,
+            @Schema(description = "what the version this makes changes (at most 200 characters), listed with the "
+                    + "function's versions; each version has its own, none unless sent") String note) {
     }
 
     @Schema(name = "FunctionConfig")
@@ -58,7 +60,9 @@ public final class RequestBodies {
 
     @Schema(name = "RestoreRequest")
     public record Restore(@Schema(description = "the function's current version, as read: 409 if it has changed since "
-            + "(left out, the restore applies to what is stored)") Long version) {
+            + "(left out, the restore applies to what is stored)") Long version,
+            @Schema(description = "the new version's note (at most 200 characters; default: restored version N)")
+            String note) {
     }
 
     @Schema(name = "LoadTestRequest", description = "give concurrency or ratePerSecond, not both")

@@ -9,7 +9,11 @@ import java.time.Instant;
 import org.springframework.data.annotation.Id;
 import org.springframework.data.mongodb.core.mapping.Document;
 
-/** A function as stored in the {@code functions} collection (written only by the gateway) and shown by the API. */
+/**
+ * A function as stored in the {@code functions} collection (written only by the gateway) and shown by the API.
+ *
+ * @param note what this version changes, as its author said (null: nothing said); each version has its own
+ */
 @Document(FunctionDocument.COLLECTION)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FunctionDocument(
@@ -24,7 +28,8 @@ public record FunctionDocument(
         long version,
         Instant createdAt,
         Instant updatedAt,
-        @JsonIgnore Boolean undelivered) {
+        @JsonIgnore Boolean undelivered,
+        String note) {
 
     public static final String COLLECTION = "functions";
     /** Who owns it; functions stored before tenants existed have none and are the default tenant's. */
@@ -32,10 +37,12 @@ public record FunctionDocument(
     /** Set with every write of a version, removed once the definitions topic has that version: the outbox flag. */
     static final String UNDELIVERED = "undelivered";
 
-    /** A version stored but not yet on the definitions topic. */
+    /** A version stored but not yet on the definitions topic, with what it changes ({@code note}, or null). */
     FunctionDocument(String id, String tenant, String name, String description, String code, CodeStyle style,
-            FunctionConfig config, FunctionStatus status, long version, Instant createdAt, Instant updatedAt) {
-        this(id, tenant, name, description, code, style, config, status, version, createdAt, updatedAt, Boolean.TRUE);
+            FunctionConfig config, FunctionStatus status, long version, Instant createdAt, Instant updatedAt,
+            String note) {
+        this(id, tenant, name, description, code, style, config, status, version, createdAt, updatedAt, Boolean.TRUE,
+                note);
     }
 
     /** Spring Data reads with this one: the canonical constructor. */
@@ -50,6 +57,6 @@ public record FunctionDocument(
 
     FunctionDocument withoutCode() {
         return new FunctionDocument(id, tenant, name, description, null, style, config, status, version, createdAt, updatedAt,
-                undelivered);
+                undelivered, note);
     }
 }

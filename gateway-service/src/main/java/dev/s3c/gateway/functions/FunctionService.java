@@ -337,7 +337,7 @@ public class FunctionService {
                                 ? atMost(defaults.retryCount(), limits.maxRetries()) : spec.retryCount(),
                                 spec.maxConcurrency(), spec.env(), urlAccess(spec.http(), null),
                                 schedule(spec.schedule(), null)),
-                        spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now);
+                        spec.status() == null ? FunctionStatus.ACTIVE : spec.status(), 1, now, now, spec.note());
             }));
         }).flatMap(doc -> mongo.insert(doc)
                 .onErrorMap(DuplicateKeyException.class, e -> nameTaken(spec.name()))
@@ -460,7 +460,8 @@ public class FunctionService {
                             checkedStyle == null ? current.style() : checkedStyle,
                             config,
                             spec.status() == null ? current.status() : spec.status(),
-                            current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                            current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS),
+                            spec.note());
                     // optimistic: only replace the version we read, and only once it is kept
                     Query same = sameVersion(id, current.version());
                     return versions.keep(current).then(mongo.findAndReplace(same, next,
@@ -480,8 +481,9 @@ public class FunctionService {
      * they are): a rollback, checked and stored as any update is.
      *
      * @param expectedVersion the current version the caller means to replace (409 when it has changed), or null
+     * @param note what the restore is for, or null: "restored version N"
      */
-    Mono<FunctionDocument> restore(Caller caller, String id, long version, Long expectedVersion) {
+    Mono<FunctionDocument> restore(Caller caller, String id, long version, Long expectedVersion, String note) {
         return find(caller, id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
                 .flatMap(current -> {
@@ -493,12 +495,13 @@ public class FunctionService {
                     return versions.find(current, version)
                             .switchIfEmpty(Mono.error(() -> versionNotFound(current, version)))
                             .flatMap(old -> update(caller, id, restoring(old,
-                                    expectedVersion == null ? current.version() : expectedVersion)));
+                                    expectedVersion == null ? current.version() : expectedVersion,
+                                    note == null ? "restored version " + version : note)));
                 });
     }
 
     /** What an update needs to bring back an old version: every setting as it was, absent ones taken away. */
-    private static FunctionSpec restoring(FunctionVersions.Version old, long expectedVersion) {
+    private static FunctionSpec restoring(FunctionVersions.Version old, long expectedVersion, String note) {
         FunctionConfig config = old.config();
         if (config.schedule() != null) {
             try {
@@ -515,7 +518,7 @@ public class FunctionService {
                 config.maxConcurrency() == null, expectedVersion,
                 config.env() == null ? java.util.Map.of() : config.env(),
                 config.http() == null ? FunctionSpec.HTTP_OFF : config.http(),
-                config.schedule() == null ? FunctionSpec.SCHEDULE_OFF : config.schedule());
+                config.schedule() == null ? FunctionSpec.SCHEDULE_OFF : config.schedule(), note);
     }
 
     /** A version the function never had, or no longer keeps: 404, saying which it keeps. */

@@ -24,14 +24,23 @@ import tools.jackson.databind.JsonNode;
  *        left out
  * @param schedule when it runs by itself ({@link Schedule}, checked), {@value #SCHEDULE_OFF} for never, or null:
  *        left out
+ * @param note what the version this makes changes, or null: none (a note is the version's own, never kept from the
+ *        one before)
  */
 record FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
         FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion,
-        Map<String, String> env, String http, String schedule) {
+        Map<String, String> env, String http, String schedule, String note) {
+
+    FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
+            FunctionStatus status, Integer maxConcurrency, boolean removesMaxConcurrency, Long expectedVersion,
+            Map<String, String> env, String http, String schedule) {
+        this(name, description, code, timeoutMs, retryCount, status, maxConcurrency, removesMaxConcurrency,
+                expectedVersion, env, http, schedule, null);
+    }
 
     FunctionSpec(String name, String description, String code, Integer timeoutMs, Integer retryCount,
             FunctionStatus status) {
-        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null, null, null);
+        this(name, description, code, timeoutMs, retryCount, status, null, false, null, null, null, null, null);
     }
 
     /** {@code config.schedule} that takes a schedule away (as do JSON null and a blank string). */
@@ -42,6 +51,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
 
     static final int MAX_NAME = 64;
     static final int MAX_DESCRIPTION = 1024;
+    static final int MAX_NOTE = 200;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]*");
     /** As a shell (and Lambda) takes them. */
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -52,7 +62,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
     private static final Set<String> RESERVED_ENV_NAMES = Set.of("_class", "__proto__");
 
     /** What a request may set. */
-    private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status");
+    private static final Set<String> FIELDS = Set.of("name", "description", "code", "config", "status", "note");
     /**
      * What a function as read has besides, so that a function read, changed and sent back is accepted: ignored, but
      * for {@code version}, which an update takes as the version it changes (409 if the function has changed since).
@@ -94,6 +104,15 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         String description = string(body, "description", errors);
         if (description != null && description.length() > MAX_DESCRIPTION) {
             errors.add(new FieldError("description", "must be at most " + MAX_DESCRIPTION + " characters"));
+        }
+        String note = string(body, "note", errors);
+        if (note != null) {
+            note = note.strip();
+            if (note.length() > MAX_NOTE) {
+                errors.add(new FieldError("note", "must be at most " + MAX_NOTE + " characters"));
+            } else if (note.isEmpty()) {
+                note = null;
+            }
         }
         String code = string(body, "code", errors);
         boolean codeTooLarge = false;
@@ -162,7 +181,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
                     + errors.getFirst().reason(), errors);
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
-                removesMaxConcurrency, expectedVersion, env, http, schedule);
+                removesMaxConcurrency, expectedVersion, env, http, schedule, note);
     }
 
     /** {@code config.schedule}: left out is null (kept as stored); JSON null or blank is {@value #SCHEDULE_OFF}. */

@@ -71,12 +71,16 @@ class FunctionVersionController {
     Mono<FunctionDocument> restore(@PathVariable @Parameter(description = FunctionService.ID_OR_NAME) String id,
             @PathVariable @Parameter(description = VERSION) String version,
             @RequestBody(required = false) String body, @AuthenticationPrincipal Caller caller) {
-        return Mono.fromCallable(() -> new Restore(version(version), expectedVersion(body)))
-                .flatMap(restore -> functions.idOf(caller, id)
-                        .flatMap(found -> functions.restore(caller, found, restore.version(), restore.expected())));
+        return Mono.fromCallable(() -> restoreBody(version(version), body))
+                .flatMap(restore -> functions.idOf(caller, id).flatMap(found -> functions.restore(caller, found,
+                        restore.version(), restore.expected(), restore.note())));
     }
 
-    private record Restore(long version, Long expected) {
+    /**
+     * @param expected the current version as the caller read it, or null
+     * @param note what the restore is for, or null: "restored version N"
+     */
+    record Restore(long version, Long expected, String note) {
     }
 
     private Mono<FunctionDocument> current(Caller caller, String id) {
@@ -98,30 +102,42 @@ class FunctionVersionController {
         throw ApiException.badRequest("version", "must be a whole number from 1, was '" + text + "'");
     }
 
-    /** A restore's optional body: {@code {"version": <the current version, as read>}}, nothing else. */
-    static Long expectedVersion(String body) {
+    /**
+     * A restore's optional body: {@code {"version": <the current version, as read>, "note": "why"}}, nothing else.
+     */
+    static Restore restoreBody(long version, String body) {
         JsonNode parsed = JsonBodies.parse(body);
         if (parsed.isMissingNode()) {
-            return null;
+            return new Restore(version, null, null);
         }
         if (!parsed.isObject()) {
             throw ApiException.badRequest("body", "must be a JSON object such as {\"version\": 3}, or left out");
         }
         for (String field : parsed.propertyNames()) {
-            if (!field.equals("version")) {
+            if (!field.equals("version") && !field.equals("note")) {
                 throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, field + " is not a field of "
-                        + "a restore (version)", List.of(new FieldError(field, "is not a field of a restore: only "
-                        + "version, the current version as read, may be sent")));
+                        + "a restore (note, version)", List.of(new FieldError(field, "is not a field of a restore: "
+                        + "version, the current version as read, and note may be sent")));
             }
         }
-        JsonNode expected = parsed.get("version");
-        if (expected == null || expected.isNull()) {
-            return null;
+        Long expected = null;
+        JsonNode current = parsed.get("version");
+        if (current != null && !current.isNull()) {
+            if (!current.isIntegralNumber() || !current.canConvertToLong() || current.asLong() < 1) {
+                throw ApiException.badRequest("version", "must be the function's current version as read (a whole "
+                        + "number from 1), or left out");
+            }
+            expected = current.asLong();
         }
-        if (!expected.isIntegralNumber() || !expected.canConvertToLong() || expected.asLong() < 1) {
-            throw ApiException.badRequest("version", "must be the function's current version as read (a whole "
-                    + "number from 1), or left out");
+        JsonNode note = parsed.get("note");
+        String said = null;
+        if (note != null && !note.isNull()) {
+            if (!note.isString() || note.asString().strip().length() > FunctionSpec.MAX_NOTE) {
+                throw ApiException.badRequest("note", "must be text of at most " + FunctionSpec.MAX_NOTE
+                        + " characters");
+            }
+            said = note.asString().strip().isEmpty() ? null : note.asString().strip();
         }
-        return expected.asLong();
+        return new Restore(version, expected, said);
     }
 }

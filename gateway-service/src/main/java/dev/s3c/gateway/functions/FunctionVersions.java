@@ -60,12 +60,12 @@ class FunctionVersions {
     @Document(COLLECTION)
     record Stored(@Id String id, String functionId, String tenant, long version, String name, String description,
             String code, CodeStyle style, FunctionConfig config, FunctionStatus status, int codeBytes,
-            Instant savedAt) {
+            Instant savedAt, String note) {
 
         static Stored of(FunctionDocument f) {
             return new Stored(key(f.id(), f.version()), f.id(), f.tenant(), f.version(), f.name(), f.description(),
                     f.code(), f.style(), f.config(), f.status(), f.code() == null ? 0
-                            : f.code().getBytes(StandardCharsets.UTF_8).length, f.updatedAt());
+                            : f.code().getBytes(StandardCharsets.UTF_8).length, f.updatedAt(), f.note());
         }
     }
 
@@ -76,20 +76,21 @@ class FunctionVersions {
      * @param codeBytes the size of its code in UTF-8
      * @param savedAt when it was saved (it was the function's {@code updatedAt} then)
      * @param current whether it is the function's current version
+     * @param note what it changed, as its author said (a restore says which version it brought back)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Version(long version, String name, String description, String code, CodeStyle style, FunctionConfig config,
-            FunctionStatus status, int codeBytes, Instant savedAt, boolean current) {
+            FunctionStatus status, int codeBytes, Instant savedAt, boolean current, String note) {
 
         static Version of(Stored s, boolean withCode) {
             return new Version(s.version(), s.name(), s.description(), withCode ? s.code() : null, s.style(),
-                    s.config(), s.status(), s.codeBytes(), s.savedAt(), false);
+                    s.config(), s.status(), s.codeBytes(), s.savedAt(), false, s.note());
         }
 
         static Version current(FunctionDocument f, boolean withCode) {
             Stored s = Stored.of(f);
             return new Version(s.version(), s.name(), s.description(), withCode ? s.code() : null, s.style(),
-                    s.config(), s.status(), s.codeBytes(), s.savedAt(), true);
+                    s.config(), s.status(), s.codeBytes(), s.savedAt(), true, s.note());
         }
     }
 

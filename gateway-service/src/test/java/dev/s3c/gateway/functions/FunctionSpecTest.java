@@ -32,6 +32,17 @@ class FunctionSpecTest {
     }
 
     @Test
+    void aNoteSaysWhatTheVersionChangesWithinTwoHundredCharacters() {
+        assertThat(create("{\"name\":\"n\",\"code\":\"return 1;\",\"note\":\" first cut \"}").note())
+                .isEqualTo("first cut");
+        assertThat(create("{\"name\":\"n\",\"code\":\"return 1;\",\"note\":\"  \"}").note()).isNull();
+        assertThat(create("{\"name\":\"n\",\"code\":\"return 1;\"}").note()).isNull();
+        assertThat(refused("{\"note\":\"" + "x".repeat(201) + "\"}", false).errors()).extracting(FieldError::field)
+                .containsExactly("note");
+        assertThat(refused("{\"note\":7}", false).errors()).extracting(FieldError::field).containsExactly("note");
+    }
+
+    @Test
     void reportsEveryBadFieldAtOnce() {
         ApiException e = refused("{\"name\":\"\",\"code\":7,\"config\":{\"timeoutMs\":300001,\"retryCount\":-1},"
                 + "\"status\":\"paused\"}", true);
@@ -118,7 +129,7 @@ class FunctionSpecTest {
         ApiException misspelled = refused("{\"descripton\":\"d\"}", false);
         assertThat(misspelled.errors()).extracting(FieldError::field).containsExactly("descripton");
         assertThat(misspelled.getMessage()).contains("is not a field of a function (code, config, description, name, "
-                + "status)");
+                + "note, status)");
 
         FunctionSpec asRead = FunctionSpec.parse(JsonCodec.readTree("{\"id\":\"0123456789abcdef01234567\","
                 + "\"tenant\":\"default\",\"name\":\"fib\",\"description\":\"\",\"code\":\"return 1;\","

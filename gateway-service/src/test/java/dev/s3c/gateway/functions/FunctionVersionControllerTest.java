@@ -21,17 +21,22 @@ class FunctionVersionControllerTest {
     }
 
     @Test
-    void aRestoreTakesNoBodyOrTheCurrentVersionAsReadAndNothingElse() {
-        assertThat(FunctionVersionController.expectedVersion(null)).isNull();
-        assertThat(FunctionVersionController.expectedVersion(" ")).isNull();
-        assertThat(FunctionVersionController.expectedVersion("{}")).isNull();
-        assertThat(FunctionVersionController.expectedVersion("{\"version\": null}")).isNull();
-        assertThat(FunctionVersionController.expectedVersion("{\"version\": 4}")).isEqualTo(4L);
-        assertRefused(() -> FunctionVersionController.expectedVersion("{\"version\": 0}"), "version");
-        assertRefused(() -> FunctionVersionController.expectedVersion("{\"version\": \"4\"}"), "version");
-        assertRefused(() -> FunctionVersionController.expectedVersion("{\"versoin\": 4}"), "versoin");
-        assertRefused(() -> FunctionVersionController.expectedVersion("[4]"), "body");
-        assertRefused(() -> FunctionVersionController.expectedVersion("{\"version\": "), "body");
+    void aRestoreTakesNoBodyOrTheCurrentVersionAsReadAndANoteAndNothingElse() {
+        for (String none : new String[] {null, " ", "{}", "{\"version\": null, \"note\": null}"}) {
+            assertThat(FunctionVersionController.restoreBody(2, none))
+                    .isEqualTo(new FunctionVersionController.Restore(2, null, null));
+        }
+        assertThat(FunctionVersionController.restoreBody(2, "{\"version\": 4, \"note\": \" v3 broke parsing \"}"))
+                .isEqualTo(new FunctionVersionController.Restore(2, 4L, "v3 broke parsing"));
+        assertThat(FunctionVersionController.restoreBody(2, "{\"note\": \"  \"}").note()).isNull();
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"version\": 0}"), "version");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"version\": \"4\"}"), "version");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"note\": 5}"), "note");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"note\": \"" + "x".repeat(201) + "\"}"),
+                "note");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"versoin\": 4}"), "versoin");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "[4]"), "body");
+        assertRefused(() -> FunctionVersionController.restoreBody(2, "{\"version\": "), "body");
     }
 
     private static void assertRefused(Runnable call, String field) {

@@ -123,7 +123,7 @@ class FunctionVersionsTest {
                 FunctionStatus.INACTIVE, null, true, null, Map.of("MODE", "new", "EXTRA", "x"), "public",
                 "@every 1h")).block();
 
-        FunctionDocument restored = functions.restore(OWNER, id, 1, 2L).block();
+        FunctionDocument restored = functions.restore(OWNER, id, 1, 2L, null).block();
 
         assertThat(restored.version()).isEqualTo(3);
         assertThat(restored.code()).isEqualTo("return 'old';");
@@ -139,21 +139,41 @@ class FunctionVersionsTest {
     }
 
     @Test
+    void eachVersionKeepsItsOwnNoteAndARestoreSaysWhichVersionItBroughtBack() {
+        FunctionService functions = functions(50);
+        String id = functions.create(OWNER.tenant(), new FunctionSpec("noted", null, "return 1;", null, null, null,
+                null, false, null, null, null, null, "first cut")).block().id();
+        functions.update(OWNER, id, new FunctionSpec(null, null, "return 2;", null, null, null, null, false, null,
+                null, null, null, "faster")).block();
+        // a version saved without a note has none: the one before does not carry over
+        assertThat(functions.update(OWNER, id, code("return 3;")).block().note()).isNull();
+        assertThat(functions.restore(OWNER, id, 1, null, null).block().note()).isEqualTo("restored version 1");
+        assertThat(functions.restore(OWNER, id, 2, null, "back to the fast one").block().note())
+                .isEqualTo("back to the fast one");
+
+        FunctionDocument current = functions.find(id).block();
+        assertThat(functions.versions(current).map(v -> v.version() + ":" + v.note()).collectList().block())
+                .containsExactly("5:back to the fast one", "4:restored version 1", "3:null", "2:faster",
+                        "1:first cut");
+        assertThat(functions.version(current, 2).block().note()).isEqualTo("faster");
+    }
+
+    @Test
     void aRestoreIsRefusedForTheCurrentVersionAChangedFunctionAVersionNotKeptAndAnotherTenant() {
         FunctionService functions = functions(50);
         String id = functions.create(OWNER.tenant(), new FunctionSpec("guarded", null, "return 1;", null, null,
                 null)).block().id();
         functions.update(OWNER, id, code("return 2;")).block();
 
-        assertRefused(() -> functions.restore(OWNER, id, 2, null).block(), HttpStatus.CONFLICT, "version");
+        assertRefused(() -> functions.restore(OWNER, id, 2, null, null).block(), HttpStatus.CONFLICT, "version");
         // the caller read version 1 as current; it has changed since
-        assertRefused(() -> functions.restore(OWNER, id, 1, 1L).block(), HttpStatus.CONFLICT, "version");
-        assertThatThrownBy(() -> functions.restore(OWNER, id, 7, null).block())
+        assertRefused(() -> functions.restore(OWNER, id, 1, 1L, null).block(), HttpStatus.CONFLICT, "version");
+        assertThatThrownBy(() -> functions.restore(OWNER, id, 7, null, null).block())
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(HttpStatus.NOT_FOUND);
                     assertThat(e.getMessage()).contains("it is at version 2");
                 });
-        assertThatThrownBy(() -> functions.restore(OTHER, id, 1, null).block())
+        assertThatThrownBy(() -> functions.restore(OTHER, id, 1, null, null).block())
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status())
                         .isEqualTo(HttpStatus.NOT_FOUND));
         assertThat(functions.find(id).block().version()).isEqualTo(2);
@@ -175,7 +195,7 @@ class FunctionVersionsTest {
                     assertThat(e.status()).isEqualTo(HttpStatus.NOT_FOUND);
                     assertThat(e.getMessage()).contains("it keeps versions 4 to 6");
                 });
-        assertThat(functions.restore(OWNER, id, 4, null).block().code()).isEqualTo("return 4;");
+        assertThat(functions.restore(OWNER, id, 4, null, null).block().code()).isEqualTo("return 4;");
     }
 
     @Test

@@ -37,7 +37,7 @@ class IdempotencyKeyReleaseTest {
 
     private static final Caller ACME = new Caller("acme", null);
     private static final FunctionDocument FUNCTION = new FunctionDocument("f1", "acme", "tick", "", null, null,
-            new FunctionConfig(30_000, 3), FunctionStatus.ACTIVE, 1, Instant.EPOCH, Instant.EPOCH, null);
+            new FunctionConfig(30_000, 3), FunctionStatus.ACTIVE, 1, Instant.EPOCH, Instant.EPOCH, null, null);
 
     private final Invocations invocations = mock(Invocations.class);
     private final IdempotencyKeys keys = mock(IdempotencyKeys.class);

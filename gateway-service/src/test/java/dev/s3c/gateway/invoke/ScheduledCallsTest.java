@@ -80,7 +80,7 @@ class ScheduledCallsTest {
     private static FunctionDocument function(String schedule, FunctionStatus status, Instant updatedAt) {
         return new FunctionDocument("f1", "acme", "tick", "", null, null,
                 new FunctionConfig(30_000, 3, null, null, null, schedule), status, 2, SET_AT.minusSeconds(3600),
-                updatedAt, null);
+                updatedAt, null, null);
     }
 
     private static String key(String time) {
@@ -261,7 +261,7 @@ class ScheduledCallsTest {
     void aDeletedFunctionIsNotFiredAndAFunctionThatFailsDoesNotHoldUpTheOthers() {
         FunctionDocument other = new FunctionDocument("f2", "acme", "other", "", null, null,
                 new FunctionConfig(30_000, 3, null, null, null, "@every 1s"), FunctionStatus.ACTIVE, 1, SET_AT,
-                SET_AT, null);
+                SET_AT, null, null);
         when(functions.scheduled()).thenAnswer(i -> Flux.just(function, other));
         when(functions.lookupFresh("f1")).thenReturn(Mono.error(new IllegalStateException("store away")));
         when(functions.lookupFresh("f2")).thenReturn(Mono.just(other));
