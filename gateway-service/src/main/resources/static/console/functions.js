@@ -417,6 +417,10 @@ function versionsPanel(main, onLeave, current, edited) {
   };
 
   const restoreNote = h('input', { type: 'text', id: 'version-restore-note', maxlength: 200 });
+  // Enter in the note restores, as the dialog's Restore button does
+  restoreNote.addEventListener('keydown', event => {
+    if (event.key === 'Enter') { event.preventDefault(); dialog.close('restore'); }
+  });
   const restore = v => {
     const fn = current();
     restoreNote.value = '';

@@ -357,8 +357,8 @@ class ConsoleInBrowserTest {
         WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("version-restore-dialog")));
         assertThat(dialog.getText()).contains("Restore version 1?").contains("Version 3 gets")
                 .contains("changes not saved");
-        browser.findElement(By.id("version-restore-note")).sendKeys("two was wrong");
-        browser.findElement(By.id("version-restore-confirm")).click();
+        // a note for the new version, and Enter restores
+        browser.findElement(By.id("version-restore-note")).sendKeys("two was wrong", org.openqa.selenium.Keys.ENTER);
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("fn-version"), "version 3"));
         assertThat(js("return document.querySelector('.CodeMirror').CodeMirror.getValue()")).isEqualTo(first);
         assertThat(browser.findElement(By.id("fn-timeout")).getDomProperty("value")).isEqualTo("1000");

@@ -21,8 +21,9 @@ public final class RequestBodies {
             @Schema(allowableValues = {"active", "inactive"}) String status,
             @Schema(description = "on an update, the version the change is to, as read: 409 if the function changed "
                     + "since (left out, the update applies to what is stored); ignored on create") Long version,
-            @Schema(description = "what the version this makes changes (at most 200 characters), listed with the "
-                    + "function's versions; each version has its own, none unless sent") String note) {
+            @Schema(description = "what this version changes (at most 200 characters), listed with the "
+                    + "function's versions; each version has its own: none unless sent, and one sent back as read "
+                    + "is not repeated") String note) {
     }
 
     @Schema(name = "FunctionConfig")

@@ -37,7 +37,10 @@ public record FunctionDocument(
     /** Set with every write of a version, removed once the definitions topic has that version: the outbox flag. */
     static final String UNDELIVERED = "undelivered";
 
-    /** A version stored but not yet on the definitions topic, with what it changes ({@code note}, or null). */
+    /**
+     * A version stored but not yet on the definitions topic, with what it changes ({@code note}, or null). (The
+     * canonical constructor takes {@code undelivered} before {@code note}.)
+     */
     FunctionDocument(String id, String tenant, String name, String description, String code, CodeStyle style,
             FunctionConfig config, FunctionStatus status, long version, Instant createdAt, Instant updatedAt,
             String note) {

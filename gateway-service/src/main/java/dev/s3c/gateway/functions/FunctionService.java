@@ -424,7 +424,16 @@ public class FunctionService {
                 .map(r -> r.getMatchedCount() == 1);
     }
 
+    /**
+     * A new version from an update's fields. A note sent back as read (the current version's own, in a function read,
+     * changed and sent back whole) is not the new version's: a note is never kept from the version before.
+     */
     Mono<FunctionDocument> update(Caller caller, String id, FunctionSpec spec) {
+        return update(caller, id, spec, false);
+    }
+
+    /** @param sameNoteIsNew whether a note equal to the current one is the new version's too (a restore's) */
+    private Mono<FunctionDocument> update(Caller caller, String id, FunctionSpec spec, boolean sameNoteIsNew) {
         CodeStyle checkedStyle = spec.code() == null ? null : check(spec.code());
         return find(caller, id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("function " + id)))
@@ -461,7 +470,8 @@ public class FunctionService {
                             config,
                             spec.status() == null ? current.status() : spec.status(),
                             current.version() + 1, current.createdAt(), Instant.now().truncatedTo(ChronoUnit.MILLIS),
-                            spec.note());
+                            sameNoteIsNew || !java.util.Objects.equals(spec.note(), current.note()) ? spec.note()
+                                    : null);
                     // optimistic: only replace the version we read, and only once it is kept
                     Query same = sameVersion(id, current.version());
                     return versions.keep(current).then(mongo.findAndReplace(same, next,
@@ -496,7 +506,7 @@ public class FunctionService {
                             .switchIfEmpty(Mono.error(() -> versionNotFound(current, version)))
                             .flatMap(old -> update(caller, id, restoring(old,
                                     expectedVersion == null ? current.version() : expectedVersion,
-                                    note == null ? "restored version " + version : note)));
+                                    note == null ? "restored version " + version : note), true));
                 });
     }
 

@@ -145,16 +145,21 @@ class FunctionVersionsTest {
                 null, false, null, null, null, null, "first cut")).block().id();
         functions.update(OWNER, id, new FunctionSpec(null, null, "return 2;", null, null, null, null, false, null,
                 null, null, null, "faster")).block();
-        // a version saved without a note has none: the one before does not carry over
-        assertThat(functions.update(OWNER, id, code("return 3;")).block().note()).isNull();
+        // a version saved without a note has none: the one before does not carry over, also when it is sent back
+        // as read
+        assertThat(functions.update(OWNER, id, new FunctionSpec(null, null, "return 3;", null, null, null, null,
+                false, null, null, null, null, "faster")).block().note()).isNull();
         assertThat(functions.restore(OWNER, id, 1, null, null).block().note()).isEqualTo("restored version 1");
+        assertThat(functions.restore(OWNER, id, 2, null, "back to the fast one").block().note())
+                .isEqualTo("back to the fast one");
+        // restored again with the same words: they are that version's note too
         assertThat(functions.restore(OWNER, id, 2, null, "back to the fast one").block().note())
                 .isEqualTo("back to the fast one");
 
         FunctionDocument current = functions.find(id).block();
         assertThat(functions.versions(current).map(v -> v.version() + ":" + v.note()).collectList().block())
-                .containsExactly("5:back to the fast one", "4:restored version 1", "3:null", "2:faster",
-                        "1:first cut");
+                .containsExactly("6:back to the fast one", "5:back to the fast one", "4:restored version 1", "3:null",
+                        "2:faster", "1:first cut");
         assertThat(functions.version(current, 2).block().note()).isEqualTo("faster");
     }
 
