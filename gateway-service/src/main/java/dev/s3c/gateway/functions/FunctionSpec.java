@@ -105,15 +105,7 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         if (description != null && description.length() > MAX_DESCRIPTION) {
             errors.add(new FieldError("description", "must be at most " + MAX_DESCRIPTION + " characters"));
         }
-        String note = string(body, "note", errors);
-        if (note != null) {
-            note = note.strip();
-            if (note.length() > MAX_NOTE) {
-                errors.add(new FieldError("note", "must be at most " + MAX_NOTE + " characters"));
-            } else if (note.isEmpty()) {
-                note = null;
-            }
-        }
+        String note = note(body.get("note"), errors);
         String code = string(body, "code", errors);
         boolean codeTooLarge = false;
         if (code != null) {
@@ -182,6 +174,22 @@ record FunctionSpec(String name, String description, String code, Integer timeou
         }
         return new FunctionSpec(name, description, code, timeoutMs, retryCount, status, maxConcurrency,
                 removesMaxConcurrency, expectedVersion, env, http, schedule, note);
+    }
+
+    /**
+     * A version's {@code note} (a create's, an update's or a restore's): stripped, at most {@value #MAX_NOTE}
+     * characters; left out, null or blank is none (null).
+     */
+    static String note(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String note = node.isString() ? node.asString().strip() : null;
+        if (note == null || note.length() > MAX_NOTE) {
+            errors.add(new FieldError("note", "must be text of at most " + MAX_NOTE + " characters"));
+            return null;
+        }
+        return note.isEmpty() ? null : note;
     }
 
     /** {@code config.schedule}: left out is null (kept as stored); JSON null or blank is {@value #SCHEDULE_OFF}. */

@@ -129,15 +129,12 @@ class FunctionVersionController {
             }
             expected = current.asLong();
         }
-        JsonNode note = parsed.get("note");
-        String said = null;
-        if (note != null && !note.isNull()) {
-            if (!note.isString() || note.asString().strip().length() > FunctionSpec.MAX_NOTE) {
-                throw ApiException.badRequest("note", "must be text of at most " + FunctionSpec.MAX_NOTE
-                        + " characters");
-            }
-            said = note.asString().strip().isEmpty() ? null : note.asString().strip();
+        List<FieldError> errors = new java.util.ArrayList<>();
+        String note = FunctionSpec.note(parsed.get("note"), errors);
+        if (!errors.isEmpty()) {
+            throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "note " + errors.getFirst()
+                    .reason(), errors);
         }
-        return new Restore(version, expected, said);
+        return new Restore(version, expected, note);
     }
 }

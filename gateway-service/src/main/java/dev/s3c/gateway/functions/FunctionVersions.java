@@ -82,15 +82,9 @@ class FunctionVersions {
     record Version(long version, String name, String description, String code, CodeStyle style, FunctionConfig config,
             FunctionStatus status, int codeBytes, Instant savedAt, boolean current, String note) {
 
-        static Version of(Stored s, boolean withCode) {
+        static Version of(Stored s, boolean withCode, boolean current) {
             return new Version(s.version(), s.name(), s.description(), withCode ? s.code() : null, s.style(),
-                    s.config(), s.status(), s.codeBytes(), s.savedAt(), false, s.note());
-        }
-
-        static Version current(FunctionDocument f, boolean withCode) {
-            Stored s = Stored.of(f);
-            return new Version(s.version(), s.name(), s.description(), withCode ? s.code() : null, s.style(),
-                    s.config(), s.status(), s.codeBytes(), s.savedAt(), true, s.note());
+                    s.config(), s.status(), s.codeBytes(), s.savedAt(), current, s.note());
         }
     }
 
@@ -150,23 +144,23 @@ class FunctionVersions {
         query.fields().exclude("code");
         Flux<Version> earlier = ids.isEmpty() ? Flux.empty() : mongo.find(query, Stored.class)
                 .filter(s -> s.functionId().equals(current.id()))
-                .map(s -> Version.of(s, false))
+                .map(s -> Version.of(s, false, false))
                 .collectSortedList(Comparator.comparingLong(Version::version).reversed())
                 .flatMapIterable(list -> list);
-        return Flux.concat(Mono.just(Version.current(current, false)), earlier);
+        return Flux.concat(Mono.just(Version.of(Stored.of(current), false, true)), earlier);
     }
 
     /** One version of the function, with its code; empty when it never was or is no longer kept. */
     Mono<Version> find(FunctionDocument current, long version) {
         if (version == current.version()) {
-            return Mono.just(Version.current(current, true));
+            return Mono.just(Version.of(Stored.of(current), true, true));
         }
         if (version > current.version() || version < oldestKept(current.version())) {
             return Mono.empty();
         }
         return mongo.findOne(byIds(List.of(key(current.id(), version))), Stored.class)
                 .filter(s -> s.functionId().equals(current.id()))
-                .map(s -> Version.of(s, true));
+                .map(s -> Version.of(s, true, false));
     }
 
     /**
@@ -175,13 +169,7 @@ class FunctionVersions {
      * @return whether they went (a failure is logged: the delete's outbox entry stays, for the reconciliation)
      */
     Mono<Boolean> removeAll(String functionId, long version) {
-        return mongo.remove(byIds(keys(functionId, Math.max(1, version - 2L * SWEPT), version)), Stored.class)
-                .thenReturn(true)
-                .onErrorResume(e -> {
-                    log.warn("The versions of deleted function {} could not be removed yet: {}", functionId,
-                            e.toString());
-                    return Mono.just(false);
-                });
+        return removeAll(functionId, byIds(keys(functionId, Math.max(1, version - 2L * SWEPT), version)));
     }
 
     /**
@@ -190,7 +178,11 @@ class FunctionVersions {
      * only the reconciliation of such an entry comes here.
      */
     Mono<Boolean> removeAll(String functionId) {
-        return mongo.remove(Query.query(Criteria.where("functionId").is(functionId)), Stored.class)
+        return removeAll(functionId, Query.query(Criteria.where("functionId").is(functionId)));
+    }
+
+    private Mono<Boolean> removeAll(String functionId, Query versions) {
+        return mongo.remove(versions, Stored.class)
                 .thenReturn(true)
                 .onErrorResume(e -> {
                     log.warn("The versions of deleted function {} could not be removed yet: {}", functionId,
