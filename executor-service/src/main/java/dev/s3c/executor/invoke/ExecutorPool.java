@@ -82,8 +82,9 @@ public class ExecutorPool implements SmartLifecycle {
     /** How tenants without a concurrency limit share this process's CPU, for all its instances. */
     private final FairShare fairShare;
     /**
-     * The slow lane's producers, apart: a producer the slow lane makes has a network thread of its low priority,
-     * which must not carry the fast instances' transactions.
+     * The slow lane's producers, apart from the fast instances' (transactional ids of their own). They were kept
+     * apart when the slow lane's threads made them, with network threads of its low priority; the instances'
+     * committers, started at the pool's priority, make them now, and apart they stay.
      */
     private final KafkaTemplate<String, Object> slowLaneResults;
     /**
@@ -155,8 +156,8 @@ public class ExecutorPool implements SmartLifecycle {
         this.consumers.addListener(new MicrometerConsumerListener<>(meters));
         Gauge.builder("s3c.executor.instances", this, ExecutorPool::size).register(meters);
         Gauge.builder("s3c.executor.results.held", this, ExecutorPool::heldResults)
-                .description("invocations run and waiting for their instance's next transaction (the transaction "
-                        + "interval)")
+                .description("invocations run and waiting for their instance's next transaction (while the last "
+                        + "one commits, or the transaction interval)")
                 .register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("s3c.executor.contexts.recycled", this,
                         ExecutorPool::recycledContexts)
@@ -217,7 +218,7 @@ public class ExecutorPool implements SmartLifecycle {
             recycledByStopped += instance.sandbox.recycled();
             // the function in hand finishes and commits first; the sandbox closes only once its thread has left
             instance.listener.drain();
-            instance.container.stop(instance.sandbox::close);
+            instance.container.stop(instance::close);
             log.info("Stopped executor instance {} ({} running)", instance.id, instances.size());
         }
     }
@@ -258,6 +259,15 @@ public class ExecutorPool implements SmartLifecycle {
         String id = properties.instancePrefix() + (slowLaneInstance ? "/slow-" : "/") + nextIndex++;
         SandboxLimits limits = properties.sandbox().limits();
         FunctionSandbox sandbox = new FunctionSandbox(engine, watchdog, limits);
+        // the instance's transactions, while its consumer's thread polls and runs the next records
+        ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "s3c-commit-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+        // started here, at this thread's priority: not the instance's lower one, which a thread it started would
+        // inherit (and the producers' network threads the committer starts after it)
+        committer.execute(() -> { });
 
         // fresh invocations, retries that are due, the concurrency lanes and the fair lanes, side by side; or the slow
         // lane alone
@@ -278,7 +288,7 @@ public class ExecutorPool implements SmartLifecycle {
                     } catch (java.util.concurrent.RejectedExecutionException e) {
                         // the pool stopped: its instances commit what they hold as they leave their group
                     }
-                });
+                }, committer);
         container.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer,
@@ -351,7 +361,7 @@ public class ExecutorPool implements SmartLifecycle {
             }
         });
         listenerContainer.setBeanName("s3c-instance-" + id);
-        return new Instance(id, listenerContainer, sandbox, listener);
+        return new Instance(id, listenerContainer, sandbox, listener, committer);
     }
 
     static int slowLaneNice(int instanceNice) {
@@ -437,7 +447,7 @@ public class ExecutorPool implements SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stopping.forEach(instance -> instance.sandbox.close());
+        stopping.forEach(Instance::close);
         notices.shutdown();
         commitTimer.shutdown();
         if (slowLaneResults != results
@@ -458,6 +468,15 @@ public class ExecutorPool implements SmartLifecycle {
     }
 
     private record Instance(String id, KafkaMessageListenerContainer<String, byte[]> container, FunctionSandbox sandbox,
-            InvocationBatchListener listener) {
+            InvocationBatchListener listener, ExecutorService committer) {
+
+        /** Once its consumer has left: it waited for its last transaction then. */
+        void close() {
+            try {
+                sandbox.close();
+            } finally {
+                committer.shutdown();
+            }
+        }
     }
 }

@@ -83,6 +83,14 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private final long commitIntervalNanos;
     /** Runs a task after a delay, on a thread of the pool's: wakes this instance's consumer when held results are due. */
     private final Later later;
+    /**
+     * Runs this instance's transactions, one at a time, in the order given: a thread of the instance's own, so the
+     * consumer's thread polls and runs the next records while one commits (its offset commit and end are broker
+     * round trips, and waiting for them held every record behind them); or the consumer's thread itself.
+     */
+    private final java.util.concurrent.Executor committer;
+    /** The transaction handed to the committer and not settled on the consumer's thread yet (null: none). */
+    private volatile InFlight inFlight;
     /** The clock of the commit interval; a test moves it by hand. */
     private final java.util.function.LongSupplier nanoTime;
     /** Records run but not committed yet, in the order they ran, held for the next transaction with their steps. */
@@ -141,39 +149,52 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
             boolean slowLane, FairShare fairShare) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
-                slowLane, fairShare, Duration.ZERO, (delay, task) -> { }, System::nanoTime);
+                slowLane, fairShare, Duration.ZERO, (delay, task) -> { }, System::nanoTime, Runnable::run);
     }
 
     /**
      * @param commitInterval how long after a transaction the results run wait for the next one (0: one per poll)
      * @param later runs a task after a delay: wakes the consumer when held results are due
+     * @param committer runs the transactions one at a time in order (see {@link #committer})
      */
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters, SlowFunctions slow,
-            boolean slowLane, FairShare fairShare, Duration commitInterval, Later later) {
+            boolean slowLane, FairShare fairShare, Duration commitInterval, Later later,
+            java.util.concurrent.Executor committer) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, InvocationBatchListener::backOff, slow,
-                slowLane, fairShare, commitInterval, later, System::nanoTime);
+                slowLane, fairShare, commitInterval, later, System::nanoTime, committer);
     }
 
     /** A test's listener: its clock moved by hand, its delays recorded. */
     InvocationBatchListener(String instanceId, InvocationProcessor processor, KafkaTemplate<String, Object> results,
             Duration batchBudget, MeterRegistry meters, java.util.function.Consumer<Duration> pause,
             Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime) {
+        this(instanceId, processor, results, batchBudget, meters, pause, commitInterval, later, nanoTime,
+                Runnable::run);
+    }
+
+    /** A test's listener whose transactions run when the test says (its committer). */
+    InvocationBatchListener(String instanceId, InvocationProcessor processor, KafkaTemplate<String, Object> results,
+            Duration batchBudget, MeterRegistry meters, java.util.function.Consumer<Duration> pause,
+            Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime,
+            java.util.concurrent.Executor committer) {
         this(instanceId, null, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false,
-                FairShare.none(), commitInterval, later, nanoTime);
+                FairShare.none(), commitInterval, later, nanoTime, committer);
     }
 
     InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
             java.util.function.Consumer<Duration> pause) {
         this(instanceId, sandbox, processor, results, batchBudget, meters, pause, SlowFunctions.none(), false,
-                FairShare.none(), Duration.ZERO, (delay, task) -> { }, System::nanoTime);
+                FairShare.none(), Duration.ZERO, (delay, task) -> { }, System::nanoTime, Runnable::run);
     }
 
     private InvocationBatchListener(String instanceId, FunctionSandbox sandbox, InvocationProcessor processor,
             KafkaTemplate<String, Object> results, Duration batchBudget, MeterRegistry meters,
             java.util.function.Consumer<Duration> pause, SlowFunctions slow, boolean slowLane, FairShare fairShare,
-            Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime) {
+            Duration commitInterval, Later later, java.util.function.LongSupplier nanoTime,
+            java.util.concurrent.Executor committer) {
+        this.committer = committer;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.later = later;
         this.nanoTime = nanoTime;
@@ -204,6 +225,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      */
     @Override
     public void onMessage(List<ConsumerRecord<String, byte[]>> polled, Acknowledgment ack, Consumer<?, ?> consumer) {
+        InFlight last = inFlight;
+        if (last != null && last.isDone() && !settle(consumer, false, polled)) {
+            // the transaction before failed: its records, those held after it and these go back
+            return;
+        }
         if (draining) {
             // polled while the instance was asked to stop: what ran is committed, all of this goes back (and if that
             // transaction fails, what ran goes back too)
@@ -240,8 +266,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         } catch (RuntimeException e) {
             // nothing after the last commit may be skipped: its partitions go back to what was committed
             log.error("Instance {}: a batch failed unexpectedly, running it again", instanceId, e);
-            if (uncommittedFrom < records.size()) {
-                backToCommitted(records.subList(uncommittedFrom, records.size()), consumer);
+            List<ConsumerRecord<String, byte[]>> rest = records.subList(Math.min(uncommittedFrom, records.size()),
+                    records.size());
+            // the transaction before them first: if it failed, they went back with its records
+            if (settle(consumer, true, rest) && !rest.isEmpty()) {
+                backToCommitted(rest, consumer);
             }
             pause.accept(Duration.ofSeconds(1));
         }
@@ -370,13 +399,16 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             }
         }
         long sinceCommit = nanoTime.getAsLong() - lastCommitNanos;
-        if (from < records.size() && !slowRun && !draining && sinceCommit < commitIntervalNanos
-                && bytes < HELD_BYTES_PER_TRANSACTION
-                && (!callerWaits(steps) || moreCallersThanOne(commitIntervalNanos - sinceCommit))) {
+        InFlight last = inFlight;
+        boolean committing = last != null && !last.isDone();
+        if (from < records.size() && !slowRun && !draining && bytes < HELD_BYTES_PER_TRANSACTION
+                && (committing || sinceCommit < commitIntervalNanos
+                        && (!callerWaits(steps) || moreCallersThanOne(commitIntervalNanos - sinceCommit)))) {
             // the last transaction was a moment ago: these wait for the next poll's records, or the interval's end.
             // Where a sync caller waits for one of them, only when more than one caller sends and records come
             // faster than the rest of the interval: a caller that waits for each answer before its next call brings
-            // no record while its answer is held, and holding it would only delay it
+            // no record while its answer is held, and holding it would only delay it. While the last one still
+            // commits, these wait for it to end (it wakes the consumer then) rather than the consumer waiting
             hold(records.subList(from, records.size()), steps, bytes, consumer);
             return;
         }
@@ -392,8 +424,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     private void hold(List<ConsumerRecord<String, byte[]>> records, List<InvocationProcessor.Step> steps,
             long bytes, Consumer<?, ?> consumer) {
         // only their places are needed from here on (offsets, seeks): not their values, which the steps have read
-        held = records.stream().map(r -> new ConsumerRecord<String, byte[]>(r.topic(), r.partition(), r.offset(),
-                r.key(), null)).toList();
+        held = places(records);
         heldSteps = steps;
         heldBytes = bytes;
         heldCount = held.size();
@@ -464,6 +495,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * @return whether nothing is held any more (then the consumer's position is all committed, or sent back)
      */
     boolean commitDue(Consumer<?, ?> consumer) {
+        InFlight last = inFlight;
+        if (last != null && (!last.isDone() || !settle(consumer, false, List.of()))) {
+            // still committing (its end wakes the consumer again), or it failed and everything went back
+            return false;
+        }
         if (held.isEmpty()) {
             return true;
         }
@@ -472,12 +508,22 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             // from the interval's end on
             return false;
         }
-        commitHeld(consumer);
-        return true;
+        commitHeldRecords(consumer);
+        return inFlight == null;
     }
 
-    /** Commits what is held now, whatever the interval: the instance stops, or its partitions are being revoked. */
+    /**
+     * Commits what is held now, whatever the interval, and waits until that and the transaction before it have
+     * ended: the instance stops, or its partitions are being revoked.
+     */
     void commitHeld(Consumer<?, ?> consumer) {
+        if (settle(consumer, true, List.of())) {
+            commitHeldRecords(consumer);
+            settle(consumer, true, List.of());
+        }
+    }
+
+    private void commitHeldRecords(Consumer<?, ?> consumer) {
         if (held.isEmpty()) {
             return;
         }
@@ -493,6 +539,22 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
      * those records from the committed offsets, and partitions this instance keeps go back to their first held record.
      */
     void dropHeld(Consumer<?, ?> consumer, java.util.Collection<TopicPartition> lost) {
+        InFlight last = inFlight;
+        if (last != null) {
+            inFlight = null;
+            if (last.await() != null) {
+                // it failed (fenced, most likely): its records and those held after them go back, in the partitions
+                // this instance keeps, to what the group committed
+                List<ConsumerRecord<String, byte[]>> back = new ArrayList<>(last.records);
+                back.addAll(held);
+                back.removeIf(r -> lost.contains(new TopicPartition(r.topic(), r.partition())));
+                clearHeld();
+                if (!back.isEmpty()) {
+                    backToCommitted(back, consumer);
+                }
+                return;
+            }
+        }
         if (held.isEmpty()) {
             return;
         }
@@ -589,15 +651,19 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     }
 
     /**
-     * Publishes the steps and commits the offsets of records {@code [from, to)} in one transaction. Metrics count a
-     * step once its transaction committed, so a batch that runs twice is counted once.
+     * Publishes the steps and commits the offsets of records {@code [from, to)} in one transaction, on the committer
+     * (see {@link #committer}): first the transaction before it ends, then this one is handed over, and the consumer's
+     * thread goes on. Metrics count a step once its transaction committed, so a batch that runs twice is counted once.
      *
-     * <p>When the transaction fails (the broker unreachable, a rebalance moved the group on, a result too large to
-     * send) it is aborted and the records from {@code from} on go back: their partitions are sought to the committed
-     * offsets and this consumer waits a backoff before it polls again. A partition a rebalance moved meanwhile is run by its new owner from
-     * the committed offset, never by this instance from records it no longer owns.
+     * <p>When a transaction fails (the broker unreachable, a rebalance moved the group on, a result too large to
+     * send) it is aborted, and the consumer's thread learns it when it next settles it ({@link #settle}): here, at
+     * the next poll, or when the committer wakes it. Then its records, those held or polled after them and the rest
+     * of the batch in hand go back: their partitions are sought to the committed offsets and this consumer waits a
+     * backoff before it polls again. A partition a rebalance moved meanwhile is run by its new owner from the
+     * committed offset, never by this instance from records it no longer owns.
      *
-     * @return whether the transaction committed
+     * @return false when this transaction or the one before it is known to have failed (records {@code from} on
+     *         went back then); true when it committed or is committing
      */
     private boolean commit(List<ConsumerRecord<String, byte[]>> records, int from, int to,
             List<InvocationProcessor.Step> steps, Consumer<?, ?> consumer) {
@@ -605,60 +671,97 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         if (done.isEmpty()) {
             return true;
         }
-        // whatever was held is in this transaction
-        wakeFor = 0;
-        Map<TopicPartition, OffsetAndMetadata> offsets = offsets(done);
-        try {
-            results.executeInTransaction(t -> {
-                int lanes = steps.stream().anyMatch(step -> step.toLane() != null)
-                        ? t.partitionsFor(LANES).size() : 0;
-                int fairLanes = steps.stream().anyMatch(step -> step.toFairLane() != null)
-                        ? t.partitionsFor(FAIR_LANES).size() : 0;
-                for (InvocationProcessor.Step step : steps) {
-                    if (step.toSlowLane() != null) {
-                        t.send(SLOW_LANE, step.toSlowLane().executionId(), step.toSlowLane());
-                        continue;
-                    }
-                    if (step.toFairLane() != null) {
-                        InvocationRequested moved = step.toFairLane();
-                        t.send(new ProducerRecord<>(FAIR_LANES, Math.floorMod(step.fairLane(), fairLanes),
-                                moved.executionId(), moved));
-                        continue;
-                    }
-                    if (step.toLane() != null) {
-                        InvocationRequested moved = step.toLane();
-                        // the gateway placed it among the registry's partitions; a topic since grown keeps them
-                        t.send(new ProducerRecord<>(LANES, Math.floorMod(moved.lane(), lanes), moved.executionId(),
-                                moved));
-                        continue;
-                    }
-                    t.send(step.retry() != null ? retryRecord(step.retry()) : resultRecord(step.result()));
-                    if (step.deadLetter() != null) {
-                        t.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(), step.deadLetter());
-                    }
-                }
-                t.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-                return null;
-            });
-        } catch (RuntimeException e) {
-            backToCommitted(records.subList(from, records.size()), consumer);
-            if (overtakenByRebalance(e)) {
-                // the group moved on while the batch ran (an instance came or went): expected while scaling. No
-                // backoff: the rebalance completes only once this consumer polls again, and every other instance
-                // waits for that (a backoff here stalled the whole group for seconds while it scaled)
-                log.info("Instance {}: a rebalance overtook a batch of {}, running it again", instanceId, done.size());
-                return false;
-            }
-            failures++;
-            if (failures == 1 || failures % 30 == 0) {
-                log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
-                        done.size(), failures, e.toString());
-            }
-            pause.accept(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
+        if (!settle(consumer, true, records.subList(from, records.size()))) {
             return false;
         }
-        failures = 0;
+        // whatever was held is in this transaction
+        wakeFor = 0;
+        // only the records' places are needed from here on (seeks when it fails); the caller's list of steps goes
+        // on to the next transaction's meanwhile
+        InFlight transaction = new InFlight(places(done), List.copyOf(steps), offsets(done), consumer.groupMetadata(),
+                Thread.currentThread());
+        inFlight = transaction;
         lastCommitNanos = nanoTime.getAsLong();
+        hand(transaction, consumer);
+        // committed on this thread (no committer of its own, or it stopped): settled at once
+        return !transaction.isDone() || settle(consumer, false, records.subList(to, records.size()));
+    }
+
+    /** Hands a transaction to the committer (or runs it here when that has stopped). */
+    private void hand(InFlight transaction, Consumer<?, ?> consumer) {
+        Runnable publish = () -> {
+            // an error thrown past here still ends it, as failed: the consumer's thread may be waiting for it
+            RuntimeException failure = new IllegalStateException("the transaction did not end");
+            try {
+                publish(transaction.steps, transaction.offsets, transaction.group);
+                failure = null;
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                try {
+                    if (failure == null) {
+                        count(transaction.steps);
+                    }
+                } finally {
+                    transaction.ended(failure);
+                    if (Thread.currentThread() != transaction.consumerThread && !transaction.awaited
+                            && (transaction.failure != null || wakeFor != 0)) {
+                        // results held behind it, or a failure to act on: the consumer's poll returns for them
+                        wakeUntilSettled(transaction, consumer);
+                    }
+                }
+            }
+        };
+        try {
+            committer.execute(publish);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the committer stopped with the instance: what is left commits on this thread
+            publish.run();
+        } catch (RuntimeException | Error e) {
+            // never ran: failed, or the consumer's thread would wait for it for ever
+            transaction.ended(new IllegalStateException("the transaction could not be handed over", e));
+            throw e;
+        }
+    }
+
+    /** One transaction's publishing, on the committer. */
+    private void publish(List<InvocationProcessor.Step> steps, Map<TopicPartition, OffsetAndMetadata> offsets,
+            org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+        results.executeInTransaction(t -> {
+            int lanes = steps.stream().anyMatch(step -> step.toLane() != null)
+                    ? t.partitionsFor(LANES).size() : 0;
+            int fairLanes = steps.stream().anyMatch(step -> step.toFairLane() != null)
+                    ? t.partitionsFor(FAIR_LANES).size() : 0;
+            for (InvocationProcessor.Step step : steps) {
+                if (step.toSlowLane() != null) {
+                    t.send(SLOW_LANE, step.toSlowLane().executionId(), step.toSlowLane());
+                    continue;
+                }
+                if (step.toFairLane() != null) {
+                    InvocationRequested moved = step.toFairLane();
+                    t.send(new ProducerRecord<>(FAIR_LANES, Math.floorMod(step.fairLane(), fairLanes),
+                            moved.executionId(), moved));
+                    continue;
+                }
+                if (step.toLane() != null) {
+                    InvocationRequested moved = step.toLane();
+                    // the gateway placed it among the registry's partitions; a topic since grown keeps them
+                    t.send(new ProducerRecord<>(LANES, Math.floorMod(moved.lane(), lanes), moved.executionId(),
+                            moved));
+                    continue;
+                }
+                t.send(step.retry() != null ? retryRecord(step.retry()) : resultRecord(step.result()));
+                if (step.deadLetter() != null) {
+                    t.send(Topic.DEAD_LETTERS.topicName(), step.deadLetter().executionId(), step.deadLetter());
+                }
+            }
+            t.sendOffsetsToTransaction(offsets, group);
+            return null;
+        });
+    }
+
+    /** A committed transaction's steps, counted. */
+    private void count(List<InvocationProcessor.Step> steps) {
         for (InvocationProcessor.Step step : steps) {
             if (step.moved()) {
                 metrics.moved(step.toFairLane() != null ? "fair" : step.toLane() != null ? "concurrency" : "slow");
@@ -675,7 +778,151 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 metrics.deadLettered(step.deadLetter().functionId());
             }
         }
-        return true;
+    }
+
+    /**
+     * On the consumer's thread: learns how the transaction handed to the committer ended, waiting for it if
+     * {@code wait}, else only if it has ended. When it failed, its records, the held ones (which ran after them) and
+     * {@code after} (records after them in hand, not committed) go back to the committed offsets, and the consumer
+     * waits a backoff unless a rebalance was the cause.
+     *
+     * @return false when it failed
+     */
+    private boolean settle(Consumer<?, ?> consumer, boolean wait, List<ConsumerRecord<String, byte[]>> after) {
+        InFlight transaction = inFlight;
+        if (transaction == null || !wait && !transaction.isDone()) {
+            return true;
+        }
+        RuntimeException e = transaction.await();
+        inFlight = null;
+        if (e == null) {
+            failures = 0;
+            return true;
+        }
+        InFlight again = overtakenByRebalance(e) ? transaction.again(consumer) : null;
+        if (again != null) {
+            // the group moved on while it committed, and this instance still owns its partitions: it published
+            // nothing (aborted), so the same results go again, with the new generation, instead of running again
+            log.debug("Instance {}: a rebalance overtook a transaction of {}; committing it again", instanceId,
+                    transaction.records.size());
+            inFlight = again;
+            hand(again, consumer);
+            return settle(consumer, wait, after);
+        }
+        List<ConsumerRecord<String, byte[]>> back = new ArrayList<>(transaction.records.size() + held.size()
+                + after.size());
+        back.addAll(transaction.records);
+        back.addAll(held);
+        back.addAll(after);
+        int size = transaction.records.size();
+        clearHeld();
+        backToCommitted(back, consumer);
+        if (overtakenByRebalance(e)) {
+            // the group moved on while the batch ran (an instance came or went): expected while scaling. No
+            // backoff: the rebalance completes only once this consumer polls again, and every other instance
+            // waits for that (a backoff here stalled the whole group for seconds while it scaled)
+            log.info("Instance {}: a rebalance overtook a batch of {}, running it again", instanceId, size);
+            return false;
+        }
+        failures++;
+        if (failures == 1 || failures % 30 == 0) {
+            log.warn("Instance {}: publishing a batch of {} failed (attempt {}), running it again: {}", instanceId,
+                    size, failures, e.toString());
+        }
+        pause.accept(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures - 1, 6))));
+        return false;
+    }
+
+    /** On the committer's thread: makes the consumer's poll return until it has settled {@code transaction}. */
+    private void wakeUntilSettled(InFlight transaction, Consumer<?, ?> consumer) {
+        if (inFlight == transaction && !transaction.awaited) {
+            consumer.wakeup();
+            later.after(WAKE_AGAIN_NANOS, () -> wakeUntilSettled(transaction, consumer));
+        }
+    }
+
+    /** Records' places (topic, partition, offset) without their values, which the steps have read. */
+    private static List<ConsumerRecord<String, byte[]>> places(List<ConsumerRecord<String, byte[]>> records) {
+        List<ConsumerRecord<String, byte[]>> places = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> r : records) {
+            places.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), null));
+        }
+        return places;
+    }
+
+    /** A transaction handed to the committer: its records, what it publishes, and how it ended once it has. */
+    private static final class InFlight {
+        /** How often one transaction is committed again after rebalances overtook it, before its records go back. */
+        private static final int REBALANCES_OVERTAKING = 3;
+        final List<ConsumerRecord<String, byte[]>> records;
+        final List<InvocationProcessor.Step> steps;
+        final Map<TopicPartition, OffsetAndMetadata> offsets;
+        final org.apache.kafka.clients.consumer.ConsumerGroupMetadata group;
+        /** The consumer's thread: a transaction it ran itself needs no wake-up. */
+        final Thread consumerThread;
+        private final int overtaken;
+        private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+        volatile RuntimeException failure;
+        /** Set once the consumer's thread waits for it: it needs no wake-up (one would stay pending). */
+        volatile boolean awaited;
+
+        InFlight(List<ConsumerRecord<String, byte[]>> records, List<InvocationProcessor.Step> steps,
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                org.apache.kafka.clients.consumer.ConsumerGroupMetadata group, Thread consumerThread) {
+            this(records, steps, offsets, group, consumerThread, 0);
+        }
+
+        private InFlight(List<ConsumerRecord<String, byte[]>> records, List<InvocationProcessor.Step> steps,
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                org.apache.kafka.clients.consumer.ConsumerGroupMetadata group, Thread consumerThread, int overtaken) {
+            this.records = records;
+            this.steps = steps;
+            this.offsets = offsets;
+            this.group = group;
+            this.consumerThread = consumerThread;
+            this.overtaken = overtaken;
+        }
+
+        /**
+         * The same transaction with the group's new generation, when a rebalance overtook it (while it committed,
+         * the consumer's thread polled and took part in it) and this member still owns all its partitions; else null
+         * (the generation has not moved yet, or partitions went elsewhere: its records run again).
+         */
+        InFlight again(Consumer<?, ?> consumer) {
+            var now = consumer.groupMetadata();
+            if (overtaken >= REBALANCES_OVERTAKING || now.generationId() == group.generationId()
+                    || !consumer.assignment().containsAll(offsets.keySet())) {
+                return null;
+            }
+            return new InFlight(records, steps, offsets, now, Thread.currentThread(), overtaken + 1);
+        }
+
+        void ended(RuntimeException failure) {
+            this.failure = failure;
+            end.countDown();
+        }
+
+        boolean isDone() {
+            return end.getCount() == 0;
+        }
+
+        /** Waits for its end (a stop waits no longer than the transaction's own timeouts); its failure or null. */
+        RuntimeException await() {
+            awaited = !isDone();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    end.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return failure;
+        }
     }
 
     /** Whether a transaction failed because the group's generation moved on (the offsets were refused). */
@@ -703,6 +950,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         for (ConsumerRecord<String, byte[]> record : notCommitted) {
             first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
+        int wakeUps = 0;
         for (int attempt = 1; ; attempt++) {
             try {
                 Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(),
@@ -712,10 +960,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                     consumer.seek(tp, c == null ? offset : Math.max(offset, c.offset()));
                 });
                 return;
-            } catch (org.apache.kafka.common.errors.WakeupException e) {
-                // a wake-up meant for a poll (held results due) came in between: ask again at once
-                attempt--;
             } catch (RuntimeException e) {
+                if (e instanceof org.apache.kafka.common.errors.WakeupException && ++wakeUps <= MAX_WAKE_UPS) {
+                    // a wake-up meant for a poll (held results due, a transaction ended) came in between: ask again
+                    // at once; past a few, as any failed lookup (wake-ups every 2 ms could outpace a slow lookup)
+                    attempt--;
+                    continue;
+                }
                 if (draining || attempt >= MAX_LOOKUPS) {
                     log.warn("Instance {}: the committed offsets could not be read ({}); running the records again",
                             instanceId, e.toString());
@@ -730,6 +981,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
 
     /** About a minute of asking (each lookup waits up to 10 s): beyond it the group has likely moved on anyway. */
     private static final int MAX_LOOKUPS = 6;
+    /** Lookups a wake-up cut short that are asked again at once. */
+    private static final int MAX_WAKE_UPS = 10;
 
     /** Between failed transactions; heartbeats go on meanwhile (their own thread), a stop waits at most this long. */
     private static void backOff(Duration pause) {

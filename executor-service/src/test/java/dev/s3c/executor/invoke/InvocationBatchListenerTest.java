@@ -37,15 +37,25 @@ class InvocationBatchListenerTest {
 
     private static final TopicPartition P0 = new TopicPartition(Topic.INVOCATIONS.topicName(), 0);
 
-    private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    /** The consumer group's generation as the consumer knows it: a rebalance moves it on. */
+    private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger(1);
+    private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized org.apache.kafka.clients.consumer.ConsumerGroupMetadata groupMetadata() {
+            return new org.apache.kafka.clients.consumer.ConsumerGroupMetadata("s3c-executor", generation.get(),
+                    "member-1", java.util.Optional.empty());
+        }
+    };
     @SuppressWarnings("unchecked")
     private final KafkaTemplate<String, Object> template = mock(KafkaTemplate.class);
-    private final List<Map<TopicPartition, OffsetAndMetadata>> committedOffsets = new ArrayList<>();
-    private final List<String> sentKeys = new ArrayList<>();
-    private final List<Object> sentValues = new ArrayList<>();
-    private final List<Duration> pauses = new ArrayList<>();
+    private final List<Map<TopicPartition, OffsetAndMetadata>> committedOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> sentKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Object> sentValues = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Duration> pauses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A transaction as the template runs it: its sends and offsets recorded, or none of them when it fails. */
+    private org.mockito.stubbing.Answer<Object> transaction;
     /** What the next transactions do: null commits, an exception fails that one. */
-    private final List<RuntimeException> outcomes = new ArrayList<>();
+    private final List<RuntimeException> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     @SuppressWarnings("unchecked")
@@ -59,18 +69,21 @@ class InvocationBatchListenerTest {
             sentValues.add(((ProducerRecord<String, Object>) call.getArgument(0)).value());
             return null;
         });
-        when(template.executeInTransaction(any())).thenAnswer(call -> {
+        transaction = call -> {
             KafkaOperations.OperationsCallback<String, Object, Object> callback = call.getArgument(0);
-            List<String> before = new ArrayList<>(sentKeys);
+            int sentBefore = sentKeys.size();
+            int offsetsBefore = committedOffsets.size();
             callback.doInOperations(operations);
             RuntimeException outcome = outcomes.isEmpty() ? null : outcomes.removeFirst();
             if (outcome != null) {
-                // aborted: nothing of it was published
-                sentKeys.retainAll(before);
+                // aborted: nothing of it was published, its offsets not committed
+                sentKeys.subList(sentBefore, sentKeys.size()).clear();
+                committedOffsets.subList(offsetsBefore, committedOffsets.size()).clear();
                 throw outcome;
             }
             return null;
-        });
+        };
+        when(template.executeInTransaction(any())).thenAnswer(transaction);
         // the lanes' topic as the registry declares it
         when(operations.partitionsFor(any())).thenReturn(java.util.stream.IntStream
                 .range(0, Topic.INVOCATION_LANES.partitions())
@@ -319,8 +332,8 @@ class InvocationBatchListenerTest {
 
     /** A listener with a 10 ms commit interval on a clock moved by hand; its wake-ups are recorded, not run. */
     private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
-    private final List<Long> wakeDelays = new ArrayList<>();
-    private final List<Runnable> wakeUps = new ArrayList<>();
+    private final List<Long> wakeDelays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> wakeUps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private InvocationBatchListener holding() {
         return new InvocationBatchListener("test/0", null, template, Duration.ofSeconds(5), new SimpleMeterRegistry(),
@@ -544,5 +557,183 @@ class InvocationBatchListenerTest {
         assertThat(consumer.position(p1)).isEqualTo(30);
         assertThat(listener.commitDue(consumer)).isTrue();
         assertThat(committedOffsets).hasSize(1);
+    }
+
+    /**
+     * A listener with a committer thread of its own (as an instance has) whose transactions each wait for a pass
+     * from the test, on a 10 ms interval that has passed: what the consumer's thread does while one commits.
+     */
+    private InvocationBatchListener committingApart(java.util.concurrent.Semaphore passes,
+            java.util.concurrent.ExecutorService committer) {
+        org.mockito.Mockito.doAnswer(call -> {
+            passes.acquire();
+            return transaction.answer(call);
+        }).when(template).executeInTransaction(any());
+        return new InvocationBatchListener("test/0", null, template, Duration.ofSeconds(5), new SimpleMeterRegistry(),
+                pauses::add, Duration.ofMillis(10), (delay, task) -> {
+                    wakeDelays.add(delay);
+                    wakeUps.add(task);
+                }, clock::get, committer);
+    }
+
+    @Test
+    void whileATransactionCommitsTheConsumerRunsTheNextRecordsWhichGoOutWithTheNextOneWhenItEnds() throws Exception {
+        var passes = new java.util.concurrent.Semaphore(0);
+        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var listener = committingApart(passes, committer);
+            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
+            // handed to the committer: the consumer's thread is back before it ended
+            assertThat(committedOffsets).isEmpty();
+
+            advance(20);
+            listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+            // the interval is over, but the last transaction still commits: this one waits for it, held
+            assertThat(listener.heldCount()).isEqualTo(1);
+            assertThat(listener.commitDue(consumer)).isFalse();
+            int asked = wakeUps.size();
+
+            passes.release();
+            // its end wakes the consumer's poll, again until the consumer has taken note
+            org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
+            assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
+
+            // the idle event that follows hands the held result over at once
+            passes.release();
+            assertThat(listener.commitDue(consumer)).isFalse();
+            org.awaitility.Awaitility.await().until(() -> committedOffsets.size() == 2);
+            assertThat(committedOffsets).last().isEqualTo(Map.of(P0, new OffsetAndMetadata(13)));
+            assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+            assertThat(listener.heldCount()).isZero();
+            // taken note of at the next idle event: all committed (the position past the markers may follow)
+            org.awaitility.Awaitility.await().pollInSameThread().until(() -> listener.commitDue(consumer));
+            assertThat(pauses).isEmpty();
+        } finally {
+            passes.release(100);
+            committer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTransactionThatFailsWhileTheNextRecordsRunSendsThemBackWithItsOwnAndPublishesNoneOfTheirResults()
+            throws Exception {
+        var passes = new java.util.concurrent.Semaphore(0);
+        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var listener = committingApart(passes, committer);
+            listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+            advance(20);
+            listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+            assertThat(listener.heldCount()).isEqualTo(1);
+            int asked = wakeUps.size();
+
+            outcomes.add(new TimeoutException("broker unreachable"));
+            passes.release();
+            // the failure wakes the consumer's poll; records polled meanwhile go back with the rest
+            org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
+            assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+            consumer.seek(P0, 13);
+            listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+
+            assertThat(sentKeys).isEmpty();
+            assertThat(committedOffsets).isEmpty();
+            assertThat(consumer.position(P0)).isEqualTo(10);
+            assertThat(listener.heldCount()).isZero();
+            assertThat(pauses).containsExactly(Duration.ofMillis(100));
+
+            // run again from there, they commit
+            passes.release();
+            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11), unreadableAt(P0, 12)), null,
+                    consumer);
+            listener.commitHeld(consumer);
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(13)));
+            assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+        } finally {
+            passes.release(100);
+            committer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRevocationWaitsForTheTransactionInFlightThenCommitsWhatIsHeldBeforeThePartitionsGo() throws Exception {
+        var passes = new java.util.concurrent.Semaphore(0);
+        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var listener = committingApart(passes, committer);
+            listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+            advance(20);
+            listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+            assertThat(listener.heldCount()).isEqualTo(1);
+
+            passes.release(2);
+            listener.commitHeld(consumer);
+
+            // both ended, in order, by the time the revocation goes on
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                    Map.of(P0, new OffsetAndMetadata(12)));
+            assertThat(listener.heldCount()).isZero();
+            assertThat(listener.commitDue(consumer)).isTrue();
+        } finally {
+            passes.release(100);
+            committer.shutdownNow();
+        }
+    }
+
+    @Test
+    void partitionsLostWhileATransactionFailsSendTheRecordsOfThoseKeptBackToWhatWasCommitted() throws Exception {
+        TopicPartition p1 = new TopicPartition(Topic.INVOCATIONS.topicName(), 1);
+        consumer.assign(List.of(P0, p1));
+        consumer.updateBeginningOffsets(Map.of(p1, 0L));
+        consumer.commitSync(Map.of(p1, new OffsetAndMetadata(30)));
+        var passes = new java.util.concurrent.Semaphore(0);
+        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var listener = committingApart(passes, committer);
+            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(p1, 30)), null, consumer);
+            advance(20);
+            listener.onMessage(List.of(unreadableAt(P0, 11), unreadableAt(p1, 31)), null, consumer);
+            consumer.seek(P0, 12);
+            consumer.seek(p1, 32);
+
+            outcomes.add(new org.apache.kafka.common.errors.ProducerFencedException("fenced"));
+            passes.release();
+            listener.dropHeld(consumer, List.of(P0));
+
+            assertThat(sentKeys).isEmpty();
+            assertThat(consumer.position(p1)).isEqualTo(30);
+            assertThat(consumer.position(P0)).isEqualTo(12);
+            assertThat(listener.heldCount()).isZero();
+        } finally {
+            passes.release(100);
+            committer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTransactionARebalanceOvertookWhileItCommittedGoesAgainWithTheNewGenerationInsteadOfRunningAgain()
+            throws Exception {
+        var passes = new java.util.concurrent.Semaphore(0);
+        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var listener = committingApart(passes, committer);
+            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
+            consumer.seek(P0, 12);
+            // while it commits, the consumer's poll takes part in a rebalance: P0 stays with this member
+            generation.incrementAndGet();
+            outcomes.add(new CommitFailedException("the group has rebalanced"));
+            passes.release(2);
+
+            listener.commitHeld(consumer);
+
+            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
+            assertThat(sentKeys).containsExactly("e-10", "e-11");
+            // not sent back to run again
+            assertThat(consumer.position(P0)).isEqualTo(12);
+            assertThat(pauses).isEmpty();
+        } finally {
+            passes.release(100);
+            committer.shutdownNow();
+        }
     }
 }
