@@ -27,7 +27,7 @@ import org.springframework.kafka.support.ProducerListener;
 class ExecutorConfiguration {
 
     /** How soon the instances' transactional producers retry a request the broker refused for now. */
-    static final int TRANSACTION_RETRY_BACKOFF_MS = 5;
+    static final int TRANSACTION_RETRY_BACKOFF_MS = 1;
 
     /** Only the Kafka client metrics worth their series (see {@link KafkaClientMeters}). */
     @Bean
@@ -115,9 +115,11 @@ class ExecutorConfiguration {
         // a transaction that begins while the broker still writes the last one's commit markers is told
         // CONCURRENT_TRANSACTIONS (transactions v2, Kafka 4), and the client retries its offset commit after this
         // backoff, its sender thread asleep: with Kafka's 100 ms default, one offset commit in four to six under sync
-        // load waited 100 ms for markers written in a few milliseconds (the README's twenty-fourth round).
-        // Transactional requests retry at this fixed interval (a coordinator that is loading is asked 200 times a
-        // second: the accepted cost); produce and metadata retries still back off exponentially from it, up to 1 s
+        // load waited 100 ms for markers written in a few milliseconds (the README's twenty-fourth round); with
+        // transactions back to back (the instances commit whenever the last one has ended), 5 ms was most of a
+        // busy sync call's wait (the twenty-eighth round). Transactional requests retry at this fixed interval (a
+        // coordinator that is loading is asked a thousand times a second: the accepted cost); produce and metadata
+        // retries still back off exponentially from it, up to 1 s
         config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
         var factory = new DefaultKafkaProducerFactory<String, Object>(config, new StringSerializer(),
                 JsonSerde.anySerializer());

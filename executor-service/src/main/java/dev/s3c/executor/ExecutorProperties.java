@@ -25,11 +25,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param shutdownGrace on shutdown (SIGTERM), how long the instances may finish the functions they are running
  *        (each then commits its result and stops); past it the rest are cancelled and, uncommitted, run again
  *        elsewhere. The engine closes after.
- * @param transactionInterval how long after an instance's last transaction the results it runs wait for its next one,
- *        together (0: a transaction per poll). Each transaction costs the broker a few requests and a marker in every
- *        partition it wrote, whatever it carries, and at a moderate rate a poll holds one or two invocations. A
- *        result after a quiet spell, a slow run's, and a sync caller's unless several callers send faster than the
- *        interval's rest, are committed at once
+ * @param transactionInterval how long after the start of an instance's last transaction the results it runs wait for
+ *        its next one, together. Whatever it is, results run while the last transaction still commits (on a thread
+ *        of the instance's own) wait for its end and go in the next one (0, the default: nothing else waits). Each
+ *        transaction costs the broker a few requests and a marker in every partition it wrote, whatever it carries;
+ *        a longer interval makes fewer. A result after a quiet spell, a slow run's, and a sync caller's unless
+ *        several callers send faster than the interval's rest, are committed at once
  * @param instanceNice the nice value (0 normal, 19 lowest) the instances' threads run at, and the threads they start
  *        (their Kafka clients'): where the executor shares a machine's cores with services that answer users, as in
  *        the one-process local run, those answer first when the cores are busy. The slow lane runs 10 lower still (at
@@ -49,7 +50,7 @@ public record ExecutorProperties(
         @DefaultValue("30s") Duration shutdownGrace,
         @DefaultValue SlowLane slowLane,
         @DefaultValue FairShare fairShare,
-        @DefaultValue("10ms") Duration transactionInterval,
+        @DefaultValue("0ms") Duration transactionInterval,
         @DefaultValue("0") int instanceNice) {
 
     public ExecutorProperties {

@@ -24,7 +24,7 @@ class BatchProducerSettingsTest {
 
     @Test
     void aRefusedTransactionalRequestIsRetriedWithinMillisecondsNotAfterKafkasTenthOfASecond() {
-        assertThat(batchProducerSettings(Map.of()).get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).isEqualTo(5);
+        assertThat(batchProducerSettings(Map.of()).get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).isEqualTo(1);
     }
 
     @Test
