@@ -563,8 +563,17 @@ class InvocationBatchListenerTest {
      * A listener with a committer thread of its own (as an instance has) whose transactions each wait for a pass
      * from the test, on a 10 ms interval that has passed: what the consumer's thread does while one commits.
      */
-    private InvocationBatchListener committingApart(java.util.concurrent.Semaphore passes,
-            java.util.concurrent.ExecutorService committer) {
+    private final java.util.concurrent.Semaphore passes = new java.util.concurrent.Semaphore(0);
+    private final java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors
+            .newSingleThreadExecutor();
+
+    @org.junit.jupiter.api.AfterEach
+    void stopCommitter() {
+        passes.release(100);
+        committer.shutdownNow();
+    }
+
+    private InvocationBatchListener committingApart() {
         org.mockito.Mockito.doAnswer(call -> {
             passes.acquire();
             return transaction.answer(call);
@@ -578,106 +587,85 @@ class InvocationBatchListenerTest {
 
     @Test
     void whileATransactionCommitsTheConsumerRunsTheNextRecordsWhichGoOutWithTheNextOneWhenItEnds() throws Exception {
-        var passes = new java.util.concurrent.Semaphore(0);
-        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            var listener = committingApart(passes, committer);
-            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
-            // handed to the committer: the consumer's thread is back before it ended
-            assertThat(committedOffsets).isEmpty();
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
+        // handed to the committer: the consumer's thread is back before it ended
+        assertThat(committedOffsets).isEmpty();
 
-            advance(20);
-            listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
-            // the interval is over, but the last transaction still commits: this one waits for it, held
-            assertThat(listener.heldCount()).isEqualTo(1);
-            assertThat(listener.commitDue(consumer)).isFalse();
-            int asked = wakeUps.size();
+        advance(20);
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        // the interval is over, but the last transaction still commits: this one waits for it, held
+        assertThat(listener.heldCount()).isEqualTo(1);
+        assertThat(listener.commitDue(consumer)).isFalse();
+        int asked = wakeUps.size();
 
-            passes.release();
-            // its end wakes the consumer's poll, again until the consumer has taken note
-            org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
-            assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
-            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
+        passes.release();
+        // its end wakes the consumer's poll, again until the consumer has taken note
+        org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
+        assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
 
-            // the idle event that follows hands the held result over at once
-            passes.release();
-            assertThat(listener.commitDue(consumer)).isFalse();
-            org.awaitility.Awaitility.await().until(() -> committedOffsets.size() == 2);
-            assertThat(committedOffsets).last().isEqualTo(Map.of(P0, new OffsetAndMetadata(13)));
-            assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
-            assertThat(listener.heldCount()).isZero();
-            // taken note of at the next idle event: all committed (the position past the markers may follow)
-            org.awaitility.Awaitility.await().pollInSameThread().until(() -> listener.commitDue(consumer));
-            assertThat(pauses).isEmpty();
-        } finally {
-            passes.release(100);
-            committer.shutdownNow();
-        }
+        // the idle event that follows hands the held result over at once
+        passes.release();
+        assertThat(listener.commitDue(consumer)).isFalse();
+        org.awaitility.Awaitility.await().until(() -> committedOffsets.size() == 2);
+        assertThat(committedOffsets).last().isEqualTo(Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+        assertThat(listener.heldCount()).isZero();
+        // taken note of at the next idle event: all committed (the position past the markers may follow)
+        org.awaitility.Awaitility.await().pollInSameThread().until(() -> listener.commitDue(consumer));
+        assertThat(pauses).isEmpty();
     }
 
     @Test
     void aTransactionThatFailsWhileTheNextRecordsRunSendsThemBackWithItsOwnAndPublishesNoneOfTheirResults()
             throws Exception {
-        var passes = new java.util.concurrent.Semaphore(0);
-        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            var listener = committingApart(passes, committer);
-            listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
-            advance(20);
-            listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
-            assertThat(listener.heldCount()).isEqualTo(1);
-            int asked = wakeUps.size();
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(20);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(1);
+        int asked = wakeUps.size();
 
-            outcomes.add(new TimeoutException("broker unreachable"));
-            passes.release();
-            // the failure wakes the consumer's poll; records polled meanwhile go back with the rest
-            org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
-            assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
-            consumer.seek(P0, 13);
-            listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        outcomes.add(new TimeoutException("broker unreachable"));
+        passes.release();
+        // the failure wakes the consumer's poll; records polled meanwhile go back with the rest
+        org.awaitility.Awaitility.await().until(() -> wakeUps.size() > asked);
+        assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(WakeupException.class);
+        consumer.seek(P0, 13);
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
 
-            assertThat(sentKeys).isEmpty();
-            assertThat(committedOffsets).isEmpty();
-            assertThat(consumer.position(P0)).isEqualTo(10);
-            assertThat(listener.heldCount()).isZero();
-            assertThat(pauses).containsExactly(Duration.ofMillis(100));
+        assertThat(sentKeys).isEmpty();
+        assertThat(committedOffsets).isEmpty();
+        assertThat(consumer.position(P0)).isEqualTo(10);
+        assertThat(listener.heldCount()).isZero();
+        assertThat(pauses).containsExactly(Duration.ofMillis(100));
 
-            // run again from there, they commit
-            passes.release();
-            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11), unreadableAt(P0, 12)), null,
-                    consumer);
-            listener.commitHeld(consumer);
-            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(13)));
-            assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
-        } finally {
-            passes.release(100);
-            committer.shutdownNow();
-        }
+        // run again from there, they commit
+        passes.release();
+        listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11), unreadableAt(P0, 12)), null,
+                consumer);
+        listener.commitHeld(consumer);
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
     }
 
     @Test
     void aRevocationWaitsForTheTransactionInFlightThenCommitsWhatIsHeldBeforeThePartitionsGo() throws Exception {
-        var passes = new java.util.concurrent.Semaphore(0);
-        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            var listener = committingApart(passes, committer);
-            listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
-            advance(20);
-            listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
-            assertThat(listener.heldCount()).isEqualTo(1);
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(20);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(1);
 
-            passes.release(2);
-            listener.commitHeld(consumer);
+        passes.release(2);
+        listener.commitHeld(consumer);
 
-            // both ended, in order, by the time the revocation goes on
-            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
-                    Map.of(P0, new OffsetAndMetadata(12)));
-            assertThat(listener.heldCount()).isZero();
-            assertThat(listener.commitDue(consumer)).isTrue();
-        } finally {
-            passes.release(100);
-            committer.shutdownNow();
-        }
+        // both ended, in order, by the time the revocation goes on
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                Map.of(P0, new OffsetAndMetadata(12)));
+        assertThat(listener.heldCount()).isZero();
+        assertThat(listener.commitDue(consumer)).isTrue();
     }
 
     @Test
@@ -686,54 +674,40 @@ class InvocationBatchListenerTest {
         consumer.assign(List.of(P0, p1));
         consumer.updateBeginningOffsets(Map.of(p1, 0L));
         consumer.commitSync(Map.of(p1, new OffsetAndMetadata(30)));
-        var passes = new java.util.concurrent.Semaphore(0);
-        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            var listener = committingApart(passes, committer);
-            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(p1, 30)), null, consumer);
-            advance(20);
-            listener.onMessage(List.of(unreadableAt(P0, 11), unreadableAt(p1, 31)), null, consumer);
-            consumer.seek(P0, 12);
-            consumer.seek(p1, 32);
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(p1, 30)), null, consumer);
+        advance(20);
+        listener.onMessage(List.of(unreadableAt(P0, 11), unreadableAt(p1, 31)), null, consumer);
+        consumer.seek(P0, 12);
+        consumer.seek(p1, 32);
 
-            outcomes.add(new org.apache.kafka.common.errors.ProducerFencedException("fenced"));
-            passes.release();
-            listener.dropHeld(consumer, List.of(P0));
+        outcomes.add(new org.apache.kafka.common.errors.ProducerFencedException("fenced"));
+        passes.release();
+        listener.dropHeld(consumer, List.of(P0));
 
-            assertThat(sentKeys).isEmpty();
-            assertThat(consumer.position(p1)).isEqualTo(30);
-            assertThat(consumer.position(P0)).isEqualTo(12);
-            assertThat(listener.heldCount()).isZero();
-        } finally {
-            passes.release(100);
-            committer.shutdownNow();
-        }
+        assertThat(sentKeys).isEmpty();
+        assertThat(consumer.position(p1)).isEqualTo(30);
+        assertThat(consumer.position(P0)).isEqualTo(12);
+        assertThat(listener.heldCount()).isZero();
     }
 
     @Test
     void aTransactionARebalanceOvertookWhileItCommittedGoesAgainWithTheNewGenerationInsteadOfRunningAgain()
             throws Exception {
-        var passes = new java.util.concurrent.Semaphore(0);
-        var committer = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            var listener = committingApart(passes, committer);
-            listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
-            consumer.seek(P0, 12);
-            // while it commits, the consumer's poll takes part in a rebalance: P0 stays with this member
-            generation.incrementAndGet();
-            outcomes.add(new CommitFailedException("the group has rebalanced"));
-            passes.release(2);
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10), unreadableAt(P0, 11)), null, consumer);
+        consumer.seek(P0, 12);
+        // while it commits, the consumer's poll takes part in a rebalance: P0 stays with this member
+        generation.incrementAndGet();
+        outcomes.add(new CommitFailedException("the group has rebalanced"));
+        passes.release(2);
 
-            listener.commitHeld(consumer);
+        listener.commitHeld(consumer);
 
-            assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
-            assertThat(sentKeys).containsExactly("e-10", "e-11");
-            // not sent back to run again
-            assertThat(consumer.position(P0)).isEqualTo(12);
-            assertThat(pauses).isEmpty();
-        } finally {
-            passes.release(100);
-            committer.shutdownNow();
-        }
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(12)));
+        assertThat(sentKeys).containsExactly("e-10", "e-11");
+        // not sent back to run again
+        assertThat(consumer.position(P0)).isEqualTo(12);
+        assertThat(pauses).isEmpty();
     }
 }
