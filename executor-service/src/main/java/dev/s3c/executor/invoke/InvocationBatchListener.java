@@ -350,7 +350,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 steps.clear();
                 bytes = 0;
             }
-            long began = System.nanoTime();
+            long began = nanoTime.getAsLong();
             Instant startedAt = tenant == null ? null : Instant.now();
             long cpuBefore = CPU.getCurrentThreadCpuTime();
             InvocationProcessor.Step step;
@@ -365,7 +365,7 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
                 fairShare.end(tenant);
             }
             // measuring what the function's context keeps is the platform's work, not the function's
-            long took = System.nanoTime() - began - (sandbox == null ? 0 : sandbox.lastMeasureWallNanos());
+            long took = nanoTime.getAsLong() - began - (sandbox == null ? 0 : sandbox.lastMeasureWallNanos());
             if (request != null && request.functionId() != null) {
                 lastRunNanos.put(request.functionId(), took);
                 // CPU time, not wall time: a fast function whose thread waited for a busy CPU is not slow
@@ -501,7 +501,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             return false;
         }
         if (held.isEmpty()) {
-            return true;
+            // a transaction committed again after a rebalance may be in flight: not all committed yet
+            return inFlight == null;
         }
         if (!draining && nanoTime.getAsLong() - lastCommitNanos < commitIntervalNanos) {
             // woken early (a wake-up meant for an earlier holding, a poll's timeout): the holding's own wake-ups come
@@ -690,6 +691,10 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
     /** Hands a transaction to the committer (or runs it here when that has stopped). */
     private void hand(InFlight transaction, Consumer<?, ?> consumer) {
         Runnable publish = () -> {
+            if (transaction.isDone()) {
+                // ended as failed when its hand-over threw, its records sent back: never published after that
+                return;
+            }
             // an error thrown past here still ends it, as failed: the consumer's thread may be waiting for it
             RuntimeException failure = new IllegalStateException("the transaction did not end");
             try {
@@ -897,9 +902,12 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             return new InFlight(records, steps, offsets, now, Thread.currentThread(), overtaken + 1);
         }
 
-        void ended(RuntimeException failure) {
-            this.failure = failure;
-            end.countDown();
+        /** The first end counts: one a failed hand-over gave is not overwritten. */
+        synchronized void ended(RuntimeException failure) {
+            if (!isDone()) {
+                this.failure = failure;
+                end.countDown();
+            }
         }
 
         boolean isDone() {
@@ -949,6 +957,11 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         Map<TopicPartition, Long> first = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : notCommitted) {
             first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+        }
+        // a partition no longer assigned cannot be sought (its new owner starts from the committed offset)
+        first.keySet().retainAll(consumer.assignment());
+        if (first.isEmpty()) {
+            return;
         }
         int wakeUps = 0;
         for (int attempt = 1; ; attempt++) {
