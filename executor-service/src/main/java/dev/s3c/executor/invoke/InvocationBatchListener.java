@@ -430,6 +430,13 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         heldCount = held.size();
         long holding = ++holdings;
         wakeFor = holding;
+        InFlight last = inFlight;
+        if (last != null && !last.isDone() && nanoTime.getAsLong() - lastCommitNanos >= commitIntervalNanos) {
+            // its end wakes the consumer (the committer reads wakeFor after it ends, this read its end after setting
+            // wakeFor: one of the two sees the other); a timer's wake-ups every 2 ms until then would only find it
+            // still committing, each an extra poll
+            return;
+        }
         scheduleWake(holding, consumer);
     }
 
