@@ -262,8 +262,7 @@ public class ExecutorPool implements SmartLifecycle {
         int nice = slowLaneInstance ? slowLaneNice(properties.instanceNice()) : properties.instanceNice();
         // the instance's transactions, while its consumer's thread polls and runs the next records: at the
         // instance's priority, as when they ran on its thread (the producers' network threads the committer starts
-        // inherit it). At the pool's, the results' serialization and sending took the cores from the gateway when
-        // both were busy: a 64-caller soak from a cold start accepted a fifth fewer calls (the twenty-eighth round)
+        // inherit it), so the results' serialization and sending do not take the cores from the gateway first
         ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(null, nice > 0 ? () -> {
                 dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
