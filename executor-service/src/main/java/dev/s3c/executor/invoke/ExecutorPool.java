@@ -264,10 +264,7 @@ public class ExecutorPool implements SmartLifecycle {
         // instance's priority, as when they ran on its thread (the producers' network threads the committer starts
         // inherit it), so the results' serialization and sending do not take the cores from the gateway first
         ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(null, nice > 0 ? () -> {
-                dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
-                r.run();
-            } : r, "s3c-commit-" + id);
+            Thread t = new Thread(atNice(nice, r), "s3c-commit-" + id);
             t.setDaemon(true);
             return t;
         });
@@ -315,13 +312,7 @@ public class ExecutorPool implements SmartLifecycle {
         container.setMessageListener(listener);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor();
         // deep enough stacks for ordinary JS recursion
-        threads.setThreadFactory(r -> new Thread(null, nice > 0 ? () -> {
-            try {
-                dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
-            } finally {
-                r.run();
-            }
-        } : r, "s3c-instance-" + id, limits.stackBytes()));
+        threads.setThreadFactory(r -> new Thread(null, atNice(nice, r), "s3c-instance-" + id, limits.stackBytes()));
         container.setListenerTaskExecutor(threads);
         container.setClientId("s3c-executor-" + id.replace('/', '-'));
         // wait for a running function to finish before giving up on an orderly stop
@@ -366,7 +357,18 @@ public class ExecutorPool implements SmartLifecycle {
         return new Instance(id, listenerContainer, sandbox, listener, committer);
     }
 
-    static int slowLaneNice(int instanceNice) {
+    /** A thread's body that first lowers its priority to {@code nice} (0: as it is). */
+    private static Runnable atNice(int nice, Runnable body) {
+        return nice <= 0 ? body : () -> {
+            try {
+                dev.s3c.executor.runtime.ThreadNiceness.lowerCurrentThread(nice);
+            } finally {
+                body.run();
+            }
+        };
+    }
+
+        static int slowLaneNice(int instanceNice) {
         return Math.min(19, instanceNice + SLOW_LANE_NICE);
     }
 
