@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -110,6 +111,10 @@ class ChaosTest {
             if (node != null) {
                 node.terminate();
             }
+        }
+        // the broker has stopped: its log is of no further use, and each run would leave 15 MB in the temp folder
+        if (brokerLog != null) {
+            FileSystemUtils.deleteRecursively(brokerLog.toFile());
         }
     }
 

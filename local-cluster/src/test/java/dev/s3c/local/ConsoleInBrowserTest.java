@@ -31,6 +31,7 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The web console in a real headless Chromium against the whole platform: what a person sees on the page after
@@ -50,6 +51,7 @@ class ConsoleInBrowserTest {
     private String base;
     private ChromeDriver browser;
     private WebDriverWait wait;
+    private Path profile;
 
     @BeforeAll
     void start() {
@@ -59,11 +61,12 @@ class ConsoleInBrowserTest {
                 .withServiceArgs("--s3c.scaler.max-instances=4", "--s3c.scaler.scale-up-cooldown=1s"));
         base = cluster.gatewayUrl();
         api = new Api(base);
+        profile = tempDir("chromium-profile");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + tempDir("chromium-profile"));
+                "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + profile);
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
@@ -78,6 +81,10 @@ class ConsoleInBrowserTest {
         }
         if (cluster != null) {
             cluster.close();
+        }
+        // Chromium has quit: its profile (caches, about 10 MB) would otherwise stay in the temp folder for good
+        if (profile != null) {
+            FileSystemUtils.deleteRecursively(profile.toFile());
         }
     }
 
@@ -628,9 +635,9 @@ class ConsoleInBrowserTest {
         }
     }
 
-    private static String tempDir(String prefix) {
+    private static Path tempDir(String prefix) {
         try {
-            return Files.createTempDirectory(prefix).toString();
+            return Files.createTempDirectory(prefix);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
