@@ -620,6 +620,39 @@ class InvocationBatchListenerTest {
     }
 
     @Test
+    void aSecondPollWhileTheSameTransactionCommitsWaitsForItInsteadOfBeingHeldToo() throws Exception {
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(20);
+        // the first poll while it commits runs and is held
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(1);
+        int asked = wakeDelays.size();
+
+        // the second runs too, then waits for the transaction on the consumer's thread rather than polling again
+        var waiting = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        var second = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            waiting.set(Thread.currentThread());
+            listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        });
+        org.awaitility.Awaitility.await().until(() -> waiting.get() != null
+                && waiting.get().getState() == Thread.State.WAITING);
+        assertThat(second).isNotDone();
+        assertThat(committedOffsets).isEmpty();
+
+        passes.release(2);
+        second.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        org.awaitility.Awaitility.await().until(() -> committedOffsets.size() == 2);
+        // the one in flight, then both later polls' results in the next one: nothing held, no wake-up asked for
+        assertThat(committedOffsets).containsExactly(Map.of(P0, new OffsetAndMetadata(11)),
+                Map.of(P0, new OffsetAndMetadata(13)));
+        assertThat(sentKeys).containsExactly("e-10", "e-11", "e-12");
+        assertThat(listener.heldCount()).isZero();
+        assertThat(wakeDelays).hasSize(asked);
+        assertThat(pauses).isEmpty();
+    }
+
+    @Test
     void aTransactionThatFailsWhileTheNextRecordsRunSendsThemBackWithItsOwnAndPublishesNoneOfTheirResults()
             throws Exception {
         var listener = committingApart();
