@@ -76,15 +76,18 @@ class ConsoleInBrowserTest {
 
     @AfterAll
     void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        // Chromium has quit: its profile (caches, about 10 MB) would otherwise stay in the temp folder for good
-        if (profile != null) {
-            FileSystemUtils.deleteRecursively(profile.toFile());
+        try {
+            if (browser != null) {
+                browser.quit();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            // Chromium has quit: its profile (caches, about 10 MB) would otherwise stay in the temp folder for good
+            if (profile != null) {
+                FileSystemUtils.deleteRecursively(profile.toFile());
+            }
         }
     }
 

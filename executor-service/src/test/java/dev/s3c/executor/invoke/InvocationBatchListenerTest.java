@@ -639,6 +639,7 @@ class InvocationBatchListenerTest {
                 && waiting.get().getState() == Thread.State.WAITING);
         assertThat(second).isNotDone();
         assertThat(committedOffsets).isEmpty();
+        assertThat(listener.heldCount()).isZero();
 
         passes.release(2);
         second.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -650,6 +651,21 @@ class InvocationBatchListenerTest {
         assertThat(listener.heldCount()).isZero();
         assertThat(wakeDelays).hasSize(asked);
         assertThat(pauses).isEmpty();
+        // and no wake-up left pending to cut the next poll short
+        consumer.poll(Duration.ZERO);
+    }
+
+    @Test
+    void withinTheIntervalASecondPollWhileATransactionCommitsIsHeldAsBefore() {
+        var listener = committingApart();
+        listener.onMessage(List.of(unreadableAt(P0, 10)), null, consumer);
+        advance(2);
+        listener.onMessage(List.of(unreadableAt(P0, 11)), null, consumer);
+        advance(2);
+        // the interval (10 ms) makes transactions rarer: this one is held with the first, not committed at once
+        listener.onMessage(List.of(unreadableAt(P0, 12)), null, consumer);
+        assertThat(listener.heldCount()).isEqualTo(2);
+        assertThat(committedOffsets).isEmpty();
     }
 
     @Test
