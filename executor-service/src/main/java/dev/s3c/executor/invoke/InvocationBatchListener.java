@@ -401,8 +401,8 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
         long sinceCommit = nanoTime.getAsLong() - lastCommitNanos;
         InFlight last = inFlight;
         boolean committing = last != null && !last.isDone();
-        // results held from an earlier poll and not committed in this run: that poll came while the same
-        // transaction committed
+        // results held from an earlier poll and not committed in this run (with committing: that poll came while
+        // the same transaction committed)
         boolean heldThrough = base > 0 && from == 0;
         if (from < records.size() && !slowRun && !draining && bytes < HELD_BYTES_PER_TRANSACTION
                 && (committing && !heldThrough || sinceCommit < commitIntervalNanos
@@ -416,8 +416,9 @@ final class InvocationBatchListener implements BatchAcknowledgingConsumerAwareMe
             hold(records.subList(from, records.size()), steps, bytes, consumer);
             return;
         }
-        // a second poll while the same transaction commits (past the interval): wait for it and commit everything
-        // in the next one, rather than poll again for a few records at a time (see the README's twenty-ninth round)
+        // Otherwise now. A second poll while the same transaction commits (past the interval, or a lone sync
+        // caller's within it) waits for it here and goes out whole in the next one, rather than polling again for
+        // a few records at a time (see the README's twenty-ninth round)
         commit(records, from, records.size(), steps, consumer);
         return;
     }
