@@ -29,9 +29,9 @@ mkdir -p logs
 # calls were faster and G1's young pauses shorter (fewer TLB misses; see the README's twenty-third round). Where
 # they are off, the flag is left out: the JVM would print a warning.
 # Code-cache collections only when the JITs have written half the code cache (about 120 MB) since the last
-# unloading, instead of 15% less what is in use (about 25 MB): while the JITs warm up, the default started a marking
-# cycle every half to two minutes, each with a remark pause of 36-115 ms (most of it unloading the code and classes
-# of the whole platform), which every call then in flight waited out. Code is still unloaded by the marking cycles G1
+# unloading, instead of 15% of it, less as it fills (23-28 MB here): while the JITs warm up, the default started a
+# marking cycle every half to two minutes, each with a remark pause of 32-115 ms (most of it unloading the code and
+# classes of the whole platform), which every call then in flight waited out. Code is still unloaded by the marking cycles G1
 # runs anyway, and when the code cache is 90% full (see the README's twenty-ninth round).
 THP=""
 if grep -qE '\[(madvise|always)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then

@@ -84,7 +84,7 @@ class ConsoleInBrowserTest {
                 cluster.close();
             }
         } finally {
-            // Chromium has quit: its profile (caches, about 10 MB) would otherwise stay in the temp folder for good
+            // its profile (caches, about 10 MB) would otherwise stay in the temp folder for good
             if (profile != null) {
                 FileSystemUtils.deleteRecursively(profile.toFile());
             }
