@@ -994,6 +994,14 @@ abstract class PipelineContract {
         // open without a key: the console's files, the API's description
         assertThat(anonymous.get("/").status()).isEqualTo(200);
         assertThat(anonymous.get("/console/app.js").status()).isEqualTo(200);
+        // and for HEAD, as uptime checks ask: the page's type and length, no body
+        Api.Response head = anonymous.call("HEAD", "/", null, null);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.raw().headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/html"));
+        assertThat(head.raw().headers().firstValueAsLong("Content-Length")).hasValue(
+                anonymous.get("/").raw().body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        assertThat(anonymous.call("HEAD", "/console/app.js", null, null).status()).isEqualTo(200);
         assertThat(anonymous.get("/api/openapi").status()).isEqualTo(200);
         // the actuator is not on the API's origin (a web page cannot call it): it has a port of its own, this
         // machine's only
