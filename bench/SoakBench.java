@@ -29,10 +29,13 @@ import java.util.regex.Pattern;
  * execution polls, 200 ms apart, they had 37 a window, and their "p99" was the slowest read). The execution's reads
  * are the polls of a just-accepted call until it reads as final, 20 ms apart: about 700 a window.
  *
- *   java [-Drate=N] bench/SoakBench.java [gatewayUrl] [executorUrl] [monitorUrl] [minutes] [callers] [windowSeconds]
+ *   java [-Drate=N] [-Dslow=MS] bench/SoakBench.java [gatewayUrl] [executorUrl] [monitorUrl] [minutes] [callers] [windowSeconds]
  *
  * Without a rate the callers send as fast as they are answered (closed loop: the highest rate the platform takes);
- * with -Drate=N calls go out at N a second on a fixed schedule (open loop), at most [callers] in flight.
+ * with -Drate=N calls go out at N a second on a fixed schedule (open loop), at most [callers] in flight. With -Dslow=MS
+ * every read that took that long or longer is printed to stderr with its kind and when it was due (seconds since the
+ * soak began): reads slow at the same moment across kinds are a pause of the whole process, a run of them is a
+ * stretch (the cold start's first seconds).
  */
 public class SoakBench {
 
@@ -41,6 +44,9 @@ public class SoakBench {
 
     private static final long READ_EVERY_NANOS = 100_000_000L;
     private static final AtomicLong FAILED_READS = new AtomicLong();
+    /** -Dslow=MS: each read slower than this is printed to stderr with when it was made, to tell stalls apart. */
+    private static final long SLOW_NANOS = Long.getLong("slow", 0) * 1_000_000L;
+    private static final long STARTED = System.nanoTime();
 
     private static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
     private static final Pattern STATUS = Pattern.compile("\"status\":\"([a-z_]+)\"");
@@ -216,7 +222,7 @@ public class SoakBench {
             long t0 = System.nanoTime();
             LoadClient.Response read = readClient.get("/api/executions/" + executionId);
             if (read.status() == 200) {
-                reads.add(System.nanoTime() - t0);
+                reads.add(slow("execution", t0, System.nanoTime() - t0));
             } else {
                 failedRead("/api/executions/" + executionId, read.status() + " " + read.body());
             }
@@ -249,7 +255,7 @@ public class SoakBench {
                     LoadClient.Response read = client.get(path);
                     if (read.status() == 200) {
                         // a failed read is counted apart: a quick error would flatter the p99
-                        times.add(System.nanoTime() - due);
+                        times.add(slow(name, due, System.nanoTime() - due));
                     } else {
                         failedRead(path, read.status() + " " + read.body());
                     }
@@ -258,6 +264,13 @@ public class SoakBench {
                 }
             }
         });
+    }
+
+    private static long slow(String what, long from, long nanos) {
+        if (SLOW_NANOS > 0 && nanos >= SLOW_NANOS) {
+            System.err.printf("slow read: %s at %.3f s: %.1f ms%n", what, (from - STARTED) / 1e9, nanos / 1e6);
+        }
+        return nanos;
     }
 
     /** Counts a read that did not answer 200; the first few are shown on stderr, so a run says what failed. */
