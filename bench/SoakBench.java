@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
  *
  * Without a rate the callers send as fast as they are answered (closed loop: the highest rate the platform takes);
  * with -Drate=N calls go out at N a second on a fixed schedule (open loop), at most [callers] in flight. With -Dslow=MS
- * every read that took that long or longer is printed to stderr with its kind and when it was due (seconds since the
- * soak began): reads slow at the same moment across kinds are a pause of the whole process, a run of them is a
+ * every read that took that long or longer is printed to stderr with its kind and when it began (seconds since the
+ * load began; for the logs and the list, when the read was due): reads slow at the same moment across kinds are a pause of the whole process, a run of them is a
  * stretch (the cold start's first seconds).
  */
 public class SoakBench {
@@ -44,9 +44,10 @@ public class SoakBench {
 
     private static final long READ_EVERY_NANOS = 100_000_000L;
     private static final AtomicLong FAILED_READS = new AtomicLong();
-    /** -Dslow=MS: each read slower than this is printed to stderr with when it was made, to tell stalls apart. */
+    /** -Dslow=MS: each read that took this long or longer is printed to stderr with when it began, to tell stalls apart. */
     private static final long SLOW_NANOS = Long.getLong("slow", 0) * 1_000_000L;
-    private static final long STARTED = System.nanoTime();
+    /** When the load began: the times printed for slow reads count from here. */
+    private static long started;
 
     private static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
     private static final Pattern STATUS = Pattern.compile("\"status\":\"([a-z_]+)\"");
@@ -68,7 +69,8 @@ public class SoakBench {
         ConcurrentLinkedDeque<Accepted> recent = new ConcurrentLinkedDeque<>();
         AtomicLong accepted = new AtomicLong();
         AtomicLong refused = new AtomicLong();
-        long end = System.nanoTime() + (long) (minutes * 60e9);
+        started = System.nanoTime();
+        long end = started + (long) (minutes * 60e9);
         Thread load = Thread.ofPlatform().name("load").start(() -> load(gateway, id, callers, rate, end, accepted, refused,
                 recent));
         ConcurrentLinkedQueue<Long> logReads = new ConcurrentLinkedQueue<>();
@@ -268,7 +270,7 @@ public class SoakBench {
 
     private static long slow(String what, long from, long nanos) {
         if (SLOW_NANOS > 0 && nanos >= SLOW_NANOS) {
-            System.err.printf("slow read: %s at %.3f s: %.1f ms%n", what, (from - STARTED) / 1e9, nanos / 1e6);
+            System.err.printf("slow read: %s at %.3f s: %.1f ms%n", what, (from - started) / 1e9, nanos / 1e6);
         }
         return nanos;
     }

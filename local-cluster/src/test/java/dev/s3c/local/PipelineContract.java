@@ -999,8 +999,8 @@ abstract class PipelineContract {
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.raw().headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/html"));
-        assertThat(head.raw().headers().firstValueAsLong("Content-Length")).hasValue(
-                anonymous.get("/").raw().body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        assertThat(head.raw().headers().firstValueAsLong("Content-Length")).isNotEmpty()
+                .isEqualTo(anonymous.get("/").raw().headers().firstValueAsLong("Content-Length"));
         assertThat(anonymous.call("HEAD", "/console/app.js", null, null).status()).isEqualTo(200);
         assertThat(anonymous.get("/api/openapi").status()).isEqualTo(200);
         // the actuator is not on the API's origin (a web page cannot call it): it has a port of its own, this

@@ -15,7 +15,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 /**
  * HEAD / answers as GET / does (the console's page), without the body. Boot's welcome page serves GET only, so uptime
  * checks and {@code curl -I} got a 404 for a page that is there; every other file of the console already answered
- * HEAD.
+ * HEAD. It takes the same requests as the welcome page (those that accept HTML) and the same file (the only
+ * {@code index.html} in the static locations).
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleIndexHead {
@@ -24,7 +25,8 @@ class ConsoleIndexHead {
 
     @Bean
     RouterFunction<ServerResponse> headOfTheConsolePage() {
-        return RouterFunctions.route(RequestPredicates.method(HttpMethod.HEAD).and(RequestPredicates.path("/")),
+        return RouterFunctions.route(RequestPredicates.method(HttpMethod.HEAD).and(RequestPredicates.path("/"))
+                        .and(RequestPredicates.accept(MediaType.TEXT_HTML)),
                 request -> ServerResponse.ok().contentType(MediaType.TEXT_HTML).body(BodyInserters.fromResource(INDEX)));
     }
 }
