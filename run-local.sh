@@ -19,8 +19,8 @@ mkdir -p logs
 # reads' p99 at 800 executions a second fell from 37-81 to 20-44 ms (see the README's Sustained load).
 # What outlives one young collection (the store's indexes, caches) is promoted at the next instead of copied at
 # each of up to fifteen: G1's young pauses under load halved at three, and at one they are 11-14% shorter again
-# (49-51 against 57-58 ms in the soak), so fewer reads wait out a long one; the price is a closed-loop soak rate
-# about 8% lower and marking cycles that come sooner (see the README's Sustained load). S3C_JAVA_OPTS may override it.
+# (49-51 against 57-58 ms in the soak), so fewer reads wait out a long one; the old generation fills a little
+# faster, so marking cycles come sooner (see the README's Sustained load). S3C_JAVA_OPTS may override it.
 # 8 MB regions: the store's chunk buffers (1-4 MB) and the Kafka clients' larger fetches are ordinary objects
 # instead of "humongous" ones, each of which started a G1 marking cycle (one every 8 s under load).
 # Native memory the JVM frees (the JITs' compiler arenas, other freed native allocations) is handed back to the system

@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  * Without a rate the callers send as fast as they are answered (closed loop: the highest rate the platform takes);
  * with -Drate=N calls go out at N a second on a fixed schedule (open loop), at most [callers] in flight. With -Dslow=MS
  * every read that took that long or longer is printed to stderr with its kind and when it began (seconds since the
- * load began; for the logs and the list, when the read was due): reads slow at the same moment across kinds are a pause of the whole process, a run of them is a
- * stretch (the cold start's first seconds).
+ * load began; for the logs and the list, when the read was due): reads slow at the same moment across kinds are a
+ * pause of the whole process, a run of them a stretch (the cold start's first seconds).
  */
 public class SoakBench {
 
