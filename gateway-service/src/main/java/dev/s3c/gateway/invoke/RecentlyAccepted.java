@@ -1,32 +1,45 @@
 package dev.s3c.gateway.invoke;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.s3c.contracts.InvocationRequested;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Invocations this instance accepted in the last minutes, so that polling right after a 202 answers "queued" even
+ * Invocations this instance accepted in the last minute, so that polling right after a 202 answers "queued" even
  * before the monitor has stored the execution. Only what that answer needs is kept (not the input, which may be
- * large): at a thousand calls a second the whole requests, kept for minutes, were most of what the garbage collector
- * had to copy on every young collection.
+ * large).
+ *
+ * <p>Why not a Caffeine cache, as before: every accepted call lives here for a minute, so under load each entry was
+ * young at one collection and copied to the old generation at the next, eight objects each (key, value, their
+ * strings, the cache's nodes), and each insert and expiry dirtied a card of the cache's old tables that the next
+ * young pause had to scan. At 4,000 calls a second that was a quarter of every young pause (45 against 34 ms with
+ * the cache off; README, Sustained load). Here an entry is a few array slots of primitives: nothing per entry for the
+ * collector to copy or to scan. The entries are kept in generations of {@link #SPAN}, each an open-addressing table
+ * that is dropped whole once it is older than {@link #KEEP}, so nothing is ever deleted from a table.
  */
 @Component
 public class RecentlyAccepted {
 
+    private static final Logger log = LoggerFactory.getLogger(RecentlyAccepted.class);
+
+    /** At least this long after it was added, a call is found; at most {@link #SPAN} longer. */
     static final Duration KEEP = Duration.ofMinutes(1);
+    static final Duration SPAN = Duration.ofSeconds(10);
     /**
-     * Far above what one gateway accepts in {@link #KEEP}, so that expiry, not size, bounds it: a full Caffeine cache
-     * keeps the newest entries (about 1% of its size) and otherwise admits a new one only if it was read more often
-     * than the one it would evict. With 250,000, at the 5,300 calls a second of a 12-minute soak, calls fell out about
-     * half a second after their 202, and a poll then read 404 until the monitor stored them (481 reads in that run).
-     * About 250 bytes each: 80 MB at that rate, 250 MB if ever full.
+     * Far above what one gateway accepts in {@link #KEEP}, so that expiry, not size, bounds it; past it the oldest
+     * generation goes first. About 100 bytes a call (tables at most half full): 100 MB if ever full.
      */
     static final int MAX = 1_000_000;
 
@@ -34,36 +47,205 @@ public class RecentlyAccepted {
     public record Accepted(String executionId, String functionId, long functionVersion, Instant requestedAt) {
     }
 
-    private final Cache<String, Accepted> recent;
+    private final LongSupplier nanoTime;
+    /** Newest first. */
+    private final ArrayDeque<Generation> generations = new ArrayDeque<>();
+    private int size;
 
     @Autowired
     public RecentlyAccepted() {
-        this(Ticker.systemTicker());
+        this(System::nanoTime);
     }
 
-    RecentlyAccepted(Ticker ticker) {
-        this.recent = Caffeine.newBuilder().maximumSize(MAX).expireAfterWrite(KEEP).ticker(ticker)
-                // its upkeep on the caller's thread (an event loop): with a write per accepted call, handing it to
-                // the common pool woke a worker thread so often that the pool's workers took 2% of the platform's
-                // CPU under async load
-                .executor(Runnable::run).build();
+    RecentlyAccepted(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
+
+    /** Frees what the last burst left after a quiet minute, which no call would otherwise. */
+    @Scheduled(fixedDelay = 5_000)
+    synchronized void expire() {
+        dropExpired(nanoTime.getAsLong());
+    }
+
+    synchronized void add(InvocationRequested request) {
+        String id = request.executionId();
+        if (!canonical(id)) {
+            // every id the gateway makes is one (ExecutionIds); such a call reads 404 until it is stored
+            log.debug("not kept as recently accepted, not a canonical UUID: {}", id);
+            return;
+        }
+        long now = nanoTime.getAsLong();
+        dropExpired(now);
+        Generation current = generations.peekFirst();
+        if (current == null || now - current.startedAt >= SPAN.toNanos()) {
+            current = new Generation(now);
+            generations.addFirst(current);
+        }
+        while (size >= MAX && generations.size() > 1) {
+            size -= generations.removeLast().count;
+        }
+        if (current.put(bits(id, 0, 18), bits(id, 19, 36), request)) {
+            size++;
+        }
+    }
+
+    public synchronized Optional<Accepted> find(String executionId) {
+        if (!canonical(executionId)) {
+            return Optional.empty();
+        }
+        dropExpired(nanoTime.getAsLong());
+        long hi = bits(executionId, 0, 18);
+        long lo = bits(executionId, 19, 36);
+        for (Generation generation : generations) {
+            Accepted found = generation.find(executionId, hi, lo);
+            if (found != null) {
+                return Optional.of(found);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** How many calls are kept. */
+    synchronized int size() {
+        return size;
+    }
+
+    private void dropExpired(long now) {
+        while (!generations.isEmpty() && now - generations.peekLast().startedAt >= KEEP.plus(SPAN).toNanos()) {
+            size -= generations.removeLast().count;
+        }
+    }
+
+    /** A UUID as the gateway writes it: 36 characters, lowercase hexadecimal digits and four dashes. */
+    static boolean canonical(String id) {
+        if (id == null || id.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = id.charAt(i);
+            boolean valid = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-'
+                    : c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
+            if (!valid) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The 64 bits in the hexadecimal digits of {@code id} from {@code from} to {@code to}, dashes skipped. */
+    private static long bits(String id, int from, int to) {
+        long bits = 0;
+        for (int i = from; i < to; i++) {
+            char c = id.charAt(i);
+            if (c != '-') {
+                bits = bits << 4 | (c <= '9' ? c - '0' : c - 'a' + 10);
+            }
+        }
+        return bits;
     }
 
     /**
-     * Expires entries off the event loops too: otherwise the first call after a quiet minute would expire, on its
-     * loop, everything the last burst left (up to {@link #MAX} entries).
+     * The calls added during one {@link #SPAN}: parallel arrays indexed by slot, linear probing on the id's random
+     * bits, at most half full. A function's id is stored once per generation and referred to by number, so that no
+     * slot holds a reference.
      */
-    @Scheduled(fixedDelay = 5_000)
-    void expire() {
-        recent.cleanUp();
-    }
+    private static final class Generation {
 
-    void add(InvocationRequested request) {
-        recent.put(request.executionId(), new Accepted(request.executionId(), request.functionId(),
-                request.functionVersion(), request.requestedAt()));
-    }
+        private final long startedAt;
+        private final List<String> functions = new ArrayList<>();
+        private final Map<String, Integer> functionNumbers = new HashMap<>();
+        private int count;
+        private long[] high;
+        /** 0 in a free slot: the low half of a version 7 UUID has its variant bit set. */
+        private long[] low;
+        private int[] function;
+        private long[] version;
+        private long[] requestedSecond;
+        private int[] requestedNano;
 
-    public Optional<Accepted> find(String executionId) {
-        return Optional.ofNullable(recent.getIfPresent(executionId));
+        Generation(long startedAt) {
+            this.startedAt = startedAt;
+            allocate(1 << 10);
+        }
+
+        /** Adds the call; false if it was here already (then it is replaced) or its id cannot be kept. */
+        boolean put(long hi, long lo, InvocationRequested request) {
+            if (lo == 0) {
+                return false;
+            }
+            if ((count + 1) * 2 > low.length) {
+                grow();
+            }
+            Integer number = functionNumbers.get(request.functionId());
+            if (number == null) {
+                number = functions.size();
+                functions.add(request.functionId());
+                functionNumbers.put(request.functionId(), number);
+            }
+            Instant at = request.requestedAt();
+            boolean added = store(hi, lo, number, request.functionVersion(), at.getEpochSecond(), at.getNano());
+            if (added) {
+                count++;
+            }
+            return added;
+        }
+
+        Accepted find(String id, long hi, long lo) {
+            for (int slot = slot(lo); low[slot] != 0; slot = slot + 1 & low.length - 1) {
+                if (low[slot] == lo && high[slot] == hi) {
+                    return new Accepted(id, functions.get(function[slot]), version[slot],
+                            Instant.ofEpochSecond(requestedSecond[slot], requestedNano[slot]));
+                }
+            }
+            return null;
+        }
+
+        private boolean store(long hi, long lo, int number, long functionVersion, long second, int nano) {
+            int slot = slot(lo);
+            boolean added = true;
+            while (low[slot] != 0) {
+                if (low[slot] == lo && high[slot] == hi) {
+                    added = false;
+                    break;
+                }
+                slot = slot + 1 & low.length - 1;
+            }
+            high[slot] = hi;
+            low[slot] = lo;
+            function[slot] = number;
+            version[slot] = functionVersion;
+            requestedSecond[slot] = second;
+            requestedNano[slot] = nano;
+            return added;
+        }
+
+        private int slot(long lo) {
+            // the low half is random but for its variant bits; mixed all the same, so that any id spreads well
+            return (int) (lo * 0x9E37_79B9_7F4A_7C15L >>> 32) & low.length - 1;
+        }
+
+        private void grow() {
+            long[] oldHigh = high;
+            long[] oldLow = low;
+            int[] oldFunction = function;
+            long[] oldVersion = version;
+            long[] oldSecond = requestedSecond;
+            int[] oldNano = requestedNano;
+            allocate(oldLow.length * 2);
+            for (int i = 0; i < oldLow.length; i++) {
+                if (oldLow[i] != 0) {
+                    store(oldHigh[i], oldLow[i], oldFunction[i], oldVersion[i], oldSecond[i], oldNano[i]);
+                }
+            }
+        }
+
+        private void allocate(int slots) {
+            high = new long[slots];
+            low = new long[slots];
+            function = new int[slots];
+            version = new long[slots];
+            requestedSecond = new long[slots];
+            requestedNano = new int[slots];
+        }
     }
 }

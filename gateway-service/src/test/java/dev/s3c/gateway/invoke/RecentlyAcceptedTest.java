@@ -3,51 +3,126 @@ package dev.s3c.gateway.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3c.contracts.InvocationRequested;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 class RecentlyAcceptedTest {
+
+    private static final Instant AT = Instant.parse("2026-12-01T10:00:00.123456789Z");
+    private static final JsonNode INPUT = JsonNodeFactory.instance.objectNode().put("big", "x".repeat(10_000));
+    private static final AtomicLong NUMBER = new AtomicLong();
 
     private final AtomicLong nanos = new AtomicLong();
     private final RecentlyAccepted recent = new RecentlyAccepted(nanos::get);
 
     @Test
     void aJustAcceptedCallIsFoundWithoutItsInput() {
-        Instant at = Instant.parse("2026-12-01T10:00:00Z");
-        recent.add(request("e-1", at));
+        String id = id();
+        recent.add(request(id, "f-1", 3));
 
-        assertThat(recent.find("e-1")).contains(new RecentlyAccepted.Accepted("e-1", "f-1", 3, at));
-        assertThat(recent.find("e-2")).isEmpty();
+        assertThat(recent.find(id)).contains(new RecentlyAccepted.Accepted(id, "f-1", 3, AT));
+        assertThat(recent.find(id())).isEmpty();
     }
 
     @Test
-    void forgetsACallOnceTheMonitorHasHadMinutesToStoreIt() {
-        recent.add(request("e-1", Instant.now()));
+    void findsOnlyTheIdAsTheGatewayWroteIt() {
+        String id = id();
+        recent.add(request(id, "f-1", 3));
+
+        assertThat(recent.find(id.toUpperCase())).isEmpty();
+        assertThat(recent.find(id.substring(1))).isEmpty();
+        assertThat(recent.find(id + "0")).isEmpty();
+        assertThat(recent.find("not-an-id")).isEmpty();
+        assertThat(recent.find(null)).isEmpty();
+    }
+
+    @Test
+    void keepsNoCallWhoseIdIsNotAUuid() {
+        recent.add(request("e-1", "f-1", 3));
+
+        assertThat(recent.find("e-1")).isEmpty();
+        assertThat(recent.size()).isZero();
+    }
+
+    @Test
+    void aCallAddedAgainIsKeptOnceWithWhatWasAddedLast() {
+        String id = id();
+        recent.add(request(id, "f-1", 3));
+        recent.add(request(id, "f-2", 4));
+
+        assertThat(recent.find(id)).contains(new RecentlyAccepted.Accepted(id, "f-2", 4, AT));
+        assertThat(recent.size()).isOne();
+    }
+
+    @Test
+    void forgetsACallOnceTheMonitorHasHadAMinuteToStoreIt() {
+        String id = id();
+        recent.add(request(id, "f-1", 3));
 
         nanos.addAndGet(RecentlyAccepted.KEEP.minusSeconds(1).toNanos());
-        assertThat(recent.find("e-1")).isPresent();
-        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
-        assertThat(recent.find("e-1")).isEmpty();
+        assertThat(recent.find(id)).isPresent();
+        nanos.addAndGet(RecentlyAccepted.SPAN.plusSeconds(1).toNanos());
+        assertThat(recent.find(id)).isEmpty();
+    }
+
+    @Test
+    void aQuietMinuteFreesWhatTheLastBurstLeft() {
+        for (int i = 0; i < 10_000; i++) {
+            recent.add(request(id(), "f-1", 3));
+        }
+        assertThat(recent.size()).isEqualTo(10_000);
+
+        nanos.addAndGet(RecentlyAccepted.KEEP.plus(RecentlyAccepted.SPAN).toNanos());
+        recent.expire();
+        assertThat(recent.size()).isZero();
     }
 
     @Test
     void keepsEveryCallOfTheLastMinuteAtTheHighestRates() {
-        // 400,000 calls in 40 s (10,000 a second): all within the minute, more than a smaller cache held
-        Instant at = Instant.parse("2026-12-01T10:00:00Z");
+        // 400,000 calls in 40 s (10,000 a second) of two functions: all within the minute
+        List<String> ids = new ArrayList<>();
         for (int i = 0; i < 400_000; i++) {
-            recent.add(new InvocationRequested("e-" + i, "f-1", 3, null, at, null));
+            String id = id();
+            ids.add(id);
+            recent.add(request(id, "f-" + i % 2, i));
             nanos.addAndGet(100_000);
         }
-        for (int i : new int[] {0, 100_000, 250_000, 390_000, 399_999}) {
-            assertThat(recent.find("e-" + i)).as("call %d", i).isPresent();
+        for (int i = 0; i < ids.size(); i += 997) {
+            assertThat(recent.find(ids.get(i))).as("call %d", i)
+                    .contains(new RecentlyAccepted.Accepted(ids.get(i), "f-" + i % 2, i, AT));
         }
+        assertThat(recent.find(ids.getLast())).isPresent();
+        assertThat(recent.size()).isEqualTo(400_000);
     }
 
-    private static InvocationRequested request(String executionId, Instant at) {
-        return new InvocationRequested(executionId, "f-1", 3, JsonNodeFactory.instance.objectNode().put("big", "x".repeat(10_000)),
-                at, null);
+    @Test
+    void pastItsSizeTheOldestCallsGoFirst() {
+        String first = id();
+        recent.add(request(first, "f-1", 3));
+        for (int i = 1; i < RecentlyAccepted.MAX; i++) {
+            recent.add(request(id(), "f-1", 3));
+        }
+        nanos.addAndGet(RecentlyAccepted.SPAN.toNanos());
+        String next = id();
+        recent.add(request(next, "f-1", 3));
+
+        assertThat(recent.find(first)).isEmpty();
+        assertThat(recent.find(next)).isPresent();
+        assertThat(recent.size()).isOne();
+    }
+
+    /** An id as the gateway makes them, numbered rather than random: quicker, and patterned ids must spread too. */
+    private static String id() {
+        long n = NUMBER.incrementAndGet();
+        return ExecutionIds.of(AT.toEpochMilli(), n, n).toString();
+    }
+
+    private static InvocationRequested request(String executionId, String functionId, long version) {
+        return new InvocationRequested(executionId, functionId, version, INPUT, AT, null);
     }
 }
