@@ -60,8 +60,10 @@ final class OnDiskStore extends H2Backend {
      * collection: each chunk the store writes puts its pages in, and the cache makes new entries (and segments, as
      * they resize) as pages come and go. At about 4,000 executions a second 8 MB of it was half the objects G1
      * copied at each young pause, and 2 MB took the pauses from 35 to 29 ms (1 MB, 27 ms) with no change in the rate
-     * or the reads (README, Sustained load). Pages not yet written are held by their maps whatever the cache; an
-     * older document is read from the file a page at a time.
+     * or the reads (README, Sustained load). Pages not yet written are held by their maps whatever the cache. The
+     * cost: at that rate it holds about the last second's executions, so the result of a call that ran longer (and
+     * any older document) is read from the file a page at a time, and a page over 128 KB (a large output; the cache's
+     * size over its 16 segments) is never kept.
      */
     private static final int CACHE_MB = 2;
 

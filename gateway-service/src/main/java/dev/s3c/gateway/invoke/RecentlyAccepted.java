@@ -21,13 +21,14 @@ import org.springframework.stereotype.Component;
  * before the monitor has stored the execution. Only what that answer needs is kept (not the input, which may be
  * large).
  *
- * <p>Why not a Caffeine cache, as before: every accepted call lives here for a minute, so under load each entry was
+ * <p>Why not a Caffeine cache, as before: every accepted call lived in it for a minute, so under load each entry was
  * young at one collection and copied to the old generation at the next, eight objects each (key, value, their
  * strings, the cache's nodes), and each insert and expiry dirtied a card of the cache's old tables that the next
  * young pause had to scan. At 4,000 calls a second that was a quarter of every young pause (45 against 34 ms with
- * the cache off; README, Sustained load). Here an entry is a few array slots of primitives: nothing per entry for the
- * collector to copy or to scan. The entries are kept in generations of {@link #SPAN}, each an open-addressing table
- * that is dropped whole once it is older than {@link #KEEP}, so nothing is ever deleted from a table.
+ * the cache off; README, Sustained load). Here a call is a few slots of arrays of primitives: no object of its own
+ * to copy, no reference to scan, only a table's arrays, copied whole while they are young. The calls are kept in
+ * generations of {@link #SPAN}, each an open-addressing table that is dropped whole {@link #KEEP} after its span
+ * ended, so nothing is ever deleted from a table.
  */
 @Component
 public class RecentlyAccepted {
@@ -37,9 +38,12 @@ public class RecentlyAccepted {
     /** At least this long after it was added, a call is found; at most {@link #SPAN} longer. */
     static final Duration KEEP = Duration.ofMinutes(1);
     static final Duration SPAN = Duration.ofSeconds(10);
+    private static final long SPAN_NANOS = SPAN.toNanos();
+    private static final long KEPT_NANOS = KEEP.plus(SPAN).toNanos();
     /**
-     * Far above what one gateway accepts in {@link #KEEP}, so that expiry, not size, bounds it; past it the oldest
-     * generation goes first. About 100 bytes a call (tables at most half full): 100 MB if ever full.
+     * Far above what one gateway accepts in {@link #KEEP}, so that expiry, not size, bounds it. Past it the oldest
+     * generations go first, and a call that would pass it with only the current one left is not kept (it reads 404
+     * until stored). 40 bytes a slot, tables a quarter to half full: 80-160 bytes a call, up to 160 MB if ever full.
      */
     static final int MAX = 1_000_000;
 
@@ -77,12 +81,17 @@ public class RecentlyAccepted {
         long now = nanoTime.getAsLong();
         dropExpired(now);
         Generation current = generations.peekFirst();
-        if (current == null || now - current.startedAt >= SPAN.toNanos()) {
-            current = new Generation(now);
+        if (current == null || now - current.startedAt >= SPAN_NANOS) {
+            // sized for as many calls as the last span had, so that a steady rate seldom grows a table
+            current = new Generation(now, current == null ? 0 : current.count);
             generations.addFirst(current);
         }
         while (size >= MAX && generations.size() > 1) {
             size -= generations.removeLast().count;
+        }
+        if (size >= MAX) {
+            log.debug("not kept as recently accepted, {} calls kept already: {}", size, id);
+            return;
         }
         if (current.put(bits(id, 0, 18), bits(id, 19, 36), request)) {
             size++;
@@ -111,13 +120,13 @@ public class RecentlyAccepted {
     }
 
     private void dropExpired(long now) {
-        while (!generations.isEmpty() && now - generations.peekLast().startedAt >= KEEP.plus(SPAN).toNanos()) {
+        while (!generations.isEmpty() && now - generations.peekLast().startedAt >= KEPT_NANOS) {
             size -= generations.removeLast().count;
         }
     }
 
     /** A UUID as the gateway writes it: 36 characters, lowercase hexadecimal digits and four dashes. */
-    static boolean canonical(String id) {
+    private static boolean canonical(String id) {
         if (id == null || id.length() != 36) {
             return false;
         }
@@ -133,7 +142,7 @@ public class RecentlyAccepted {
     }
 
     /** The 64 bits in the hexadecimal digits of {@code id} from {@code from} to {@code to}, dashes skipped. */
-    private static long bits(String id, int from, int to) {
+    static long bits(String id, int from, int to) {
         long bits = 0;
         for (int i = from; i < to; i++) {
             char c = id.charAt(i);
@@ -163,9 +172,9 @@ public class RecentlyAccepted {
         private long[] requestedSecond;
         private int[] requestedNano;
 
-        Generation(long startedAt) {
+        Generation(long startedAt, int expected) {
             this.startedAt = startedAt;
-            allocate(1 << 10);
+            allocate(Math.max(1 << 10, Integer.highestOneBit(Math.min(expected, MAX)) << 2));
         }
 
         /** Adds the call; false if it was here already (then it is replaced) or its id cannot be kept. */
@@ -220,8 +229,9 @@ public class RecentlyAccepted {
         }
 
         private int slot(long lo) {
-            // the low half is random but for its variant bits; mixed all the same, so that any id spreads well
-            return (int) (lo * 0x9E37_79B9_7F4A_7C15L >>> 32) & low.length - 1;
+            // the low half is random but for its variant bits; mixed all the same (Fibonacci hashing: the product's
+            // top bits), so that ids made some other way spread too
+            return (int) (lo * 0x9E37_79B9_7F4A_7C15L >>> 64 - Integer.numberOfTrailingZeros(low.length));
         }
 
         private void grow() {

@@ -3,9 +3,11 @@ package dev.s3c.gateway.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.s3c.contracts.InvocationRequested;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -101,19 +103,73 @@ class RecentlyAcceptedTest {
     }
 
     @Test
-    void pastItsSizeTheOldestCallsGoFirst() {
-        String first = id();
-        recent.add(request(first, "f-1", 3));
-        for (int i = 1; i < RecentlyAccepted.MAX; i++) {
+    void pastItsSizeTheOldestSpanGoesFirst() {
+        // three spans of 400,000 calls: the third passes the size, so the first span goes, and only it
+        List<String> firsts = new ArrayList<>();
+        String last = null;
+        for (int span = 0; span < 3; span++) {
+            for (int i = 0; i < 400_000; i++) {
+                last = id();
+                if (i == 0) {
+                    firsts.add(last);
+                }
+                recent.add(request(last, "f-1", 3));
+            }
+            nanos.addAndGet(RecentlyAccepted.SPAN.toNanos());
+        }
+
+        assertThat(recent.find(firsts.get(0))).isEmpty();
+        assertThat(recent.find(firsts.get(1))).isPresent();
+        assertThat(recent.find(firsts.get(2))).isPresent();
+        assertThat(recent.find(last)).isPresent();
+        assertThat(recent.size()).isEqualTo(800_000);
+    }
+
+    @Test
+    void oneSpanKeepsNoMoreThanTheSize() {
+        for (int i = 0; i < RecentlyAccepted.MAX; i++) {
             recent.add(request(id(), "f-1", 3));
         }
-        nanos.addAndGet(RecentlyAccepted.SPAN.toNanos());
-        String next = id();
-        recent.add(request(next, "f-1", 3));
+        String beyond = id();
+        recent.add(request(beyond, "f-1", 3));
 
-        assertThat(recent.find(first)).isEmpty();
-        assertThat(recent.find(next)).isPresent();
-        assertThat(recent.size()).isOne();
+        assertThat(recent.find(beyond)).isEmpty();
+        assertThat(recent.size()).isEqualTo(RecentlyAccepted.MAX);
+    }
+
+    @Test
+    void aCallAddedLateInItsSpanIsKeptAMinuteFromThen() {
+        recent.add(request(id(), "f-1", 3));
+        nanos.addAndGet(RecentlyAccepted.SPAN.minusSeconds(1).toNanos());
+        String late = id();
+        recent.add(request(late, "f-1", 3));
+
+        nanos.addAndGet(RecentlyAccepted.KEEP.toNanos());
+        assertThat(recent.find(late)).isPresent();
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(recent.find(late)).isEmpty();
+    }
+
+    @Test
+    void idsThatShareTheirLowHalfAreTwoCalls() {
+        String one = ExecutionIds.of(AT.toEpochMilli(), 1, 5).toString();
+        String other = ExecutionIds.of(AT.toEpochMilli(), 2, 5).toString();
+        recent.add(request(one, "f-1", 3));
+        recent.add(request(other, "f-2", 4));
+
+        assertThat(recent.find(one)).contains(new RecentlyAccepted.Accepted(one, "f-1", 3, AT));
+        assertThat(recent.find(other)).contains(new RecentlyAccepted.Accepted(other, "f-2", 4, AT));
+        assertThat(recent.size()).isEqualTo(2);
+    }
+
+    @Test
+    void readsAnIdsBitsAsUuidDoes() {
+        for (int i = 0; i < 1_000; i++) {
+            String id = ExecutionIds.next();
+            UUID uuid = UUID.fromString(id);
+            assertThat(RecentlyAccepted.bits(id, 0, 18)).isEqualTo(uuid.getMostSignificantBits());
+            assertThat(RecentlyAccepted.bits(id, 19, 36)).isEqualTo(uuid.getLeastSignificantBits());
+        }
     }
 
     /** An id as the gateway makes them, numbered rather than random: quicker, and patterned ids must spread too. */
