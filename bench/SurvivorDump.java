@@ -17,10 +17,13 @@ import java.util.TreeMap;
  * class and by what holds them. A tool for the README's Performance section, not part of the platform.
  *
  * <pre>
- *   jcmd PID VM.log output=/tmp/regions.log what=gc+heap+region=trace,gc=info   # G1's region table at each collection
- *   # right after a "Pause Young" line appears in /tmp/regions.log:
+ *   # G1's region table at each collection, logged from the start (reconfiguring logging of a running JVM with
+ *   # jcmd VM.log was followed by a crash once):
+ *   S3C_JAVA_OPTS="-Xms3g -Xmx3g -XX:+AlwaysPreTouch \
+ *       -Xlog:gc+heap+region=trace,gc=info:file=/tmp/regions.log" ./run-local.sh
+ *   # right after a "Pause Young" line appears in /tmp/regions.log (attach once before, so the dump follows quickly):
  *   jcmd PID GC.heap_dump -all /tmp/heap.hprof                                 # -all: no full collection first
- *   java -Xmx8g bench/SurvivorDump.java /tmp/heap.hprof /tmp/regions.log 'GC(70)'
+ *   java -Xmx8g bench/SurvivorDump.java /tmp/heap.hprof /tmp/regions.log 'GC(70)'   # the last collection before it
  * </pre>
  *
  * A HotSpot heap dump names each object by its address, and the region table says which regions were survivor
