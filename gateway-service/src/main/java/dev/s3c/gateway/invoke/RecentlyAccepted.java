@@ -54,7 +54,6 @@ public class RecentlyAccepted {
     private final LongSupplier nanoTime;
     /** Newest first. */
     private final ArrayDeque<Generation> generations = new ArrayDeque<>();
-    private int size;
 
     @Autowired
     public RecentlyAccepted() {
@@ -86,16 +85,14 @@ public class RecentlyAccepted {
             current = new Generation(now, current == null ? 0 : current.count);
             generations.addFirst(current);
         }
-        while (size >= MAX && generations.size() > 1) {
-            size -= generations.removeLast().count;
+        while (size() >= MAX && generations.size() > 1) {
+            generations.removeLast();
         }
-        if (size >= MAX) {
-            log.debug("not kept as recently accepted, {} calls kept already: {}", size, id);
+        if (size() >= MAX) {
+            log.debug("not kept as recently accepted, {} calls kept already: {}", MAX, id);
             return;
         }
-        if (current.put(bits(id, 0, 18), bits(id, 19, 36), request)) {
-            size++;
-        }
+        current.put(bits(id, 0, 18), bits(id, 19, 36), request);
     }
 
     public synchronized Optional<Accepted> find(String executionId) {
@@ -116,12 +113,16 @@ public class RecentlyAccepted {
 
     /** How many calls are kept. */
     synchronized int size() {
+        int size = 0;
+        for (Generation generation : generations) {
+            size += generation.count;
+        }
         return size;
     }
 
     private void dropExpired(long now) {
         while (!generations.isEmpty() && now - generations.peekLast().startedAt >= KEPT_NANOS) {
-            size -= generations.removeLast().count;
+            generations.removeLast();
         }
     }
 
@@ -177,10 +178,10 @@ public class RecentlyAccepted {
             allocate(Math.max(1 << 10, Integer.highestOneBit(Math.min(expected, MAX)) << 2));
         }
 
-        /** Adds the call; false if it was here already (then it is replaced) or its id cannot be kept. */
-        boolean put(long hi, long lo, InvocationRequested request) {
+        /** Adds the call, or replaces it if it is here already; an id whose low half is 0 cannot be kept. */
+        void put(long hi, long lo, InvocationRequested request) {
             if (lo == 0) {
-                return false;
+                return;
             }
             if ((count + 1) * 2 > low.length) {
                 grow();
@@ -192,11 +193,9 @@ public class RecentlyAccepted {
                 functionNumbers.put(request.functionId(), number);
             }
             Instant at = request.requestedAt();
-            boolean added = store(hi, lo, number, request.functionVersion(), at.getEpochSecond(), at.getNano());
-            if (added) {
+            if (store(hi, lo, number, request.functionVersion(), at.getEpochSecond(), at.getNano())) {
                 count++;
             }
-            return added;
         }
 
         Accepted find(String id, long hi, long lo) {
